@@ -1,0 +1,1 @@
+//! Generator: spec -> validated IR -> Rust token streams and docs.
