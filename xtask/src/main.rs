@@ -1,11 +1,35 @@
-//! `cargo xtask <command>`: repository chores (codegen, spec checks, benches).
+//! `cargo xtask <command>`: repository chores.
+//!
+//! - `codegen [--check]`: regenerate `generated/` from `spec/` (see `codegen.rs`).
+//! - `spec-diff OLD [NEW]`: classify spec changes for client callers (see `spec_diff.rs`).
+//! - `doc-drift PAGE.txt...`: compare documentation pages with the spec (see `doc_drift.rs`).
 
-fn main() {
+mod codegen;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    match args.first().map(String::as_str) {
-        _ => {
-            eprintln!("usage: cargo xtask <codegen|spec-diff|doc-drift|bench>");
-            std::process::exit(2);
+    let result = match args.first().map(String::as_str) {
+        Some("codegen") => codegen::run(&args[1..]),
+        _ => Err(format!(
+            "usage: cargo xtask <command>\n\ncommands:\n  codegen [--check]\n  spec-diff OLD [NEW] [--format text|markdown|json] [--fail-on breaking]\n  doc-drift PAGE.txt..."
+        )),
+    };
+    match result {
+        Ok(code) => code,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::from(2)
         }
     }
+}
+
+/// The repository root (xtask lives one level below it).
+pub fn project_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("."))
 }
