@@ -57,7 +57,9 @@ pub enum KeyError {
         detail: String,
     },
     /// The key is smaller than [`MIN_RSA_BITS`].
-    #[error("{source_name} holds a {bits}-bit RSA key; AlipayHK requires at least 2048 bits, generate a new key with `alipayhk keygen`")]
+    #[error(
+        "{source_name} holds a {bits}-bit RSA key; AlipayHK requires at least 2048 bits, generate a new key with `alipayhk keygen`"
+    )]
     TooSmall {
         /// Where the input came from.
         source_name: String,
@@ -128,8 +130,8 @@ impl PrivateKey {
 
     /// Parses the bare base64 string (PKCS#8 or PKCS#1 DER) that partner consoles show.
     pub fn from_base64(text: &str) -> Result<Self, KeyError> {
-        let der = decode_base64_lenient(text)
-            .map_err(|detail| private_format("base64 input", detail))?;
+        let der =
+            decode_base64_lenient(text).map_err(|detail| private_format("base64 input", detail))?;
         Self::from_der_any(&der, "base64 input")
     }
 
@@ -487,7 +489,9 @@ fn der_element(input: &[u8], tag: u8) -> Option<(&[u8], &[u8])> {
         if n == 0 || n > 4 || rest.len() < n {
             return None;
         }
-        let len = rest[..n].iter().fold(0usize, |acc, &b| (acc << 8) | b as usize);
+        let len = rest[..n]
+            .iter()
+            .fold(0usize, |acc, &b| (acc << 8) | b as usize);
         (len, &rest[n..])
     };
     if rest.len() < len {

@@ -1,1 +1,110 @@
-//! Runtime shared by generated clients and server stubs.
+//! The hand-written runtime that generated AlipayHK clients and server stubs call.
+//!
+//! AlipayHK's partner API is plain JSON over HTTPS POST, made trustworthy by headers:
+//! every request and response carries a `Signature` over
+//! `POST <path>\n<Client-Id>.<time>.<raw body>` (RSASSA-PKCS1-v1_5, SHA-256, RSA-2048),
+//! and may carry an `Encrypt` header when the body is `RSA_AES`-encrypted. This crate
+//! implements those rules once, for both sides of the wire.
+//!
+//! # Map
+//!
+//! | module | what it does |
+//! |---|---|
+//! | [`keys`] | load RSA keys from PEM, DER or the console's bare base64; generate and export |
+//! | [`signature`] | [`content_to_sign`](signature::content_to_sign), the [`Signer`](signature::Signer) trait (local key or KMS/HSM), [`verify`](signature::verify) |
+//! | [`signature_header`] | parse and format the `Signature` header value |
+//! | [`encryption`] | `RSA_AES` [`seal`](encryption::seal) / [`open`](encryption::open) and the `Encrypt` header (an **assumption**, off by default) |
+//! | [`time`] | `Request-Time` formatting, parsing and the clock-skew window |
+//! | [`client`] | [`Transport`](client::Transport): sign, send with reqwest, verify, retry |
+//! | [`server`] | [`SigningLayer`](server::SigningLayer): a tower layer for an axum `Router` |
+//!
+//! # Calling AlipayHK (client side)
+//!
+//! ```no_run
+//! use std::sync::Arc;
+//! use alipayhk_runtime::client::{ClientConfig, RetryPolicy, Transport};
+//! use alipayhk_runtime::keys::{PrivateKey, PublicKey};
+//! use alipayhk_runtime::signature::KeySigner;
+//!
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let key = PrivateKey::from_file("partner_private.pem")?;   // PEM, DER or console base64
+//! let alipay = PublicKey::from_file("alipayhk_public.pem")?;
+//! let config = ClientConfig::new(
+//!     "https://open-sea.alipay.hk",
+//!     "MY_CLIENT_ID",
+//!     Arc::new(KeySigner::new(key, Some(1))),
+//!     alipay,
+//! )
+//! .with_retry(RetryPolicy::default());
+//! let transport = Transport::new(config)?;
+//!
+//! let body = br#"{"bizNo":"20261121-0001"}"#.to_vec();
+//! // `is_unknown` tells the transport which responses are `U` results worth retrying.
+//! let response = transport
+//!     .send("/api/open/alipay/v1/promotion/benefit/inquire", body, &|_resp| false)
+//!     .await?;
+//! println!("{}", String::from_utf8_lossy(&response.body));
+//! # Ok(()) }
+//! ```
+//!
+//! The response returned by [`Transport::send`](client::Transport::send) has a verified
+//! signature. Every doubt (timeout after sending, HTTP status other than 200, missing or
+//! bad response signature) is an error whose
+//! [`outcome_unknown()`](client::TransportError::outcome_unknown) is `true`: handle it
+//! like a `U` result (retry with the same business id, or inquire), never as success.
+//!
+//! # Serving the API (server side, e.g. the simulator)
+//!
+//! ```no_run
+//! use std::sync::Arc;
+//! use axum::{Extension, Router, routing::post};
+//! use alipayhk_runtime::ResultStatus;
+//! use alipayhk_runtime::keys::PrivateKey;
+//! use alipayhk_runtime::signature::KeySigner;
+//! use alipayhk_runtime::server::*;
+//!
+//! # fn build(codes: Vec<CommonCode>, partner: alipayhk_runtime::keys::PublicKey)
+//! #     -> Result<Router, Box<dyn std::error::Error>> {
+//! let server_key = PrivateKey::generate_rsa2048()?;
+//! let clients = InMemoryKeyStore::new().with_key("MY_CLIENT_ID", 1, partner);
+//! let config = ServerConfig::new(
+//!     Arc::new(KeySigner::new(server_key, Some(1))),
+//!     Arc::new(clients),
+//!     RejectionTable::new(codes)?, // from the spec's x-common-result-codes
+//!     vec![Route::new("/api/open/alipay/v1/promotion/benefit/inquire", "result")],
+//! );
+//! let app = Router::new()
+//!     .route(
+//!         "/api/open/alipay/v1/promotion/benefit/inquire",
+//!         post(|Extension(caller): Extension<CallerContext>, body: String| async move {
+//!             // `body` is verified (and decrypted) JSON from `caller.client_id`.
+//!             body
+//!         }),
+//!     )
+//!     .fallback(|| async { "" }) // so unknown paths reach the layer (UnknownApi)
+//!     .layer(SigningLayer::new(config));
+//! # Ok(app) }
+//! ```
+//!
+//! # Invariants
+//!
+//! - Bytes are signed exactly as sent: the body is serialized once and never re-encoded;
+//!   `Request-Time` is signed verbatim.
+//! - Fail closed: an unknown or unsupported algorithm (`ECC224`), a missing header or a
+//!   bad signature is an error, never a pass.
+//! - Keys never appear in `Debug` output or logs; bodies are never logged.
+//! - No panics on input from the network or from files.
+//! - Cryptography is `aws-lc-rs` only (RSA and AES); keys under 2048 bits are refused.
+
+#![warn(missing_docs)]
+
+pub mod client;
+pub mod encryption;
+pub mod keys;
+mod result_status;
+pub mod server;
+pub mod signature;
+pub mod signature_header;
+pub mod time;
+
+pub use result_status::{InvalidResultStatus, ResultStatus};

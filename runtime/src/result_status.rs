@@ -80,7 +80,10 @@ mod tests {
         ] {
             assert_eq!(status.as_str().parse::<ResultStatus>(), Ok(status));
             let json = serde_json::to_string(&status).expect("serialize");
-            assert_eq!(serde_json::from_str::<ResultStatus>(&json).ok(), Some(status));
+            assert_eq!(
+                serde_json::from_str::<ResultStatus>(&json).ok(),
+                Some(status)
+            );
         }
     }
 

@@ -1,0 +1,440 @@
+//! The client half: sign, (encrypt), send over HTTPS, verify, (decrypt).
+//!
+//! [`Transport`] knows nothing about operations: generated clients serialize a request
+//! once and hand the bytes to [`Transport::send`] with the operation path. The same bytes
+//! are signed and sent on every attempt (protocol.md §A1, §E).
+//!
+//! Anything that leaves the outcome in doubt is an error whose
+//! [`TransportError::outcome_unknown`] is `true`: a timeout after sending, a non-200
+//! status, a missing or invalid response signature. Treat those like a `U` result: retry
+//! with the same business id, or inquire. Never treat them as success.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use http::{HeaderMap, HeaderValue};
+
+use crate::encryption::{self, EncryptHeader, EncryptionError};
+use crate::keys::{PrivateKey, PublicKey};
+use crate::signature::{self, SignError, SignatureHeader, Signer, VerifyError, content_to_sign};
+use crate::time::now_header_value;
+
+/// `Content-Type` of a plain request (protocol.md §A4).
+pub const JSON_CONTENT_TYPE: &str = "application/json; charset=UTF-8";
+/// `Content-Type` of an encrypted request (ASSUMPTION, protocol.md §B4).
+pub const ENCRYPTED_CONTENT_TYPE: &str = "text/plain; charset=UTF-8";
+
+/// Optional `RSA_AES` encryption of requests and responses (ASSUMPTION, protocol.md §B4).
+#[derive(Debug, Clone)]
+pub struct EncryptionConfig {
+    /// AlipayHK's public key that request AES keys are wrapped with.
+    pub alipay_public_key: PublicKey,
+    /// `keyVersion` of that key, announced in the `Encrypt` header.
+    pub key_version: Option<u32>,
+    /// Our private key, which unwraps the AES key of encrypted responses.
+    pub partner_private_key: PrivateKey,
+}
+
+/// When and how often to retry. Retries re-sign the same body bytes with a fresh
+/// `Request-Time`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// Total attempts including the first (1 = no retry).
+    pub max_attempts: u32,
+    /// Wait before the second attempt; doubles each time.
+    pub initial_backoff: Duration,
+    /// Upper bound on a single wait.
+    pub max_backoff: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            max_attempts: 3,
+            initial_backoff: Duration::from_millis(200),
+            max_backoff: Duration::from_secs(5),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// The wait before attempt number `attempt` (1-based; attempt 1 has none).
+    pub fn backoff(&self, attempt: u32) -> Duration {
+        let doublings = attempt.saturating_sub(2).min(20);
+        self.initial_backoff
+            .saturating_mul(1u32 << doublings)
+            .min(self.max_backoff)
+    }
+}
+
+/// Everything a [`Transport`] needs.
+#[derive(Debug, Clone)]
+pub struct ClientConfig {
+    /// Scheme, host and optional port, e.g. `https://open-sea.alipay.hk`; no trailing path.
+    pub base_url: String,
+    /// Our `Client-Id`.
+    pub client_id: String,
+    /// Signs our requests.
+    pub signer: Arc<dyn Signer>,
+    /// Verifies AlipayHK's responses.
+    pub alipay_public_key: PublicKey,
+    /// `None` (the default) sends plain JSON.
+    pub encryption: Option<EncryptionConfig>,
+    /// TCP/TLS connect timeout.
+    pub connect_timeout: Duration,
+    /// Whole-request timeout (per attempt).
+    pub request_timeout: Duration,
+    /// `None` (the default) sends once.
+    pub retry: Option<RetryPolicy>,
+}
+
+impl ClientConfig {
+    /// A config with 10 s connect / 30 s request timeouts, no encryption, no retries.
+    pub fn new(
+        base_url: impl Into<String>,
+        client_id: impl Into<String>,
+        signer: Arc<dyn Signer>,
+        alipay_public_key: PublicKey,
+    ) -> Self {
+        ClientConfig {
+            base_url: base_url.into(),
+            client_id: client_id.into(),
+            signer,
+            alipay_public_key,
+            encryption: None,
+            connect_timeout: Duration::from_secs(10),
+            request_timeout: Duration::from_secs(30),
+            retry: None,
+        }
+    }
+
+    /// Turns on `RSA_AES` encryption.
+    pub fn with_encryption(mut self, encryption: EncryptionConfig) -> Self {
+        self.encryption = Some(encryption);
+        self
+    }
+
+    /// Turns on retries.
+    pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
+        self.retry = Some(retry);
+        self
+    }
+
+    /// Sets both timeouts.
+    pub fn with_timeouts(mut self, connect: Duration, request: Duration) -> Self {
+        self.connect_timeout = connect;
+        self.request_timeout = request;
+        self
+    }
+}
+
+/// A configuration that cannot work.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// `base_url` is not an absolute http(s) URL.
+    #[error("base_url {0:?} must be an absolute http:// or https:// URL without a trailing slash")]
+    InvalidBaseUrl(String),
+    /// `client_id` cannot be sent as a header value.
+    #[error("client_id {0:?} contains characters not allowed in an HTTP header")]
+    InvalidClientId(String),
+    /// The HTTP client could not be built (TLS backend).
+    #[error("cannot build the HTTP client: {0}")]
+    HttpClient(#[source] reqwest::Error),
+}
+
+/// A verified (and decrypted) response.
+#[derive(Debug, Clone)]
+pub struct RawResponse {
+    /// HTTP status (always 200 when returned by [`Transport::send`]).
+    pub status: u16,
+    /// Response headers as received.
+    pub headers: HeaderMap,
+    /// The plaintext body (decrypted if the response was encrypted).
+    pub body: Vec<u8>,
+}
+
+/// Why [`Transport::send`] did not return a verified response.
+#[derive(Debug, thiserror::Error)]
+pub enum TransportError {
+    /// Signing failed before anything was sent.
+    #[error("request not sent: {0}")]
+    Sign(#[from] SignError),
+    /// Encryption failed before anything was sent.
+    #[error("request not sent: encryption failed: {0}")]
+    Encrypt(#[source] EncryptionError),
+    /// The path or a header value was invalid; nothing was sent.
+    #[error("request not sent: {0}")]
+    InvalidRequest(String),
+    /// Connecting failed; nothing reached the server.
+    #[error("cannot connect to {url}: {source}; check base_url and the network (nothing was sent)")]
+    Connect {
+        /// The URL.
+        url: String,
+        /// The error.
+        #[source]
+        source: reqwest::Error,
+    },
+    /// The request may have reached the server but no complete response came back.
+    #[error("outcome unknown: {url}: {source}; retry with the same business id or inquire")]
+    Http {
+        /// The URL.
+        url: String,
+        /// The error.
+        #[source]
+        source: reqwest::Error,
+    },
+    /// The server answered with a status other than 200.
+    #[error(
+        "outcome unknown: HTTP {status} from {url} (business results come with 200); retry with the same business id or inquire"
+    )]
+    Status {
+        /// The URL.
+        url: String,
+        /// The status.
+        status: u16,
+        /// The raw body, for diagnostics.
+        body: Vec<u8>,
+    },
+    /// A header needed for verification is absent.
+    #[error(
+        "outcome unknown: response has no {0} header, so it cannot be verified; retry with the same business id or inquire"
+    )]
+    MissingResponseHeader(&'static str),
+    /// The response `Signature` header is malformed.
+    #[error("outcome unknown: response Signature header is malformed: {0}")]
+    MalformedResponseSignature(String),
+    /// The response signature does not verify.
+    #[error(
+        "outcome unknown: response signature invalid ({0}); check the AlipayHK public key, then retry or inquire"
+    )]
+    ResponseSignature(#[source] VerifyError),
+    /// The response could not be decrypted.
+    #[error("outcome unknown: response decryption failed: {0}")]
+    ResponseDecryption(#[source] EncryptionError),
+}
+
+impl TransportError {
+    /// `false` only when the request certainly did not reach the server.
+    pub fn outcome_unknown(&self) -> bool {
+        !matches!(
+            self,
+            TransportError::Sign(_)
+                | TransportError::Encrypt(_)
+                | TransportError::InvalidRequest(_)
+                | TransportError::Connect { .. }
+        )
+    }
+
+    fn retryable(&self) -> bool {
+        matches!(
+            self,
+            TransportError::Connect { .. }
+                | TransportError::Http { .. }
+                | TransportError::Status { .. }
+        )
+    }
+}
+
+/// Signs, sends and verifies requests for one `Client-Id`. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Transport {
+    config: Arc<ClientConfig>,
+    http: reqwest::Client,
+    base_url: String,
+}
+
+impl Transport {
+    /// Checks the configuration and builds the HTTP client.
+    pub fn new(config: ClientConfig) -> Result<Transport, ConfigError> {
+        let base_url = config.base_url.trim_end_matches('/').to_owned();
+        let valid = reqwest::Url::parse(&base_url)
+            .map(|u| matches!(u.scheme(), "http" | "https") && u.has_host())
+            .unwrap_or(false);
+        if !valid {
+            return Err(ConfigError::InvalidBaseUrl(config.base_url));
+        }
+        if HeaderValue::from_str(&config.client_id).is_err() {
+            return Err(ConfigError::InvalidClientId(config.client_id));
+        }
+        let http = reqwest::Client::builder()
+            .connect_timeout(config.connect_timeout)
+            .timeout(config.request_timeout)
+            .build()
+            .map_err(ConfigError::HttpClient)?;
+        Ok(Transport {
+            config: Arc::new(config),
+            http,
+            base_url,
+        })
+    }
+
+    /// The configuration in use.
+    pub fn config(&self) -> &ClientConfig {
+        &self.config
+    }
+
+    /// Sends `body` (serialized JSON) to `path` and returns the verified plaintext response.
+    ///
+    /// Retries per [`ClientConfig::retry`] on transport failures and whenever
+    /// `is_unknown(&response)` is `true` (a `U` result); each retry re-signs the same
+    /// body bytes with a fresh `Request-Time`. When retries run out on a `U` response,
+    /// that response is returned.
+    pub async fn send(
+        &self,
+        path: &str,
+        body: Vec<u8>,
+        is_unknown: &(dyn Fn(&RawResponse) -> bool + Send + Sync),
+    ) -> Result<RawResponse, TransportError> {
+        if !path.starts_with('/') {
+            return Err(TransportError::InvalidRequest(format!(
+                "path {path:?} must start with `/`"
+            )));
+        }
+        // Encrypt once: every attempt sends identical bytes.
+        let (wire_body, encrypt_header) = match &self.config.encryption {
+            Some(enc) => {
+                let sealed = encryption::seal(&enc.alipay_public_key, enc.key_version, &body)
+                    .map_err(TransportError::Encrypt)?;
+                (sealed.body, Some(sealed.header))
+            }
+            None => (body, None),
+        };
+        let max_attempts = self
+            .config
+            .retry
+            .as_ref()
+            .map_or(1, |r| r.max_attempts.max(1));
+        let mut attempt = 1;
+        loop {
+            let result = self
+                .attempt(path, &wire_body, encrypt_header.as_ref())
+                .await;
+            let again = attempt < max_attempts
+                && match &result {
+                    Ok(resp) => is_unknown(resp),
+                    Err(e) => e.retryable(),
+                };
+            if !again {
+                return result;
+            }
+            attempt += 1;
+            if let Some(retry) = &self.config.retry {
+                tracing::debug!(path, attempt, "retrying AlipayHK request");
+                tokio::time::sleep(retry.backoff(attempt)).await;
+            }
+        }
+    }
+
+    async fn attempt(
+        &self,
+        path: &str,
+        wire_body: &[u8],
+        encrypt_header: Option<&EncryptHeader>,
+    ) -> Result<RawResponse, TransportError> {
+        let cfg = &self.config;
+        let request_time = now_header_value();
+        let content = content_to_sign("POST", path, &cfg.client_id, &request_time, wire_body);
+        let sig = signature::sign_header(cfg.signer.as_ref(), &content).await?;
+        let url = format!("{}{}", self.base_url, path);
+        let mut req = self
+            .http
+            .post(&url)
+            .header("Client-Id", &cfg.client_id)
+            .header("Request-Time", &request_time)
+            .header("Signature", sig.to_header_value())
+            .body(wire_body.to_vec());
+        req = match encrypt_header {
+            Some(h) => req
+                .header("Encrypt", h.to_header_value())
+                .header("Content-Type", ENCRYPTED_CONTENT_TYPE),
+            None => req.header("Content-Type", JSON_CONTENT_TYPE),
+        };
+        let resp = req.send().await.map_err(|source| {
+            if source.is_connect() {
+                TransportError::Connect {
+                    url: url.clone(),
+                    source,
+                }
+            } else {
+                TransportError::Http {
+                    url: url.clone(),
+                    source,
+                }
+            }
+        })?;
+        let status = resp.status().as_u16();
+        let headers = resp.headers().clone();
+        let raw = resp
+            .bytes()
+            .await
+            .map_err(|source| TransportError::Http {
+                url: url.clone(),
+                source,
+            })?
+            .to_vec();
+        if status != 200 {
+            return Err(TransportError::Status {
+                url,
+                status,
+                body: raw,
+            });
+        }
+        self.verify_response(path, encrypt_header.is_some(), status, headers, raw)
+    }
+
+    fn verify_response(
+        &self,
+        path: &str,
+        request_encrypted: bool,
+        status: u16,
+        headers: HeaderMap,
+        raw: Vec<u8>,
+    ) -> Result<RawResponse, TransportError> {
+        let cfg = &self.config;
+        let header = |name: &'static str| -> Result<&str, TransportError> {
+            headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .ok_or(TransportError::MissingResponseHeader(name))
+        };
+        let sig = SignatureHeader::parse(header("Signature")?)
+            .map_err(|e| TransportError::MalformedResponseSignature(e.to_string()))?;
+        let response_time = header("Response-Time")?;
+        // The SDKs differ on whose Client-Id to use (protocol.md §A6); they are equal in
+        // practice, so prefer the echoed one and fall back to ours.
+        let client_id = headers
+            .get("Client-Id")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or(&cfg.client_id);
+        let content = content_to_sign("POST", path, client_id, response_time, &raw);
+        signature::verify(&cfg.alipay_public_key, &content, &sig)
+            .map_err(TransportError::ResponseSignature)?;
+        let body = match (headers.get("Encrypt"), &cfg.encryption) {
+            (Some(value), Some(enc)) if request_encrypted => {
+                let value = value.to_str().map_err(|_| {
+                    TransportError::ResponseDecryption(EncryptionError::MalformedHeader(
+                        "not ASCII".into(),
+                    ))
+                })?;
+                let eh = EncryptHeader::parse(value).map_err(TransportError::ResponseDecryption)?;
+                encryption::open(&enc.partner_private_key, &eh, &raw)
+                    .map_err(TransportError::ResponseDecryption)?
+            }
+            (Some(_), _) => {
+                return Err(TransportError::ResponseDecryption(
+                    EncryptionError::MalformedHeader(
+                        "response is encrypted but the request was not".into(),
+                    ),
+                ));
+            }
+            // A gateway rejection of an encrypted request (e.g. it could not decrypt) comes
+            // back in plain text; it is signed and verified, so it is returned as-is.
+            (None, _) => raw,
+        };
+        Ok(RawResponse {
+            status,
+            headers,
+            body,
+        })
+    }
+}

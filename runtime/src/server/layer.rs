@@ -1,0 +1,429 @@
+//! The tower layer that verifies requests and signs responses.
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use aws_lc_rs::rand::SecureRandom as _;
+use axum::body::Body;
+use axum::response::Response;
+use bytes::Bytes;
+use http::{HeaderMap, HeaderValue, Request, StatusCode, header};
+use http_body_util::{BodyExt, Limited};
+use tower::{Layer, Service};
+
+use crate::client::{ENCRYPTED_CONTENT_TYPE, JSON_CONTENT_TYPE};
+use crate::encryption::{self, EncryptHeader};
+use crate::keys::PublicKey;
+use crate::signature::{self, SignatureHeader, VerifyError, content_to_sign};
+use crate::time::{TimeError, check_window, now_header_value};
+
+use super::{CallerContext, KeyLookup, RejectReason, ServerConfig};
+
+/// Wraps an axum `Router` (or any `Service<Request<Body>>`) with AlipayHK request
+/// verification and response signing. See the [`server`](super) module docs.
+#[derive(Clone, Debug)]
+pub struct SigningLayer {
+    config: Arc<ServerConfig>,
+}
+
+impl SigningLayer {
+    /// A layer using `config`.
+    pub fn new(config: ServerConfig) -> Self {
+        SigningLayer {
+            config: Arc::new(config),
+        }
+    }
+}
+
+impl<S> Layer<S> for SigningLayer {
+    type Service = SigningService<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        SigningService {
+            inner,
+            config: self.config.clone(),
+        }
+    }
+}
+
+/// The service produced by [`SigningLayer`].
+#[derive(Clone, Debug)]
+pub struct SigningService<S> {
+    inner: S,
+    config: Arc<ServerConfig>,
+}
+
+impl<S> Service<Request<Body>> for SigningService<S>
+where
+    S: Service<Request<Body>, Response = Response, Error = Infallible> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, req: Request<Body>) -> Self::Future {
+        // Take the service that was polled ready; leave a fresh clone behind.
+        let clone = self.inner.clone();
+        let inner = std::mem::replace(&mut self.inner, clone);
+        let config = self.config.clone();
+        Box::pin(async move { Ok(handle(config, inner, req).await) })
+    }
+}
+
+/// A refusal: which reason, and a short detail naming the header or problem.
+struct Rejection {
+    reason: RejectReason,
+    detail: String,
+}
+
+fn reject(reason: RejectReason, detail: impl Into<String>) -> Rejection {
+    Rejection {
+        reason,
+        detail: detail.into(),
+    }
+}
+
+/// What the response leg needs to know about the request.
+struct Exchange {
+    method: String,
+    path: String,
+    client_id: String,
+    tracer_id: String,
+    result_field: String,
+    /// Set once the caller's key is known and the request was encrypted.
+    encrypt_for: Option<(PublicKey, Option<u32>)>,
+}
+
+async fn handle<S>(config: Arc<ServerConfig>, mut inner: S, req: Request<Body>) -> Response
+where
+    S: Service<Request<Body>, Response = Response, Error = Infallible>,
+{
+    let mut exchange = Exchange {
+        method: req.method().as_str().to_owned(),
+        path: req.uri().path().to_owned(),
+        client_id: header_str(req.headers(), "Client-Id")
+            .unwrap_or_default()
+            .to_owned(),
+        tracer_id: new_tracer_id(),
+        result_field: "result".to_owned(),
+        encrypt_for: None,
+    };
+    let verified = match verify_request(&config, &mut exchange, req).await {
+        Ok(r) => r,
+        Err(rejection) => return rejection_response(&config, &exchange, rejection).await,
+    };
+    let response = match inner.call(verified).await {
+        Ok(r) => r,
+        Err(never) => match never {},
+    };
+    sign_response(&config, &exchange, response).await
+}
+
+async fn verify_request(
+    config: &ServerConfig,
+    exchange: &mut Exchange,
+    req: Request<Body>,
+) -> Result<Request<Body>, Rejection> {
+    let route = config.route(&exchange.path).ok_or_else(|| {
+        reject(
+            RejectReason::UnknownApi,
+            format!("no API at path {}", exchange.path),
+        )
+    })?;
+    exchange.result_field = route.result_field.clone();
+    let (mut parts, body) = req.into_parts();
+    let headers = &parts.headers;
+
+    let declared_len = header_str(headers, "Content-Length").and_then(|v| v.parse::<u64>().ok());
+    if declared_len.is_some_and(|n| n > config.max_body_bytes as u64) {
+        return Err(too_large(config));
+    }
+
+    let encrypt_value = match headers.get("Encrypt") {
+        Some(v) => Some(v.to_str().map_err(|_| {
+            reject(
+                RejectReason::DecryptionFailed,
+                "Encrypt header is not ASCII",
+            )
+        })?),
+        None => None,
+    };
+    check_content_type(headers, encrypt_value.is_some())?;
+
+    let client_id = required(headers, "Client-Id")?.to_owned();
+    let request_time = required(headers, "Request-Time")?.to_owned();
+    let signature = SignatureHeader::parse(required(headers, "Signature")?)
+        .map_err(|e| reject(RejectReason::InvalidSignature, e.to_string()))?;
+
+    let key = match config.key_store.lookup(&client_id, signature.key_version) {
+        KeyLookup::Found(k) => k,
+        KeyLookup::UnknownClient => {
+            return Err(reject(
+                RejectReason::UnknownClient,
+                format!("no key registered for Client-Id {client_id}"),
+            ));
+        }
+        KeyLookup::UnknownKeyVersion => {
+            return Err(reject(
+                RejectReason::UnknownKeyVersion,
+                format!(
+                    "Client-Id {client_id} has no key with keyVersion {}",
+                    signature
+                        .key_version
+                        .map_or_else(|| "(latest)".to_owned(), |v| v.to_string())
+                ),
+            ));
+        }
+    };
+
+    check_window(
+        &request_time,
+        time::OffsetDateTime::now_utc(),
+        config.clock_skew,
+    )
+    .map_err(|e| match e {
+        TimeError::Unparsable(_) => reject(
+            RejectReason::RequestTimeOutOfWindow,
+            format!("Request-Time: {e}"),
+        ),
+        TimeError::OutOfWindow { .. } => reject(
+            RejectReason::RequestTimeOutOfWindow,
+            format!("Request-Time: {e}"),
+        ),
+    })?;
+
+    let raw = read_limited(body, config).await?;
+    let content = content_to_sign(
+        &exchange.method,
+        &exchange.path,
+        &client_id,
+        &request_time,
+        &raw,
+    );
+    signature::verify(&key, &content, &signature).map_err(|e| match e {
+        VerifyError::UnsupportedAlgorithm(_) => {
+            reject(RejectReason::InvalidSignature, e.to_string())
+        }
+        VerifyError::Mismatch => reject(
+            RejectReason::InvalidSignature,
+            "Signature does not match `POST <path>\\n<Client-Id>.<Request-Time>.<body>` under the registered key",
+        ),
+    })?;
+
+    let plaintext = match encrypt_value {
+        Some(value) => {
+            let own = config.decryption_key.as_ref().ok_or_else(|| {
+                reject(
+                    RejectReason::DecryptionFailed,
+                    "this server does not accept encrypted requests",
+                )
+            })?;
+            let eh = EncryptHeader::parse(value)
+                .map_err(|e| reject(RejectReason::DecryptionFailed, e.to_string()))?;
+            let plain = encryption::open(own, &eh, &raw)
+                .map_err(|e| reject(RejectReason::DecryptionFailed, e.to_string()))?;
+            exchange.encrypt_for = Some((key, signature.key_version));
+            // The handler sees JSON, whatever travelled on the wire.
+            parts.headers.insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static(JSON_CONTENT_TYPE),
+            );
+            plain
+        }
+        None => raw.to_vec(),
+    };
+    parts.headers.remove(header::CONTENT_LENGTH);
+    parts.extensions.insert(CallerContext {
+        client_id: client_id.clone(),
+        key_version: signature.key_version,
+        tracer_id: exchange.tracer_id.clone(),
+        encrypted: exchange.encrypt_for.is_some(),
+    });
+    exchange.client_id = client_id;
+    Ok(Request::from_parts(parts, Body::from(plaintext)))
+}
+
+fn check_content_type(headers: &HeaderMap, encrypted: bool) -> Result<(), Rejection> {
+    let value = header_str(headers, "Content-Type").ok_or_else(|| {
+        reject(
+            RejectReason::UnsupportedMediaType,
+            "Content-Type header is missing; send application/json; charset=UTF-8",
+        )
+    })?;
+    let media = value
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    match media.as_str() {
+        "application/json" => Ok(()),
+        "text/plain" if encrypted => Ok(()),
+        _ => Err(reject(
+            RejectReason::UnsupportedMediaType,
+            format!(
+                "Content-Type {value:?} is not accepted; send application/json (or text/plain with an Encrypt header)"
+            ),
+        )),
+    }
+}
+
+fn required<'a>(headers: &'a HeaderMap, name: &'static str) -> Result<&'a str, Rejection> {
+    match headers.get(name) {
+        None => Err(reject(
+            RejectReason::MissingHeader,
+            format!("{name} header is missing"),
+        )),
+        Some(v) => v.to_str().map_err(|_| {
+            reject(
+                RejectReason::MissingHeader,
+                format!("{name} header is not visible ASCII"),
+            )
+        }),
+    }
+}
+
+fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+fn too_large(config: &ServerConfig) -> Rejection {
+    reject(
+        RejectReason::BodyTooLarge,
+        format!("body exceeds {} bytes", config.max_body_bytes),
+    )
+}
+
+async fn read_limited(body: Body, config: &ServerConfig) -> Result<Bytes, Rejection> {
+    match Limited::new(body, config.max_body_bytes).collect().await {
+        Ok(collected) => Ok(collected.to_bytes()),
+        Err(e) if e.is::<http_body_util::LengthLimitError>() => Err(too_large(config)),
+        Err(e) => Err(reject(
+            RejectReason::BodyTooLarge,
+            format!("body could not be read: {e}"),
+        )),
+    }
+}
+
+async fn rejection_response(
+    config: &ServerConfig,
+    exchange: &Exchange,
+    rejection: Rejection,
+) -> Response {
+    let code = config.rejections.get(rejection.reason);
+    tracing::info!(
+        reason = rejection.reason.as_str(),
+        code = %code.code,
+        client_id = %exchange.client_id,
+        tracer_id = %exchange.tracer_id,
+        detail = %rejection.detail,
+        "request rejected"
+    );
+    let mut result = serde_json::Map::new();
+    result.insert("resultCode".into(), code.code.clone().into());
+    result.insert("resultStatus".into(), code.status.as_str().into());
+    result.insert(
+        "resultMessage".into(),
+        format!("{}: {}", code.message, rejection.detail).into(),
+    );
+    let mut object = serde_json::Map::new();
+    object.insert(exchange.result_field.clone(), result.into());
+    let body = serde_json::Value::Object(object).to_string();
+    let mut response = Response::new(Body::from(body));
+    *response.status_mut() = StatusCode::from_u16(code.http_status).unwrap_or(StatusCode::OK);
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(JSON_CONTENT_TYPE),
+    );
+    // Rejections are never encrypted: the caller may be unable to read them otherwise.
+    let plain = Exchange {
+        encrypt_for: None,
+        method: exchange.method.clone(),
+        path: exchange.path.clone(),
+        client_id: exchange.client_id.clone(),
+        tracer_id: exchange.tracer_id.clone(),
+        result_field: exchange.result_field.clone(),
+    };
+    sign_response(config, &plain, response).await
+}
+
+/// Encrypts (iff the request was) and signs `response` in place.
+async fn sign_response(config: &ServerConfig, exchange: &Exchange, response: Response) -> Response {
+    let (mut parts, body) = response.into_parts();
+    let raw = match body.collect().await {
+        Ok(c) => c.to_bytes().to_vec(),
+        Err(e) => {
+            tracing::error!(tracer_id = %exchange.tracer_id, error = %e, "handler body failed");
+            parts.status = StatusCode::INTERNAL_SERVER_ERROR;
+            Vec::new()
+        }
+    };
+    let wire = match &exchange.encrypt_for {
+        Some((key, key_version)) => match encryption::seal(key, *key_version, &raw) {
+            Ok(sealed) => {
+                insert_header(
+                    &mut parts.headers,
+                    "Encrypt",
+                    &sealed.header.to_header_value(),
+                );
+                parts.headers.insert(
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static(ENCRYPTED_CONTENT_TYPE),
+                );
+                sealed.body
+            }
+            Err(e) => {
+                tracing::error!(tracer_id = %exchange.tracer_id, error = %e, "response encryption failed");
+                parts.status = StatusCode::INTERNAL_SERVER_ERROR;
+                Vec::new()
+            }
+        },
+        None => raw,
+    };
+    let response_time = now_header_value();
+    let content = content_to_sign(
+        &exchange.method,
+        &exchange.path,
+        &exchange.client_id,
+        &response_time,
+        &wire,
+    );
+    match signature::sign_header(config.signer.as_ref(), &content).await {
+        Ok(sig) => insert_header(&mut parts.headers, "Signature", &sig.to_header_value()),
+        // An unsigned response makes the client report "outcome unknown", which is the
+        // honest answer when we cannot sign.
+        Err(e) => {
+            tracing::error!(tracer_id = %exchange.tracer_id, error = %e, "response signing failed")
+        }
+    }
+    insert_header(&mut parts.headers, "Response-Time", &response_time);
+    insert_header(&mut parts.headers, "Client-Id", &exchange.client_id);
+    insert_header(&mut parts.headers, "Tracer-Id", &exchange.tracer_id);
+    parts.headers.remove(header::CONTENT_LENGTH);
+    Response::from_parts(parts, Body::from(wire))
+}
+
+fn insert_header(headers: &mut HeaderMap, name: &'static str, value: &str) {
+    match HeaderValue::from_str(value) {
+        Ok(v) => {
+            headers.insert(name, v);
+        }
+        Err(_) => tracing::warn!(header = name, "value not representable; header omitted"),
+    }
+}
+
+/// 16 random bytes as 32 hex digits.
+fn new_tracer_id() -> String {
+    let mut bytes = [0u8; 16];
+    // On the (practically impossible) RNG failure the id is all zeros; it is only a log key.
+    let _ = aws_lc_rs::rand::SystemRandom::new().fill(&mut bytes);
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

@@ -1,0 +1,33 @@
+//! The server half: a tower [`Layer`](tower::Layer) that puts AlipayHK's signing rules in
+//! front of an axum `Router`.
+//!
+//! On the way in, [`SigningLayer`] checks, in this order: the path is a configured
+//! [`Route`]; the body size; `Content-Type` (`application/json`, or `text/plain` with an
+//! `Encrypt` header); the `Client-Id`, `Request-Time` and `Signature` headers; the caller's
+//! key (by `Client-Id` and `keyVersion`, from a [`ClientKeyStore`]); `Request-Time`
+//! within the clock-skew window; the signature over the raw body; then it decrypts. The
+//! handler receives the plaintext JSON body and a [`CallerContext`] extension.
+//!
+//! On the way out it encrypts (iff the request was encrypted), sets `Response-Time`,
+//! `Client-Id` (echoed) and `Tracer-Id`, and signs
+//! `POST <request path>\n<Client-Id>.<Response-Time>.<raw response body>`.
+//!
+//! A refused request never reaches the handler. It is answered with the code that the
+//! [`RejectionTable`] maps its [`RejectReason`] to, as
+//! `{"<result_field>":{"resultCode":..,"resultStatus":..,"resultMessage":..}}`, signed
+//! like any response and never encrypted. `resultMessage` is the documented message
+//! followed by a short detail naming the header or problem.
+
+mod config;
+mod context;
+mod keystore;
+mod layer;
+mod rejection;
+
+pub use config::{DEFAULT_MAX_BODY_BYTES, Route, ServerConfig};
+pub use context::CallerContext;
+pub use keystore::{ClientKeyStore, InMemoryKeyStore, KeyLookup};
+pub use layer::{SigningLayer, SigningService};
+pub use rejection::{
+    CommonCode, RejectReason, RejectionTable, RejectionTableError, UnknownRejectReason,
+};

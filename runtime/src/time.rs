@@ -1,0 +1,126 @@
+//! `Request-Time` / `Response-Time` values and the clock-skew window.
+//!
+//! Sent: ISO-8601 with offset, seconds precision, UTC (`2026-11-21T23:14:04+00:00`),
+//! the form the AlipayHK pages show (protocol.md §A5, ASSUMPTION). Accepted: any RFC 3339
+//! / ISO-8601 date-time with an offset, fractional seconds allowed. The value is always
+//! signed and verified verbatim; parsing is only for the skew check.
+
+use std::time::Duration;
+
+use time::format_description::well_known::{Iso8601, Rfc3339};
+use time::{OffsetDateTime, UtcOffset};
+
+/// Default allowed distance between a request's time and the server's clock.
+pub const DEFAULT_CLOCK_SKEW: Duration = Duration::from_secs(5 * 60);
+
+/// Why a time value was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TimeError {
+    /// Not an ISO-8601 date-time with an offset.
+    #[error(
+        "{0:?} is not an ISO-8601 date-time with offset; send e.g. `2024-05-22T06:42:21+08:00`"
+    )]
+    Unparsable(String),
+    /// Outside the allowed window.
+    #[error(
+        "time {value} is {skew_secs}s away from the server clock (allowed: {allowed_secs}s); sync the clock (NTP)"
+    )]
+    OutOfWindow {
+        /// The value received.
+        value: String,
+        /// Absolute distance in seconds.
+        skew_secs: u64,
+        /// The configured window in seconds.
+        allowed_secs: u64,
+    },
+}
+
+/// Formats `t` in UTC as `YYYY-MM-DDTHH:MM:SS+00:00`.
+pub fn format_time(t: OffsetDateTime) -> String {
+    let t = t.to_offset(UtcOffset::UTC);
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}+00:00",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
+}
+
+/// The current time as a `Request-Time` / `Response-Time` value.
+pub fn now_header_value() -> String {
+    format_time(OffsetDateTime::now_utc())
+}
+
+/// Parses an ISO-8601 date-time that carries an offset (`Z` or `±hh:mm`).
+pub fn parse_time(value: &str) -> Result<OffsetDateTime, TimeError> {
+    let v = value.trim();
+    OffsetDateTime::parse(v, &Rfc3339)
+        .or_else(|_| OffsetDateTime::parse(v, &Iso8601::PARSING))
+        .map_err(|_| TimeError::Unparsable(value.to_owned()))
+}
+
+/// Checks that `value` parses and lies within `window` of `now`.
+pub fn check_window(
+    value: &str,
+    now: OffsetDateTime,
+    window: Duration,
+) -> Result<OffsetDateTime, TimeError> {
+    let t = parse_time(value)?;
+    let skew = (t - now).unsigned_abs();
+    if skew > window {
+        return Err(TimeError::OutOfWindow {
+            value: value.to_owned(),
+            skew_secs: skew.as_secs(),
+            allowed_secs: window.as_secs(),
+        });
+    }
+    Ok(t)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_seconds_precision_utc() {
+        let t = parse_time("2024-05-22T06:42:21.987+05:30").expect("parses");
+        assert_eq!(format_time(t), "2024-05-22T01:12:21+00:00");
+    }
+
+    #[test]
+    fn accepts_z_offsets_and_fractions() {
+        for v in [
+            "2023-12-18T02:33:31Z",
+            "2024-12-11T10:33:41.123+08:00",
+            "2024-05-22T06:42:21+05:30",
+        ] {
+            assert!(parse_time(v).is_ok(), "{v}");
+        }
+    }
+
+    #[test]
+    fn epoch_millis_and_naive_times_are_refused() {
+        for v in ["1716360141000", "2024-05-22T06:42:21", ""] {
+            assert!(
+                matches!(parse_time(v), Err(TimeError::Unparsable(_))),
+                "{v}"
+            );
+        }
+    }
+
+    #[test]
+    fn window_is_symmetric() {
+        let now = parse_time("2024-05-22T06:42:21Z").expect("parses");
+        let w = Duration::from_secs(300);
+        assert!(check_window("2024-05-22T06:47:21Z", now, w).is_ok());
+        assert!(check_window("2024-05-22T06:37:21Z", now, w).is_ok());
+        assert!(matches!(
+            check_window("2024-05-22T06:47:22Z", now, w),
+            Err(TimeError::OutOfWindow { skew_secs: 301, .. })
+        ));
+        assert!(check_window("2024-05-22T06:37:20Z", now, w).is_err());
+    }
+}
