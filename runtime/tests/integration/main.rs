@@ -1,0 +1,13 @@
+//! Integration tests of `alipayhk-runtime`, in one binary to keep link times down.
+//!
+//! - `vectors`: byte-exact agreement with signatures and RSA_AES messages made by the
+//!   `openssl` command line (`tests/vectors/make.sh`).
+//! - `keys`: every accepted key format, and the refusals.
+//! - `properties`: proptest of the header parsers and the content-to-sign builder.
+//! - `http`: client and server halves over real HTTP on 127.0.0.1.
+
+mod http;
+mod keys;
+mod properties;
+mod support;
+mod vectors;

@@ -1,0 +1,59 @@
+//! Shared helpers: paths to the committed openssl vectors.
+
+use std::path::PathBuf;
+
+use alipayhk_runtime::keys::{PrivateKey, PublicKey};
+
+pub fn vector_path(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/vectors")
+        .join(name)
+}
+
+pub fn read_vector(name: &str) -> Vec<u8> {
+    std::fs::read(vector_path(name)).expect("committed vector file exists")
+}
+
+pub fn read_vector_text(name: &str) -> String {
+    String::from_utf8(read_vector(name)).expect("vector file is UTF-8")
+}
+
+/// The throwaway openssl-generated test key (never a production secret).
+pub fn test_private_key() -> PrivateKey {
+    PrivateKey::from_file(vector_path("test_key_pkcs8.pem")).expect("test key loads")
+}
+
+pub fn test_public_key() -> PublicKey {
+    PublicKey::from_file(vector_path("test_pub_spki.pem")).expect("test public key loads")
+}
+
+pub struct Vector {
+    pub name: String,
+    pub method: String,
+    pub path: String,
+    pub client_id: String,
+    pub time: String,
+    pub body: Vec<u8>,
+    pub signature_b64: String,
+}
+
+pub fn vectors() -> Vec<Vector> {
+    let table = read_vector_text("vectors.tsv");
+    table
+        .lines()
+        .skip(1)
+        .map(|line| {
+            let f: Vec<&str> = line.split('\t').collect();
+            assert_eq!(f.len(), 7, "vectors.tsv row {line:?}");
+            Vector {
+                name: f[0].to_owned(),
+                method: f[1].to_owned(),
+                path: f[2].to_owned(),
+                client_id: f[3].to_owned(),
+                time: f[4].to_owned(),
+                body: read_vector(f[5]),
+                signature_b64: read_vector_text(f[6]).trim().to_owned(),
+            }
+        })
+        .collect()
+}
