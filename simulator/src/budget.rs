@@ -1,0 +1,156 @@
+//! Issue budgets: how many A. Points a campaign (`benefitProductId`) may still issue.
+//!
+//! A budget has a total (for the whole campaign) and a current part (what the campaign
+//! may issue right now, e.g. today's allowance), a campaign period that `bizDate` must
+//! fall in, and a pause switch. The documented codes map as follows:
+//!
+//! | state                                   | code                          |
+//! |-----------------------------------------|-------------------------------|
+//! | no budget for the product, or paused    | `NO_BUDGET_RIGHT_NOW`         |
+//! | `bizDate` outside the campaign period   | `PROCESS_FAIL` (assumption)   |
+//! | total remaining < amount                | `TOTAL_BUDGET_NOT_ENOUGH`     |
+//! | current remaining < amount              | `CURRENT_BUDGET_NOT_ENOUGH`   |
+
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::{Deserialize, Serialize};
+
+use crate::codes;
+use crate::store::StoreError;
+
+/// The budget of one issue campaign.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct IssueBudget {
+    /// The campaign, as sent in `benefitIssueDetail.benefitProductId`.
+    pub product_id: String,
+    /// Points the campaign may still issue in total.
+    pub total_remaining: i64,
+    /// Points the campaign may issue right now (never more than the total).
+    pub current_remaining: i64,
+    /// First valid `bizDate`, ms since the epoch.
+    #[serde(default)]
+    pub campaign_start_ms: i64,
+    /// Last valid `bizDate`, ms since the epoch.
+    #[serde(default = "far_future_ms")]
+    pub campaign_end_ms: i64,
+    /// A paused campaign answers `NO_BUDGET_RIGHT_NOW`.
+    #[serde(default)]
+    pub paused: bool,
+}
+
+fn far_future_ms() -> i64 {
+    4_102_444_800_000 // 2100-01-01
+}
+
+impl IssueBudget {
+    /// The code that refuses issuing `amount` points dated `biz_date_ms`, if any.
+    pub fn refusal(&self, amount: i64, biz_date_ms: Option<i64>) -> Option<&'static str> {
+        if self.paused {
+            return Some(codes::NO_BUDGET_RIGHT_NOW);
+        }
+        if biz_date_ms.is_some_and(|d| d < self.campaign_start_ms || d > self.campaign_end_ms) {
+            return Some(codes::PROCESS_FAIL);
+        }
+        if self.total_remaining < amount {
+            return Some(codes::TOTAL_BUDGET_NOT_ENOUGH);
+        }
+        if self.current_remaining < amount {
+            return Some(codes::CURRENT_BUDGET_NOT_ENOUGH);
+        }
+        None
+    }
+}
+
+/// The budget of `product_id`.
+pub fn find_budget(db: &Connection, product_id: &str) -> Result<Option<IssueBudget>, StoreError> {
+    Ok(db
+        .query_row(
+            "SELECT product_id, total_remaining, current_remaining, campaign_start_ms, campaign_end_ms, paused
+             FROM issue_budgets WHERE product_id = ?1",
+            [product_id],
+            |row| {
+                Ok(IssueBudget {
+                    product_id: row.get(0)?,
+                    total_remaining: row.get(1)?,
+                    current_remaining: row.get(2)?,
+                    campaign_start_ms: row.get(3)?,
+                    campaign_end_ms: row.get(4)?,
+                    paused: row.get(5)?,
+                })
+            },
+        )
+        .optional()?)
+}
+
+/// Creates or replaces a budget.
+pub fn put_budget(db: &Connection, budget: &IssueBudget) -> Result<(), StoreError> {
+    db.execute(
+        "INSERT OR REPLACE INTO issue_budgets
+         (product_id, total_remaining, current_remaining, campaign_start_ms, campaign_end_ms, paused)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![
+            budget.product_id,
+            budget.total_remaining,
+            budget.current_remaining,
+            budget.campaign_start_ms,
+            budget.campaign_end_ms,
+            budget.paused
+        ],
+    )?;
+    Ok(())
+}
+
+/// Takes `amount` from both the total and the current budget (after [`IssueBudget::refusal`]).
+pub fn consume(db: &Connection, product_id: &str, amount: i64) -> Result<(), StoreError> {
+    db.execute(
+        "UPDATE issue_budgets SET total_remaining = total_remaining - ?2,
+         current_remaining = current_remaining - ?2 WHERE product_id = ?1",
+        params![product_id, amount],
+    )?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn budget() -> IssueBudget {
+        IssueBudget {
+            product_id: "CAMPAIGN".into(),
+            total_remaining: 1_000,
+            current_remaining: 100,
+            campaign_start_ms: 1_000,
+            campaign_end_ms: 2_000,
+            paused: false,
+        }
+    }
+
+    #[test]
+    fn within_budget_and_period_is_accepted() {
+        assert_eq!(budget().refusal(100, Some(1_500)), None);
+        assert_eq!(budget().refusal(100, None), None);
+    }
+
+    #[test]
+    fn more_than_total_is_total_budget_not_enough() {
+        let b = IssueBudget { total_remaining: 50, ..budget() };
+        assert_eq!(b.refusal(60, None), Some(codes::TOTAL_BUDGET_NOT_ENOUGH));
+    }
+
+    #[test]
+    fn more_than_current_is_current_budget_not_enough() {
+        assert_eq!(budget().refusal(101, None), Some(codes::CURRENT_BUDGET_NOT_ENOUGH));
+    }
+
+    #[test]
+    fn paused_is_no_budget_right_now() {
+        let b = IssueBudget { paused: true, ..budget() };
+        assert_eq!(b.refusal(1, None), Some(codes::NO_BUDGET_RIGHT_NOW));
+    }
+
+    #[test]
+    fn biz_date_outside_campaign_is_process_fail() {
+        assert_eq!(budget().refusal(1, Some(999)), Some(codes::PROCESS_FAIL));
+        assert_eq!(budget().refusal(1, Some(2_001)), Some(codes::PROCESS_FAIL));
+    }
+}

@@ -1,0 +1,194 @@
+//! Redeemable-card templates and membership cards.
+//!
+//! A template is stored as the JSON of a Query Template answer (everything but
+//! `result`), so the admin API can seed any field the spec allows. A membership card
+//! keeps what Update Membership Card changes: status, points, level, expiry, `dataInfo`.
+
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::store::{StoreError, now_ms};
+
+/// A seeded redeemable-card / ticket template.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PassTemplate {
+    /// `templateCode`, at most 32 characters.
+    pub template_code: String,
+    /// The merchant that owns it.
+    pub merchant_id: String,
+    /// The Query Template answer fields (`type`, `product`, `status`, `localeInfo`, …).
+    #[serde(default)]
+    pub body: Map<String, Value>,
+}
+
+/// Card status as stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum CardStatus {
+    /// Usable and updatable.
+    Active,
+    /// Terminated by `status: CLOSED`; further updates are refused.
+    Closed,
+}
+
+/// A user's membership card.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MembershipCard {
+    /// `passId`.
+    pub pass_id: String,
+    /// The merchant that issued the card.
+    pub merchant_id: String,
+    /// The card holder's AlipayHK user id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<String>,
+    /// The card holder's open id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub open_id: Option<String>,
+    /// The membership template.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub template_code: Option<String>,
+    /// Active or closed.
+    #[serde(default = "active")]
+    pub status: CardStatus,
+    /// Points shown on the card.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub point: Option<i64>,
+    /// Membership level shown on the card.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub level: Option<String>,
+    /// Expiry, ms since the epoch.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end_date_ms: Option<i64>,
+    /// The last `dataInfo` received, merged key by key.
+    #[serde(default)]
+    pub data_info: Map<String, Value>,
+}
+
+fn active() -> CardStatus {
+    CardStatus::Active
+}
+
+/// Creates or replaces a template.
+pub fn put_template(db: &Connection, template: &PassTemplate) -> Result<(), StoreError> {
+    db.execute(
+        "INSERT OR REPLACE INTO templates (template_code, merchant_id, body) VALUES (?1, ?2, ?3)",
+        params![template.template_code, template.merchant_id, serde_json::to_string(&template.body)?],
+    )?;
+    Ok(())
+}
+
+/// The template with this code.
+pub fn find_template(db: &Connection, template_code: &str) -> Result<Option<PassTemplate>, StoreError> {
+    let row: Option<(String, String, String)> = db
+        .query_row(
+            "SELECT template_code, merchant_id, body FROM templates WHERE template_code = ?1",
+            [template_code],
+            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+        )
+        .optional()?;
+    row.map(|(template_code, merchant_id, body)| {
+        Ok(PassTemplate { template_code, merchant_id, body: serde_json::from_str(&body)? })
+    })
+    .transpose()
+}
+
+/// Creates or replaces a card.
+pub fn put_card(db: &Connection, card: &MembershipCard) -> Result<(), StoreError> {
+    let status = match card.status {
+        CardStatus::Active => "ACTIVE",
+        CardStatus::Closed => "CLOSED",
+    };
+    db.execute(
+        "INSERT OR REPLACE INTO membership_cards
+         (pass_id, merchant_id, user_id, open_id, template_code, status, point, level, end_date_ms, data_info, updated_at_ms)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+        params![
+            card.pass_id,
+            card.merchant_id,
+            card.user_id,
+            card.open_id,
+            card.template_code,
+            status,
+            card.point,
+            card.level,
+            card.end_date_ms,
+            serde_json::to_string(&card.data_info)?,
+            now_ms()
+        ],
+    )?;
+    Ok(())
+}
+
+/// The card with this pass id.
+pub fn find_card(db: &Connection, pass_id: &str) -> Result<Option<MembershipCard>, StoreError> {
+    let row = db
+        .query_row(
+            "SELECT pass_id, merchant_id, user_id, open_id, template_code, status, point, level, end_date_ms, data_info
+             FROM membership_cards WHERE pass_id = ?1",
+            [pass_id],
+            |row| {
+                Ok((
+                    MembershipCard {
+                        pass_id: row.get(0)?,
+                        merchant_id: row.get(1)?,
+                        user_id: row.get(2)?,
+                        open_id: row.get(3)?,
+                        template_code: row.get(4)?,
+                        status: if row.get::<_, String>(5)? == "CLOSED" { CardStatus::Closed } else { CardStatus::Active },
+                        point: row.get(6)?,
+                        level: row.get(7)?,
+                        end_date_ms: row.get(8)?,
+                        data_info: Map::new(),
+                    },
+                    row.get::<_, Option<String>>(9)?,
+                ))
+            },
+        )
+        .optional()?;
+    row.map(|(mut card, data_info)| {
+        if let Some(json) = data_info {
+            card.data_info = serde_json::from_str(&json)?;
+        }
+        Ok(card)
+    })
+    .transpose()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::Store;
+
+    #[test]
+    fn template_body_round_trips() {
+        let store = Store::in_memory().unwrap();
+        let mut body = Map::new();
+        body.insert("type".into(), "COUPON".into());
+        let template = PassTemplate { template_code: "T1".into(), merchant_id: "M".into(), body };
+        store.write(|db| put_template(db, &template)).unwrap();
+        assert_eq!(store.write(|db| find_template(db, "T1")).unwrap(), Some(template));
+        assert_eq!(store.write(|db| find_template(db, "T2")).unwrap(), None);
+    }
+
+    #[test]
+    fn card_round_trips() {
+        let store = Store::in_memory().unwrap();
+        let card = MembershipCard {
+            pass_id: "P1".into(),
+            merchant_id: "M".into(),
+            user_id: Some("2160000000000001".into()),
+            open_id: None,
+            template_code: None,
+            status: CardStatus::Closed,
+            point: Some(5),
+            level: Some("GOLD".into()),
+            end_date_ms: Some(1),
+            data_info: Map::new(),
+        };
+        store.write(|db| put_card(db, &card)).unwrap();
+        assert_eq!(store.write(|db| find_card(db, "P1")).unwrap(), Some(card));
+    }
+}
