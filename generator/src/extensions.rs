@@ -1,0 +1,81 @@
+//! The spec's vendor extensions (docs/CONTRACTS.md §Spec vendor extensions), read into types.
+
+use serde::Deserialize;
+
+use crate::error::SpecError;
+
+/// One entry of an operation's `x-result-codes`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResultCodeEntry {
+    pub code: String,
+    pub status: String,
+    pub message: String,
+    #[serde(rename = "x-assumption")]
+    pub assumption: Option<String>,
+}
+
+/// One entry of the root `x-common-result-codes`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CommonCodeEntry {
+    pub code: String,
+    pub status: String,
+    pub message: String,
+    pub reason: String,
+    #[serde(rename = "httpStatus")]
+    pub http_status: u16,
+    #[serde(rename = "x-assumption")]
+    pub assumption: Option<String>,
+}
+
+/// The runtime's `RejectReason` names, in the runtime's order; the common codes must cover
+/// each exactly once.
+pub const REJECT_REASONS: [&str; 9] = [
+    "missing_header",
+    "invalid_signature",
+    "unknown_client",
+    "unknown_key_version",
+    "request_time_out_of_window",
+    "unsupported_media_type",
+    "body_too_large",
+    "decryption_failed",
+    "unknown_api",
+];
+
+/// Reads extension `name` from `extensions` as `T`; `Ok(None)` when it is absent.
+pub fn read<T: for<'de> Deserialize<'de>>(
+    extensions: &Extensions,
+    name: &str,
+    pointer: &str,
+) -> Result<Option<T>, SpecError> {
+    let Some(value) = extensions.get(name) else {
+        return Ok(None);
+    };
+    serde_path_to_error::deserialize(value)
+        .map(Some)
+        .map_err(|error| {
+            let mut at = crate::error::child(pointer, name);
+            for segment in error.path().iter() {
+                use serde_path_to_error::Segment;
+                match segment {
+                    Segment::Seq { index } => at = crate::error::child(&at, &index.to_string()),
+                    Segment::Map { key } => at = crate::error::child(&at, key),
+                    _ => {}
+                }
+            }
+            SpecError::new(at, format!("invalid {name}: {}", error.inner()))
+        })
+}
+
+/// Reads a string extension such as `x-assumption`.
+pub fn string(
+    extensions: &Extensions,
+    name: &str,
+    pointer: &str,
+) -> Result<Option<String>, SpecError> {
+    read(extensions, name, pointer)
+}
+
+/// `openapiv3` keeps vendor extensions in an ordered map.
+pub type Extensions = indexmap::IndexMap<String, serde_json::Value>;
