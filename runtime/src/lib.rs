@@ -101,6 +101,7 @@
 pub mod client;
 pub mod encryption;
 pub mod keys;
+pub mod outcome;
 mod result_status;
 pub mod server;
 pub mod signature;
