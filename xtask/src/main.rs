@@ -5,14 +5,17 @@
 //! - `doc-drift PAGE.txt...`: compare documentation pages with the spec (see `doc_drift.rs`).
 
 mod codegen;
+mod spec_tools;
 
-use std::path::PathBuf;
 use std::process::ExitCode;
+pub use xtask::project_root;
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("codegen") => codegen::run(&args[1..]),
+        Some("spec-diff") => spec_tools::spec_diff(&args[1..]),
+        Some("doc-drift") => spec_tools::doc_drift(&args[1..]),
         _ => Err(format!(
             "usage: cargo xtask <command>\n\ncommands:\n  codegen [--check]\n  spec-diff OLD [NEW] [--format text|markdown|json] [--fail-on breaking]\n  doc-drift PAGE.txt..."
         )),
@@ -24,12 +27,4 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
-}
-
-/// The repository root (xtask lives one level below it).
-pub fn project_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("."))
 }

@@ -1,0 +1,374 @@
+//! `cargo xtask doc-drift`: does the spec still say what the documentation pages say?
+//!
+//! Each page is matched to an operation (by endpoint, else by title = operation summary) and
+//! every fact the page states is compared with the spec: endpoint, headers, top-level fields
+//! (type, required, max length, max size, value range, enum values) and the result-code table
+//! (code, status, message, order). Spec facts the page does not state are drift too, unless
+//! the spec marks them `x-assumption`: those are listed separately, not as drift.
+
+use crate::doc_page::{DocPage, PageCode, PageField, PageHeader};
+use crate::spec_facts::{CodeFact, FieldFact, HeaderFact, OperationFacts, SpecFacts};
+use serde::Serialize;
+use std::fmt::Write as _;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PageReport {
+    pub page: String,
+    pub operation: Option<String>,
+    /// Differences between the page and the spec.
+    pub drift: Vec<String>,
+    /// Spec facts the page does not state, labelled `x-assumption` in the spec.
+    pub assumptions: Vec<String>,
+    /// Page facts the checker cannot compare.
+    pub unchecked: Vec<String>,
+}
+
+pub fn check(page_name: &str, page: &DocPage, spec: &SpecFacts) -> PageReport {
+    let mut report = PageReport {
+        page: page_name.to_string(),
+        operation: None,
+        drift: Vec::new(),
+        assumptions: Vec::new(),
+        unchecked: page.unchecked.clone(),
+    };
+    let Some(op) = find_operation(page, spec) else {
+        report.drift.push(format!(
+            "no operation in the spec matches this page (title `{}`{})",
+            page.title,
+            page.endpoint
+                .as_ref()
+                .map(|(m, p)| format!(", endpoint {m} {p}"))
+                .unwrap_or_default()
+        ));
+        return report;
+    };
+    report.operation = Some(op.id.clone());
+    check_endpoint(page, op, &mut report);
+    let request_headers: Vec<PageHeader> =
+        [page.general_headers.clone(), page.request_headers.clone()].concat();
+    let response_headers: Vec<PageHeader> =
+        [page.general_headers.clone(), page.response_headers.clone()].concat();
+    check_headers(
+        "request",
+        &request_headers,
+        &op.request_headers,
+        &mut report,
+    );
+    check_headers(
+        "response",
+        &response_headers,
+        &op.response_headers,
+        &mut report,
+    );
+    check_fields(
+        "request",
+        &page.request_fields,
+        &op.request_fields,
+        &mut report,
+    );
+    check_fields(
+        "response",
+        &page.response_fields,
+        &op.response_fields,
+        &mut report,
+    );
+    check_codes(&page.codes, &op.codes, &mut report);
+    report
+}
+
+fn find_operation<'a>(page: &DocPage, spec: &'a SpecFacts) -> Option<&'a OperationFacts> {
+    let by_path = page
+        .endpoint
+        .as_ref()
+        .and_then(|(_, path)| spec.operations.iter().find(|op| &op.path == path));
+    by_path.or_else(|| {
+        spec.operations
+            .iter()
+            .find(|op| op.summary.eq_ignore_ascii_case(page.title.trim()))
+    })
+}
+
+fn check_endpoint(page: &DocPage, op: &OperationFacts, report: &mut PageReport) {
+    match &page.endpoint {
+        Some((method, path)) => {
+            if method != &op.method || path != &op.path {
+                report.drift.push(format!(
+                    "endpoint: page says {method} {path}, spec says {} {}",
+                    op.method, op.path
+                ));
+            }
+        }
+        None => {
+            let note = op
+                .assumption
+                .clone()
+                .unwrap_or_else(|| "(not labelled as an assumption)".to_string());
+            let line = format!(
+                "endpoint {} {} is not on the page: {note}",
+                op.method, op.path
+            );
+            if op.assumption.is_some() {
+                report.assumptions.push(line);
+            } else {
+                report.drift.push(line);
+            }
+        }
+    }
+}
+
+/// `Content-Type` is stated by the request body's media type, not as a header parameter
+/// (OpenAPI ignores a `Content-Type` header parameter).
+const BODY_HEADERS: [&str; 1] = ["Content-Type"];
+
+fn check_headers(side: &str, page: &[PageHeader], spec: &[HeaderFact], report: &mut PageReport) {
+    for header in page {
+        if BODY_HEADERS.contains(&header.name.as_str()) {
+            continue;
+        }
+        match spec
+            .iter()
+            .find(|h| h.name.eq_ignore_ascii_case(&header.name))
+        {
+            None => report.drift.push(format!(
+                "{side} header {} is on the page but not in the spec",
+                header.name
+            )),
+            Some(fact) => {
+                if let Some(required) = header.required
+                    && required != fact.required
+                {
+                    report.drift.push(format!(
+                        "{side} header {}: page says required={required}, spec says required={}",
+                        header.name, fact.required
+                    ));
+                }
+            }
+        }
+    }
+    for fact in spec {
+        if !page.iter().any(|h| h.name.eq_ignore_ascii_case(&fact.name)) {
+            report.drift.push(format!(
+                "{side} header {} is in the spec but not on the page",
+                fact.name
+            ));
+        }
+    }
+}
+
+fn check_fields(side: &str, page: &[PageField], spec: &[FieldFact], report: &mut PageReport) {
+    for field in page {
+        let subject = format!("{side} field {}", field.name);
+        let Some(fact) = spec.iter().find(|f| f.path == field.name) else {
+            report
+                .drift
+                .push(format!("{subject} is on the page but not in the spec"));
+            continue;
+        };
+        if !types_agree(&field.ty, fact) {
+            report.drift.push(format!(
+                "{subject}: page type {}, spec type {}{}",
+                field.ty,
+                fact.ty,
+                fact.type_name
+                    .as_ref()
+                    .map(|n| format!(" ({n})"))
+                    .unwrap_or_default()
+            ));
+        }
+        if field.required != fact.required {
+            report.drift.push(format!(
+                "{subject}: page says {}, spec says {}",
+                requiredness(field.required, field.conditional),
+                requiredness(fact.required, false)
+            ));
+        }
+        if field.max_length != fact.max_length {
+            report.drift.push(format!(
+                "{subject}: max length {} on the page, {} in the spec",
+                opt(field.max_length),
+                opt(fact.max_length)
+            ));
+        }
+        if field.max_items != fact.max_items {
+            report.drift.push(format!(
+                "{subject}: max size {} on the page, {} in the spec",
+                opt(field.max_items),
+                opt(fact.max_items)
+            ));
+        }
+        let spec_range = fact.minimum.zip(fact.maximum);
+        if field.range != spec_range {
+            report.drift.push(format!(
+                "{subject}: value range {} on the page, {} in the spec",
+                range(field.range),
+                range(spec_range)
+            ));
+        }
+        let mut page_values = field.enum_values.clone();
+        let mut spec_values = fact.enum_values.clone();
+        page_values.sort();
+        spec_values.sort();
+        if page_values != spec_values {
+            report.drift.push(format!(
+                "{subject}: values [{}] on the page, [{}] in the spec",
+                field.enum_values.join(", "),
+                fact.enum_values.join(", ")
+            ));
+        }
+    }
+    // Only top-level fields are on the pages; nested ones are collapsed ("Show child
+    // parameters") and must carry an assumption on their schema.
+    for fact in spec.iter().filter(|f| !f.path.contains(['.', '['])) {
+        if page.iter().any(|f| f.name == fact.path) {
+            continue;
+        }
+        let line = format!("{side} field {} is not on the page", fact.path);
+        match &fact.assumption {
+            Some(note) => report.assumptions.push(format!("{line}: {note}")),
+            None => report.drift.push(line),
+        }
+    }
+    for fact in spec.iter().filter(|f| f.path.contains(['.', '['])) {
+        if fact.assumption.is_none() {
+            report.drift.push(format!(
+                "{side} field {} is nested below what the page shows and is not labelled as an assumption",
+                fact.path
+            ));
+        }
+    }
+}
+
+fn requiredness(required: bool, conditional: bool) -> &'static str {
+    match (required, conditional) {
+        (true, _) => "REQUIRED",
+        (false, true) => "CONDITIONAL",
+        (false, false) => "optional",
+    }
+}
+
+fn opt(value: Option<u64>) -> String {
+    value.map_or("none".to_string(), |v| v.to_string())
+}
+
+fn range(value: Option<(f64, f64)>) -> String {
+    value.map_or("none".to_string(), |(a, b)| format!("{a}-{b}"))
+}
+
+/// The page's type names (`number`, `Array<object>`, `Result`) against the spec's.
+fn types_agree(page_type: &str, fact: &FieldFact) -> bool {
+    let is_object = |ty: &str| ty == "object" || ty.starts_with("map<");
+    match page_type {
+        // Milliseconds are documented as "number" and modelled as integers.
+        "number" => matches!(fact.ty.as_str(), "number" | "integer"),
+        "integer" | "string" | "boolean" => fact.ty == page_type,
+        "object" => is_object(&fact.ty),
+        array if array.starts_with("Array<") => {
+            let item = &array["Array<".len()..array.len() - 1];
+            match fact
+                .ty
+                .strip_prefix("array<")
+                .and_then(|t| t.strip_suffix('>'))
+            {
+                Some(spec_item) => match item {
+                    "object" => {
+                        spec_item
+                            .chars()
+                            .next()
+                            .is_some_and(|c| c.is_ascii_uppercase())
+                            || spec_item == "object"
+                    }
+                    "number" => matches!(spec_item, "number" | "integer"),
+                    other => spec_item == other,
+                },
+                None => false,
+            }
+        }
+        named => fact.type_name.as_deref() == Some(named) && is_object(&fact.ty),
+    }
+}
+
+fn check_codes(page: &[PageCode], spec: &[CodeFact], report: &mut PageReport) {
+    for code in page {
+        match spec.iter().find(|c| c.code == code.code) {
+            None => report.drift.push(format!(
+                "result code {} ({}) is on the page but not in the spec",
+                code.code, code.status
+            )),
+            Some(fact) => {
+                if fact.status != code.status {
+                    report.drift.push(format!(
+                        "result code {}: page status {}, spec status {}",
+                        code.code, code.status, fact.status
+                    ));
+                }
+                if normalise(&fact.message) != normalise(&code.message) {
+                    report.drift.push(format!(
+                        "result code {}: page message \"{}\", spec message \"{}\"",
+                        code.code, code.message, fact.message
+                    ));
+                }
+            }
+        }
+    }
+    for fact in spec {
+        if page.iter().any(|c| c.code == fact.code) {
+            continue;
+        }
+        let line = format!(
+            "result code {} ({}) is not on the page",
+            fact.code, fact.status
+        );
+        match &fact.assumption {
+            Some(note) => report.assumptions.push(format!("{line}: {note}")),
+            None => report.drift.push(line),
+        }
+    }
+    let page_order: Vec<&str> = page
+        .iter()
+        .map(|c| c.code.as_str())
+        .filter(|c| spec.iter().any(|f| f.code == *c))
+        .collect();
+    let spec_order: Vec<&str> = spec
+        .iter()
+        .map(|c| c.code.as_str())
+        .filter(|c| page.iter().any(|p| p.code == *c))
+        .collect();
+    if page_order != spec_order {
+        report.drift.push(format!(
+            "result codes are in a different order: page [{}], spec [{}]",
+            page_order.join(", "),
+            spec_order.join(", ")
+        ));
+    }
+}
+
+fn normalise(message: &str) -> String {
+    message.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+pub fn render_text(reports: &[PageReport]) -> String {
+    let mut out = String::new();
+    for report in reports {
+        let _ = writeln!(
+            out,
+            "{} -> {}: {} drift, {} assumptions, {} unchecked",
+            report.page,
+            report.operation.as_deref().unwrap_or("(no operation)"),
+            report.drift.len(),
+            report.assumptions.len(),
+            report.unchecked.len()
+        );
+        for line in &report.drift {
+            let _ = writeln!(out, "  DRIFT       {line}");
+        }
+        for line in &report.assumptions {
+            let _ = writeln!(out, "  assumption  {line}");
+        }
+        for line in &report.unchecked {
+            let _ = writeln!(out, "  unchecked   {line}");
+        }
+    }
+    let total: usize = reports.iter().map(|r| r.drift.len()).sum();
+    let _ = writeln!(out, "{total} drift in {} pages", reports.len());
+    out
+}

@@ -1,0 +1,484 @@
+//! Reads an AlipayHK documentation page saved as text into the facts it states.
+//!
+//! Two styles occur (see `../shared/docs/seed/`):
+//! - *plain*: one item per line with blank lines between, bullets `•`, a `POST /path` line,
+//!   `REQUIRED` on its own line under a header name, result codes glued together as
+//!   `CODEValueMessage` (e.g. `SUCCESSSSuccess`);
+//! - *table*: `Name | Description | ... |` rows, `- ` bullets, enum values as bare lines and
+//!   `: description.nextValue` lines, result codes as `CODE | S | Message |`.
+//!
+//! The parser extracts: title, endpoint, headers (with required-ness where shown), request and
+//! response parameters (type, required, max length, max size, value range, enum values) and the
+//! result-code table. What it sees but cannot compare (a range on a string, an image size) goes
+//! to `unchecked`.
+
+use serde::Serialize;
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct DocPage {
+    pub title: String,
+    /// `(method, path)` when the page states it.
+    pub endpoint: Option<(String, String)>,
+    /// "General Headers": they apply on both request and response.
+    pub general_headers: Vec<PageHeader>,
+    /// "Request-only Headers".
+    pub request_headers: Vec<PageHeader>,
+    /// "Response-only Headers".
+    pub response_headers: Vec<PageHeader>,
+    pub request_fields: Vec<PageField>,
+    pub response_fields: Vec<PageField>,
+    pub codes: Vec<PageCode>,
+    /// Facts the page states that the checker cannot compare with a spec.
+    pub unchecked: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PageHeader {
+    pub name: String,
+    /// `Some(true)` for `REQUIRED`, `Some(false)` for "REQUIRED when ..." or no mark in a style
+    /// that marks required headers; `None` where the style shows no marks at all.
+    pub required: Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct PageField {
+    pub name: String,
+    /// As written: `string`, `number`, `object`, `Array<object>`, `Result`, ...
+    pub ty: String,
+    pub required: bool,
+    pub conditional: bool,
+    pub max_length: Option<u64>,
+    pub max_items: Option<u64>,
+    pub range: Option<(f64, f64)>,
+    pub enum_values: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PageCode {
+    pub code: String,
+    pub status: String,
+    pub message: String,
+}
+
+#[derive(Clone, Copy, PartialEq, Debug)]
+enum Section {
+    Preamble,
+    GeneralHeaders,
+    RequestHeaders,
+    ResponseHeaders,
+    RequestParams,
+    ResponseParams,
+    Codes,
+    Other,
+}
+
+/// Labels of the header tables' columns, never header names.
+const TABLE_LABELS: [&str; 5] = ["Name", "Description", "Type", "Sample", "String"];
+
+pub fn parse(text: &str) -> DocPage {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut page = DocPage::default();
+    let table_style = lines.iter().any(|l| l.trim_start().starts_with("Name | "));
+    let mut section = Section::Preamble;
+    let mut i = 0;
+    while i < lines.len() {
+        let raw = lines[i];
+        let line = raw.trim();
+        i += 1;
+        if line.is_empty() {
+            continue;
+        }
+        if page.title.is_empty() {
+            page.title = strip_numbering(line).to_string();
+            continue;
+        }
+        if let Some(next) = section_heading(line) {
+            section = next;
+            continue;
+        }
+        match section {
+            Section::Preamble => {
+                if let Some(endpoint) = endpoint_line(line) {
+                    page.endpoint = Some(endpoint);
+                }
+            }
+            Section::GeneralHeaders | Section::RequestHeaders | Section::ResponseHeaders => {
+                let Some(name) = header_name(line, table_style) else {
+                    continue;
+                };
+                let required = if table_style {
+                    None
+                } else {
+                    Some(next_item(&lines, i).is_some_and(|next| next == "REQUIRED"))
+                };
+                let target = match section {
+                    Section::GeneralHeaders => &mut page.general_headers,
+                    Section::RequestHeaders => &mut page.request_headers,
+                    _ => &mut page.response_headers,
+                };
+                target.push(PageHeader { name, required });
+            }
+            Section::RequestParams | Section::ResponseParams => {
+                if let Some(mut field) = field_line(line) {
+                    i = read_field_details(&lines, i, &mut field, &mut page.unchecked);
+                    if section == Section::RequestParams {
+                        page.request_fields.push(field);
+                    } else {
+                        page.response_fields.push(field);
+                    }
+                }
+            }
+            Section::Codes => {
+                if let Some(code) = code_row(line) {
+                    page.codes.push(code);
+                }
+            }
+            Section::Other => {}
+        }
+    }
+    page
+}
+
+/// `4. Query Template` -> `Query Template`.
+fn strip_numbering(title: &str) -> &str {
+    match title.split_once(". ") {
+        Some((number, rest)) if number.chars().all(|c| c.is_ascii_digit()) => rest,
+        _ => title,
+    }
+}
+
+fn section_heading(line: &str) -> Option<Section> {
+    Some(match line {
+        "General Headers" => Section::GeneralHeaders,
+        "Request-only Headers" => Section::RequestHeaders,
+        "Response-only Headers" => Section::ResponseHeaders,
+        "Request parameters" => Section::RequestParams,
+        "Response parameters" => Section::ResponseParams,
+        "Result/Error codes" => Section::Codes,
+        "API Explorer" | "Request" | "Response" | "Request Body" | "Response Body" => {
+            Section::Other
+        }
+        _ => return None,
+    })
+}
+
+fn endpoint_line(line: &str) -> Option<(String, String)> {
+    let (method, path) = line.split_once(' ')?;
+    let is_method = matches!(method, "POST" | "GET" | "PUT" | "DELETE" | "PATCH");
+    (is_method && path.starts_with('/') && !path.contains(' '))
+        .then(|| (method.to_string(), path.to_string()))
+}
+
+/// `Client-Id`, `Request-Time`, `Signature`: capitalised words joined by hyphens.
+fn header_name(line: &str, table_style: bool) -> Option<String> {
+    let candidate = if table_style {
+        line.split('|').next()?.trim()
+    } else {
+        line
+    };
+    let well_formed = !candidate.is_empty()
+        && candidate.split('-').all(|word| {
+            let mut chars = word.chars();
+            chars.next().is_some_and(|c| c.is_ascii_uppercase())
+                && chars.all(|c| c.is_ascii_lowercase())
+        });
+    (well_formed && !TABLE_LABELS.contains(&candidate)).then(|| candidate.to_string())
+}
+
+/// The next non-blank line after index `from`.
+fn next_item<'a>(lines: &[&'a str], from: usize) -> Option<&'a str> {
+    lines[from..]
+        .iter()
+        .map(|l| l.trim())
+        .find(|l| !l.is_empty())
+}
+
+/// `bizNo string  REQUIRED`, `result Result REQUIRED`, `codeInfo object CONDITIONAL`.
+fn field_line(line: &str) -> Option<PageField> {
+    let words: Vec<&str> = line.split_whitespace().collect();
+    let (name, ty, mark) = match words.as_slice() {
+        [name, ty] => (*name, *ty, None),
+        [name, ty, mark] => (*name, *ty, Some(*mark)),
+        _ => return None,
+    };
+    let name_ok = name.chars().next().is_some_and(|c| c.is_ascii_lowercase())
+        && name.chars().all(|c| c.is_ascii_alphanumeric());
+    let ty_ok = matches!(ty, "string" | "number" | "boolean" | "object" | "integer")
+        || (ty.starts_with("Array<") && ty.ends_with('>'))
+        || (ty.chars().next().is_some_and(|c| c.is_ascii_uppercase())
+            && ty.chars().all(|c| c.is_ascii_alphanumeric()));
+    let mark_ok = matches!(mark, None | Some("REQUIRED") | Some("CONDITIONAL"));
+    (name_ok && ty_ok && mark_ok).then(|| PageField {
+        name: name.to_string(),
+        ty: ty.to_string(),
+        required: mark == Some("REQUIRED"),
+        conditional: mark == Some("CONDITIONAL"),
+        ..PageField::default()
+    })
+}
+
+/// Reads the lines after a field line up to the next field or section; returns where it stopped.
+fn read_field_details(
+    lines: &[&str],
+    mut i: usize,
+    field: &mut PageField,
+    unchecked: &mut Vec<String>,
+) -> usize {
+    let mut seen_description = false;
+    let mut in_valid_values = false;
+    let mut in_enum_run = true;
+    let mut run: Vec<String> = Vec::new();
+    let mut run_has_value_notes = false;
+    while i < lines.len() {
+        let line = lines[i].trim();
+        if field_line(line).is_some() || section_heading(line).is_some() {
+            break;
+        }
+        i += 1;
+        if line.is_empty() {
+            continue;
+        }
+        let bullet = line
+            .strip_prefix('•')
+            .or_else(|| line.strip_prefix("- "))
+            .map(str::trim);
+        if let Some(item) = bullet {
+            if let Some(constraint) = constraint(item) {
+                apply_constraint(field, constraint, item, unchecked);
+            } else if in_valid_values || !seen_description {
+                // Plain style lists enum values as bullets, after "Valid values:" or
+                // straight under the field line.
+                if is_value_token(item) {
+                    field.enum_values.push(item.to_string());
+                }
+            }
+            in_enum_run = false;
+            continue;
+        }
+        if line == "Valid values:" {
+            in_valid_values = true;
+            seen_description = true;
+            continue;
+        }
+        if line == "More information:" {
+            in_valid_values = false;
+            in_enum_run = false;
+            continue;
+        }
+        if line == "-" {
+            continue;
+        }
+        if !seen_description {
+            seen_description = true;
+            continue;
+        }
+        // Table style: bare value lines and `: description.nextValue` lines right after the
+        // description. A run only counts when it has such `:` lines (else it is prose).
+        if in_enum_run || in_valid_values {
+            if is_value_token(line) {
+                run.push(line.to_string());
+                continue;
+            }
+            if let Some(note) = line.strip_prefix(':') {
+                run_has_value_notes = true;
+                if let Some(value) = trailing_value(note) {
+                    run.push(value);
+                }
+                continue;
+            }
+            in_enum_run = false;
+        }
+    }
+    if run_has_value_notes || in_valid_values {
+        field.enum_values.extend(run);
+    }
+    i
+}
+
+enum Constraint {
+    MaxLength(u64),
+    MaxItems(u64),
+    Range(f64, f64),
+    Other,
+}
+
+fn constraint(item: &str) -> Option<Constraint> {
+    let (label, value) = item.split_once(':')?;
+    let value = value.trim();
+    let first_number = || {
+        value
+            .split_whitespace()
+            .next()
+            .and_then(|n| n.parse::<u64>().ok())
+    };
+    Some(match label.trim() {
+        "Maximum length" => first_number().map_or(Constraint::Other, Constraint::MaxLength),
+        "Maximum size" => first_number().map_or(Constraint::Other, Constraint::MaxItems),
+        "Value range" => {
+            let bounds: Vec<Option<f64>> = value
+                .split('-')
+                .map(|part| part.trim().parse::<f64>().ok())
+                .collect();
+            match bounds.as_slice() {
+                [Some(low), Some(high)] => Constraint::Range(*low, *high),
+                _ => Constraint::Other,
+            }
+        }
+        _ => return None,
+    })
+}
+
+fn apply_constraint(
+    field: &mut PageField,
+    constraint: Constraint,
+    item: &str,
+    unchecked: &mut Vec<String>,
+) {
+    match constraint {
+        Constraint::MaxLength(n) => field.max_length = Some(n),
+        Constraint::MaxItems(n) => field.max_items = Some(n),
+        Constraint::Range(low, high) if matches!(field.ty.as_str(), "number" | "integer") => {
+            field.range = Some((low, high))
+        }
+        Constraint::Range(..) | Constraint::Other => {
+            unchecked.push(format!("{} ({}): {item}", field.name, field.ty))
+        }
+    }
+}
+
+/// `barcode`, `EAN-13`, `UPDATE_MEMBER_CARD`: one word of letters, digits, `_` or `-`.
+fn is_value_token(text: &str) -> bool {
+    !text.is_empty()
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+}
+
+/// The next enum value glued to the end of a value's description:
+/// `Display barcode.qrcode` -> `qrcode`; `terminate cardUPDATE` -> `UPDATE`.
+fn trailing_value(note: &str) -> Option<String> {
+    let note = note.trim();
+    if let Some((_, after)) = note.rsplit_once('.') {
+        return is_value_token(after).then(|| after.to_string());
+    }
+    let last_word = note.rsplit(' ').next()?;
+    let upper_start = last_word
+        .char_indices()
+        .rev()
+        .take_while(|(_, c)| c.is_ascii_uppercase() || *c == '_')
+        .last()
+        .map(|(i, _)| i)?;
+    let value = &last_word[upper_start..];
+    let glued = upper_start > 0 && value.len() > 1;
+    glued.then(|| value.to_string())
+}
+
+/// `SUCCESS | S | Success |` or, in the plain style, `SUCCESSSSuccess`.
+fn code_row(line: &str) -> Option<PageCode> {
+    if line.contains('|') {
+        let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+        let (code, status, message) = (cells.first()?, cells.get(1)?, cells.get(2)?);
+        let is_code = !code.is_empty() && code.chars().all(|c| c.is_ascii_uppercase() || c == '_');
+        return (is_code && matches!(*status, "S" | "F" | "U")).then(|| PageCode {
+            code: code.to_string(),
+            status: status.to_string(),
+            message: message.to_string(),
+        });
+    }
+    glued_code_row(line)
+}
+
+/// Splits `CODE` + `S|F|U` + `Message` where nothing separates them. The code is the longest
+/// upper-case prefix after which a status letter is followed by a plausible message start: a
+/// capitalised word (`Success`) or an all-capitals word (`API failed`).
+fn glued_code_row(line: &str) -> Option<PageCode> {
+    let bytes = line.as_bytes();
+    let code_len = bytes
+        .iter()
+        .take_while(|b| b.is_ascii_uppercase() || **b == b'_')
+        .count();
+    (1..code_len.min(bytes.len() - 1) + 1)
+        .rev()
+        .filter(|&k| matches!(bytes.get(k), Some(b'S' | b'F' | b'U')))
+        .find_map(|k| {
+            let message = &line[k + 1..];
+            plausible_message(message).then(|| PageCode {
+                code: line[..k].to_string(),
+                status: line[k..k + 1].to_string(),
+                message: message.trim().to_string(),
+            })
+        })
+}
+
+fn plausible_message(message: &str) -> bool {
+    let first_word = message.split_whitespace().next().unwrap_or("");
+    let mut chars = first_word.chars();
+    let capitalised = chars.next().is_some_and(|c| c.is_ascii_uppercase())
+        && chars.clone().next().is_none_or(|c| !c.is_ascii_uppercase())
+        && !first_word.contains('_');
+    let all_capitals = first_word.len() > 1
+        && first_word.chars().all(|c| c.is_ascii_uppercase())
+        && message.len() > first_word.len();
+    capitalised || all_capitals
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn glued_codes_split_at_the_right_status() {
+        let row = |s: &str| glued_code_row(s).map(|c| (c.code, c.status, c.message));
+        assert_eq!(
+            row("SUCCESSSSuccess"),
+            Some(("SUCCESS".into(), "S".into(), "Success".into()))
+        );
+        assert_eq!(
+            row("UNKNOWN_EXCEPTIONUAPI failed due to unknown reason."),
+            Some((
+                "UNKNOWN_EXCEPTION".into(),
+                "U".into(),
+                "API failed due to unknown reason.".into()
+            ))
+        );
+        assert_eq!(
+            row("ACCESSTOKEN_VALIDATE_FAILEDFThe access token fails."),
+            Some((
+                "ACCESSTOKEN_VALIDATE_FAILED".into(),
+                "F".into(),
+                "The access token fails.".into()
+            ))
+        );
+        assert_eq!(row("CodeValueMessage"), None);
+    }
+
+    #[test]
+    fn trailing_values_are_found_after_a_period_or_glued_in_capitals() {
+        assert_eq!(
+            trailing_value(" Display barcode.qrcode").as_deref(),
+            Some("qrcode")
+        );
+        assert_eq!(
+            trailing_value(" terminate cardUPDATE").as_deref(),
+            Some("UPDATE")
+        );
+        assert_eq!(trailing_value(" Do not display code."), None);
+        assert_eq!(trailing_value(" default when type"), None);
+        assert_eq!(
+            trailing_value(" Linear barcode defined in ISO/IEC 15417:2007.EAN-13").as_deref(),
+            Some("EAN-13")
+        );
+    }
+
+    #[test]
+    fn field_lines_need_a_lowercase_name_and_a_type() {
+        assert!(field_line("bizNo string  ").is_some());
+        assert!(
+            field_line("benefitRedeemInfos Array<object>  REQUIRED").is_some_and(|f| f.required)
+        );
+        assert!(field_line("codeInfo object CONDITIONAL").is_some_and(|f| f.conditional));
+        assert!(field_line("Quantity in stock.").is_none());
+        assert!(field_line("when").is_none());
+        assert!(field_line("More information:").is_none());
+    }
+}

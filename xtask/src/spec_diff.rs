@@ -1,0 +1,605 @@
+//! `cargo xtask spec-diff`: what changed between two specs, classified for *client* callers.
+//!
+//! The rules know how our generated clients behave: enums (result codes included) are open,
+//! so a new value is safe; request constraints are checked before sending, so a tighter one
+//! breaks callers; a result code whose status moves to `U` changes what callers must do.
+
+use crate::spec_facts::{CodeFact, FieldFact, HeaderFact, OperationFacts, SpecFacts};
+use serde::Serialize;
+use std::fmt::Write as _;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Severity {
+    Breaking,
+    PotentiallyBreaking,
+    Safe,
+}
+
+impl Severity {
+    pub fn label(self) -> &'static str {
+        match self {
+            Severity::Breaking => "breaking",
+            Severity::PotentiallyBreaking => "potentially breaking",
+            Severity::Safe => "safe",
+        }
+    }
+}
+
+/// One observed change.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Change {
+    pub severity: Severity,
+    /// Where: `issueAPoint request field bizNo`, `common result code INVALID_CLIENT`, ...
+    pub subject: String,
+    /// What, in a few words with old and new values.
+    pub detail: String,
+}
+
+/// Which side of the exchange a field is on decides what a change means to a client.
+#[derive(Clone, Copy, PartialEq)]
+enum Side {
+    Request,
+    Response,
+}
+
+impl Side {
+    fn label(self) -> &'static str {
+        match self {
+            Side::Request => "request",
+            Side::Response => "response",
+        }
+    }
+}
+
+pub fn diff(old: &SpecFacts, new: &SpecFacts) -> Vec<Change> {
+    let mut changes = Vec::new();
+    for old_op in &old.operations {
+        match new.operation(&old_op.id) {
+            Some(new_op) => diff_operation(old_op, new_op, &mut changes),
+            None => changes.push(Change {
+                severity: Severity::Breaking,
+                subject: format!("operation {}", old_op.id),
+                detail: format!("removed ({} {})", old_op.method, old_op.path),
+            }),
+        }
+    }
+    for new_op in &new.operations {
+        if old.operation(&new_op.id).is_none() {
+            changes.push(Change {
+                severity: Severity::Safe,
+                subject: format!("operation {}", new_op.id),
+                detail: format!("added ({} {})", new_op.method, new_op.path),
+            });
+        }
+    }
+    diff_codes(
+        "common result code",
+        &old.common_codes,
+        &new.common_codes,
+        &mut changes,
+    );
+    changes
+}
+
+fn diff_operation(old: &OperationFacts, new: &OperationFacts, out: &mut Vec<Change>) {
+    let subject = format!("operation {}", old.id);
+    if (&old.method, &old.path) != (&new.method, &new.path) {
+        out.push(Change {
+            severity: Severity::Breaking,
+            subject: subject.clone(),
+            detail: format!(
+                "endpoint changed from {} {} to {} {}",
+                old.method, old.path, new.method, new.path
+            ),
+        });
+    }
+    if old.result_field != new.result_field {
+        out.push(Change {
+            severity: Severity::Breaking,
+            subject: subject.clone(),
+            detail: format!(
+                "result field changed from {} to {}",
+                show(&old.result_field),
+                show(&new.result_field)
+            ),
+        });
+    }
+    if old.idempotency_key != new.idempotency_key {
+        out.push(Change {
+            severity: Severity::PotentiallyBreaking,
+            subject: subject.clone(),
+            detail: format!(
+                "idempotency key changed from {} to {}: retries may no longer be safe",
+                show(&old.idempotency_key),
+                show(&new.idempotency_key)
+            ),
+        });
+    }
+    diff_assumption(&subject, &old.assumption, &new.assumption, out);
+    diff_headers(
+        &old.id,
+        Side::Request,
+        &old.request_headers,
+        &new.request_headers,
+        out,
+    );
+    diff_headers(
+        &old.id,
+        Side::Response,
+        &old.response_headers,
+        &new.response_headers,
+        out,
+    );
+    diff_fields(
+        &old.id,
+        Side::Request,
+        &old.request_fields,
+        &new.request_fields,
+        out,
+    );
+    diff_fields(
+        &old.id,
+        Side::Response,
+        &old.response_fields,
+        &new.response_fields,
+        out,
+    );
+    diff_codes(
+        &format!("{} result code", old.id),
+        &old.codes,
+        &new.codes,
+        out,
+    );
+}
+
+fn show(value: &Option<String>) -> String {
+    value
+        .as_deref()
+        .map_or("(none)".to_string(), |v| format!("`{v}`"))
+}
+
+fn diff_assumption(
+    subject: &str,
+    old: &Option<String>,
+    new: &Option<String>,
+    out: &mut Vec<Change>,
+) {
+    let detail = match (old, new) {
+        (None, Some(new)) => format!("now marked as an assumption: {new}"),
+        (Some(_), None) => "assumption resolved: now a documented fact".to_string(),
+        (Some(a), Some(b)) if a != b => format!("assumption reworded: {b}"),
+        _ => return,
+    };
+    out.push(Change {
+        severity: Severity::Safe,
+        subject: subject.to_string(),
+        detail,
+    });
+}
+
+fn diff_headers(
+    op: &str,
+    side: Side,
+    old: &[HeaderFact],
+    new: &[HeaderFact],
+    out: &mut Vec<Change>,
+) {
+    for old_header in old {
+        let subject = format!("{op} {} header {}", side.label(), old_header.name);
+        let Some(new_header) = new
+            .iter()
+            .find(|h| h.name.eq_ignore_ascii_case(&old_header.name))
+        else {
+            let severity = match (side, old_header.required) {
+                (Side::Response, true) => Severity::Breaking,
+                _ => Severity::PotentiallyBreaking,
+            };
+            out.push(Change {
+                severity,
+                subject,
+                detail: "removed".to_string(),
+            });
+            continue;
+        };
+        if old_header.required != new_header.required {
+            let tightened = new_header.required;
+            let severity = match (side, tightened) {
+                (Side::Request, true) | (Side::Response, false) => Severity::Breaking,
+                _ => Severity::Safe,
+            };
+            out.push(Change {
+                severity,
+                subject: subject.clone(),
+                detail: format!(
+                    "required: {} -> {}",
+                    old_header.required, new_header.required
+                ),
+            });
+        }
+        if old_header.pattern != new_header.pattern {
+            out.push(Change {
+                severity: tighter_if(side == Side::Request && new_header.pattern.is_some()),
+                subject,
+                detail: format!(
+                    "pattern: {} -> {}",
+                    show(&old_header.pattern),
+                    show(&new_header.pattern)
+                ),
+            });
+        }
+    }
+    for new_header in new {
+        if !old
+            .iter()
+            .any(|h| h.name.eq_ignore_ascii_case(&new_header.name))
+        {
+            let severity = if side == Side::Request && new_header.required {
+                Severity::Breaking
+            } else {
+                Severity::Safe
+            };
+            out.push(Change {
+                severity,
+                subject: format!("{op} {} header {}", side.label(), new_header.name),
+                detail: format!(
+                    "added ({})",
+                    if new_header.required {
+                        "required"
+                    } else {
+                        "optional"
+                    }
+                ),
+            });
+        }
+    }
+}
+
+/// A pattern change on the request side may reject values that used to pass.
+fn tighter_if(condition: bool) -> Severity {
+    if condition {
+        Severity::PotentiallyBreaking
+    } else {
+        Severity::Safe
+    }
+}
+
+fn diff_fields(op: &str, side: Side, old: &[FieldFact], new: &[FieldFact], out: &mut Vec<Change>) {
+    for old_field in old {
+        let subject = format!("{op} {} field {}", side.label(), old_field.path);
+        match new.iter().find(|f| f.path == old_field.path) {
+            Some(new_field) => diff_field(&subject, side, old_field, new_field, out),
+            None => {
+                let severity = match (side, old_field.required) {
+                    (Side::Response, true) => Severity::Breaking,
+                    _ => Severity::PotentiallyBreaking,
+                };
+                out.push(Change {
+                    severity,
+                    subject,
+                    detail: "removed".to_string(),
+                });
+            }
+        }
+    }
+    for new_field in new {
+        if !old.iter().any(|f| f.path == new_field.path) {
+            let severity =
+                if side == Side::Request && new_field.required && parent_present(new_field, old) {
+                    Severity::Breaking
+                } else {
+                    Severity::Safe
+                };
+            out.push(Change {
+                severity,
+                subject: format!("{op} {} field {}", side.label(), new_field.path),
+                detail: format!(
+                    "added ({}, {})",
+                    if new_field.required {
+                        "required"
+                    } else {
+                        "optional"
+                    },
+                    new_field.ty
+                ),
+            });
+        }
+    }
+}
+
+/// A new required child of a new optional parent breaks nobody; of an existing parent it does.
+fn parent_present(field: &FieldFact, old: &[FieldFact]) -> bool {
+    let parent = field.path.rfind('.').map(|i| {
+        field.path[..i]
+            .trim_end_matches("[]")
+            .trim_end_matches("{}")
+    });
+    match parent {
+        None => true,
+        Some(parent) => old.iter().any(|f| f.path == parent),
+    }
+}
+
+fn diff_field(subject: &str, side: Side, old: &FieldFact, new: &FieldFact, out: &mut Vec<Change>) {
+    let request = side == Side::Request;
+    let mut push = |severity: Severity, detail: String| {
+        out.push(Change {
+            severity,
+            subject: subject.to_string(),
+            detail,
+        })
+    };
+    if old.ty != new.ty {
+        push(
+            Severity::Breaking,
+            format!("type: {} -> {}", old.ty, new.ty),
+        );
+    }
+    if old.required != new.required {
+        // A request field becoming required, or a response field becoming optional, breaks
+        // callers; the reverse only changes the generated type (T <-> Option<T>).
+        let breaks = if request { new.required } else { !new.required };
+        let severity = if breaks {
+            Severity::Breaking
+        } else {
+            Severity::PotentiallyBreaking
+        };
+        push(
+            severity,
+            format!("required: {} -> {}", old.required, new.required),
+        );
+    }
+    if old.nullable != new.nullable {
+        let severity = if !request && new.nullable {
+            Severity::PotentiallyBreaking
+        } else {
+            Severity::Safe
+        };
+        push(
+            severity,
+            format!("nullable: {} -> {}", old.nullable, new.nullable),
+        );
+    }
+    // Limits: tighter on the request side breaks callers; responses are decoded leniently.
+    let limit = |tighter: bool| {
+        if request && tighter {
+            Severity::Breaking
+        } else {
+            Severity::Safe
+        }
+    };
+    if old.max_length != new.max_length {
+        push(
+            limit(is_tighter_max(
+                old.max_length.map(|v| v as f64),
+                new.max_length.map(|v| v as f64),
+            )),
+            format!(
+                "maxLength: {} -> {}",
+                num(old.max_length),
+                num(new.max_length)
+            ),
+        );
+    }
+    if old.max_items != new.max_items {
+        push(
+            limit(is_tighter_max(
+                old.max_items.map(|v| v as f64),
+                new.max_items.map(|v| v as f64),
+            )),
+            format!("maxItems: {} -> {}", num(old.max_items), num(new.max_items)),
+        );
+    }
+    if old.maximum != new.maximum {
+        push(
+            limit(is_tighter_max(old.maximum, new.maximum)),
+            format!("maximum: {} -> {}", num(old.maximum), num(new.maximum)),
+        );
+    }
+    if old.minimum != new.minimum {
+        let tighter = match (old.minimum, new.minimum) {
+            (_, None) => false,
+            (None, Some(_)) => true,
+            (Some(a), Some(b)) => b > a,
+        };
+        push(
+            limit(tighter),
+            format!("minimum: {} -> {}", num(old.minimum), num(new.minimum)),
+        );
+    }
+    if old.pattern != new.pattern {
+        push(
+            tighter_if(request && new.pattern.is_some()),
+            format!("pattern: {} -> {}", show(&old.pattern), show(&new.pattern)),
+        );
+    }
+    for value in old
+        .enum_values
+        .iter()
+        .filter(|v| !new.enum_values.contains(v))
+    {
+        // A request value the server no longer accepts breaks callers that send it.
+        let severity = if request {
+            Severity::Breaking
+        } else {
+            Severity::Safe
+        };
+        push(severity, format!("enum value `{value}` removed"));
+    }
+    for value in new
+        .enum_values
+        .iter()
+        .filter(|v| !old.enum_values.contains(v))
+    {
+        // Generated enums are open (`Unknown(String)`), so a new value never fails decoding.
+        push(Severity::Safe, format!("enum value `{value}` added"));
+    }
+    if old.type_name != new.type_name && old.ty == new.ty {
+        push(
+            Severity::PotentiallyBreaking,
+            format!(
+                "schema renamed: {} -> {} (generated type name changes)",
+                show(&old.type_name),
+                show(&new.type_name)
+            ),
+        );
+    }
+    diff_assumption(subject, &old.assumption, &new.assumption, out);
+}
+
+fn is_tighter_max(old: Option<f64>, new: Option<f64>) -> bool {
+    match (old, new) {
+        (_, None) => false,
+        (None, Some(_)) => true,
+        (Some(a), Some(b)) => b < a,
+    }
+}
+
+fn num<T: std::fmt::Display>(value: Option<T>) -> String {
+    value.map_or("(none)".to_string(), |v| v.to_string())
+}
+
+fn diff_codes(subject: &str, old: &[CodeFact], new: &[CodeFact], out: &mut Vec<Change>) {
+    for old_code in old {
+        let code_subject = format!("{subject} {}", old_code.code);
+        let Some(new_code) = new.iter().find(|c| c.code == old_code.code) else {
+            out.push(Change {
+                severity: Severity::PotentiallyBreaking,
+                subject: code_subject,
+                detail: format!(
+                    "removed (was {}); callers that match on its variant stop compiling",
+                    old_code.status
+                ),
+            });
+            continue;
+        };
+        if old_code.status != new_code.status {
+            out.push(Change {
+                severity: status_change_severity(&old_code.status, &new_code.status),
+                subject: code_subject.clone(),
+                detail: format!("status: {} -> {}", old_code.status, new_code.status),
+            });
+        }
+        if old_code.message != new_code.message {
+            out.push(Change {
+                severity: Severity::Safe,
+                subject: code_subject.clone(),
+                detail: format!(
+                    "message: \"{}\" -> \"{}\"",
+                    old_code.message, new_code.message
+                ),
+            });
+        }
+        diff_assumption(
+            &code_subject,
+            &old_code.assumption,
+            &new_code.assumption,
+            out,
+        );
+    }
+    for new_code in new {
+        if !old.iter().any(|c| c.code == new_code.code) {
+            // Result-code enums keep unknown values, so a new code decodes; it is safe.
+            out.push(Change {
+                severity: Severity::Safe,
+                subject: format!("{subject} {}", new_code.code),
+                detail: format!("added ({})", new_code.status),
+            });
+        }
+    }
+}
+
+/// Moving a code to or from `S`, or from a final `F` to an unknown `U`, changes what callers
+/// must do (retry, reconcile); `U` -> `F` only removes a retry.
+fn status_change_severity(old: &str, new: &str) -> Severity {
+    match (old, new) {
+        ("U", "F") => Severity::PotentiallyBreaking,
+        _ => Severity::Breaking,
+    }
+}
+
+/// Output format of a report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Text,
+    Markdown,
+    Json,
+}
+
+impl std::str::FromStr for Format {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "text" => Ok(Format::Text),
+            "markdown" | "md" => Ok(Format::Markdown),
+            "json" => Ok(Format::Json),
+            other => Err(format!(
+                "unknown format `{other}`: use text, markdown or json"
+            )),
+        }
+    }
+}
+
+pub fn render(changes: &[Change], old_label: &str, new_label: &str, format: Format) -> String {
+    let count = |s: Severity| changes.iter().filter(|c| c.severity == s).count();
+    let (breaking, potentially, safe) = (
+        count(Severity::Breaking),
+        count(Severity::PotentiallyBreaking),
+        count(Severity::Safe),
+    );
+    let mut sorted: Vec<&Change> = changes.iter().collect();
+    sorted.sort_by_key(|c| c.severity);
+    let mut out = String::new();
+    match format {
+        Format::Json => {
+            let report = serde_json::json!({
+                "old": old_label,
+                "new": new_label,
+                "summary": {"breaking": breaking, "potentiallyBreaking": potentially, "safe": safe},
+                "changes": sorted,
+            });
+            out = serde_json::to_string_pretty(&report).unwrap_or_default();
+            out.push('\n');
+        }
+        Format::Text => {
+            let _ = writeln!(out, "spec diff {old_label} -> {new_label}");
+            let _ = writeln!(
+                out,
+                "{breaking} breaking, {potentially} potentially breaking, {safe} safe"
+            );
+            for change in sorted {
+                let _ = writeln!(
+                    out,
+                    "[{}] {}: {}",
+                    change.severity.label(),
+                    change.subject,
+                    change.detail
+                );
+            }
+        }
+        Format::Markdown => {
+            let _ = writeln!(out, "### Spec changes: `{old_label}` → `{new_label}`\n");
+            let _ = writeln!(
+                out,
+                "**{breaking} breaking**, {potentially} potentially breaking, {safe} safe for client callers.\n"
+            );
+            if !sorted.is_empty() {
+                let _ = writeln!(out, "| | where | change |\n|---|---|---|");
+                for change in sorted {
+                    let icon = match change.severity {
+                        Severity::Breaking => "🔴 breaking",
+                        Severity::PotentiallyBreaking => "🟠 potentially breaking",
+                        Severity::Safe => "🟢 safe",
+                    };
+                    let _ = writeln!(
+                        out,
+                        "| {icon} | {} | {} |",
+                        change.subject,
+                        change.detail.replace('|', "\\|")
+                    );
+                }
+            }
+        }
+    }
+    out
+}

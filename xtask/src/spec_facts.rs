@@ -1,0 +1,564 @@
+//! A spec flattened into comparable facts: one row per operation, header, field and result
+//! code, with the constraints the spec states about each.
+//!
+//! `spec-diff` compares two of these and `doc-drift` compares one with a documentation page.
+//! Nested fields are addressed by dotted paths in JSON names: `benefitIssueDetail.amount`,
+//! `benefitRedeemInfos[].amount`, `localeInfo{}.name` (map values).
+
+use serde::Serialize;
+use serde_json::Value;
+use std::fmt;
+
+/// Everything a caller can observe about the spec.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct SpecFacts {
+    pub operations: Vec<OperationFacts>,
+    pub common_codes: Vec<CodeFact>,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct OperationFacts {
+    pub id: String,
+    pub method: String,
+    pub path: String,
+    pub summary: String,
+    pub assumption: Option<String>,
+    pub result_field: Option<String>,
+    pub idempotency_key: Option<String>,
+    pub request_headers: Vec<HeaderFact>,
+    pub response_headers: Vec<HeaderFact>,
+    pub request_fields: Vec<FieldFact>,
+    pub response_fields: Vec<FieldFact>,
+    pub codes: Vec<CodeFact>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct HeaderFact {
+    pub name: String,
+    pub required: bool,
+    pub pattern: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct FieldFact {
+    /// Dotted JSON path below the body root.
+    pub path: String,
+    /// `string`, `integer`, `number`, `boolean`, `object`, `array<T>`, `map<T>` or `any`.
+    pub ty: String,
+    /// The component schema name when the field is a `$ref`.
+    pub type_name: Option<String>,
+    pub required: bool,
+    pub nullable: bool,
+    pub max_length: Option<u64>,
+    pub pattern: Option<String>,
+    pub enum_values: Vec<String>,
+    pub minimum: Option<f64>,
+    pub maximum: Option<f64>,
+    pub max_items: Option<u64>,
+    /// The field's own `x-assumption`, or that of the schema it refers to.
+    pub assumption: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CodeFact {
+    pub code: String,
+    pub status: String,
+    pub message: String,
+    pub assumption: Option<String>,
+}
+
+/// A spec that cannot be read as facts, with the JSON pointer of the problem.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FactsError {
+    pub pointer: String,
+    pub problem: String,
+}
+
+impl fmt::Display for FactsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.pointer.is_empty() {
+            write!(f, "{}", self.problem)
+        } else {
+            write!(f, "at {}: {}", self.pointer, self.problem)
+        }
+    }
+}
+
+impl std::error::Error for FactsError {}
+
+fn error(pointer: impl Into<String>, problem: impl Into<String>) -> FactsError {
+    FactsError {
+        pointer: pointer.into(),
+        problem: problem.into(),
+    }
+}
+
+/// Nesting deeper than this is treated as a cycle in the spec.
+const MAX_DEPTH: usize = 16;
+
+impl SpecFacts {
+    /// Parses YAML (or JSON) spec text. `origin` names the source in errors.
+    pub fn from_yaml(text: &str, origin: &str) -> Result<SpecFacts, FactsError> {
+        let root: Value = serde_saphyr::from_str(text)
+            .map_err(|e| error("", format!("{origin} is not valid YAML: {e}")))?;
+        SpecFacts::from_value(&root)
+    }
+
+    pub fn from_value(root: &Value) -> Result<SpecFacts, FactsError> {
+        let paths = root
+            .get("paths")
+            .and_then(Value::as_object)
+            .ok_or_else(|| error("/paths", "missing or not a mapping"))?;
+        let mut operations = Vec::new();
+        for (path, item) in paths {
+            let item_pointer = format!("/paths/{}", escape_pointer(path));
+            let item = item
+                .as_object()
+                .ok_or_else(|| error(&item_pointer, "path item is not a mapping"))?;
+            for (method, op) in item {
+                if !is_http_method(method) {
+                    continue;
+                }
+                let pointer = format!("{item_pointer}/{method}");
+                operations.push(operation_facts(root, path, method, op, &pointer)?);
+            }
+        }
+        let common_codes = match root.get("x-common-result-codes") {
+            Some(list) => code_facts(list, "/x-common-result-codes")?,
+            None => Vec::new(),
+        };
+        Ok(SpecFacts {
+            operations,
+            common_codes,
+        })
+    }
+
+    pub fn operation(&self, id: &str) -> Option<&OperationFacts> {
+        self.operations.iter().find(|op| op.id == id)
+    }
+}
+
+fn is_http_method(name: &str) -> bool {
+    matches!(
+        name,
+        "get" | "put" | "post" | "delete" | "options" | "head" | "patch" | "trace"
+    )
+}
+
+fn escape_pointer(segment: &str) -> String {
+    segment.replace('~', "~0").replace('/', "~1")
+}
+
+fn str_field(value: &Value, key: &str) -> Option<String> {
+    value.get(key).and_then(Value::as_str).map(str::to_string)
+}
+
+fn operation_facts(
+    root: &Value,
+    path: &str,
+    method: &str,
+    op: &Value,
+    pointer: &str,
+) -> Result<OperationFacts, FactsError> {
+    let id = str_field(op, "operationId")
+        .ok_or_else(|| error(pointer, "operation has no operationId"))?;
+    let mut facts = OperationFacts {
+        id,
+        method: method.to_uppercase(),
+        path: path.to_string(),
+        summary: str_field(op, "summary").unwrap_or_default(),
+        assumption: str_field(op, "x-assumption"),
+        result_field: str_field(op, "x-result-field"),
+        idempotency_key: str_field(op, "x-idempotency-key"),
+        ..OperationFacts::default()
+    };
+
+    if let Some(params) = op.get("parameters").and_then(Value::as_array) {
+        for (i, param) in params.iter().enumerate() {
+            let param_pointer = format!("{pointer}/parameters/{i}");
+            let (param, _) = resolve(root, param, &param_pointer)?;
+            if param.get("in").and_then(Value::as_str) != Some("header") {
+                continue;
+            }
+            let name = str_field(param, "name")
+                .ok_or_else(|| error(&param_pointer, "header parameter has no name"))?;
+            facts.request_headers.push(HeaderFact {
+                name,
+                required: param.get("required").and_then(Value::as_bool) == Some(true),
+                pattern: header_pattern(root, param, &param_pointer)?,
+            });
+        }
+    }
+
+    if let Some(body) = op.get("requestBody") {
+        let body_pointer = format!("{pointer}/requestBody");
+        let (body, _) = resolve(root, body, &body_pointer)?;
+        if let Some(schema) = body.pointer("/content/application~1json/schema") {
+            let schema_pointer = format!("{body_pointer}/content/application~1json/schema");
+            let (schema, _) = resolve(root, schema, &schema_pointer)?;
+            flatten_properties(
+                root,
+                schema,
+                "",
+                &schema_pointer,
+                &mut facts.request_fields,
+                0,
+            )?;
+        }
+    }
+
+    let ok_pointer = format!("{pointer}/responses/200");
+    if let Some(ok) = op.pointer("/responses/200") {
+        let (ok, _) = resolve(root, ok, &ok_pointer)?;
+        if let Some(headers) = ok.get("headers").and_then(Value::as_object) {
+            for (name, header) in headers {
+                let header_pointer = format!("{ok_pointer}/headers/{}", escape_pointer(name));
+                let (header, _) = resolve(root, header, &header_pointer)?;
+                facts.response_headers.push(HeaderFact {
+                    name: name.clone(),
+                    required: header.get("required").and_then(Value::as_bool) == Some(true),
+                    pattern: header_pattern(root, header, &header_pointer)?,
+                });
+            }
+        }
+        if let Some(schema) = ok.pointer("/content/application~1json/schema") {
+            let schema_pointer = format!("{ok_pointer}/content/application~1json/schema");
+            let (schema, _) = resolve(root, schema, &schema_pointer)?;
+            flatten_properties(
+                root,
+                schema,
+                "",
+                &schema_pointer,
+                &mut facts.response_fields,
+                0,
+            )?;
+        }
+    }
+
+    if let Some(codes) = op.get("x-result-codes") {
+        facts.codes = code_facts(codes, &format!("{pointer}/x-result-codes"))?;
+    }
+    Ok(facts)
+}
+
+fn header_pattern(
+    root: &Value,
+    holder: &Value,
+    pointer: &str,
+) -> Result<Option<String>, FactsError> {
+    match holder.get("schema") {
+        Some(schema) => {
+            let (schema, _) = resolve(root, schema, &format!("{pointer}/schema"))?;
+            Ok(str_field(schema, "pattern"))
+        }
+        None => Ok(None),
+    }
+}
+
+fn code_facts(list: &Value, pointer: &str) -> Result<Vec<CodeFact>, FactsError> {
+    let list = list
+        .as_array()
+        .ok_or_else(|| error(pointer, "result codes are not a list"))?;
+    list.iter()
+        .enumerate()
+        .map(|(i, entry)| {
+            let entry_pointer = format!("{pointer}/{i}");
+            let code = str_field(entry, "code")
+                .ok_or_else(|| error(&entry_pointer, "result code has no `code`"))?;
+            let status = str_field(entry, "status")
+                .ok_or_else(|| error(&entry_pointer, "result code has no `status`"))?;
+            if !matches!(status.as_str(), "S" | "F" | "U") {
+                return Err(error(
+                    format!("{entry_pointer}/status"),
+                    format!("status `{status}` is not one of S, F, U"),
+                ));
+            }
+            Ok(CodeFact {
+                code,
+                status,
+                message: str_field(entry, "message").unwrap_or_default(),
+                assumption: str_field(entry, "x-assumption"),
+            })
+        })
+        .collect()
+}
+
+/// Follows `$ref`s (local ones only); returns the target and the last component name.
+fn resolve<'a>(
+    root: &'a Value,
+    value: &'a Value,
+    pointer: &str,
+) -> Result<(&'a Value, Option<String>), FactsError> {
+    let mut current = value;
+    let mut name = None;
+    for _ in 0..MAX_DEPTH {
+        let Some(reference) = current.get("$ref").and_then(Value::as_str) else {
+            return Ok((current, name));
+        };
+        let target = reference.strip_prefix('#').ok_or_else(|| {
+            error(
+                pointer,
+                format!("only local references are supported, found `{reference}`"),
+            )
+        })?;
+        current = root
+            .pointer(target)
+            .ok_or_else(|| error(pointer, format!("`{reference}` does not resolve")))?;
+        name = target.rsplit('/').next().map(str::to_string);
+    }
+    Err(error(pointer, "reference chain is too long (a cycle?)"))
+}
+
+fn flatten_properties(
+    root: &Value,
+    schema: &Value,
+    prefix: &str,
+    pointer: &str,
+    out: &mut Vec<FieldFact>,
+    depth: usize,
+) -> Result<(), FactsError> {
+    if depth > MAX_DEPTH {
+        return Err(error(pointer, "schema nesting is too deep (a cycle?)"));
+    }
+    let required: Vec<&str> = schema
+        .get("required")
+        .and_then(Value::as_array)
+        .map(|list| list.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    let Some(properties) = schema.get("properties").and_then(Value::as_object) else {
+        return Ok(());
+    };
+    // Children of an assumed schema are assumptions too, unless they say otherwise.
+    let container_assumption = str_field(schema, "x-assumption");
+    for (name, property) in properties {
+        let property_pointer = format!("{pointer}/properties/{}", escape_pointer(name));
+        let path = format!("{prefix}{name}");
+        let mut fact = field_fact(
+            root,
+            property,
+            &path,
+            required.contains(&name.as_str()),
+            &property_pointer,
+        )?;
+        if fact.assumption.is_none() {
+            fact.assumption.clone_from(&container_assumption);
+        }
+        out.push(fact);
+        flatten_children(root, property, &path, &property_pointer, out, depth + 1)?;
+    }
+    Ok(())
+}
+
+/// Adds the facts of an object's, array item's or map value's own properties.
+fn flatten_children(
+    root: &Value,
+    property: &Value,
+    path: &str,
+    pointer: &str,
+    out: &mut Vec<FieldFact>,
+    depth: usize,
+) -> Result<(), FactsError> {
+    let (schema, _) = resolve(root, property, pointer)?;
+    match schema.get("type").and_then(Value::as_str) {
+        Some("array") => {
+            if let Some(items) = schema.get("items") {
+                let items_pointer = format!("{pointer}/items");
+                let (items, _) = resolve(root, items, &items_pointer)?;
+                flatten_properties(
+                    root,
+                    items,
+                    &format!("{path}[]."),
+                    &items_pointer,
+                    out,
+                    depth,
+                )?;
+            }
+        }
+        _ => {
+            flatten_properties(root, schema, &format!("{path}."), pointer, out, depth)?;
+            if let Some(values) = schema.get("additionalProperties").filter(|v| v.is_object()) {
+                let values_pointer = format!("{pointer}/additionalProperties");
+                let (values, _) = resolve(root, values, &values_pointer)?;
+                flatten_properties(
+                    root,
+                    values,
+                    &format!("{path}{{}}."),
+                    &values_pointer,
+                    out,
+                    depth,
+                )?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn field_fact(
+    root: &Value,
+    property: &Value,
+    path: &str,
+    required: bool,
+    pointer: &str,
+) -> Result<FieldFact, FactsError> {
+    let own_assumption = str_field(property, "x-assumption");
+    let (schema, type_name) = resolve(root, property, pointer)?;
+    Ok(FieldFact {
+        path: path.to_string(),
+        ty: type_of(root, schema, pointer)?,
+        type_name,
+        required,
+        nullable: schema.get("nullable").and_then(Value::as_bool) == Some(true),
+        max_length: schema.get("maxLength").and_then(Value::as_u64),
+        pattern: str_field(schema, "pattern"),
+        enum_values: schema
+            .get("enum")
+            .and_then(Value::as_array)
+            .map(|values| values.iter().map(enum_text).collect())
+            .unwrap_or_default(),
+        minimum: schema.get("minimum").and_then(Value::as_f64),
+        maximum: schema.get("maximum").and_then(Value::as_f64),
+        max_items: schema.get("maxItems").and_then(Value::as_u64),
+        assumption: own_assumption.or_else(|| str_field(schema, "x-assumption")),
+    })
+}
+
+fn enum_text(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+fn type_of(root: &Value, schema: &Value, pointer: &str) -> Result<String, FactsError> {
+    let named = |value: &Value, pointer: &str| -> Result<String, FactsError> {
+        let (target, name) = resolve(root, value, pointer)?;
+        match name {
+            Some(name) => Ok(name),
+            None => type_of(root, target, pointer),
+        }
+    };
+    Ok(match schema.get("type").and_then(Value::as_str) {
+        Some("array") => match schema.get("items") {
+            Some(items) => format!("array<{}>", named(items, &format!("{pointer}/items"))?),
+            None => "array<any>".to_string(),
+        },
+        Some("object") | None if schema.get("properties").is_some() => "object".to_string(),
+        Some("object") => match schema.get("additionalProperties") {
+            Some(values) if values.is_object() => format!(
+                "map<{}>",
+                named(values, &format!("{pointer}/additionalProperties"))?
+            ),
+            _ => "object".to_string(),
+        },
+        Some(other) => other.to_string(),
+        None => "any".to_string(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec_path() -> std::path::PathBuf {
+        crate::project_root().join("spec/alipayhk.yaml")
+    }
+
+    #[test]
+    fn real_spec_has_five_operations_with_codes() {
+        let text = std::fs::read_to_string(spec_path()).unwrap();
+        let facts = SpecFacts::from_yaml(&text, "spec/alipayhk.yaml").unwrap();
+        let ids: Vec<&str> = facts.operations.iter().map(|op| op.id.as_str()).collect();
+        assert_eq!(
+            ids,
+            [
+                "inquireAPoint",
+                "issueAPoint",
+                "redeemAPoint",
+                "queryTemplate",
+                "updateMembershipCard"
+            ]
+        );
+        let redeem = facts.operation("redeemAPoint").unwrap();
+        let unknown = redeem
+            .codes
+            .iter()
+            .find(|c| c.code == "UNKNOWN_EXCEPTION")
+            .unwrap();
+        assert_eq!(unknown.status, "F", "redeem's documented quirk is kept");
+        let amount = redeem
+            .request_fields
+            .iter()
+            .find(|f| f.path == "benefitRedeemInfos[].amount")
+            .unwrap();
+        assert_eq!(amount.minimum, Some(1.0));
+        assert!(amount.assumption.is_some());
+        let headers: Vec<&str> = redeem
+            .response_headers
+            .iter()
+            .map(|h| h.name.as_str())
+            .collect();
+        assert_eq!(
+            headers,
+            [
+                "Client-Id",
+                "Response-Time",
+                "Signature",
+                "Tracer-Id",
+                "Encrypt"
+            ]
+        );
+    }
+
+    #[test]
+    fn map_and_ref_types_are_named() {
+        let text = std::fs::read_to_string(spec_path()).unwrap();
+        let facts = SpecFacts::from_yaml(&text, "spec").unwrap();
+        let query = facts.operation("queryTemplate").unwrap();
+        let field = |path: &str| {
+            query
+                .response_fields
+                .iter()
+                .find(|f| f.path == path)
+                .unwrap()
+        };
+        assert_eq!(field("localeInfo").type_name.as_deref(), Some("LocaleInfo"));
+        assert_eq!(field("localeInfo").ty, "map<LocaleText>");
+        assert_eq!(field("categories").ty, "array<string>");
+        assert_eq!(field("categories").max_items, Some(2));
+        assert_eq!(field("localeInfo{}.brandName").ty, "string");
+    }
+
+    #[test]
+    fn broken_reference_names_the_pointer() {
+        let text = r##"
+openapi: 3.0.3
+paths:
+  /x:
+    post:
+      operationId: x
+      requestBody:
+        content:
+          application/json:
+            schema: {$ref: "#/components/schemas/Missing"}
+"##;
+        let err = SpecFacts::from_yaml(text, "t").unwrap_err();
+        assert_eq!(
+            err.pointer,
+            "/paths/~1x/post/requestBody/content/application~1json/schema"
+        );
+        assert!(err.problem.contains("does not resolve"), "{err}");
+    }
+
+    #[test]
+    fn bad_status_is_rejected() {
+        let text = r#"
+paths:
+  /x:
+    post:
+      operationId: x
+      x-result-codes: [{code: SUCCESS, status: Q, message: hi}]
+"#;
+        let err = SpecFacts::from_yaml(text, "t").unwrap_err();
+        assert_eq!(err.pointer, "/paths/~1x/post/x-result-codes/0/status");
+    }
+}

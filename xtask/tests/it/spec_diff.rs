@@ -1,0 +1,296 @@
+//! One scenario per classification rule: the fixture spec as OLD, the same spec with one
+//! named edit as NEW, and a snapshot of the text report.
+
+use serde_json::{Value, json};
+use xtask::spec_diff::{self, Change, Format, Severity};
+use xtask::spec_facts::SpecFacts;
+
+fn base() -> Value {
+    serde_saphyr::from_str(&crate::read_fixture("base.yaml")).expect("fixture parses")
+}
+
+/// Diffs the base fixture against a copy changed by `edit`.
+fn diff_after(edit: impl FnOnce(&mut Value)) -> Vec<Change> {
+    let old = base();
+    let mut new = old.clone();
+    edit(&mut new);
+    let old = SpecFacts::from_value(&old).unwrap();
+    let new = SpecFacts::from_value(&new).unwrap();
+    spec_diff::diff(&old, &new)
+}
+
+fn report(changes: &[Change]) -> String {
+    spec_diff::render(changes, "base.yaml", "edited", Format::Text)
+}
+
+fn at<'a>(spec: &'a mut Value, pointer: &str) -> &'a mut Value {
+    spec.pointer_mut(pointer)
+        .unwrap_or_else(|| panic!("fixture has {pointer}"))
+}
+
+const REDEEM: &str = "/paths/~1api~1open~1v1~1thing~1redeem/post";
+const QUERY: &str = "/paths/~1api~1open~1v1~1thing~1query/post";
+const QUERY_RESPONSE: &str = "/paths/~1api~1open~1v1~1thing~1query/post/responses/200/content/application~1json/schema/properties";
+const REDEEM_REQUEST: &str = "/components/schemas/RedeemThingRequest";
+
+fn only(changes: &[Change]) -> &Change {
+    assert_eq!(
+        changes.len(),
+        1,
+        "expected exactly one change: {changes:#?}"
+    );
+    &changes[0]
+}
+
+#[test]
+fn identical_specs_have_no_changes() {
+    assert!(diff_after(|_| {}).is_empty());
+}
+
+#[test]
+fn new_result_code_is_safe_for_open_enums() {
+    let changes = diff_after(|s| {
+        at(s, &format!("{REDEEM}/x-result-codes"))
+            .as_array_mut()
+            .unwrap()
+            .push(json!({"code": "RISK_REJECT", "status": "F", "message": "Risk."}));
+    });
+    assert_eq!(only(&changes).severity, Severity::Safe);
+    insta::assert_snapshot!(report(&changes));
+}
+
+#[test]
+fn result_code_status_f_to_u_is_breaking() {
+    let changes = diff_after(|s| {
+        *at(s, &format!("{REDEEM}/x-result-codes/2/status")) = json!("U");
+    });
+    assert_eq!(only(&changes).severity, Severity::Breaking);
+    insta::assert_snapshot!(report(&changes));
+}
+
+#[test]
+fn result_code_status_u_to_f_is_potentially_breaking() {
+    let changes = diff_after(|s| {
+        *at(s, &format!("{REDEEM}/x-result-codes/3/status")) = json!("F");
+    });
+    assert_eq!(only(&changes).severity, Severity::PotentiallyBreaking);
+    insta::assert_snapshot!(report(&changes));
+}
+
+#[test]
+fn removed_result_code_is_potentially_breaking() {
+    let changes = diff_after(|s| {
+        at(s, &format!("{REDEEM}/x-result-codes"))
+            .as_array_mut()
+            .unwrap()
+            .remove(2);
+    });
+    assert_eq!(only(&changes).severity, Severity::PotentiallyBreaking);
+    insta::assert_snapshot!(report(&changes));
+}
+
+#[test]
+fn result_message_change_is_safe() {
+    let changes = diff_after(|s| {
+        *at(s, &format!("{REDEEM}/x-result-codes/2/message")) = json!("Too few things.");
+    });
+    assert_eq!(only(&changes).severity, Severity::Safe);
+    insta::assert_snapshot!(report(&changes));
+}
+
+#[test]
+fn new_required_request_field_is_breaking() {
+    let changes = diff_after(|s| {
+        at(s, &format!("{REDEEM_REQUEST}/properties"))
+            .as_object_mut()
+            .unwrap()
+            .insert("sceneCode".into(), json!({"type": "string"}));
+        at(s, &format!("{REDEEM_REQUEST}/required"))
+            .as_array_mut()
+            .unwrap()
+            .push(json!("sceneCode"));
+    });
+    assert_eq!(only(&changes).severity, Severity::Breaking);
+    insta::assert_snapshot!(report(&changes));
+}
+
+#[test]
+fn new_optional_request_field_is_safe() {
+    let changes = diff_after(|s| {
+        at(s, &format!("{REDEEM_REQUEST}/properties"))
+            .as_object_mut()
+            .unwrap()
+            .insert("memo".into(), json!({"type": "string"}));
+    });
+    assert_eq!(only(&changes).severity, Severity::Safe);
+    insta::assert_snapshot!(report(&changes));
+}
+
+#[test]
+fn new_required_child_of_new_optional_parent_is_safe() {
+    let changes = diff_after(|s| {
+        at(s, &format!("{REDEEM_REQUEST}/properties"))
+            .as_object_mut()
+            .unwrap()
+            .insert(
+                "extra".into(),
+                json!({"type": "object", "required": ["id"], "properties": {"id": {"type": "string"}}}),
+            );
+    });
+    assert!(
+        changes.iter().all(|c| c.severity == Severity::Safe),
+        "{changes:#?}"
+    );
+    insta::assert_snapshot!(report(&changes));
+}
+
+#[test]
+fn optional_request_field_becoming_required_is_breaking() {
+    let changes = diff_after(|s| {
+        at(s, &format!("{REDEEM_REQUEST}/required"))
+            .as_array_mut()
+            .unwrap()
+            .push(json!("note"));
+    });
+    assert_eq!(only(&changes).severity, Severity::Breaking);
+    insta::assert_snapshot!(report(&changes));
+}
+
+#[test]
+fn removed_request_field_is_potentially_breaking() {
+    let changes = diff_after(|s| {
+        at(s, &format!("{REDEEM_REQUEST}/properties"))
+            .as_object_mut()
+            .unwrap()
+            .remove("note");
+    });
+    assert_eq!(only(&changes).severity, Severity::PotentiallyBreaking);
+    insta::assert_snapshot!(report(&changes));
+}
+
+#[test]
+fn tighter_request_max_length_is_breaking() {
+    let changes = diff_after(|s| {
+        *at(s, &format!("{REDEEM_REQUEST}/properties/bizNo/maxLength")) = json!(32);
+    });
+    assert_eq!(only(&changes).severity, Severity::Breaking);
+    insta::assert_snapshot!(report(&changes));
+}
+
+#[test]
+fn looser_request_max_length_is_safe() {
+    let changes = diff_after(|s| {
+        *at(s, &format!("{REDEEM_REQUEST}/properties/bizNo/maxLength")) = json!(128);
+    });
+    assert_eq!(only(&changes).severity, Severity::Safe);
+    insta::assert_snapshot!(report(&changes));
+}
+
+#[test]
+fn raised_request_minimum_in_nested_schema_is_breaking() {
+    let changes = diff_after(|s| {
+        *at(s, "/components/schemas/Line/properties/amount/minimum") = json!(10);
+    });
+    assert_eq!(only(&changes).severity, Severity::Breaking);
+    insta::assert_snapshot!(report(&changes));
+}
+
+#[test]
+fn tighter_response_limits_are_safe_for_lenient_clients() {
+    let changes = diff_after(|s| {
+        *at(s, &format!("{QUERY_RESPONSE}/tags/maxItems")) = json!(1);
+        *at(s, &format!("{QUERY_RESPONSE}/stock/maximum")) = json!(10);
+    });
+    assert_eq!(changes.len(), 2);
+    assert!(changes.iter().all(|c| c.severity == Severity::Safe));
+    insta::assert_snapshot!(report(&changes));
+}
+
+#[test]
+fn new_enum_value_is_safe_and_removed_request_value_is_breaking() {
+    let changes = diff_after(|s| {
+        *at(s, &format!("{QUERY_RESPONSE}/status/enum")) = json!(["valid", "closed", "paused"]);
+        *at(s, &format!("{REDEEM_REQUEST}/properties/kind/enum")) = json!(["COUPON"]);
+    });
+    let severities: Vec<Severity> = changes.iter().map(|c| c.severity).collect();
+    assert!(severities.contains(&Severity::Breaking), "{changes:#?}");
+    insta::assert_snapshot!(report(&changes));
+}
+
+#[test]
+fn changed_type_is_breaking() {
+    let changes = diff_after(|s| {
+        *at(s, &format!("{QUERY_RESPONSE}/stock/type")) = json!("string");
+    });
+    assert!(changes.iter().any(|c| c.severity == Severity::Breaking));
+    insta::assert_snapshot!(report(&changes));
+}
+
+#[test]
+fn required_response_field_becoming_optional_is_breaking() {
+    let changes = diff_after(|s| {
+        *at(s, "/components/schemas/RedeemThingResponse/required") = json!([]);
+    });
+    assert_eq!(only(&changes).severity, Severity::Breaking);
+    insta::assert_snapshot!(report(&changes));
+}
+
+#[test]
+fn new_required_request_header_is_breaking() {
+    let changes = diff_after(|s| {
+        at(s, &format!("{QUERY}/parameters"))
+            .as_array_mut()
+            .unwrap()
+            .push(json!({"name": "Agent-Token", "in": "header", "required": true, "schema": {"type": "string"}}));
+    });
+    assert_eq!(only(&changes).severity, Severity::Breaking);
+    insta::assert_snapshot!(report(&changes));
+}
+
+#[test]
+fn operation_added_removed_and_moved() {
+    let changes = diff_after(|s| {
+        let paths = at(s, "/paths").as_object_mut().unwrap();
+        let query = paths.remove("/api/open/v1/thing/query").unwrap();
+        paths.insert("/api/open/v2/thing/query".into(), query);
+        let mut redeem = paths.remove("/api/open/v1/thing/redeem").unwrap();
+        redeem["post"]["operationId"] = json!("redeemThingV2");
+        paths.insert("/api/open/v2/thing/redeem".into(), redeem);
+    });
+    insta::assert_snapshot!(report(&changes));
+}
+
+#[test]
+fn resolved_assumption_is_reported_as_safe() {
+    let changes = diff_after(|s| {
+        at(s, QUERY).as_object_mut().unwrap().remove("x-assumption");
+    });
+    assert_eq!(only(&changes).severity, Severity::Safe);
+    insta::assert_snapshot!(report(&changes));
+}
+
+#[test]
+fn markdown_and_json_reports() {
+    let changes = diff_after(|s| {
+        *at(s, &format!("{REDEEM}/x-result-codes/2/status")) = json!("U");
+        *at(s, &format!("{REDEEM}/x-result-codes/2/message")) = json!("Maybe | not");
+    });
+    insta::assert_snapshot!(
+        "markdown_report",
+        spec_diff::render(&changes, "v1", "v2", Format::Markdown)
+    );
+    insta::assert_snapshot!(
+        "json_report",
+        spec_diff::render(&changes, "v1", "v2", Format::Json)
+    );
+}
+
+#[test]
+fn spec_source_reads_files_and_git_revisions() {
+    let root = xtask::project_root();
+    let from_file =
+        xtask::spec_source::read(crate::fixture("base.yaml").to_str().unwrap(), &root).unwrap();
+    assert!(from_file.contains("redeemThing"));
+    let err = xtask::spec_source::read("no-such-revision-xyz", &root).unwrap_err();
+    assert!(err.contains("neither a file nor a git revision"), "{err}");
+}
