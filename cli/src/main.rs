@@ -1,5 +1,58 @@
 //! `alipayhk`: the one command a partner runs.
-fn main() {
-    eprintln!("usage: alipayhk <serve|keygen|sign|verify|conformance>");
-    std::process::exit(2);
+//!
+//! Each command family lives in its own module and exposes an `Args` struct (clap derive)
+//! and a `run` function; `main` only dispatches. Exit codes: 0 success, 1 a check failed
+//! (e.g. a signature does not verify), 2 bad usage or unreadable input.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+mod error;
+mod keys_cmd;
+mod signature_cmd;
+
+use error::CliError;
+
+/// AlipayHK partner API toolkit.
+#[derive(Debug, Parser)]
+#[command(name = "alipayhk", version, about, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Sign a request body (stdin) and print the `Signature` header value.
+    Sign(signature_cmd::SignArgs),
+    /// Verify a `Signature` header over a body (stdin) and say what does not match.
+    Verify(signature_cmd::VerifyArgs),
+    /// Write a new RSA-2048 key pair in PEM.
+    Keygen(keys_cmd::KeygenArgs),
+}
+
+/// What a command reports when it did not fail outright.
+pub enum Outcome {
+    /// Everything checked out.
+    Success,
+    /// The command ran but its check failed (exit code 1).
+    CheckFailed,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result: Result<Outcome, CliError> = match cli.command {
+        Command::Sign(args) => signature_cmd::sign(args),
+        Command::Verify(args) => signature_cmd::verify(args),
+        Command::Keygen(args) => keys_cmd::keygen(args),
+    };
+    match result {
+        Ok(Outcome::Success) => ExitCode::SUCCESS,
+        Ok(Outcome::CheckFailed) => ExitCode::from(1),
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+    }
 }

@@ -344,6 +344,21 @@ impl PublicKey {
         der_to_pem("PUBLIC KEY", &self.inner.spki)
     }
 
+    /// The modulus `n` and public exponent `e`, big-endian without leading zeros.
+    ///
+    /// For diagnostics (e.g. `alipayhk verify` explaining *why* a signature fails);
+    /// verification itself never needs them.
+    pub fn rsa_components(&self) -> (Vec<u8>, Vec<u8>) {
+        match aws_lc_rs::rsa::PublicKey::from_der(&self.inner.spki) {
+            Ok(k) => (
+                k.modulus().big_endian_without_leading_zero().to_vec(),
+                k.exponent().big_endian_without_leading_zero().to_vec(),
+            ),
+            // Unreachable: the SPKI was produced by the same backend from a valid key.
+            Err(_) => (Vec::new(), Vec::new()),
+        }
+    }
+
     /// The bare base64 SPKI string, the shape partner consoles ask for.
     pub fn to_base64(&self) -> String {
         base64::engine::general_purpose::STANDARD.encode(&self.inner.spki)

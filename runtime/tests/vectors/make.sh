@@ -16,8 +16,8 @@ urlenc() { sed -e 's/+/%2B/g' -e 's#/#%2F#g' -e 's/=/%3D/g'; }
 openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out test_key_pkcs8.pem 2>/dev/null
 openssl pkey -in test_key_pkcs8.pem -pubout -out test_pub_spki.pem
 openssl rsa -in test_key_pkcs8.pem -traditional -out test_key_pkcs1.pem 2>/dev/null
-openssl pkey -in test_key_pkcs8.pem -outform DER -out test_key_pkcs8.der
-openssl pkey -in test_key_pkcs8.pem -outform DER | base64 -w0 > test_key_pkcs8.b64
+openssl pkcs8 -topk8 -nocrypt -in test_key_pkcs8.pem -outform DER -out test_key_pkcs8.der
+openssl pkcs8 -topk8 -nocrypt -in test_key_pkcs8.pem -outform DER | base64 -w0 > test_key_pkcs8.b64
 openssl rsa -in test_key_pkcs8.pem -traditional -outform DER -out test_key_pkcs1.der 2>/dev/null
 openssl rsa -pubin -in test_pub_spki.pem -RSAPublicKey_out -out test_pub_pkcs1.pem 2>/dev/null
 openssl pkey -pubin -in test_pub_spki.pem -outform DER -out test_pub_spki.der
