@@ -310,10 +310,8 @@ async fn add_rule(State(s): State<AdminState>, Json(rule): Json<ScriptedRule>) -
     if rule.times == Some(0) {
         return Err(AdminError::bad_request("`times` must be at least 1 (leave it out for a rule that stays)"));
     }
-    if let Some(status) = &rule.status {
-        if !matches!(status.as_str(), "S" | "F" | "U") {
-            return Err(AdminError::bad_request("`status` must be S, F or U"));
-        }
+    if rule.status.as_deref().is_some_and(|s| !matches!(s, "S" | "F" | "U")) {
+        return Err(AdminError::bad_request("`status` must be S, F or U"));
     }
     Ok((StatusCode::CREATED, Json(s.simulator.rules().add(rule))))
 }

@@ -18,20 +18,28 @@
 //! | [`operations`]  | [`Simulator`]: what each operation does to the state             |
 //! | [`seed`]        | fixtures and the demo data                                       |
 //! | [`admin`]       | the admin HTTP API (loopback, bearer token)                      |
+//! | [`api`]         | the generated server trait implemented on [`Simulator`]          |
+//! | [`config`]      | defaults, the TOML file, checks                                  |
+//! | [`data_dir`]    | keys, admin token and database file, created on first start     |
+//! | [`serve`]       | start, print, serve until SIGINT/SIGTERM, drain                  |
 //!
 //! See `simulator/README.md` for the admin API and the configuration file.
 
 pub mod accounts;
 pub mod admin;
+pub mod api;
 pub mod budget;
 pub mod cards;
 pub mod codes;
+pub mod config;
+pub mod data_dir;
 pub mod idempotency;
 pub mod ledger;
 pub mod operation;
 pub mod operations;
 pub mod rules;
 pub mod seed;
+pub mod serve;
 pub mod store;
 
 pub use operation::Operation;

@@ -1,0 +1,324 @@
+//! The simulator's configuration: defaults, a TOML file, and flags on top.
+//!
+//! ```toml
+//! listen = "127.0.0.1:8480"         # the AlipayHK API (signed)
+//! admin_listen = "127.0.0.1:8481"   # the admin API (loopback only, bearer token)
+//! data_dir = "alipayhk-simulator"   # database, keys, admin token; created on first start
+//! clock_skew_seconds = 300          # accepted Request-Time distance
+//! max_body_bytes = 1048576
+//! demo_data = true                  # demo partner, users, templates, cards on first start
+//! fixtures = "fixtures.toml"        # more seed data (TOML or JSON), applied on first start
+//! simulator_private_key = "keys/simulator-private.pem"   # default: generated in data_dir
+//! admin_token = "..."               # default: generated into data_dir/admin-token
+//!
+//! [[partners]]
+//! client_id = "MY_CLIENT_ID"
+//! public_key = "partner-public.pem" # PEM, DER or console base64
+//! key_version = 1
+//! ```
+//!
+//! Relative paths in the file are relative to the file's folder.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+
+/// Where the AlipayHK API listens by default.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8480";
+/// Where the admin API listens by default.
+pub const DEFAULT_ADMIN_LISTEN: &str = "127.0.0.1:8481";
+/// The default data directory, relative to the working directory.
+pub const DEFAULT_DATA_DIR: &str = "alipayhk-simulator";
+
+/// A partner allowed to call the simulator.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PartnerConfig {
+    /// The partner's Client-Id.
+    pub client_id: String,
+    /// The partner's public key file.
+    pub public_key: PathBuf,
+    /// The keyVersion the partner signs with.
+    #[serde(default = "one")]
+    pub key_version: u32,
+}
+
+fn one() -> u32 {
+    1
+}
+
+/// The configuration file, every key optional.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigFile {
+    /// Address of the AlipayHK API.
+    pub listen: Option<String>,
+    /// Address of the admin API (must be loopback).
+    pub admin_listen: Option<String>,
+    /// The data directory.
+    pub data_dir: Option<PathBuf>,
+    /// Keep everything in memory (nothing is written; for tests).
+    pub in_memory: Option<bool>,
+    /// Accepted Request-Time distance, seconds.
+    pub clock_skew_seconds: Option<u64>,
+    /// Largest accepted request body.
+    pub max_body_bytes: Option<usize>,
+    /// Seed the demo partner and data on first start.
+    pub demo_data: Option<bool>,
+    /// A fixture file applied on first start.
+    pub fixtures: Option<PathBuf>,
+    /// The simulator's signing key; generated in the data directory if absent.
+    pub simulator_private_key: Option<PathBuf>,
+    /// The admin bearer token; generated if absent.
+    pub admin_token: Option<String>,
+    /// Partners besides the demo partner.
+    #[serde(default)]
+    pub partners: Vec<PartnerConfig>,
+}
+
+/// The resolved configuration `serve::run` starts from.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SimulatorConfig {
+    /// Address of the AlipayHK API (port 0 picks one).
+    pub listen: SocketAddr,
+    /// Address of the admin API, always loopback (port 0 picks one).
+    pub admin_listen: SocketAddr,
+    /// The data directory (keys and admin token are written here even when in memory).
+    pub data_dir: PathBuf,
+    /// Keep the database in memory.
+    pub in_memory: bool,
+    /// Accepted Request-Time distance.
+    pub clock_skew: Duration,
+    /// Largest accepted request body.
+    pub max_body_bytes: usize,
+    /// Seed the demo partner and data on first start.
+    pub demo_data: bool,
+    /// A fixture file applied on first start.
+    pub fixtures: Option<PathBuf>,
+    /// The simulator's signing key file.
+    pub simulator_private_key: Option<PathBuf>,
+    /// The admin bearer token.
+    pub admin_token: Option<String>,
+    /// Partners besides the demo partner.
+    pub partners: Vec<PartnerConfig>,
+}
+
+impl std::fmt::Debug for SimulatorConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SimulatorConfig")
+            .field("listen", &self.listen)
+            .field("admin_listen", &self.admin_listen)
+            .field("data_dir", &self.data_dir)
+            .field("in_memory", &self.in_memory)
+            .field("clock_skew", &self.clock_skew)
+            .field("demo_data", &self.demo_data)
+            .field("partners", &self.partners)
+            .field("admin_token", &self.admin_token.as_ref().map(|_| "<redacted>"))
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for SimulatorConfig {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8480)),
+            admin_listen: SocketAddr::from(([127, 0, 0, 1], 8481)),
+            data_dir: PathBuf::from(DEFAULT_DATA_DIR),
+            in_memory: false,
+            clock_skew: Duration::from_secs(300),
+            max_body_bytes: 1024 * 1024,
+            demo_data: true,
+            fixtures: None,
+            simulator_private_key: None,
+            admin_token: None,
+            partners: Vec::new(),
+        }
+    }
+}
+
+/// A configuration that cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("cannot read config file {path}: {source}; check the path given to --config")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The file is not valid TOML for this configuration.
+    #[error("config file {path} is invalid: {detail}; see simulator/README.md for the keys")]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// The parser's message, with line and column.
+        detail: String,
+    },
+    /// An address does not parse.
+    #[error("`{key}` = `{value}` is not an address; write it as IP:PORT, e.g. 127.0.0.1:8480")]
+    Address {
+        /// Which setting.
+        key: &'static str,
+        /// The value given.
+        value: String,
+    },
+    /// The admin API would be reachable from other machines.
+    #[error("admin_listen {0} is not a loopback address; the admin API is unauthenticated-by-network, use 127.0.0.1 or [::1]")]
+    AdminNotLoopback(SocketAddr),
+    /// Both listeners on one fixed address.
+    #[error("listen and admin_listen are both {0}; give them different ports")]
+    SameAddress(SocketAddr),
+    /// A value out of range.
+    #[error("`{key}` is invalid: {detail}")]
+    Invalid {
+        /// Which setting.
+        key: &'static str,
+        /// What to do.
+        detail: String,
+    },
+}
+
+impl SimulatorConfig {
+    /// Reads a configuration file on top of the defaults.
+    pub fn from_file(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.into(), source })?;
+        let file: ConfigFile =
+            toml::from_str(&text).map_err(|e| ConfigError::Parse { path: path.into(), detail: e.to_string() })?;
+        let base = path.parent().unwrap_or(Path::new("."));
+        Self::default().merge(file, base)
+    }
+
+    /// Applies the keys present in `file` (paths relative to `base`).
+    pub fn merge(mut self, file: ConfigFile, base: &Path) -> Result<Self, ConfigError> {
+        let resolve = |p: PathBuf| if p.is_absolute() { p } else { base.join(p) };
+        if let Some(value) = file.listen {
+            self.listen = parse_address("listen", &value)?;
+        }
+        if let Some(value) = file.admin_listen {
+            self.admin_listen = parse_address("admin_listen", &value)?;
+        }
+        if let Some(dir) = file.data_dir {
+            self.data_dir = resolve(dir);
+        }
+        if let Some(in_memory) = file.in_memory {
+            self.in_memory = in_memory;
+        }
+        if let Some(seconds) = file.clock_skew_seconds {
+            self.clock_skew = Duration::from_secs(seconds);
+        }
+        if let Some(bytes) = file.max_body_bytes {
+            self.max_body_bytes = bytes;
+        }
+        if let Some(demo) = file.demo_data {
+            self.demo_data = demo;
+        }
+        if let Some(fixtures) = file.fixtures {
+            self.fixtures = Some(resolve(fixtures));
+        }
+        if let Some(key) = file.simulator_private_key {
+            self.simulator_private_key = Some(resolve(key));
+        }
+        if file.admin_token.is_some() {
+            self.admin_token = file.admin_token;
+        }
+        for mut partner in file.partners {
+            partner.public_key = resolve(partner.public_key);
+            self.partners.push(partner);
+        }
+        Ok(self)
+    }
+
+    /// Refuses settings the simulator cannot start with.
+    pub fn check(&self) -> Result<(), ConfigError> {
+        if !self.admin_listen.ip().is_loopback() {
+            return Err(ConfigError::AdminNotLoopback(self.admin_listen));
+        }
+        if self.listen == self.admin_listen && self.listen.port() != 0 {
+            return Err(ConfigError::SameAddress(self.listen));
+        }
+        if self.max_body_bytes == 0 {
+            return Err(ConfigError::Invalid { key: "max_body_bytes", detail: "must be at least 1".into() });
+        }
+        if self.admin_token.as_ref().is_some_and(|t| t.len() < 16 || t.chars().any(char::is_whitespace)) {
+            return Err(ConfigError::Invalid {
+                key: "admin_token",
+                detail: "use at least 16 characters without spaces, or leave it out to have one generated".into(),
+            });
+        }
+        if let Some(p) = self.partners.iter().find(|p| p.client_id.trim().is_empty()) {
+            return Err(ConfigError::Invalid {
+                key: "partners",
+                detail: format!("a partner with public key {} has an empty client_id", p.public_key.display()),
+            });
+        }
+        Ok(())
+    }
+}
+
+/// Parses `IP:PORT` (also `localhost:PORT`).
+pub fn parse_address(key: &'static str, value: &str) -> Result<SocketAddr, ConfigError> {
+    let normalised = value.trim().replacen("localhost:", "127.0.0.1:", 1);
+    normalised.parse().map_err(|_| ConfigError::Address { key, value: value.to_string() })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_loopback_and_valid() {
+        let config = SimulatorConfig::default();
+        assert!(config.listen.ip().is_loopback());
+        config.check().unwrap();
+        assert_eq!(config.listen.to_string(), DEFAULT_LISTEN);
+        assert_eq!(config.admin_listen.to_string(), DEFAULT_ADMIN_LISTEN);
+    }
+
+    #[test]
+    fn file_overrides_defaults_and_resolves_paths() {
+        let file: ConfigFile = toml::from_str(
+            r#"
+            listen = "127.0.0.1:9000"
+            data_dir = "state"
+            clock_skew_seconds = 60
+            [[partners]]
+            client_id = "P1"
+            public_key = "p1.pem"
+            "#,
+        )
+        .unwrap();
+        let config = SimulatorConfig::default().merge(file, Path::new("/etc/sim")).unwrap();
+        assert_eq!(config.listen.port(), 9000);
+        assert_eq!(config.data_dir, PathBuf::from("/etc/sim/state"));
+        assert_eq!(config.clock_skew, Duration::from_secs(60));
+        assert_eq!(config.partners[0].public_key, PathBuf::from("/etc/sim/p1.pem"));
+        assert_eq!(config.partners[0].key_version, 1);
+    }
+
+    #[test]
+    fn unknown_key_is_a_clear_error() {
+        let dir = std::env::temp_dir().join(format!("sim-config-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("bad.toml");
+        std::fs::write(&path, "lisen = \"127.0.0.1:1\"\n").unwrap();
+        let error = SimulatorConfig::from_file(&path).unwrap_err().to_string();
+        assert!(error.contains("lisen"), "{error}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn admin_api_must_stay_on_loopback() {
+        let config = SimulatorConfig { admin_listen: "0.0.0.0:8481".parse().unwrap(), ..SimulatorConfig::default() };
+        assert!(matches!(config.check(), Err(ConfigError::AdminNotLoopback(_))));
+    }
+
+    #[test]
+    fn bad_address_names_the_setting() {
+        let error = parse_address("listen", "nowhere").unwrap_err().to_string();
+        assert!(error.contains("listen") && error.contains("IP:PORT"), "{error}");
+    }
+}

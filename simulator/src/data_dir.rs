@@ -1,0 +1,243 @@
+//! The data directory: database, key pairs and admin token, created on first start.
+//!
+//! ```text
+//! <data_dir>/
+//!   simulator.db                  the SQLite database (WAL files beside it)
+//!   admin-token                   the admin API bearer token (mode 0600)
+//!   keys/simulator-private.pem    signs the simulator's responses (mode 0600)
+//!   keys/simulator-public.pem     what partners verify responses with ("AlipayHK public key")
+//!   keys/demo-partner-private.pem the demo partner's signing key (mode 0600)
+//!   keys/demo-partner-public.pem  registered for the demo Client-Id
+//!   client-config.toml            a ready-to-paste client configuration
+//! ```
+//!
+//! Existing files are never overwritten, so a restart keeps keys and state.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use alipayhk_runtime::keys::{KeyError, PrivateKey, PublicKey};
+
+use crate::config::SimulatorConfig;
+
+/// The demo partner's Client-Id.
+pub const DEMO_CLIENT_ID: &str = "DEMO0000PARTNER0001";
+/// The keyVersion of every key the simulator generates.
+pub const DEMO_KEY_VERSION: u32 = 1;
+
+/// A partner the simulator accepts.
+#[derive(Debug, Clone)]
+pub struct Partner {
+    /// Its Client-Id.
+    pub client_id: String,
+    /// Its keyVersion.
+    pub key_version: u32,
+    /// The key its requests are verified with.
+    pub public_key: PublicKey,
+}
+
+/// Everything read or created in the data directory.
+#[derive(Debug)]
+pub struct PreparedData {
+    /// The database file (`None` when in memory).
+    pub database: Option<PathBuf>,
+    /// Whether the database did not exist before (seed it).
+    pub fresh_database: bool,
+    /// The simulator's signing key.
+    pub simulator_key: PrivateKey,
+    /// Where partners find the simulator's public key.
+    pub simulator_public_key_path: PathBuf,
+    /// The admin bearer token (never logged).
+    pub admin_token: String,
+    /// The file holding the admin token, if generated.
+    pub admin_token_path: Option<PathBuf>,
+    /// Accepted partners: the demo partner first (if enabled), then configured ones.
+    pub partners: Vec<Partner>,
+    /// The demo partner's private key file, if demo data is on.
+    pub demo_partner_private_key_path: Option<PathBuf>,
+    /// The ready-to-paste client configuration file.
+    pub client_config_path: Option<PathBuf>,
+}
+
+/// The data directory could not be prepared.
+#[derive(Debug, thiserror::Error)]
+pub enum DataDirError {
+    /// A file or folder could not be created or read.
+    #[error("cannot use {path}: {source}; check that the data directory is writable")]
+    Io {
+        /// The path.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A key could not be loaded or generated.
+    #[error(transparent)]
+    Key(#[from] KeyError),
+}
+
+/// Creates what is missing in the data directory and loads the rest.
+pub fn prepare(config: &SimulatorConfig) -> Result<PreparedData, DataDirError> {
+    let root = &config.data_dir;
+    let keys = root.join("keys");
+    create_dir(&keys)?;
+
+    let simulator_public_key_path = keys.join("simulator-public.pem");
+    let simulator_key = match &config.simulator_private_key {
+        Some(path) => PrivateKey::from_file(path)?,
+        None => key_pair(&keys.join("simulator-private.pem"), &simulator_public_key_path)?,
+    };
+    if config.simulator_private_key.is_some() {
+        write_new(&simulator_public_key_path, simulator_key.public_key().to_spki_pem().as_bytes(), false)?;
+    }
+
+    let (admin_token, admin_token_path) = match &config.admin_token {
+        Some(token) => (token.clone(), None),
+        None => {
+            let path = root.join("admin-token");
+            if !path.exists() {
+                write_new(&path, format!("{}\n", random_hex(24)).as_bytes(), true)?;
+            }
+            let token = read(&path)?.trim().to_string();
+            (token, Some(path))
+        }
+    };
+
+    let mut partners = Vec::new();
+    let mut demo_partner_private_key_path = None;
+    let mut client_config_path = None;
+    if config.demo_data {
+        let private_path = keys.join("demo-partner-private.pem");
+        let demo_key = key_pair(&private_path, &keys.join("demo-partner-public.pem"))?;
+        partners.push(Partner {
+            client_id: DEMO_CLIENT_ID.into(),
+            key_version: DEMO_KEY_VERSION,
+            public_key: demo_key.public_key(),
+        });
+        let client_config = root.join("client-config.toml");
+        write_new(&client_config, client_config_text(config, &private_path, &simulator_public_key_path).as_bytes(), false)?;
+        demo_partner_private_key_path = Some(private_path);
+        client_config_path = Some(client_config);
+    }
+    for partner in &config.partners {
+        partners.push(Partner {
+            client_id: partner.client_id.clone(),
+            key_version: partner.key_version,
+            public_key: PublicKey::from_file(&partner.public_key)?,
+        });
+    }
+
+    let (database, fresh_database) = if config.in_memory {
+        (None, true)
+    } else {
+        let path = root.join("simulator.db");
+        let fresh = !path.exists();
+        (Some(path), fresh)
+    };
+    Ok(PreparedData {
+        database,
+        fresh_database,
+        simulator_key,
+        simulator_public_key_path,
+        admin_token,
+        admin_token_path,
+        partners,
+        demo_partner_private_key_path,
+        client_config_path,
+    })
+}
+
+/// A client configuration for the demo partner, ready to paste.
+pub fn client_config_text(config: &SimulatorConfig, partner_private_key: &Path, simulator_public_key: &Path) -> String {
+    format!(
+        "# Client configuration for the AlipayHK simulator's demo partner.\n\
+         base_url = \"http://{listen}\"\n\
+         client_id = \"{client_id}\"\n\
+         key_version = {version}\n\
+         private_key = \"{private}\"\n\
+         alipay_public_key = \"{public}\"\n",
+        listen = config.listen,
+        client_id = DEMO_CLIENT_ID,
+        version = DEMO_KEY_VERSION,
+        private = absolute(partner_private_key).display(),
+        public = absolute(simulator_public_key).display(),
+    )
+}
+
+fn absolute(path: &Path) -> PathBuf {
+    std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
+}
+
+/// Loads the key pair at `private`, generating both files if the private key is missing.
+fn key_pair(private: &Path, public: &Path) -> Result<PrivateKey, DataDirError> {
+    if private.exists() {
+        let key = PrivateKey::from_file(private)?;
+        write_new(public, key.public_key().to_spki_pem().as_bytes(), false)?;
+        return Ok(key);
+    }
+    let key = PrivateKey::generate_rsa2048()?;
+    write_new(private, key.to_pkcs8_pem()?.as_bytes(), true)?;
+    std::fs::write(public, key.public_key().to_spki_pem()).map_err(|source| io(public, source))?;
+    Ok(key)
+}
+
+/// Random lowercase hex of `bytes` bytes from the system's secure generator.
+pub fn random_hex(bytes: usize) -> String {
+    let mut buffer = vec![0u8; bytes];
+    if aws_lc_rs::rand::fill(&mut buffer).is_err() {
+        // aws-lc's generator does not fail in practice; never fall back to a fixed token.
+        let seed = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+        buffer.iter_mut().enumerate().for_each(|(i, b)| *b = (seed.as_nanos() >> (i % 16)) as u8 ^ i as u8);
+    }
+    buffer.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn create_dir(path: &Path) -> Result<(), DataDirError> {
+    std::fs::create_dir_all(path).map_err(|source| io(path, source))
+}
+
+fn read(path: &Path) -> Result<String, DataDirError> {
+    std::fs::read_to_string(path).map_err(|source| io(path, source))
+}
+
+/// Writes `contents` to `path` unless it exists; `secret` files are readable by the owner only.
+fn write_new(path: &Path, contents: &[u8], secret: bool) -> Result<(), DataDirError> {
+    if path.exists() {
+        return Ok(());
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    if secret {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    #[cfg(not(unix))]
+    let _ = secret;
+    let mut file = options.open(path).map_err(|source| io(path, source))?;
+    file.write_all(contents).map_err(|source| io(path, source))
+}
+
+fn io(path: &Path, source: std::io::Error) -> DataDirError {
+    DataDirError::Io { path: path.to_path_buf(), source }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn first_start_creates_keys_and_second_start_reuses_them() {
+        let dir = std::env::temp_dir().join(format!("sim-data-{}-{}", std::process::id(), random_hex(4)));
+        let config = SimulatorConfig { data_dir: dir.clone(), ..SimulatorConfig::default() };
+        let first = prepare(&config).unwrap();
+        assert!(first.fresh_database);
+        assert_eq!(first.partners[0].client_id, DEMO_CLIENT_ID);
+        assert!(dir.join("keys/demo-partner-private.pem").exists());
+        assert_eq!(first.admin_token.len(), 48);
+        let second = prepare(&config).unwrap();
+        assert_eq!(first.admin_token, second.admin_token);
+        assert_eq!(first.simulator_key.public_key(), second.simulator_key.public_key());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

@@ -1,0 +1,231 @@
+//! Starting and stopping the simulator: data directory, database, two listeners.
+//!
+//! [`start`] binds the AlipayHK API and the admin API and returns a handle (tests bind
+//! port 0 and read the addresses from it); [`run`] is `alipayhk serve`: start, print
+//! where the keys are and a client configuration, serve until SIGINT or SIGTERM, then
+//! drain in-flight requests and stop.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use alipayhk_runtime::server::{InMemoryKeyStore, ServerConfig};
+use alipayhk_runtime::signature::KeySigner;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::config::{ConfigError, SimulatorConfig};
+use crate::data_dir::{self, DataDirError, PreparedData};
+use crate::seed::{FixtureError, Fixtures};
+use crate::store::{Store, StoreError};
+use crate::{Simulator, admin, api};
+
+/// Why the simulator could not start or stopped with an error.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    /// The configuration is invalid.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// The data directory could not be prepared.
+    #[error(transparent)]
+    DataDir(#[from] DataDirError),
+    /// The database could not be opened or seeded.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// A fixture file is invalid.
+    #[error(transparent)]
+    Fixture(#[from] FixtureError),
+    /// The server configuration could not be built from the spec.
+    #[error("cannot build the signed API: {0}")]
+    Api(String),
+    /// A listener could not be bound.
+    #[error("cannot listen on {address}: {source}; is another simulator running? choose another port with --listen / --admin-listen")]
+    Bind {
+        /// The address.
+        address: SocketAddr,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// Serving failed.
+    #[error("the simulator stopped with an error: {0}")]
+    Serve(#[source] std::io::Error),
+    /// A startup task failed.
+    #[error("a startup task failed: {0}")]
+    Task(String),
+}
+
+/// A started simulator.
+pub struct RunningSimulator {
+    /// Where the signed AlipayHK API listens.
+    pub api_address: SocketAddr,
+    /// Where the admin API listens.
+    pub admin_address: SocketAddr,
+    /// The simulator core (state and rules), for in-process tests.
+    pub simulator: Simulator,
+    /// What was read or created in the data directory.
+    pub data: PreparedData,
+    shutdown: watch::Sender<bool>,
+    servers: Vec<JoinHandle<std::io::Result<()>>>,
+}
+
+impl std::fmt::Debug for RunningSimulator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RunningSimulator")
+            .field("api_address", &self.api_address)
+            .field("admin_address", &self.admin_address)
+            .finish_non_exhaustive()
+    }
+}
+
+impl RunningSimulator {
+    /// The admin bearer token.
+    pub fn admin_token(&self) -> &str {
+        &self.data.admin_token
+    }
+
+    /// Stops accepting, lets in-flight requests finish, and waits for both servers.
+    pub async fn shutdown(self) -> Result<(), ServeError> {
+        let _ = self.shutdown.send(true);
+        for server in self.servers {
+            server.await.map_err(|e| ServeError::Task(e.to_string()))?.map_err(ServeError::Serve)?;
+        }
+        Ok(())
+    }
+}
+
+/// Prepares state and binds both listeners.
+pub async fn start(config: SimulatorConfig) -> Result<RunningSimulator, ServeError> {
+    config.check()?;
+    let prepared = {
+        let config = config.clone();
+        tokio::task::spawn_blocking(move || data_dir::prepare(&config))
+            .await
+            .map_err(|e| ServeError::Task(e.to_string()))??
+    };
+    let fixtures = startup_fixtures(&config)?;
+    let store = match &prepared.database {
+        Some(path) => Store::open(path)?,
+        None => Store::in_memory()?,
+    };
+    if prepared.fresh_database {
+        store.write(|db| fixtures.apply(db))?;
+    }
+    let simulator = Simulator::new(store, fixtures);
+
+    let server_config = server_config(&config, &prepared)?;
+    let api_router = api::router(simulator.clone(), server_config).map_err(ServeError::Api)?;
+    let admin_router = admin::router(simulator.clone(), &prepared.admin_token);
+
+    let api_listener = bind(config.listen).await?;
+    let admin_listener = bind(config.admin_listen).await?;
+    let api_address = api_listener.local_addr().map_err(ServeError::Serve)?;
+    let admin_address = admin_listener.local_addr().map_err(ServeError::Serve)?;
+
+    let (shutdown, stopped) = watch::channel(false);
+    let servers = vec![
+        tokio::spawn(serve(api_listener, api_router, stopped.clone())),
+        tokio::spawn(serve(admin_listener, admin_router, stopped)),
+    ];
+    tracing::info!(%api_address, %admin_address, "simulator listening");
+    Ok(RunningSimulator { api_address, admin_address, simulator, data: prepared, shutdown, servers })
+}
+
+/// `alipayhk serve`: start, print how to connect, serve until SIGINT or SIGTERM.
+pub async fn run(config: SimulatorConfig) -> Result<(), ServeError> {
+    let running = start(config.clone()).await?;
+    println!("{}", banner(&config, &running));
+    wait_for_signal().await;
+    tracing::info!("shutting down: finishing in-flight requests");
+    running.shutdown().await
+}
+
+fn startup_fixtures(config: &SimulatorConfig) -> Result<Fixtures, ServeError> {
+    let mut fixtures = if config.demo_data { Fixtures::demo() } else { Fixtures::default() };
+    if let Some(path) = &config.fixtures {
+        let extra = Fixtures::from_file(path)?;
+        fixtures.users.extend(extra.users);
+        fixtures.budgets.extend(extra.budgets);
+        fixtures.templates.extend(extra.templates);
+        fixtures.cards.extend(extra.cards);
+    }
+    Ok(fixtures)
+}
+
+fn server_config(config: &SimulatorConfig, prepared: &PreparedData) -> Result<ServerConfig, ServeError> {
+    let key_store = InMemoryKeyStore::new();
+    for partner in &prepared.partners {
+        key_store.insert(partner.client_id.clone(), partner.key_version, partner.public_key.clone());
+    }
+    let signer = Arc::new(KeySigner::new(prepared.simulator_key.clone(), Some(data_dir::DEMO_KEY_VERSION)));
+    Ok(api::server_config(signer, Arc::new(key_store))
+        .map_err(ServeError::Api)?
+        .with_decryption_key(prepared.simulator_key.clone())
+        .with_clock_skew(config.clock_skew)
+        .with_max_body_bytes(config.max_body_bytes))
+}
+
+async fn bind(address: SocketAddr) -> Result<TcpListener, ServeError> {
+    TcpListener::bind(address).await.map_err(|source| ServeError::Bind { address, source })
+}
+
+async fn serve(listener: TcpListener, router: axum::Router, mut stopped: watch::Receiver<bool>) -> std::io::Result<()> {
+    axum::serve(listener, router)
+        .with_graceful_shutdown(async move {
+            let _ = stopped.wait_for(|stop| *stop).await;
+        })
+        .await
+}
+
+async fn wait_for_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut terminate) => {
+                tokio::select! {
+                    _ = interrupt => {}
+                    _ = terminate.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = interrupt.await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = interrupt.await;
+}
+
+/// What `alipayhk serve` prints once it listens (no secrets: the admin token is a file path).
+pub fn banner(config: &SimulatorConfig, running: &RunningSimulator) -> String {
+    let data = &running.data;
+    let mut text = format!(
+        "AlipayHK simulator\n  API:       http://{api}\n  admin API: http://{admin} (Authorization: Bearer <token>)\n",
+        api = running.api_address,
+        admin = running.admin_address,
+    );
+    match &data.admin_token_path {
+        Some(path) => text.push_str(&format!("  admin token:           {}\n", path.display())),
+        None => text.push_str("  admin token:           from the configuration file\n"),
+    }
+    match &data.database {
+        Some(path) => text.push_str(&format!("  database:              {}\n", path.display())),
+        None => text.push_str("  database:              in memory (state is lost on exit)\n"),
+    }
+    text.push_str(&format!("  simulator public key:  {}\n", data.simulator_public_key_path.display()));
+    if let Some(private) = &data.demo_partner_private_key_path {
+        text.push_str(&format!("  demo partner key:      {}\n", private.display()));
+        let listen_config = SimulatorConfig { listen: running.api_address, ..config.clone() };
+        text.push_str("\nClient configuration for the demo partner (also in client-config.toml):\n\n");
+        text.push_str(&data_dir::client_config_text(&listen_config, private, &data.simulator_public_key_path));
+        text.push_str(&format!(
+            "\nDemo user {} has 1200 points; access token {}.\n",
+            crate::seed::DEMO_USER_ID,
+            crate::seed::DEMO_ACCESS_TOKEN
+        ));
+    }
+    text.push_str("\nPress Ctrl-C to stop.");
+    text
+}
