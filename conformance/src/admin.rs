@@ -1,0 +1,87 @@
+//! The server's admin API, for cases the server cannot be driven into by requests alone
+//! (the simulator's `POST /admin/rules`: "the next call of operation X answers CODE").
+
+use std::time::Duration;
+
+/// A client for the simulator's admin API (loopback listener, bearer token).
+#[derive(Debug, Clone)]
+pub struct AdminClient {
+    http: reqwest::Client,
+    base_url: String,
+    token: String,
+}
+
+/// Why the admin API refused or could not be reached.
+#[derive(Debug, thiserror::Error)]
+pub enum AdminError {
+    /// The HTTP client could not be built.
+    #[error("could not build the admin HTTP client: {0}")]
+    Client(String),
+    /// Nothing came back.
+    #[error("admin API at {url} did not answer: {reason}; check --admin-url")]
+    Unreachable {
+        /// The URL called.
+        url: String,
+        /// The transport error.
+        reason: String,
+    },
+    /// The admin API answered with an error status.
+    #[error(
+        "admin API refused {url} with HTTP {status}: {body}; check --admin-token and the simulator's log"
+    )]
+    Refused {
+        /// The URL called.
+        url: String,
+        /// HTTP status.
+        status: u16,
+        /// The error body.
+        body: String,
+    },
+}
+
+impl AdminClient {
+    /// A client for the admin API at `base_url` with bearer `token`.
+    pub fn new(base_url: &str, token: &str) -> Result<AdminClient, AdminError> {
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .build()
+            .map_err(|e| AdminError::Client(e.to_string()))?;
+        Ok(AdminClient {
+            http,
+            base_url: base_url.trim_end_matches('/').to_owned(),
+            token: token.to_owned(),
+        })
+    }
+
+    /// Makes the next call of `operation_id` answer `code`.
+    pub async fn script_next(&self, operation_id: &str, code: &str) -> Result<(), AdminError> {
+        let rule = serde_json::json!({ "operation": operation_id, "code": code, "times": 1 });
+        self.post("/admin/rules", &rule).await
+    }
+
+    async fn post(&self, path: &str, body: &serde_json::Value) -> Result<(), AdminError> {
+        let url = format!("{}{path}", self.base_url);
+        let response = self
+            .http
+            .post(&url)
+            .bearer_auth(&self.token)
+            .header("Content-Type", "application/json")
+            .body(body.to_string())
+            .send()
+            .await
+            .map_err(|e| AdminError::Unreachable {
+                url: url.clone(),
+                reason: e.to_string(),
+            })?;
+        let status = response.status();
+        if status.is_success() {
+            return Ok(());
+        }
+        let body = response.text().await.unwrap_or_default();
+        Err(AdminError::Refused {
+            url,
+            status: status.as_u16(),
+            body,
+        })
+    }
+}

@@ -1,0 +1,69 @@
+//! A conformance case: one thing the server must do, on one operation.
+
+use alipayhk_runtime::ResultStatus;
+
+use crate::wire::Tamper;
+
+/// One case of the suite, derived from the spec by [`crate::derive`].
+#[derive(Debug, Clone)]
+pub struct Case {
+    /// The `operationId` the case calls.
+    pub operation: String,
+    /// The case's name within the operation, e.g. `missing_signature`; stable, it names
+    /// the snapshot file.
+    pub name: String,
+    /// What the case sends.
+    pub kind: CaseKind,
+    /// What a conforming server answers (the last response, for multi-call cases).
+    pub expect: Expectation,
+    /// Set when the spec lacks what the case needs; the case is reported as skipped.
+    pub skip: Option<String>,
+}
+
+/// What a case sends.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CaseKind {
+    /// The spec example, correctly signed.
+    Success,
+    /// The spec example after asking the server's admin API to answer `code` once.
+    ScriptedCode {
+        /// The code the server is told to answer.
+        code: String,
+    },
+    /// The spec example with one protocol defect.
+    Protocol(Tamper),
+    /// The spec example encrypted with `RSA_AES`; the response must come back encrypted.
+    EncryptedRoundTrip,
+    /// The same request twice (fresh time and signature): the same result both times.
+    IdempotentReplay,
+    /// The same idempotency key with a changed amount: the second call is refused.
+    InconsistentReplay,
+}
+
+/// What the response must say.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Expectation {
+    /// HTTP status.
+    pub http_status: u16,
+    /// `resultCode` in the result object.
+    pub result_code: String,
+    /// Its documented `resultStatus`.
+    pub result_status: ResultStatus,
+}
+
+impl Case {
+    /// `<operationId>/<name>`: what `--only` matches and reports print.
+    pub fn id(&self) -> String {
+        format!("{}/{}", self.operation, self.name)
+    }
+
+    /// `<operationId>__<name>`: the snapshot name (file-system safe).
+    pub fn snapshot_name(&self) -> String {
+        format!("{}__{}", self.operation, self.name)
+    }
+
+    /// Whether the case needs the server's admin API.
+    pub fn needs_admin(&self) -> bool {
+        matches!(self.kind, CaseKind::ScriptedCode { .. })
+    }
+}

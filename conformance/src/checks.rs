@@ -1,0 +1,241 @@
+//! The checks every response must pass, whatever the case: status, headers, signature,
+//! body schema, and a result code the operation documents with its documented status.
+
+use std::sync::LazyLock;
+
+use alipayhk_runtime::ResultStatus;
+use alipayhk_runtime::signature::{SignatureHeader, content_to_sign, verify};
+use regex::Regex;
+
+use crate::case::Expectation;
+use crate::spec::{OperationSpec, SpecTable};
+use crate::wire::{Credentials, WireRequest, WireResponse, open_response};
+
+/// The spec's `ResponseTime` header pattern (ISO-8601 with an offset).
+const RESPONSE_TIME_PATTERN: &str =
+    r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$";
+
+static RESPONSE_TIME: LazyLock<Option<Regex>> =
+    LazyLock::new(|| Regex::new(RESPONSE_TIME_PATTERN).ok());
+
+/// What a response said, once checked.
+#[derive(Debug, Clone, Default)]
+pub struct Checked {
+    /// Everything wrong with the response, each message saying what and where.
+    pub problems: Vec<String>,
+    /// The plaintext body (decrypted when the response was encrypted).
+    pub plaintext: Option<Vec<u8>>,
+    /// The result object's `resultCode`, when readable.
+    pub result_code: Option<String>,
+    /// The result object's `resultStatus`, when readable.
+    pub result_status: Option<String>,
+}
+
+/// Runs every check on `response` to `request` for `operation`.
+pub fn check_response(
+    table: &SpecTable,
+    operation: &OperationSpec,
+    creds: &Credentials,
+    request: &WireRequest,
+    response: &WireResponse,
+    expect: &Expectation,
+) -> Checked {
+    let mut checked = Checked::default();
+    let problems = &mut checked.problems;
+    if response.status != expect.http_status {
+        problems.push(format!(
+            "HTTP status is {}, the spec says {}",
+            response.status, expect.http_status
+        ));
+    }
+    check_response_time(response, problems);
+    check_signature(creds, request, response, problems);
+    check_client_id_echo(request, response, problems);
+    match response.header("Tracer-Id") {
+        Some(v) if !v.trim().is_empty() => {}
+        Some(_) => problems.push("Tracer-Id header is empty".to_owned()),
+        None => problems.push("Tracer-Id header is missing".to_owned()),
+    }
+    let Some(plaintext) = plaintext_body(creds, request, response, problems) else {
+        return checked;
+    };
+    check_body(table, operation, &plaintext, expect, &mut checked);
+    checked.plaintext = Some(plaintext);
+    checked
+}
+
+fn check_response_time(response: &WireResponse, problems: &mut Vec<String>) {
+    let Some(value) = response.header("Response-Time") else {
+        problems.push("Response-Time header is missing".to_owned());
+        return;
+    };
+    let pattern_ok = RESPONSE_TIME.as_ref().is_some_and(|re| re.is_match(value));
+    if !pattern_ok || alipayhk_runtime::time::parse_time(value).is_err() {
+        problems.push(format!(
+            "Response-Time {value:?} is not an ISO-8601 date-time with an offset (e.g. 2024-05-22T06:42:21+08:00)"
+        ));
+    }
+}
+
+fn check_signature(
+    creds: &Credentials,
+    request: &WireRequest,
+    response: &WireResponse,
+    problems: &mut Vec<String>,
+) {
+    let Some(value) = response.header("Signature") else {
+        problems.push("Signature header is missing: the response is not signed".to_owned());
+        return;
+    };
+    let header = match SignatureHeader::parse(value) {
+        Ok(h) => h,
+        Err(e) => {
+            problems.push(format!("Signature header {value:?} is malformed: {e}"));
+            return;
+        }
+    };
+    let client_id = response.header("Client-Id").unwrap_or_default();
+    let time = response.header("Response-Time").unwrap_or_default();
+    let content = content_to_sign(
+        &request.method,
+        &request.path,
+        client_id,
+        time,
+        &response.body,
+    );
+    if let Err(e) = verify(&creds.server_public_key, &content, &header) {
+        problems.push(format!(
+            "Signature does not verify with the server public key over `POST {}\\n<Client-Id>.<Response-Time>.<body>`: {e}",
+            request.path
+        ));
+    }
+}
+
+fn check_client_id_echo(
+    request: &WireRequest,
+    response: &WireResponse,
+    problems: &mut Vec<String>,
+) {
+    let Some(sent) = request.header("Client-Id") else {
+        return; // nothing to echo
+    };
+    match response.header("Client-Id") {
+        Some(echoed) if echoed == sent => {}
+        Some(echoed) => problems.push(format!(
+            "Client-Id is {echoed:?}, expected the request's {sent:?} echoed"
+        )),
+        None => problems.push(format!(
+            "Client-Id header is missing, expected the request's {sent:?} echoed"
+        )),
+    }
+}
+
+/// The body to read: decrypted when the request was encrypted and the server accepted
+/// it; a response to an encrypted request must be encrypted, any other must not be.
+fn plaintext_body(
+    creds: &Credentials,
+    request: &WireRequest,
+    response: &WireResponse,
+    problems: &mut Vec<String>,
+) -> Option<Vec<u8>> {
+    let encrypt = response.header("Encrypt");
+    match (request.plaintext.is_some(), encrypt) {
+        (false, None) => Some(response.body.clone()),
+        (false, Some(_)) => {
+            problems.push(
+                "response carries an Encrypt header but the request was not encrypted".to_owned(),
+            );
+            Some(response.body.clone())
+        }
+        (true, None) => {
+            problems.push(
+                "response to an encrypted request is not encrypted (no Encrypt header)".to_owned(),
+            );
+            Some(response.body.clone())
+        }
+        (true, Some(value)) => match open_response(creds, value, &response.body) {
+            Ok(plain) => Some(plain),
+            Err(e) => {
+                problems.push(format!(
+                    "encrypted response does not open with our private key: {e}"
+                ));
+                None
+            }
+        },
+    }
+}
+
+fn check_body(
+    table: &SpecTable,
+    operation: &OperationSpec,
+    plaintext: &[u8],
+    expect: &Expectation,
+    checked: &mut Checked,
+) {
+    let problems = &mut checked.problems;
+    let json: serde_json::Value = match serde_json::from_slice(plaintext) {
+        Ok(v) => v,
+        Err(e) => {
+            problems.push(format!("body is not JSON: {e}"));
+            return;
+        }
+    };
+    let field = &operation.result_field;
+    let Some(result) = json.get(field).and_then(|v| v.as_object()) else {
+        problems.push(format!(
+            "body has no `{field}` object (the operation's x-result-field)"
+        ));
+        return;
+    };
+    let code = result.get("resultCode").and_then(|v| v.as_str());
+    let status = result.get("resultStatus").and_then(|v| v.as_str());
+    if code.is_none() {
+        problems.push(format!("`{field}.resultCode` is missing or not a string"));
+    }
+    if status.is_none() {
+        problems.push(format!("`{field}.resultStatus` is missing or not a string"));
+    }
+    if let Some(validate) = operation.validate_response
+        && let Err(e) = validate(plaintext)
+    {
+        problems.push(format!(
+            "body does not match the {} response schema: {e}",
+            operation.id
+        ));
+    }
+    if let (Some(code), Some(status)) = (code, status) {
+        check_code(table, operation, code, status, expect, problems);
+    }
+    checked.result_code = code.map(str::to_owned);
+    checked.result_status = status.map(str::to_owned);
+}
+
+fn check_code(
+    table: &SpecTable,
+    operation: &OperationSpec,
+    code: &str,
+    status: &str,
+    expect: &Expectation,
+    problems: &mut Vec<String>,
+) {
+    match table.documented_status(operation, code) {
+        None => problems.push(format!(
+            "result code {code} is not documented for {} (neither x-result-codes nor x-common-result-codes)",
+            operation.id
+        )),
+        Some(documented) => match status.parse::<ResultStatus>() {
+            Ok(actual) if actual == documented => {}
+            Ok(_) => problems.push(format!(
+                "result code {code} has resultStatus {status}, the spec documents {}",
+                documented.as_str()
+            )),
+            Err(_) => problems.push(format!("resultStatus {status:?} is not S, F or U")),
+        },
+    }
+    if code != expect.result_code {
+        problems.push(format!(
+            "expected result code {}, got {code}",
+            expect.result_code
+        ));
+    }
+}

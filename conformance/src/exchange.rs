@@ -1,0 +1,140 @@
+//! One request and its response, as recorded for reports and snapshots.
+//!
+//! [`Exchange::render`] prints it as text; with [`Redaction::Volatile`] the values that
+//! change on every run (times, tracer ids, signature bytes, wrapped keys, ciphertext) are
+//! replaced by placeholders, so a snapshot changes only when the wire behaviour does.
+
+use std::fmt::Write as _;
+
+use crate::wire::{WireRequest, WireResponse};
+
+/// Bodies longer than this are shown as their length only.
+pub const MAX_SHOWN_BODY: usize = 4096;
+
+/// A request, what came back, and what was wrong with it.
+#[derive(Debug, Clone)]
+pub struct Exchange {
+    /// What the call was for, e.g. `request` or `replay`.
+    pub label: String,
+    /// What was sent.
+    pub request: WireRequest,
+    /// What came back (`None` when nothing did).
+    pub response: Option<WireResponse>,
+    /// The response body after decryption, when it was encrypted.
+    pub response_plaintext: Option<Vec<u8>>,
+    /// Problems found with this exchange.
+    pub problems: Vec<String>,
+}
+
+/// Whether to hide the values that change on every run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Redaction {
+    /// Everything as sent and received.
+    None,
+    /// Times, tracer ids, signature bytes, wrapped keys, ciphertext and `date` hidden.
+    Volatile,
+}
+
+impl Exchange {
+    /// The exchange as text: request line, headers, body; status, headers, body.
+    pub fn render(&self, redaction: Redaction) -> String {
+        let mut out = String::new();
+        let req = &self.request;
+        let _ = writeln!(out, "--> {} {}", req.method, req.path);
+        for (name, value) in &req.headers {
+            let _ = writeln!(out, "{name}: {}", header_value(name, value, redaction));
+        }
+        write_body(&mut out, &req.body, req.plaintext.as_deref(), redaction);
+        match &self.response {
+            None => out.push_str("<-- no response\n"),
+            Some(resp) => {
+                let _ = writeln!(out, "<-- {}", resp.status);
+                let mut headers: Vec<&(String, String)> = resp
+                    .headers
+                    .iter()
+                    .filter(|(n, _)| redaction == Redaction::None || !is_transport_header(n))
+                    .collect();
+                headers.sort_by_key(|h| h.0.to_ascii_lowercase());
+                for (name, value) in headers {
+                    let _ = writeln!(out, "{name}: {}", header_value(name, value, redaction));
+                }
+                write_body(
+                    &mut out,
+                    &resp.body,
+                    self.response_plaintext.as_deref(),
+                    redaction,
+                );
+            }
+        }
+        out
+    }
+}
+
+/// Headers set by the HTTP stack, not by the protocol (volatile or implied by the body).
+fn is_transport_header(name: &str) -> bool {
+    [
+        "date",
+        "content-length",
+        "connection",
+        "keep-alive",
+        "transfer-encoding",
+    ]
+    .iter()
+    .any(|h| name.eq_ignore_ascii_case(h))
+}
+
+fn header_value(name: &str, value: &str, redaction: Redaction) -> String {
+    if redaction == Redaction::None {
+        return value.to_owned();
+    }
+    let lower = name.to_ascii_lowercase();
+    match lower.as_str() {
+        "request-time" | "response-time" => "[time]".to_owned(),
+        "tracer-id" => "[tracer-id]".to_owned(),
+        "signature" => redact_item(value, "signature", "[signature]"),
+        "encrypt" => redact_item(value, "symmetricKey", "[wrapped-key]"),
+        _ => value.to_owned(),
+    }
+}
+
+/// Replaces the value of `key=` in a `k=v,k=v` header, keeping the rest (e.g. the algorithm).
+fn redact_item(value: &str, key: &str, placeholder: &str) -> String {
+    value
+        .split(',')
+        .map(|item| match item.split_once('=') {
+            Some((k, _)) if k.trim().eq_ignore_ascii_case(key) => format!("{k}={placeholder}"),
+            _ => item.to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+fn write_body(out: &mut String, body: &[u8], plaintext: Option<&[u8]>, redaction: Redaction) {
+    match plaintext {
+        Some(plain) => {
+            if redaction == Redaction::Volatile {
+                out.push_str("[ciphertext]\n");
+            } else {
+                out.push_str(&show_body(body));
+            }
+            out.push_str("decrypted:\n");
+            out.push_str(&show_body(plain));
+        }
+        None => out.push_str(&show_body(body)),
+    }
+}
+
+/// The body as (pretty) JSON or text, or its length when it is long.
+pub fn show_body(body: &[u8]) -> String {
+    if body.len() > MAX_SHOWN_BODY {
+        return format!("[{} bytes]\n", body.len());
+    }
+    if body.is_empty() {
+        return "[empty body]\n".to_owned();
+    }
+    let text = match serde_json::from_slice::<serde_json::Value>(body) {
+        Ok(json) => serde_json::to_string_pretty(&json).unwrap_or_default(),
+        Err(_) => String::from_utf8_lossy(body).into_owned(),
+    };
+    format!("{text}\n")
+}

@@ -1,0 +1,96 @@
+//! JUnit XML for CI: one `<testsuite>` per operation, one `<testcase>` per case.
+
+use std::fmt::Write as _;
+
+use crate::exchange::Redaction;
+use crate::runner::{CaseOutcome, SuiteOutcome, Verdict};
+
+/// The whole document.
+pub fn render(outcome: &SuiteOutcome) -> String {
+    let (_, failed, skipped) = outcome.counts();
+    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    let _ = writeln!(
+        out,
+        "<testsuites name=\"alipayhk-conformance\" tests=\"{}\" failures=\"{failed}\" skipped=\"{skipped}\">",
+        outcome.outcomes.len()
+    );
+    let mut operations: Vec<&str> = Vec::new();
+    for o in &outcome.outcomes {
+        if !operations.contains(&o.case.operation.as_str()) {
+            operations.push(&o.case.operation);
+        }
+    }
+    for op in operations {
+        let cases: Vec<&CaseOutcome> = outcome
+            .outcomes
+            .iter()
+            .filter(|o| o.case.operation == op)
+            .collect();
+        let count = |f: fn(&Verdict) -> bool| cases.iter().filter(|o| f(&o.verdict)).count();
+        let _ = writeln!(
+            out,
+            "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" skipped=\"{}\">",
+            escape(op),
+            cases.len(),
+            count(|v| matches!(v, Verdict::Fail(_))),
+            count(|v| matches!(v, Verdict::Skipped(_))),
+        );
+        for o in cases {
+            write_case(&mut out, o);
+        }
+        out.push_str("  </testsuite>\n");
+    }
+    out.push_str("</testsuites>\n");
+    out
+}
+
+fn write_case(out: &mut String, o: &CaseOutcome) {
+    let open = format!(
+        "    <testcase classname=\"{}\" name=\"{}\"",
+        escape(&o.case.operation),
+        escape(&o.case.name)
+    );
+    match &o.verdict {
+        Verdict::Pass => {
+            let _ = writeln!(out, "{open}/>");
+        }
+        Verdict::Skipped(reason) => {
+            let _ = writeln!(
+                out,
+                "{open}>\n      <skipped message=\"{}\"/>\n    </testcase>",
+                escape(reason)
+            );
+        }
+        Verdict::Fail(problems) => {
+            let exchanges: String = o
+                .exchanges
+                .iter()
+                .map(|e| e.render(Redaction::None))
+                .collect();
+            let _ = writeln!(
+                out,
+                "{open}>\n      <failure message=\"{}\">{}</failure>\n    </testcase>",
+                escape(&problems.join("; ")),
+                escape(&format!("{}\n\n{exchanges}", problems.join("\n")))
+            );
+        }
+    }
+}
+
+/// XML-escapes text for attributes and content; drops characters XML 1.0 forbids.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            '\n' | '\t' | '\r' => out.push(c),
+            c if (c as u32) < 0x20 => {}
+            c => out.push(c),
+        }
+    }
+    out
+}

@@ -1,0 +1,98 @@
+//! The conformance suite's view of the spec: operations, their result codes, and the
+//! gateway-level common codes with the `reason` that triggers each.
+//!
+//! The suite never lists cases by hand; [`crate::derive`] turns a [`SpecTable`] into cases.
+//! [`SpecTable::from_generated`] builds the table from `alipayhk_api::spec`, so a code
+//! added to `spec/alipayhk.yaml` becomes a case after `cargo xtask codegen`.
+
+use alipayhk_runtime::ResultStatus;
+
+/// Decodes a response body with the generated model and runs its `validate()`.
+pub type ResponseValidator = fn(&[u8]) -> Result<(), String>;
+
+/// Everything the suite needs to know about the API.
+#[derive(Debug, Clone)]
+pub struct SpecTable {
+    /// The operations, in spec order.
+    pub operations: Vec<OperationSpec>,
+    /// `x-common-result-codes`: codes any operation can return before its handler runs.
+    pub common_codes: Vec<CommonCode>,
+}
+
+/// One operation of the spec.
+#[derive(Debug, Clone)]
+pub struct OperationSpec {
+    /// `operationId`, e.g. `issueAPoint`.
+    pub id: String,
+    /// The request path, e.g. `/api/open/alipay/v1/promotion/benefit/issue`.
+    pub path: String,
+    /// `x-result-field`: `result` or `resultInfo`.
+    pub result_field: String,
+    /// `x-idempotency-key`, e.g. `bizNo`.
+    pub idempotency_key: Option<String>,
+    /// `x-result-codes`, in page order.
+    pub result_codes: Vec<CodeSpec>,
+    /// A valid request body (the spec's example); the simulator fixtures match it.
+    pub example_request: serde_json::Value,
+    /// Schema check of a (plaintext) response body; `None` checks the result object only.
+    pub validate_response: Option<ResponseValidator>,
+}
+
+/// One documented result code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CodeSpec {
+    /// `resultCode`, e.g. `RISK_REJECT`.
+    pub code: String,
+    /// The documented `resultStatus`.
+    pub status: ResultStatus,
+}
+
+/// One gateway-level code and the rejection reason that produces it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommonCode {
+    /// `resultCode`, e.g. `INVALID_SIGNATURE`.
+    pub code: String,
+    /// The documented `resultStatus`.
+    pub status: ResultStatus,
+    /// The runtime's `RejectReason` name, e.g. `unknown_client`.
+    pub reason: String,
+    /// The documented HTTP status.
+    pub http_status: u16,
+}
+
+impl SpecTable {
+    /// The operation with this `operationId`.
+    pub fn operation(&self, id: &str) -> Option<&OperationSpec> {
+        self.operations.iter().find(|op| op.id == id)
+    }
+
+    /// The common code whose `reason` is `reason`.
+    pub fn common_code_for(&self, reason: &str) -> Option<&CommonCode> {
+        self.common_codes.iter().find(|c| c.reason == reason)
+    }
+
+    /// The documented status of `code` for `operation`: its own table first, then the
+    /// common codes.
+    pub fn documented_status(&self, operation: &OperationSpec, code: &str) -> Option<ResultStatus> {
+        operation.code(code).map(|c| c.status).or_else(|| {
+            self.common_codes
+                .iter()
+                .find(|c| c.code == code)
+                .map(|c| c.status)
+        })
+    }
+}
+
+impl OperationSpec {
+    /// The documented code named `code`.
+    pub fn code(&self, code: &str) -> Option<&CodeSpec> {
+        self.result_codes.iter().find(|c| c.code == code)
+    }
+
+    /// The success code: the first code documented with status `S`.
+    pub fn success_code(&self) -> Option<&CodeSpec> {
+        self.result_codes
+            .iter()
+            .find(|c| c.status == ResultStatus::Success)
+    }
+}

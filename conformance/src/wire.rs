@@ -1,0 +1,423 @@
+//! The wire-level request builder: signs requests with the runtime's primitives and can
+//! break them on purpose (a [`Tamper`]), which the generated client never would.
+
+use std::time::Duration;
+
+use alipayhk_runtime::encryption::{self, EncryptHeader, EncryptionError};
+use alipayhk_runtime::keys::{PrivateKey, PublicKey};
+use alipayhk_runtime::signature::{SignatureHeader, content_to_sign};
+use time::OffsetDateTime;
+
+/// `Content-Type` of a plain request (protocol.md §A4).
+pub const JSON_CONTENT_TYPE: &str = "application/json; charset=UTF-8";
+/// `Content-Type` of an encrypted request (protocol.md §B3).
+pub const ENCRYPTED_CONTENT_TYPE: &str = "text/plain; charset=UTF-8";
+/// `Content-Type` of the wrong-media-type case.
+pub const WRONG_CONTENT_TYPE: &str = "application/xml";
+/// The `Client-Id` of the unknown-client case.
+pub const UNKNOWN_CLIENT_ID: &str = "CONFORMANCE-UNKNOWN-CLIENT";
+/// How far in the past the stale `Request-Time` lies.
+pub const STALE_BY: Duration = Duration::from_secs(24 * 60 * 60);
+/// Added to the configured key version in the wrong-key-version case.
+pub const WRONG_KEY_VERSION_OFFSET: u32 = 1000;
+
+/// Who the suite calls as, and the key the server signs with.
+#[derive(Debug, Clone)]
+pub struct Credentials {
+    /// The partner's `Client-Id`.
+    pub client_id: String,
+    /// The partner's private key (signs requests, opens encrypted responses).
+    pub private_key: PrivateKey,
+    /// The `keyVersion` to announce (`None`: omitted, the server's latest).
+    pub key_version: Option<u32>,
+    /// The server's public key (verifies responses, seals encrypted requests).
+    pub server_public_key: PublicKey,
+}
+
+/// One deliberate protocol defect.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Tamper {
+    /// The named required header is not sent.
+    OmitHeader(String),
+    /// The `Signature` header is not `key=value` pairs.
+    MalformedSignature,
+    /// The signature is computed over content whose part differs from what is sent.
+    SignOverChanged(SignedPart),
+    /// A `Client-Id` the server does not know, correctly signed.
+    UnknownClientId,
+    /// A `keyVersion` with no registered key, correctly signed.
+    WrongKeyVersion,
+    /// A `Request-Time` a day old, correctly signed.
+    StaleRequestTime,
+    /// `Content-Type: application/xml`, correctly signed.
+    WrongContentType,
+    /// A body over the server's limit (the JSON followed by whitespace), correctly signed.
+    OversizedBody,
+}
+
+/// The part of the content to sign that a [`Tamper::SignOverChanged`] alters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignedPart {
+    /// The body bytes.
+    Body,
+    /// The request path.
+    Path,
+    /// The `Request-Time` value.
+    Time,
+    /// The `Client-Id` value.
+    ClientId,
+}
+
+impl Tamper {
+    /// The runtime `RejectReason` name the defect must produce (the spec maps it to a code).
+    pub fn reject_reason(&self) -> &'static str {
+        match self {
+            Tamper::OmitHeader(_) => "missing_header",
+            Tamper::MalformedSignature | Tamper::SignOverChanged(_) => "invalid_signature",
+            Tamper::UnknownClientId => "unknown_client",
+            Tamper::WrongKeyVersion => "unknown_key_version",
+            Tamper::StaleRequestTime => "request_time_out_of_window",
+            Tamper::WrongContentType => "unsupported_media_type",
+            Tamper::OversizedBody => "body_too_large",
+        }
+    }
+
+    /// The case name, e.g. `missing_request_time`, `signature_over_changed_path`.
+    pub fn case_name(&self) -> String {
+        match self {
+            Tamper::OmitHeader(h) => {
+                format!("missing_{}", h.to_ascii_lowercase().replace('-', "_"))
+            }
+            Tamper::MalformedSignature => "malformed_signature".into(),
+            Tamper::SignOverChanged(part) => format!("signature_over_changed_{}", part.name()),
+            Tamper::UnknownClientId => "unknown_client_id".into(),
+            Tamper::WrongKeyVersion => "wrong_key_version".into(),
+            Tamper::StaleRequestTime => "request_time_outside_window".into(),
+            Tamper::WrongContentType => "wrong_content_type".into(),
+            Tamper::OversizedBody => "oversized_body".into(),
+        }
+    }
+}
+
+impl SignedPart {
+    fn name(self) -> &'static str {
+        match self {
+            SignedPart::Body => "body",
+            SignedPart::Path => "path",
+            SignedPart::Time => "time",
+            SignedPart::ClientId => "client_id",
+        }
+    }
+}
+
+/// What to send: the path, the plaintext body and how to break it.
+#[derive(Debug, Clone)]
+pub struct RequestPlan<'a> {
+    /// The full request path as sent (base-URL prefix included).
+    pub path: &'a str,
+    /// The JSON body.
+    pub body: Vec<u8>,
+    /// The defect, if any.
+    pub tamper: Option<&'a Tamper>,
+    /// Seal the body with `RSA_AES` for the server.
+    pub encrypt: bool,
+    /// Bytes of whitespace appended by [`Tamper::OversizedBody`].
+    pub oversize_by: usize,
+    /// The clock (`Request-Time` is derived from it).
+    pub now: OffsetDateTime,
+}
+
+/// A request exactly as it goes on the wire.
+#[derive(Debug, Clone)]
+pub struct WireRequest {
+    /// Always `POST`.
+    pub method: String,
+    /// The path as sent.
+    pub path: String,
+    /// Headers in the order sent.
+    pub headers: Vec<(String, String)>,
+    /// The body bytes as sent (ciphertext when encrypted).
+    pub body: Vec<u8>,
+    /// The JSON before encryption, when encrypted.
+    pub plaintext: Option<Vec<u8>>,
+}
+
+/// A response exactly as received.
+#[derive(Debug, Clone)]
+pub struct WireResponse {
+    /// HTTP status.
+    pub status: u16,
+    /// Headers (names lower-case), in the order received.
+    pub headers: Vec<(String, String)>,
+    /// Raw body bytes.
+    pub body: Vec<u8>,
+}
+
+/// Why a request could not be built or sent.
+#[derive(Debug, thiserror::Error)]
+pub enum WireError {
+    /// The base URL does not parse.
+    #[error("base URL {url:?} is not a valid URL ({reason}); pass e.g. http://127.0.0.1:8080")]
+    BaseUrl {
+        /// The URL given.
+        url: String,
+        /// Why it was refused.
+        reason: String,
+    },
+    /// Signing failed.
+    #[error("could not sign the request: {0}; check the --private-key file")]
+    Sign(String),
+    /// Sealing failed.
+    #[error("could not encrypt the request: {0}; check the --server-public-key file")]
+    Encrypt(#[from] EncryptionError),
+    /// The HTTP client could not be built.
+    #[error("could not build the HTTP client: {0}")]
+    Client(String),
+    /// Nothing came back.
+    #[error("no response from {url}: {reason}; is the server running and reachable?")]
+    Send {
+        /// The URL called.
+        url: String,
+        /// The transport error.
+        reason: String,
+    },
+}
+
+impl WireRequest {
+    /// The value of header `name` (case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        find_header(&self.headers, name)
+    }
+}
+
+impl WireResponse {
+    /// The value of header `name` (case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        find_header(&self.headers, name)
+    }
+}
+
+fn find_header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
+}
+
+/// Builds the request: `Request-Time` from `plan.now`, encryption, signature, then the
+/// defect.
+pub fn build_request(
+    creds: &Credentials,
+    plan: &RequestPlan<'_>,
+) -> Result<WireRequest, WireError> {
+    let tamper = plan.tamper;
+    let request_time = match tamper {
+        Some(Tamper::StaleRequestTime) => header_time(plan.now - STALE_BY),
+        _ => header_time(plan.now),
+    };
+    let client_id = match tamper {
+        Some(Tamper::UnknownClientId) => UNKNOWN_CLIENT_ID.to_owned(),
+        _ => creds.client_id.clone(),
+    };
+    let key_version = match tamper {
+        Some(Tamper::WrongKeyVersion) => Some(
+            creds
+                .key_version
+                .unwrap_or(1)
+                .saturating_add(WRONG_KEY_VERSION_OFFSET),
+        ),
+        _ => creds.key_version,
+    };
+
+    let mut body = plan.body.clone();
+    if tamper == Some(&Tamper::OversizedBody) {
+        body.resize(body.len() + plan.oversize_by, b' ');
+    }
+    let (body, plaintext, encrypt_header, content_type) = if plan.encrypt {
+        let sealed = encryption::seal(&creds.server_public_key, None, &body)?;
+        (
+            sealed.body,
+            Some(body),
+            Some(sealed.header.to_header_value()),
+            ENCRYPTED_CONTENT_TYPE,
+        )
+    } else {
+        (body, None, None, JSON_CONTENT_TYPE)
+    };
+    let content_type = match tamper {
+        Some(Tamper::WrongContentType) => WRONG_CONTENT_TYPE,
+        _ => content_type,
+    };
+
+    let signature = signature_value(
+        creds,
+        plan,
+        tamper,
+        &client_id,
+        &request_time,
+        &body,
+        key_version,
+    )?;
+    let mut headers = vec![
+        ("Content-Type".to_owned(), content_type.to_owned()),
+        ("Client-Id".to_owned(), client_id),
+        ("Request-Time".to_owned(), request_time),
+        ("Signature".to_owned(), signature),
+    ];
+    if let Some(value) = encrypt_header {
+        headers.push(("Encrypt".to_owned(), value));
+    }
+    if let Some(Tamper::OmitHeader(name)) = tamper {
+        headers.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
+    }
+    Ok(WireRequest {
+        method: "POST".to_owned(),
+        path: plan.path.to_owned(),
+        headers,
+        body,
+        plaintext,
+    })
+}
+
+fn signature_value(
+    creds: &Credentials,
+    plan: &RequestPlan<'_>,
+    tamper: Option<&Tamper>,
+    client_id: &str,
+    request_time: &str,
+    body: &[u8],
+    key_version: Option<u32>,
+) -> Result<String, WireError> {
+    if tamper == Some(&Tamper::MalformedSignature) {
+        return Ok("not-a-signature".to_owned());
+    }
+    let changed = match tamper {
+        Some(Tamper::SignOverChanged(part)) => Some(*part),
+        _ => None,
+    };
+    let path = match changed {
+        Some(SignedPart::Path) => format!("{}/changed", plan.path),
+        _ => plan.path.to_owned(),
+    };
+    let client_id = match changed {
+        Some(SignedPart::ClientId) => format!("{client_id}-changed"),
+        _ => client_id.to_owned(),
+    };
+    let time = match changed {
+        Some(SignedPart::Time) => header_time(plan.now - Duration::from_secs(60)),
+        _ => request_time.to_owned(),
+    };
+    let body: &[u8] = match changed {
+        Some(SignedPart::Body) => b"{}",
+        _ => body,
+    };
+    let content = content_to_sign("POST", &path, &client_id, &time, body);
+    let signature = creds
+        .private_key
+        .sign_rsa_sha256(&content)
+        .map_err(|e| WireError::Sign(e.to_string()))?;
+    Ok(SignatureHeader::rsa256(key_version, signature).to_header_value())
+}
+
+/// `Request-Time` as the AlipayHK pages show it: ISO-8601, seconds, with an offset.
+pub fn header_time(t: OffsetDateTime) -> String {
+    alipayhk_runtime::time::format_time(t)
+}
+
+/// Sends [`WireRequest`]s to one server.
+#[derive(Debug, Clone)]
+pub struct Wire {
+    http: reqwest::Client,
+    base_url: reqwest::Url,
+}
+
+impl Wire {
+    /// A client for `base_url` (redirects are not followed; 30 s timeout).
+    pub fn new(base_url: &str) -> Result<Wire, WireError> {
+        let parsed = reqwest::Url::parse(base_url).map_err(|e| WireError::BaseUrl {
+            url: base_url.to_owned(),
+            reason: e.to_string(),
+        })?;
+        if parsed.cannot_be_a_base() || !matches!(parsed.scheme(), "http" | "https") {
+            return Err(WireError::BaseUrl {
+                url: base_url.to_owned(),
+                reason: "expected an http or https URL".to_owned(),
+            });
+        }
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(Duration::from_secs(30))
+            .build()
+            .map_err(|e| WireError::Client(e.to_string()))?;
+        Ok(Wire {
+            http,
+            base_url: parsed,
+        })
+    }
+
+    /// The full path of `operation_path` under the base URL (what is sent and signed).
+    pub fn path_for(&self, operation_path: &str) -> String {
+        let prefix = self.base_url.path().trim_end_matches('/');
+        format!("{prefix}{operation_path}")
+    }
+
+    /// The base URL's origin plus `path`.
+    fn url_for(&self, path: &str) -> String {
+        let mut url = self.base_url.clone();
+        url.set_path(path);
+        url.set_query(None);
+        url.to_string()
+    }
+
+    /// Sends `request` and returns the response as received, whatever its content.
+    pub async fn send(&self, request: &WireRequest) -> Result<WireResponse, WireError> {
+        let url = self.url_for(&request.path);
+        let mut builder = self.http.post(&url).body(request.body.clone());
+        for (name, value) in &request.headers {
+            builder = builder.header(name.as_str(), value.as_str());
+        }
+        let send_error = |e: reqwest::Error| WireError::Send {
+            url: url.clone(),
+            reason: error_chain(&e),
+        };
+        let response = builder.send().await.map_err(send_error)?;
+        let status = response.status().as_u16();
+        let headers = response
+            .headers()
+            .iter()
+            .map(|(n, v)| {
+                (
+                    n.as_str().to_owned(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
+            .collect();
+        let body = response.bytes().await.map_err(send_error)?.to_vec();
+        Ok(WireResponse {
+            status,
+            headers,
+            body,
+        })
+    }
+}
+
+fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(inner) = source {
+        text.push_str(": ");
+        text.push_str(&inner.to_string());
+        source = inner.source();
+    }
+    text
+}
+
+/// Opens an encrypted response body with the partner's private key.
+pub fn open_response(
+    creds: &Credentials,
+    encrypt_header: &str,
+    body: &[u8],
+) -> Result<Vec<u8>, EncryptionError> {
+    let header = EncryptHeader::parse(encrypt_header)?;
+    encryption::open(&creds.private_key, &header, body)
+}

@@ -1,0 +1,110 @@
+//! The suite against test doubles: a correct one passes, each broken one fails the right
+//! cases with a message that names the defect.
+
+use alipayhk_conformance::{RunOptions, SuiteOutcome, Verdict};
+
+use crate::support::{Defect, run_against, small_table, start_double};
+
+async fn run_double(defect: Defect) -> SuiteOutcome {
+    let table = small_table();
+    let url = start_double(&table, defect).await;
+    run_against(&table, url, &RunOptions::default()).await
+}
+
+fn failures(outcome: &SuiteOutcome) -> Vec<(String, Vec<String>)> {
+    outcome
+        .outcomes
+        .iter()
+        .filter_map(|o| match &o.verdict {
+            Verdict::Fail(p) => Some((o.case.id(), p.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_correct_double_passes_every_case_that_needs_no_admin_api() {
+    let outcome = run_double(Defect::None).await;
+    assert!(failures(&outcome).is_empty(), "{:#?}", failures(&outcome));
+    for o in &outcome.outcomes {
+        match &o.verdict {
+            Verdict::Skipped(reason) => {
+                assert!(o.case.needs_admin(), "{} skipped: {reason}", o.case.id());
+                assert!(reason.contains("--admin-url"), "{reason}");
+            }
+            Verdict::Pass => {}
+            Verdict::Fail(_) => unreachable!(),
+        }
+    }
+}
+
+#[tokio::test]
+async fn an_unsigned_double_fails_every_case_with_signature_missing() {
+    let outcome = run_double(Defect::Unsigned).await;
+    let ran: Vec<_> = outcome
+        .outcomes
+        .iter()
+        .filter(|o| !matches!(o.verdict, Verdict::Skipped(_)))
+        .collect();
+    assert!(!ran.is_empty());
+    for o in ran {
+        let Verdict::Fail(problems) = &o.verdict else {
+            panic!("{} passed against an unsigned server", o.case.id());
+        };
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.contains("Signature header is missing: the response is not signed")),
+            "{}: {problems:?}",
+            o.case.id()
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_double_that_swaps_success_to_f_fails_exactly_the_success_cases() {
+    let outcome = run_double(Defect::SwappedStatus).await;
+    let failed: Vec<String> = failures(&outcome).into_iter().map(|(id, _)| id).collect();
+    assert_eq!(
+        failed,
+        [
+            "inquireAPoint/success",
+            "inquireAPoint/encrypted_round_trip",
+            "issueAPoint/success",
+            "issueAPoint/encrypted_round_trip",
+            "issueAPoint/idempotent_replay",
+            "issueAPoint/inconsistent_replay",
+        ]
+    );
+    for (id, problems) in failures(&outcome) {
+        assert!(
+            problems.iter().any(|p| p.contains("result code SUCCESS has resultStatus F, the spec documents S")),
+            "{id}: {problems:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_double_that_does_not_echo_client_id_fails_every_case_that_sent_one() {
+    let outcome = run_double(Defect::NoClientIdEcho).await;
+    for o in &outcome.outcomes {
+        if matches!(o.verdict, Verdict::Skipped(_)) {
+            continue;
+        }
+        let sent_client_id = o
+            .exchanges
+            .iter()
+            .any(|e| e.request.header("Client-Id").is_some());
+        match (&o.verdict, sent_client_id) {
+            (Verdict::Fail(problems), true) => assert!(
+                problems
+                    .iter()
+                    .any(|p| p.contains("Client-Id header is missing, expected the request's")),
+                "{}: {problems:?}",
+                o.case.id()
+            ),
+            (Verdict::Pass, false) => {}
+            (v, _) => panic!("{}: unexpected {v:?}", o.case.id()),
+        }
+    }
+}

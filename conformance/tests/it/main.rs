@@ -1,0 +1,5 @@
+//! The conformance crate's integration tests (one binary, see STYLE.md).
+
+mod doubles;
+mod reports;
+mod support;

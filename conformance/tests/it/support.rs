@@ -1,0 +1,242 @@
+//! Keys, a spec table and a correctly behaving double built on the runtime's SigningLayer.
+
+use std::collections::HashMap;
+use std::str::FromStr;
+use std::sync::{Arc, Mutex, OnceLock};
+
+use alipayhk_conformance::{
+    CodeSpec, CommonCode, Credentials, OperationSpec, RunOptions, SpecTable, SuiteOutcome, Target,
+    run_suite,
+};
+use alipayhk_runtime::ResultStatus;
+use alipayhk_runtime::keys::PrivateKey;
+use alipayhk_runtime::server::{
+    CallerContext, InMemoryKeyStore, RejectReason, RejectionTable, Route, ServerConfig,
+    SigningLayer,
+};
+use alipayhk_runtime::signature::KeySigner;
+use axum::extract::Request;
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use axum::routing::post;
+use axum::{Extension, Router};
+
+pub const CLIENT_ID: &str = "TEST-CLIENT";
+
+/// RSA keys are slow to generate: one pair per test binary.
+pub struct Keys {
+    pub partner: PrivateKey,
+    pub server: PrivateKey,
+}
+
+pub fn keys() -> &'static Keys {
+    static KEYS: OnceLock<Keys> = OnceLock::new();
+    KEYS.get_or_init(|| Keys {
+        partner: PrivateKey::generate_rsa2048().expect("generate partner key"),
+        server: PrivateKey::generate_rsa2048().expect("generate server key"),
+    })
+}
+
+pub fn credentials() -> Credentials {
+    let k = keys();
+    Credentials {
+        client_id: CLIENT_ID.to_owned(),
+        private_key: k.partner.clone(),
+        key_version: Some(1),
+        server_public_key: k.server.public_key(),
+    }
+}
+
+/// How a double misbehaves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Defect {
+    None,
+    /// Drops the `Signature` header from every response.
+    Unsigned,
+    /// Answers SUCCESS with resultStatus F.
+    SwappedStatus,
+    /// Drops the `Client-Id` header from every response.
+    NoClientIdEcho,
+}
+
+/// Starts a double for `table` on 127.0.0.1 (port 0) and returns its base URL.
+pub async fn start_double(table: &SpecTable, defect: Defect) -> String {
+    let k = keys();
+    let common: Vec<alipayhk_runtime::server::CommonCode> = table
+        .common_codes
+        .iter()
+        .map(|c| alipayhk_runtime::server::CommonCode {
+            reason: RejectReason::from_str(&c.reason).expect("reason"),
+            code: c.code.clone(),
+            status: c.status,
+            message: format!("{} (double)", c.code),
+            http_status: c.http_status,
+        })
+        .collect();
+    let routes = table
+        .operations
+        .iter()
+        .map(|op| Route::new(op.path.clone(), op.result_field.clone()))
+        .collect();
+    let config = ServerConfig::new(
+        Arc::new(KeySigner::new(k.server.clone(), Some(1))),
+        Arc::new(InMemoryKeyStore::new().with_key(CLIENT_ID, 1, k.partner.public_key())),
+        RejectionTable::new(common).expect("rejection table"),
+        routes,
+    )
+    .with_decryption_key(k.server.clone());
+
+    let mut app = Router::new();
+    for op in &table.operations {
+        let path = op.path.clone();
+        let op = Arc::new(op.clone());
+        let seen: Arc<Mutex<HashMap<String, String>>> = Arc::default();
+        app = app.route(
+            &path,
+            post(
+                move |Extension(_caller): Extension<CallerContext>, body: String| {
+                    let op = op.clone();
+                    let seen = seen.clone();
+                    async move { answer(&op, &seen, &body, defect) }
+                },
+            ),
+        );
+    }
+    let mut app = app
+        .fallback(|| async { "" })
+        .layer(SigningLayer::new(config));
+    if defect == Defect::Unsigned || defect == Defect::NoClientIdEcho {
+        app = app.layer(middleware::from_fn(
+            move |req: Request, next: Next| async move {
+                let mut response: Response = next.run(req).await;
+                let name = if defect == Defect::Unsigned {
+                    "Signature"
+                } else {
+                    "Client-Id"
+                };
+                response.headers_mut().remove(name);
+                response
+            },
+        ));
+    }
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    format!("http://{addr}")
+}
+
+/// SUCCESS, or REPEAT_REQ_INCONSISTENT when an idempotency key comes back with a different body.
+fn answer(
+    op: &OperationSpec,
+    seen: &Mutex<HashMap<String, String>>,
+    body: &str,
+    defect: Defect,
+) -> String {
+    let json: serde_json::Value = serde_json::from_str(body).unwrap_or_default();
+    let mut code = "SUCCESS";
+    if let Some(key) = op
+        .idempotency_key
+        .as_deref()
+        .and_then(|k| json.get(k))
+        .and_then(|v| v.as_str())
+    {
+        let mut seen = seen.lock().expect("lock");
+        match seen.get(key) {
+            Some(previous) if previous != body => code = "REPEAT_REQ_INCONSISTENT",
+            Some(_) => {}
+            None => {
+                seen.insert(key.to_owned(), body.to_owned());
+            }
+        }
+    }
+    let status = op
+        .code(code)
+        .map(|c| c.status)
+        .unwrap_or(ResultStatus::Unknown);
+    let status = match (defect, status) {
+        (Defect::SwappedStatus, ResultStatus::Success) => "F",
+        (_, s) => s.as_str(),
+    };
+    serde_json::json!({ op.result_field.clone(): { "resultCode": code, "resultStatus": status, "resultMessage": "double" } })
+        .to_string()
+}
+
+/// Runs the suite against `base_url` without an admin API.
+pub async fn run_against(
+    table: &SpecTable,
+    base_url: String,
+    options: &RunOptions,
+) -> SuiteOutcome {
+    let target = Target {
+        base_url,
+        credentials: credentials(),
+        admin: None,
+    };
+    run_suite(&target, table, options, |_| {})
+        .await
+        .expect("run")
+}
+
+/// Two operations shaped like the spec's: one plain, one with an idempotency key.
+pub fn small_table() -> SpecTable {
+    let code = |c: &str, s: ResultStatus| CodeSpec {
+        code: c.to_owned(),
+        status: s,
+    };
+    let common = |c: &str, reason: &str| CommonCode {
+        code: c.to_owned(),
+        status: ResultStatus::Failure,
+        reason: reason.to_owned(),
+        http_status: 200,
+    };
+    SpecTable {
+        operations: vec![
+            OperationSpec {
+                id: "inquireAPoint".into(),
+                path: "/api/open/v1/alipayhk/promotion/benefit/userPromoBenefitQuery".into(),
+                result_field: "result".into(),
+                idempotency_key: None,
+                result_codes: vec![
+                    code("SUCCESS", ResultStatus::Success),
+                    code("USER_NOT_EXIST", ResultStatus::Failure),
+                ],
+                example_request: serde_json::json!({"accessToken": "281001133486932346851012000aKLpNuDBB"}),
+                validate_response: None,
+            },
+            OperationSpec {
+                id: "issueAPoint".into(),
+                path: "/api/open/alipay/v1/promotion/benefit/issue".into(),
+                result_field: "result".into(),
+                idempotency_key: Some("bizNo".into()),
+                result_codes: vec![
+                    code("SUCCESS", ResultStatus::Success),
+                    code("RISK_REJECT", ResultStatus::Failure),
+                    code("UNKNOWN_EXCEPTION", ResultStatus::Unknown),
+                    code("REPEAT_REQ_INCONSISTENT", ResultStatus::Failure),
+                ],
+                example_request: serde_json::json!({
+                    "bizNo": "ISSUE-1", "bizDate": 1716360141000_i64,
+                    "providerUserInfo": {"userId": "2160400000000135"},
+                    "benefitIssueMode": "BENEFIT_PRODUCT_ID",
+                    "benefitIssueDetail": {"benefitProductId": "POINT_CAMPAIGN_2024", "amount": 100}
+                }),
+                validate_response: None,
+            },
+        ],
+        common_codes: vec![
+            common("INVALID_HEADER", "missing_header"),
+            common("INVALID_SIGNATURE", "invalid_signature"),
+            common("INVALID_CLIENT", "unknown_client"),
+            common("KEY_NOT_FOUND", "unknown_key_version"),
+            common("INVALID_REQUEST_TIME", "request_time_out_of_window"),
+            common("MEDIA_TYPE_NOT_ACCEPTABLE", "unsupported_media_type"),
+            common("REQUEST_TOO_LARGE", "body_too_large"),
+            common("INVALID_ENCRYPTION", "decryption_failed"),
+            common("NO_INTERFACE_DEF", "unknown_api"),
+        ],
+    }
+}
