@@ -379,3 +379,281 @@ fn update_card(db: &Connection, update: CardUpdate) -> Result<Answer, SimulatorE
     cards::put_card(db, &card)?;
     Ok(Answer::code(codes::SUCCESS))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::budget::IssueBudget;
+    use crate::rules::ScriptedRule;
+    use crate::seed::{DEMO_ACCESS_TOKEN, DEMO_MERCHANT_ID, DEMO_PASS_ID, DEMO_PRODUCT_ID, DEMO_TEMPLATE_CODE, DEMO_USER_ID};
+
+    const CLIENT: &str = "CLIENT";
+
+    fn simulator() -> Simulator {
+        let store = Store::in_memory().unwrap();
+        let fixtures = Fixtures::demo();
+        store.write(|db| fixtures.apply(db)).unwrap();
+        Simulator::new(store, fixtures)
+    }
+
+    fn issue(biz_no: &str, amount: i64) -> IssueRequest {
+        IssueRequest {
+            biz_no: Some(biz_no.into()),
+            biz_date_ms: Some(now_ms()),
+            user_id: Some(DEMO_USER_ID.into()),
+            open_id: None,
+            product_id: Some(DEMO_PRODUCT_ID.into()),
+            amount,
+        }
+    }
+
+    fn redeem(biz_no: &str, amount: i64) -> RedeemRequest {
+        RedeemRequest {
+            biz_no: biz_no.into(),
+            user_id: DEMO_USER_ID.into(),
+            scene_code: "OFFLINE_REDEEM".into(),
+            bizdt: "1716360141000".into(),
+            amounts: vec![amount],
+        }
+    }
+
+    fn balance(sim: &Simulator, user_id: &str) -> i64 {
+        sim.store()
+            .write(|db| {
+                let user = accounts::find_user(db, user_id)?.unwrap();
+                assert_eq!(PointLedger::new(db).sum(user_id)?, user.balance, "ledger invariant");
+                Ok::<_, StoreError>(user.balance)
+            })
+            .unwrap()
+    }
+
+    fn set_budget(sim: &Simulator, change: impl FnOnce(&mut IssueBudget)) {
+        sim.store()
+            .write(|db| {
+                let mut b = budget::find_budget(db, DEMO_PRODUCT_ID)?.unwrap();
+                change(&mut b);
+                budget::put_budget(db, &b)
+            })
+            .unwrap();
+    }
+
+    #[tokio::test]
+    async fn inquire_answers_the_balance_for_a_valid_token() {
+        let answer = simulator().inquire(DEMO_ACCESS_TOKEN.into()).await.unwrap();
+        assert_eq!(answer.code, codes::SUCCESS);
+        assert_eq!(answer.detail["accountBenefitModel"]["balance"], 1200);
+    }
+
+    #[tokio::test]
+    async fn inquire_codes_from_token_state() {
+        let sim = simulator();
+        assert_eq!(sim.inquire("unknown".into()).await.unwrap().code, codes::ACCESSTOKEN_VALIDATE_FAILED);
+        assert_eq!(sim.inquire("bad token".into()).await.unwrap().code, codes::ACCESSTOKEN_VALIDATE_FAILED);
+        assert_eq!(sim.inquire(" ".into()).await.unwrap().code, codes::PARAMETER_ILLEGAL);
+        sim.store().write(|db| accounts::put_token(db, "old", DEMO_USER_ID, 1)).unwrap();
+        assert_eq!(sim.inquire("old".into()).await.unwrap().code, codes::ACCESSTOKEN_VALIDATE_FAILED);
+        sim.store().write(|db| accounts::delete_user(db, DEMO_USER_ID)).unwrap();
+        assert_eq!(sim.inquire(DEMO_ACCESS_TOKEN.into()).await.unwrap().code, codes::USER_NOT_EXIST);
+    }
+
+    #[tokio::test]
+    async fn issue_credits_points_and_takes_budget() {
+        let sim = simulator();
+        assert_eq!(sim.issue(CLIENT.into(), issue("I1", 100)).await.unwrap().code, codes::SUCCESS);
+        assert_eq!(balance(&sim, DEMO_USER_ID), 1300);
+        let b = sim.store().write(|db| budget::find_budget(db, DEMO_PRODUCT_ID)).unwrap().unwrap();
+        assert_eq!((b.total_remaining, b.current_remaining), (999_900, 99_900));
+    }
+
+    #[tokio::test]
+    async fn issue_codes_from_budget_state() {
+        let sim = simulator();
+        set_budget(&sim, |b| b.current_remaining = 10);
+        assert_eq!(sim.issue(CLIENT.into(), issue("C", 11)).await.unwrap().code, codes::CURRENT_BUDGET_NOT_ENOUGH);
+        set_budget(&sim, |b| b.total_remaining = 5);
+        assert_eq!(sim.issue(CLIENT.into(), issue("T", 6)).await.unwrap().code, codes::TOTAL_BUDGET_NOT_ENOUGH);
+        set_budget(&sim, |b| b.paused = true);
+        assert_eq!(sim.issue(CLIENT.into(), issue("N", 1)).await.unwrap().code, codes::NO_BUDGET_RIGHT_NOW);
+        let mut unknown_campaign = issue("U", 1);
+        unknown_campaign.product_id = Some("NO_SUCH_CAMPAIGN".into());
+        assert_eq!(sim.issue(CLIENT.into(), unknown_campaign).await.unwrap().code, codes::NO_BUDGET_RIGHT_NOW);
+        assert_eq!(balance(&sim, DEMO_USER_ID), 1200);
+    }
+
+    #[tokio::test]
+    async fn issue_dated_outside_the_campaign_fails() {
+        let mut early = issue("E", 1);
+        early.biz_date_ms = Some(1_000);
+        assert_eq!(simulator().issue(CLIENT.into(), early).await.unwrap().code, codes::PROCESS_FAIL);
+    }
+
+    #[tokio::test]
+    async fn issue_replay_moves_no_points_and_changed_replay_is_inconsistent() {
+        let sim = simulator();
+        for _ in 0..3 {
+            assert_eq!(sim.issue(CLIENT.into(), issue("R1", 50)).await.unwrap().code, codes::SUCCESS);
+        }
+        assert_eq!(balance(&sim, DEMO_USER_ID), 1250);
+        let changed = sim.issue(CLIENT.into(), issue("R1", 51)).await.unwrap();
+        assert_eq!(changed.code, codes::REPEAT_REQ_INCONSISTENT);
+        // Another partner may use the same bizNo.
+        assert_eq!(sim.issue("OTHER".into(), issue("R1", 51)).await.unwrap().code, codes::SUCCESS);
+        assert_eq!(balance(&sim, DEMO_USER_ID), 1301);
+    }
+
+    #[tokio::test]
+    async fn failed_answer_is_final_too() {
+        let sim = simulator();
+        set_budget(&sim, |b| b.paused = true);
+        assert_eq!(sim.issue(CLIENT.into(), issue("F1", 1)).await.unwrap().code, codes::NO_BUDGET_RIGHT_NOW);
+        set_budget(&sim, |b| b.paused = false);
+        assert_eq!(sim.issue(CLIENT.into(), issue("F1", 1)).await.unwrap().code, codes::NO_BUDGET_RIGHT_NOW);
+    }
+
+    #[tokio::test]
+    async fn redeem_debits_and_refuses_overdraft() {
+        let sim = simulator();
+        assert_eq!(sim.redeem(CLIENT.into(), redeem("D1", 200)).await.unwrap().code, codes::SUCCESS);
+        assert_eq!(balance(&sim, DEMO_USER_ID), 1000);
+        assert_eq!(sim.redeem(CLIENT.into(), redeem("D2", 1001)).await.unwrap().code, codes::POINT_NOT_ENOUGH);
+        assert_eq!(sim.redeem(CLIENT.into(), redeem("D1", 200)).await.unwrap().code, codes::SUCCESS);
+        assert_eq!(sim.redeem(CLIENT.into(), redeem("D1", 201)).await.unwrap().code, codes::REPEAT_REQ_INCONSISTENT);
+        assert_eq!(balance(&sim, DEMO_USER_ID), 1000);
+    }
+
+    #[tokio::test]
+    async fn redeem_with_bad_amounts_is_param_illegal() {
+        let sim = simulator();
+        let mut empty = redeem("P1", 1);
+        empty.amounts.clear();
+        assert_eq!(sim.redeem(CLIENT.into(), empty).await.unwrap().code, codes::PARAM_ILLEGAL);
+        assert_eq!(sim.redeem(CLIENT.into(), redeem("P2", 0)).await.unwrap().code, codes::PARAM_ILLEGAL);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn concurrent_redeems_never_overdraw() {
+        let sim = simulator(); // 1200 points: 120 redeems of 10 fit, 80 do not
+        let tasks: Vec<_> = (0..200)
+            .map(|i| {
+                let sim = sim.clone();
+                tokio::spawn(async move { sim.redeem(CLIENT.into(), redeem(&format!("CR{i}"), 10)).await.unwrap().code })
+            })
+            .collect();
+        let mut successes = 0;
+        for task in tasks {
+            if task.await.unwrap() == codes::SUCCESS {
+                successes += 1;
+            }
+        }
+        assert_eq!(successes, 120);
+        assert_eq!(balance(&sim, DEMO_USER_ID), 0);
+    }
+
+    #[tokio::test]
+    async fn query_template_finds_seeded_template_of_the_merchant() {
+        let sim = simulator();
+        let found = sim.query_template(DEMO_MERCHANT_ID.into(), DEMO_TEMPLATE_CODE.into()).await.unwrap();
+        assert_eq!(found.code, codes::SUCCESS);
+        assert_eq!(found.detail["templateCode"], DEMO_TEMPLATE_CODE);
+        assert_eq!(found.detail["type"], "COUPON");
+        let missing = sim.query_template(DEMO_MERCHANT_ID.into(), "0".into()).await.unwrap();
+        assert_eq!(missing.code, codes::PASS_TEMPLATE_NOT_EXIST);
+        let other_merchant = sim.query_template("2160000000000000".into(), DEMO_TEMPLATE_CODE.into()).await.unwrap();
+        assert_eq!(other_merchant.code, codes::PASS_TEMPLATE_NOT_EXIST);
+    }
+
+    fn card_update(close: bool) -> CardUpdate {
+        let mut data_info = Map::new();
+        data_info.insert("point".into(), 1500.into());
+        data_info.insert("level".into(), "GOLD".into());
+        CardUpdate {
+            merchant_id: DEMO_MERCHANT_ID.into(),
+            user_id: Some(DEMO_USER_ID.into()),
+            open_id: None,
+            template_code: None,
+            pass_id: DEMO_PASS_ID.into(),
+            close,
+            end_date_ms: Some(1_900_000_000_000),
+            data_info: Some(data_info),
+        }
+    }
+
+    #[tokio::test]
+    async fn update_card_changes_points_level_and_expiry_then_close_terminates() {
+        let sim = simulator();
+        assert_eq!(sim.update_card(card_update(false)).await.unwrap().code, codes::SUCCESS);
+        let card = sim.store().write(|db| cards::find_card(db, DEMO_PASS_ID)).unwrap().unwrap();
+        assert_eq!((card.point, card.level.as_deref(), card.end_date_ms), (Some(1500), Some("GOLD"), Some(1_900_000_000_000)));
+        assert_eq!(sim.update_card(card_update(true)).await.unwrap().code, codes::SUCCESS);
+        let card = sim.store().write(|db| cards::find_card(db, DEMO_PASS_ID)).unwrap().unwrap();
+        assert_eq!(card.status, CardStatus::Closed);
+        assert_eq!(sim.update_card(card_update(false)).await.unwrap().code, codes::PARAM_ILLEGAL);
+    }
+
+    #[tokio::test]
+    async fn update_of_unknown_or_foreign_card_is_param_illegal() {
+        let sim = simulator();
+        let unknown = CardUpdate { pass_id: "nope".into(), ..card_update(false) };
+        assert_eq!(sim.update_card(unknown).await.unwrap().code, codes::PARAM_ILLEGAL);
+        let foreign = CardUpdate { user_id: Some("2160999999999999".into()), ..card_update(false) };
+        assert_eq!(sim.update_card(foreign).await.unwrap().code, codes::PARAM_ILLEGAL);
+    }
+
+    #[tokio::test]
+    async fn scripted_rule_overrides_state_and_is_not_recorded() {
+        let sim = simulator();
+        sim.rules().add(ScriptedRule {
+            rule_id: 0,
+            operation: Operation::IssueAPoint,
+            user_id: Some(DEMO_USER_ID.into()),
+            code: Some("UNKNOWN_EXCEPTION".into()),
+            status: None,
+            message: None,
+            times: Some(1),
+            delay_ms: Some(1),
+        });
+        assert_eq!(sim.issue(CLIENT.into(), issue("S1", 10)).await.unwrap().code, "UNKNOWN_EXCEPTION");
+        assert_eq!(balance(&sim, DEMO_USER_ID), 1200);
+        // The retry with the same bizNo runs for real: a U is not final.
+        assert_eq!(sim.issue(CLIENT.into(), issue("S1", 10)).await.unwrap().code, codes::SUCCESS);
+        assert_eq!(balance(&sim, DEMO_USER_ID), 1210);
+    }
+
+    #[tokio::test]
+    async fn scripted_rule_for_inquiry_matches_the_tokens_user() {
+        let sim = simulator();
+        sim.rules().add(ScriptedRule {
+            rule_id: 0,
+            operation: Operation::InquireAPoint,
+            user_id: Some(DEMO_USER_ID.into()),
+            code: Some("UNKNOWN_EXCEPTION".into()),
+            status: None,
+            message: None,
+            times: None,
+            delay_ms: None,
+        });
+        assert_eq!(sim.inquire(DEMO_ACCESS_TOKEN.into()).await.unwrap().code, "UNKNOWN_EXCEPTION");
+        assert_eq!(sim.inquire("demo-token-empty-user".into()).await.unwrap().code, codes::SUCCESS);
+    }
+
+    #[tokio::test]
+    async fn reset_restores_fixtures_and_clears_rules() {
+        let sim = simulator();
+        sim.redeem(CLIENT.into(), redeem("X", 1200)).await.unwrap();
+        sim.rules().add(ScriptedRule {
+            rule_id: 0,
+            operation: Operation::QueryTemplate,
+            user_id: None,
+            code: Some("PARAM_ILLEGAL".into()),
+            status: None,
+            message: None,
+            times: None,
+            delay_ms: None,
+        });
+        sim.reset(false).await.unwrap();
+        assert_eq!(balance(&sim, DEMO_USER_ID), 1200);
+        assert!(sim.rules().is_empty());
+        sim.reset(true).await.unwrap();
+        assert_eq!(sim.inquire(DEMO_ACCESS_TOKEN.into()).await.unwrap().code, codes::ACCESSTOKEN_VALIDATE_FAILED);
+    }
+}
