@@ -10,6 +10,7 @@ use clap::{Parser, Subcommand};
 
 mod error;
 mod keys_cmd;
+mod serve;
 mod signature_cmd;
 
 use error::CliError;
@@ -30,6 +31,8 @@ enum Command {
     Verify(signature_cmd::VerifyArgs),
     /// Write a new RSA-2048 key pair in PEM.
     Keygen(keys_cmd::KeygenArgs),
+    /// Run the AlipayHK simulator (signed API + admin API) with demo keys and data.
+    Serve(serve::ServeArgs),
 }
 
 /// What a command reports when it did not fail outright.
@@ -46,6 +49,7 @@ fn main() -> ExitCode {
         Command::Sign(args) => signature_cmd::sign(args),
         Command::Verify(args) => signature_cmd::verify(args),
         Command::Keygen(args) => keys_cmd::keygen(args),
+        Command::Serve(args) => serve::serve(args),
     };
     match result {
         Ok(Outcome::Success) => ExitCode::SUCCESS,

@@ -1,0 +1,121 @@
+//! `alipayhk serve`: the AlipayHK simulator. Flags become a configuration; the
+//! simulator library (`alipayhk_simulator::serve`) does the rest.
+
+use std::path::PathBuf;
+
+use alipayhk_simulator::config::{ConfigFile, PartnerConfig, SimulatorConfig};
+
+use crate::Outcome;
+use crate::error::CliError;
+
+/// Flags of `alipayhk serve` (each overrides the configuration file).
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    /// TOML configuration file (see simulator/README.md).
+    #[arg(long, short = 'c', value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Address of the signed AlipayHK API [default: 127.0.0.1:8480].
+    #[arg(long, value_name = "IP:PORT")]
+    listen: Option<String>,
+    /// Address of the admin API, loopback only [default: 127.0.0.1:8481].
+    #[arg(long, value_name = "IP:PORT")]
+    admin_listen: Option<String>,
+    /// Data directory: database, keys, admin token [default: ./alipayhk-simulator].
+    #[arg(long, value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+    /// Keep the database in memory (state is lost on exit).
+    #[arg(long)]
+    in_memory: bool,
+    /// Accepted distance between Request-Time and the simulator's clock, in seconds [default: 300].
+    #[arg(long, value_name = "SECONDS")]
+    clock_skew_seconds: Option<u64>,
+    /// The simulator's signing key (PEM, DER or base64) instead of the generated one.
+    #[arg(long, value_name = "FILE")]
+    simulator_key: Option<PathBuf>,
+    /// Accept a partner: CLIENT_ID=PUBLIC_KEY_FILE[:KEY_VERSION]; repeatable.
+    #[arg(long = "partner", value_name = "CLIENT_ID=FILE")]
+    partners: Vec<String>,
+    /// Seed fixtures (TOML or JSON) applied when the database is created.
+    #[arg(long, value_name = "FILE")]
+    fixtures: Option<PathBuf>,
+    /// Do not create the demo partner, users, templates and cards.
+    #[arg(long)]
+    no_demo: bool,
+    /// Log filter, e.g. `info` or `alipayhk_simulator=debug`.
+    #[arg(long, value_name = "FILTER", default_value = "info")]
+    log: String,
+}
+
+/// Runs the simulator until SIGINT or SIGTERM.
+pub fn serve(args: ServeArgs) -> Result<Outcome, CliError> {
+    let config = config_from(args.clone_flags())?;
+    init_logging(&args.log);
+    let runtime = tokio::runtime::Runtime::new().map_err(|e| CliError::io("cannot start the async runtime", e))?;
+    runtime
+        .block_on(alipayhk_simulator::serve::run(config))
+        .map_err(|e| CliError::Refused(e.to_string()))?;
+    Ok(Outcome::Success)
+}
+
+impl ServeArgs {
+    fn clone_flags(&self) -> ServeFlags {
+        ServeFlags {
+            config: self.config.clone(),
+            file: ConfigFile {
+                listen: self.listen.clone(),
+                admin_listen: self.admin_listen.clone(),
+                data_dir: self.data_dir.clone(),
+                in_memory: self.in_memory.then_some(true),
+                clock_skew_seconds: self.clock_skew_seconds,
+                max_body_bytes: None,
+                demo_data: self.no_demo.then_some(false),
+                fixtures: self.fixtures.clone(),
+                simulator_private_key: self.simulator_key.clone(),
+                admin_token: None,
+                partners: Vec::new(),
+            },
+            partners: self.partners.clone(),
+        }
+    }
+}
+
+struct ServeFlags {
+    config: Option<PathBuf>,
+    file: ConfigFile,
+    partners: Vec<String>,
+}
+
+fn config_from(flags: ServeFlags) -> Result<SimulatorConfig, CliError> {
+    let refused = |e: alipayhk_simulator::config::ConfigError| CliError::Refused(e.to_string());
+    let base = match &flags.config {
+        Some(path) => SimulatorConfig::from_file(path).map_err(refused)?,
+        None => SimulatorConfig::default(),
+    };
+    let mut file = flags.file;
+    for partner in &flags.partners {
+        file.partners.push(parse_partner(partner)?);
+    }
+    let config = base.merge(file, std::path::Path::new(".")).map_err(refused)?;
+    config.check().map_err(refused)?;
+    Ok(config)
+}
+
+fn parse_partner(text: &str) -> Result<PartnerConfig, CliError> {
+    let usage = || CliError::Refused(format!("--partner `{text}`: write CLIENT_ID=PUBLIC_KEY_FILE or CLIENT_ID=PUBLIC_KEY_FILE:KEY_VERSION"));
+    let (client_id, rest) = text.split_once('=').ok_or_else(usage)?;
+    let (file, key_version) = match rest.rsplit_once(':') {
+        Some((file, version)) if !version.is_empty() && version.bytes().all(|b| b.is_ascii_digit()) => {
+            (file, version.parse().map_err(|_| usage())?)
+        }
+        _ => (rest, 1),
+    };
+    if client_id.is_empty() || file.is_empty() {
+        return Err(usage());
+    }
+    Ok(PartnerConfig { client_id: client_id.into(), public_key: file.into(), key_version })
+}
+
+fn init_logging(filter: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_new(filter).unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+}

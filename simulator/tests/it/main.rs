@@ -1,0 +1,4 @@
+//! The simulator's integration tests, one binary: real HTTP on 127.0.0.1.
+
+mod admin;
+mod support;
