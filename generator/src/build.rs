@@ -520,6 +520,7 @@ impl<'a> Builder<'a> {
                 code: e.code,
                 message: e.message,
                 assumption: e.assumption,
+                common: false,
             })
             .collect();
         let illegal_code = result_codes
@@ -540,6 +541,7 @@ impl<'a> Builder<'a> {
                     status: c.status,
                     message: c.message.clone(),
                     assumption: c.assumption.clone(),
+                    common: true,
                 });
             }
         }

@@ -104,6 +104,8 @@ pub struct ResultCode {
     pub status: Status,
     pub message: String,
     pub assumption: Option<String>,
+    /// `true` for a gateway code appended from `x-common-result-codes`.
+    pub common: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]

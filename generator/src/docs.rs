@@ -1,0 +1,283 @@
+//! The API reference (`API.md`), rendered from the IR with an askama template.
+
+use askama::Template;
+
+use crate::ir::{Api, ModelKind};
+
+#[derive(Template)]
+#[template(path = "api.md", escape = "none")]
+struct ApiReference {
+    header: String,
+    title: String,
+    version: String,
+    description: String,
+    servers: Vec<ServerRow>,
+    request_headers: Vec<HeaderRow>,
+    response_headers: Vec<HeaderRow>,
+    operations: Vec<OperationSection>,
+    common_codes: Vec<CommonCodeRow>,
+    models: Vec<ModelSection>,
+    enums: Vec<EnumRow>,
+    assumptions: Vec<AssumptionRow>,
+}
+
+struct ServerRow {
+    url: String,
+    text: String,
+}
+
+struct HeaderRow {
+    name: String,
+    required: &'static str,
+    pattern: String,
+    description: String,
+}
+
+struct OperationSection {
+    id: String,
+    summary: String,
+    description: String,
+    path: String,
+    method_name: String,
+    request_type: String,
+    response_type: String,
+    code_enum: String,
+    result_field: String,
+    illegal_code: String,
+    unknown_code: String,
+    idempotency_key: String,
+    assumption: String,
+    codes: Vec<CodeRow>,
+}
+
+struct CodeRow {
+    code: String,
+    status: &'static str,
+    message: String,
+    note: String,
+}
+
+struct CommonCodeRow {
+    code: String,
+    status: &'static str,
+    reason: String,
+    http_status: u16,
+    message: String,
+    note: String,
+}
+
+struct ModelSection {
+    rust_name: String,
+    schema_note: String,
+    description: String,
+    assumption: String,
+    notes: String,
+    rows: Vec<FieldRow>,
+}
+
+struct FieldRow {
+    name: String,
+    ty: String,
+    required: &'static str,
+    constraints: String,
+    description: String,
+}
+
+struct EnumRow {
+    name: String,
+    values: String,
+}
+
+struct AssumptionRow {
+    location: String,
+    note: String,
+}
+
+/// Renders `API.md` below `header` (a Markdown comment).
+pub fn api_reference(api: &Api, header: &str) -> Result<String, askama::Error> {
+    let page = ApiReference {
+        header: header.to_string(),
+        title: api.title.clone(),
+        version: api.version.clone(),
+        description: api.description.clone().unwrap_or_default(),
+        servers: api
+            .servers
+            .iter()
+            .map(|s| ServerRow {
+                url: s.url.clone(),
+                text: [
+                    s.description.as_ref().map(|d| format!(": {d}")),
+                    s.assumption
+                        .as_ref()
+                        .map(|a| format!(" **Assumption:** {a}")),
+                ]
+                .into_iter()
+                .flatten()
+                .collect(),
+            })
+            .collect(),
+        request_headers: api.request_headers.iter().map(header_row).collect(),
+        response_headers: api.response_headers.iter().map(header_row).collect(),
+        operations: api
+            .operations
+            .iter()
+            .map(|op| OperationSection {
+                id: op.id.clone(),
+                summary: op.summary.clone().unwrap_or_else(|| op.id.clone()),
+                description: op.description.clone().unwrap_or_default(),
+                path: op.path.clone(),
+                method_name: op.method_name.clone(),
+                request_type: op.request_type.clone(),
+                response_type: op.response_type.clone(),
+                code_enum: format!("{}ResultCode", op.type_stem),
+                result_field: op.result_field.clone(),
+                illegal_code: op.illegal_code.clone(),
+                unknown_code: op.unknown_code.clone().unwrap_or_else(|| {
+                    "UNKNOWN_EXCEPTION (U; not documented for this operation — **Assumption**)"
+                        .into()
+                }),
+                idempotency_key: op.idempotency_key.clone().unwrap_or_default(),
+                assumption: op.assumption.clone().unwrap_or_default(),
+                codes: op
+                    .result_codes
+                    .iter()
+                    .filter(|c| !c.common)
+                    .map(|c| CodeRow {
+                        code: c.code.clone(),
+                        status: c.status.letter(),
+                        message: cell(&c.message),
+                        note: c
+                            .assumption
+                            .as_ref()
+                            .map(|a| format!("**Assumption:** {}", cell(a)))
+                            .unwrap_or_default(),
+                    })
+                    .collect(),
+            })
+            .collect(),
+        common_codes: api
+            .common_codes
+            .iter()
+            .map(|c| CommonCodeRow {
+                code: c.code.clone(),
+                status: c.status.letter(),
+                reason: c.reason.clone(),
+                http_status: c.http_status,
+                message: cell(&c.message),
+                note: c
+                    .assumption
+                    .as_ref()
+                    .map(|a| format!("**Assumption:** {}", cell(a)))
+                    .unwrap_or_default(),
+            })
+            .collect(),
+        models: api
+            .models
+            .iter()
+            .map(|m| {
+                let (rows, notes) = match &m.kind {
+                    ModelKind::Struct {
+                        fields,
+                        keeps_unknown_keys,
+                        either_of,
+                    } => {
+                        let mut notes = Vec::new();
+                        if *keeps_unknown_keys {
+                            notes.push("Unknown properties are kept (`extra`).".to_string());
+                        }
+                        if !either_of.is_empty() {
+                            notes.push(format!(
+                                "At least one of {} is required.",
+                                either_of
+                                    .iter()
+                                    .map(|n| format!("`{n}`"))
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            ));
+                        }
+                        let rows = fields
+                            .iter()
+                            .map(|f| FieldRow {
+                                name: f.json_name.clone(),
+                                ty: cell(&f.ty.describe())
+                                    + if f.nullable { ", nullable" } else { "" },
+                                required: if f.required { "yes" } else { "no" },
+                                constraints: cell(&f.constraints.describe().join(", ")),
+                                description: cell(
+                                    &[
+                                        f.description.clone().unwrap_or_default(),
+                                        f.assumption
+                                            .as_ref()
+                                            .map(|a| format!("**Assumption:** {a}"))
+                                            .unwrap_or_default(),
+                                    ]
+                                    .join(" "),
+                                ),
+                            })
+                            .collect();
+                        (rows, notes.join(" "))
+                    }
+                    ModelKind::Map { value } => (
+                        Vec::new(),
+                        format!("A map from string keys to {}.", value.describe()),
+                    ),
+                };
+                ModelSection {
+                    rust_name: m.rust_name.clone(),
+                    schema_note: if m.rust_name == m.schema_name {
+                        String::new()
+                    } else {
+                        format!(" (schema `{}`)", m.schema_name)
+                    },
+                    description: m.description.clone().unwrap_or_default(),
+                    assumption: m.assumption.clone().unwrap_or_default(),
+                    notes,
+                    rows,
+                }
+            })
+            .collect(),
+        enums: api
+            .enums
+            .iter()
+            .map(|e| EnumRow {
+                name: e.rust_name.clone(),
+                values: e
+                    .values
+                    .iter()
+                    .map(|v| format!("`{}`", v.value))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            })
+            .collect(),
+        assumptions: api
+            .assumptions()
+            .into_iter()
+            .map(|a| AssumptionRow {
+                location: cell(&a.location),
+                note: cell(&a.note),
+            })
+            .collect(),
+    };
+    page.render()
+}
+
+fn header_row(h: &crate::ir::Header) -> HeaderRow {
+    HeaderRow {
+        name: h.name.clone(),
+        required: if h.required { "yes" } else { "no" },
+        pattern: h
+            .pattern
+            .as_ref()
+            .map(|p| format!("`{}`", cell(p)))
+            .unwrap_or_default(),
+        description: cell(&h.description.clone().unwrap_or_default()),
+    }
+}
+
+/// Text safe inside a Markdown table cell: one line, pipes escaped.
+fn cell(text: &str) -> String {
+    text.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .replace('|', "\\|")
+}

@@ -1,0 +1,174 @@
+//! `spec.rs`: the operations and codes as static data, so the simulator and the conformance
+//! suite can enumerate them without re-parsing YAML; plus the server's rejection table and
+//! routes.
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+use super::{ident, status_tokens};
+use crate::ir::Api;
+
+pub fn emit(api: &Api) -> TokenStream {
+    let paths = api.operations.iter().map(|op| {
+        let name = format_ident!("{}", op.method_name.to_uppercase());
+        let path = &op.path;
+        let doc = format!(" `{}`", op.id);
+        quote! { #[doc = #doc] pub const #name: &str = #path; }
+    });
+    let operations = api.operations.iter().map(|op| {
+        let id = &op.id;
+        let summary = op.summary.as_deref().unwrap_or(&op.id);
+        let path = format_ident!("{}", op.method_name.to_uppercase());
+        let result_field = &op.result_field;
+        let idempotency_key = option(op.idempotency_key.as_deref());
+        let illegal_code = &op.illegal_code;
+        let unknown_code = option(op.unknown_code.as_deref());
+        let codes = op.result_codes.iter().filter(|c| !c.common).map(|c| {
+            let code = &c.code;
+            let status = status_tokens(c.status);
+            let message = &c.message;
+            let assumption = option(c.assumption.as_deref());
+            quote! { ResultCodeInfo { code: #code, status: #status, message: #message, assumption: #assumption }, }
+        });
+        let request_example = json(&op.request_example);
+        let response_example = json(&op.response_example);
+        quote! {
+            OperationInfo {
+                id: #id,
+                summary: #summary,
+                path: paths::#path,
+                result_field: #result_field,
+                idempotency_key: #idempotency_key,
+                illegal_code: #illegal_code,
+                unknown_code: #unknown_code,
+                result_codes: &[#(#codes)*],
+                request_example: #request_example,
+                response_example: #response_example,
+            },
+        }
+    });
+    let common = api.common_codes.iter().map(|c| {
+        let code = &c.code;
+        let status = status_tokens(c.status);
+        let message = &c.message;
+        let reason = ident(&c.reason_variant);
+        let http_status = c.http_status;
+        quote! {
+            CommonCodeInfo { code: #code, status: #status, message: #message, reason: RejectReason::#reason, http_status: #http_status },
+        }
+    });
+    quote! {
+        //! The spec's operations and result codes as static data.
+
+        use alipayhk_runtime::ResultStatus;
+        use alipayhk_runtime::server::{CommonCode, RejectReason, RejectionTable, RejectionTableError, Route};
+
+        /// Request paths, one per operation.
+        pub mod paths {
+            #(#paths)*
+        }
+
+        /// One operation of the spec.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub struct OperationInfo {
+            /// `operationId`, e.g. `inquireAPoint`.
+            pub id: &'static str,
+            /// The documentation page's title.
+            pub summary: &'static str,
+            /// The request path (always `POST`).
+            pub path: &'static str,
+            /// The response property holding the result object (`result` or `resultInfo`).
+            pub result_field: &'static str,
+            /// The request field that makes the call idempotent, if documented.
+            pub idempotency_key: Option<&'static str>,
+            /// The code answered for an invalid request (the one ending in `_ILLEGAL`).
+            pub illegal_code: &'static str,
+            /// The code answered when the handler fails, if the operation documents one.
+            pub unknown_code: Option<&'static str>,
+            /// The operation's own documented codes, in page order (without the common codes).
+            pub result_codes: &'static [ResultCodeInfo],
+            /// The spec's request example, as compact JSON (empty if none).
+            pub request_example: &'static str,
+            /// The spec's response example, as compact JSON (empty if none).
+            pub response_example: &'static str,
+        }
+
+        impl OperationInfo {
+            /// The documented entry for `code`, if any.
+            pub fn code(&self, code: &str) -> Option<&'static ResultCodeInfo> {
+                self.result_codes.iter().find(|c| c.code == code)
+            }
+        }
+
+        /// One documented result code.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub struct ResultCodeInfo {
+            /// `resultCode`.
+            pub code: &'static str,
+            /// The documented status.
+            pub status: ResultStatus,
+            /// The documented message.
+            pub message: &'static str,
+            /// The `x-assumption` note, when the code is not on the documentation page.
+            pub assumption: Option<&'static str>,
+        }
+
+        /// One gateway-level code (`x-common-result-codes`).
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub struct CommonCodeInfo {
+            /// `resultCode`.
+            pub code: &'static str,
+            /// The documented status.
+            pub status: ResultStatus,
+            /// The documented message.
+            pub message: &'static str,
+            /// The rejection it answers.
+            pub reason: RejectReason,
+            /// The HTTP status it is sent with.
+            pub http_status: u16,
+        }
+
+        /// Every operation, in spec order.
+        pub static OPERATIONS: &[OperationInfo] = &[#(#operations)*];
+
+        /// Codes any operation can return before its handler runs.
+        pub static COMMON_RESULT_CODES: &[CommonCodeInfo] = &[#(#common)*];
+
+        /// The operation with `operationId` `id`.
+        pub fn operation(id: &str) -> Option<&'static OperationInfo> {
+            OPERATIONS.iter().find(|op| op.id == id)
+        }
+
+        /// The signing layer's routes: every path with its result field.
+        pub fn routes() -> Vec<Route> {
+            OPERATIONS.iter().map(|op| Route::new(op.path, op.result_field)).collect()
+        }
+
+        /// The signing layer's rejection table, from [`COMMON_RESULT_CODES`].
+        pub fn rejection_table() -> Result<RejectionTable, RejectionTableError> {
+            RejectionTable::new(
+                COMMON_RESULT_CODES
+                    .iter()
+                    .map(|c| CommonCode {
+                        reason: c.reason,
+                        code: c.code.to_string(),
+                        status: c.status,
+                        message: c.message.to_string(),
+                        http_status: c.http_status,
+                    })
+                    .collect(),
+            )
+        }
+    }
+}
+
+fn option(value: Option<&str>) -> TokenStream {
+    match value {
+        Some(v) => quote! { Some(#v) },
+        None => quote! { None },
+    }
+}
+
+fn json(value: &Option<serde_json::Value>) -> String {
+    value.as_ref().map(|v| v.to_string()).unwrap_or_default()
+}
