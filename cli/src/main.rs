@@ -8,6 +8,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod conformance_cmd;
 mod error;
 mod keys_cmd;
 mod serve;
@@ -33,6 +34,8 @@ enum Command {
     Keygen(keys_cmd::KeygenArgs),
     /// Run the AlipayHK simulator (signed API + admin API) with demo keys and data.
     Serve(serve::ServeArgs),
+    /// Check that a server speaks the AlipayHK protocol as the spec says; writes reports.
+    Conformance(conformance_cmd::ConformanceArgs),
 }
 
 /// What a command reports when it did not fail outright.
@@ -50,6 +53,7 @@ fn main() -> ExitCode {
         Command::Verify(args) => signature_cmd::verify(args),
         Command::Keygen(args) => keys_cmd::keygen(args),
         Command::Serve(args) => serve::serve(args),
+        Command::Conformance(args) => conformance_cmd::conformance(args),
     };
     match result {
         Ok(Outcome::Success) => ExitCode::SUCCESS,

@@ -81,6 +81,7 @@ pub fn protocol_tampers() -> Vec<Tamper> {
         Tamper::StaleRequestTime,
         Tamper::WrongContentType,
         Tamper::OversizedBody,
+        Tamper::GarbledEncryption,
     ]);
     tampers
 }

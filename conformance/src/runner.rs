@@ -6,7 +6,7 @@ use crate::admin::AdminClient;
 use crate::case::{Case, CaseKind, Expectation};
 use crate::checks::check_response;
 use crate::derive::derive_cases;
-use crate::exchange::Exchange;
+use crate::exchange::{Exchange, Redaction};
 use crate::spec::{OperationSpec, SpecTable};
 use crate::wire::{Credentials, RequestPlan, Tamper, Wire, WireError, build_request};
 
@@ -102,6 +102,34 @@ impl SuiteOutcome {
 }
 
 impl CaseOutcome {
+    /// The case, what it expected, its verdict and every exchange, as text (the snapshot
+    /// format; with [`Redaction::Volatile`] two runs give the same text).
+    pub fn transcript(&self, redaction: Redaction) -> String {
+        let expect = &self.case.expect;
+        let mut out = format!(
+            "case: {}\nexpect: HTTP {} {} ({})\n",
+            self.case.id(),
+            expect.http_status,
+            expect.result_code,
+            expect.result_status.as_str()
+        );
+        match &self.verdict {
+            Verdict::Pass => out.push_str("verdict: pass\n"),
+            Verdict::Skipped(reason) => out.push_str(&format!("verdict: skipped: {reason}\n")),
+            Verdict::Fail(problems) => {
+                out.push_str("verdict: FAIL\n");
+                for p in problems {
+                    out.push_str(&format!("  - {p}\n"));
+                }
+            }
+        }
+        for exchange in &self.exchanges {
+            out.push_str(&format!("\n# {}\n", exchange.label));
+            out.push_str(&exchange.render(redaction));
+        }
+        out
+    }
+
     /// `pass`, `FAIL` or `skipped`, and the reason.
     pub fn summary_line(&self) -> String {
         match &self.verdict {
@@ -353,7 +381,7 @@ impl CaseRunner<'_> {
                     call.expect,
                 );
                 exchange.problems = checked.problems;
-                if exchange.request.plaintext.is_some() {
+                if response.header("Encrypt").is_some() {
                     exchange.response_plaintext = checked.plaintext;
                 }
                 exchange.response = Some(response);

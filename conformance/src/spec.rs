@@ -96,3 +96,45 @@ impl OperationSpec {
             .find(|c| c.status == ResultStatus::Success)
     }
 }
+
+impl SpecTable {
+    /// The table of the generated crate (`alipayhk_api::spec`), with each operation's
+    /// response checked against its generated model.
+    pub fn from_generated() -> SpecTable {
+        use alipayhk_api::spec::{COMMON_RESULT_CODES, OPERATIONS};
+        let operations = OPERATIONS
+            .iter()
+            .map(|op| OperationSpec {
+                id: op.id.to_owned(),
+                path: op.path.to_owned(),
+                result_field: op.result_field.to_owned(),
+                idempotency_key: op.idempotency_key.map(str::to_owned),
+                result_codes: op
+                    .result_codes
+                    .iter()
+                    .map(|c| CodeSpec {
+                        code: c.code.to_owned(),
+                        status: c.status,
+                    })
+                    .collect(),
+                // Missing or unparsable: the operation's cases are skipped with a reason.
+                example_request: serde_json::from_str(op.request_example)
+                    .unwrap_or(serde_json::Value::Null),
+                validate_response: crate::schema::response_validator(op.id),
+            })
+            .collect();
+        let common_codes = COMMON_RESULT_CODES
+            .iter()
+            .map(|c| CommonCode {
+                code: c.code.to_owned(),
+                status: c.status,
+                reason: c.reason.as_str().to_owned(),
+                http_status: c.http_status,
+            })
+            .collect();
+        SpecTable {
+            operations,
+            common_codes,
+        }
+    }
+}

@@ -53,6 +53,9 @@ pub enum Tamper {
     WrongContentType,
     /// A body over the server's limit (the JSON followed by whitespace), correctly signed.
     OversizedBody,
+    /// An encrypted body whose `symmetricKey` is not a key wrapped for the server,
+    /// correctly signed.
+    GarbledEncryption,
 }
 
 /// The part of the content to sign that a [`Tamper::SignOverChanged`] alters.
@@ -79,6 +82,7 @@ impl Tamper {
             Tamper::StaleRequestTime => "request_time_out_of_window",
             Tamper::WrongContentType => "unsupported_media_type",
             Tamper::OversizedBody => "body_too_large",
+            Tamper::GarbledEncryption => "decryption_failed",
         }
     }
 
@@ -95,6 +99,7 @@ impl Tamper {
             Tamper::StaleRequestTime => "request_time_outside_window".into(),
             Tamper::WrongContentType => "wrong_content_type".into(),
             Tamper::OversizedBody => "oversized_body".into(),
+            Tamper::GarbledEncryption => "garbled_encryption".into(),
         }
     }
 }
@@ -233,8 +238,13 @@ pub fn build_request(
     if tamper == Some(&Tamper::OversizedBody) {
         body.resize(body.len() + plan.oversize_by, b' ');
     }
-    let (body, plaintext, encrypt_header, content_type) = if plan.encrypt {
-        let sealed = encryption::seal(&creds.server_public_key, None, &body)?;
+    let garbled = tamper == Some(&Tamper::GarbledEncryption);
+    let (body, plaintext, encrypt_header, content_type) = if plan.encrypt || garbled {
+        let mut sealed = encryption::seal(&creds.server_public_key, None, &body)?;
+        if garbled {
+            // The right length for RSA-2048, but not a PKCS#1 v1.5 block: never unwraps.
+            sealed.header.wrapped_key = vec![0; 256];
+        }
         (
             sealed.body,
             Some(body),

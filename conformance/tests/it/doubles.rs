@@ -108,3 +108,11 @@ async fn a_double_that_does_not_echo_client_id_fails_every_case_that_sent_one() 
         }
     }
 }
+
+#[tokio::test]
+async fn a_correct_double_passes_the_generated_table_with_schema_checks() {
+    let table = alipayhk_conformance::SpecTable::from_generated();
+    let url = start_double(&table, Defect::None).await;
+    let outcome = crate::support::run_against(&table, url, &RunOptions::default()).await;
+    assert!(failures(&outcome).is_empty(), "{:#?}", failures(&outcome));
+}

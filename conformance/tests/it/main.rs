@@ -1,5 +1,6 @@
 //! The conformance crate's integration tests (one binary, see STYLE.md).
 
+mod derive;
 mod doubles;
 mod reports;
 mod support;

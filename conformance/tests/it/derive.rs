@@ -1,0 +1,104 @@
+//! Cases come from the spec table, not from a hand-written list.
+
+use alipayhk_conformance::{CaseKind, SpecTable, derive_cases};
+use alipayhk_runtime::ResultStatus;
+
+#[test]
+fn every_documented_non_success_code_has_a_scripted_case() {
+    let table = SpecTable::from_generated();
+    let cases = derive_cases(&table);
+    for op in &table.operations {
+        for code in op
+            .result_codes
+            .iter()
+            .filter(|c| c.status != ResultStatus::Success)
+        {
+            let name = format!("code_{}", code.code);
+            let case = cases
+                .iter()
+                .find(|c| c.operation == op.id && c.name == name)
+                .unwrap_or_else(|| panic!("{}/{name} missing", op.id));
+            assert_eq!(
+                case.kind,
+                CaseKind::ScriptedCode {
+                    code: code.code.clone()
+                }
+            );
+            assert_eq!(case.expect.result_status, code.status);
+        }
+    }
+}
+
+#[test]
+fn protocol_cases_expect_the_common_code_named_by_their_reason() {
+    let table = SpecTable::from_generated();
+    let cases = derive_cases(&table);
+    let expect = |name: &str| {
+        cases
+            .iter()
+            .find(|c| c.operation == "issueAPoint" && c.name == name)
+            .map(|c| c.expect.result_code.clone())
+            .unwrap_or_default()
+    };
+    assert_eq!(expect("missing_signature"), "INVALID_HEADER");
+    assert_eq!(expect("signature_over_changed_path"), "INVALID_SIGNATURE");
+    assert_eq!(expect("unknown_client_id"), "INVALID_CLIENT");
+    assert_eq!(expect("wrong_key_version"), "KEY_NOT_FOUND");
+    assert_eq!(
+        expect("request_time_outside_window"),
+        "INVALID_REQUEST_TIME"
+    );
+    assert_eq!(expect("wrong_content_type"), "MEDIA_TYPE_NOT_ACCEPTABLE");
+    assert_eq!(expect("oversized_body"), "REQUEST_TOO_LARGE");
+    assert_eq!(expect("inconsistent_replay"), "REPEAT_REQ_INCONSISTENT");
+}
+
+#[test]
+fn replay_cases_exist_only_for_operations_with_an_idempotency_key() {
+    let table = SpecTable::from_generated();
+    let cases = derive_cases(&table);
+    for op in &table.operations {
+        let replays = cases
+            .iter()
+            .filter(|c| c.operation == op.id && c.name.ends_with("_replay"))
+            .count();
+        assert_eq!(
+            replays,
+            if op.idempotency_key.is_some() { 2 } else { 0 },
+            "{}",
+            op.id
+        );
+    }
+}
+
+#[test]
+fn an_added_code_adds_a_case() {
+    let mut table = SpecTable::from_generated();
+    let before = derive_cases(&table).len();
+    table.operations[0]
+        .result_codes
+        .push(alipayhk_conformance::CodeSpec {
+            code: "NEW_CODE".into(),
+            status: ResultStatus::Failure,
+        });
+    let cases = derive_cases(&table);
+    assert_eq!(cases.len(), before + 1);
+    assert!(cases.iter().any(|c| c.name == "code_NEW_CODE"));
+}
+
+#[test]
+fn cases_per_operation() {
+    let table = SpecTable::from_generated();
+    let cases = derive_cases(&table);
+    for op in &table.operations {
+        let n = cases.iter().filter(|c| c.operation == op.id).count();
+        eprintln!("{}: {n}", op.id);
+        assert!(
+            cases
+                .iter()
+                .filter(|c| c.operation == op.id)
+                .all(|c| c.skip.is_none())
+        );
+    }
+    eprintln!("total: {}", cases.len());
+}
