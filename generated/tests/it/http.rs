@@ -1,0 +1,542 @@
+//! The generated client against the generated server stub over real HTTP on 127.0.0.1:
+//! success, a documented failure and an unknown outcome arrive as the right typed variants;
+//! invalid bodies get the operation's own `*_ILLEGAL` code.
+
+use std::sync::{Arc, LazyLock, Mutex};
+use std::time::Duration;
+
+use alipayhk_api::models::*;
+use alipayhk_api::result_codes::*;
+use alipayhk_api::server::{AlipayHkApi, HandlerError, router};
+use alipayhk_api::spec;
+use alipayhk_api::{CallError, Client, UnknownOutcome};
+use alipayhk_runtime::client::{ClientConfig, Transport};
+use alipayhk_runtime::keys::PrivateKey;
+use alipayhk_runtime::server::{CallerContext, InMemoryKeyStore, ServerConfig};
+use alipayhk_runtime::signature::KeySigner;
+
+const CLIENT_ID: &str = "TEST_CLIENT";
+
+struct Keys {
+    partner: PrivateKey,
+    alipay: PrivateKey,
+}
+
+// RSA key generation is slow; every test shares one pair.
+static KEYS: LazyLock<Keys> = LazyLock::new(|| Keys {
+    partner: PrivateKey::generate_rsa2048().expect("partner key"),
+    alipay: PrivateKey::generate_rsa2048().expect("alipay key"),
+});
+
+/// What the stub answers next.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Answer {
+    Success,
+    /// A documented F code of the operation.
+    Failure,
+    /// A `U` result (documented where the operation has one, otherwise undocumented).
+    Unknown,
+    /// The handler fails.
+    HandlerError,
+    /// Redeem only: UNKNOWN_EXCEPTION, which redeem documents as F.
+    RedeemUnknownException,
+}
+
+struct Stub {
+    answer: Mutex<Answer>,
+}
+
+impl Stub {
+    fn answer(&self) -> Answer {
+        *self.answer.lock().expect("lock")
+    }
+}
+
+impl AlipayHkApi for Stub {
+    async fn inquire_a_point(
+        &self,
+        _ctx: CallerContext,
+        _request: InquireAPointRequest,
+    ) -> Result<InquireAPointResponse, HandlerError> {
+        Ok(match self.answer() {
+            Answer::Success => InquireAPointResponse::from_code(InquireAPointResultCode::Success)
+                .with_account_benefit_model(AccountBenefitModel::new().with_balance(1200)),
+            Answer::Failure => {
+                InquireAPointResponse::from_code(InquireAPointResultCode::UserNotExist)
+            }
+            Answer::Unknown => {
+                InquireAPointResponse::from_code(InquireAPointResultCode::UnknownException)
+            }
+            _ => return Err(HandlerError::new("ledger offline")),
+        })
+    }
+
+    async fn issue_a_point(
+        &self,
+        _ctx: CallerContext,
+        _request: IssueAPointRequest,
+    ) -> Result<IssueAPointResponse, HandlerError> {
+        Ok(match self.answer() {
+            Answer::Success => IssueAPointResponse::from_code(IssueAPointResultCode::Success),
+            Answer::Failure => IssueAPointResponse::from_code(IssueAPointResultCode::RiskReject),
+            Answer::Unknown => {
+                IssueAPointResponse::from_code(IssueAPointResultCode::UnknownException)
+            }
+            _ => return Err(HandlerError::new("ledger offline")),
+        })
+    }
+
+    async fn redeem_a_point(
+        &self,
+        _ctx: CallerContext,
+        _request: RedeemAPointRequest,
+    ) -> Result<RedeemAPointResponse, HandlerError> {
+        Ok(match self.answer() {
+            Answer::Success => RedeemAPointResponse::from_code(RedeemAPointResultCode::Success),
+            Answer::Failure => {
+                RedeemAPointResponse::from_code(RedeemAPointResultCode::PointNotEnough)
+            }
+            // Redeem documents no U code: an undocumented one goes by resultStatus.
+            Answer::Unknown => {
+                RedeemAPointResponse::from_code(RedeemAPointResultCode::from("SYSTEM_BUSY"))
+            }
+            Answer::RedeemUnknownException => {
+                // The wire says U, the table says F: the table wins.
+                let mut response =
+                    RedeemAPointResponse::from_code(RedeemAPointResultCode::UnknownException);
+                response.result.result_status = ResultResultStatus::U;
+                response
+            }
+            Answer::HandlerError => return Err(HandlerError::new("ledger offline")),
+        })
+    }
+
+    async fn query_template(
+        &self,
+        _ctx: CallerContext,
+        request: QueryTemplateRequest,
+    ) -> Result<QueryTemplateResponse, HandlerError> {
+        Ok(match self.answer() {
+            Answer::Success => QueryTemplateResponse::from_code(QueryTemplateResultCode::Success)
+                .with_template_code(request.template_code)
+                .with_type(QueryTemplateResponseType::Coupon),
+            Answer::Failure => {
+                QueryTemplateResponse::from_code(QueryTemplateResultCode::PassTemplateNotExist)
+            }
+            Answer::Unknown => {
+                QueryTemplateResponse::from_code(QueryTemplateResultCode::from("UNKNOWN_EXCEPTION"))
+            }
+            _ => return Err(HandlerError::new("template store offline")),
+        })
+    }
+
+    async fn update_membership_card(
+        &self,
+        _ctx: CallerContext,
+        _request: UpdateMembershipCardRequest,
+    ) -> Result<UpdateMembershipCardResponse, HandlerError> {
+        Ok(match self.answer() {
+            Answer::Success => {
+                UpdateMembershipCardResponse::from_code(UpdateMembershipCardResultCode::Success)
+            }
+            Answer::Failure => UpdateMembershipCardResponse::from_code(
+                UpdateMembershipCardResultCode::ParamIllegal,
+            ),
+            Answer::Unknown => UpdateMembershipCardResponse::from_code(
+                UpdateMembershipCardResultCode::UnknownException,
+            ),
+            _ => return Err(HandlerError::new("card store offline")),
+        })
+    }
+}
+
+struct Harness {
+    stub: Arc<Stub>,
+    client: Client,
+    transport: Transport,
+}
+
+impl Harness {
+    fn answer(&self, answer: Answer) {
+        *self.stub.answer.lock().expect("lock") = answer;
+    }
+}
+
+async fn start() -> Harness {
+    let keys = &*KEYS;
+    let stub = Arc::new(Stub {
+        answer: Mutex::new(Answer::Success),
+    });
+    let store = InMemoryKeyStore::new().with_key(CLIENT_ID, 1, keys.partner.public_key());
+    let config = ServerConfig::new(
+        Arc::new(KeySigner::new(keys.alipay.clone(), Some(1))),
+        Arc::new(store),
+        spec::rejection_table().expect("the spec covers every rejection"),
+        spec::routes(),
+    );
+    let app = router(stub.clone(), config);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind a free port");
+    let addr = listener.local_addr().expect("local addr");
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    let config = ClientConfig::new(
+        format!("http://{addr}"),
+        CLIENT_ID,
+        Arc::new(KeySigner::new(keys.partner.clone(), Some(1))),
+        keys.alipay.public_key(),
+    )
+    .with_timeouts(Duration::from_secs(5), Duration::from_secs(10));
+    let transport = Transport::new(config.clone()).expect("valid config");
+    let client = Client::new(config).expect("valid config");
+    Harness {
+        stub,
+        client,
+        transport,
+    }
+}
+
+fn example<T: serde::de::DeserializeOwned>(id: &str) -> T {
+    let op = spec::operation(id).expect("operation");
+    serde_json::from_str(op.request_example).expect("example decodes")
+}
+
+fn unknown_code<C: std::fmt::Debug>(error: CallError<C>) -> String {
+    match error {
+        CallError::Unknown(UnknownOutcome::ResultUnknown { code, .. }) => code,
+        other => panic!("expected an unknown result, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn inquire_success_failure_and_unknown() {
+    let h = start().await;
+    let request: InquireAPointRequest = example("inquireAPoint");
+    let response = h.client.inquire_a_point(&request).await.expect("success");
+    assert_eq!(response.result_code(), InquireAPointResultCode::Success);
+    assert_eq!(
+        response.account_benefit_model.and_then(|m| m.balance),
+        Some(1200)
+    );
+
+    h.answer(Answer::Failure);
+    let error = h
+        .client
+        .inquire_a_point(&request)
+        .await
+        .expect_err("failure");
+    assert!(
+        matches!(
+            error,
+            CallError::Failed {
+                code: InquireAPointResultCode::UserNotExist,
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+
+    h.answer(Answer::Unknown);
+    let error = h
+        .client
+        .inquire_a_point(&request)
+        .await
+        .expect_err("unknown");
+    assert_eq!(unknown_code(error), "UNKNOWN_EXCEPTION");
+}
+
+#[tokio::test]
+async fn issue_success_failure_and_unknown() {
+    let h = start().await;
+    let request: IssueAPointRequest = example("issueAPoint");
+    assert_eq!(
+        h.client
+            .issue_a_point(&request)
+            .await
+            .expect("success")
+            .result_code(),
+        IssueAPointResultCode::Success
+    );
+
+    h.answer(Answer::Failure);
+    let error = h.client.issue_a_point(&request).await.expect_err("failure");
+    assert!(
+        matches!(
+            error,
+            CallError::Failed {
+                code: IssueAPointResultCode::RiskReject,
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+
+    h.answer(Answer::Unknown);
+    assert_eq!(
+        unknown_code(h.client.issue_a_point(&request).await.expect_err("unknown")),
+        "UNKNOWN_EXCEPTION"
+    );
+}
+
+#[tokio::test]
+async fn redeem_success_failure_and_unknown() {
+    let h = start().await;
+    let request: RedeemAPointRequest = example("redeemAPoint");
+    assert_eq!(
+        h.client
+            .redeem_a_point(&request)
+            .await
+            .expect("success")
+            .result_code(),
+        RedeemAPointResultCode::Success
+    );
+
+    h.answer(Answer::Failure);
+    let error = h
+        .client
+        .redeem_a_point(&request)
+        .await
+        .expect_err("failure");
+    assert!(
+        matches!(
+            error,
+            CallError::Failed {
+                code: RedeemAPointResultCode::PointNotEnough,
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+
+    h.answer(Answer::Unknown);
+    assert_eq!(
+        unknown_code(
+            h.client
+                .redeem_a_point(&request)
+                .await
+                .expect_err("unknown")
+        ),
+        "SYSTEM_BUSY"
+    );
+}
+
+#[tokio::test]
+async fn redeem_unknown_exception_is_a_failure_as_documented() {
+    let h = start().await;
+    h.answer(Answer::RedeemUnknownException);
+    let request: RedeemAPointRequest = example("redeemAPoint");
+    let error = h
+        .client
+        .redeem_a_point(&request)
+        .await
+        .expect_err("failure");
+    assert!(
+        matches!(
+            error,
+            CallError::Failed {
+                code: RedeemAPointResultCode::UnknownException,
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+}
+
+#[tokio::test]
+async fn query_template_success_failure_and_unknown() {
+    let h = start().await;
+    let request: QueryTemplateRequest = example("queryTemplate");
+    let response = h.client.query_template(&request).await.expect("success");
+    assert_eq!(
+        response.template_code.as_deref(),
+        Some(request.template_code.as_str())
+    );
+    assert_eq!(response.r#type, Some(QueryTemplateResponseType::Coupon));
+
+    h.answer(Answer::Failure);
+    let error = h
+        .client
+        .query_template(&request)
+        .await
+        .expect_err("failure");
+    assert!(
+        matches!(
+            error,
+            CallError::Failed {
+                code: QueryTemplateResultCode::PassTemplateNotExist,
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+
+    h.answer(Answer::Unknown);
+    assert_eq!(
+        unknown_code(
+            h.client
+                .query_template(&request)
+                .await
+                .expect_err("unknown")
+        ),
+        "UNKNOWN_EXCEPTION"
+    );
+}
+
+#[tokio::test]
+async fn update_membership_card_success_failure_and_unknown() {
+    let h = start().await;
+    let request: UpdateMembershipCardRequest = example("updateMembershipCard");
+    let response = h
+        .client
+        .update_membership_card(&request)
+        .await
+        .expect("success");
+    assert_eq!(
+        response.result_code(),
+        UpdateMembershipCardResultCode::Success
+    );
+
+    h.answer(Answer::Failure);
+    let error = h
+        .client
+        .update_membership_card(&request)
+        .await
+        .expect_err("failure");
+    assert!(
+        matches!(
+            error,
+            CallError::Failed {
+                code: UpdateMembershipCardResultCode::ParamIllegal,
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+
+    h.answer(Answer::Unknown);
+    assert_eq!(
+        unknown_code(
+            h.client
+                .update_membership_card(&request)
+                .await
+                .expect_err("unknown")
+        ),
+        "UNKNOWN_EXCEPTION"
+    );
+}
+
+#[tokio::test]
+async fn handler_error_answers_the_unknown_exception_code() {
+    let h = start().await;
+    h.answer(Answer::HandlerError);
+    let request: InquireAPointRequest = example("inquireAPoint");
+    assert_eq!(
+        unknown_code(
+            h.client
+                .inquire_a_point(&request)
+                .await
+                .expect_err("unknown")
+        ),
+        "UNKNOWN_EXCEPTION"
+    );
+    // Redeem documents UNKNOWN_EXCEPTION as F: a handler error there is a documented failure.
+    let request: RedeemAPointRequest = example("redeemAPoint");
+    let error = h
+        .client
+        .redeem_a_point(&request)
+        .await
+        .expect_err("failure");
+    assert!(
+        matches!(
+            error,
+            CallError::Failed {
+                code: RedeemAPointResultCode::UnknownException,
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+}
+
+#[tokio::test]
+async fn client_refuses_an_invalid_request_without_sending() {
+    let h = start().await;
+    let mut request: RedeemAPointRequest = example("redeemAPoint");
+    request.benefit_redeem_infos[0].amount = 0;
+    match h.client.redeem_a_point(&request).await {
+        Err(CallError::Invalid(errors)) => {
+            assert_eq!(errors.0[0].path, "benefitRedeemInfos[0].amount")
+        }
+        other => panic!("expected Invalid, got {other:?}"),
+    }
+}
+
+/// Sends raw bytes (bypassing the client's validation) and returns the result code.
+async fn raw_result_code(h: &Harness, path: &str, body: &str, result_field: &str) -> String {
+    let response = h
+        .transport
+        .send(path, body.as_bytes().to_vec(), &|_| false)
+        .await
+        .expect("a verified response");
+    let json: serde_json::Value = serde_json::from_slice(&response.body).expect("JSON");
+    json[result_field]["resultCode"]
+        .as_str()
+        .expect("resultCode")
+        .to_string()
+}
+
+#[tokio::test]
+async fn invalid_bodies_get_each_operation_s_illegal_code() {
+    let h = start().await;
+    // Every operation, with a body that is not even an object of the right shape.
+    for op in spec::OPERATIONS {
+        let code = raw_result_code(&h, op.path, r#"{"unexpected": true"#, op.result_field).await;
+        assert_eq!(code, op.illegal_code, "{}", op.id);
+    }
+    // Inquire keeps its documented quirk.
+    assert_eq!(
+        spec::operation("inquireAPoint").map(|op| op.illegal_code),
+        Some("PARAMETER_ILLEGAL")
+    );
+}
+
+#[tokio::test]
+async fn missing_fields_constraints_and_unknown_enum_values_are_illegal() {
+    let h = start().await;
+    let inquire = spec::paths::INQUIRE_A_POINT;
+    assert_eq!(
+        raw_result_code(&h, inquire, "{}", "result").await,
+        "PARAMETER_ILLEGAL"
+    );
+    let query = spec::paths::QUERY_TEMPLATE;
+    let too_long = format!(
+        r#"{{"merchantId":"2160120041113167","templateCode":"{}"}}"#,
+        "8".repeat(33)
+    );
+    assert_eq!(
+        raw_result_code(&h, query, &too_long, "result").await,
+        "PARAM_ILLEGAL"
+    );
+    let update = spec::paths::UPDATE_MEMBERSHIP_CARD;
+    let frozen = r#"{"merchantId":"m","userId":"2160400000000135","passId":"p","status":"FROZEN","updateDetailType":"UPDATE_MEMBER_CARD"}"#;
+    assert_eq!(
+        raw_result_code(&h, update, frozen, "resultInfo").await,
+        "PARAM_ILLEGAL"
+    );
+    // The message says what was wrong.
+    let response = h
+        .transport
+        .send(update, frozen.as_bytes().to_vec(), &|_| false)
+        .await
+        .expect("response");
+    let json: serde_json::Value = serde_json::from_slice(&response.body).expect("JSON");
+    let message = json["resultInfo"]["resultMessage"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(
+        message.contains("status") && message.contains("FROZEN"),
+        "{message}"
+    );
+}

@@ -1,0 +1,6 @@
+//! Tests of the generated crate (hand-written; `tests/` is not generator output).
+//! One binary, to keep link times down.
+
+mod examples;
+mod http;
+mod validation;
