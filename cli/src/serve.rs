@@ -50,7 +50,8 @@ pub struct ServeArgs {
 pub fn serve(args: ServeArgs) -> Result<Outcome, CliError> {
     let config = config_from(args.clone_flags())?;
     init_logging(&args.log);
-    let runtime = tokio::runtime::Runtime::new().map_err(|e| CliError::io("cannot start the async runtime", e))?;
+    let runtime = tokio::runtime::Runtime::new()
+        .map_err(|e| CliError::io("cannot start the async runtime", e))?;
     runtime
         .block_on(alipayhk_simulator::serve::run(config))
         .map_err(|e| CliError::Refused(e.to_string()))?;
@@ -95,16 +96,24 @@ fn config_from(flags: ServeFlags) -> Result<SimulatorConfig, CliError> {
     for partner in &flags.partners {
         file.partners.push(parse_partner(partner)?);
     }
-    let config = base.merge(file, std::path::Path::new(".")).map_err(refused)?;
+    let config = base
+        .merge(file, std::path::Path::new("."))
+        .map_err(refused)?;
     config.check().map_err(refused)?;
     Ok(config)
 }
 
 fn parse_partner(text: &str) -> Result<PartnerConfig, CliError> {
-    let usage = || CliError::Refused(format!("--partner `{text}`: write CLIENT_ID=PUBLIC_KEY_FILE or CLIENT_ID=PUBLIC_KEY_FILE:KEY_VERSION"));
+    let usage = || {
+        CliError::Refused(format!(
+            "--partner `{text}`: write CLIENT_ID=PUBLIC_KEY_FILE or CLIENT_ID=PUBLIC_KEY_FILE:KEY_VERSION"
+        ))
+    };
     let (client_id, rest) = text.split_once('=').ok_or_else(usage)?;
     let (file, key_version) = match rest.rsplit_once(':') {
-        Some((file, version)) if !version.is_empty() && version.bytes().all(|b| b.is_ascii_digit()) => {
+        Some((file, version))
+            if !version.is_empty() && version.bytes().all(|b| b.is_ascii_digit()) =>
+        {
             (file, version.parse().map_err(|_| usage())?)
         }
         _ => (rest, 1),
@@ -112,10 +121,18 @@ fn parse_partner(text: &str) -> Result<PartnerConfig, CliError> {
     if client_id.is_empty() || file.is_empty() {
         return Err(usage());
     }
-    Ok(PartnerConfig { client_id: client_id.into(), public_key: file.into(), key_version })
+    Ok(PartnerConfig {
+        client_id: client_id.into(),
+        public_key: file.into(),
+        key_version,
+    })
 }
 
 fn init_logging(filter: &str) {
-    let filter = tracing_subscriber::EnvFilter::try_new(filter).unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+    let filter = tracing_subscriber::EnvFilter::try_new(filter)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
 }

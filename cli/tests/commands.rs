@@ -127,10 +127,18 @@ fn verify_says_when_the_key_is_wrong() {
 
 #[test]
 fn verify_says_when_the_header_does_not_decode() {
-    let out = verify_issue("test_pub_spki.pem", "algorithm=RSA256,signature=%%zz", b"{}");
+    let out = verify_issue(
+        "test_pub_spki.pem",
+        "algorithm=RSA256,signature=%%zz",
+        b"{}",
+    );
     assert_eq!(out.status.code(), Some(1));
     assert!(stdout(&out).contains("FAIL (header decode)"));
-    let out = verify_issue("test_pub_spki.pem", "algorithm=ECC224,signature=AAAA", b"{}");
+    let out = verify_issue(
+        "test_pub_spki.pem",
+        "algorithm=ECC224,signature=AAAA",
+        b"{}",
+    );
     assert!(stdout(&out).contains("not supported: no public definition"));
 }
 
@@ -147,7 +155,11 @@ fn keygen_writes_a_private_key_only_its_owner_can_read_and_refuses_to_overwrite(
     let out_dir = dir.path().to_str().expect("utf-8");
     let args = ["keygen", "--out", out_dir, "--name", "partner"];
     let out = run(&args, b"");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let private = dir.path().join("partner_private.pem");
     let public = dir.path().join("partner_public.pem");
     let pem = std::fs::read_to_string(&private).expect("written");
@@ -160,7 +172,10 @@ fn keygen_writes_a_private_key_only_its_owner_can_read_and_refuses_to_overwrite(
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(&private).expect("meta").permissions().mode();
+        let mode = std::fs::metadata(&private)
+            .expect("meta")
+            .permissions()
+            .mode();
         assert_eq!(mode & 0o777, 0o600);
     }
     // openssl agrees the files are a matching RSA-2048 pair.
@@ -180,7 +195,10 @@ fn keygen_writes_a_private_key_only_its_owner_can_read_and_refuses_to_overwrite(
     assert!(String::from_utf8_lossy(&again.stderr).contains("--force"));
     assert_eq!(std::fs::read_to_string(&private).expect("kept"), pem);
 
-    let forced = run(&["keygen", "--out", out_dir, "--name", "partner", "--force"], b"");
+    let forced = run(
+        &["keygen", "--out", out_dir, "--name", "partner", "--force"],
+        b"",
+    );
     assert!(forced.status.success());
     assert_ne!(std::fs::read_to_string(&private).expect("replaced"), pem);
 }

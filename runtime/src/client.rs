@@ -438,3 +438,68 @@ impl Transport {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn assert_send<T: Send>(_: &T) {}
+
+    #[test]
+    fn send_future_is_send_so_it_can_be_spawned() {
+        let key = PrivateKey::generate_rsa2048().expect("key");
+        let config = ClientConfig::new(
+            "http://127.0.0.1:9",
+            "C",
+            Arc::new(crate::signature::KeySigner::new(key.clone(), Some(1))),
+            key.public_key(),
+        );
+        let transport = Transport::new(config).expect("valid");
+        let never = |_: &RawResponse| false;
+        let fut = transport.send("/p", Vec::new(), &never);
+        assert_send(&fut);
+    }
+
+    #[test]
+    fn bad_base_urls_and_client_ids_are_refused() {
+        let key = PrivateKey::generate_rsa2048().expect("key");
+        let signer: Arc<dyn Signer> = Arc::new(crate::signature::KeySigner::new(key.clone(), None));
+        for url in ["", "ftp://x", "not a url", "/relative"] {
+            let c = ClientConfig::new(url, "C", signer.clone(), key.public_key());
+            assert!(
+                matches!(Transport::new(c), Err(ConfigError::InvalidBaseUrl(_))),
+                "{url}"
+            );
+        }
+        let c = ClientConfig::new("http://x", "bad\nid", signer, key.public_key());
+        assert!(matches!(
+            Transport::new(c),
+            Err(ConfigError::InvalidClientId(_))
+        ));
+    }
+
+    #[test]
+    fn backoff_doubles_up_to_the_cap() {
+        let p = RetryPolicy {
+            max_attempts: 5,
+            initial_backoff: Duration::from_millis(100),
+            max_backoff: Duration::from_millis(300),
+        };
+        let waits: Vec<u128> = (2..=5).map(|a| p.backoff(a).as_millis()).collect();
+        assert_eq!(waits, vec![100, 200, 300, 300]);
+    }
+
+    #[test]
+    fn only_unsent_requests_have_a_known_outcome() {
+        assert!(!TransportError::InvalidRequest("x".into()).outcome_unknown());
+        assert!(TransportError::MissingResponseHeader("Signature").outcome_unknown());
+        assert!(
+            TransportError::Status {
+                url: String::new(),
+                status: 502,
+                body: Vec::new()
+            }
+            .outcome_unknown()
+        );
+    }
+}

@@ -241,7 +241,7 @@ fn aes_ecb_decrypt(key: &[u8], mut ciphertext: Vec<u8>) -> Result<Vec<u8>, Encry
         .map_err(|_| EncryptionError::Backend("load the AES key"))?;
     let key = PaddedBlockDecryptingKey::ecb_pkcs7(key)
         .map_err(|_| EncryptionError::Backend("set up AES-ECB"))?;
-    if ciphertext.is_empty() || ciphertext.len() % 16 != 0 {
+    if ciphertext.is_empty() || !ciphertext.len().is_multiple_of(16) {
         return Err(EncryptionError::Decrypt);
     }
     let plain = key

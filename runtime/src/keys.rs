@@ -138,13 +138,13 @@ impl PrivateKey {
     fn from_der_any(der: &[u8], source_name: &str) -> Result<Self, KeyError> {
         // Peek at the modulus first so a short key gets the size error rather than a
         // generic "rejected" from the backend (which refuses < 2048 bits anyway).
-        if let Some(bits) = private_modulus_bits(der) {
-            if bits < MIN_RSA_BITS {
-                return Err(KeyError::TooSmall {
-                    source_name: source_name.to_owned(),
-                    bits,
-                });
-            }
+        if let Some(bits) = private_modulus_bits(der)
+            && bits < MIN_RSA_BITS
+        {
+            return Err(KeyError::TooSmall {
+                source_name: source_name.to_owned(),
+                bits,
+            });
         }
         if let Ok(pair) = KeyPair::from_pkcs8(der) {
             return Self::from_pair(pair, der, source_name);

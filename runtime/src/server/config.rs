@@ -88,6 +88,18 @@ impl ServerConfig {
         self
     }
 
+    /// Replaces the rejection table (the generated router fills it from the spec).
+    pub fn with_rejections(mut self, rejections: RejectionTable) -> Self {
+        self.rejections = rejections;
+        self
+    }
+
+    /// Replaces the served routes (the generated router fills them from the spec).
+    pub fn with_routes(mut self, routes: Vec<Route>) -> Self {
+        self.routes = routes;
+        self
+    }
+
     /// Sets the body limit.
     pub fn with_max_body_bytes(mut self, limit: usize) -> Self {
         self.max_body_bytes = limit;
