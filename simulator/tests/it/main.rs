@@ -1,4 +1,6 @@
 //! The simulator's integration tests, one binary: real HTTP on 127.0.0.1.
 
 mod admin;
+mod api;
+mod process;
 mod support;

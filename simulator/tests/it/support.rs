@@ -45,3 +45,130 @@ impl AdminServer {
         (status, serde_json::from_str(&text).unwrap_or(Value::Null))
     }
 }
+
+use std::path::PathBuf;
+use std::sync::{Arc, OnceLock};
+
+use alipayhk_api::client::Client;
+use alipayhk_runtime::client::ClientConfig;
+use alipayhk_runtime::keys::{PrivateKey, PublicKey};
+use alipayhk_runtime::signature::KeySigner;
+use alipayhk_simulator::config::SimulatorConfig;
+use alipayhk_simulator::data_dir::DEMO_CLIENT_ID;
+use alipayhk_simulator::serve::{self, RunningSimulator};
+
+/// One data directory (real RSA keys, generated once) shared by the in-process servers.
+fn shared_data_dir() -> &'static PathBuf {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir = crate::process::temp_dir("sim-it");
+        let config = SimulatorConfig { data_dir: dir.clone(), ..SimulatorConfig::default() };
+        alipayhk_simulator::data_dir::prepare(&config).expect("keys are generated");
+        dir
+    })
+}
+
+/// A full simulator (signed API + admin API) on 127.0.0.1 with an in-memory database.
+pub struct TestServer {
+    pub running: RunningSimulator,
+    pub admin: AdminClient,
+}
+
+/// Talks to a running simulator's admin API.
+pub struct AdminClient {
+    pub base: String,
+    pub token: String,
+    pub http: reqwest::Client,
+}
+
+impl AdminClient {
+    pub async fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> (u16, Value) {
+        let mut request = self.http.request(method, format!("{}{path}", self.base)).bearer_auth(&self.token);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status().as_u16();
+        let text = response.text().await.unwrap();
+        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+
+    /// Adds a scripted rule; panics if refused.
+    pub async fn rule(&self, rule: Value) {
+        let (status, body) = self.call(reqwest::Method::POST, "/admin/rules", Some(rule)).await;
+        assert_eq!(status, 201, "{body}");
+    }
+}
+
+impl TestServer {
+    pub async fn start() -> Self {
+        let config = SimulatorConfig {
+            listen: "127.0.0.1:0".parse().unwrap(),
+            admin_listen: "127.0.0.1:0".parse().unwrap(),
+            data_dir: shared_data_dir().clone(),
+            in_memory: true,
+            admin_token: Some(ADMIN_TOKEN.into()),
+            ..SimulatorConfig::default()
+        };
+        let running = serve::start(config).await.expect("the simulator starts");
+        let admin = AdminClient {
+            base: format!("http://{}", running.admin_address),
+            token: ADMIN_TOKEN.into(),
+            http: reqwest::Client::new(),
+        };
+        Self { running, admin }
+    }
+
+    pub fn client_config(&self) -> ClientConfig {
+        client_config(&shared_data_dir().clone(), self.running.api_address)
+    }
+
+    /// The generated client, signing as the demo partner.
+    pub fn client(&self) -> Client {
+        Client::new(self.client_config()).unwrap()
+    }
+}
+
+/// A client configuration for the demo partner of `data_dir`, calling `address`.
+pub fn client_config(data_dir: &std::path::Path, address: SocketAddr) -> ClientConfig {
+    let key = PrivateKey::from_file(data_dir.join("keys/demo-partner-private.pem")).unwrap();
+    let simulator_key = PublicKey::from_file(data_dir.join("keys/simulator-public.pem")).unwrap();
+    ClientConfig::new(
+        format!("http://{address}"),
+        DEMO_CLIENT_ID,
+        Arc::new(KeySigner::new(key, Some(1))),
+        simulator_key,
+    )
+}
+
+/// The result code of a generated-client call, whatever its status.
+pub fn code_of<T, C: ResultCodeName + std::fmt::Display>(outcome: &Result<T, alipayhk_runtime::outcome::CallError<C>>) -> String {
+    use alipayhk_runtime::outcome::{CallError, UnknownOutcome};
+    match outcome {
+        Ok(_) => "SUCCESS".into(),
+        Err(CallError::Failed { code, .. }) => code.name().to_string(),
+        Err(CallError::Unknown(UnknownOutcome::ResultUnknown { code, .. })) => code.clone(),
+        Err(other) => format!("<{other}>"),
+    }
+}
+
+/// The `as_str` every generated result-code enum has.
+pub trait ResultCodeName {
+    fn name(&self) -> &str;
+}
+
+macro_rules! result_code_names {
+    ($($t:ty),*) => {$(
+        impl ResultCodeName for $t {
+            fn name(&self) -> &str { self.as_str() }
+        }
+    )*};
+}
+
+result_code_names!(
+    alipayhk_api::result_codes::InquireAPointResultCode,
+    alipayhk_api::result_codes::IssueAPointResultCode,
+    alipayhk_api::result_codes::RedeemAPointResultCode,
+    alipayhk_api::result_codes::QueryTemplateResultCode,
+    alipayhk_api::result_codes::UpdateMembershipCardResultCode
+);
