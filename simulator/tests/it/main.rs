@@ -2,5 +2,6 @@
 
 mod admin;
 mod api;
+mod crash;
 mod process;
 mod support;
