@@ -318,6 +318,9 @@ struct RawRequest {
     content_type: &'static str,
     body: Vec<u8>,
     signer: PrivateKey,
+    key_version: Option<u32>,
+    /// Replaces the signature header's algorithm name when set.
+    algorithm: Option<&'static str>,
     tamper_body: bool,
 }
 
@@ -330,6 +333,8 @@ impl RawRequest {
             content_type: "application/json; charset=UTF-8",
             body: br#"{"bizNo":"X"}"#.to_vec(),
             signer: keys.partner.clone(),
+            key_version: Some(1),
+            algorithm: None,
             tamper_body: false,
         }
     }
@@ -338,9 +343,13 @@ impl RawRequest {
     /// the HTTP status and the result object.
     async fn send(self, server: &Server) -> (u16, serde_json::Value) {
         let content = content_to_sign("POST", self.path, &self.client_id, &self.time, &self.body);
-        let signature = KeySigner::new(self.signer.clone(), Some(1))
+        let mut signature = KeySigner::new(self.signer.clone(), self.key_version)
             .sign_header_now(&content)
-            .expect("signs");
+            .expect("signs")
+            .to_header_value();
+        if let Some(alg) = self.algorithm {
+            signature = signature.replace("RSA256", alg);
+        }
         let mut body = self.body.clone();
         if self.tamper_body {
             body.push(b' ');
@@ -349,7 +358,7 @@ impl RawRequest {
             .post(format!("{}{}", server.base_url, self.path))
             .header("Client-Id", &self.client_id)
             .header("Request-Time", &self.time)
-            .header("Signature", signature.to_header_value())
+            .header("Signature", signature)
             .header("Content-Type", self.content_type)
             .body(body)
             .send()
@@ -501,4 +510,70 @@ async fn missing_signature_header_is_named() {
             .expect("message")
             .contains("Signature header is missing")
     );
+}
+
+#[tokio::test]
+async fn unknown_key_version_and_unsupported_algorithm_are_rejected() {
+    let keys = keys();
+    let server = start_server(&keys, false, 1024).await;
+
+    let mut r = RawRequest::new(&keys);
+    r.key_version = Some(7);
+    assert_rejected(
+        &r.send(&server).await,
+        RejectReason::UnknownKeyVersion,
+        "keyVersion 7",
+    );
+
+    let mut r = RawRequest::new(&keys);
+    r.algorithm = Some("ECC224");
+    assert_rejected(
+        &r.send(&server).await,
+        RejectReason::InvalidSignature,
+        "not supported: no public definition",
+    );
+
+    // No keyVersion means the client's latest key, which is version 1 here.
+    let mut r = RawRequest::new(&keys);
+    r.key_version = None;
+    let (_, body) = r.send(&server).await;
+    assert_eq!(body["result"]["resultCode"], "SUCCESS", "{body}");
+}
+
+#[tokio::test]
+async fn an_encrypted_request_to_a_server_without_a_decryption_key_gets_a_signed_plain_rejection() {
+    let keys = keys();
+    let server = start_server(&keys, false, 64 * 1024).await;
+    let resp = transport(&server, &keys, true)
+        .send(ECHO, br#"{"bizNo":"E-1"}"#.to_vec(), &never_unknown)
+        .await
+        .expect("the rejection is signed, so it is returned verified");
+    let v = json(&resp.body);
+    assert_eq!(v["result"]["resultCode"], "DECRYPTION_FAILED", "{v}");
+    assert!(!resp.headers.contains_key("encrypt"));
+}
+
+#[tokio::test]
+async fn connect_failures_are_retried_and_still_report_a_known_outcome() {
+    let keys = keys();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    drop(listener);
+    let config = ClientConfig::new(
+        format!("http://{addr}"),
+        CLIENT_ID,
+        Arc::new(KeySigner::new(keys.partner.clone(), Some(1))),
+        keys.server.public_key(),
+    )
+    .with_retry(RetryPolicy {
+        max_attempts: 2,
+        initial_backoff: Duration::from_millis(1),
+        max_backoff: Duration::from_millis(1),
+    });
+    let err = Transport::new(config)
+        .expect("valid")
+        .send(ECHO, b"{}".to_vec(), &never_unknown)
+        .await
+        .unwrap_err();
+    assert!(!err.outcome_unknown(), "{err}");
 }
