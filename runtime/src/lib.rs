@@ -81,7 +81,7 @@
 //!             body
 //!         }),
 //!     )
-//!     .fallback(|| async { "" }) // so unknown paths reach the layer (UnknownApi)
+//!     // `Router::layer` also wraps the fallback: unknown paths get `UnknownApi`.
 //!     .layer(SigningLayer::new(config));
 //! # Ok(app) }
 //! ```
