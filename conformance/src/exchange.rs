@@ -5,6 +5,9 @@
 //! replaced by placeholders, so a snapshot changes only when the wire behaviour does.
 
 use std::fmt::Write as _;
+use std::sync::LazyLock;
+
+use regex::Regex;
 
 use crate::wire::{WireRequest, WireResponse};
 
@@ -109,7 +112,30 @@ fn redact_item(value: &str, key: &str, placeholder: &str) -> String {
         .join(",")
 }
 
+/// Volatile text inside bodies (a server may quote the request time in a message).
+static VOLATILE_IN_BODY: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
+    [
+        (
+            r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})",
+            "[time]",
+        ),
+        (r"\b\d+s away\b", "[n]s away"),
+    ]
+    .into_iter()
+    .filter_map(|(pattern, placeholder)| Regex::new(pattern).ok().map(|re| (re, placeholder)))
+    .collect()
+});
+
 fn write_body(out: &mut String, body: &[u8], plaintext: Option<&[u8]>, redaction: Redaction) {
+    let shown = |bytes: &[u8]| {
+        let mut text = show_body(bytes);
+        if redaction == Redaction::Volatile {
+            for (re, placeholder) in VOLATILE_IN_BODY.iter() {
+                text = re.replace_all(&text, *placeholder).into_owned();
+            }
+        }
+        text
+    };
     match plaintext {
         Some(plain) => {
             if redaction == Redaction::Volatile {
@@ -118,9 +144,9 @@ fn write_body(out: &mut String, body: &[u8], plaintext: Option<&[u8]>, redaction
                 out.push_str(&show_body(body));
             }
             out.push_str("decrypted:\n");
-            out.push_str(&show_body(plain));
+            out.push_str(&shown(plain));
         }
-        None => out.push_str(&show_body(body)),
+        None => out.push_str(&shown(body)),
     }
 }
 

@@ -3,4 +3,5 @@
 mod derive;
 mod doubles;
 mod reports;
+mod simulator;
 mod support;

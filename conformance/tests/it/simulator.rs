@@ -1,0 +1,120 @@
+//! The whole suite against the reference simulator over real HTTP on 127.0.0.1, one
+//! snapshot per case: a spec change shows up as a reviewable snapshot diff.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use alipayhk_conformance::exchange::Redaction;
+use alipayhk_conformance::report::summary;
+use alipayhk_conformance::{
+    AdminClient, RunOptions, SpecTable, Target, Verdict, derive_cases, run_suite,
+};
+use alipayhk_simulator::config::{PartnerConfig, SimulatorConfig};
+use alipayhk_simulator::serve::{RunningSimulator, start};
+
+use crate::support::{CLIENT_ID, credentials, keys};
+
+const ADMIN_TOKEN: &str = "conformance-admin-token";
+
+fn snapshot_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/it/snapshots")
+}
+
+/// A fresh in-memory simulator that knows our partner key and signs with our server key.
+async fn start_simulator(dir: &Path) -> RunningSimulator {
+    let k = keys();
+    let partner_public = dir.join("partner_public.pem");
+    let simulator_private = dir.join("simulator_private.pem");
+    std::fs::write(&partner_public, k.partner.public_key().to_spki_pem())
+        .expect("write partner key");
+    std::fs::write(&simulator_private, k.server.to_pkcs8_pem().expect("pem"))
+        .expect("write simulator key");
+    let config = SimulatorConfig {
+        listen: "127.0.0.1:0".parse().expect("address"),
+        admin_listen: "127.0.0.1:0".parse().expect("address"),
+        data_dir: dir.join("data"),
+        in_memory: true,
+        simulator_private_key: Some(simulator_private),
+        admin_token: Some(ADMIN_TOKEN.to_owned()),
+        partners: vec![PartnerConfig {
+            client_id: CLIENT_ID.to_owned(),
+            public_key: partner_public,
+            key_version: 1,
+        }],
+        ..SimulatorConfig::default()
+    };
+    start(config).await.expect("start the simulator")
+}
+
+#[tokio::test]
+async fn every_case_passes_against_the_simulator_and_matches_its_snapshot() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let simulator = start_simulator(dir.path()).await;
+    let target = Target {
+        base_url: format!("http://{}", simulator.api_address),
+        credentials: credentials(),
+        admin: Some(
+            AdminClient::new(&format!("http://{}", simulator.admin_address), ADMIN_TOKEN)
+                .expect("admin client"),
+        ),
+    };
+    let table = SpecTable::from_generated();
+    let outcome = run_suite(&target, &table, &RunOptions::default(), |_| {})
+        .await
+        .expect("run");
+
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path(snapshot_dir());
+    settings.set_prepend_module_to_snapshot(false);
+    settings.set_omit_expression(true);
+    settings.bind(|| {
+        for o in &outcome.outcomes {
+            insta::assert_snapshot!(o.case.snapshot_name(), o.transcript(Redaction::Volatile));
+        }
+    });
+    let not_passed: Vec<String> = outcome
+        .outcomes
+        .iter()
+        .filter(|o| o.verdict != Verdict::Pass)
+        .map(|o| o.summary_line())
+        .collect();
+    assert!(
+        not_passed.is_empty(),
+        "{}\n{}",
+        not_passed.join("\n"),
+        summary::render(&outcome)
+    );
+    simulator.shutdown().await.expect("shutdown");
+}
+
+#[test]
+fn every_case_has_a_snapshot_and_every_snapshot_a_case() {
+    let known: BTreeSet<String> = derive_cases(&SpecTable::from_generated())
+        .iter()
+        .map(|c| c.snapshot_name())
+        .collect();
+    let mut found = BTreeSet::new();
+    let mut stray = Vec::new();
+    for entry in std::fs::read_dir(snapshot_dir()).expect("read the snapshots folder") {
+        let name = entry
+            .expect("entry")
+            .file_name()
+            .to_string_lossy()
+            .into_owned();
+        match name.strip_suffix(".snap") {
+            Some(stem) if known.contains(stem) => {
+                found.insert(stem.to_owned());
+            }
+            _ => stray.push(name),
+        }
+    }
+    assert!(
+        stray.is_empty(),
+        "snapshot files that no case produces (or pending ones): {stray:?}; delete them, or run `cargo insta review`"
+    );
+    let missing: Vec<&String> = known.difference(&found).collect();
+    assert!(
+        missing.is_empty(),
+        "cases without a snapshot: {missing:?}; run the simulator test and review the new snapshots"
+    );
+}
