@@ -1,6 +1,6 @@
 //! Properties of the header parsers and the content-to-sign builder.
 
-use alipayhk_runtime::encryption::EncryptHeader;
+use alipayhk_runtime::encryption::{EncryptAlgorithm, EncryptHeader};
 use alipayhk_runtime::signature::{SignatureAlgorithm, SignatureHeader, content_to_sign};
 use proptest::prelude::*;
 
@@ -76,5 +76,21 @@ proptest! {
         prop_assert!(rest.starts_with(prefix.as_bytes()));
         prop_assert_eq!(&rest[prefix.len()..], &body[..]);
         prop_assert_eq!(c.len(), 8 + path.len() + client_id.len() + time.len() + body.len());
+    }
+
+    #[test]
+    fn encrypt_header_round_trips(
+        version in proptest::option::of(any::<u32>()),
+        wrapped in proptest::collection::vec(any::<u8>(), 1..300),
+    ) {
+        let h = EncryptHeader { algorithm: EncryptAlgorithm::RsaAes, key_version: version, wrapped_key: wrapped };
+        prop_assert_eq!(EncryptHeader::parse(&h.to_header_value()), Ok(h));
+    }
+
+    #[test]
+    fn request_time_format_parses_back_to_the_same_second(secs in 0i64..4_102_444_800) {
+        let t = time::OffsetDateTime::from_unix_timestamp(secs).expect("in range");
+        let text = alipayhk_runtime::time::format_time(t);
+        prop_assert_eq!(alipayhk_runtime::time::parse_time(&text), Ok(t));
     }
 }
