@@ -17,6 +17,7 @@
 //! | [`time`] | `Request-Time` formatting, parsing and the clock-skew window |
 //! | [`client`] | [`Transport`](client::Transport): sign, send with reqwest, verify, retry |
 //! | [`server`] | [`SigningLayer`](server::SigningLayer): a tower layer for an axum `Router` |
+//! | [`outcome`] | typed call outcomes (`S` / `F` / `U`, invalid, not sent) for generated clients |
 //!
 //! # Calling AlipayHK (client side)
 //!
