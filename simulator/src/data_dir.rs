@@ -11,7 +11,8 @@
 //!   client-config.toml            a ready-to-paste client configuration
 //! ```
 //!
-//! Existing files are never overwritten, so a restart keeps keys and state.
+//! Private keys, the admin token and the database are never overwritten, so a restart keeps
+//! keys and state; public key files are rewritten from the private key in use.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -87,9 +88,8 @@ pub fn prepare(config: &SimulatorConfig) -> Result<PreparedData, DataDirError> {
         Some(path) => PrivateKey::from_file(path)?,
         None => key_pair(&keys.join("simulator-private.pem"), &simulator_public_key_path)?,
     };
-    if config.simulator_private_key.is_some() {
-        write_new(&simulator_public_key_path, simulator_key.public_key().to_spki_pem().as_bytes(), false)?;
-    }
+    // Public keys are derived, so they are always rewritten from the private key in use.
+    write_public(&simulator_public_key_path, &simulator_key)?;
 
     let (admin_token, admin_token_path) = match &config.admin_token {
         Some(token) => (token.clone(), None),
@@ -170,15 +170,23 @@ fn absolute(path: &Path) -> PathBuf {
 
 /// Loads the key pair at `private`, generating both files if the private key is missing.
 fn key_pair(private: &Path, public: &Path) -> Result<PrivateKey, DataDirError> {
-    if private.exists() {
-        let key = PrivateKey::from_file(private)?;
-        write_new(public, key.public_key().to_spki_pem().as_bytes(), false)?;
-        return Ok(key);
-    }
-    let key = PrivateKey::generate_rsa2048()?;
-    write_new(private, key.to_pkcs8_pem()?.as_bytes(), true)?;
-    std::fs::write(public, key.public_key().to_spki_pem()).map_err(|source| io(public, source))?;
+    let key = if private.exists() {
+        PrivateKey::from_file(private)?
+    } else {
+        let key = PrivateKey::generate_rsa2048()?;
+        write_new(private, key.to_pkcs8_pem()?.as_bytes(), true)?;
+        key
+    };
+    write_public(public, &key)?;
     Ok(key)
+}
+
+fn write_public(path: &Path, key: &PrivateKey) -> Result<(), DataDirError> {
+    let pem = key.public_key().to_spki_pem();
+    if std::fs::read_to_string(path).is_ok_and(|existing| existing == pem) {
+        return Ok(());
+    }
+    std::fs::write(path, pem).map_err(|source| io(path, source))
 }
 
 /// Random lowercase hex of `bytes` bytes from the system's secure generator.

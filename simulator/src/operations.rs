@@ -283,13 +283,6 @@ impl Simulator {
     }
 }
 
-impl RuleBook {
-    /// Whether no rule is active (lets inquiries skip the token-owner lookup).
-    pub fn is_empty(&self) -> bool {
-        self.list().is_empty()
-    }
-}
-
 /// Runs `execute` unless (client, operation, bizNo) already has a final answer.
 fn idempotent(
     db: &Connection,
@@ -399,7 +392,7 @@ mod tests {
     fn issue(biz_no: &str, amount: i64) -> IssueRequest {
         IssueRequest {
             biz_no: Some(biz_no.into()),
-            biz_date_ms: Some(now_ms()),
+            biz_date_ms: Some(1_767_225_600_000), // 2026-01-01, inside the demo campaign
             user_id: Some(DEMO_USER_ID.into()),
             open_id: None,
             product_id: Some(DEMO_PRODUCT_ID.into()),

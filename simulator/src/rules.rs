@@ -87,6 +87,11 @@ impl RuleBook {
         self.lock().rules.clone()
     }
 
+    /// Whether no rule is active (lets inquiries skip the token-owner lookup).
+    pub fn is_empty(&self) -> bool {
+        self.lock().rules.is_empty()
+    }
+
     /// Removes one rule; `false` if it was not there.
     pub fn remove(&self, rule_id: u64) -> bool {
         let mut state = self.lock();
