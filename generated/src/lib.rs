@@ -15,20 +15,22 @@
 //! - `query_template`: Query Template (`POST /api/open/alipay/v1/ipass/template/manage/detail`)
 //! - `update_membership_card`: Update AlipayHK Membership card (`POST /api/open/alipay/v1/ipass/pass/manage/updatePass`)
 
+#[rustfmt::skip]
 pub mod client;
 
+#[rustfmt::skip]
 pub mod models;
 
+#[rustfmt::skip]
 pub mod result_codes;
 
+#[rustfmt::skip]
 pub mod server;
 
+#[rustfmt::skip]
 pub mod spec;
 
-pub use alipayhk_runtime::outcome::{
-    CallError, FieldViolation, UnknownOutcome, ValidationErrors,
-};
-
+pub use alipayhk_runtime::outcome::{CallError, FieldViolation};
+pub use alipayhk_runtime::outcome::{UnknownOutcome, ValidationErrors};
 pub use client::Client;
-
 pub use server::{AlipayHkApi, HandlerError, router};

@@ -57,7 +57,7 @@ impl ResultObject {
     pub fn collect_violations(&self, path: &str, out: &mut Vec<FieldViolation>) {
         {
             let value = &self.result_code;
-            if value.chars().count() > 64usize {
+            if value.chars().count() > 64 {
                 out.push(
                     FieldViolation::new(
                         alipayhk_runtime::outcome::field_path(path, "resultCode"),
@@ -128,7 +128,7 @@ impl ResultInfo {
     pub fn collect_violations(&self, path: &str, out: &mut Vec<FieldViolation>) {
         {
             let value = &self.result_code;
-            if value.chars().count() > 64usize {
+            if value.chars().count() > 64 {
                 out.push(
                     FieldViolation::new(
                         alipayhk_runtime::outcome::field_path(path, "resultCode"),
@@ -360,7 +360,7 @@ impl IssueAPointRequest {
     #[allow(clippy::collapsible_if, clippy::collapsible_match)]
     pub fn collect_violations(&self, path: &str, out: &mut Vec<FieldViolation>) {
         if let Some(value) = &self.biz_no {
-            if value.chars().count() > 64usize {
+            if value.chars().count() > 64 {
                 out.push(
                     FieldViolation::new(
                         alipayhk_runtime::outcome::field_path(path, "bizNo"),
@@ -829,7 +829,7 @@ impl QueryTemplateRequest {
     pub fn collect_violations(&self, path: &str, out: &mut Vec<FieldViolation>) {
         {
             let value = &self.template_code;
-            if value.chars().count() > 32usize {
+            if value.chars().count() > 32 {
                 out.push(
                     FieldViolation::new(
                         alipayhk_runtime::outcome::field_path(path, "templateCode"),
@@ -1116,7 +1116,7 @@ impl QueryTemplateResponse {
                 );
         }
         if let Some(value) = &self.template_code {
-            if value.chars().count() > 32usize {
+            if value.chars().count() > 32 {
                 out.push(
                     FieldViolation::new(
                         alipayhk_runtime::outcome::field_path(path, "templateCode"),
@@ -1191,7 +1191,7 @@ impl QueryTemplateResponse {
             }
         }
         if let Some(value) = &self.image_url {
-            if value.chars().count() > 512usize {
+            if value.chars().count() > 512 {
                 out.push(
                     FieldViolation::new(
                         alipayhk_runtime::outcome::field_path(path, "imageUrl"),
@@ -1215,7 +1215,7 @@ impl QueryTemplateResponse {
                 );
         }
         if let Some(value) = &self.merchant_logo {
-            if value.chars().count() > 512usize {
+            if value.chars().count() > 512 {
                 out.push(
                     FieldViolation::new(
                         alipayhk_runtime::outcome::field_path(path, "merchantLogo"),
@@ -1267,7 +1267,7 @@ impl QueryTemplateResponse {
             }
         }
         if let Some(value) = &self.order_page_link {
-            if value.chars().count() > 512usize {
+            if value.chars().count() > 512 {
                 out.push(
                     FieldViolation::new(
                         alipayhk_runtime::outcome::field_path(path, "orderPageLink"),
@@ -1277,7 +1277,7 @@ impl QueryTemplateResponse {
             }
         }
         if let Some(value) = &self.categories {
-            if value.len() > 2usize {
+            if value.len() > 2 {
                 out.push(
                     FieldViolation::new(
                         alipayhk_runtime::outcome::field_path(path, "categories"),
@@ -1287,7 +1287,7 @@ impl QueryTemplateResponse {
             }
         }
         if let Some(value) = &self.detail_link {
-            if value.chars().count() > 512usize {
+            if value.chars().count() > 512 {
                 out.push(
                     FieldViolation::new(
                         alipayhk_runtime::outcome::field_path(path, "detailLink"),
@@ -1297,7 +1297,7 @@ impl QueryTemplateResponse {
             }
         }
         if let Some(value) = &self.biz_mids {
-            if value.len() > 30usize {
+            if value.len() > 30 {
                 out.push(
                     FieldViolation::new(
                         alipayhk_runtime::outcome::field_path(path, "bizMids"),
@@ -1766,7 +1766,7 @@ impl UpdateMembershipCardRequest {
     pub fn collect_violations(&self, path: &str, out: &mut Vec<FieldViolation>) {
         {
             let value = &self.merchant_id;
-            if value.chars().count() > 64usize {
+            if value.chars().count() > 64 {
                 out.push(
                     FieldViolation::new(
                         alipayhk_runtime::outcome::field_path(path, "merchantId"),

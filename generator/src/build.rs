@@ -111,7 +111,7 @@ impl<'a> Builder<'a> {
             };
             match shape(schema) {
                 Shape::Struct | Shape::Map => self.model(name, &type_name(name), schema, &at),
-                Shape::Enum => self.open_enum(&type_name(name), schema, &at),
+                Shape::Enum => self.open_enum(&type_name(name), name, schema, &at),
                 Shape::Inline => {}
             }
         }
@@ -304,17 +304,16 @@ impl<'a> Builder<'a> {
                         "uniqueItems is not supported",
                     ));
                 }
-                if let Some(items) = &a.items {
-                    if let Ok(items) = resolve::boxed_schema(self.doc, items, at) {
-                        let nested = self.constraints(items, &child(at, "items"));
-                        let is_model =
-                            matches!(shape(items), Shape::Struct | Shape::Map | Shape::Enum);
-                        if !nested.is_empty() && !is_model {
-                            self.errors.push(SpecError::new(
-                                child(at, "items"),
-                                "constraints on array items are not supported",
-                            ));
-                        }
+                if let Some(items) = &a.items
+                    && let Ok(items) = resolve::boxed_schema(self.doc, items, at)
+                {
+                    let nested = self.constraints(items, &child(at, "items"));
+                    let is_model = matches!(shape(items), Shape::Struct | Shape::Map | Shape::Enum);
+                    if !nested.is_empty() && !is_model {
+                        self.errors.push(SpecError::new(
+                            child(at, "items"),
+                            "constraints on array items are not supported",
+                        ));
                     }
                 }
             }
@@ -363,7 +362,7 @@ impl<'a> Builder<'a> {
         match &schema.schema_kind {
             SchemaKind::Type(Type::String(s)) if !s.enumeration.is_empty() => {
                 let name = format!("{owner}{}", upper_first(property));
-                self.open_enum(&name, schema, at);
+                self.open_enum(&name, &format!("{owner}.{property}"), schema, at);
                 TypeRef::Enum(name)
             }
             SchemaKind::Type(Type::String(_)) => TypeRef::String,
@@ -404,7 +403,7 @@ impl<'a> Builder<'a> {
         }
     }
 
-    fn open_enum(&mut self, rust_name: &str, schema: &Schema, at: &str) {
+    fn open_enum(&mut self, rust_name: &str, origin: &str, schema: &Schema, at: &str) {
         let SchemaKind::Type(Type::String(s)) = &schema.schema_kind else {
             return;
         };
@@ -432,6 +431,7 @@ impl<'a> Builder<'a> {
         }
         self.enums.push(OpenEnum {
             rust_name: rust_name.to_string(),
+            origin: origin.to_string(),
             description: schema.schema_data.description.clone(),
             values,
         });

@@ -132,10 +132,10 @@ pub fn api_reference(api: &Api, header: &str) -> Result<String, askama::Error> {
                 code_enum: format!("{}ResultCode", op.type_stem),
                 result_field: op.result_field.clone(),
                 illegal_code: op.illegal_code.clone(),
-                unknown_code: op.unknown_code.clone().unwrap_or_else(|| {
-                    "UNKNOWN_EXCEPTION (U; not documented for this operation — **Assumption**)"
-                        .into()
-                }),
+                unknown_code: match &op.unknown_code {
+                    Some(code) => format!("`{code}`"),
+                    None => "`UNKNOWN_EXCEPTION` as U (**Assumption:** the operation documents no unknown-exception code)".into(),
+                },
                 idempotency_key: op.idempotency_key.clone().unwrap_or_default(),
                 assumption: op.assumption.clone().unwrap_or_default(),
                 codes: op
@@ -229,8 +229,8 @@ pub fn api_reference(api: &Api, header: &str) -> Result<String, askama::Error> {
                     } else {
                         format!(" (schema `{}`)", m.schema_name)
                     },
-                    description: m.description.clone().unwrap_or_default(),
-                    assumption: m.assumption.clone().unwrap_or_default(),
+                    description: html_escape(&m.description.clone().unwrap_or_default()),
+                    assumption: html_escape(&m.assumption.clone().unwrap_or_default()),
                     notes,
                     rows,
                 }
@@ -274,10 +274,12 @@ fn header_row(h: &crate::ir::Header) -> HeaderRow {
     }
 }
 
-/// Text safe inside a Markdown table cell: one line, pipes escaped.
+/// Text safe inside a Markdown table cell: one line, pipes and HTML escaped.
 fn cell(text: &str) -> String {
-    text.split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-        .replace('|', "\\|")
+    html_escape(&text.split_whitespace().collect::<Vec<_>>().join(" ")).replace('|', "\\|")
+}
+
+/// Angle brackets outside code spans would be read as HTML (`<br>` in a description).
+fn html_escape(text: &str) -> String {
+    crate::emit::rustdoc_escape(text)
 }

@@ -257,6 +257,8 @@ impl TypeRef {
 #[derive(Debug, Clone, PartialEq)]
 pub struct OpenEnum {
     pub rust_name: String,
+    /// Where the enum is declared, e.g. `Result.resultStatus` or a schema name.
+    pub origin: String,
     pub description: Option<String>,
     pub values: Vec<EnumValue>,
 }

@@ -329,16 +329,16 @@ fn check_media(doc: &OpenAPI, media: Option<&MediaType>, at: &str, errors: &mut 
         check_example(doc, schema, example, &child(&at, "example"), errors);
     }
     for (name, example) in &media.examples {
-        if let ReferenceOr::Item(example) = example {
-            if let Some(value) = &example.value {
-                check_example(
-                    doc,
-                    schema,
-                    value,
-                    &child(&child(&child(&at, "examples"), name), "value"),
-                    errors,
-                );
-            }
+        if let ReferenceOr::Item(example) = example
+            && let Some(value) = &example.value
+        {
+            check_example(
+                doc,
+                schema,
+                value,
+                &child(&child(&child(&at, "examples"), name), "value"),
+                errors,
+            );
         }
     }
 }
@@ -407,17 +407,17 @@ fn check_schema_examples(doc: &OpenAPI, errors: &mut Vec<SpecError>) {
         }
         if let SchemaKind::Type(Type::Object(object)) = &schema.schema_kind {
             for (property, p) in &object.properties {
-                if let ReferenceOr::Item(p) = p {
-                    if let Some(example) = &p.schema_data.example {
-                        let p_at = child(&child(&at, "properties"), property);
-                        check_example(
-                            doc,
-                            &ReferenceOr::Item((**p).clone()),
-                            example,
-                            &child(&p_at, "example"),
-                            errors,
-                        );
-                    }
+                if let ReferenceOr::Item(p) = p
+                    && let Some(example) = &p.schema_data.example
+                {
+                    let p_at = child(&child(&at, "properties"), property);
+                    check_example(
+                        doc,
+                        &ReferenceOr::Item((**p).clone()),
+                        example,
+                        &child(&p_at, "example"),
+                        errors,
+                    );
                 }
             }
         }
@@ -535,10 +535,8 @@ fn check_value(
                 ));
             }
         }
-        SchemaKind::Type(Type::Boolean(_)) => {
-            if !value.is_boolean() {
-                fail(format!("expected a boolean, found {value}"));
-            }
+        SchemaKind::Type(Type::Boolean(_)) if !value.is_boolean() => {
+            fail(format!("expected a boolean, found {value}"));
         }
         SchemaKind::Type(Type::Array(a)) => {
             let Some(items) = value.as_array() else {
@@ -586,10 +584,9 @@ fn check_value(
             }
             if let Ok(Some(either)) =
                 extensions::read::<Vec<String>>(&schema.schema_data.extensions, "x-either-of", at)
+                && !either.iter().any(|key| map.contains_key(key))
             {
-                if !either.iter().any(|key| map.contains_key(key)) {
-                    fail(format!("needs at least one of {either:?}"));
-                }
+                fail(format!("needs at least one of {either:?}"));
             }
             for (key, item) in map {
                 let item_at = child(at, key);

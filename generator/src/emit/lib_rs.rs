@@ -30,13 +30,20 @@ pub fn emit(api: &Api) -> TokenStream {
     quote! {
         #inner
 
+        // prettyplease, not rustfmt, formats the generated modules; `cargo fmt` leaves them be.
+        #[rustfmt::skip]
         pub mod client;
+        #[rustfmt::skip]
         pub mod models;
+        #[rustfmt::skip]
         pub mod result_codes;
+        #[rustfmt::skip]
         pub mod server;
+        #[rustfmt::skip]
         pub mod spec;
 
-        pub use alipayhk_runtime::outcome::{CallError, FieldViolation, UnknownOutcome, ValidationErrors};
+        pub use alipayhk_runtime::outcome::{CallError, FieldViolation};
+        pub use alipayhk_runtime::outcome::{UnknownOutcome, ValidationErrors};
         pub use client::Client;
         pub use server::{AlipayHkApi, HandlerError, router};
     }

@@ -57,7 +57,8 @@ fn space_items(code: &str) -> String {
             && !line.starts_with(' ')
             && !line.starts_with('}')
         {
-            let both_uses = previous.starts_with("use ") && line.starts_with("use ");
+            let is_use = |l: &str| l.starts_with("use ") || l.starts_with("pub use ");
+            let both_uses = is_use(previous) && is_use(line);
             if !both_uses {
                 out.push('\n');
             }

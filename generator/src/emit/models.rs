@@ -92,7 +92,6 @@ fn model(model: &Model) -> TokenStream {
         ModelKind::Map { value } => {
             let value_ty = rust_type(value);
             let item_checks = value_checks(
-                model,
                 &TypeRef::clone(value),
                 &Constraints::default(),
                 "value",
@@ -281,14 +280,7 @@ fn field_checks(model: &Model, field: &Field) -> TokenStream {
         .as_ref()
         .map(|_| pattern_static(model, field).to_string())
         .unwrap_or_default();
-    let checks = value_checks(
-        model,
-        &field.ty,
-        &field.constraints,
-        "value",
-        path,
-        &pattern,
-    );
+    let checks = value_checks(&field.ty, &field.constraints, "value", path, &pattern);
     if checks.is_empty() {
         return TokenStream::new();
     }
@@ -301,7 +293,6 @@ fn field_checks(model: &Model, field: &Field) -> TokenStream {
 
 /// Checks of one value (`value: &T`) at `path` (an expression of type `&str`).
 fn value_checks(
-    model: &Model,
     ty: &TypeRef,
     c: &Constraints,
     value_name: &str,
@@ -314,6 +305,7 @@ fn value_checks(
         TypeRef::String => {
             if let Some(max) = c.max_length {
                 let problem = format!("more than maxLength {max} characters");
+                let max = Literal::usize_unsuffixed(max);
                 checks.push(quote! {
                     if #value.chars().count() > #max {
                         out.push(FieldViolation::new(#path, #problem));
@@ -322,6 +314,7 @@ fn value_checks(
             }
             if let Some(min) = c.min_length {
                 let problem = format!("fewer than minLength {min} characters");
+                let min = Literal::usize_unsuffixed(min);
                 checks.push(quote! {
                     if #value.chars().count() < #min {
                         out.push(FieldViolation::new(#path, #problem));
@@ -374,6 +367,7 @@ fn value_checks(
         TypeRef::Array(item) => {
             if let Some(max) = c.max_items {
                 let problem = format!("more than maxItems {max} items");
+                let max = Literal::usize_unsuffixed(max);
                 checks.push(quote! {
                     if #value.len() > #max {
                         out.push(FieldViolation::new(#path, #problem));
@@ -382,15 +376,20 @@ fn value_checks(
             }
             if let Some(min) = c.min_items {
                 let problem = format!("fewer than minItems {min} items");
+                let too_few = if min == 1 {
+                    quote! { #value.is_empty() }
+                } else {
+                    let min = Literal::usize_unsuffixed(min);
+                    quote! { #value.len() < #min }
+                };
                 checks.push(quote! {
-                    if #value.len() < #min {
+                    if #too_few {
                         out.push(FieldViolation::new(#path, #problem));
                     }
                 });
             }
             let item_path = quote! { alipayhk_runtime::outcome::index_path(&#path, index) };
-            let item_checks =
-                value_checks(model, item, &Constraints::default(), "item", item_path, "");
+            let item_checks = value_checks(item, &Constraints::default(), "item", item_path, "");
             if !item_checks.is_empty() {
                 checks.push(quote! {
                     for (index, item) in #value.iter().enumerate() {
@@ -432,7 +431,11 @@ fn either_of_check(fields: &[Field], either_of: &[String]) -> TokenStream {
 
 fn open_enum(e: &OpenEnum) -> TokenStream {
     let name = ident(&e.rust_name);
-    let docs = doc_lines(&item_docs(&e.description, &None, &[]));
+    let summary = e
+        .description
+        .clone()
+        .unwrap_or_else(|| format!("Values of `{}`.", e.origin));
+    let docs = doc_lines(&[summary]);
     let variants = e.values.iter().map(|v| {
         let variant = ident(&v.variant);
         let doc = format!(" `{}`", v.value);

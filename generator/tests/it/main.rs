@@ -1,5 +1,7 @@
 //! All generator integration tests, in one binary to keep link times down.
 
+mod output;
+mod snapshots;
 mod spec_checks;
 
 /// The real spec, as checked in.

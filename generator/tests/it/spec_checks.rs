@@ -8,5 +8,190 @@ fn real_spec_passes_every_check() {
     let spec = load::load(&crate::real_spec()).unwrap_or_else(|e| panic!("{e}"));
     validate::check(&spec).unwrap_or_else(|e| panic!("{e}"));
     let api = alipayhk_generator::build::build(&spec).unwrap_or_else(|e| panic!("{e}"));
-    println!("{api:#?}");
+    assert_eq!(api.operations.len(), 5);
+}
+
+/// Generates from `yaml` and returns the error text (the test fails if it succeeds).
+fn error_of(yaml: &str) -> String {
+    match alipayhk_generator::generate(yaml, "spec.yaml") {
+        Ok(_) => panic!("expected the spec to be rejected"),
+        Err(e) => e.to_string(),
+    }
+}
+
+fn broken(from: &str, to: &str) -> String {
+    let spec = crate::real_spec();
+    assert!(spec.contains(from), "the spec no longer contains {from:?}");
+    spec.replacen(from, to, 1)
+}
+
+#[test]
+fn the_response_header_alias_loads() {
+    let api = alipayhk_generator::parse(&crate::real_spec()).unwrap_or_else(|e| panic!("{e}"));
+    let names: Vec<&str> = api
+        .response_headers
+        .iter()
+        .map(|h| h.name.as_str())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "Client-Id",
+            "Response-Time",
+            "Signature",
+            "Tracer-Id",
+            "Encrypt"
+        ]
+    );
+    let spec = load::load(&crate::real_spec()).unwrap_or_else(|e| panic!("{e}"));
+    let aliased = spec
+        .tree
+        .pointer("/components/responses/RedeemAPointResponse/headers/Signature/$ref");
+    assert_eq!(
+        aliased.and_then(|v| v.as_str()),
+        Some("#/components/headers/Signature")
+    );
+}
+
+#[test]
+fn signing_headers_are_required_and_encrypt_optional() {
+    let api = alipayhk_generator::parse(&crate::real_spec()).unwrap_or_else(|e| panic!("{e}"));
+    let headers: Vec<(&str, bool)> = api
+        .request_headers
+        .iter()
+        .map(|h| (h.name.as_str(), h.required))
+        .collect();
+    assert_eq!(headers, validate::SIGNING_HEADERS);
+}
+
+#[test]
+fn unresolved_ref_names_its_pointer() {
+    let message = error_of(&broken(
+        "$ref: \"#/components/schemas/QueryTemplateRequest\"",
+        "$ref: \"#/components/schemas/NoSuchSchema\"",
+    ));
+    assert!(message.contains("~1api~1open~1alipay~1v1~1ipass~1template~1manage~1detail/post/requestBody/content/application~1json/schema/$ref"), "{message}");
+    assert!(message.contains("does not resolve"), "{message}");
+}
+
+#[test]
+fn invalid_example_names_the_field_inside_it() {
+    let message = error_of(&broken(
+        "              benefitRedeemInfos:\n                - amount: 50",
+        "              benefitRedeemInfos:\n                - amount: 0",
+    ));
+    assert!(
+        message
+            .contains("/requestBody/content/application~1json/example/benefitRedeemInfos/0/amount"),
+        "{message}"
+    );
+    assert!(message.contains("below minimum 1"), "{message}");
+}
+
+#[test]
+fn example_with_unknown_enum_value_is_rejected() {
+    let message = error_of(&broken(
+        "            status: UPDATE\n",
+        "            status: FROZEN\n",
+    ));
+    assert!(message.contains("/example/status"), "{message}");
+    assert!(message.contains("\"FROZEN\" is not one of"), "{message}");
+}
+
+#[test]
+fn missing_signature_header_is_reported() {
+    let spec = crate::real_spec();
+    let first = "        - $ref: \"#/components/parameters/Signature\"\n";
+    let message = error_of(&spec.replacen(first, "", 1));
+    assert!(message.contains("/paths/~1api~1open~1v1~1alipayhk~1promotion~1benefit~1userPromoBenefitQuery/post/parameters: missing the Signature header parameter"), "{message}");
+}
+
+#[test]
+fn bad_result_status_names_the_entry() {
+    let message = error_of(&broken(
+        "{code: PASS_TEMPLATE_NOT_EXIST, status: F,",
+        "{code: PASS_TEMPLATE_NOT_EXIST, status: X,",
+    ));
+    assert!(message.contains("/x-result-codes/2/status"), "{message}");
+    assert!(message.contains("is not S, F or U"), "{message}");
+}
+
+#[test]
+fn two_illegal_codes_are_ambiguous() {
+    let message = error_of(&broken(
+        "{code: PASS_TEMPLATE_NOT_EXIST,",
+        "{code: TEMPLATE_ILLEGAL,",
+    ));
+    assert!(
+        message.contains("exactly one code ending in _ILLEGAL"),
+        "{message}"
+    );
+}
+
+#[test]
+fn uncovered_reject_reason_is_reported() {
+    let message = error_of(&broken("reason: unknown_api,", "reason: unknown_client,"));
+    assert!(
+        message.contains("reason unknown_api must have exactly one code, found 0"),
+        "{message}"
+    );
+    assert!(
+        message.contains("reason unknown_client must have exactly one code, found 2"),
+        "{message}"
+    );
+}
+
+#[test]
+fn yaml_syntax_error_has_line_and_column() {
+    let message = error_of("openapi: 3.0.3\ninfo: [unclosed\n");
+    assert!(message.contains("line "), "{message}");
+    assert!(message.contains("column "), "{message}");
+}
+
+#[test]
+fn structural_error_names_the_pointer() {
+    let message = error_of(&broken(
+        "  title: AlipayHK partner open API (A. Point and membership cards)\n",
+        "",
+    ));
+    assert!(message.contains("/info"), "{message}");
+    assert!(message.contains("title"), "{message}");
+}
+
+#[test]
+fn unsupported_schema_is_an_error_not_a_panic() {
+    let message = error_of(&broken(
+        "        rating:\n          description:",
+        "        rating:\n          oneOf: [{type: string}, {type: number}]\n          description:",
+    ));
+    assert!(
+        message.contains("/components/schemas/PassExtInfo/properties/rating"),
+        "{message}"
+    );
+    assert!(message.contains("unsupported schema"), "{message}");
+}
+
+#[test]
+fn truncated_specs_never_panic() {
+    let spec = crate::real_spec();
+    let mut cut = 0;
+    while cut < spec.len() {
+        if spec.is_char_boundary(cut) {
+            let _ = alipayhk_generator::generate(&spec[..cut], "spec.yaml");
+        }
+        cut += 997;
+    }
+    for garbage in [
+        "",
+        "[]",
+        "null",
+        "openapi: 3.0.3",
+        "openapi: 2.0\ninfo: {title: x, version: y}\npaths: {}",
+        "a: *nope",
+    ] {
+        assert!(
+            alipayhk_generator::generate(garbage, "spec.yaml").is_err(),
+            "{garbage:?}"
+        );
+    }
 }

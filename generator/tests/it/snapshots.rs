@@ -1,0 +1,42 @@
+//! Snapshots of the generator's whole output for the fixture specs and the real spec.
+//! Review every changed snapshot: one that bakes in a wrong value is a bug.
+
+use alipayhk_generator::generate;
+
+fn fixture(name: &str) -> String {
+    let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+fn snapshot_all(prefix: &str, yaml: &str, spec_path: &str) {
+    let files = generate(yaml, spec_path).unwrap_or_else(|e| panic!("{e}"));
+    for file in files {
+        let name = format!("{prefix}__{}", file.path.replace(['/', '.'], "_"));
+        insta::assert_snapshot!(name, file.contents);
+    }
+}
+
+#[test]
+fn features_fixture() {
+    snapshot_all(
+        "features",
+        &fixture("features.yaml"),
+        "tests/fixtures/features.yaml",
+    );
+}
+
+#[test]
+fn real_spec_operation_table_and_codes() {
+    let files =
+        generate(&crate::real_spec(), "spec/alipayhk.yaml").unwrap_or_else(|e| panic!("{e}"));
+    for path in ["src/spec.rs", "src/result_codes.rs"] {
+        let file = files
+            .iter()
+            .find(|f| f.path == path)
+            .expect("file generated");
+        insta::assert_snapshot!(
+            format!("real__{}", path.replace(['/', '.'], "_")),
+            file.contents
+        );
+    }
+}
