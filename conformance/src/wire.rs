@@ -342,7 +342,7 @@ pub struct Wire {
 }
 
 impl Wire {
-    /// A client for `base_url` (redirects are not followed; 30 s timeout).
+    /// A client for `base_url` (no redirects, no connection reuse, 30 s timeout).
     pub fn new(base_url: &str) -> Result<Wire, WireError> {
         let parsed = reqwest::Url::parse(base_url).map_err(|e| WireError::BaseUrl {
             url: base_url.to_owned(),
@@ -354,7 +354,10 @@ impl Wire {
                 reason: "expected an http or https URL".to_owned(),
             });
         }
+        // A fresh connection per request: a server that refuses a body early (oversized)
+        // closes its connection, and a pooled one would fail the next case spuriously.
         let http = reqwest::Client::builder()
+            .pool_max_idle_per_host(0)
             .redirect(reqwest::redirect::Policy::none())
             .timeout(Duration::from_secs(30))
             .build()
