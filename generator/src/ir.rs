@@ -296,7 +296,7 @@ impl Api {
         }
         for op in &self.operations {
             add(format!("operation {}", op.id), &op.assumption);
-            for code in &op.result_codes {
+            for code in op.result_codes.iter().filter(|c| !c.common) {
                 add(
                     format!("{} result code {}", op.id, code.code),
                     &code.assumption,
