@@ -577,3 +577,36 @@ async fn connect_failures_are_retried_and_still_report_a_known_outcome() {
         .unwrap_err();
     assert!(!err.outcome_unknown(), "{err}");
 }
+
+#[tokio::test]
+async fn an_unsigned_200_response_is_outcome_unknown_never_success() {
+    let keys = keys();
+    // A server that answers "S" but does not sign: the client must not believe it.
+    let app = Router::new().route(
+        ECHO,
+        post(|| async { r#"{"result":{"resultCode":"SUCCESS","resultStatus":"S"}}"# }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind a free port");
+    let addr = listener.local_addr().expect("local addr");
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    let config = ClientConfig::new(
+        format!("http://{addr}"),
+        CLIENT_ID,
+        Arc::new(KeySigner::new(keys.partner.clone(), Some(1))),
+        keys.server.public_key(),
+    );
+    let err = Transport::new(config)
+        .expect("valid")
+        .send(ECHO, b"{}".to_vec(), &never_unknown)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, TransportError::MissingResponseHeader("Signature")),
+        "{err}"
+    );
+    assert!(err.outcome_unknown());
+}
