@@ -124,7 +124,7 @@ where
         Ok(r) => r,
         Err(never) => match never {},
     };
-    sign_response(&config, &exchange, response).await
+    sign_response(&config, &exchange, exchange.encrypt_for.as_ref(), response).await
 }
 
 async fn verify_request(
@@ -189,15 +189,11 @@ async fn verify_request(
         time::OffsetDateTime::now_utc(),
         config.clock_skew,
     )
-    .map_err(|e| match e {
-        TimeError::Unparsable(_) => reject(
+    .map_err(|e: TimeError| {
+        reject(
             RejectReason::RequestTimeOutOfWindow,
             format!("Request-Time: {e}"),
-        ),
-        TimeError::OutOfWindow { .. } => reject(
-            RejectReason::RequestTimeOutOfWindow,
-            format!("Request-Time: {e}"),
-        ),
+        )
     })?;
 
     let raw = read_limited(body, config).await?;
@@ -344,19 +340,16 @@ async fn rejection_response(
         HeaderValue::from_static(JSON_CONTENT_TYPE),
     );
     // Rejections are never encrypted: the caller may be unable to read them otherwise.
-    let plain = Exchange {
-        encrypt_for: None,
-        method: exchange.method.clone(),
-        path: exchange.path.clone(),
-        client_id: exchange.client_id.clone(),
-        tracer_id: exchange.tracer_id.clone(),
-        result_field: exchange.result_field.clone(),
-    };
-    sign_response(config, &plain, response).await
+    sign_response(config, exchange, None, response).await
 }
 
-/// Encrypts (iff the request was) and signs `response` in place.
-async fn sign_response(config: &ServerConfig, exchange: &Exchange, response: Response) -> Response {
+/// Encrypts for `encrypt_for` (the caller's key, iff the request was encrypted) and signs.
+async fn sign_response(
+    config: &ServerConfig,
+    exchange: &Exchange,
+    encrypt_for: Option<&(PublicKey, Option<u32>)>,
+    response: Response,
+) -> Response {
     let (mut parts, body) = response.into_parts();
     let raw = match body.collect().await {
         Ok(c) => c.to_bytes().to_vec(),
@@ -366,7 +359,7 @@ async fn sign_response(config: &ServerConfig, exchange: &Exchange, response: Res
             Vec::new()
         }
     };
-    let wire = match &exchange.encrypt_for {
+    let wire = match encrypt_for {
         Some((key, key_version)) => match encryption::seal(key, *key_version, &raw) {
             Ok(sealed) => {
                 insert_header(
