@@ -2,6 +2,7 @@
 //! success, a documented failure and an unknown outcome arrive as the right typed variants;
 //! invalid bodies get the operation's own `*_ILLEGAL` code.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, LazyLock, Mutex};
 use std::time::Duration;
 
@@ -10,7 +11,7 @@ use alipayhk_api::result_codes::*;
 use alipayhk_api::server::{AlipayHkApi, HandlerError, router};
 use alipayhk_api::spec;
 use alipayhk_api::{CallError, Client, UnknownOutcome};
-use alipayhk_runtime::client::{ClientConfig, Transport};
+use alipayhk_runtime::client::{ClientConfig, RetryPolicy, Transport};
 use alipayhk_runtime::keys::PrivateKey;
 use alipayhk_runtime::server::{CallerContext, InMemoryKeyStore, ServerConfig};
 use alipayhk_runtime::signature::KeySigner;
@@ -44,10 +45,13 @@ enum Answer {
 
 struct Stub {
     answer: Mutex<Answer>,
+    calls: AtomicUsize,
+    biz_nos: Mutex<Vec<String>>,
 }
 
 impl Stub {
     fn answer(&self) -> Answer {
+        self.calls.fetch_add(1, Ordering::SeqCst);
         *self.answer.lock().expect("lock")
     }
 }
@@ -74,8 +78,9 @@ impl AlipayHkApi for Stub {
     async fn issue_a_point(
         &self,
         _ctx: CallerContext,
-        _request: IssueAPointRequest,
+        request: IssueAPointRequest,
     ) -> Result<IssueAPointResponse, HandlerError> {
+        self.biz_nos.lock().expect("lock").extend(request.biz_no);
         Ok(match self.answer() {
             Answer::Success => IssueAPointResponse::from_code(IssueAPointResultCode::Success),
             Answer::Failure => IssueAPointResponse::from_code(IssueAPointResultCode::RiskReject),
@@ -154,6 +159,7 @@ struct Harness {
     stub: Arc<Stub>,
     client: Client,
     transport: Transport,
+    config: ClientConfig,
 }
 
 impl Harness {
@@ -166,6 +172,8 @@ async fn start() -> Harness {
     let keys = &*KEYS;
     let stub = Arc::new(Stub {
         answer: Mutex::new(Answer::Success),
+        calls: AtomicUsize::new(0),
+        biz_nos: Mutex::new(Vec::new()),
     });
     let store = InMemoryKeyStore::new().with_key(CLIENT_ID, 1, keys.partner.public_key());
     let config = ServerConfig::new(
@@ -190,11 +198,12 @@ async fn start() -> Harness {
     )
     .with_timeouts(Duration::from_secs(5), Duration::from_secs(10));
     let transport = Transport::new(config.clone()).expect("valid config");
-    let client = Client::new(config).expect("valid config");
+    let client = Client::new(config.clone()).expect("valid config");
     Harness {
         stub,
         client,
         transport,
+        config,
     }
 }
 
@@ -539,4 +548,94 @@ async fn missing_fields_constraints_and_unknown_enum_values_are_illegal() {
         message.contains("status") && message.contains("FROZEN"),
         "{message}"
     );
+}
+
+#[tokio::test]
+async fn an_unverifiable_response_is_an_unknown_outcome() {
+    let h = start().await;
+    // The client trusts the wrong AlipayHK key: the response signature cannot verify.
+    let mut config = h.config.clone();
+    config.alipay_public_key = KEYS.partner.public_key();
+    let client = Client::new(config).expect("valid config");
+    let request: InquireAPointRequest = example("inquireAPoint");
+    match client.inquire_a_point(&request).await {
+        Err(CallError::Unknown(UnknownOutcome::Transport(error))) => {
+            assert!(error.outcome_unknown(), "{error}")
+        }
+        other => panic!("expected an unknown outcome, got {other:?}"),
+    }
+    assert_eq!(
+        h.stub.calls.load(Ordering::SeqCst),
+        1,
+        "the request did reach the server"
+    );
+}
+
+#[tokio::test]
+async fn nothing_listening_means_not_sent() {
+    let keys = &*KEYS;
+    // Bind, learn the port, close it: nothing listens there.
+    let addr = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("free port");
+    let config = ClientConfig::new(
+        format!("http://{addr}"),
+        CLIENT_ID,
+        Arc::new(KeySigner::new(keys.partner.clone(), Some(1))),
+        keys.alipay.public_key(),
+    )
+    .with_timeouts(Duration::from_secs(2), Duration::from_secs(2));
+    let client = Client::new(config).expect("valid config");
+    let request: InquireAPointRequest = example("inquireAPoint");
+    let error = client
+        .inquire_a_point(&request)
+        .await
+        .expect_err("nothing listens");
+    assert!(matches!(error, CallError::NotSent(_)), "{error:?}");
+}
+
+#[tokio::test]
+async fn a_u_result_is_retried_with_the_same_biz_no() {
+    let h = start().await;
+    h.answer(Answer::Unknown);
+    let retry = RetryPolicy {
+        max_attempts: 3,
+        initial_backoff: Duration::from_millis(1),
+        max_backoff: Duration::from_millis(5),
+    };
+    let client = Client::new(h.config.clone().with_retry(retry)).expect("valid config");
+    let request: IssueAPointRequest = example("issueAPoint");
+    let error = client
+        .issue_a_point(&request)
+        .await
+        .expect_err("still unknown");
+    assert!(error.is_unknown(), "{error:?}");
+    assert_eq!(h.stub.calls.load(Ordering::SeqCst), 3);
+    let biz_nos = h.stub.biz_nos.lock().expect("lock").clone();
+    assert_eq!(
+        biz_nos,
+        vec![request.biz_no.clone().expect("example has a bizNo"); 3]
+    );
+}
+
+#[tokio::test]
+async fn a_documented_failure_is_not_retried() {
+    let h = start().await;
+    h.answer(Answer::Failure);
+    let retry = RetryPolicy {
+        max_attempts: 3,
+        initial_backoff: Duration::from_millis(1),
+        max_backoff: Duration::from_millis(5),
+    };
+    let client = Client::new(h.config.clone().with_retry(retry)).expect("valid config");
+    let request: IssueAPointRequest = example("issueAPoint");
+    assert!(
+        client
+            .issue_a_point(&request)
+            .await
+            .expect_err("failure")
+            .failed_code()
+            .is_some()
+    );
+    assert_eq!(h.stub.calls.load(Ordering::SeqCst), 1);
 }
