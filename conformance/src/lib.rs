@@ -1,6 +1,6 @@
 //! Does a server speak AlipayHK's protocol exactly as `spec/alipayhk.yaml` says?
 //!
-//! The suite derives its cases from the spec table ([`derive`]): for every operation the
+//! The suite derives its cases from the spec table ([`derive`](mod@derive)): for every operation the
 //! success path, every documented result code (forced through the server's admin API),
 //! every protocol defect the gateway must refuse (each expecting the common code whose
 //! `reason` names that defect), an encrypted round trip, and idempotent and inconsistent
@@ -23,7 +23,7 @@
 //! |---|---|
 //! | [`spec`] | the suite's view of the spec: operations, result codes, common codes |
 //! | [`case`] | a case: operation, name, what it sends, what must come back |
-//! | [`derive`] | cases from the spec table |
+//! | [`derive`](mod@derive) | cases from the spec table |
 //! | [`wire`] | builds and sends requests, correct or deliberately broken |
 //! | [`checks`] | the checks every response must pass |
 //! | [`schema`] | response bodies against the generated models' `validate()` |

@@ -434,3 +434,123 @@ pub fn open_response(
     let header = EncryptHeader::parse(encrypt_header)?;
     encryption::open(&creds.private_key, &header, body)
 }
+
+#[cfg(test)]
+mod tests {
+    use alipayhk_runtime::signature::verify;
+
+    use super::*;
+
+    fn creds() -> Credentials {
+        let key = PrivateKey::generate_rsa2048().expect("key");
+        Credentials {
+            client_id: "CID".into(),
+            server_public_key: key.public_key(),
+            private_key: key,
+            key_version: Some(1),
+        }
+    }
+
+    fn build(creds: &Credentials, tamper: Option<&Tamper>) -> WireRequest {
+        let plan = RequestPlan {
+            path: "/p",
+            body: br#"{"a":1}"#.to_vec(),
+            tamper,
+            encrypt: false,
+            oversize_by: 10,
+            now: OffsetDateTime::UNIX_EPOCH + Duration::from_secs(1_716_360_141),
+        };
+        build_request(creds, &plan).expect("build")
+    }
+
+    /// Whether the request's signature verifies over what was actually sent.
+    fn verifies(creds: &Credentials, r: &WireRequest) -> bool {
+        let header =
+            SignatureHeader::parse(r.header("Signature").unwrap_or_default()).expect("parse");
+        let content = content_to_sign(
+            "POST",
+            &r.path,
+            r.header("Client-Id").unwrap_or_default(),
+            r.header("Request-Time").unwrap_or_default(),
+            &r.body,
+        );
+        verify(&creds.private_key.public_key(), &content, &header).is_ok()
+    }
+
+    #[test]
+    fn an_untampered_request_is_signed_over_what_is_sent() {
+        let c = creds();
+        let r = build(&c, None);
+        assert!(verifies(&c, &r));
+        assert_eq!(r.header("Request-Time"), Some("2024-05-22T06:42:21+00:00"));
+        assert_eq!(r.header("Content-Type"), Some(JSON_CONTENT_TYPE));
+    }
+
+    #[test]
+    fn a_signature_over_any_changed_part_does_not_verify() {
+        let c = creds();
+        for part in [
+            SignedPart::Body,
+            SignedPart::Path,
+            SignedPart::Time,
+            SignedPart::ClientId,
+        ] {
+            let r = build(&c, Some(&Tamper::SignOverChanged(part)));
+            assert!(!verifies(&c, &r), "{part:?}");
+            assert_eq!(r.body, br#"{"a":1}"#, "the sent body is the original");
+        }
+    }
+
+    #[test]
+    fn omitting_a_header_removes_only_that_header() {
+        let c = creds();
+        let r = build(&c, Some(&Tamper::OmitHeader("Request-Time".into())));
+        assert_eq!(r.header("Request-Time"), None);
+        assert!(r.header("Client-Id").is_some() && r.header("Signature").is_some());
+    }
+
+    #[test]
+    fn defects_other_than_the_signature_are_correctly_signed() {
+        let c = creds();
+        for tamper in [
+            Tamper::UnknownClientId,
+            Tamper::WrongKeyVersion,
+            Tamper::StaleRequestTime,
+            Tamper::WrongContentType,
+            Tamper::OversizedBody,
+        ] {
+            assert!(verifies(&c, &build(&c, Some(&tamper))), "{tamper:?}");
+        }
+        let stale = build(&c, Some(&Tamper::StaleRequestTime));
+        assert_eq!(
+            stale.header("Request-Time"),
+            Some("2024-05-21T06:42:21+00:00")
+        );
+        let wrong = build(&c, Some(&Tamper::WrongKeyVersion));
+        assert!(
+            wrong
+                .header("Signature")
+                .is_some_and(|s| s.contains("keyVersion=1001"))
+        );
+        assert_eq!(build(&c, Some(&Tamper::OversizedBody)).body.len(), 7 + 10);
+    }
+
+    #[test]
+    fn an_encrypted_request_opens_with_the_server_key() {
+        let c = creds();
+        let plan = RequestPlan {
+            path: "/p",
+            body: br#"{"a":1}"#.to_vec(),
+            tamper: None,
+            encrypt: true,
+            oversize_by: 0,
+            now: OffsetDateTime::now_utc(),
+        };
+        let r = build_request(&c, &plan).expect("build");
+        assert_eq!(r.header("Content-Type"), Some(ENCRYPTED_CONTENT_TYPE));
+        let header = EncryptHeader::parse(r.header("Encrypt").unwrap_or_default()).expect("parse");
+        let plain = encryption::open(&c.private_key, &header, &r.body).expect("open");
+        assert_eq!(plain, br#"{"a":1}"#);
+        assert!(verifies(&c, &r), "encrypt, then sign the ciphertext");
+    }
+}

@@ -116,3 +116,24 @@ async fn a_correct_double_passes_the_generated_table_with_schema_checks() {
     let outcome = crate::support::run_against(&table, url, &RunOptions::default()).await;
     assert!(failures(&outcome).is_empty(), "{:#?}", failures(&outcome));
 }
+
+#[tokio::test]
+async fn a_double_with_an_epoch_response_time_fails_every_case_on_the_time_format() {
+    let outcome = run_double(Defect::EpochResponseTime).await;
+    for o in outcome
+        .outcomes
+        .iter()
+        .filter(|o| !matches!(o.verdict, Verdict::Skipped(_)))
+    {
+        let Verdict::Fail(problems) = &o.verdict else {
+            panic!("{} passed with an epoch Response-Time", o.case.id());
+        };
+        assert!(
+            problems.iter().any(|p| p.contains(
+                "Response-Time \"1716360141000\" is not an ISO-8601 date-time with an offset"
+            )),
+            "{}: {problems:?}",
+            o.case.id()
+        );
+    }
+}

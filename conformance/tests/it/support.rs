@@ -57,6 +57,8 @@ pub enum Defect {
     SwappedStatus,
     /// Drops the `Client-Id` header from every response.
     NoClientIdEcho,
+    /// Sends `Response-Time` as epoch milliseconds (as some SDKs do for requests).
+    EpochResponseTime,
 }
 
 /// Starts a double for `table` on 127.0.0.1 (port 0) and returns its base URL.
@@ -105,16 +107,25 @@ pub async fn start_double(table: &SpecTable, defect: Defect) -> String {
     let mut app = app
         .fallback(|| async { "" })
         .layer(SigningLayer::new(config));
-    if defect == Defect::Unsigned || defect == Defect::NoClientIdEcho {
+    if defect != Defect::None && defect != Defect::SwappedStatus {
         app = app.layer(middleware::from_fn(
             move |req: Request, next: Next| async move {
                 let mut response: Response = next.run(req).await;
-                let name = if defect == Defect::Unsigned {
-                    "Signature"
-                } else {
-                    "Client-Id"
-                };
-                response.headers_mut().remove(name);
+                let headers = response.headers_mut();
+                match defect {
+                    Defect::Unsigned => {
+                        headers.remove("Signature");
+                    }
+                    Defect::NoClientIdEcho => {
+                        headers.remove("Client-Id");
+                    }
+                    _ => {
+                        headers.insert(
+                            "Response-Time",
+                            http::HeaderValue::from_static("1716360141000"),
+                        );
+                    }
+                }
                 response
             },
         ));
