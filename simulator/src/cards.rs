@@ -168,7 +168,8 @@ mod tests {
         let mut body = Map::new();
         body.insert("type".into(), "COUPON".into());
         let template = PassTemplate { template_code: "T1".into(), merchant_id: "M".into(), body };
-        store.write(|db| put_template(db, &template)).unwrap();
+        let stored = template.clone();
+        store.write(move |db| put_template(db, &stored)).unwrap();
         assert_eq!(store.write(|db| find_template(db, "T1")).unwrap(), Some(template));
         assert_eq!(store.write(|db| find_template(db, "T2")).unwrap(), None);
     }
@@ -188,7 +189,8 @@ mod tests {
             end_date_ms: Some(1),
             data_info: Map::new(),
         };
-        store.write(|db| put_card(db, &card)).unwrap();
+        let stored = card.clone();
+        store.write(move |db| put_card(db, &stored)).unwrap();
         assert_eq!(store.write(|db| find_card(db, "P1")).unwrap(), Some(card));
     }
 }

@@ -126,7 +126,7 @@ mod tests {
         store.write(|db| record(db, &KEY, "amount=1", &success())).unwrap();
         let other_client = IdempotencyKey { client_id: "OTHER", ..KEY };
         let other_operation = IdempotencyKey { operation: "redeemAPoint", ..KEY };
-        assert_eq!(store.write(|db| lookup(db, &other_client, "x")).unwrap(), Replay::FirstTime);
-        assert_eq!(store.write(|db| lookup(db, &other_operation, "x")).unwrap(), Replay::FirstTime);
+        assert_eq!(store.write(move |db| lookup(db, &other_client, "x")).unwrap(), Replay::FirstTime);
+        assert_eq!(store.write(move |db| lookup(db, &other_operation, "x")).unwrap(), Replay::FirstTime);
     }
 }

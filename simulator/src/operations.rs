@@ -384,9 +384,8 @@ mod tests {
 
     fn simulator() -> Simulator {
         let store = Store::in_memory().unwrap();
-        let fixtures = Fixtures::demo();
-        store.write(|db| fixtures.apply(db)).unwrap();
-        Simulator::new(store, fixtures)
+        store.write(|db| Fixtures::demo().apply(db)).unwrap();
+        Simulator::new(store, Fixtures::demo())
     }
 
     fn issue(biz_no: &str, amount: i64) -> IssueRequest {
@@ -411,18 +410,21 @@ mod tests {
     }
 
     fn balance(sim: &Simulator, user_id: &str) -> i64 {
-        sim.store()
-            .write(|db| {
-                let user = accounts::find_user(db, user_id)?.unwrap();
-                assert_eq!(PointLedger::new(db).sum(user_id)?, user.balance, "ledger invariant");
-                Ok::<_, StoreError>(user.balance)
+        let user_id = user_id.to_string();
+        let (balance, sum) = sim
+            .store()
+            .write(move |db| {
+                let user = accounts::find_user(db, &user_id)?.unwrap();
+                Ok::<_, StoreError>((user.balance, PointLedger::new(db).sum(&user_id)?))
             })
-            .unwrap()
+            .unwrap();
+        assert_eq!(sum, balance, "ledger invariant");
+        balance
     }
 
-    fn set_budget(sim: &Simulator, change: impl FnOnce(&mut IssueBudget)) {
+    fn set_budget(sim: &Simulator, change: impl FnOnce(&mut IssueBudget) + Send + 'static) {
         sim.store()
-            .write(|db| {
+            .write(move |db| {
                 let mut b = budget::find_budget(db, DEMO_PRODUCT_ID)?.unwrap();
                 change(&mut b);
                 budget::put_budget(db, &b)

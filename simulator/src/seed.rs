@@ -255,7 +255,7 @@ mod tests {
         let store = Store::in_memory().unwrap();
         let demo = Fixtures::demo();
         demo.check().unwrap();
-        store.write(|db| demo.apply(db)).unwrap();
+        store.write(move |db| demo.apply(db)).unwrap();
         store
             .write(|db| {
                 let user = accounts::find_user(db, DEMO_USER_ID)?.unwrap();

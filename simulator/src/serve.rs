@@ -109,7 +109,8 @@ pub async fn start(config: SimulatorConfig) -> Result<RunningSimulator, ServeErr
         None => Store::in_memory()?,
     };
     if prepared.fresh_database {
-        store.write(|db| fixtures.apply(db))?;
+        let seed = fixtures.clone();
+        store.write(move |db| seed.apply(db))?;
     }
     let simulator = Simulator::new(store, fixtures);
 
@@ -134,8 +135,10 @@ pub async fn start(config: SimulatorConfig) -> Result<RunningSimulator, ServeErr
 /// `alipayhk serve`: start, print how to connect, serve until SIGINT or SIGTERM.
 pub async fn run(config: SimulatorConfig) -> Result<(), ServeError> {
     let running = start(config.clone()).await?;
+    // Listen for signals before telling anyone we are ready, so an early SIGTERM is graceful.
+    let stop = stop_signal().map_err(ServeError::Serve)?;
     println!("{}", banner(&config, &running));
-    wait_for_signal().await;
+    stop.await;
     tracing::info!("shutting down: finishing in-flight requests");
     running.shutdown().await
 }
@@ -177,25 +180,26 @@ async fn serve(listener: TcpListener, router: axum::Router, mut stopped: watch::
         .await
 }
 
-async fn wait_for_signal() {
-    let interrupt = tokio::signal::ctrl_c();
+/// Resolves on SIGINT (Ctrl-C) or SIGTERM; the handlers are installed when this returns.
+fn stop_signal() -> std::io::Result<impl std::future::Future<Output = ()>> {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut terminate) => {
-                tokio::select! {
-                    _ = interrupt => {}
-                    _ = terminate.recv() => {}
-                }
+        let mut interrupt = signal(SignalKind::interrupt())?;
+        let mut terminate = signal(SignalKind::terminate())?;
+        Ok(async move {
+            tokio::select! {
+                _ = interrupt.recv() => {}
+                _ = terminate.recv() => {}
             }
-            Err(_) => {
-                let _ = interrupt.await;
-            }
-        }
+        })
     }
     #[cfg(not(unix))]
-    let _ = interrupt.await;
+    {
+        Ok(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+    }
 }
 
 /// What `alipayhk serve` prints once it listens (no secrets: the admin token is a file path).

@@ -1,14 +1,21 @@
 //! The embedded SQLite database: one file (or memory), one schema, one writer.
 //!
-//! Every business change runs in one `BEGIN IMMEDIATE` transaction on the single
-//! connection behind a mutex, so concurrent redeems on one account are serialised and
-//! never overdraw. The file is opened in WAL mode with `synchronous = FULL`: once a
-//! transaction commits (before the answer is sent), it survives `kill -9` and power loss.
+//! One thread owns the only connection and runs every unit of work ("job") submitted
+//! through [`Store::write`] / [`Store::write_async`], so concurrent redeems on one account
+//! are serialised and never overdraw. Jobs that arrive while a transaction is being
+//! committed are run together in the next `BEGIN IMMEDIATE` transaction, each inside its
+//! own savepoint (a failing job rolls back only itself), and committed with one fsync
+//! (group commit). The file is in WAL mode with `synchronous = FULL`, and a job's caller
+//! hears back only after the commit: an acknowledged change survives `kill -9`.
 
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::mpsc;
 
-use rusqlite::{Connection, Transaction, TransactionBehavior};
+use rusqlite::{Connection, TransactionBehavior};
+
+/// The most jobs committed together.
+const MAX_BATCH: usize = 256;
 
 const SCHEMA: &str = r#"
 CREATE TABLE IF NOT EXISTS users (
@@ -103,19 +110,27 @@ pub enum StoreError {
     /// A stored JSON document could not be read back.
     #[error("simulator database holds invalid JSON: {0}")]
     Json(#[from] serde_json::Error),
-    /// The connection mutex was poisoned by a panic in another request.
-    #[error("the simulator database lock is poisoned; restart the simulator")]
-    Poisoned,
-    /// A blocking task was cancelled or panicked.
+    /// A unit of database work failed unexpectedly.
     #[error("a simulator database task failed: {0}")]
     Task(String),
+    /// The transaction holding the change could not be committed.
+    #[error("the simulator database could not commit: {0}; check free disk space")]
+    Commit(String),
+    /// The writer thread is gone (it could not begin a transaction, or shut down).
+    #[error("the simulator database writer stopped; see the log and restart the simulator")]
+    WriterGone,
 }
 
-/// The simulator's database: cheap to clone, one writer connection shared by all clones.
+/// The simulator's database: cheap to clone; every clone feeds the one writer thread.
 #[derive(Clone)]
 pub struct Store {
-    connection: Arc<Mutex<Connection>>,
+    jobs: mpsc::Sender<Job>,
 }
+
+/// Runs against the open transaction; returns whether it succeeded (else its savepoint
+/// is rolled back) and what to tell its caller once the transaction's fate is known.
+type Job = Box<dyn FnOnce(&Connection) -> (bool, Delivery) + Send>;
+type Delivery = Box<dyn FnOnce(Result<(), StoreError>) + Send>;
 
 impl Store {
     /// Opens (creating if needed) the database file at `path`, durable against `kill -9`.
@@ -125,53 +140,123 @@ impl Store {
         connection
             .execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000;")
             .map_err(open_error)?;
-        Self::with_schema(connection).map_err(|e| match e {
-            StoreError::Sqlite(source) => open_error(source),
-            other => other,
-        })
+        connection.execute_batch(SCHEMA).map_err(open_error)?;
+        Ok(Self::start_writer(connection))
     }
 
     /// Opens a fresh database that lives only as long as this value (for tests).
     pub fn in_memory() -> Result<Self, StoreError> {
-        Self::with_schema(Connection::open_in_memory()?)
-    }
-
-    fn with_schema(connection: Connection) -> Result<Self, StoreError> {
+        let connection = Connection::open_in_memory()?;
         connection.execute_batch(SCHEMA)?;
-        Ok(Self { connection: Arc::new(Mutex::new(connection)) })
+        Ok(Self::start_writer(connection))
     }
 
-    /// Runs `work` in one `BEGIN IMMEDIATE` transaction, committed iff it returns `Ok`.
+    fn start_writer(connection: Connection) -> Self {
+        let (jobs, queue) = mpsc::channel::<Job>();
+        // The thread ends when the last Store clone is dropped.
+        std::thread::Builder::new()
+            .name("simulator-db-writer".into())
+            .spawn(move || run_writer(connection, queue))
+            .map(|_| ())
+            .unwrap_or_else(|e| tracing::error!(error = %e, "cannot start the database writer thread"));
+        Self { jobs }
+    }
+
+    /// Runs `work` in a transaction (committed iff it returns `Ok`) and waits for the commit.
     ///
-    /// Blocking: call it from `spawn_blocking` (see [`Store::write_async`]).
-    pub fn write<T, E>(&self, work: impl FnOnce(&Transaction<'_>) -> Result<T, E>) -> Result<T, E>
+    /// Blocking: from async code use [`Store::write_async`].
+    pub fn write<T, E>(&self, work: impl FnOnce(&Connection) -> Result<T, E> + Send + 'static) -> Result<T, E>
     where
-        E: From<StoreError>,
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
     {
-        let mut connection = self.connection.lock().map_err(|_| StoreError::Poisoned)?;
-        let transaction = connection
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(StoreError::from)?;
-        let value = work(&transaction)?;
-        transaction.commit().map_err(StoreError::from)?;
-        Ok(value)
+        let (reply, answer) = mpsc::sync_channel(1);
+        self.submit(work, move |result| {
+            let _ = reply.send(result);
+        })?;
+        answer.recv().map_err(|_| E::from(StoreError::WriterGone))?
     }
 
-    /// [`Store::write`] on Tokio's blocking pool.
+    /// [`Store::write`] without blocking the async runtime.
     pub async fn write_async<T, E>(
         &self,
-        work: impl FnOnce(&Transaction<'_>) -> Result<T, E> + Send + 'static,
+        work: impl FnOnce(&Connection) -> Result<T, E> + Send + 'static,
     ) -> Result<T, E>
     where
         T: Send + 'static,
         E: From<StoreError> + Send + 'static,
     {
-        let store = self.clone();
-        tokio::task::spawn_blocking(move || store.write(work))
-            .await
-            .map_err(|e| E::from(StoreError::Task(e.to_string())))?
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        self.submit(work, move |result| {
+            let _ = reply.send(result);
+        })?;
+        answer.await.map_err(|_| E::from(StoreError::WriterGone))?
     }
 
+    fn submit<T, E>(
+        &self,
+        work: impl FnOnce(&Connection) -> Result<T, E> + Send + 'static,
+        reply: impl FnOnce(Result<T, E>) + Send + 'static,
+    ) -> Result<(), StoreError>
+    where
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+    {
+        let job: Job = Box::new(move |db| {
+            let result = catch_unwind(AssertUnwindSafe(|| work(db)))
+                .unwrap_or_else(|_| Err(E::from(StoreError::Task("a database job panicked".into()))));
+            let succeeded = result.is_ok();
+            let delivery: Delivery = Box::new(move |commit| {
+                reply(match commit {
+                    Ok(()) => result,
+                    Err(e) => Err(E::from(e)),
+                })
+            });
+            (succeeded, delivery)
+        });
+        self.jobs.send(job).map_err(|_| StoreError::WriterGone)
+    }
+}
+
+/// The writer thread: take every waiting job, run them in one transaction, commit once.
+fn run_writer(mut connection: Connection, queue: mpsc::Receiver<Job>) {
+    while let Ok(first) = queue.recv() {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match queue.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        run_batch(&mut connection, batch);
+    }
+}
+
+fn run_batch(connection: &mut Connection, batch: Vec<Job>) {
+    // On any failure here the jobs (and their reply channels) are dropped: callers get WriterGone.
+    let transaction = match connection.transaction_with_behavior(TransactionBehavior::Immediate) {
+        Ok(transaction) => transaction,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot begin a database transaction");
+            return;
+        }
+    };
+    let mut deliveries = Vec::with_capacity(batch.len());
+    for job in batch {
+        if transaction.execute_batch("SAVEPOINT job").is_err() {
+            continue;
+        }
+        let (succeeded, delivery) = job(&transaction);
+        let end = if succeeded { "RELEASE job" } else { "ROLLBACK TO job; RELEASE job" };
+        match transaction.execute_batch(end) {
+            Ok(()) => deliveries.push(delivery),
+            Err(e) => delivery(Err(StoreError::Sqlite(e))),
+        }
+    }
+    let commit = transaction.commit().map_err(|e| e.to_string());
+    for delivery in deliveries {
+        delivery(commit.clone().map_err(StoreError::Commit));
+    }
 }
 
 /// Deletes every row of every table (the admin `reset`), inside the caller's transaction.

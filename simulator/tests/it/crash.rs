@@ -47,7 +47,7 @@ fn redeem(biz_no: &str) -> RedeemAPointRequest {
 async fn drive(client: Arc<Client>, worker: usize, acked: Arc<Mutex<Vec<String>>>) {
     for n in 0..20_000 {
         let biz_no = format!("K-{worker}-{n}");
-        let code = if worker % 2 == 0 {
+        let code = if worker & 1 == 0 {
             code_of(&client.issue_a_point(&issue(&biz_no)).await)
         } else {
             code_of(&client.redeem_a_point(&redeem(&biz_no)).await)
@@ -106,7 +106,7 @@ async fn sigkill_mid_load_loses_no_acknowledged_transaction() {
     let client = Client::new(client_config(&dir, restarted.api_address)).unwrap();
     let first = &acked[0];
     let worker: usize = first.split('-').nth(1).unwrap().parse().unwrap();
-    let replay = if worker % 2 == 0 {
+    let replay = if worker & 1 == 0 {
         code_of(&client.issue_a_point(&issue(first)).await)
     } else {
         code_of(&client.redeem_a_point(&redeem(first)).await)

@@ -19,9 +19,8 @@ pub struct AdminServer {
 impl AdminServer {
     pub async fn start() -> Self {
         let store = Store::in_memory().unwrap();
-        let fixtures = Fixtures::demo();
-        store.write(|db| fixtures.apply(db)).unwrap();
-        let simulator = Simulator::new(store, fixtures);
+        store.write(|db| Fixtures::demo().apply(db)).unwrap();
+        let simulator = Simulator::new(store, Fixtures::demo());
         let router = alipayhk_simulator::admin::router(simulator.clone(), ADMIN_TOKEN);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address = listener.local_addr().unwrap();
