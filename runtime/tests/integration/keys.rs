@@ -105,3 +105,12 @@ fn console_base64_with_line_breaks_and_spaces_loads() {
     let key = PrivateKey::from_base64(&wrapped).expect("loads");
     assert_eq!(key.public_key(), test_public_key());
 }
+
+#[test]
+fn password_protected_pem_is_refused_with_a_hint() {
+    let pem = "-----BEGIN ENCRYPTED PRIVATE KEY-----\nMIIB\n-----END ENCRYPTED PRIVATE KEY-----\n";
+    let err = PrivateKey::parse(pem.as_bytes(), "partner.pem").unwrap_err();
+    let msg = err.to_string();
+    assert!(msg.contains("password-protected"), "{msg}");
+    assert!(msg.contains("openssl pkey"), "{msg}");
+}

@@ -1,6 +1,7 @@
 //! Properties of the header parsers and the content-to-sign builder.
 
 use alipayhk_runtime::encryption::{EncryptAlgorithm, EncryptHeader};
+use alipayhk_runtime::keys::{PrivateKey, PublicKey};
 use alipayhk_runtime::signature::{SignatureAlgorithm, SignatureHeader, content_to_sign};
 use proptest::prelude::*;
 
@@ -92,5 +93,25 @@ proptest! {
         let t = time::OffsetDateTime::from_unix_timestamp(secs).expect("in range");
         let text = alipayhk_runtime::time::format_time(t);
         prop_assert_eq!(alipayhk_runtime::time::parse_time(&text), Ok(t));
+    }
+
+    #[test]
+    fn key_parsers_never_panic_on_arbitrary_bytes(
+        bytes in proptest::collection::vec(any::<u8>(), 0..600),
+        der_like in proptest::collection::vec(any::<u8>(), 0..64),
+    ) {
+        let _ = PrivateKey::parse(&bytes, "fuzz");
+        let _ = PublicKey::parse(&bytes, "fuzz");
+        // DER-looking input: a SEQUENCE tag and a long-form length, then noise.
+        let der = [&[0x30u8, 0x82, 0x04, 0xa4, 0x02, 0x01, 0x00][..], &der_like[..]].concat();
+        let _ = PrivateKey::parse(&der, "fuzz");
+        let _ = PublicKey::parse(&der, "fuzz");
+    }
+
+    #[test]
+    fn pem_parser_never_panics(label in "[A-Z ]{0,20}", body in "[A-Za-z0-9+/=\\n-]{0,200}") {
+        let pem = format!("-----BEGIN {label}-----\n{body}\n-----END {label}-----\n");
+        let _ = PrivateKey::parse(pem.as_bytes(), "fuzz");
+        let _ = PublicKey::parse(pem.as_bytes(), "fuzz");
     }
 }
