@@ -14,6 +14,39 @@
 //! - `redeem_a_point`: Redeem A. Point (`POST /api/open/alipay/intl/promotion/benefit/benefitRedeem`)
 //! - `query_template`: Query Template (`POST /api/open/alipay/v1/ipass/template/manage/detail`)
 //! - `update_membership_card`: Update AlipayHK Membership card (`POST /api/open/alipay/v1/ipass/pass/manage/updatePass`)
+//!
+//! Calling the API:
+//!
+//! ```no_run
+//! use std::sync::Arc;
+//!
+//! use alipayhk_api::models::InquireAPointRequest;
+//! use alipayhk_api::result_codes::InquireAPointResultCode;
+//! use alipayhk_api::{CallError, Client};
+//! use alipayhk_runtime::client::ClientConfig;
+//! use alipayhk_runtime::keys::{PrivateKey, PublicKey};
+//! use alipayhk_runtime::signature::KeySigner;
+//!
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let signer = KeySigner::new(PrivateKey::from_file("partner_private.pem")?, Some(1));
+//! let alipay = PublicKey::from_file("alipayhk_public.pem")?;
+//! let config = ClientConfig::new("https://open.alipay.hk", "YOUR_CLIENT_ID", Arc::new(signer), alipay);
+//! let client = Client::new(config)?;
+//!
+//! let request: InquireAPointRequest = serde_json::from_str(r##"{"accessToken":"281001133486932346851012000aKLpNuDBB"}"##)?;
+//! match client.inquire_a_point(&request).await {
+//!     Ok(response) => println!("{response:?}"),
+//!     Err(CallError::Failed { code: InquireAPointResultCode::AccesstokenValidateFailed, .. }) => {
+//!         // A documented failure: final, nothing was done.
+//!     }
+//!     Err(error) if error.is_unknown() => {
+//!         // Outcome unknown: retry with the same business id, or inquire.
+//!     }
+//!     Err(error) => return Err(error.into()),
+//! }
+//! # Ok(())
+//! # }
+//! ```
 
 #[rustfmt::skip]
 pub mod client;

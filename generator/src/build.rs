@@ -545,6 +545,21 @@ impl<'a> Builder<'a> {
                 });
             }
         }
+        let idempotency_key = extensions::string(&op.extensions, "x-idempotency-key", at)
+            .ok()
+            .flatten();
+        if let Some(key) = &idempotency_key {
+            let known = self.models.iter().any(|m| {
+                m.rust_name == request_type
+                    && matches!(&m.kind, ModelKind::Struct { fields, .. } if fields.iter().any(|f| &f.json_name == key))
+            });
+            if !known {
+                self.errors.push(SpecError::new(
+                    child(at, "x-idempotency-key"),
+                    format!("{key} is not a property of {request_type}"),
+                ));
+            }
+        }
         for (i, code) in result_codes.iter().enumerate() {
             if code.variant == "Unknown"
                 || result_codes[..i].iter().any(|c| c.variant == code.variant)
@@ -570,9 +585,7 @@ impl<'a> Builder<'a> {
             result_field,
             result_type,
             result_status_type,
-            idempotency_key: extensions::string(&op.extensions, "x-idempotency-key", at)
-                .ok()
-                .flatten(),
+            idempotency_key,
             result_codes,
             illegal_code,
             unknown_code,

@@ -50,7 +50,9 @@ fn space_items(code: &str) -> String {
     let mut previous = "";
     for line in code.lines() {
         let item_ended = matches!(previous, "}" | "});" | "];")
-            || (previous.ends_with(';') && !previous.starts_with(' ') && !previous.is_empty());
+            || (previous.ends_with(';')
+                && !previous.starts_with(' ')
+                && !previous.starts_with("//"));
         let inner_attr_ended = previous.starts_with("//!") && !line.starts_with("//!");
         if (item_ended || inner_attr_ended)
             && !line.is_empty()

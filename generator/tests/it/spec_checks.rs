@@ -195,3 +195,15 @@ fn truncated_specs_never_panic() {
         );
     }
 }
+
+#[test]
+fn idempotency_key_must_be_a_request_property() {
+    let message = error_of(&broken(
+        "      x-idempotency-key: bizNo\n      x-assumption:",
+        "      x-idempotency-key: orderNo\n      x-assumption:",
+    ));
+    assert!(
+        message.contains("/x-idempotency-key: orderNo is not a property of RedeemAPointRequest"),
+        "{message}"
+    );
+}
