@@ -45,6 +45,8 @@ pub enum CaseKind {
 pub struct Expectation {
     /// HTTP status.
     pub http_status: u16,
+    /// The body property holding the result object (`result` or `resultInfo`).
+    pub result_field: String,
     /// `resultCode` in the result object.
     pub result_code: String,
     /// Its documented `resultStatus`.

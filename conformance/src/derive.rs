@@ -15,6 +15,10 @@ pub const REQUIRED_REQUEST_HEADERS: [&str; 3] = ["Client-Id", "Request-Time", "S
 /// (Antom family convention, an assumption: protocol.md §E2).
 pub const INCONSISTENT_REPLAY_CODE: &str = "REPEAT_REQ_INCONSISTENT";
 
+/// Where a gateway rejection of an unknown path carries its result: `result`, the field of
+/// four of the five operations (an assumption; the pages document no such rejection).
+pub const GATEWAY_RESULT_FIELD: &str = "result";
+
 /// Every case for every operation, in spec order.
 pub fn derive_cases(table: &SpecTable) -> Vec<Case> {
     table
@@ -39,6 +43,7 @@ pub fn operation_cases(table: &SpecTable, op: &OperationSpec) -> Vec<Case> {
             },
             expect: Expectation {
                 http_status: 200,
+                result_field: op.result_field.clone(),
                 result_code: code.code.clone(),
                 result_status: code.status,
             },
@@ -82,6 +87,7 @@ pub fn protocol_tampers() -> Vec<Tamper> {
         Tamper::WrongContentType,
         Tamper::OversizedBody,
         Tamper::GarbledEncryption,
+        Tamper::UnknownPath,
     ]);
     tampers
 }
@@ -91,6 +97,7 @@ fn success_case(op: &OperationSpec, name: &str, kind: CaseKind) -> Case {
         Some(code) => (
             Expectation {
                 http_status: 200,
+                result_field: op.result_field.clone(),
                 result_code: code.code.clone(),
                 result_status: code.status,
             },
@@ -116,6 +123,12 @@ fn protocol_case(table: &SpecTable, op: &OperationSpec, tamper: Tamper) -> Case 
         Some(common) => (
             Expectation {
                 http_status: common.http_status,
+                result_field: if tamper == Tamper::UnknownPath {
+                    // The server cannot know the operation of a path it does not define.
+                    GATEWAY_RESULT_FIELD.to_owned()
+                } else {
+                    op.result_field.clone()
+                },
                 result_code: common.code.clone(),
                 result_status: common.status,
             },
@@ -142,6 +155,7 @@ fn inconsistent_replay_case(op: &OperationSpec) -> Case {
         Some(code) => (
             Expectation {
                 http_status: 200,
+                result_field: op.result_field.clone(),
                 result_code: code.code.clone(),
                 result_status: code.status,
             },
@@ -167,6 +181,7 @@ fn inconsistent_replay_case(op: &OperationSpec) -> Case {
 fn placeholder_expectation() -> Expectation {
     Expectation {
         http_status: 200,
+        result_field: String::new(),
         result_code: String::new(),
         result_status: ResultStatus::Unknown,
     }

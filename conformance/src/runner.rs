@@ -315,6 +315,7 @@ impl CaseRunner<'_> {
     fn success_expectation(&self, op: &OperationSpec) -> Option<Expectation> {
         op.success_code().map(|c| Expectation {
             http_status: 200,
+            result_field: op.result_field.clone(),
             result_code: c.code.clone(),
             result_status: c.status,
         })

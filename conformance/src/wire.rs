@@ -18,6 +18,8 @@ pub const WRONG_CONTENT_TYPE: &str = "application/xml";
 pub const UNKNOWN_CLIENT_ID: &str = "CONFORMANCE-UNKNOWN-CLIENT";
 /// How far in the past the stale `Request-Time` lies.
 pub const STALE_BY: Duration = Duration::from_secs(24 * 60 * 60);
+/// Appended to the operation's path by the unknown-path case.
+pub const UNKNOWN_PATH_SUFFIX: &str = "/undefined";
 /// Added to the configured key version in the wrong-key-version case.
 pub const WRONG_KEY_VERSION_OFFSET: u32 = 1000;
 
@@ -53,6 +55,8 @@ pub enum Tamper {
     WrongContentType,
     /// A body over the server's limit (the JSON followed by whitespace), correctly signed.
     OversizedBody,
+    /// The operation's path with [`UNKNOWN_PATH_SUFFIX`] appended, correctly signed.
+    UnknownPath,
     /// An encrypted body whose `symmetricKey` is not a key wrapped for the server,
     /// correctly signed.
     GarbledEncryption,
@@ -83,6 +87,7 @@ impl Tamper {
             Tamper::WrongContentType => "unsupported_media_type",
             Tamper::OversizedBody => "body_too_large",
             Tamper::GarbledEncryption => "decryption_failed",
+            Tamper::UnknownPath => "unknown_api",
         }
     }
 
@@ -100,6 +105,7 @@ impl Tamper {
             Tamper::WrongContentType => "wrong_content_type".into(),
             Tamper::OversizedBody => "oversized_body".into(),
             Tamper::GarbledEncryption => "garbled_encryption".into(),
+            Tamper::UnknownPath => "unknown_path".into(),
         }
     }
 }
@@ -216,6 +222,10 @@ pub fn build_request(
     plan: &RequestPlan<'_>,
 ) -> Result<WireRequest, WireError> {
     let tamper = plan.tamper;
+    let path = match tamper {
+        Some(Tamper::UnknownPath) => format!("{}{UNKNOWN_PATH_SUFFIX}", plan.path),
+        _ => plan.path.to_owned(),
+    };
     let request_time = match tamper {
         Some(Tamper::StaleRequestTime) => header_time(plan.now - STALE_BY),
         _ => header_time(plan.now),
@@ -259,15 +269,13 @@ pub fn build_request(
         _ => content_type,
     };
 
-    let signature = signature_value(
-        creds,
-        plan,
-        tamper,
-        &client_id,
-        &request_time,
-        &body,
-        key_version,
-    )?;
+    let sent = SentParts {
+        path: &path,
+        client_id: &client_id,
+        time: &request_time,
+        body: &body,
+    };
+    let signature = signature_value(creds, plan.now, tamper, &sent, key_version)?;
     let mut headers = vec![
         ("Content-Type".to_owned(), content_type.to_owned()),
         ("Client-Id".to_owned(), client_id),
@@ -282,20 +290,27 @@ pub fn build_request(
     }
     Ok(WireRequest {
         method: "POST".to_owned(),
-        path: plan.path.to_owned(),
+        path,
         headers,
         body,
         plaintext,
     })
 }
 
+/// What goes on the wire, before the signature over it is computed.
+struct SentParts<'a> {
+    path: &'a str,
+    client_id: &'a str,
+    time: &'a str,
+    body: &'a [u8],
+}
+
+/// The `Signature` value over `sent`, or over a changed copy for the signature defects.
 fn signature_value(
     creds: &Credentials,
-    plan: &RequestPlan<'_>,
+    now: OffsetDateTime,
     tamper: Option<&Tamper>,
-    client_id: &str,
-    request_time: &str,
-    body: &[u8],
+    sent: &SentParts<'_>,
     key_version: Option<u32>,
 ) -> Result<String, WireError> {
     if tamper == Some(&Tamper::MalformedSignature) {
@@ -306,20 +321,20 @@ fn signature_value(
         _ => None,
     };
     let path = match changed {
-        Some(SignedPart::Path) => format!("{}/changed", plan.path),
-        _ => plan.path.to_owned(),
+        Some(SignedPart::Path) => format!("{}/changed", sent.path),
+        _ => sent.path.to_owned(),
     };
     let client_id = match changed {
-        Some(SignedPart::ClientId) => format!("{client_id}-changed"),
-        _ => client_id.to_owned(),
+        Some(SignedPart::ClientId) => format!("{}-changed", sent.client_id),
+        _ => sent.client_id.to_owned(),
     };
     let time = match changed {
-        Some(SignedPart::Time) => header_time(plan.now - Duration::from_secs(60)),
-        _ => request_time.to_owned(),
+        Some(SignedPart::Time) => header_time(now - Duration::from_secs(60)),
+        _ => sent.time.to_owned(),
     };
     let body: &[u8] = match changed {
         Some(SignedPart::Body) => b"{}",
-        _ => body,
+        _ => sent.body,
     };
     let content = content_to_sign("POST", &path, &client_id, &time, body);
     let signature = creds
@@ -518,6 +533,7 @@ mod tests {
             Tamper::StaleRequestTime,
             Tamper::WrongContentType,
             Tamper::OversizedBody,
+            Tamper::UnknownPath,
         ] {
             assert!(verifies(&c, &build(&c, Some(&tamper))), "{tamper:?}");
         }
@@ -533,6 +549,7 @@ mod tests {
                 .is_some_and(|s| s.contains("keyVersion=1001"))
         );
         assert_eq!(build(&c, Some(&Tamper::OversizedBody)).body.len(), 7 + 10);
+        assert_eq!(build(&c, Some(&Tamper::UnknownPath)).path, "/p/undefined");
     }
 
     #[test]

@@ -50,6 +50,8 @@ fn protocol_cases_expect_the_common_code_named_by_their_reason() {
     );
     assert_eq!(expect("wrong_content_type"), "MEDIA_TYPE_NOT_ACCEPTABLE");
     assert_eq!(expect("oversized_body"), "REQUEST_TOO_LARGE");
+    assert_eq!(expect("garbled_encryption"), "INVALID_ENCRYPTION");
+    assert_eq!(expect("unknown_path"), "NO_INTERFACE_DEF");
     assert_eq!(expect("inconsistent_replay"), "REPEAT_REQ_INCONSISTENT");
 }
 
