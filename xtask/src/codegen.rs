@@ -1,18 +1,28 @@
 //! `cargo xtask codegen [--check]`: regenerate `generated/` from `spec/alipayhk.yaml`.
 //!
+//! Two targets: the real crate (`generated/`) and the generator's feature fixture
+//! (`generated/tests/fixture/`, compiled as a test target of the generated crate so that the
+//! fixture's output must build and pass clippy, like the real output).
+//!
 //! Without `--check`, writes the files that changed (and removes generated files the generator
 //! no longer emits), then prints what changed and how long it took. With `--check`, writes
-//! nothing and exits non-zero with a unified diff when `generated/` is stale.
+//! nothing and exits non-zero with a unified diff when anything is stale.
 
 use std::fs;
 use std::path::Path;
 use std::process::ExitCode;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use alipayhk_generator::{GENERATOR_VERSION, GeneratedFile, Stamp};
 
-const SPEC: &str = "spec/alipayhk.yaml";
-const OUTPUT: &str = "generated";
+/// (spec, output folder), both relative to the repository root.
+const TARGETS: [(&str, &str); 2] = [
+    ("spec/alipayhk.yaml", "generated"),
+    (
+        "generator/tests/fixtures/features.yaml",
+        "generated/tests/fixture",
+    ),
+];
 
 pub fn run(args: &[String]) -> Result<ExitCode, String> {
     let check = match args {
@@ -21,43 +31,38 @@ pub fn run(args: &[String]) -> Result<ExitCode, String> {
         _ => return Err("usage: cargo xtask codegen [--check]".to_string()),
     };
     let root = crate::project_root();
-    let yaml =
-        fs::read_to_string(root.join(SPEC)).map_err(|e| format!("cannot read {SPEC}: {e}"))?;
-    let started = Instant::now();
-    let files = alipayhk_generator::generate(&yaml, SPEC).map_err(|e| format!("{SPEC}: {e}"))?;
-    let took = started.elapsed();
-    let out_dir = root.join(OUTPUT);
-    let changes = compare(&out_dir, &files)?;
-    if check {
-        return Ok(report_check(&changes, &yaml));
-    }
-    for change in &changes {
-        let path = out_dir.join(&change.path);
-        match &change.new {
-            Some(contents) => {
-                if let Some(parent) = path.parent() {
-                    fs::create_dir_all(parent)
-                        .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
-                }
-                fs::write(&path, contents)
-                    .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    let mut stale = false;
+    let mut took = Duration::ZERO;
+    let mut count = 0;
+    for (spec, output) in TARGETS {
+        let yaml =
+            fs::read_to_string(root.join(spec)).map_err(|e| format!("cannot read {spec}: {e}"))?;
+        let started = Instant::now();
+        let files =
+            alipayhk_generator::generate(&yaml, spec).map_err(|e| format!("{spec}: {e}"))?;
+        took += started.elapsed();
+        count += files.len();
+        let out_dir = root.join(output);
+        let changes = compare(&out_dir, &files)?;
+        if check {
+            stale |= report_check(output, &changes, &yaml);
+        } else {
+            write(&out_dir, output, &changes)?;
+            if changes.is_empty() {
+                println!("{output}/ is up to date ({} files)", files.len());
             }
-            None => fs::remove_file(&path)
-                .map_err(|e| format!("cannot remove {}: {e}", path.display()))?,
         }
-        let verb = match (&change.old, &change.new) {
-            (None, _) => "created",
-            (_, None) => "removed",
-            _ => "updated",
-        };
-        println!("{verb} {OUTPUT}/{}", change.path);
     }
-    if changes.is_empty() {
-        println!("{OUTPUT}/ is up to date ({} files)", files.len());
+    if check {
+        if stale {
+            eprintln!("run `cargo xtask codegen` and commit");
+            return Ok(ExitCode::FAILURE);
+        }
+        println!("generated code is up to date");
+        return Ok(ExitCode::SUCCESS);
     }
     println!(
-        "generated {} files from {SPEC} in {:.1} ms",
-        files.len(),
+        "generated {count} files in {:.1} ms",
         took.as_secs_f64() * 1000.0
     );
     Ok(ExitCode::SUCCESS)
@@ -84,17 +89,19 @@ fn compare(out_dir: &Path, files: &[GeneratedFile]) -> Result<Vec<Change>, Strin
     }
     // Generated sources the generator no longer emits.
     let src = out_dir.join("src");
-    let entries = fs::read_dir(&src).map_err(|e| format!("cannot list {}: {e}", src.display()))?;
-    let mut stale: Vec<String> = entries
-        .filter_map(|entry| entry.ok())
-        .filter_map(|entry| entry.file_name().into_string().ok())
-        .map(|name| format!("src/{name}"))
-        .filter(|path| !files.iter().any(|f| &f.path == path))
-        .filter(|path| {
-            fs::read_to_string(out_dir.join(path))
-                .is_ok_and(|text| text.starts_with("// @generated"))
-        })
-        .collect();
+    let mut stale: Vec<String> = match fs::read_dir(&src) {
+        Ok(entries) => entries
+            .filter_map(|entry| entry.ok())
+            .filter_map(|entry| entry.file_name().into_string().ok())
+            .map(|name| format!("src/{name}"))
+            .filter(|path| !files.iter().any(|f| &f.path == path))
+            .filter(|path| {
+                fs::read_to_string(out_dir.join(path))
+                    .is_ok_and(|text| text.starts_with("// @generated"))
+            })
+            .collect(),
+        Err(_) => Vec::new(),
+    };
     stale.sort();
     for path in stale {
         let old = fs::read_to_string(out_dir.join(&path)).ok();
@@ -107,15 +114,40 @@ fn compare(out_dir: &Path, files: &[GeneratedFile]) -> Result<Vec<Change>, Strin
     Ok(changes)
 }
 
-fn report_check(changes: &[Change], yaml: &str) -> ExitCode {
+fn write(out_dir: &Path, output: &str, changes: &[Change]) -> Result<(), String> {
+    for change in changes {
+        let path = out_dir.join(&change.path);
+        match &change.new {
+            Some(contents) => {
+                if let Some(parent) = path.parent() {
+                    fs::create_dir_all(parent)
+                        .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+                }
+                fs::write(&path, contents)
+                    .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            }
+            None => fs::remove_file(&path)
+                .map_err(|e| format!("cannot remove {}: {e}", path.display()))?,
+        }
+        let verb = match (&change.old, &change.new) {
+            (None, _) => "created",
+            (_, None) => "removed",
+            _ => "updated",
+        };
+        println!("{verb} {output}/{}", change.path);
+    }
+    Ok(())
+}
+
+/// Prints the diff and why it is stale; `true` when anything differs.
+fn report_check(output: &str, changes: &[Change], yaml: &str) -> bool {
     if changes.is_empty() {
-        println!("{OUTPUT}/ is up to date");
-        return ExitCode::SUCCESS;
+        return false;
     }
     for change in changes {
         let old = change.old.as_deref().unwrap_or("");
         let new = change.new.as_deref().unwrap_or("");
-        let name = format!("{OUTPUT}/{}", change.path);
+        let name = format!("{output}/{}", change.path);
         let diff = similar::TextDiff::from_lines(old, new);
         print!(
             "{}",
@@ -130,18 +162,22 @@ fn report_check(changes: &[Change], yaml: &str) -> ExitCode {
         .find_map(|c| c.old.as_deref().and_then(Stamp::read));
     let why = match stamp {
         None => "generated files are missing or have no stamp".to_string(),
-        Some(s) if s.spec_sha256 != spec_sha => format!("the spec changed (sha256 {} -> {})", short(&s.spec_sha256), short(&spec_sha)),
-        Some(s) if s.generator_version != GENERATOR_VERSION => {
-            format!("the generator changed (version {} -> {GENERATOR_VERSION})", s.generator_version)
-        }
+        Some(s) if s.spec_sha256 != spec_sha => format!(
+            "the spec changed (sha256 {} -> {})",
+            short(&s.spec_sha256),
+            short(&spec_sha)
+        ),
+        Some(s) if s.generator_version != GENERATOR_VERSION => format!(
+            "the generator changed (version {} -> {GENERATOR_VERSION})",
+            s.generator_version
+        ),
         Some(_) => "same spec and generator version: the generator's code changed without a version bump, or a generated file was edited by hand".to_string(),
     };
     eprintln!(
-        "error: {OUTPUT}/ is stale ({} file(s) differ): {why}",
+        "error: {output}/ is stale ({} file(s) differ): {why}",
         changes.len()
     );
-    eprintln!("run `cargo xtask codegen` and commit");
-    ExitCode::FAILURE
+    true
 }
 
 fn short(sha: &str) -> &str {
