@@ -144,9 +144,15 @@ mod tests {
     #[test]
     fn partner_flag_takes_an_optional_key_version() {
         let p = parse_partner("CLIENT=keys/p.pem:3").unwrap();
-        assert_eq!((p.client_id.as_str(), p.public_key.to_str(), p.key_version), ("CLIENT", Some("keys/p.pem"), 3));
+        assert_eq!(
+            (p.client_id.as_str(), p.public_key.to_str(), p.key_version),
+            ("CLIENT", Some("keys/p.pem"), 3)
+        );
         let p = parse_partner("CLIENT=C:/keys/p.pem").unwrap();
-        assert_eq!((p.public_key.to_str(), p.key_version), (Some("C:/keys/p.pem"), 1));
+        assert_eq!(
+            (p.public_key.to_str(), p.key_version),
+            (Some("C:/keys/p.pem"), 1)
+        );
         assert!(parse_partner("no-equals-sign").is_err());
     }
 
@@ -154,13 +160,20 @@ mod tests {
     fn flags_override_defaults_and_bad_admin_address_is_refused() {
         let flags = |admin: &str| ServeFlags {
             config: None,
-            file: ConfigFile { admin_listen: Some(admin.into()), in_memory: Some(true), ..ConfigFile::default() },
+            file: ConfigFile {
+                admin_listen: Some(admin.into()),
+                in_memory: Some(true),
+                ..ConfigFile::default()
+            },
             partners: vec![],
         };
         let config = config_from(flags("127.0.0.1:9999")).unwrap();
         assert!(config.in_memory);
         assert_eq!(config.admin_listen.port(), 9999);
-        let error = config_from(flags("0.0.0.0:9999")).err().unwrap().to_string();
+        let error = config_from(flags("0.0.0.0:9999"))
+            .err()
+            .unwrap()
+            .to_string();
         assert!(error.contains("loopback"), "{error}");
     }
 }
