@@ -217,16 +217,17 @@ async fn paced(
     rate: f64,
     window: Duration,
 ) -> Measurement {
-    let tick = Duration::from_millis(10);
-    let per_tick = (rate * tick.as_secs_f64()).max(1.0);
+    let tick = Duration::from_millis(1);
     let start = Instant::now();
     let mut workers = Vec::new();
-    let mut sent = 0.0_f64;
+    let mut sent;
     let mut requests = requests.into_iter();
     let mut interval = tokio::time::interval(tick);
+    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     while start.elapsed() < window {
         interval.tick().await;
-        sent += per_tick;
+        // Dispatch by elapsed time, so a late tick does not lower the rate.
+        sent = rate * start.elapsed().as_secs_f64();
         while (workers.len() as f64) < sent {
             let Some(request) = requests.next() else { break };
             let (http, base) = (http.clone(), base.to_string());

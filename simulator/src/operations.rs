@@ -177,7 +177,7 @@ impl Simulator {
     pub async fn inquire(&self, access_token: String) -> Result<Answer, SimulatorError> {
         if !self.rules.is_empty() {
             let token = access_token.clone();
-            let owner = self.store.write_async(move |db| accounts::token_owner(db, &token)).await?;
+            let owner = self.store.read_async(move |db| accounts::token_owner(db, &token)).await?;
             if let Some(answer) = self.script(Operation::InquireAPoint, owner.as_deref()).await {
                 return Ok(answer);
             }
@@ -185,7 +185,7 @@ impl Simulator {
         if access_token.trim().is_empty() {
             return Ok(Answer::code(codes::PARAMETER_ILLEGAL));
         }
-        let check = self.store.write_async(move |db| accounts::check_token(db, &access_token, now_ms())).await?;
+        let check = self.store.read_async(move |db| accounts::check_token(db, &access_token, now_ms())).await?;
         Ok(match check {
             TokenCheck::Valid(user) => Answer::with_detail(
                 codes::SUCCESS,
@@ -263,7 +263,7 @@ impl Simulator {
         if merchant_id.trim().is_empty() || template_code.trim().is_empty() {
             return Ok(Answer::code(codes::PARAM_ILLEGAL));
         }
-        let template = self.store.write_async(move |db| cards::find_template(db, &template_code)).await?;
+        let template = self.store.read_async(move |db| cards::find_template(db, &template_code)).await?;
         Ok(match template.filter(|t| t.merchant_id == merchant_id) {
             Some(template) => {
                 let mut detail = template.body;

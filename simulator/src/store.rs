@@ -7,12 +7,14 @@
 //! own savepoint (a failing job rolls back only itself), and committed with one fsync
 //! (group commit). The file is in WAL mode with `synchronous = FULL`, and a job's caller
 //! hears back only after the commit: an acknowledged change survives `kill -9`.
+//! Reads that change nothing (token checks, template lookups) use a second, read-only
+//! connection ([`Store::read_async`]) and so never wait behind a commit's fsync.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
-use std::sync::mpsc;
+use std::sync::{Arc, Mutex, mpsc};
 
-use rusqlite::{Connection, TransactionBehavior};
+use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 
 /// The most jobs committed together.
 const MAX_BATCH: usize = 256;
@@ -125,6 +127,9 @@ pub enum StoreError {
 #[derive(Clone)]
 pub struct Store {
     jobs: mpsc::Sender<Job>,
+    /// A second connection for reads, so they never wait for a commit's fsync (file
+    /// databases only; WAL lets it read the last committed state concurrently).
+    reader: Option<Arc<Mutex<Connection>>>,
 }
 
 /// Runs against the open transaction; returns whether it succeeded (else its savepoint
@@ -141,7 +146,12 @@ impl Store {
             .execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000;")
             .map_err(open_error)?;
         connection.execute_batch(SCHEMA).map_err(open_error)?;
-        Ok(Self::start_writer(connection))
+        let reader = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
+            .map_err(open_error)?;
+        reader.execute_batch("PRAGMA busy_timeout = 5000;").map_err(open_error)?;
+        let mut store = Self::start_writer(connection);
+        store.reader = Some(Arc::new(Mutex::new(reader)));
+        Ok(store)
     }
 
     /// Opens a fresh database that lives only as long as this value (for tests).
@@ -159,7 +169,26 @@ impl Store {
             .spawn(move || run_writer(connection, queue))
             .map(|_| ())
             .unwrap_or_else(|e| tracing::error!(error = %e, "cannot start the database writer thread"));
-        Self { jobs }
+        Self { jobs, reader: None }
+    }
+
+    /// Runs read-only `work` on the reader connection (on the blocking pool), seeing the
+    /// last committed state; falls back to the writer for in-memory databases.
+    pub async fn read_async<T, E>(&self, work: impl FnOnce(&Connection) -> Result<T, E> + Send + 'static) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+    {
+        let Some(reader) = self.reader.clone() else {
+            return self.write_async(work).await;
+        };
+        tokio::task::spawn_blocking(move || {
+            // A poisoned lock only means an earlier read panicked; the connection is still usable.
+            let connection = reader.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            work(&connection)
+        })
+        .await
+        .map_err(|e| E::from(StoreError::Task(e.to_string())))?
     }
 
     /// Runs `work` in a transaction (committed iff it returns `Ok`) and waits for the commit.
@@ -273,4 +302,49 @@ pub fn now_ms() -> i64 {
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap_or_default();
     i64::try_from(now.as_millis()).unwrap_or(i64::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn committed_writes_are_visible_to_the_reader_and_survive_reopening() {
+        let dir = std::env::temp_dir().join(format!("sim-store-{}-{}", std::process::id(), now_ms()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("simulator.db");
+        let store = Store::open(&path).unwrap();
+        store
+            .write_async(|db| db.execute("INSERT INTO users (user_id, balance) VALUES ('2160', 5)", []).map_err(StoreError::from))
+            .await
+            .unwrap();
+        let read = |db: &Connection| -> Result<i64, StoreError> {
+            Ok(db.query_row("SELECT balance FROM users WHERE user_id = '2160'", [], |row| row.get(0))?)
+        };
+        assert_eq!(store.read_async(read).await.unwrap(), 5);
+        drop(store);
+        assert_eq!(Store::open(&path).unwrap().read_async(read).await.unwrap(), 5);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn failing_job_rolls_back_only_itself() {
+        let store = Store::in_memory().unwrap();
+        let insert = |id: &'static str| {
+            move |db: &Connection| -> Result<(), StoreError> {
+                db.execute("INSERT INTO users (user_id, balance) VALUES (?1, 0)", [id])?;
+                Ok(())
+            }
+        };
+        store.write(insert("2160000000000001")).unwrap();
+        let failed: Result<(), StoreError> = store.write(|db| {
+            db.execute("INSERT INTO users (user_id, balance) VALUES ('2160000000000002', 0)", [])?;
+            Err(StoreError::Task("refused".into()))
+        });
+        assert!(failed.is_err());
+        let count: i64 = store
+            .write(|db| Ok::<_, StoreError>(db.query_row("SELECT COUNT(*) FROM users", [], |row| row.get(0))?))
+            .unwrap();
+        assert_eq!(count, 1);
+    }
 }
