@@ -328,7 +328,8 @@ async fn rejection_response(
     result.insert("resultStatus".into(), code.status.as_str().into());
     result.insert(
         "resultMessage".into(),
-        format!("{}: {}", code.message, rejection.detail).into(),
+        // The documented message first, then what exactly was wrong.
+        format!("{} ({})", code.message.trim_end(), rejection.detail).into(),
     );
     let mut object = serde_json::Map::new();
     object.insert(exchange.result_field.clone(), result.into());
@@ -379,7 +380,22 @@ async fn sign_response(
                 Vec::new()
             }
         },
-        None => raw,
+        None => {
+            // One media type for every JSON answer, handler or rejection, with the charset
+            // the signature was computed over.
+            let is_json = parts
+                .headers
+                .get(header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.starts_with("application/json"));
+            if is_json {
+                parts.headers.insert(
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static(JSON_CONTENT_TYPE),
+                );
+            }
+            raw
+        }
     };
     let response_time = now_header_value();
     let content = content_to_sign(
@@ -398,7 +414,10 @@ async fn sign_response(
         }
     }
     insert_header(&mut parts.headers, "Response-Time", &response_time);
-    insert_header(&mut parts.headers, "Client-Id", &exchange.client_id);
+    // Echo the caller's Client-Id; a request without one gets none back (not an empty one).
+    if !exchange.client_id.is_empty() {
+        insert_header(&mut parts.headers, "Client-Id", &exchange.client_id);
+    }
     insert_header(&mut parts.headers, "Tracer-Id", &exchange.tracer_id);
     parts.headers.remove(header::CONTENT_LENGTH);
     Response::from_parts(parts, Body::from(wire))

@@ -389,7 +389,7 @@ fn assert_rejected(result: &(u16, serde_json::Value), reason: RejectReason, ment
     assert_eq!(r["resultStatus"], "F");
     let message = r["resultMessage"].as_str().expect("message");
     assert!(
-        message.starts_with(&format!("documented message for {reason}: ")),
+        message.starts_with(&format!("documented message for {reason} (")),
         "{message}"
     );
     assert!(
@@ -609,4 +609,30 @@ async fn an_unsigned_200_response_is_outcome_unknown_never_success() {
         "{err}"
     );
     assert!(err.outcome_unknown());
+}
+
+#[tokio::test]
+async fn a_request_without_client_id_gets_no_empty_client_id_back() {
+    let keys = keys();
+    let server = start_server(&keys, false, 1024).await;
+    let resp = reqwest::Client::new()
+        .post(format!("{}{}", server.base_url, ECHO))
+        .header("Request-Time", alipayhk_runtime::time::now_header_value())
+        .header("Signature", "algorithm=RSA256,keyVersion=1,signature=AAAA")
+        .header("Content-Type", "application/json")
+        .body("{}")
+        .send()
+        .await
+        .expect("answers");
+    assert!(
+        !resp.headers().contains_key("client-id"),
+        "{:?}",
+        resp.headers()
+    );
+    assert_eq!(
+        resp.headers()["content-type"],
+        "application/json; charset=UTF-8"
+    );
+    let v = json(&resp.bytes().await.expect("body"));
+    assert_eq!(v["result"]["resultCode"], "MISSING_HEADER");
 }
