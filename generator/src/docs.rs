@@ -146,11 +146,7 @@ pub fn api_reference(api: &Api, header: &str) -> Result<String, askama::Error> {
                         code: c.code.clone(),
                         status: c.status.letter(),
                         message: cell(&c.message),
-                        note: c
-                            .assumption
-                            .as_ref()
-                            .map(|a| format!("**Assumption:** {}", cell(a)))
-                            .unwrap_or_default(),
+                        note: code_note(op, c),
                     })
                     .collect(),
             })
@@ -282,4 +278,21 @@ fn cell(text: &str) -> String {
 /// Angle brackets outside code spans would be read as HTML (`<br>` in a description).
 fn html_escape(text: &str) -> String {
     crate::emit::rustdoc_escape(text)
+}
+
+/// The note column of a result code: its assumption, and the unknown-exception quirk.
+fn code_note(op: &crate::ir::Operation, code: &crate::ir::ResultCode) -> String {
+    let mut notes = Vec::new();
+    if op.unknown_code.as_deref() == Some(code.code.as_str())
+        && code.status != crate::ir::Status::Unknown
+    {
+        notes.push(format!(
+            "Documented as {} (not U) on this page; kept as documented.",
+            code.status.letter()
+        ));
+    }
+    if let Some(a) = &code.assumption {
+        notes.push(format!("**Assumption:** {}", cell(a)));
+    }
+    notes.join(" ")
 }
