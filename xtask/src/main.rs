@@ -10,15 +10,20 @@ mod spec_tools;
 use std::process::ExitCode;
 pub use xtask::project_root;
 
+const USAGE: &str = "usage: cargo xtask <command>
+
+commands:
+  codegen [--check]      regenerate generated/ from spec/ (--check: fail with a diff if stale)
+  spec-diff OLD [NEW]    classify spec changes for client callers (--format, --fail-on)
+  doc-drift PAGE.txt...  compare documentation pages with the spec";
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("codegen") => codegen::run(&args[1..]),
         Some("spec-diff") => spec_tools::spec_diff(&args[1..]),
         Some("doc-drift") => spec_tools::doc_drift(&args[1..]),
-        _ => Err(format!(
-            "usage: cargo xtask <command>\n\ncommands:\n  codegen [--check]\n  spec-diff OLD [NEW] [--format text|markdown|json] [--fail-on breaking]\n  doc-drift PAGE.txt..."
-        )),
+        _ => Err(USAGE.to_string()),
     };
     match result {
         Ok(code) => code,
