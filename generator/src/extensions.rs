@@ -1,4 +1,4 @@
-//! The spec's vendor extensions (docs/CONTRACTS.md §Spec vendor extensions), read into types.
+//! The spec's vendor extensions (ARCHITECTURE.md, `spec/`), read into types.
 
 use serde::Deserialize;
 
