@@ -38,6 +38,10 @@ struct Measurement {
     successes: usize,
     elapsed: Duration,
     latencies_us: Vec<u64>,
+    /// Inquiries only (reads, no fsync).
+    read_latencies_us: Vec<u64>,
+    /// Issues and redeems only (one durable commit each).
+    write_latencies_us: Vec<u64>,
 }
 
 impl Measurement {
@@ -46,12 +50,16 @@ impl Measurement {
     }
 
     fn percentile_ms(&self, p: f64) -> f64 {
-        if self.latencies_us.is_empty() {
-            return f64::NAN;
-        }
-        let index = ((self.latencies_us.len() as f64 - 1.0) * p).round() as usize;
-        self.latencies_us[index] as f64 / 1000.0
+        percentile_ms(&self.latencies_us, p)
     }
+}
+
+fn percentile_ms(sorted_us: &[u64], p: f64) -> f64 {
+    if sorted_us.is_empty() {
+        return f64::NAN;
+    }
+    let index = ((sorted_us.len() as f64 - 1.0) * p).round() as usize;
+    sorted_us[index] as f64 / 1000.0
 }
 
 fn main() {
@@ -95,15 +103,20 @@ fn main() {
     results.push((format!("paced at {half:.0}/s (half load)"), m));
 
     println!();
-    println!("{:<32} {:>10} {:>10} {:>9} {:>9} {:>8}", "run", "requests", "req/s", "p50 ms", "p99 ms", "ok %");
+    println!(
+        "{:<32} {:>9} {:>8} {:>8} {:>8} {:>13} {:>14} {:>6}",
+        "run", "requests", "req/s", "p50 ms", "p99 ms", "p99 read ms", "p99 write ms", "ok %"
+    );
     for (name, m) in &results {
         println!(
-            "{:<32} {:>10} {:>10.0} {:>9.2} {:>9.2} {:>8.1}",
+            "{:<32} {:>9} {:>8.0} {:>8.2} {:>8.2} {:>13.2} {:>14.2} {:>6.1}",
             name,
             m.requests,
             m.rate(),
             m.percentile_ms(0.50),
             m.percentile_ms(0.99),
+            percentile_ms(&m.read_latencies_us, 0.99),
+            percentile_ms(&m.write_latencies_us, 0.99),
             100.0 * m.successes as f64 / m.requests.max(1) as f64
         );
     }
@@ -201,7 +214,7 @@ async fn closed_loop(
                     let Some(request) = requests.get(next.fetch_add(1, Ordering::Relaxed)) else { break };
                     let sent = Instant::now();
                     ok += usize::from(send(&http, &base, request).await);
-                    latencies.push(sent.elapsed().as_micros() as u64);
+                    latencies.push((sent.elapsed().as_micros() as u64, request.path != INQUIRE));
                 }
                 (latencies, ok)
             })
@@ -234,24 +247,32 @@ async fn paced(
             workers.push(tokio::spawn(async move {
                 let t = Instant::now();
                 let ok = send(&http, &base, &request).await;
-                (vec![t.elapsed().as_micros() as u64], usize::from(ok))
+                (vec![(t.elapsed().as_micros() as u64, request.path != INQUIRE)], usize::from(ok))
             }));
         }
     }
     collect(workers, start).await
 }
 
-async fn collect(workers: Vec<tokio::task::JoinHandle<(Vec<u64>, usize)>>, start: Instant) -> Measurement {
-    let mut latencies_us = Vec::new();
+/// Per worker: (latency in µs, whether it was a write) for each request, and the successes.
+type WorkerResult = (Vec<(u64, bool)>, usize);
+
+async fn collect(workers: Vec<tokio::task::JoinHandle<WorkerResult>>, start: Instant) -> Measurement {
+    let (mut latencies_us, mut read_latencies_us, mut write_latencies_us) = (Vec::new(), Vec::new(), Vec::new());
     let mut successes = 0;
     for worker in workers {
         let (latencies, ok) = worker.await.unwrap();
-        latencies_us.extend(latencies);
+        for (us, write) in latencies {
+            latencies_us.push(us);
+            if write { write_latencies_us.push(us) } else { read_latencies_us.push(us) }
+        }
         successes += ok;
     }
     let elapsed = start.elapsed();
-    latencies_us.sort_unstable();
-    Measurement { requests: latencies_us.len(), successes, elapsed, latencies_us }
+    for list in [&mut latencies_us, &mut read_latencies_us, &mut write_latencies_us] {
+        list.sort_unstable();
+    }
+    Measurement { requests: latencies_us.len(), successes, elapsed, latencies_us, read_latencies_us, write_latencies_us }
 }
 
 /// `openssl speed -multi 2 -seconds 3 rsa2048`, sign/s; `None` if openssl is missing.
