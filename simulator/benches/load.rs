@@ -34,6 +34,8 @@ struct SignedRequest {
 }
 
 struct Measurement {
+    /// CPU seconds the server process used during the window.
+    server_cpu_seconds: Option<f64>,
     requests: usize,
     successes: usize,
     elapsed: Duration,
@@ -63,7 +65,10 @@ fn percentile_ms(sorted_us: &[u64], p: f64) -> f64 {
 }
 
 fn main() {
-    let seconds: u64 = std::env::var("LOAD_SECONDS").ok().and_then(|s| s.parse().ok()).unwrap_or(5);
+    let seconds: u64 = std::env::var("LOAD_SECONDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(5);
     let window = Duration::from_secs(seconds);
     let openssl_sign = openssl_sign_rate();
 
@@ -83,23 +88,41 @@ fn main() {
     );
     let key = PrivateKey::from_file(server.partner_key_path()).unwrap();
     let base = format!("http://{}", server.api_address);
-    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-    let http = reqwest::Client::builder().pool_max_idle_per_host(128).build().unwrap();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(128)
+        .build()
+        .unwrap();
 
     // Enough signed requests for the window at the machine's full RSA sign rate.
-    let pool_size = ((openssl_sign.unwrap_or(2_000.0) * seconds as f64 * 1.2) as usize).clamp(2_000, 200_000);
+    let pool_size =
+        ((openssl_sign.unwrap_or(2_000.0) * seconds as f64 * 1.2) as usize).clamp(2_000, 200_000);
     println!("signing {pool_size} requests per run before timing ...");
     let mut results = Vec::new();
     let mut best = 0.0_f64;
     for concurrency in [16, 64] {
         let requests = sign_requests(&key, pool_size, concurrency);
-        let m = runtime.block_on(closed_loop(&http, &base, requests, concurrency, window));
+        let cpu_before = server.cpu_seconds();
+        let mut m = runtime.block_on(closed_loop(&http, &base, requests, concurrency, window));
+        m.server_cpu_seconds = server
+            .cpu_seconds()
+            .zip(cpu_before)
+            .map(|(after, before)| after - before);
         best = best.max(m.rate());
         results.push((format!("concurrency {concurrency}"), m));
     }
     let half = best / 2.0;
     let requests = sign_requests(&key, (half * seconds as f64 * 1.1) as usize + 100, 999);
-    let m = runtime.block_on(paced(&http, &base, requests, half, window));
+    let cpu_before = server.cpu_seconds();
+    let mut m = runtime.block_on(paced(&http, &base, requests, half, window));
+    m.server_cpu_seconds = server
+        .cpu_seconds()
+        .zip(cpu_before)
+        .map(|(after, before)| after - before);
     results.push((format!("paced at {half:.0}/s (half load)"), m));
 
     println!();
@@ -120,15 +143,40 @@ fn main() {
             100.0 * m.successes as f64 / m.requests.max(1) as f64
         );
     }
+    println!();
+    for (name, m) in &results {
+        if let Some(cpu) = m.server_cpu_seconds {
+            let per_request_ms = 1000.0 * cpu / m.requests.max(1) as f64;
+            println!(
+                "{name}: server CPU {per_request_ms:.3} ms per request -> {:.0} req/s if the server had both cores alone",
+                2000.0 / per_request_ms
+            );
+        }
+    }
     match server.peak_memory_kib() {
         Some(kib) => println!("server peak memory (VmHWM): {:.1} MiB", kib as f64 / 1024.0),
         None => println!("server peak memory: /proc not available"),
     }
     match openssl_sign {
-        Some(sign) => println!(
-            "openssl speed -multi 2 rsa2048: {sign:.0} sign/s; best simulator rate / sign rate = {:.2}x (target >= 0.7x)",
-            best / sign
-        ),
+        Some(sign) => {
+            println!(
+                "openssl speed -multi 2 rsa2048: {sign:.0} sign/s; best measured rate / sign rate = {:.2}x (target >= 0.7x)",
+                best / sign
+            );
+            let server_only = results
+                .iter()
+                .filter_map(|(_, m)| {
+                    m.server_cpu_seconds
+                        .map(|cpu| m.requests as f64 * 2.0 / cpu)
+                })
+                .fold(0.0_f64, f64::max);
+            if server_only > 0.0 {
+                println!(
+                    "server-only capacity (2 cores / server CPU per request) / sign rate = {:.2}x",
+                    server_only / sign
+                );
+            }
+        }
         None => println!("openssl speed: not available"),
     }
     drop(server);
@@ -142,7 +190,10 @@ fn sign_requests(key: &PrivateKey, count: usize, run: usize) -> Vec<SignedReques
         let handles: Vec<_> = (0..threads)
             .map(|t| {
                 scope.spawn(move || {
-                    (t..count).step_by(threads).map(|i| sign_one(key, i, run)).collect::<Vec<_>>()
+                    (t..count)
+                        .step_by(threads)
+                        .map(|i| sign_one(key, i, run))
+                        .collect::<Vec<_>>()
                 })
             })
             .collect();
@@ -189,7 +240,10 @@ async fn send(http: &reqwest::Client, base: &str, request: &SignedRequest) -> bo
         .send()
         .await;
     match response {
-        Ok(r) if r.status().is_success() => r.text().await.is_ok_and(|t| t.contains(r#""resultStatus":"S""#)),
+        Ok(r) if r.status().is_success() => r
+            .text()
+            .await
+            .is_ok_and(|t| t.contains(r#""resultStatus":"S""#)),
         _ => false,
     }
 }
@@ -207,11 +261,18 @@ async fn closed_loop(
     let deadline = start + window;
     let workers: Vec<_> = (0..concurrency)
         .map(|_| {
-            let (http, base, requests, next) = (http.clone(), base.to_string(), requests.clone(), next.clone());
+            let (http, base, requests, next) = (
+                http.clone(),
+                base.to_string(),
+                requests.clone(),
+                next.clone(),
+            );
             tokio::spawn(async move {
                 let (mut latencies, mut ok) = (Vec::new(), 0);
                 while Instant::now() < deadline {
-                    let Some(request) = requests.get(next.fetch_add(1, Ordering::Relaxed)) else { break };
+                    let Some(request) = requests.get(next.fetch_add(1, Ordering::Relaxed)) else {
+                        break;
+                    };
                     let sent = Instant::now();
                     ok += usize::from(send(&http, &base, request).await);
                     latencies.push((sent.elapsed().as_micros() as u64, request.path != INQUIRE));
@@ -242,12 +303,17 @@ async fn paced(
         // Dispatch by elapsed time, so a late tick does not lower the rate.
         sent = rate * start.elapsed().as_secs_f64();
         while (workers.len() as f64) < sent {
-            let Some(request) = requests.next() else { break };
+            let Some(request) = requests.next() else {
+                break;
+            };
             let (http, base) = (http.clone(), base.to_string());
             workers.push(tokio::spawn(async move {
                 let t = Instant::now();
                 let ok = send(&http, &base, &request).await;
-                (vec![(t.elapsed().as_micros() as u64, request.path != INQUIRE)], usize::from(ok))
+                (
+                    vec![(t.elapsed().as_micros() as u64, request.path != INQUIRE)],
+                    usize::from(ok),
+                )
             }));
         }
     }
@@ -257,22 +323,42 @@ async fn paced(
 /// Per worker: (latency in µs, whether it was a write) for each request, and the successes.
 type WorkerResult = (Vec<(u64, bool)>, usize);
 
-async fn collect(workers: Vec<tokio::task::JoinHandle<WorkerResult>>, start: Instant) -> Measurement {
-    let (mut latencies_us, mut read_latencies_us, mut write_latencies_us) = (Vec::new(), Vec::new(), Vec::new());
+async fn collect(
+    workers: Vec<tokio::task::JoinHandle<WorkerResult>>,
+    start: Instant,
+) -> Measurement {
+    let (mut latencies_us, mut read_latencies_us, mut write_latencies_us) =
+        (Vec::new(), Vec::new(), Vec::new());
     let mut successes = 0;
     for worker in workers {
         let (latencies, ok) = worker.await.unwrap();
         for (us, write) in latencies {
             latencies_us.push(us);
-            if write { write_latencies_us.push(us) } else { read_latencies_us.push(us) }
+            if write {
+                write_latencies_us.push(us)
+            } else {
+                read_latencies_us.push(us)
+            }
         }
         successes += ok;
     }
     let elapsed = start.elapsed();
-    for list in [&mut latencies_us, &mut read_latencies_us, &mut write_latencies_us] {
+    for list in [
+        &mut latencies_us,
+        &mut read_latencies_us,
+        &mut write_latencies_us,
+    ] {
         list.sort_unstable();
     }
-    Measurement { requests: latencies_us.len(), successes, elapsed, latencies_us, read_latencies_us, write_latencies_us }
+    Measurement {
+        server_cpu_seconds: None,
+        requests: latencies_us.len(),
+        successes,
+        elapsed,
+        latencies_us,
+        read_latencies_us,
+        write_latencies_us,
+    }
 }
 
 /// `openssl speed -multi 2 -seconds 3 rsa2048`, sign/s; `None` if openssl is missing.
@@ -282,8 +368,14 @@ fn openssl_sign_rate() -> Option<f64> {
         .output()
         .ok()?;
     let text = String::from_utf8_lossy(&output.stdout);
-    let line = text.lines().rev().find(|l| l.trim_start().starts_with("rsa") && l.contains("2048"))?;
-    let numbers: Vec<f64> = line.split_whitespace().filter_map(|w| w.parse().ok()).collect();
+    let line = text
+        .lines()
+        .rev()
+        .find(|l| l.trim_start().starts_with("rsa") && l.contains("2048"))?;
+    let numbers: Vec<f64> = line
+        .split_whitespace()
+        .filter_map(|w| w.parse().ok())
+        .collect();
     // "rsa 2048 bits 0.000327s 0.000010s 3058.1 100000.0": sign/s is the second-last number.
     numbers.len().checked_sub(2).map(|i| numbers[i])
 }

@@ -35,13 +35,17 @@ pub enum TokenCheck {
 
 /// Whether `user_id` looks like an AlipayHK user id (starts with 2160, digits only).
 pub fn is_alipayhk_user_id(user_id: &str) -> bool {
-    user_id.starts_with("2160") && user_id.len() <= 32 && user_id.bytes().all(|b| b.is_ascii_digit())
+    user_id.starts_with("2160")
+        && user_id.len() <= 32
+        && user_id.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// Whether `token` has the shape of an access token (1..=128 ASCII letters, digits, `-`, `_`, `.`).
 pub fn is_well_formed_token(token: &str) -> bool {
     (1..=128).contains(&token.len())
-        && token.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+        && token
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
 }
 
 /// The user with this id.
@@ -68,13 +72,20 @@ pub fn find_user_by_open_id(db: &Connection, open_id: &str) -> Result<Option<Use
 
 /// Every user, ordered by id.
 pub fn list_users(db: &Connection) -> Result<Vec<User>, StoreError> {
-    let mut statement = db.prepare("SELECT user_id, open_id, balance FROM users ORDER BY user_id")?;
-    let users = statement.query_map([], row_to_user)?.collect::<Result<_, _>>()?;
+    let mut statement =
+        db.prepare("SELECT user_id, open_id, balance FROM users ORDER BY user_id")?;
+    let users = statement
+        .query_map([], row_to_user)?
+        .collect::<Result<_, _>>()?;
     Ok(users)
 }
 
 /// Creates a user with a zero balance; `false` if the id (or open id) is taken.
-pub fn create_user(db: &Connection, user_id: &str, open_id: Option<&str>) -> Result<bool, StoreError> {
+pub fn create_user(
+    db: &Connection,
+    user_id: &str,
+    open_id: Option<&str>,
+) -> Result<bool, StoreError> {
     let inserted = db.execute(
         "INSERT OR IGNORE INTO users (user_id, open_id, balance) VALUES (?1, ?2, 0)",
         params![user_id, open_id],
@@ -88,7 +99,12 @@ pub fn delete_user(db: &Connection, user_id: &str) -> Result<bool, StoreError> {
 }
 
 /// Stores (or replaces) an access token for `user_id`.
-pub fn put_token(db: &Connection, token: &str, user_id: &str, expires_at_ms: i64) -> Result<(), StoreError> {
+pub fn put_token(
+    db: &Connection,
+    token: &str,
+    user_id: &str,
+    expires_at_ms: i64,
+) -> Result<(), StoreError> {
     db.execute(
         "INSERT OR REPLACE INTO access_tokens (token, user_id, expires_at_ms) VALUES (?1, ?2, ?3)",
         params![token, user_id, expires_at_ms],
@@ -123,12 +139,20 @@ pub fn check_token(db: &Connection, token: &str, now_ms: i64) -> Result<TokenChe
 /// The user id a token belongs to, whatever its state (for matching scripted rules).
 pub fn token_owner(db: &Connection, token: &str) -> Result<Option<String>, StoreError> {
     Ok(db
-        .query_row("SELECT user_id FROM access_tokens WHERE token = ?1", [token], |row| row.get(0))
+        .query_row(
+            "SELECT user_id FROM access_tokens WHERE token = ?1",
+            [token],
+            |row| row.get(0),
+        )
         .optional()?)
 }
 
 fn row_to_user(row: &rusqlite::Row<'_>) -> rusqlite::Result<User> {
-    Ok(User { user_id: row.get(0)?, open_id: row.get(1)?, balance: row.get(2)? })
+    Ok(User {
+        user_id: row.get(0)?,
+        open_id: row.get(1)?,
+        balance: row.get(2)?,
+    })
 }
 
 #[cfg(test)]
@@ -147,7 +171,10 @@ mod tests {
                 assert_eq!(check_token(db, "expired", 5_000)?, TokenCheck::Invalid);
                 assert_eq!(check_token(db, "nobody", 5_000)?, TokenCheck::Invalid);
                 assert_eq!(check_token(db, "bad token!", 5_000)?, TokenCheck::Invalid);
-                assert!(matches!(check_token(db, "fresh", 5_000)?, TokenCheck::Valid(_)));
+                assert!(matches!(
+                    check_token(db, "fresh", 5_000)?,
+                    TokenCheck::Valid(_)
+                ));
                 Ok::<_, StoreError>(())
             })
             .unwrap();

@@ -32,7 +32,10 @@ struct AdminState {
 
 /// The admin router; `admin_token` is the bearer token every request must carry.
 pub fn router(simulator: Simulator, admin_token: &str) -> Router {
-    let state = AdminState { simulator, token: admin_token.into() };
+    let state = AdminState {
+        simulator,
+        token: admin_token.into(),
+    };
     Router::new()
         .route("/admin/users", get(list_users).post(create_user))
         .route("/admin/users/{user_id}", get(get_user).delete(delete_user))
@@ -44,12 +47,18 @@ pub fn router(simulator: Simulator, admin_token: &str) -> Router {
         .route("/admin/templates/{template_code}", get(get_template))
         .route("/admin/cards", put(put_card))
         .route("/admin/cards/{pass_id}", get(get_card))
-        .route("/admin/rules", get(list_rules).post(add_rule).delete(clear_rules))
+        .route(
+            "/admin/rules",
+            get(list_rules).post(add_rule).delete(clear_rules),
+        )
         .route("/admin/rules/{rule_id}", delete(remove_rule))
         .route("/admin/ledger", get(read_ledger))
         .route("/admin/fixtures", post(apply_fixtures))
         .route("/admin/reset", post(reset))
-        .route_layer(middleware::from_fn_with_state(state.clone(), require_bearer))
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            require_bearer,
+        ))
         .with_state(state)
 }
 
@@ -62,11 +71,17 @@ pub struct AdminError {
 
 impl AdminError {
     fn new(status: StatusCode, message: impl Into<String>) -> Self {
-        Self { status, message: message.into() }
+        Self {
+            status,
+            message: message.into(),
+        }
     }
 
     fn not_found(what: &str, id: &str) -> Self {
-        Self::new(StatusCode::NOT_FOUND, format!("no {what} `{id}`; create it first"))
+        Self::new(
+            StatusCode::NOT_FOUND,
+            format!("no {what} `{id}`; create it first"),
+        )
     }
 
     fn bad_request(message: impl Into<String>) -> Self {
@@ -128,46 +143,74 @@ async fn write<T: Send + 'static>(
 }
 
 async fn list_users(State(s): State<AdminState>) -> AdminResult<Json<Vec<User>>> {
-    Ok(Json(write(&s.simulator, |db| Ok(accounts::list_users(db)?)).await?))
+    Ok(Json(
+        write(&s.simulator, |db| Ok(accounts::list_users(db)?)).await?,
+    ))
 }
 
-async fn create_user(State(s): State<AdminState>, Json(fixture): Json<UserFixture>) -> AdminResult<(StatusCode, Json<User>)> {
-    let fixtures = Fixtures { users: vec![fixture.clone()], ..Fixtures::default() };
-    fixtures.check().map_err(|e| AdminError::bad_request(e.to_string()))?;
+async fn create_user(
+    State(s): State<AdminState>,
+    Json(fixture): Json<UserFixture>,
+) -> AdminResult<(StatusCode, Json<User>)> {
+    let fixtures = Fixtures {
+        users: vec![fixture.clone()],
+        ..Fixtures::default()
+    };
+    fixtures
+        .check()
+        .map_err(|e| AdminError::bad_request(e.to_string()))?;
     let user = write(&s.simulator, move |db| {
         if accounts::find_user(db, &fixture.user_id)?.is_some() {
             return Err(AdminError::new(
                 StatusCode::CONFLICT,
-                format!("user `{}` exists; PUT /admin/users/{{userId}}/balance to change it", fixture.user_id),
+                format!(
+                    "user `{}` exists; PUT /admin/users/{{userId}}/balance to change it",
+                    fixture.user_id
+                ),
             ));
         }
         if !accounts::create_user(db, &fixture.user_id, fixture.open_id.as_deref())? {
-            return Err(AdminError::new(StatusCode::CONFLICT, "the openId belongs to another user; choose another"));
+            return Err(AdminError::new(
+                StatusCode::CONFLICT,
+                "the openId belongs to another user; choose another",
+            ));
         }
         fixtures.apply(db)?;
         Ok(accounts::find_user(db, &fixture.user_id)?)
     })
     .await?;
-    let user = user.ok_or_else(|| AdminError::new(StatusCode::INTERNAL_SERVER_ERROR, "user vanished"))?;
+    let user =
+        user.ok_or_else(|| AdminError::new(StatusCode::INTERNAL_SERVER_ERROR, "user vanished"))?;
     Ok((StatusCode::CREATED, Json(user)))
 }
 
-async fn get_user(State(s): State<AdminState>, Path(user_id): Path<String>) -> AdminResult<Json<User>> {
+async fn get_user(
+    State(s): State<AdminState>,
+    Path(user_id): Path<String>,
+) -> AdminResult<Json<User>> {
     let user = write(&s.simulator, {
         let user_id = user_id.clone();
         move |db| Ok(accounts::find_user(db, &user_id)?)
     })
     .await?;
-    user.map(Json).ok_or_else(|| AdminError::not_found("user", &user_id))
+    user.map(Json)
+        .ok_or_else(|| AdminError::not_found("user", &user_id))
 }
 
-async fn delete_user(State(s): State<AdminState>, Path(user_id): Path<String>) -> AdminResult<StatusCode> {
+async fn delete_user(
+    State(s): State<AdminState>,
+    Path(user_id): Path<String>,
+) -> AdminResult<StatusCode> {
     let deleted = write(&s.simulator, {
         let user_id = user_id.clone();
         move |db| Ok(accounts::delete_user(db, &user_id)?)
     })
     .await?;
-    if deleted { Ok(StatusCode::NO_CONTENT) } else { Err(AdminError::not_found("user", &user_id)) }
+    if deleted {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(AdminError::not_found("user", &user_id))
+    }
 }
 
 #[derive(Deserialize)]
@@ -188,10 +231,13 @@ async fn set_balance(
         match PointLedger::new(db).set_balance(&user_id, body.balance)? {
             Ok(_) => {}
             Err(PostingRefused::NoSuchUser) => return Err(AdminError::not_found("user", &user_id)),
-            Err(PostingRefused::PointNotEnough) => return Err(AdminError::bad_request("balance cannot be negative")),
+            Err(PostingRefused::PointNotEnough) => {
+                return Err(AdminError::bad_request("balance cannot be negative"));
+            }
         }
         let user = accounts::find_user(db, &user_id)?;
-        user.map(Json).ok_or_else(|| AdminError::not_found("user", &user_id))
+        user.map(Json)
+            .ok_or_else(|| AdminError::not_found("user", &user_id))
     })
     .await
 }
@@ -216,20 +262,32 @@ struct IssuedToken {
     expires_at_ms: i64,
 }
 
-async fn create_token(State(s): State<AdminState>, Json(body): Json<TokenBody>) -> AdminResult<(StatusCode, Json<IssuedToken>)> {
+async fn create_token(
+    State(s): State<AdminState>,
+    Json(body): Json<TokenBody>,
+) -> AdminResult<(StatusCode, Json<IssuedToken>)> {
     let token = body.token.unwrap_or_else(random_token);
     if !accounts::is_well_formed_token(&token) {
-        return Err(AdminError::bad_request("a token is 1 to 128 letters, digits, '-', '_' or '.'"));
+        return Err(AdminError::bad_request(
+            "a token is 1 to 128 letters, digits, '-', '_' or '.'",
+        ));
     }
     let expires_at_ms = match (body.expires_at_ms, body.expires_in_seconds) {
         (Some(at), _) => at,
         (None, Some(seconds)) => now_ms().saturating_add(seconds.saturating_mul(1000)),
         (None, None) => NEVER_MS,
     };
-    let issued = IssuedToken { token, user_id: body.user_id, expires_at_ms };
+    let issued = IssuedToken {
+        token,
+        user_id: body.user_id,
+        expires_at_ms,
+    };
     let (token, user_id) = (issued.token.clone(), issued.user_id.clone());
     // A token may name a user that does not exist (yet): that is how USER_NOT_EXIST is produced.
-    write(&s.simulator, move |db| Ok(accounts::put_token(db, &token, &user_id, expires_at_ms)?)).await?;
+    write(&s.simulator, move |db| {
+        Ok(accounts::put_token(db, &token, &user_id, expires_at_ms)?)
+    })
+    .await?;
     Ok((StatusCode::CREATED, Json(issued)))
 }
 
@@ -242,7 +300,10 @@ fn random_token() -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-async fn put_budget(State(s): State<AdminState>, Json(b): Json<IssueBudget>) -> AdminResult<Json<IssueBudget>> {
+async fn put_budget(
+    State(s): State<AdminState>,
+    Json(b): Json<IssueBudget>,
+) -> AdminResult<Json<IssueBudget>> {
     if b.total_remaining < 0 || b.current_remaining < 0 {
         return Err(AdminError::bad_request("budgets cannot be negative"));
     }
@@ -253,18 +314,28 @@ async fn put_budget(State(s): State<AdminState>, Json(b): Json<IssueBudget>) -> 
     .await
 }
 
-async fn get_budget(State(s): State<AdminState>, Path(product_id): Path<String>) -> AdminResult<Json<IssueBudget>> {
+async fn get_budget(
+    State(s): State<AdminState>,
+    Path(product_id): Path<String>,
+) -> AdminResult<Json<IssueBudget>> {
     let found = write(&s.simulator, {
         let id = product_id.clone();
         move |db| Ok(budget::find_budget(db, &id)?)
     })
     .await?;
-    found.map(Json).ok_or_else(|| AdminError::not_found("budget", &product_id))
+    found
+        .map(Json)
+        .ok_or_else(|| AdminError::not_found("budget", &product_id))
 }
 
-async fn put_template(State(s): State<AdminState>, Json(t): Json<PassTemplate>) -> AdminResult<Json<PassTemplate>> {
+async fn put_template(
+    State(s): State<AdminState>,
+    Json(t): Json<PassTemplate>,
+) -> AdminResult<Json<PassTemplate>> {
     if t.template_code.is_empty() || t.template_code.len() > 32 {
-        return Err(AdminError::bad_request("templateCode must be 1 to 32 characters"));
+        return Err(AdminError::bad_request(
+            "templateCode must be 1 to 32 characters",
+        ));
     }
     write(&s.simulator, move |db| {
         cards::put_template(db, &t)?;
@@ -273,16 +344,24 @@ async fn put_template(State(s): State<AdminState>, Json(t): Json<PassTemplate>) 
     .await
 }
 
-async fn get_template(State(s): State<AdminState>, Path(code): Path<String>) -> AdminResult<Json<PassTemplate>> {
+async fn get_template(
+    State(s): State<AdminState>,
+    Path(code): Path<String>,
+) -> AdminResult<Json<PassTemplate>> {
     let found = write(&s.simulator, {
         let code = code.clone();
         move |db| Ok(cards::find_template(db, &code)?)
     })
     .await?;
-    found.map(Json).ok_or_else(|| AdminError::not_found("template", &code))
+    found
+        .map(Json)
+        .ok_or_else(|| AdminError::not_found("template", &code))
 }
 
-async fn put_card(State(s): State<AdminState>, Json(card): Json<MembershipCard>) -> AdminResult<Json<MembershipCard>> {
+async fn put_card(
+    State(s): State<AdminState>,
+    Json(card): Json<MembershipCard>,
+) -> AdminResult<Json<MembershipCard>> {
     write(&s.simulator, move |db| {
         cards::put_card(db, &card)?;
         Ok(Json(card))
@@ -290,27 +369,43 @@ async fn put_card(State(s): State<AdminState>, Json(card): Json<MembershipCard>)
     .await
 }
 
-async fn get_card(State(s): State<AdminState>, Path(pass_id): Path<String>) -> AdminResult<Json<MembershipCard>> {
+async fn get_card(
+    State(s): State<AdminState>,
+    Path(pass_id): Path<String>,
+) -> AdminResult<Json<MembershipCard>> {
     let found = write(&s.simulator, {
         let id = pass_id.clone();
         move |db| Ok(cards::find_card(db, &id)?)
     })
     .await?;
-    found.map(Json).ok_or_else(|| AdminError::not_found("card", &pass_id))
+    found
+        .map(Json)
+        .ok_or_else(|| AdminError::not_found("card", &pass_id))
 }
 
 async fn list_rules(State(s): State<AdminState>) -> Json<Vec<ScriptedRule>> {
     Json(s.simulator.rules().list())
 }
 
-async fn add_rule(State(s): State<AdminState>, Json(rule): Json<ScriptedRule>) -> AdminResult<(StatusCode, Json<ScriptedRule>)> {
+async fn add_rule(
+    State(s): State<AdminState>,
+    Json(rule): Json<ScriptedRule>,
+) -> AdminResult<(StatusCode, Json<ScriptedRule>)> {
     if rule.code.is_none() && rule.delay_ms.is_none() {
-        return Err(AdminError::bad_request("a rule needs a `code`, a `delayMs`, or both"));
+        return Err(AdminError::bad_request(
+            "a rule needs a `code`, a `delayMs`, or both",
+        ));
     }
     if rule.times == Some(0) {
-        return Err(AdminError::bad_request("`times` must be at least 1 (leave it out for a rule that stays)"));
+        return Err(AdminError::bad_request(
+            "`times` must be at least 1 (leave it out for a rule that stays)",
+        ));
     }
-    if rule.status.as_deref().is_some_and(|s| !matches!(s, "S" | "F" | "U")) {
+    if rule
+        .status
+        .as_deref()
+        .is_some_and(|s| !matches!(s, "S" | "F" | "U"))
+    {
         return Err(AdminError::bad_request("`status` must be S, F or U"));
     }
     Ok((StatusCode::CREATED, Json(s.simulator.rules().add(rule))))
@@ -321,7 +416,10 @@ async fn clear_rules(State(s): State<AdminState>) -> StatusCode {
     StatusCode::NO_CONTENT
 }
 
-async fn remove_rule(State(s): State<AdminState>, Path(rule_id): Path<u64>) -> AdminResult<StatusCode> {
+async fn remove_rule(
+    State(s): State<AdminState>,
+    Path(rule_id): Path<u64>,
+) -> AdminResult<StatusCode> {
     if s.simulator.rules().remove(rule_id) {
         Ok(StatusCode::NO_CONTENT)
     } else {
@@ -335,13 +433,24 @@ struct LedgerQuery {
     user_id: Option<String>,
 }
 
-async fn read_ledger(State(s): State<AdminState>, Query(q): Query<LedgerQuery>) -> AdminResult<Json<Vec<LedgerEntry>>> {
-    let entries = write(&s.simulator, move |db| Ok(PointLedger::new(db).entries(q.user_id.as_deref())?)).await?;
+async fn read_ledger(
+    State(s): State<AdminState>,
+    Query(q): Query<LedgerQuery>,
+) -> AdminResult<Json<Vec<LedgerEntry>>> {
+    let entries = write(&s.simulator, move |db| {
+        Ok(PointLedger::new(db).entries(q.user_id.as_deref())?)
+    })
+    .await?;
     Ok(Json(entries))
 }
 
-async fn apply_fixtures(State(s): State<AdminState>, Json(fixtures): Json<Fixtures>) -> AdminResult<StatusCode> {
-    fixtures.check().map_err(|e| AdminError::bad_request(e.to_string()))?;
+async fn apply_fixtures(
+    State(s): State<AdminState>,
+    Json(fixtures): Json<Fixtures>,
+) -> AdminResult<StatusCode> {
+    fixtures
+        .check()
+        .map_err(|e| AdminError::bad_request(e.to_string()))?;
     write(&s.simulator, move |db| Ok(fixtures.apply(db)?)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -353,7 +462,10 @@ struct ResetBody {
     empty: bool,
 }
 
-async fn reset(State(s): State<AdminState>, body: Option<Json<ResetBody>>) -> AdminResult<StatusCode> {
+async fn reset(
+    State(s): State<AdminState>,
+    body: Option<Json<ResetBody>>,
+) -> AdminResult<StatusCode> {
     let empty = body.map(|Json(b)| b.empty).unwrap_or_default();
     s.simulator.reset(empty).await?;
     Ok(StatusCode::NO_CONTENT)

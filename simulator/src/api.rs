@@ -9,9 +9,9 @@
 use std::sync::Arc;
 
 use alipayhk_api::models::{
-    InquireAPointRequest, InquireAPointResponse, IssueAPointRequest, IssueAPointResponse, QueryTemplateRequest,
-    QueryTemplateResponse, RedeemAPointRequest, RedeemAPointResponse, UpdateMembershipCardRequest,
-    UpdateMembershipCardRequestStatus, UpdateMembershipCardResponse,
+    InquireAPointRequest, InquireAPointResponse, IssueAPointRequest, IssueAPointResponse,
+    QueryTemplateRequest, QueryTemplateResponse, RedeemAPointRequest, RedeemAPointResponse,
+    UpdateMembershipCardRequest, UpdateMembershipCardRequestStatus, UpdateMembershipCardResponse,
 };
 use alipayhk_api::server::{AlipayHkApi, HandlerError};
 use alipayhk_api::spec;
@@ -21,17 +21,30 @@ use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
 use crate::Operation;
-use crate::operations::{Answer, CardUpdate, IssueRequest, RedeemRequest, Simulator, SimulatorError};
+use crate::operations::{
+    Answer, CardUpdate, IssueRequest, RedeemRequest, Simulator, SimulatorError,
+};
 
 /// The runtime server configuration with the spec's routes and rejection codes.
-pub fn server_config(signer: Arc<dyn Signer>, key_store: Arc<dyn ClientKeyStore>) -> Result<ServerConfig, String> {
+pub fn server_config(
+    signer: Arc<dyn Signer>,
+    key_store: Arc<dyn ClientKeyStore>,
+) -> Result<ServerConfig, String> {
     let rejections = spec::rejection_table().map_err(|e| e.to_string())?;
-    Ok(ServerConfig::new(signer, key_store, rejections, spec::routes()))
+    Ok(ServerConfig::new(
+        signer,
+        key_store,
+        rejections,
+        spec::routes(),
+    ))
 }
 
 /// The signed AlipayHK API: the generated router over the simulator.
 pub fn router(simulator: Simulator, config: ServerConfig) -> Result<axum::Router, String> {
-    Ok(alipayhk_api::server::router(Arc::new(SimulatorApi { simulator }), config))
+    Ok(alipayhk_api::server::router(
+        Arc::new(SimulatorApi { simulator }),
+        config,
+    ))
 }
 
 /// The simulator behind the generated trait.
@@ -56,7 +69,11 @@ impl AlipayHkApi for SimulatorApi {
         respond(Operation::InquireAPoint, &ctx, answer)
     }
 
-    async fn issue_a_point(&self, ctx: CallerContext, request: IssueAPointRequest) -> Result<IssueAPointResponse, HandlerError> {
+    async fn issue_a_point(
+        &self,
+        ctx: CallerContext,
+        request: IssueAPointRequest,
+    ) -> Result<IssueAPointResponse, HandlerError> {
         let issue = IssueRequest {
             biz_no: request.biz_no,
             biz_date_ms: request.biz_date,
@@ -79,7 +96,11 @@ impl AlipayHkApi for SimulatorApi {
             user_id: request.ip_role_id,
             scene_code: request.scene_code,
             bizdt: request.bizdt,
-            amounts: request.benefit_redeem_infos.iter().map(|line| line.amount).collect(),
+            amounts: request
+                .benefit_redeem_infos
+                .iter()
+                .map(|line| line.amount)
+                .collect(),
         };
         let answer = self.simulator.redeem(ctx.client_id.clone(), redeem).await;
         respond(Operation::RedeemAPoint, &ctx, answer)
@@ -90,7 +111,10 @@ impl AlipayHkApi for SimulatorApi {
         ctx: CallerContext,
         request: QueryTemplateRequest,
     ) -> Result<QueryTemplateResponse, HandlerError> {
-        let answer = self.simulator.query_template(request.merchant_id, request.template_code).await;
+        let answer = self
+            .simulator
+            .query_template(request.merchant_id, request.template_code)
+            .await;
         respond(Operation::QueryTemplate, &ctx, answer)
     }
 
@@ -107,7 +131,9 @@ impl AlipayHkApi for SimulatorApi {
                 return respond(
                     Operation::UpdateMembershipCard,
                     &ctx,
-                    Ok(Answer::code(Operation::UpdateMembershipCard.illegal_parameter_code())),
+                    Ok(Answer::code(
+                        Operation::UpdateMembershipCard.illegal_parameter_code(),
+                    )),
                 );
             }
         };
@@ -124,7 +150,9 @@ impl AlipayHkApi for SimulatorApi {
             pass_id: request.pass_id,
             close,
             end_date_ms: request.end_date,
-            data_info: data_info.map(|map: Map<String, Value>| map.into_iter().filter(|(_, v)| !v.is_null()).collect()),
+            data_info: data_info.map(|map: Map<String, Value>| {
+                map.into_iter().filter(|(_, v)| !v.is_null()).collect()
+            }),
         };
         let answer = self.simulator.update_card(update).await;
         respond(Operation::UpdateMembershipCard, &ctx, answer)
@@ -154,7 +182,9 @@ fn respond<R: DeserializeOwned>(
         "answered"
     );
     let Some(info) = spec::operation(operation.as_str()) else {
-        return Err(HandlerError::new(format!("operation {operation} is missing from the generated spec table")));
+        return Err(HandlerError::new(format!(
+            "operation {operation} is missing from the generated spec table"
+        )));
     };
     let mut body = answer.detail;
     let result = serde_json::json!({"resultCode": answer.code, "resultStatus": status, "resultMessage": message});
@@ -170,7 +200,10 @@ fn status_and_message(operation: Operation, answer: &Answer) -> (String, String)
         .and_then(|op| op.code(&answer.code))
         .map(|c| (c.status.as_str(), c.message))
         .or_else(|| {
-            spec::COMMON_RESULT_CODES.iter().find(|c| c.code == answer.code).map(|c| (c.status.as_str(), c.message))
+            spec::COMMON_RESULT_CODES
+                .iter()
+                .find(|c| c.code == answer.code)
+                .map(|c| (c.status.as_str(), c.message))
         });
     let status = answer
         .status

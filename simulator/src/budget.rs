@@ -133,18 +133,27 @@ mod tests {
 
     #[test]
     fn more_than_total_is_total_budget_not_enough() {
-        let b = IssueBudget { total_remaining: 50, ..budget() };
+        let b = IssueBudget {
+            total_remaining: 50,
+            ..budget()
+        };
         assert_eq!(b.refusal(60, None), Some(codes::TOTAL_BUDGET_NOT_ENOUGH));
     }
 
     #[test]
     fn more_than_current_is_current_budget_not_enough() {
-        assert_eq!(budget().refusal(101, None), Some(codes::CURRENT_BUDGET_NOT_ENOUGH));
+        assert_eq!(
+            budget().refusal(101, None),
+            Some(codes::CURRENT_BUDGET_NOT_ENOUGH)
+        );
     }
 
     #[test]
     fn paused_is_no_budget_right_now() {
-        let b = IssueBudget { paused: true, ..budget() };
+        let b = IssueBudget {
+            paused: true,
+            ..budget()
+        };
         assert_eq!(b.refusal(1, None), Some(codes::NO_BUDGET_RIGHT_NOW));
     }
 

@@ -75,13 +75,20 @@ fn active() -> CardStatus {
 pub fn put_template(db: &Connection, template: &PassTemplate) -> Result<(), StoreError> {
     db.execute(
         "INSERT OR REPLACE INTO templates (template_code, merchant_id, body) VALUES (?1, ?2, ?3)",
-        params![template.template_code, template.merchant_id, serde_json::to_string(&template.body)?],
+        params![
+            template.template_code,
+            template.merchant_id,
+            serde_json::to_string(&template.body)?
+        ],
     )?;
     Ok(())
 }
 
 /// The template with this code.
-pub fn find_template(db: &Connection, template_code: &str) -> Result<Option<PassTemplate>, StoreError> {
+pub fn find_template(
+    db: &Connection,
+    template_code: &str,
+) -> Result<Option<PassTemplate>, StoreError> {
     let row: Option<(String, String, String)> = db
         .query_row(
             "SELECT template_code, merchant_id, body FROM templates WHERE template_code = ?1",
@@ -90,7 +97,11 @@ pub fn find_template(db: &Connection, template_code: &str) -> Result<Option<Pass
         )
         .optional()?;
     row.map(|(template_code, merchant_id, body)| {
-        Ok(PassTemplate { template_code, merchant_id, body: serde_json::from_str(&body)? })
+        Ok(PassTemplate {
+            template_code,
+            merchant_id,
+            body: serde_json::from_str(&body)?,
+        })
     })
     .transpose()
 }
@@ -167,10 +178,17 @@ mod tests {
         let store = Store::in_memory().unwrap();
         let mut body = Map::new();
         body.insert("type".into(), "COUPON".into());
-        let template = PassTemplate { template_code: "T1".into(), merchant_id: "M".into(), body };
+        let template = PassTemplate {
+            template_code: "T1".into(),
+            merchant_id: "M".into(),
+            body,
+        };
         let stored = template.clone();
         store.write(move |db| put_template(db, &stored)).unwrap();
-        assert_eq!(store.write(|db| find_template(db, "T1")).unwrap(), Some(template));
+        assert_eq!(
+            store.write(|db| find_template(db, "T1")).unwrap(),
+            Some(template)
+        );
         assert_eq!(store.write(|db| find_template(db, "T2")).unwrap(), None);
     }
 

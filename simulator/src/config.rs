@@ -115,7 +115,10 @@ impl std::fmt::Debug for SimulatorConfig {
             .field("clock_skew", &self.clock_skew)
             .field("demo_data", &self.demo_data)
             .field("partners", &self.partners)
-            .field("admin_token", &self.admin_token.as_ref().map(|_| "<redacted>"))
+            .field(
+                "admin_token",
+                &self.admin_token.as_ref().map(|_| "<redacted>"),
+            )
             .finish_non_exhaustive()
     }
 }
@@ -167,7 +170,9 @@ pub enum ConfigError {
         value: String,
     },
     /// The admin API would be reachable from other machines.
-    #[error("admin_listen {0} is not a loopback address; the admin API is unauthenticated-by-network, use 127.0.0.1 or [::1]")]
+    #[error(
+        "admin_listen {0} is not a loopback address; the admin API is unauthenticated-by-network, use 127.0.0.1 or [::1]"
+    )]
     AdminNotLoopback(SocketAddr),
     /// Both listeners on one fixed address.
     #[error("listen and admin_listen are both {0}; give them different ports")]
@@ -185,9 +190,14 @@ pub enum ConfigError {
 impl SimulatorConfig {
     /// Reads a configuration file on top of the defaults.
     pub fn from_file(path: &Path) -> Result<Self, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.into(), source })?;
-        let file: ConfigFile =
-            toml::from_str(&text).map_err(|e| ConfigError::Parse { path: path.into(), detail: e.to_string() })?;
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.into(),
+            source,
+        })?;
+        let file: ConfigFile = toml::from_str(&text).map_err(|e| ConfigError::Parse {
+            path: path.into(),
+            detail: e.to_string(),
+        })?;
         let base = path.parent().unwrap_or(Path::new("."));
         Self::default().merge(file, base)
     }
@@ -241,9 +251,16 @@ impl SimulatorConfig {
             return Err(ConfigError::SameAddress(self.listen));
         }
         if self.max_body_bytes == 0 {
-            return Err(ConfigError::Invalid { key: "max_body_bytes", detail: "must be at least 1".into() });
+            return Err(ConfigError::Invalid {
+                key: "max_body_bytes",
+                detail: "must be at least 1".into(),
+            });
         }
-        if self.admin_token.as_ref().is_some_and(|t| t.len() < 16 || t.chars().any(char::is_whitespace)) {
+        if self
+            .admin_token
+            .as_ref()
+            .is_some_and(|t| t.len() < 16 || t.chars().any(char::is_whitespace))
+        {
             return Err(ConfigError::Invalid {
                 key: "admin_token",
                 detail: "use at least 16 characters without spaces, or leave it out to have one generated".into(),
@@ -252,7 +269,10 @@ impl SimulatorConfig {
         if let Some(p) = self.partners.iter().find(|p| p.client_id.trim().is_empty()) {
             return Err(ConfigError::Invalid {
                 key: "partners",
-                detail: format!("a partner with public key {} has an empty client_id", p.public_key.display()),
+                detail: format!(
+                    "a partner with public key {} has an empty client_id",
+                    p.public_key.display()
+                ),
             });
         }
         Ok(())
@@ -262,7 +282,10 @@ impl SimulatorConfig {
 /// Parses `IP:PORT` (also `localhost:PORT`).
 pub fn parse_address(key: &'static str, value: &str) -> Result<SocketAddr, ConfigError> {
     let normalised = value.trim().replacen("localhost:", "127.0.0.1:", 1);
-    normalised.parse().map_err(|_| ConfigError::Address { key, value: value.to_string() })
+    normalised.parse().map_err(|_| ConfigError::Address {
+        key,
+        value: value.to_string(),
+    })
 }
 
 #[cfg(test)]
@@ -291,11 +314,16 @@ mod tests {
             "#,
         )
         .unwrap();
-        let config = SimulatorConfig::default().merge(file, Path::new("/etc/sim")).unwrap();
+        let config = SimulatorConfig::default()
+            .merge(file, Path::new("/etc/sim"))
+            .unwrap();
         assert_eq!(config.listen.port(), 9000);
         assert_eq!(config.data_dir, PathBuf::from("/etc/sim/state"));
         assert_eq!(config.clock_skew, Duration::from_secs(60));
-        assert_eq!(config.partners[0].public_key, PathBuf::from("/etc/sim/p1.pem"));
+        assert_eq!(
+            config.partners[0].public_key,
+            PathBuf::from("/etc/sim/p1.pem")
+        );
         assert_eq!(config.partners[0].key_version, 1);
     }
 
@@ -312,13 +340,22 @@ mod tests {
 
     #[test]
     fn admin_api_must_stay_on_loopback() {
-        let config = SimulatorConfig { admin_listen: "0.0.0.0:8481".parse().unwrap(), ..SimulatorConfig::default() };
-        assert!(matches!(config.check(), Err(ConfigError::AdminNotLoopback(_))));
+        let config = SimulatorConfig {
+            admin_listen: "0.0.0.0:8481".parse().unwrap(),
+            ..SimulatorConfig::default()
+        };
+        assert!(matches!(
+            config.check(),
+            Err(ConfigError::AdminNotLoopback(_))
+        ));
     }
 
     #[test]
     fn bad_address_names_the_setting() {
         let error = parse_address("listen", "nowhere").unwrap_err().to_string();
-        assert!(error.contains("listen") && error.contains("IP:PORT"), "{error}");
+        assert!(
+            error.contains("listen") && error.contains("IP:PORT"),
+            "{error}"
+        );
     }
 }

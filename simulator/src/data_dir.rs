@@ -86,7 +86,10 @@ pub fn prepare(config: &SimulatorConfig) -> Result<PreparedData, DataDirError> {
     let simulator_public_key_path = keys.join("simulator-public.pem");
     let simulator_key = match &config.simulator_private_key {
         Some(path) => PrivateKey::from_file(path)?,
-        None => key_pair(&keys.join("simulator-private.pem"), &simulator_public_key_path)?,
+        None => key_pair(
+            &keys.join("simulator-private.pem"),
+            &simulator_public_key_path,
+        )?,
     };
     // Public keys are derived, so they are always rewritten from the private key in use.
     write_public(&simulator_public_key_path, &simulator_key)?;
@@ -115,7 +118,11 @@ pub fn prepare(config: &SimulatorConfig) -> Result<PreparedData, DataDirError> {
             public_key: demo_key.public_key(),
         });
         let client_config = root.join("client-config.toml");
-        write_new(&client_config, client_config_text(config, &private_path, &simulator_public_key_path).as_bytes(), false)?;
+        write_new(
+            &client_config,
+            client_config_text(config, &private_path, &simulator_public_key_path).as_bytes(),
+            false,
+        )?;
         demo_partner_private_key_path = Some(private_path);
         client_config_path = Some(client_config);
     }
@@ -148,7 +155,11 @@ pub fn prepare(config: &SimulatorConfig) -> Result<PreparedData, DataDirError> {
 }
 
 /// A client configuration for the demo partner, ready to paste.
-pub fn client_config_text(config: &SimulatorConfig, partner_private_key: &Path, simulator_public_key: &Path) -> String {
+pub fn client_config_text(
+    config: &SimulatorConfig,
+    partner_private_key: &Path,
+    simulator_public_key: &Path,
+) -> String {
     format!(
         "# Client configuration for the AlipayHK simulator's demo partner.\n\
          base_url = \"http://{listen}\"\n\
@@ -194,8 +205,13 @@ pub fn random_hex(bytes: usize) -> String {
     let mut buffer = vec![0u8; bytes];
     if aws_lc_rs::rand::fill(&mut buffer).is_err() {
         // aws-lc's generator does not fail in practice; never fall back to a fixed token.
-        let seed = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
-        buffer.iter_mut().enumerate().for_each(|(i, b)| *b = (seed.as_nanos() >> (i % 16)) as u8 ^ i as u8);
+        let seed = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default();
+        buffer
+            .iter_mut()
+            .enumerate()
+            .for_each(|(i, b)| *b = (seed.as_nanos() >> (i % 16)) as u8 ^ i as u8);
     }
     buffer.iter().map(|b| format!("{b:02x}")).collect()
 }
@@ -227,7 +243,10 @@ fn write_new(path: &Path, contents: &[u8], secret: bool) -> Result<(), DataDirEr
 }
 
 fn io(path: &Path, source: std::io::Error) -> DataDirError {
-    DataDirError::Io { path: path.to_path_buf(), source }
+    DataDirError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
 }
 
 #[cfg(test)]
@@ -236,8 +255,12 @@ mod tests {
 
     #[test]
     fn first_start_creates_keys_and_second_start_reuses_them() {
-        let dir = std::env::temp_dir().join(format!("sim-data-{}-{}", std::process::id(), random_hex(4)));
-        let config = SimulatorConfig { data_dir: dir.clone(), ..SimulatorConfig::default() };
+        let dir =
+            std::env::temp_dir().join(format!("sim-data-{}-{}", std::process::id(), random_hex(4)));
+        let config = SimulatorConfig {
+            data_dir: dir.clone(),
+            ..SimulatorConfig::default()
+        };
         let first = prepare(&config).unwrap();
         assert!(first.fresh_database);
         assert_eq!(first.partners[0].client_id, DEMO_CLIENT_ID);
@@ -245,7 +268,10 @@ mod tests {
         assert_eq!(first.admin_token.len(), 48);
         let second = prepare(&config).unwrap();
         assert_eq!(first.admin_token, second.admin_token);
-        assert_eq!(first.simulator_key.public_key(), second.simulator_key.public_key());
+        assert_eq!(
+            first.simulator_key.public_key(),
+            second.simulator_key.public_key()
+        );
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

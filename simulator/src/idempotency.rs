@@ -48,15 +48,20 @@ impl Replay {
         match self {
             Self::FirstTime => None,
             Self::Same(answer) => Some(answer),
-            Self::Inconsistent => {
-                Some(RecordedAnswer { code: codes::REPEAT_REQ_INCONSISTENT.into(), detail: None })
-            }
+            Self::Inconsistent => Some(RecordedAnswer {
+                code: codes::REPEAT_REQ_INCONSISTENT.into(),
+                detail: None,
+            }),
         }
     }
 }
 
 /// Looks up `key` for a request whose business parameters render as `fingerprint`.
-pub fn lookup(db: &Connection, key: &IdempotencyKey<'_>, fingerprint: &str) -> Result<Replay, StoreError> {
+pub fn lookup(
+    db: &Connection,
+    key: &IdempotencyKey<'_>,
+    fingerprint: &str,
+) -> Result<Replay, StoreError> {
     let recorded: Option<(String, String, Option<String>)> = db
         .query_row(
             "SELECT fingerprint, result_code, detail FROM idempotency_records
@@ -67,7 +72,9 @@ pub fn lookup(db: &Connection, key: &IdempotencyKey<'_>, fingerprint: &str) -> R
         .optional()?;
     Ok(match recorded {
         None => Replay::FirstTime,
-        Some((stored, code, detail)) if stored == fingerprint => Replay::Same(RecordedAnswer { code, detail }),
+        Some((stored, code, detail)) if stored == fingerprint => {
+            Replay::Same(RecordedAnswer { code, detail })
+        }
         Some(_) => Replay::Inconsistent,
     })
 }
@@ -92,41 +99,78 @@ mod tests {
     use super::*;
     use crate::store::Store;
 
-    const KEY: IdempotencyKey<'static> =
-        IdempotencyKey { client_id: "CLIENT", operation: "issueAPoint", biz_no: "B1" };
+    const KEY: IdempotencyKey<'static> = IdempotencyKey {
+        client_id: "CLIENT",
+        operation: "issueAPoint",
+        biz_no: "B1",
+    };
 
     fn success() -> RecordedAnswer {
-        RecordedAnswer { code: codes::SUCCESS.into(), detail: None }
+        RecordedAnswer {
+            code: codes::SUCCESS.into(),
+            detail: None,
+        }
     }
 
     #[test]
     fn unseen_key_is_first_time() {
         let store = Store::in_memory().unwrap();
-        assert_eq!(store.write(|db| lookup(db, &KEY, "amount=1")).unwrap(), Replay::FirstTime);
+        assert_eq!(
+            store.write(|db| lookup(db, &KEY, "amount=1")).unwrap(),
+            Replay::FirstTime
+        );
     }
 
     #[test]
     fn same_parameters_replay_the_recorded_answer() {
         let store = Store::in_memory().unwrap();
-        store.write(|db| record(db, &KEY, "amount=1", &success())).unwrap();
-        assert_eq!(store.write(|db| lookup(db, &KEY, "amount=1")).unwrap(), Replay::Same(success()));
+        store
+            .write(|db| record(db, &KEY, "amount=1", &success()))
+            .unwrap();
+        assert_eq!(
+            store.write(|db| lookup(db, &KEY, "amount=1")).unwrap(),
+            Replay::Same(success())
+        );
     }
 
     #[test]
     fn other_parameters_are_inconsistent() {
         let store = Store::in_memory().unwrap();
-        store.write(|db| record(db, &KEY, "amount=1", &success())).unwrap();
+        store
+            .write(|db| record(db, &KEY, "amount=1", &success()))
+            .unwrap();
         let replay = store.write(|db| lookup(db, &KEY, "amount=2")).unwrap();
-        assert_eq!(replay.into_answer().unwrap().code, codes::REPEAT_REQ_INCONSISTENT);
+        assert_eq!(
+            replay.into_answer().unwrap().code,
+            codes::REPEAT_REQ_INCONSISTENT
+        );
     }
 
     #[test]
     fn key_includes_client_and_operation() {
         let store = Store::in_memory().unwrap();
-        store.write(|db| record(db, &KEY, "amount=1", &success())).unwrap();
-        let other_client = IdempotencyKey { client_id: "OTHER", ..KEY };
-        let other_operation = IdempotencyKey { operation: "redeemAPoint", ..KEY };
-        assert_eq!(store.write(move |db| lookup(db, &other_client, "x")).unwrap(), Replay::FirstTime);
-        assert_eq!(store.write(move |db| lookup(db, &other_operation, "x")).unwrap(), Replay::FirstTime);
+        store
+            .write(|db| record(db, &KEY, "amount=1", &success()))
+            .unwrap();
+        let other_client = IdempotencyKey {
+            client_id: "OTHER",
+            ..KEY
+        };
+        let other_operation = IdempotencyKey {
+            operation: "redeemAPoint",
+            ..KEY
+        };
+        assert_eq!(
+            store
+                .write(move |db| lookup(db, &other_client, "x"))
+                .unwrap(),
+            Replay::FirstTime
+        );
+        assert_eq!(
+            store
+                .write(move |db| lookup(db, &other_operation, "x"))
+                .unwrap(),
+            Replay::FirstTime
+        );
     }
 }

@@ -123,19 +123,31 @@ impl<'c> PointLedger<'c> {
                 now_ms()
             ],
         )?;
-        self.db.execute("UPDATE users SET balance = ?2 WHERE user_id = ?1", params![user_id, balance_after])?;
+        self.db.execute(
+            "UPDATE users SET balance = ?2 WHERE user_id = ?1",
+            params![user_id, balance_after],
+        )?;
         Ok(Ok(balance_after))
     }
 
     /// Sets a balance by posting the difference as an adjustment.
-    pub fn set_balance(&self, user_id: &str, balance: i64) -> Result<Result<i64, PostingRefused>, StoreError> {
+    pub fn set_balance(
+        &self,
+        user_id: &str,
+        balance: i64,
+    ) -> Result<Result<i64, PostingRefused>, StoreError> {
         let Some(user) = accounts::find_user(self.db, user_id)? else {
             return Ok(Err(PostingRefused::NoSuchUser));
         };
         if user.balance == balance {
             return Ok(Ok(balance));
         }
-        self.post(user_id, balance - user.balance, EntryKind::Adjustment, &PostingSource::default())
+        self.post(
+            user_id,
+            balance - user.balance,
+            EntryKind::Adjustment,
+            &PostingSource::default(),
+        )
     }
 
     /// Entries in order, for one user or for all.
@@ -179,7 +191,9 @@ mod tests {
 
     fn store_with_user() -> Store {
         let store = Store::in_memory().unwrap();
-        store.write(|db| accounts::create_user(db, USER, None)).unwrap();
+        store
+            .write(|db| accounts::create_user(db, USER, None))
+            .unwrap();
         store
     }
 
@@ -191,7 +205,9 @@ mod tests {
                 let ledger = PointLedger::new(db);
                 let source = PostingSource::default();
                 for delta in [100, -30, 5, -75, 40] {
-                    ledger.post(USER, delta, EntryKind::Issue, &source)?.unwrap();
+                    ledger
+                        .post(USER, delta, EntryKind::Issue, &source)?
+                        .unwrap();
                 }
                 ledger.set_balance(USER, 7)?.unwrap();
                 let user = accounts::find_user(db, USER)?.unwrap();
@@ -209,8 +225,11 @@ mod tests {
         store
             .write(|db| {
                 let ledger = PointLedger::new(db);
-                ledger.post(USER, 10, EntryKind::Issue, &PostingSource::default())?.unwrap();
-                let refused = ledger.post(USER, -11, EntryKind::Redeem, &PostingSource::default())?;
+                ledger
+                    .post(USER, 10, EntryKind::Issue, &PostingSource::default())?
+                    .unwrap();
+                let refused =
+                    ledger.post(USER, -11, EntryKind::Redeem, &PostingSource::default())?;
                 assert_eq!(refused, Err(PostingRefused::PointNotEnough));
                 assert_eq!(ledger.entries(Some(USER))?.len(), 1);
                 assert_eq!(ledger.sum(USER)?, 10);
@@ -223,7 +242,9 @@ mod tests {
     fn posting_to_unknown_user_is_refused() {
         let store = Store::in_memory().unwrap();
         let refused = store
-            .write(|db| PointLedger::new(db).post(USER, 1, EntryKind::Issue, &PostingSource::default()))
+            .write(|db| {
+                PointLedger::new(db).post(USER, 1, EntryKind::Issue, &PostingSource::default())
+            })
             .unwrap();
         assert_eq!(refused, Err(PostingRefused::NoSuchUser));
     }

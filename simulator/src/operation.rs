@@ -59,7 +59,9 @@ impl fmt::Display for Operation {
 
 /// An operation name that is not one of the five.
 #[derive(Debug, Clone, thiserror::Error)]
-#[error("unknown operation `{0}`; use one of inquireAPoint, issueAPoint, redeemAPoint, queryTemplate, updateMembershipCard")]
+#[error(
+    "unknown operation `{0}`; use one of inquireAPoint, issueAPoint, redeemAPoint, queryTemplate, updateMembershipCard"
+)]
 pub struct UnknownOperation(pub String);
 
 impl FromStr for Operation {

@@ -37,7 +37,12 @@ pub struct Answer {
 impl Answer {
     /// An answer with just a code.
     pub fn code(code: &str) -> Self {
-        Self { code: code.to_string(), status: None, message: None, detail: Map::new() }
+        Self {
+            code: code.to_string(),
+            status: None,
+            message: None,
+            detail: Map::new(),
+        }
     }
 
     fn with_detail(code: &str, detail: Value) -> Self {
@@ -45,7 +50,10 @@ impl Answer {
             Value::Object(map) => map,
             _ => Map::new(),
         };
-        Self { detail, ..Self::code(code) }
+        Self {
+            detail,
+            ..Self::code(code)
+        }
     }
 
     fn from_recorded(recorded: RecordedAnswer) -> Self {
@@ -57,8 +65,12 @@ impl Answer {
     }
 
     fn to_recorded(&self) -> RecordedAnswer {
-        let detail = (!self.detail.is_empty()).then(|| Value::Object(self.detail.clone()).to_string());
-        RecordedAnswer { code: self.code.clone(), detail }
+        let detail =
+            (!self.detail.is_empty()).then(|| Value::Object(self.detail.clone()).to_string());
+        RecordedAnswer {
+            code: self.code.clone(),
+            detail,
+        }
     }
 }
 
@@ -134,7 +146,11 @@ pub struct Simulator {
 impl Simulator {
     /// A simulator on `store`; `fixtures` is what an admin reset re-applies.
     pub fn new(store: Store, fixtures: Fixtures) -> Self {
-        Self { store, rules: Arc::new(RuleBook::default()), fixtures: Arc::new(fixtures) }
+        Self {
+            store,
+            rules: Arc::new(RuleBook::default()),
+            fixtures: Arc::new(fixtures),
+        }
     }
 
     /// The database.
@@ -170,22 +186,35 @@ impl Simulator {
             tokio::time::sleep(delay).await;
         }
         let code = action.code?;
-        Some(Answer { status: action.status, message: action.message, ..Answer::code(&code) })
+        Some(Answer {
+            status: action.status,
+            message: action.message,
+            ..Answer::code(&code)
+        })
     }
 
     /// Inquire A. Point: the balance behind an access token.
     pub async fn inquire(&self, access_token: String) -> Result<Answer, SimulatorError> {
         if !self.rules.is_empty() {
             let token = access_token.clone();
-            let owner = self.store.read_async(move |db| accounts::token_owner(db, &token)).await?;
-            if let Some(answer) = self.script(Operation::InquireAPoint, owner.as_deref()).await {
+            let owner = self
+                .store
+                .read_async(move |db| accounts::token_owner(db, &token))
+                .await?;
+            if let Some(answer) = self
+                .script(Operation::InquireAPoint, owner.as_deref())
+                .await
+            {
                 return Ok(answer);
             }
         }
         if access_token.trim().is_empty() {
             return Ok(Answer::code(codes::PARAMETER_ILLEGAL));
         }
-        let check = self.store.read_async(move |db| accounts::check_token(db, &access_token, now_ms())).await?;
+        let check = self
+            .store
+            .read_async(move |db| accounts::check_token(db, &access_token, now_ms()))
+            .await?;
         Ok(match check {
             TokenCheck::Valid(user) => Answer::with_detail(
                 codes::SUCCESS,
@@ -197,8 +226,15 @@ impl Simulator {
     }
 
     /// Issue A. Point: credits points from a campaign budget, idempotent by bizNo.
-    pub async fn issue(&self, client_id: String, request: IssueRequest) -> Result<Answer, SimulatorError> {
-        if let Some(answer) = self.script(Operation::IssueAPoint, request.user_id.as_deref()).await {
+    pub async fn issue(
+        &self,
+        client_id: String,
+        request: IssueRequest,
+    ) -> Result<Answer, SimulatorError> {
+        if let Some(answer) = self
+            .script(Operation::IssueAPoint, request.user_id.as_deref())
+            .await
+        {
             return Ok(answer);
         }
         if request.amount < 1 || (request.user_id.is_none() && request.open_id.is_none()) {
@@ -213,19 +249,34 @@ impl Simulator {
         );
         self.store
             .write_async(move |db| {
-                idempotent(db, &client_id, Operation::IssueAPoint, request.biz_no.as_deref(), &fingerprint, |db| {
-                    issue_points(db, &client_id, &request, &product_id)
-                })
+                idempotent(
+                    db,
+                    &client_id,
+                    Operation::IssueAPoint,
+                    request.biz_no.as_deref(),
+                    &fingerprint,
+                    |db| issue_points(db, &client_id, &request, &product_id),
+                )
             })
             .await
     }
 
     /// Redeem A. Point: debits points atomically, idempotent by bizNo.
-    pub async fn redeem(&self, client_id: String, request: RedeemRequest) -> Result<Answer, SimulatorError> {
-        if let Some(answer) = self.script(Operation::RedeemAPoint, Some(&request.user_id)).await {
+    pub async fn redeem(
+        &self,
+        client_id: String,
+        request: RedeemRequest,
+    ) -> Result<Answer, SimulatorError> {
+        if let Some(answer) = self
+            .script(Operation::RedeemAPoint, Some(&request.user_id))
+            .await
+        {
             return Ok(answer);
         }
-        let total = request.amounts.iter().try_fold(0_i64, |sum, a| sum.checked_add(*a));
+        let total = request
+            .amounts
+            .iter()
+            .try_fold(0_i64, |sum, a| sum.checked_add(*a));
         let Some(total) = total.filter(|t| *t > 0 && request.amounts.iter().all(|a| *a > 0)) else {
             return Ok(Answer::code(codes::PARAM_ILLEGAL));
         };
@@ -238,32 +289,57 @@ impl Simulator {
         );
         self.store
             .write_async(move |db| {
-                idempotent(db, &client_id, Operation::RedeemAPoint, Some(&request.biz_no), &fingerprint, |db| {
-                    let source = PostingSource {
-                        client_id: Some(&client_id),
-                        biz_no: Some(&request.biz_no),
-                        product_id: None,
-                    };
-                    Ok(match PointLedger::new(db).post(&request.user_id, -total, EntryKind::Redeem, &source)? {
-                        Ok(_) => Answer::code(codes::SUCCESS),
-                        // Assumption: an unknown ipRoleId is a parameter error (no documented code).
-                        Err(PostingRefused::NoSuchUser) => Answer::code(codes::PARAM_ILLEGAL),
-                        Err(PostingRefused::PointNotEnough) => Answer::code(codes::POINT_NOT_ENOUGH),
-                    })
-                })
+                idempotent(
+                    db,
+                    &client_id,
+                    Operation::RedeemAPoint,
+                    Some(&request.biz_no),
+                    &fingerprint,
+                    |db| {
+                        let source = PostingSource {
+                            client_id: Some(&client_id),
+                            biz_no: Some(&request.biz_no),
+                            product_id: None,
+                        };
+                        Ok(
+                            match PointLedger::new(db).post(
+                                &request.user_id,
+                                -total,
+                                EntryKind::Redeem,
+                                &source,
+                            )? {
+                                Ok(_) => Answer::code(codes::SUCCESS),
+                                // Assumption: an unknown ipRoleId is a parameter error (no documented code).
+                                Err(PostingRefused::NoSuchUser) => {
+                                    Answer::code(codes::PARAM_ILLEGAL)
+                                }
+                                Err(PostingRefused::PointNotEnough) => {
+                                    Answer::code(codes::POINT_NOT_ENOUGH)
+                                }
+                            },
+                        )
+                    },
+                )
             })
             .await
     }
 
     /// Query Template: a seeded template of the merchant.
-    pub async fn query_template(&self, merchant_id: String, template_code: String) -> Result<Answer, SimulatorError> {
+    pub async fn query_template(
+        &self,
+        merchant_id: String,
+        template_code: String,
+    ) -> Result<Answer, SimulatorError> {
         if let Some(answer) = self.script(Operation::QueryTemplate, None).await {
             return Ok(answer);
         }
         if merchant_id.trim().is_empty() || template_code.trim().is_empty() {
             return Ok(Answer::code(codes::PARAM_ILLEGAL));
         }
-        let template = self.store.read_async(move |db| cards::find_template(db, &template_code)).await?;
+        let template = self
+            .store
+            .read_async(move |db| cards::find_template(db, &template_code))
+            .await?;
         Ok(match template.filter(|t| t.merchant_id == merchant_id) {
             Some(template) => {
                 let mut detail = template.body;
@@ -276,10 +352,15 @@ impl Simulator {
 
     /// Update Membership Card: `UPDATE` changes points/level/expiry, `CLOSED` terminates.
     pub async fn update_card(&self, update: CardUpdate) -> Result<Answer, SimulatorError> {
-        if let Some(answer) = self.script(Operation::UpdateMembershipCard, update.user_id.as_deref()).await {
+        if let Some(answer) = self
+            .script(Operation::UpdateMembershipCard, update.user_id.as_deref())
+            .await
+        {
             return Ok(answer);
         }
-        self.store.write_async(move |db| update_card(db, update)).await
+        self.store
+            .write_async(move |db| update_card(db, update))
+            .await
     }
 }
 
@@ -295,7 +376,11 @@ fn idempotent(
     let Some(biz_no) = biz_no else {
         return execute(db);
     };
-    let key = IdempotencyKey { client_id, operation: operation.as_str(), biz_no };
+    let key = IdempotencyKey {
+        client_id,
+        operation: operation.as_str(),
+        biz_no,
+    };
     if let Some(recorded) = idempotency::lookup(db, &key, fingerprint)?.into_answer() {
         return Ok(Answer::from_recorded(recorded));
     }
@@ -343,9 +428,18 @@ fn update_card(db: &Connection, update: CardUpdate) -> Result<Answer, SimulatorE
     let Some(mut card) = cards::find_card(db, &update.pass_id)? else {
         return illegal;
     };
-    let holder_matches = update.user_id.as_ref().is_none_or(|u| card.user_id.as_ref() == Some(u))
-        && update.open_id.as_ref().is_none_or(|o| card.open_id.as_ref() == Some(o));
-    if card.merchant_id != update.merchant_id || !holder_matches || card.status == CardStatus::Closed {
+    let holder_matches = update
+        .user_id
+        .as_ref()
+        .is_none_or(|u| card.user_id.as_ref() == Some(u))
+        && update
+            .open_id
+            .as_ref()
+            .is_none_or(|o| card.open_id.as_ref() == Some(o));
+    if card.merchant_id != update.merchant_id
+        || !holder_matches
+        || card.status == CardStatus::Closed
+    {
         return illegal;
     }
     if update.close {
@@ -353,11 +447,15 @@ fn update_card(db: &Connection, update: CardUpdate) -> Result<Answer, SimulatorE
     } else {
         if let Some(data_info) = update.data_info {
             if let Some(point) = data_info.get("point") {
-                let Some(point) = point.as_i64() else { return illegal };
+                let Some(point) = point.as_i64() else {
+                    return illegal;
+                };
                 card.point = Some(point);
             }
             if let Some(level) = data_info.get("level") {
-                let Some(level) = level.as_str() else { return illegal };
+                let Some(level) = level.as_str() else {
+                    return illegal;
+                };
                 card.level = Some(level.to_string());
             }
             card.data_info.extend(data_info);
@@ -378,7 +476,10 @@ mod tests {
     use super::*;
     use crate::budget::IssueBudget;
     use crate::rules::ScriptedRule;
-    use crate::seed::{DEMO_ACCESS_TOKEN, DEMO_MERCHANT_ID, DEMO_PASS_ID, DEMO_PRODUCT_ID, DEMO_TEMPLATE_CODE, DEMO_USER_ID};
+    use crate::seed::{
+        DEMO_ACCESS_TOKEN, DEMO_MERCHANT_ID, DEMO_PASS_ID, DEMO_PRODUCT_ID, DEMO_TEMPLATE_CODE,
+        DEMO_USER_ID,
+    };
 
     const CLIENT: &str = "CLIENT";
 
@@ -442,21 +543,50 @@ mod tests {
     #[tokio::test]
     async fn inquire_codes_from_token_state() {
         let sim = simulator();
-        assert_eq!(sim.inquire("unknown".into()).await.unwrap().code, codes::ACCESSTOKEN_VALIDATE_FAILED);
-        assert_eq!(sim.inquire("bad token".into()).await.unwrap().code, codes::ACCESSTOKEN_VALIDATE_FAILED);
-        assert_eq!(sim.inquire(" ".into()).await.unwrap().code, codes::PARAMETER_ILLEGAL);
-        sim.store().write(|db| accounts::put_token(db, "old", DEMO_USER_ID, 1)).unwrap();
-        assert_eq!(sim.inquire("old".into()).await.unwrap().code, codes::ACCESSTOKEN_VALIDATE_FAILED);
-        sim.store().write(|db| accounts::delete_user(db, DEMO_USER_ID)).unwrap();
-        assert_eq!(sim.inquire(DEMO_ACCESS_TOKEN.into()).await.unwrap().code, codes::USER_NOT_EXIST);
+        assert_eq!(
+            sim.inquire("unknown".into()).await.unwrap().code,
+            codes::ACCESSTOKEN_VALIDATE_FAILED
+        );
+        assert_eq!(
+            sim.inquire("bad token".into()).await.unwrap().code,
+            codes::ACCESSTOKEN_VALIDATE_FAILED
+        );
+        assert_eq!(
+            sim.inquire(" ".into()).await.unwrap().code,
+            codes::PARAMETER_ILLEGAL
+        );
+        sim.store()
+            .write(|db| accounts::put_token(db, "old", DEMO_USER_ID, 1))
+            .unwrap();
+        assert_eq!(
+            sim.inquire("old".into()).await.unwrap().code,
+            codes::ACCESSTOKEN_VALIDATE_FAILED
+        );
+        sim.store()
+            .write(|db| accounts::delete_user(db, DEMO_USER_ID))
+            .unwrap();
+        assert_eq!(
+            sim.inquire(DEMO_ACCESS_TOKEN.into()).await.unwrap().code,
+            codes::USER_NOT_EXIST
+        );
     }
 
     #[tokio::test]
     async fn issue_credits_points_and_takes_budget() {
         let sim = simulator();
-        assert_eq!(sim.issue(CLIENT.into(), issue("I1", 100)).await.unwrap().code, codes::SUCCESS);
+        assert_eq!(
+            sim.issue(CLIENT.into(), issue("I1", 100))
+                .await
+                .unwrap()
+                .code,
+            codes::SUCCESS
+        );
         assert_eq!(balance(&sim, DEMO_USER_ID), 1300);
-        let b = sim.store().write(|db| budget::find_budget(db, DEMO_PRODUCT_ID)).unwrap().unwrap();
+        let b = sim
+            .store()
+            .write(|db| budget::find_budget(db, DEMO_PRODUCT_ID))
+            .unwrap()
+            .unwrap();
         assert_eq!((b.total_remaining, b.current_remaining), (999_900, 99_900));
     }
 
@@ -464,14 +594,29 @@ mod tests {
     async fn issue_codes_from_budget_state() {
         let sim = simulator();
         set_budget(&sim, |b| b.current_remaining = 10);
-        assert_eq!(sim.issue(CLIENT.into(), issue("C", 11)).await.unwrap().code, codes::CURRENT_BUDGET_NOT_ENOUGH);
+        assert_eq!(
+            sim.issue(CLIENT.into(), issue("C", 11)).await.unwrap().code,
+            codes::CURRENT_BUDGET_NOT_ENOUGH
+        );
         set_budget(&sim, |b| b.total_remaining = 5);
-        assert_eq!(sim.issue(CLIENT.into(), issue("T", 6)).await.unwrap().code, codes::TOTAL_BUDGET_NOT_ENOUGH);
+        assert_eq!(
+            sim.issue(CLIENT.into(), issue("T", 6)).await.unwrap().code,
+            codes::TOTAL_BUDGET_NOT_ENOUGH
+        );
         set_budget(&sim, |b| b.paused = true);
-        assert_eq!(sim.issue(CLIENT.into(), issue("N", 1)).await.unwrap().code, codes::NO_BUDGET_RIGHT_NOW);
+        assert_eq!(
+            sim.issue(CLIENT.into(), issue("N", 1)).await.unwrap().code,
+            codes::NO_BUDGET_RIGHT_NOW
+        );
         let mut unknown_campaign = issue("U", 1);
         unknown_campaign.product_id = Some("NO_SUCH_CAMPAIGN".into());
-        assert_eq!(sim.issue(CLIENT.into(), unknown_campaign).await.unwrap().code, codes::NO_BUDGET_RIGHT_NOW);
+        assert_eq!(
+            sim.issue(CLIENT.into(), unknown_campaign)
+                .await
+                .unwrap()
+                .code,
+            codes::NO_BUDGET_RIGHT_NOW
+        );
         assert_eq!(balance(&sim, DEMO_USER_ID), 1200);
     }
 
@@ -479,20 +624,35 @@ mod tests {
     async fn issue_dated_outside_the_campaign_fails() {
         let mut early = issue("E", 1);
         early.biz_date_ms = Some(1_000);
-        assert_eq!(simulator().issue(CLIENT.into(), early).await.unwrap().code, codes::PROCESS_FAIL);
+        assert_eq!(
+            simulator().issue(CLIENT.into(), early).await.unwrap().code,
+            codes::PROCESS_FAIL
+        );
     }
 
     #[tokio::test]
     async fn issue_replay_moves_no_points_and_changed_replay_is_inconsistent() {
         let sim = simulator();
         for _ in 0..3 {
-            assert_eq!(sim.issue(CLIENT.into(), issue("R1", 50)).await.unwrap().code, codes::SUCCESS);
+            assert_eq!(
+                sim.issue(CLIENT.into(), issue("R1", 50))
+                    .await
+                    .unwrap()
+                    .code,
+                codes::SUCCESS
+            );
         }
         assert_eq!(balance(&sim, DEMO_USER_ID), 1250);
         let changed = sim.issue(CLIENT.into(), issue("R1", 51)).await.unwrap();
         assert_eq!(changed.code, codes::REPEAT_REQ_INCONSISTENT);
         // Another partner may use the same bizNo.
-        assert_eq!(sim.issue("OTHER".into(), issue("R1", 51)).await.unwrap().code, codes::SUCCESS);
+        assert_eq!(
+            sim.issue("OTHER".into(), issue("R1", 51))
+                .await
+                .unwrap()
+                .code,
+            codes::SUCCESS
+        );
         assert_eq!(balance(&sim, DEMO_USER_ID), 1301);
     }
 
@@ -500,19 +660,49 @@ mod tests {
     async fn failed_answer_is_final_too() {
         let sim = simulator();
         set_budget(&sim, |b| b.paused = true);
-        assert_eq!(sim.issue(CLIENT.into(), issue("F1", 1)).await.unwrap().code, codes::NO_BUDGET_RIGHT_NOW);
+        assert_eq!(
+            sim.issue(CLIENT.into(), issue("F1", 1)).await.unwrap().code,
+            codes::NO_BUDGET_RIGHT_NOW
+        );
         set_budget(&sim, |b| b.paused = false);
-        assert_eq!(sim.issue(CLIENT.into(), issue("F1", 1)).await.unwrap().code, codes::NO_BUDGET_RIGHT_NOW);
+        assert_eq!(
+            sim.issue(CLIENT.into(), issue("F1", 1)).await.unwrap().code,
+            codes::NO_BUDGET_RIGHT_NOW
+        );
     }
 
     #[tokio::test]
     async fn redeem_debits_and_refuses_overdraft() {
         let sim = simulator();
-        assert_eq!(sim.redeem(CLIENT.into(), redeem("D1", 200)).await.unwrap().code, codes::SUCCESS);
+        assert_eq!(
+            sim.redeem(CLIENT.into(), redeem("D1", 200))
+                .await
+                .unwrap()
+                .code,
+            codes::SUCCESS
+        );
         assert_eq!(balance(&sim, DEMO_USER_ID), 1000);
-        assert_eq!(sim.redeem(CLIENT.into(), redeem("D2", 1001)).await.unwrap().code, codes::POINT_NOT_ENOUGH);
-        assert_eq!(sim.redeem(CLIENT.into(), redeem("D1", 200)).await.unwrap().code, codes::SUCCESS);
-        assert_eq!(sim.redeem(CLIENT.into(), redeem("D1", 201)).await.unwrap().code, codes::REPEAT_REQ_INCONSISTENT);
+        assert_eq!(
+            sim.redeem(CLIENT.into(), redeem("D2", 1001))
+                .await
+                .unwrap()
+                .code,
+            codes::POINT_NOT_ENOUGH
+        );
+        assert_eq!(
+            sim.redeem(CLIENT.into(), redeem("D1", 200))
+                .await
+                .unwrap()
+                .code,
+            codes::SUCCESS
+        );
+        assert_eq!(
+            sim.redeem(CLIENT.into(), redeem("D1", 201))
+                .await
+                .unwrap()
+                .code,
+            codes::REPEAT_REQ_INCONSISTENT
+        );
         assert_eq!(balance(&sim, DEMO_USER_ID), 1000);
     }
 
@@ -521,8 +711,17 @@ mod tests {
         let sim = simulator();
         let mut empty = redeem("P1", 1);
         empty.amounts.clear();
-        assert_eq!(sim.redeem(CLIENT.into(), empty).await.unwrap().code, codes::PARAM_ILLEGAL);
-        assert_eq!(sim.redeem(CLIENT.into(), redeem("P2", 0)).await.unwrap().code, codes::PARAM_ILLEGAL);
+        assert_eq!(
+            sim.redeem(CLIENT.into(), empty).await.unwrap().code,
+            codes::PARAM_ILLEGAL
+        );
+        assert_eq!(
+            sim.redeem(CLIENT.into(), redeem("P2", 0))
+                .await
+                .unwrap()
+                .code,
+            codes::PARAM_ILLEGAL
+        );
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -531,7 +730,12 @@ mod tests {
         let tasks: Vec<_> = (0..200)
             .map(|i| {
                 let sim = sim.clone();
-                tokio::spawn(async move { sim.redeem(CLIENT.into(), redeem(&format!("CR{i}"), 10)).await.unwrap().code })
+                tokio::spawn(async move {
+                    sim.redeem(CLIENT.into(), redeem(&format!("CR{i}"), 10))
+                        .await
+                        .unwrap()
+                        .code
+                })
             })
             .collect();
         let mut successes = 0;
@@ -547,13 +751,22 @@ mod tests {
     #[tokio::test]
     async fn query_template_finds_seeded_template_of_the_merchant() {
         let sim = simulator();
-        let found = sim.query_template(DEMO_MERCHANT_ID.into(), DEMO_TEMPLATE_CODE.into()).await.unwrap();
+        let found = sim
+            .query_template(DEMO_MERCHANT_ID.into(), DEMO_TEMPLATE_CODE.into())
+            .await
+            .unwrap();
         assert_eq!(found.code, codes::SUCCESS);
         assert_eq!(found.detail["templateCode"], DEMO_TEMPLATE_CODE);
         assert_eq!(found.detail["type"], "COUPON");
-        let missing = sim.query_template(DEMO_MERCHANT_ID.into(), "0".into()).await.unwrap();
+        let missing = sim
+            .query_template(DEMO_MERCHANT_ID.into(), "0".into())
+            .await
+            .unwrap();
         assert_eq!(missing.code, codes::PASS_TEMPLATE_NOT_EXIST);
-        let other_merchant = sim.query_template("2160000000000000".into(), DEMO_TEMPLATE_CODE.into()).await.unwrap();
+        let other_merchant = sim
+            .query_template("2160000000000000".into(), DEMO_TEMPLATE_CODE.into())
+            .await
+            .unwrap();
         assert_eq!(other_merchant.code, codes::PASS_TEMPLATE_NOT_EXIST);
     }
 
@@ -576,22 +789,54 @@ mod tests {
     #[tokio::test]
     async fn update_card_changes_points_level_and_expiry_then_close_terminates() {
         let sim = simulator();
-        assert_eq!(sim.update_card(card_update(false)).await.unwrap().code, codes::SUCCESS);
-        let card = sim.store().write(|db| cards::find_card(db, DEMO_PASS_ID)).unwrap().unwrap();
-        assert_eq!((card.point, card.level.as_deref(), card.end_date_ms), (Some(1500), Some("GOLD"), Some(1_900_000_000_000)));
-        assert_eq!(sim.update_card(card_update(true)).await.unwrap().code, codes::SUCCESS);
-        let card = sim.store().write(|db| cards::find_card(db, DEMO_PASS_ID)).unwrap().unwrap();
+        assert_eq!(
+            sim.update_card(card_update(false)).await.unwrap().code,
+            codes::SUCCESS
+        );
+        let card = sim
+            .store()
+            .write(|db| cards::find_card(db, DEMO_PASS_ID))
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (card.point, card.level.as_deref(), card.end_date_ms),
+            (Some(1500), Some("GOLD"), Some(1_900_000_000_000))
+        );
+        assert_eq!(
+            sim.update_card(card_update(true)).await.unwrap().code,
+            codes::SUCCESS
+        );
+        let card = sim
+            .store()
+            .write(|db| cards::find_card(db, DEMO_PASS_ID))
+            .unwrap()
+            .unwrap();
         assert_eq!(card.status, CardStatus::Closed);
-        assert_eq!(sim.update_card(card_update(false)).await.unwrap().code, codes::PARAM_ILLEGAL);
+        assert_eq!(
+            sim.update_card(card_update(false)).await.unwrap().code,
+            codes::PARAM_ILLEGAL
+        );
     }
 
     #[tokio::test]
     async fn update_of_unknown_or_foreign_card_is_param_illegal() {
         let sim = simulator();
-        let unknown = CardUpdate { pass_id: "nope".into(), ..card_update(false) };
-        assert_eq!(sim.update_card(unknown).await.unwrap().code, codes::PARAM_ILLEGAL);
-        let foreign = CardUpdate { user_id: Some("2160999999999999".into()), ..card_update(false) };
-        assert_eq!(sim.update_card(foreign).await.unwrap().code, codes::PARAM_ILLEGAL);
+        let unknown = CardUpdate {
+            pass_id: "nope".into(),
+            ..card_update(false)
+        };
+        assert_eq!(
+            sim.update_card(unknown).await.unwrap().code,
+            codes::PARAM_ILLEGAL
+        );
+        let foreign = CardUpdate {
+            user_id: Some("2160999999999999".into()),
+            ..card_update(false)
+        };
+        assert_eq!(
+            sim.update_card(foreign).await.unwrap().code,
+            codes::PARAM_ILLEGAL
+        );
     }
 
     #[tokio::test]
@@ -607,10 +852,22 @@ mod tests {
             times: Some(1),
             delay_ms: Some(1),
         });
-        assert_eq!(sim.issue(CLIENT.into(), issue("S1", 10)).await.unwrap().code, "UNKNOWN_EXCEPTION");
+        assert_eq!(
+            sim.issue(CLIENT.into(), issue("S1", 10))
+                .await
+                .unwrap()
+                .code,
+            "UNKNOWN_EXCEPTION"
+        );
         assert_eq!(balance(&sim, DEMO_USER_ID), 1200);
         // The retry with the same bizNo runs for real: a U is not final.
-        assert_eq!(sim.issue(CLIENT.into(), issue("S1", 10)).await.unwrap().code, codes::SUCCESS);
+        assert_eq!(
+            sim.issue(CLIENT.into(), issue("S1", 10))
+                .await
+                .unwrap()
+                .code,
+            codes::SUCCESS
+        );
         assert_eq!(balance(&sim, DEMO_USER_ID), 1210);
     }
 
@@ -627,8 +884,17 @@ mod tests {
             times: None,
             delay_ms: None,
         });
-        assert_eq!(sim.inquire(DEMO_ACCESS_TOKEN.into()).await.unwrap().code, "UNKNOWN_EXCEPTION");
-        assert_eq!(sim.inquire("demo-token-empty-user".into()).await.unwrap().code, codes::SUCCESS);
+        assert_eq!(
+            sim.inquire(DEMO_ACCESS_TOKEN.into()).await.unwrap().code,
+            "UNKNOWN_EXCEPTION"
+        );
+        assert_eq!(
+            sim.inquire("demo-token-empty-user".into())
+                .await
+                .unwrap()
+                .code,
+            codes::SUCCESS
+        );
     }
 
     #[tokio::test]
@@ -649,6 +915,9 @@ mod tests {
         assert_eq!(balance(&sim, DEMO_USER_ID), 1200);
         assert!(sim.rules().is_empty());
         sim.reset(true).await.unwrap();
-        assert_eq!(sim.inquire(DEMO_ACCESS_TOKEN.into()).await.unwrap().code, codes::ACCESSTOKEN_VALIDATE_FAILED);
+        assert_eq!(
+            sim.inquire(DEMO_ACCESS_TOKEN.into()).await.unwrap().code,
+            codes::ACCESSTOKEN_VALIDATE_FAILED
+        );
     }
 }

@@ -110,7 +110,10 @@ impl RuleBook {
         let mut state = self.lock();
         let index = state.rules.iter().position(|rule| {
             rule.operation == operation
-                && rule.user_id.as_deref().is_none_or(|wanted| Some(wanted) == user_id)
+                && rule
+                    .user_id
+                    .as_deref()
+                    .is_none_or(|wanted| Some(wanted) == user_id)
                 && rule.times != Some(0)
         })?;
         let rule = &mut state.rules[index];
@@ -132,7 +135,9 @@ impl RuleBook {
 
     fn lock(&self) -> std::sync::MutexGuard<'_, RuleBookState> {
         // A panic while holding this lock cannot leave the list half-updated.
-        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
@@ -140,7 +145,12 @@ impl RuleBook {
 mod tests {
     use super::*;
 
-    fn rule(operation: Operation, user_id: Option<&str>, code: &str, times: Option<u32>) -> ScriptedRule {
+    fn rule(
+        operation: Operation,
+        user_id: Option<&str>,
+        code: &str,
+        times: Option<u32>,
+    ) -> ScriptedRule {
         ScriptedRule {
             rule_id: 0,
             operation,
@@ -158,7 +168,13 @@ mod tests {
         let book = RuleBook::default();
         book.add(rule(Operation::IssueAPoint, None, "RISK_REJECT", Some(2)));
         for _ in 0..2 {
-            assert_eq!(book.take(Operation::IssueAPoint, None).unwrap().code.as_deref(), Some("RISK_REJECT"));
+            assert_eq!(
+                book.take(Operation::IssueAPoint, None)
+                    .unwrap()
+                    .code
+                    .as_deref(),
+                Some("RISK_REJECT")
+            );
         }
         assert_eq!(book.take(Operation::IssueAPoint, None), None);
         assert!(book.list().is_empty());
@@ -167,10 +183,24 @@ mod tests {
     #[test]
     fn rule_for_a_user_ignores_other_users_and_operations() {
         let book = RuleBook::default();
-        book.add(rule(Operation::RedeemAPoint, Some("2160000000000001"), "RISK_REJECT", None));
-        assert_eq!(book.take(Operation::RedeemAPoint, Some("2160000000000002")), None);
-        assert_eq!(book.take(Operation::IssueAPoint, Some("2160000000000001")), None);
-        assert!(book.take(Operation::RedeemAPoint, Some("2160000000000001")).is_some());
+        book.add(rule(
+            Operation::RedeemAPoint,
+            Some("2160000000000001"),
+            "RISK_REJECT",
+            None,
+        ));
+        assert_eq!(
+            book.take(Operation::RedeemAPoint, Some("2160000000000002")),
+            None
+        );
+        assert_eq!(
+            book.take(Operation::IssueAPoint, Some("2160000000000001")),
+            None
+        );
+        assert!(
+            book.take(Operation::RedeemAPoint, Some("2160000000000001"))
+                .is_some()
+        );
     }
 
     #[test]
@@ -187,17 +217,36 @@ mod tests {
     #[test]
     fn first_added_rule_wins_and_can_be_removed() {
         let book = RuleBook::default();
-        let first = book.add(rule(Operation::InquireAPoint, None, "UNKNOWN_EXCEPTION", None));
+        let first = book.add(rule(
+            Operation::InquireAPoint,
+            None,
+            "UNKNOWN_EXCEPTION",
+            None,
+        ));
         book.add(rule(Operation::InquireAPoint, None, "USER_NOT_EXIST", None));
-        assert_eq!(book.take(Operation::InquireAPoint, None).unwrap().code.as_deref(), Some("UNKNOWN_EXCEPTION"));
+        assert_eq!(
+            book.take(Operation::InquireAPoint, None)
+                .unwrap()
+                .code
+                .as_deref(),
+            Some("UNKNOWN_EXCEPTION")
+        );
         assert!(book.remove(first.rule_id));
-        assert_eq!(book.take(Operation::InquireAPoint, None).unwrap().code.as_deref(), Some("USER_NOT_EXIST"));
+        assert_eq!(
+            book.take(Operation::InquireAPoint, None)
+                .unwrap()
+                .code
+                .as_deref(),
+            Some("USER_NOT_EXIST")
+        );
     }
 
     #[test]
     fn rule_json_uses_operation_ids() {
-        let rule: ScriptedRule =
-            serde_json::from_str(r#"{"operation":"redeemAPoint","code":"RISK_REJECT","times":1,"delayMs":50}"#).unwrap();
+        let rule: ScriptedRule = serde_json::from_str(
+            r#"{"operation":"redeemAPoint","code":"RISK_REJECT","times":1,"delayMs":50}"#,
+        )
+        .unwrap();
         assert_eq!(rule.operation, Operation::RedeemAPoint);
         assert_eq!(rule.delay_ms, Some(50));
         assert!(serde_json::from_str::<ScriptedRule>(r#"{"operation":"nope"}"#).is_err());

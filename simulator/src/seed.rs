@@ -110,13 +110,19 @@ impl Fixtures {
     /// Reads fixtures from a `.json` or `.toml` file.
     pub fn from_file(path: &Path) -> Result<Self, FixtureError> {
         let shown = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|source| FixtureError::Read { path: shown.clone(), source })?;
+        let text = std::fs::read_to_string(path).map_err(|source| FixtureError::Read {
+            path: shown.clone(),
+            source,
+        })?;
         let parsed = if path.extension().is_some_and(|e| e == "json") {
             serde_json::from_str(&text).map_err(|e| e.to_string())
         } else {
             toml::from_str(&text).map_err(|e| e.to_string())
         };
-        let fixtures: Self = parsed.map_err(|detail| FixtureError::Parse { path: shown, detail })?;
+        let fixtures: Self = parsed.map_err(|detail| FixtureError::Parse {
+            path: shown,
+            detail,
+        })?;
         fixtures.check()?;
         Ok(fixtures)
     }
@@ -125,13 +131,23 @@ impl Fixtures {
     pub fn check(&self) -> Result<(), FixtureError> {
         for user in &self.users {
             if !accounts::is_alipayhk_user_id(&user.user_id) {
-                return Err(invalid(&user.user_id, "an AlipayHK user id is digits starting with 2160"));
+                return Err(invalid(
+                    &user.user_id,
+                    "an AlipayHK user id is digits starting with 2160",
+                ));
             }
             if user.balance < 0 {
                 return Err(invalid(&user.user_id, "a balance cannot be negative"));
             }
-            if let Some(bad) = user.access_tokens.iter().find(|t| !accounts::is_well_formed_token(&t.token)) {
-                return Err(invalid(&bad.token, "a token is 1 to 128 letters, digits, '-', '_' or '.'"));
+            if let Some(bad) = user
+                .access_tokens
+                .iter()
+                .find(|t| !accounts::is_well_formed_token(&t.token))
+            {
+                return Err(invalid(
+                    &bad.token,
+                    "a token is 1 to 128 letters, digits, '-', '_' or '.'",
+                ));
             }
         }
         for b in &self.budgets {
@@ -150,7 +166,12 @@ impl Fixtures {
             // Checked non-negative above, and the user exists: the posting cannot be refused.
             let _ = ledger.set_balance(&user.user_id, user.balance)?;
             for token in &user.access_tokens {
-                accounts::put_token(db, &token.token, &user.user_id, token.expires_at_ms.unwrap_or(NEVER_MS))?;
+                accounts::put_token(
+                    db,
+                    &token.token,
+                    &user.user_id,
+                    token.expires_at_ms.unwrap_or(NEVER_MS),
+                )?;
             }
         }
         for b in &self.budgets {
@@ -196,13 +217,19 @@ impl Fixtures {
                     user_id: DEMO_USER_ID.into(),
                     open_id: Some("demo-open-id-135".into()),
                     balance: 1_200,
-                    access_tokens: vec![TokenFixture { token: DEMO_ACCESS_TOKEN.into(), expires_at_ms: None }],
+                    access_tokens: vec![TokenFixture {
+                        token: DEMO_ACCESS_TOKEN.into(),
+                        expires_at_ms: None,
+                    }],
                 },
                 UserFixture {
                     user_id: DEMO_EMPTY_USER_ID.into(),
                     open_id: None,
                     balance: 0,
-                    access_tokens: vec![TokenFixture { token: "demo-token-empty-user".into(), expires_at_ms: None }],
+                    access_tokens: vec![TokenFixture {
+                        token: "demo-token-empty-user".into(),
+                        expires_at_ms: None,
+                    }],
                 },
             ],
             budgets: vec![IssueBudget {
@@ -242,7 +269,10 @@ fn as_map(value: Value) -> Map<String, Value> {
 }
 
 fn invalid(what: &str, detail: &str) -> FixtureError {
-    FixtureError::Invalid { what: what.to_string(), detail: detail.to_string() }
+    FixtureError::Invalid {
+        what: what.to_string(),
+        detail: detail.to_string(),
+    }
 }
 
 #[cfg(test)]
@@ -288,9 +318,17 @@ mod tests {
     #[test]
     fn user_id_not_starting_with_2160_is_refused() {
         let fixtures = Fixtures {
-            users: vec![UserFixture { user_id: "123".into(), open_id: None, balance: 0, access_tokens: vec![] }],
+            users: vec![UserFixture {
+                user_id: "123".into(),
+                open_id: None,
+                balance: 0,
+                access_tokens: vec![],
+            }],
             ..Fixtures::default()
         };
-        assert!(matches!(fixtures.check(), Err(FixtureError::Invalid { .. })));
+        assert!(matches!(
+            fixtures.check(),
+            Err(FixtureError::Invalid { .. })
+        ));
     }
 }

@@ -39,7 +39,9 @@ pub enum ServeError {
     #[error("cannot build the signed API: {0}")]
     Api(String),
     /// A listener could not be bound.
-    #[error("cannot listen on {address}: {source}; is another simulator running? choose another port with --listen / --admin-listen")]
+    #[error(
+        "cannot listen on {address}: {source}; is another simulator running? choose another port with --listen / --admin-listen"
+    )]
     Bind {
         /// The address.
         address: SocketAddr,
@@ -88,7 +90,10 @@ impl RunningSimulator {
     pub async fn shutdown(self) -> Result<(), ServeError> {
         let _ = self.shutdown.send(true);
         for server in self.servers {
-            server.await.map_err(|e| ServeError::Task(e.to_string()))?.map_err(ServeError::Serve)?;
+            server
+                .await
+                .map_err(|e| ServeError::Task(e.to_string()))?
+                .map_err(ServeError::Serve)?;
         }
         Ok(())
     }
@@ -129,7 +134,14 @@ pub async fn start(config: SimulatorConfig) -> Result<RunningSimulator, ServeErr
         tokio::spawn(serve(admin_listener, admin_router, stopped)),
     ];
     tracing::info!(%api_address, %admin_address, "simulator listening");
-    Ok(RunningSimulator { api_address, admin_address, simulator, data: prepared, shutdown, servers })
+    Ok(RunningSimulator {
+        api_address,
+        admin_address,
+        simulator,
+        data: prepared,
+        shutdown,
+        servers,
+    })
 }
 
 /// `alipayhk serve`: start, print how to connect, serve until SIGINT or SIGTERM.
@@ -144,7 +156,11 @@ pub async fn run(config: SimulatorConfig) -> Result<(), ServeError> {
 }
 
 fn startup_fixtures(config: &SimulatorConfig) -> Result<Fixtures, ServeError> {
-    let mut fixtures = if config.demo_data { Fixtures::demo() } else { Fixtures::default() };
+    let mut fixtures = if config.demo_data {
+        Fixtures::demo()
+    } else {
+        Fixtures::default()
+    };
     if let Some(path) = &config.fixtures {
         let extra = Fixtures::from_file(path)?;
         fixtures.users.extend(extra.users);
@@ -155,12 +171,22 @@ fn startup_fixtures(config: &SimulatorConfig) -> Result<Fixtures, ServeError> {
     Ok(fixtures)
 }
 
-fn server_config(config: &SimulatorConfig, prepared: &PreparedData) -> Result<ServerConfig, ServeError> {
+fn server_config(
+    config: &SimulatorConfig,
+    prepared: &PreparedData,
+) -> Result<ServerConfig, ServeError> {
     let key_store = InMemoryKeyStore::new();
     for partner in &prepared.partners {
-        key_store.insert(partner.client_id.clone(), partner.key_version, partner.public_key.clone());
+        key_store.insert(
+            partner.client_id.clone(),
+            partner.key_version,
+            partner.public_key.clone(),
+        );
     }
-    let signer = Arc::new(KeySigner::new(prepared.simulator_key.clone(), Some(data_dir::DEMO_KEY_VERSION)));
+    let signer = Arc::new(KeySigner::new(
+        prepared.simulator_key.clone(),
+        Some(data_dir::DEMO_KEY_VERSION),
+    ));
     Ok(api::server_config(signer, Arc::new(key_store))
         .map_err(ServeError::Api)?
         .with_decryption_key(prepared.simulator_key.clone())
@@ -169,10 +195,16 @@ fn server_config(config: &SimulatorConfig, prepared: &PreparedData) -> Result<Se
 }
 
 async fn bind(address: SocketAddr) -> Result<TcpListener, ServeError> {
-    TcpListener::bind(address).await.map_err(|source| ServeError::Bind { address, source })
+    TcpListener::bind(address)
+        .await
+        .map_err(|source| ServeError::Bind { address, source })
 }
 
-async fn serve(listener: TcpListener, router: axum::Router, mut stopped: watch::Receiver<bool>) -> std::io::Result<()> {
+async fn serve(
+    listener: TcpListener,
+    router: axum::Router,
+    mut stopped: watch::Receiver<bool>,
+) -> std::io::Result<()> {
     axum::serve(listener, router)
         .with_graceful_shutdown(async move {
             let _ = stopped.wait_for(|stop| *stop).await;
@@ -218,12 +250,24 @@ pub fn banner(config: &SimulatorConfig, running: &RunningSimulator) -> String {
         Some(path) => text.push_str(&format!("  database:              {}\n", path.display())),
         None => text.push_str("  database:              in memory (state is lost on exit)\n"),
     }
-    text.push_str(&format!("  simulator public key:  {}\n", data.simulator_public_key_path.display()));
+    text.push_str(&format!(
+        "  simulator public key:  {}\n",
+        data.simulator_public_key_path.display()
+    ));
     if let Some(private) = &data.demo_partner_private_key_path {
         text.push_str(&format!("  demo partner key:      {}\n", private.display()));
-        let listen_config = SimulatorConfig { listen: running.api_address, ..config.clone() };
-        text.push_str("\nClient configuration for the demo partner (also in client-config.toml):\n\n");
-        text.push_str(&data_dir::client_config_text(&listen_config, private, &data.simulator_public_key_path));
+        let listen_config = SimulatorConfig {
+            listen: running.api_address,
+            ..config.clone()
+        };
+        text.push_str(
+            "\nClient configuration for the demo partner (also in client-config.toml):\n\n",
+        );
+        text.push_str(&data_dir::client_config_text(
+            &listen_config,
+            private,
+            &data.simulator_public_key_path,
+        ));
         text.push_str(&format!(
             "\nDemo user {} has 1200 points; access token {}.\n",
             crate::seed::DEMO_USER_ID,

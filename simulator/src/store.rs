@@ -140,15 +140,25 @@ type Delivery = Box<dyn FnOnce(Result<(), StoreError>) + Send>;
 impl Store {
     /// Opens (creating if needed) the database file at `path`, durable against `kill -9`.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
-        let open_error = |source| StoreError::Open { path: path.to_path_buf(), source };
+        let open_error = |source| StoreError::Open {
+            path: path.to_path_buf(),
+            source,
+        };
         let connection = Connection::open(path).map_err(open_error)?;
         connection
-            .execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000;")
+            .execute_batch(
+                "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000;",
+            )
             .map_err(open_error)?;
         connection.execute_batch(SCHEMA).map_err(open_error)?;
-        let reader = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
+        let reader = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(open_error)?;
+        reader
+            .execute_batch("PRAGMA busy_timeout = 5000;")
             .map_err(open_error)?;
-        reader.execute_batch("PRAGMA busy_timeout = 5000;").map_err(open_error)?;
         let mut store = Self::start_writer(connection);
         store.reader = Some(Arc::new(Mutex::new(reader)));
         Ok(store)
@@ -168,13 +178,18 @@ impl Store {
             .name("simulator-db-writer".into())
             .spawn(move || run_writer(connection, queue))
             .map(|_| ())
-            .unwrap_or_else(|e| tracing::error!(error = %e, "cannot start the database writer thread"));
+            .unwrap_or_else(
+                |e| tracing::error!(error = %e, "cannot start the database writer thread"),
+            );
         Self { jobs, reader: None }
     }
 
     /// Runs read-only `work` on the reader connection (on the blocking pool), seeing the
     /// last committed state; falls back to the writer for in-memory databases.
-    pub async fn read_async<T, E>(&self, work: impl FnOnce(&Connection) -> Result<T, E> + Send + 'static) -> Result<T, E>
+    pub async fn read_async<T, E>(
+        &self,
+        work: impl FnOnce(&Connection) -> Result<T, E> + Send + 'static,
+    ) -> Result<T, E>
     where
         T: Send + 'static,
         E: From<StoreError> + Send + 'static,
@@ -184,7 +199,9 @@ impl Store {
         };
         tokio::task::spawn_blocking(move || {
             // A poisoned lock only means an earlier read panicked; the connection is still usable.
-            let connection = reader.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            let connection = reader
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
             work(&connection)
         })
         .await
@@ -194,7 +211,10 @@ impl Store {
     /// Runs `work` in a transaction (committed iff it returns `Ok`) and waits for the commit.
     ///
     /// Blocking: from async code use [`Store::write_async`].
-    pub fn write<T, E>(&self, work: impl FnOnce(&Connection) -> Result<T, E> + Send + 'static) -> Result<T, E>
+    pub fn write<T, E>(
+        &self,
+        work: impl FnOnce(&Connection) -> Result<T, E> + Send + 'static,
+    ) -> Result<T, E>
     where
         T: Send + 'static,
         E: From<StoreError> + Send + 'static,
@@ -232,8 +252,9 @@ impl Store {
         E: From<StoreError> + Send + 'static,
     {
         let job: Job = Box::new(move |db| {
-            let result = catch_unwind(AssertUnwindSafe(|| work(db)))
-                .unwrap_or_else(|_| Err(E::from(StoreError::Task("a database job panicked".into()))));
+            let result = catch_unwind(AssertUnwindSafe(|| work(db))).unwrap_or_else(|_| {
+                Err(E::from(StoreError::Task("a database job panicked".into())))
+            });
             let succeeded = result.is_ok();
             let delivery: Delivery = Box::new(move |commit| {
                 reply(match commit {
@@ -276,7 +297,11 @@ fn run_batch(connection: &mut Connection, batch: Vec<Job>) {
             continue;
         }
         let (succeeded, delivery) = job(&transaction);
-        let end = if succeeded { "RELEASE job" } else { "ROLLBACK TO job; RELEASE job" };
+        let end = if succeeded {
+            "RELEASE job"
+        } else {
+            "ROLLBACK TO job; RELEASE job"
+        };
         match transaction.execute_batch(end) {
             Ok(()) => deliveries.push(delivery),
             Err(e) => delivery(Err(StoreError::Sqlite(e))),
@@ -310,20 +335,34 @@ mod tests {
 
     #[tokio::test]
     async fn committed_writes_are_visible_to_the_reader_and_survive_reopening() {
-        let dir = std::env::temp_dir().join(format!("sim-store-{}-{}", std::process::id(), now_ms()));
+        let dir =
+            std::env::temp_dir().join(format!("sim-store-{}-{}", std::process::id(), now_ms()));
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("simulator.db");
         let store = Store::open(&path).unwrap();
         store
-            .write_async(|db| db.execute("INSERT INTO users (user_id, balance) VALUES ('2160', 5)", []).map_err(StoreError::from))
+            .write_async(|db| {
+                db.execute(
+                    "INSERT INTO users (user_id, balance) VALUES ('2160', 5)",
+                    [],
+                )
+                .map_err(StoreError::from)
+            })
             .await
             .unwrap();
         let read = |db: &Connection| -> Result<i64, StoreError> {
-            Ok(db.query_row("SELECT balance FROM users WHERE user_id = '2160'", [], |row| row.get(0))?)
+            Ok(db.query_row(
+                "SELECT balance FROM users WHERE user_id = '2160'",
+                [],
+                |row| row.get(0),
+            )?)
         };
         assert_eq!(store.read_async(read).await.unwrap(), 5);
         drop(store);
-        assert_eq!(Store::open(&path).unwrap().read_async(read).await.unwrap(), 5);
+        assert_eq!(
+            Store::open(&path).unwrap().read_async(read).await.unwrap(),
+            5
+        );
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
@@ -338,12 +377,19 @@ mod tests {
         };
         store.write(insert("2160000000000001")).unwrap();
         let failed: Result<(), StoreError> = store.write(|db| {
-            db.execute("INSERT INTO users (user_id, balance) VALUES ('2160000000000002', 0)", [])?;
+            db.execute(
+                "INSERT INTO users (user_id, balance) VALUES ('2160000000000002', 0)",
+                [],
+            )?;
             Err(StoreError::Task("refused".into()))
         });
         assert!(failed.is_err());
         let count: i64 = store
-            .write(|db| Ok::<_, StoreError>(db.query_row("SELECT COUNT(*) FROM users", [], |row| row.get(0))?))
+            .write(|db| {
+                Ok::<_, StoreError>(
+                    db.query_row("SELECT COUNT(*) FROM users", [], |row| row.get(0))?,
+                )
+            })
             .unwrap();
         assert_eq!(count, 1);
     }

@@ -9,9 +9,20 @@ use crate::support::AdminServer;
 #[tokio::test]
 async fn admin_api_refuses_missing_or_wrong_token() {
     let server = AdminServer::start().await;
-    let none = server.http.get(server.url("/admin/users")).send().await.unwrap();
+    let none = server
+        .http
+        .get(server.url("/admin/users"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(none.status().as_u16(), 401);
-    let wrong = server.http.get(server.url("/admin/users")).bearer_auth("wrong").send().await.unwrap();
+    let wrong = server
+        .http
+        .get(server.url("/admin/users"))
+        .bearer_auth("wrong")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(wrong.status().as_u16(), 401);
     let body: serde_json::Value = wrong.json().await.unwrap();
     assert!(body["error"].as_str().unwrap().contains("Bearer"));
@@ -29,12 +40,24 @@ async fn create_user_with_balance_and_token_then_read_ledger() {
         .await;
     assert_eq!(status, 201);
     assert_eq!(user["balance"], 300);
-    let (status, user) =
-        server.call(Method::PUT, "/admin/users/2160000000000042/balance", Some(json!({"balance": 120}))).await;
+    let (status, user) = server
+        .call(
+            Method::PUT,
+            "/admin/users/2160000000000042/balance",
+            Some(json!({"balance": 120})),
+        )
+        .await;
     assert_eq!((status, user["balance"].as_i64()), (200, Some(120)));
-    let (status, ledger) = server.call(Method::GET, "/admin/ledger?userId=2160000000000042", None).await;
+    let (status, ledger) = server
+        .call(Method::GET, "/admin/ledger?userId=2160000000000042", None)
+        .await;
     assert_eq!(status, 200);
-    let deltas: Vec<i64> = ledger.as_array().unwrap().iter().map(|e| e["delta"].as_i64().unwrap()).collect();
+    let deltas: Vec<i64> = ledger
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["delta"].as_i64().unwrap())
+        .collect();
     assert_eq!(deltas, vec![300, -180]);
     let answer = server.simulator.inquire("tok42".into()).await.unwrap();
     assert_eq!(answer.detail["accountBenefitModel"]["balance"], 120);
@@ -43,9 +66,17 @@ async fn create_user_with_balance_and_token_then_read_ledger() {
 #[tokio::test]
 async fn duplicate_user_is_a_conflict_and_bad_id_is_refused() {
     let server = AdminServer::start().await;
-    let (status, _) = server.call(Method::POST, "/admin/users", Some(json!({"userId": DEMO_USER_ID}))).await;
+    let (status, _) = server
+        .call(
+            Method::POST,
+            "/admin/users",
+            Some(json!({"userId": DEMO_USER_ID})),
+        )
+        .await;
     assert_eq!(status, 409);
-    let (status, body) = server.call(Method::POST, "/admin/users", Some(json!({"userId": "42"}))).await;
+    let (status, body) = server
+        .call(Method::POST, "/admin/users", Some(json!({"userId": "42"})))
+        .await;
     assert_eq!(status, 400);
     assert!(body["error"].as_str().unwrap().contains("2160"));
 }
@@ -53,11 +84,23 @@ async fn duplicate_user_is_a_conflict_and_bad_id_is_refused() {
 #[tokio::test]
 async fn deleting_a_user_makes_its_token_answer_user_not_exist() {
     let server = AdminServer::start().await;
-    let (status, _) = server.call(Method::DELETE, &format!("/admin/users/{DEMO_USER_ID}"), None).await;
+    let (status, _) = server
+        .call(
+            Method::DELETE,
+            &format!("/admin/users/{DEMO_USER_ID}"),
+            None,
+        )
+        .await;
     assert_eq!(status, 204);
-    let answer = server.simulator.inquire(DEMO_ACCESS_TOKEN.into()).await.unwrap();
+    let answer = server
+        .simulator
+        .inquire(DEMO_ACCESS_TOKEN.into())
+        .await
+        .unwrap();
     assert_eq!(answer.code, "USER_NOT_EXIST");
-    let (status, _) = server.call(Method::GET, &format!("/admin/users/{DEMO_USER_ID}"), None).await;
+    let (status, _) = server
+        .call(Method::GET, &format!("/admin/users/{DEMO_USER_ID}"), None)
+        .await;
     assert_eq!(status, 404);
 }
 
@@ -65,43 +108,86 @@ async fn deleting_a_user_makes_its_token_answer_user_not_exist() {
 async fn tokens_can_be_created_already_expired() {
     let server = AdminServer::start().await;
     let (status, token) = server
-        .call(Method::POST, "/admin/tokens", Some(json!({"userId": DEMO_USER_ID, "expiresInSeconds": -1})))
+        .call(
+            Method::POST,
+            "/admin/tokens",
+            Some(json!({"userId": DEMO_USER_ID, "expiresInSeconds": -1})),
+        )
         .await;
     assert_eq!(status, 201);
-    let answer = server.simulator.inquire(token["token"].as_str().unwrap().into()).await.unwrap();
+    let answer = server
+        .simulator
+        .inquire(token["token"].as_str().unwrap().into())
+        .await
+        .unwrap();
     assert_eq!(answer.code, "ACCESSTOKEN_VALIDATE_FAILED");
 }
 
 #[tokio::test]
 async fn budgets_templates_and_cards_round_trip() {
     let server = AdminServer::start().await;
-    let budget = json!({"productId": "P9", "totalRemaining": 10, "currentRemaining": 5, "paused": true});
-    assert_eq!(server.call(Method::PUT, "/admin/budgets", Some(budget)).await.0, 200);
+    let budget =
+        json!({"productId": "P9", "totalRemaining": 10, "currentRemaining": 5, "paused": true});
+    assert_eq!(
+        server
+            .call(Method::PUT, "/admin/budgets", Some(budget))
+            .await
+            .0,
+        200
+    );
     let (_, read) = server.call(Method::GET, "/admin/budgets/P9", None).await;
     assert_eq!(read["paused"], true);
     let template = json!({"templateCode": "T9", "merchantId": "M9", "body": {"type": "TICKET"}});
-    assert_eq!(server.call(Method::PUT, "/admin/templates", Some(template)).await.0, 200);
-    let answer = server.simulator.query_template("M9".into(), "T9".into()).await.unwrap();
+    assert_eq!(
+        server
+            .call(Method::PUT, "/admin/templates", Some(template))
+            .await
+            .0,
+        200
+    );
+    let answer = server
+        .simulator
+        .query_template("M9".into(), "T9".into())
+        .await
+        .unwrap();
     assert_eq!(answer.detail["type"], "TICKET");
-    let card = json!({"passId": "C9", "merchantId": "M9", "userId": "2160000000000009", "point": 3});
-    assert_eq!(server.call(Method::PUT, "/admin/cards", Some(card)).await.0, 200);
+    let card =
+        json!({"passId": "C9", "merchantId": "M9", "userId": "2160000000000009", "point": 3});
+    assert_eq!(
+        server.call(Method::PUT, "/admin/cards", Some(card)).await.0,
+        200
+    );
     let (_, read) = server.call(Method::GET, "/admin/cards/C9", None).await;
-    assert_eq!((read["status"].as_str(), read["point"].as_i64()), (Some("ACTIVE"), Some(3)));
+    assert_eq!(
+        (read["status"].as_str(), read["point"].as_i64()),
+        (Some("ACTIVE"), Some(3))
+    );
 }
 
 #[tokio::test]
 async fn rules_are_added_listed_used_and_cleared() {
     let server = AdminServer::start().await;
     let (status, rule) = server
-        .call(Method::POST, "/admin/rules", Some(json!({"operation": "queryTemplate", "code": "PARAM_ILLEGAL", "times": 2})))
+        .call(
+            Method::POST,
+            "/admin/rules",
+            Some(json!({"operation": "queryTemplate", "code": "PARAM_ILLEGAL", "times": 2})),
+        )
         .await;
     assert_eq!(status, 201);
     assert!(rule["ruleId"].as_u64().unwrap() > 0);
     let (_, rules) = server.call(Method::GET, "/admin/rules", None).await;
     assert_eq!(rules.as_array().unwrap().len(), 1);
-    let answer = server.simulator.query_template("m".into(), "t".into()).await.unwrap();
+    let answer = server
+        .simulator
+        .query_template("m".into(), "t".into())
+        .await
+        .unwrap();
     assert_eq!(answer.code, "PARAM_ILLEGAL");
-    assert_eq!(server.call(Method::DELETE, "/admin/rules", None).await.0, 204);
+    assert_eq!(
+        server.call(Method::DELETE, "/admin/rules", None).await.0,
+        204
+    );
     assert!(server.simulator.rules().is_empty());
 }
 
@@ -114,7 +200,9 @@ async fn malformed_rules_are_refused_with_a_reason() {
         json!({"operation": "issueAPoint", "code": "X", "times": 0}),
         json!({"operation": "issueAPoint", "code": "X", "status": "Q"}),
     ] {
-        let (status, _) = server.call(Method::POST, "/admin/rules", Some(body.clone())).await;
+        let (status, _) = server
+            .call(Method::POST, "/admin/rules", Some(body.clone()))
+            .await;
         assert!((400..500).contains(&status), "{body} answered {status}");
     }
 }
@@ -122,11 +210,25 @@ async fn malformed_rules_are_refused_with_a_reason() {
 #[tokio::test]
 async fn reset_restores_the_demo_data() {
     let server = AdminServer::start().await;
-    server.call(Method::PUT, &format!("/admin/users/{DEMO_USER_ID}/balance"), Some(json!({"balance": 0}))).await;
+    server
+        .call(
+            Method::PUT,
+            &format!("/admin/users/{DEMO_USER_ID}/balance"),
+            Some(json!({"balance": 0})),
+        )
+        .await;
     assert_eq!(server.call(Method::POST, "/admin/reset", None).await.0, 204);
-    let (_, user) = server.call(Method::GET, &format!("/admin/users/{DEMO_USER_ID}"), None).await;
+    let (_, user) = server
+        .call(Method::GET, &format!("/admin/users/{DEMO_USER_ID}"), None)
+        .await;
     assert_eq!(user["balance"], 1200);
-    assert_eq!(server.call(Method::POST, "/admin/reset", Some(json!({"empty": true}))).await.0, 204);
+    assert_eq!(
+        server
+            .call(Method::POST, "/admin/reset", Some(json!({"empty": true})))
+            .await
+            .0,
+        204
+    );
     let (_, users) = server.call(Method::GET, "/admin/users", None).await;
     assert_eq!(users, json!([]));
 }

@@ -65,13 +65,19 @@ async fn sigkill_mid_load_loses_no_acknowledged_transaction() {
     let server = SimulatorProcess::start(Path::new(BINARY), &dir, "");
     let admin = admin_of(&server);
     let (status, _) = admin
-        .call(Method::PUT, &format!("/admin/users/{DEMO_USER_ID}/balance"), Some(json!({"balance": 1_000_000})))
+        .call(
+            Method::PUT,
+            &format!("/admin/users/{DEMO_USER_ID}/balance"),
+            Some(json!({"balance": 1_000_000})),
+        )
         .await;
     assert_eq!(status, 200);
 
     let client = Arc::new(Client::new(client_config(&dir, server.api_address)).unwrap());
     let acked = Arc::new(Mutex::new(Vec::new()));
-    let workers: Vec<_> = (0..8).map(|w| tokio::spawn(drive(client.clone(), w, acked.clone()))).collect();
+    let workers: Vec<_> = (0..8)
+        .map(|w| tokio::spawn(drive(client.clone(), w, acked.clone())))
+        .collect();
     let started = Instant::now();
     while acked.lock().unwrap().len() < 150 && started.elapsed() < Duration::from_secs(60) {
         tokio::time::sleep(Duration::from_millis(20)).await;
@@ -81,11 +87,21 @@ async fn sigkill_mid_load_loses_no_acknowledged_transaction() {
         worker.await.unwrap();
     }
     let acked = acked.lock().unwrap().clone();
-    assert!(acked.len() >= 150, "only {} calls were acknowledged before the deadline", acked.len());
+    assert!(
+        acked.len() >= 150,
+        "only {} calls were acknowledged before the deadline",
+        acked.len()
+    );
 
     let restarted = SimulatorProcess::start(Path::new(BINARY), &dir, "");
     let admin = admin_of(&restarted);
-    let (status, ledger) = admin.call(Method::GET, &format!("/admin/ledger?userId={DEMO_USER_ID}"), None).await;
+    let (status, ledger) = admin
+        .call(
+            Method::GET,
+            &format!("/admin/ledger?userId={DEMO_USER_ID}"),
+            None,
+        )
+        .await;
     assert_eq!(status, 200);
     let entries = ledger.as_array().unwrap();
     let mut seen = HashMap::<&str, usize>::new();
@@ -95,12 +111,22 @@ async fn sigkill_mid_load_loses_no_acknowledged_transaction() {
         }
     }
     for biz_no in &acked {
-        assert_eq!(seen.get(biz_no.as_str()), Some(&1), "acknowledged {biz_no} is not in the ledger exactly once");
+        assert_eq!(
+            seen.get(biz_no.as_str()),
+            Some(&1),
+            "acknowledged {biz_no} is not in the ledger exactly once"
+        );
     }
     assert!(seen.values().all(|n| *n == 1), "a bizNo moved points twice");
-    let (_, user) = admin.call(Method::GET, &format!("/admin/users/{DEMO_USER_ID}"), None).await;
+    let (_, user) = admin
+        .call(Method::GET, &format!("/admin/users/{DEMO_USER_ID}"), None)
+        .await;
     let sum: i64 = entries.iter().map(|e| e["delta"].as_i64().unwrap()).sum();
-    assert_eq!(user["balance"].as_i64(), Some(sum), "balance equals the ledger after the crash");
+    assert_eq!(
+        user["balance"].as_i64(),
+        Some(sum),
+        "balance equals the ledger after the crash"
+    );
 
     // A retry of an acknowledged call after the restart replays it and moves nothing.
     let client = Client::new(client_config(&dir, restarted.api_address)).unwrap();
@@ -112,7 +138,13 @@ async fn sigkill_mid_load_loses_no_acknowledged_transaction() {
         code_of(&client.redeem_a_point(&redeem(first)).await)
     };
     assert_eq!(replay, "SUCCESS");
-    let (_, after) = admin.call(Method::GET, &format!("/admin/ledger?userId={DEMO_USER_ID}"), None).await;
+    let (_, after) = admin
+        .call(
+            Method::GET,
+            &format!("/admin/ledger?userId={DEMO_USER_ID}"),
+            None,
+        )
+        .await;
     assert_eq!(after.as_array().unwrap().len(), entries.len());
     drop(restarted);
     let _ = std::fs::remove_dir_all(&dir);

@@ -54,7 +54,12 @@ impl SimulatorProcess {
             let _ = child.kill();
             panic!("the simulator did not print its addresses");
         };
-        Self { child, api_address, admin_address, data_dir: data_dir.to_path_buf() }
+        Self {
+            child,
+            api_address,
+            admin_address,
+            data_dir: data_dir.to_path_buf(),
+        }
     }
 
     pub fn pid(&self) -> u32 {
@@ -69,12 +74,18 @@ impl SimulatorProcess {
 
     /// SIGTERM, then wait for the graceful exit; returns the exit status code.
     pub fn terminate(mut self) -> Option<i32> {
-        let _ = Command::new("kill").arg("-TERM").arg(self.child.id().to_string()).status();
+        let _ = Command::new("kill")
+            .arg("-TERM")
+            .arg(self.child.id().to_string())
+            .status();
         self.child.wait().ok().and_then(|s| s.code())
     }
 
     pub fn admin_token(&self) -> String {
-        std::fs::read_to_string(self.data_dir.join("admin-token")).unwrap().trim().to_string()
+        std::fs::read_to_string(self.data_dir.join("admin-token"))
+            .unwrap()
+            .trim()
+            .to_string()
     }
 
     pub fn partner_key_path(&self) -> PathBuf {
@@ -83,6 +94,17 @@ impl SimulatorProcess {
 
     pub fn simulator_public_key_path(&self) -> PathBuf {
         self.data_dir.join("keys/simulator-public.pem")
+    }
+
+    /// CPU time (user + system) the process has used so far, from /proc.
+    pub fn cpu_seconds(&self) -> Option<f64> {
+        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.child.id())).ok()?;
+        // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
+        let rest = &stat[stat.rfind(')')? + 2..];
+        let fields: Vec<&str> = rest.split_whitespace().collect();
+        let ticks: f64 =
+            fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
+        Some(ticks / clock_ticks_per_second())
     }
 
     /// Peak resident memory (VmHWM) of the process in KiB, from /proc.
@@ -100,6 +122,15 @@ impl Drop for SimulatorProcess {
     }
 }
 
+fn clock_ticks_per_second() -> f64 {
+    std::process::Command::new("getconf")
+        .arg("CLK_TCK")
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8_lossy(&o.stdout).trim().parse().ok())
+        .unwrap_or(100.0)
+}
+
 fn address_in(text: &str) -> SocketAddr {
     let text = text.trim().trim_start_matches("http://");
     let end = text.find(|c: char| c.is_whitespace()).unwrap_or(text.len());
@@ -108,8 +139,13 @@ fn address_in(text: &str) -> SocketAddr {
 
 /// A fresh temporary directory under the target dir's tmp (or the OS temp dir).
 pub fn temp_dir(name: &str) -> PathBuf {
-    let base = option_env!("CARGO_TARGET_TMPDIR").map(PathBuf::from).unwrap_or_else(std::env::temp_dir);
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
+    let base = option_env!("CARGO_TARGET_TMPDIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(std::env::temp_dir);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
     let dir = base.join(format!("{name}-{}-{nanos}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     dir

@@ -25,7 +25,11 @@ impl AdminServer {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address = listener.local_addr().unwrap();
         tokio::spawn(async move { axum::serve(listener, router).await });
-        Self { address, simulator, http: reqwest::Client::new() }
+        Self {
+            address,
+            simulator,
+            http: reqwest::Client::new(),
+        }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -33,8 +37,16 @@ impl AdminServer {
     }
 
     /// Sends an authorised request and returns (status, JSON body or Null).
-    pub async fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> (u16, Value) {
-        let mut request = self.http.request(method, self.url(path)).bearer_auth(ADMIN_TOKEN);
+    pub async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (u16, Value) {
+        let mut request = self
+            .http
+            .request(method, self.url(path))
+            .bearer_auth(ADMIN_TOKEN);
         if let Some(body) = body {
             request = request.json(&body);
         }
@@ -61,7 +73,10 @@ fn shared_data_dir() -> &'static PathBuf {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
         let dir = crate::process::temp_dir("sim-it");
-        let config = SimulatorConfig { data_dir: dir.clone(), ..SimulatorConfig::default() };
+        let config = SimulatorConfig {
+            data_dir: dir.clone(),
+            ..SimulatorConfig::default()
+        };
         alipayhk_simulator::data_dir::prepare(&config).expect("keys are generated");
         dir
     })
@@ -81,8 +96,16 @@ pub struct AdminClient {
 }
 
 impl AdminClient {
-    pub async fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> (u16, Value) {
-        let mut request = self.http.request(method, format!("{}{path}", self.base)).bearer_auth(&self.token);
+    pub async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (u16, Value) {
+        let mut request = self
+            .http
+            .request(method, format!("{}{path}", self.base))
+            .bearer_auth(&self.token);
         if let Some(body) = body {
             request = request.json(&body);
         }
@@ -94,7 +117,9 @@ impl AdminClient {
 
     /// Adds a scripted rule; panics if refused.
     pub async fn rule(&self, rule: Value) {
-        let (status, body) = self.call(reqwest::Method::POST, "/admin/rules", Some(rule)).await;
+        let (status, body) = self
+            .call(reqwest::Method::POST, "/admin/rules", Some(rule))
+            .await;
         assert_eq!(status, 201, "{body}");
     }
 }
@@ -141,7 +166,9 @@ pub fn client_config(data_dir: &std::path::Path, address: SocketAddr) -> ClientC
 }
 
 /// The result code of a generated-client call, whatever its status.
-pub fn code_of<T, C: ResultCodeName + std::fmt::Display>(outcome: &Result<T, alipayhk_runtime::outcome::CallError<C>>) -> String {
+pub fn code_of<T, C: ResultCodeName + std::fmt::Display>(
+    outcome: &Result<T, alipayhk_runtime::outcome::CallError<C>>,
+) -> String {
     use alipayhk_runtime::outcome::{CallError, UnknownOutcome};
     match outcome {
         Ok(_) => "SUCCESS".into(),
