@@ -5,12 +5,13 @@
 //! `{"error": "<what is wrong and what to do>"}` with a 4xx/5xx status.
 //! The routes are listed in `simulator/README.md`.
 
-use axum::extract::{Path, Query, Request, State};
+use axum::extract::{FromRequest, Path, Query, Request, State};
 use axum::http::{StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post, put};
 use axum::{Json, Router};
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -112,6 +113,26 @@ impl From<SimulatorError> for AdminError {
 
 type AdminResult<T> = Result<T, AdminError>;
 
+/// A JSON request body whose rejections are answered like every other admin error.
+struct Body<T>(T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Body<T> {
+    type Rejection = AdminError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match Json::<T>::from_request(request, state).await {
+            Ok(Json(value)) => Ok(Body(value)),
+            Err(rejection) => Err(AdminError::new(
+                rejection.status(),
+                format!(
+                    "{}; see simulator/README.md for the admin API bodies",
+                    rejection.body_text()
+                ),
+            )),
+        }
+    }
+}
+
 async fn require_bearer(State(state): State<AdminState>, request: Request, next: Next) -> Response {
     let presented = request
         .headers()
@@ -150,7 +171,7 @@ async fn list_users(State(s): State<AdminState>) -> AdminResult<Json<Vec<User>>>
 
 async fn create_user(
     State(s): State<AdminState>,
-    Json(fixture): Json<UserFixture>,
+    Body(fixture): Body<UserFixture>,
 ) -> AdminResult<(StatusCode, Json<User>)> {
     let fixtures = Fixtures {
         users: vec![fixture.clone()],
@@ -222,7 +243,7 @@ struct BalanceBody {
 async fn set_balance(
     State(s): State<AdminState>,
     Path(user_id): Path<String>,
-    Json(body): Json<BalanceBody>,
+    Body(body): Body<BalanceBody>,
 ) -> AdminResult<Json<User>> {
     if body.balance < 0 {
         return Err(AdminError::bad_request("balance cannot be negative"));
@@ -264,7 +285,7 @@ struct IssuedToken {
 
 async fn create_token(
     State(s): State<AdminState>,
-    Json(body): Json<TokenBody>,
+    Body(body): Body<TokenBody>,
 ) -> AdminResult<(StatusCode, Json<IssuedToken>)> {
     let token = body.token.unwrap_or_else(random_token);
     if !accounts::is_well_formed_token(&token) {
@@ -302,7 +323,7 @@ fn random_token() -> String {
 
 async fn put_budget(
     State(s): State<AdminState>,
-    Json(b): Json<IssueBudget>,
+    Body(b): Body<IssueBudget>,
 ) -> AdminResult<Json<IssueBudget>> {
     if b.total_remaining < 0 || b.current_remaining < 0 {
         return Err(AdminError::bad_request("budgets cannot be negative"));
@@ -330,7 +351,7 @@ async fn get_budget(
 
 async fn put_template(
     State(s): State<AdminState>,
-    Json(t): Json<PassTemplate>,
+    Body(t): Body<PassTemplate>,
 ) -> AdminResult<Json<PassTemplate>> {
     if t.template_code.is_empty() || t.template_code.len() > 32 {
         return Err(AdminError::bad_request(
@@ -360,7 +381,7 @@ async fn get_template(
 
 async fn put_card(
     State(s): State<AdminState>,
-    Json(card): Json<MembershipCard>,
+    Body(card): Body<MembershipCard>,
 ) -> AdminResult<Json<MembershipCard>> {
     write(&s.simulator, move |db| {
         cards::put_card(db, &card)?;
@@ -389,7 +410,7 @@ async fn list_rules(State(s): State<AdminState>) -> Json<Vec<ScriptedRule>> {
 
 async fn add_rule(
     State(s): State<AdminState>,
-    Json(rule): Json<ScriptedRule>,
+    Body(rule): Body<ScriptedRule>,
 ) -> AdminResult<(StatusCode, Json<ScriptedRule>)> {
     if rule.code.is_none() && rule.delay_ms.is_none() {
         return Err(AdminError::bad_request(
@@ -446,7 +467,7 @@ async fn read_ledger(
 
 async fn apply_fixtures(
     State(s): State<AdminState>,
-    Json(fixtures): Json<Fixtures>,
+    Body(fixtures): Body<Fixtures>,
 ) -> AdminResult<StatusCode> {
     fixtures
         .check()

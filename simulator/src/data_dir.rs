@@ -37,8 +37,7 @@ pub struct Partner {
     pub public_key: PublicKey,
 }
 
-/// Everything read or created in the data directory.
-#[derive(Debug)]
+/// Everything read or created in the data directory. `Debug` leaves out the admin token.
 pub struct PreparedData {
     /// The database file (`None` when in memory).
     pub database: Option<PathBuf>,
@@ -58,6 +57,18 @@ pub struct PreparedData {
     pub demo_partner_private_key_path: Option<PathBuf>,
     /// The ready-to-paste client configuration file.
     pub client_config_path: Option<PathBuf>,
+}
+
+impl std::fmt::Debug for PreparedData {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PreparedData")
+            .field("database", &self.database)
+            .field("fresh_database", &self.fresh_database)
+            .field("simulator_key", &self.simulator_key)
+            .field("admin_token", &"<redacted>")
+            .field("partners", &self.partners)
+            .finish_non_exhaustive()
+    }
 }
 
 /// The data directory could not be prepared.
@@ -266,6 +277,7 @@ mod tests {
         assert_eq!(first.partners[0].client_id, DEMO_CLIENT_ID);
         assert!(dir.join("keys/demo-partner-private.pem").exists());
         assert_eq!(first.admin_token.len(), 48);
+        assert!(!format!("{first:?}").contains(&first.admin_token));
         let second = prepare(&config).unwrap();
         assert_eq!(first.admin_token, second.admin_token);
         assert_eq!(

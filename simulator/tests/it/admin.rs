@@ -232,3 +232,18 @@ async fn reset_restores_the_demo_data() {
     let (_, users) = server.call(Method::GET, "/admin/users", None).await;
     assert_eq!(users, json!([]));
 }
+
+#[tokio::test]
+async fn malformed_body_is_a_json_error_naming_the_field() {
+    let server = AdminServer::start().await;
+    let (status, body) = server
+        .call(
+            Method::PUT,
+            "/admin/budgets",
+            Some(json!({"productId": "P"})),
+        )
+        .await;
+    assert_eq!(status, 422);
+    let error = body["error"].as_str().unwrap();
+    assert!(error.contains("totalRemaining"), "{error}");
+}
