@@ -86,6 +86,11 @@ pub enum DataDirError {
     /// A key could not be loaded or generated.
     #[error(transparent)]
     Key(#[from] KeyError),
+    /// The system's secure random generator failed.
+    #[error(
+        "the system's secure random generator failed; set admin_token in the configuration or retry"
+    )]
+    Random,
 }
 
 /// Creates what is missing in the data directory and loads the rest.
@@ -110,7 +115,7 @@ pub fn prepare(config: &SimulatorConfig) -> Result<PreparedData, DataDirError> {
         None => {
             let path = root.join("admin-token");
             if !path.exists() {
-                write_new(&path, format!("{}\n", random_hex(24)).as_bytes(), true)?;
+                write_new(&path, format!("{}\n", random_hex(24)?).as_bytes(), true)?;
             }
             let token = read(&path)?.trim().to_string();
             (token, Some(path))
@@ -212,19 +217,10 @@ fn write_public(path: &Path, key: &PrivateKey) -> Result<(), DataDirError> {
 }
 
 /// Random lowercase hex of `bytes` bytes from the system's secure generator.
-pub fn random_hex(bytes: usize) -> String {
+pub fn random_hex(bytes: usize) -> Result<String, DataDirError> {
     let mut buffer = vec![0u8; bytes];
-    if aws_lc_rs::rand::fill(&mut buffer).is_err() {
-        // aws-lc's generator does not fail in practice; never fall back to a fixed token.
-        let seed = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap_or_default();
-        buffer
-            .iter_mut()
-            .enumerate()
-            .for_each(|(i, b)| *b = (seed.as_nanos() >> (i % 16)) as u8 ^ i as u8);
-    }
-    buffer.iter().map(|b| format!("{b:02x}")).collect()
+    aws_lc_rs::rand::fill(&mut buffer).map_err(|_| DataDirError::Random)?;
+    Ok(buffer.iter().map(|b| format!("{b:02x}")).collect())
 }
 
 fn create_dir(path: &Path) -> Result<(), DataDirError> {
@@ -266,8 +262,11 @@ mod tests {
 
     #[test]
     fn first_start_creates_keys_and_second_start_reuses_them() {
-        let dir =
-            std::env::temp_dir().join(format!("sim-data-{}-{}", std::process::id(), random_hex(4)));
+        let dir = std::env::temp_dir().join(format!(
+            "sim-data-{}-{}",
+            std::process::id(),
+            random_hex(4).unwrap()
+        ));
         let config = SimulatorConfig {
             data_dir: dir.clone(),
             ..SimulatorConfig::default()

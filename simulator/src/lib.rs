@@ -23,7 +23,34 @@
 //! | [`data_dir`]    | keys, admin token and database file, created on first start     |
 //! | [`serve`]       | start, print, serve until SIGINT/SIGTERM, drain                  |
 //!
-//! See `simulator/README.md` for the admin API and the configuration file.
+//! # Using it from tests
+//!
+//! Start one on 127.0.0.1 with ports picked by the OS and an in-memory database, script
+//! it through the admin API, and call it with the generated client:
+//!
+//! ```no_run
+//! use alipayhk_simulator::config::SimulatorConfig;
+//!
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! let config = SimulatorConfig {
+//!     listen: "127.0.0.1:0".parse()?,
+//!     admin_listen: "127.0.0.1:0".parse()?,
+//!     data_dir: "target/sim-data".into(), // keys and the demo partner, created once
+//!     in_memory: true,
+//!     admin_token: Some("a-test-admin-token-of-16+".into()),
+//!     ..SimulatorConfig::default()
+//! };
+//! let simulator = alipayhk_simulator::serve::start(config).await?;
+//! // Client: base URL http://{simulator.api_address}, Client-Id DEMO0000PARTNER0001, keys in
+//! // target/sim-data/keys/. Admin API: http://{simulator.admin_address}/admin/...
+//! // Script: POST /admin/rules {"operation":"redeemAPoint","code":"RISK_REJECT","times":1}
+//! simulator.shutdown().await?;
+//! # Ok(()) }
+//! ```
+//!
+//! `alipayhk serve` is [`serve::run`]: the same, plus a banner and SIGINT/SIGTERM handling.
+//! See `simulator/README.md` for the admin API, the configuration file and the behaviour of
+//! each operation.
 
 pub mod accounts;
 pub mod admin;
