@@ -11,7 +11,7 @@ use crate::accounts;
 use crate::store::{StoreError, now_ms};
 
 /// Why points moved.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum EntryKind {
     /// Issue A. Point credited the user.

@@ -897,6 +897,62 @@ mod tests {
         );
     }
 
+    /// A random mix of issues, redeems, replays and admin balance changes (fixed seed):
+    /// afterwards every balance equals its ledger sum and no bizNo moved points twice.
+    #[tokio::test]
+    async fn random_operations_keep_the_ledger_invariant() {
+        let sim = simulator();
+        let users = [DEMO_USER_ID, "2160400000000136"];
+        let mut seed: u64 = 0x5eed;
+        let mut next = |bound: u64| {
+            seed = seed
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (seed >> 33) % bound
+        };
+        for step in 0..300 {
+            let user = users[next(2) as usize];
+            let biz_no = format!("RND-{}", next(120)); // collisions exercise replays
+            let amount = 1 + next(400) as i64;
+            match next(5) {
+                0 | 1 => {
+                    let request = IssueRequest {
+                        user_id: Some(user.into()),
+                        ..issue(&biz_no, amount)
+                    };
+                    sim.issue(CLIENT.into(), request).await.unwrap();
+                }
+                2 | 3 => {
+                    let request = RedeemRequest {
+                        user_id: user.into(),
+                        ..redeem(&biz_no, amount)
+                    };
+                    sim.redeem(CLIENT.into(), request).await.unwrap();
+                }
+                _ => {
+                    let (user, target) = (user.to_string(), next(2_000) as i64);
+                    sim.store()
+                        .write(move |db| PointLedger::new(db).set_balance(&user, target))
+                        .unwrap()
+                        .unwrap();
+                }
+            }
+            assert!(balance(&sim, user) >= 0, "step {step}");
+        }
+        for user in users {
+            balance(&sim, user); // asserts balance == ledger sum
+        }
+        let entries = sim
+            .store()
+            .write(|db| PointLedger::new(db).entries(None))
+            .unwrap();
+        let mut moved = std::collections::HashSet::new();
+        for entry in entries.iter().filter(|e| e.kind != EntryKind::Adjustment) {
+            let key = (entry.kind, entry.biz_no.clone());
+            assert!(moved.insert(key), "{entry:?} moved points twice");
+        }
+    }
+
     #[tokio::test]
     async fn reset_restores_fixtures_and_clears_rules() {
         let sim = simulator();
