@@ -150,6 +150,10 @@ impl Fixtures {
                 ));
             }
         }
+        for template in &self.templates {
+            crate::api::check_template(template)
+                .map_err(|detail| invalid(&template.template_code, &detail))?;
+        }
         for b in &self.budgets {
             if b.total_remaining < 0 || b.current_remaining < 0 {
                 return Err(invalid(&b.product_id, "budgets cannot be negative"));

@@ -247,3 +247,15 @@ async fn malformed_body_is_a_json_error_naming_the_field() {
     let error = body["error"].as_str().unwrap();
     assert!(error.contains("totalRemaining"), "{error}");
 }
+
+#[tokio::test]
+async fn template_that_breaks_the_spec_is_refused() {
+    let server = AdminServer::start().await;
+    let template =
+        json!({"templateCode": "T8", "merchantId": "M8", "body": {"stock": 0, "type": "COUPON"}});
+    let (status, body) = server
+        .call(Method::PUT, "/admin/templates", Some(template))
+        .await;
+    assert_eq!(status, 400);
+    assert!(body["error"].as_str().unwrap().contains("stock"), "{body}");
+}
