@@ -534,8 +534,17 @@ async fn concurrent_redeems_over_http_never_overdraw() {
 #[tokio::test]
 async fn graceful_shutdown_stops_both_listeners() {
     let server = TestServer::start().await;
+    // A client with an idle keep-alive connection must not hold the shutdown up.
+    let client = server.client();
+    assert_eq!(
+        code_of(&client.inquire_a_point(&inquiry(DEMO_ACCESS_TOKEN)).await),
+        "SUCCESS"
+    );
     let (api, admin) = (server.running.api_address, server.running.admin_address);
-    server.running.shutdown().await.unwrap();
+    tokio::time::timeout(Duration::from_secs(10), server.running.shutdown())
+        .await
+        .expect("shutdown finishes while a client keeps a connection open")
+        .unwrap();
     assert!(tokio::net::TcpStream::connect(api).await.is_err());
     assert!(tokio::net::TcpStream::connect(admin).await.is_err());
 }
