@@ -184,19 +184,6 @@ fn main() {
                 "openssl speed -multi 2 rsa2048: {sign:.0} sign/s; best measured rate / sign rate = {:.2}x (target >= 0.7x)",
                 best / sign
             );
-            let server_only = results
-                .iter()
-                .filter_map(|(_, m)| {
-                    m.server_cpu_seconds
-                        .map(|cpu| m.requests as f64 * 2.0 / cpu)
-                })
-                .fold(0.0_f64, f64::max);
-            if server_only > 0.0 {
-                println!(
-                    "server-only capacity (2 cores / server CPU per request) / sign rate = {:.2}x",
-                    server_only / sign
-                );
-            }
         }
         None => println!("openssl speed: not available"),
     }
