@@ -32,7 +32,7 @@ pub struct ServeArgs {
     /// The simulator's signing key (PEM, DER or base64) instead of the generated one.
     #[arg(long, value_name = "FILE")]
     simulator_key: Option<PathBuf>,
-    /// Accept a partner: CLIENT_ID=PUBLIC_KEY_FILE[:KEY_VERSION]; repeatable.
+    /// Accept a partner: CLIENT_ID=PUBLIC_KEY_FILE or CLIENT_ID=PUBLIC_KEY_FILE:KEY_VERSION; repeatable.
     #[arg(long = "partner", value_name = "CLIENT_ID=FILE")]
     partners: Vec<String>,
     /// Seed fixtures (TOML or JSON) applied when the database is created.
