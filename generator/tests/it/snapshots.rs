@@ -48,9 +48,6 @@ fn real_spec_operation_table_and_codes() {
             })
             .collect::<Vec<_>>()
             .join("\n");
-        insta::assert_snapshot!(
-            format!("real__{}", path.replace(['/', '.'], "_")),
-            contents
-        );
+        insta::assert_snapshot!(format!("real__{}", path.replace(['/', '.'], "_")), contents);
     }
 }
