@@ -26,7 +26,6 @@
 //! | [`derive`](mod@derive) | cases from the spec table |
 //! | [`wire`] | builds and sends requests, correct or deliberately broken |
 //! | [`checks`] | the checks every response must pass |
-//! | [`schema`] | response bodies against the generated models' `validate()` |
 //! | [`admin`] | the server's admin API, to force result codes |
 //! | [`exchange`] | a recorded request/response, rendered (optionally redacted) |
 //! | [`runner`] | runs cases against a server |
@@ -41,7 +40,6 @@ pub mod derive;
 pub mod exchange;
 pub mod report;
 pub mod runner;
-pub mod schema;
 pub mod spec;
 pub mod wire;
 

@@ -8,7 +8,7 @@
 use alipayhk_runtime::ResultStatus;
 
 /// Decodes a response body with the generated model and runs its `validate()`.
-pub type ResponseValidator = fn(&[u8]) -> Result<(), String>;
+pub type ResponseValidator = fn(&[u8]) -> Result<(), alipayhk_api::spec::BodyProblem>;
 
 /// Everything the suite needs to know about the API.
 #[derive(Debug, Clone)]
@@ -120,7 +120,7 @@ impl SpecTable {
                 // Missing or unparsable: the operation's cases are skipped with a reason.
                 example_request: serde_json::from_str(op.request_example)
                     .unwrap_or(serde_json::Value::Null),
-                validate_response: crate::schema::response_validator(op.id),
+                validate_response: Some(op.check_response),
             })
             .collect();
         let common_codes = COMMON_RESULT_CODES

@@ -118,3 +118,33 @@ fn unknown_enum_value_decodes_and_re_encodes() {
         serde_json::from_str::<Value>(json).expect("json")
     );
 }
+
+#[test]
+fn the_operation_table_checks_bodies_against_their_models() {
+    for op in OPERATIONS {
+        (op.check_request)(op.request_example.as_bytes())
+            .unwrap_or_else(|e| panic!("{} request example: {e}", op.id));
+        (op.check_response)(op.response_example.as_bytes())
+            .unwrap_or_else(|e| panic!("{} response example: {e}", op.id));
+        assert!(
+            matches!(
+                (op.check_response)(b"[1, 2]"),
+                Err(spec::BodyProblem::Undecodable(_))
+            ),
+            "{}: a JSON array is not a response",
+            op.id
+        );
+    }
+    // Decodes, but breaks a stated constraint: maxLength 64 on resultCode.
+    let long_code = format!(
+        r#"{{"result":{{"resultCode":"{}","resultStatus":"S"}}}}"#,
+        "X".repeat(65)
+    );
+    let redeem = spec::operation("redeemAPoint").expect("redeem");
+    match (redeem.check_response)(long_code.as_bytes()) {
+        Err(spec::BodyProblem::Invalid(errors)) => {
+            assert!(errors.to_string().contains("result.resultCode"), "{errors}")
+        }
+        other => panic!("expected a constraint violation, got {other:?}"),
+    }
+}

@@ -32,6 +32,8 @@ pub fn emit(api: &Api) -> TokenStream {
         });
         let request_example = json(&op.request_example);
         let response_example = json(&op.response_example);
+        let request_type = format_ident!("{}", op.request_type);
+        let response_type = format_ident!("{}", op.response_type);
         quote! {
             OperationInfo {
                 id: #id,
@@ -44,7 +46,28 @@ pub fn emit(api: &Api) -> TokenStream {
                 result_codes: &[#(#codes)*],
                 request_example: #request_example,
                 response_example: #response_example,
+                check_request: check::<crate::models::#request_type>,
+                check_response: check::<crate::models::#response_type>,
             },
+        }
+    });
+    // Each model an operation exchanges, once, for `check`.
+    let mut checked_types: Vec<&str> = Vec::new();
+    for op in &api.operations {
+        for ty in [&op.request_type, &op.response_type] {
+            if !checked_types.contains(&ty.as_str()) {
+                checked_types.push(ty);
+            }
+        }
+    }
+    let checked_impls = checked_types.iter().map(|ty| {
+        let ty = format_ident!("{}", ty);
+        quote! {
+            impl Checked for crate::models::#ty {
+                fn check_constraints(&self) -> Result<(), alipayhk_runtime::outcome::ValidationErrors> {
+                    self.validate()
+                }
+            }
         }
     });
     let common = api.common_codes.iter().map(|c| {
@@ -69,7 +92,7 @@ pub fn emit(api: &Api) -> TokenStream {
         }
 
         /// One operation of the spec.
-        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        #[derive(Debug, Clone, Copy)]
         pub struct OperationInfo {
             /// `operationId`, e.g. `inquireAPoint`.
             pub id: &'static str,
@@ -91,6 +114,42 @@ pub fn emit(api: &Api) -> TokenStream {
             pub request_example: &'static str,
             /// The spec's response example, as compact JSON (empty if none).
             pub response_example: &'static str,
+            /// Decodes a request body into its model and runs `validate()`.
+            pub check_request: fn(&[u8]) -> Result<(), BodyProblem>,
+            /// Decodes a response body into its model and runs `validate()`, so a tool can
+            /// check any operation's answers without naming its types.
+            pub check_response: fn(&[u8]) -> Result<(), BodyProblem>,
+        }
+
+        /// Why a body does not match its schema.
+        #[derive(Debug, Clone, PartialEq)]
+        pub enum BodyProblem {
+            /// Not JSON of the model's shape: the decoder's message.
+            Undecodable(String),
+            /// Decodes, but breaks constraints the spec states.
+            Invalid(alipayhk_runtime::outcome::ValidationErrors),
+        }
+
+        impl std::fmt::Display for BodyProblem {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                match self {
+                    BodyProblem::Undecodable(e) => write!(f, "does not decode: {e}"),
+                    BodyProblem::Invalid(errors) => write!(f, "{errors}"),
+                }
+            }
+        }
+
+        /// What every model has: a serde decoder and `validate()`.
+        trait Checked: serde::de::DeserializeOwned {
+            fn check_constraints(&self) -> Result<(), alipayhk_runtime::outcome::ValidationErrors>;
+        }
+
+        #(#checked_impls)*
+
+        fn check<T: Checked>(body: &[u8]) -> Result<(), BodyProblem> {
+            let model: T = serde_json::from_slice(body)
+                .map_err(|e| BodyProblem::Undecodable(e.to_string()))?;
+            model.check_constraints().map_err(BodyProblem::Invalid)
         }
 
         impl OperationInfo {
