@@ -1,66 +1,14 @@
 //! `alipayhk serve` as a partner runs it: the banner, SIGTERM, state across SIGKILL, and
 //! configuration errors.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpStream};
+mod support;
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 
-const DEMO_USER: &str = "2160400000000135";
-
-struct Served {
-    child: Child,
-    banner: String,
-    admin: SocketAddr,
-}
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn serve(data_dir: &Path) -> Served {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_alipayhk"))
-        .args([
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--admin-listen",
-            "127.0.0.1:0",
-            "--log",
-            "warn",
-        ])
-        .arg("--data-dir")
-        .arg(data_dir)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("alipayhk starts");
-    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
-    let mut banner = String::new();
-    // The banner is about twenty lines and ends with the Ctrl-C hint.
-    for _ in 0..60 {
-        let Some(Ok(line)) = lines.next() else { break };
-        banner.push_str(&line);
-        banner.push('\n');
-        if line.contains("Ctrl-C") {
-            break;
-        }
-    }
-    let admin = banner
-        .lines()
-        .find_map(|l| l.trim().strip_prefix("admin API: http://"))
-        .and_then(|rest| rest.split_whitespace().next())
-        .and_then(|address| address.parse().ok())
-        .unwrap_or_else(|| panic!("no admin address in the banner:\n{banner}"));
-    Served {
-        child,
-        banner,
-        admin,
-    }
-}
+use support::{DEMO_USER, Served, serve};
 
 /// One admin request over a plain HTTP/1.1 connection; returns the response body.
 fn admin(served: &Served, data_dir: &Path, method: &str, path: &str, body: &str) -> String {
