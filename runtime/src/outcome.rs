@@ -238,14 +238,18 @@ pub fn read_result(body: &[u8], result_field: &str) -> Option<ResultView> {
     })
 }
 
-/// The status a result ends with: the documented table wins; an undocumented code goes by
-/// its `resultStatus`, and by `U` when that is missing or malformed.
+/// The status a result ends with. A documented code keeps its documented status (so Redeem's
+/// `UNKNOWN_EXCEPTION` stays `F`, as its page says); an undocumented code goes by its
+/// `resultStatus`. When the wire's `resultStatus` contradicts the table (say `SUCCESS` with
+/// `F`), or neither says anything, nobody can tell what happened: `U`.
 pub fn decide<C: ResultCode>(result: &ResultView) -> (C, ResultStatus) {
     let code = C::from(result.code.as_str());
-    let status = code
-        .documented_status()
-        .or(result.status)
-        .unwrap_or(ResultStatus::Unknown);
+    let status = match (code.documented_status(), result.status) {
+        (Some(documented), Some(wire)) if documented != wire => ResultStatus::Unknown,
+        (Some(documented), _) => documented,
+        (None, Some(wire)) => wire,
+        (None, None) => ResultStatus::Unknown,
+    };
     (code, status)
 }
 
@@ -320,11 +324,35 @@ mod tests {
     }
 
     #[test]
-    fn documented_status_wins_over_the_wire() {
+    fn documented_status_holds_when_the_wire_agrees() {
         assert_eq!(
-            decide::<Code>(&view("UNKNOWN_EXCEPTION", "U")).1,
+            decide::<Code>(&view("UNKNOWN_EXCEPTION", "F")).1,
             ResultStatus::Failure
         );
+        assert_eq!(
+            decide::<Code>(&view("SUCCESS", "S")).1,
+            ResultStatus::Success
+        );
+    }
+
+    #[test]
+    fn a_wire_status_that_contradicts_the_table_is_unknown() {
+        // Neither "success" nor "final failure" can be trusted then.
+        assert_eq!(
+            decide::<Code>(&view("SUCCESS", "F")).1,
+            ResultStatus::Unknown
+        );
+        assert_eq!(
+            decide::<Code>(&view("UNKNOWN_EXCEPTION", "U")).1,
+            ResultStatus::Unknown
+        );
+    }
+
+    #[test]
+    fn a_documented_code_without_a_wire_status_keeps_its_documented_one() {
+        let body = br#"{"result":{"resultCode":"UNKNOWN_EXCEPTION"}}"#;
+        let view = read_result(body, "result").expect("result object");
+        assert_eq!(decide::<Code>(&view).1, ResultStatus::Failure);
     }
 
     #[test]

@@ -41,6 +41,7 @@ enum Answer {
     HandlerError,
     /// Redeem only: UNKNOWN_EXCEPTION, which redeem documents as F.
     RedeemUnknownException,
+    RedeemUnknownExceptionSentAsU,
 }
 
 struct Stub {
@@ -106,7 +107,10 @@ impl AlipayHkApi for Stub {
                 RedeemAPointResponse::from_code(RedeemAPointResultCode::from("SYSTEM_BUSY"))
             }
             Answer::RedeemUnknownException => {
-                // The wire says U, the table says F: the table wins.
+                RedeemAPointResponse::from_code(RedeemAPointResultCode::UnknownException)
+            }
+            Answer::RedeemUnknownExceptionSentAsU => {
+                // The wire says U, the table says F: a contradiction nobody can settle.
                 let mut response =
                     RedeemAPointResponse::from_code(RedeemAPointResultCode::UnknownException);
                 response.result.result_status = ResultResultStatus::U;
@@ -350,6 +354,17 @@ async fn redeem_unknown_exception_is_a_failure_as_documented() {
             }
         ),
         "{error:?}"
+    );
+
+    h.answer(Answer::RedeemUnknownExceptionSentAsU);
+    let error = h
+        .client
+        .redeem_a_point(&request)
+        .await
+        .expect_err("unknown");
+    assert!(
+        error.is_unknown(),
+        "a contradicting status is unknown: {error:?}"
     );
 }
 
