@@ -13,7 +13,7 @@ use crate::Outcome;
 use crate::error::CliError;
 
 /// Flags of `alipayhk conformance`.
-#[derive(Debug, Args)]
+#[derive(Args)]
 pub struct ConformanceArgs {
     /// The server under test, e.g. http://127.0.0.1:8480 (operation paths are appended).
     #[arg(long, value_name = "URL")]
@@ -43,6 +43,26 @@ pub struct ConformanceArgs {
     /// Where to write junit.xml and report.html.
     #[arg(long, value_name = "DIR", default_value = "conformance-report")]
     report_dir: PathBuf,
+}
+
+// Hand-written so the admin token never reaches logs or panic messages.
+impl std::fmt::Debug for ConformanceArgs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConformanceArgs")
+            .field("base_url", &self.base_url)
+            .field("client_id", &self.client_id)
+            .field("private_key", &self.private_key)
+            .field("server_public_key", &self.server_public_key)
+            .field("key_version", &self.key_version)
+            .field("admin_url", &self.admin_url)
+            .field(
+                "admin_token",
+                &self.admin_token.as_ref().map(|_| "<redacted>"),
+            )
+            .field("only", &self.only)
+            .field("report_dir", &self.report_dir)
+            .finish()
+    }
 }
 
 /// `alipayhk conformance`: exit code 1 when any case fails.

@@ -26,7 +26,7 @@ pub struct SignArgs {
     /// The `Request-Time` header value, signed verbatim (default: now, UTC, seconds).
     #[arg(long, value_name = "TIME")]
     request_time: Option<String>,
-    /// The request path, e.g. /api/open/alipay/v1/promotion/benefit/inquire.
+    /// The request path, e.g. /api/open/v1/alipayhk/promotion/benefit/userPromoBenefitQuery.
     #[arg(long, value_name = "PATH")]
     path: String,
     /// The `keyVersion` to put in the header.

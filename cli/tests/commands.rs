@@ -176,16 +176,16 @@ fn keygen_writes_a_private_key_only_its_owner_can_read_and_refuses_to_overwrite(
         assert_eq!(mode & 0o777, 0o600);
     }
     // openssl agrees the files are a matching RSA-2048 pair.
-    if let Ok(o) = Command::new("openssl")
+    let o = Command::new("openssl")
         .args(["pkey", "-pubout", "-in"])
         .arg(&private)
         .output()
-    {
-        assert_eq!(
-            String::from_utf8_lossy(&o.stdout),
-            std::fs::read_to_string(&public).expect("written")
-        );
-    }
+        .expect("openssl is installed (.ci/run installs it)");
+    assert!(o.status.success(), "openssl reads the key: {o:?}");
+    assert_eq!(
+        String::from_utf8_lossy(&o.stdout),
+        std::fs::read_to_string(&public).expect("written")
+    );
 
     let again = run(&args, b"");
     assert_eq!(again.status.code(), Some(2));

@@ -4,11 +4,21 @@
 use std::time::Duration;
 
 /// A client for the simulator's admin API (loopback listener, bearer token).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct AdminClient {
     http: reqwest::Client,
     base_url: String,
     token: String,
+}
+
+// Hand-written so the bearer token never reaches logs or reports.
+impl std::fmt::Debug for AdminClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AdminClient")
+            .field("base_url", &self.base_url)
+            .field("token", &"<redacted>")
+            .finish_non_exhaustive()
+    }
 }
 
 /// Why the admin API refused or could not be reached.

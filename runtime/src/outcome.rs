@@ -215,7 +215,7 @@ pub trait ResultCode: for<'a> From<&'a str> {
 pub struct ResultView {
     /// `resultCode`.
     pub code: String,
-    /// `resultStatus`, if it is `S`, `F` or `U`.
+    /// `resultStatus`, if it is `S`, `F` or `U`; `None` when missing or anything else.
     pub status: Option<ResultStatus>,
     /// `resultMessage`.
     pub message: Option<String>,
@@ -240,15 +240,15 @@ pub fn read_result(body: &[u8], result_field: &str) -> Option<ResultView> {
 
 /// The status a result ends with. A documented code keeps its documented status (so Redeem's
 /// `UNKNOWN_EXCEPTION` stays `F`, as its page says); an undocumented code goes by its
-/// `resultStatus`. When the wire's `resultStatus` contradicts the table (say `SUCCESS` with
-/// `F`), or neither says anything, nobody can tell what happened: `U`.
+/// `resultStatus`. When `resultStatus` is missing or not `S`/`F`/`U` (the spec requires it),
+/// or contradicts the table (say `SUCCESS` with `F`), nobody can tell what happened: `U`.
 pub fn decide<C: ResultCode>(result: &ResultView) -> (C, ResultStatus) {
     let code = C::from(result.code.as_str());
     let status = match (code.documented_status(), result.status) {
+        (_, None) => ResultStatus::Unknown,
         (Some(documented), Some(wire)) if documented != wire => ResultStatus::Unknown,
-        (Some(documented), _) => documented,
+        (Some(documented), Some(_)) => documented,
         (None, Some(wire)) => wire,
-        (None, None) => ResultStatus::Unknown,
     };
     (code, status)
 }
@@ -349,10 +349,17 @@ mod tests {
     }
 
     #[test]
-    fn a_documented_code_without_a_wire_status_keeps_its_documented_one() {
-        let body = br#"{"result":{"resultCode":"UNKNOWN_EXCEPTION"}}"#;
+    fn a_missing_or_malformed_status_is_unknown_even_for_success() {
+        let body = br#"{"result":{"resultCode":"SUCCESS"}}"#;
         let view = read_result(body, "result").expect("result object");
-        assert_eq!(decide::<Code>(&view).1, ResultStatus::Failure);
+        assert_eq!(decide::<Code>(&view).1, ResultStatus::Unknown);
+        for malformed in ["X", "s", ""] {
+            assert_eq!(
+                decide::<Code>(&view("SUCCESS", malformed)).1,
+                ResultStatus::Unknown,
+                "{malformed:?}"
+            );
+        }
     }
 
     #[test]

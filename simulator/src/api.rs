@@ -96,7 +96,9 @@ impl AlipayHkApi for SimulatorApi {
         ctx: CallerContext,
         request: IssueAPointRequest,
     ) -> Result<IssueAPointResponse, HandlerError> {
+        let body = canonical_json(&request);
         let issue = IssueRequest {
+            body,
             biz_no: request.biz_no,
             biz_date_ms: request.biz_date,
             user_id: request.provider_user_info.user_id,
@@ -113,7 +115,9 @@ impl AlipayHkApi for SimulatorApi {
         ctx: CallerContext,
         request: RedeemAPointRequest,
     ) -> Result<RedeemAPointResponse, HandlerError> {
+        let body = canonical_json(&request);
         let redeem = RedeemRequest {
+            body,
             biz_no: request.biz_no,
             user_id: request.ip_role_id,
             scene_code: request.scene_code,
@@ -238,4 +242,43 @@ fn status_and_message(operation: Operation, answer: &Answer) -> (String, String)
         .or_else(|| documented.map(|(_, m)| m.to_string()))
         .unwrap_or_else(|| answer.code.clone());
     (status, message)
+}
+
+/// `value` as JSON with every object's keys sorted: equal requests give equal text whatever
+/// order the caller sent the keys in (the idempotency fingerprint).
+fn canonical_json(value: &impl serde::Serialize) -> String {
+    fn sort(value: serde_json::Value) -> serde_json::Value {
+        match value {
+            serde_json::Value::Object(map) => {
+                let mut entries: Vec<(String, serde_json::Value)> = map.into_iter().collect();
+                entries.sort_by(|a, b| a.0.cmp(&b.0));
+                serde_json::Value::Object(entries.into_iter().map(|(k, v)| (k, sort(v))).collect())
+            }
+            serde_json::Value::Array(items) => {
+                serde_json::Value::Array(items.into_iter().map(sort).collect())
+            }
+            other => other,
+        }
+    }
+    // Generated models always serialize; an empty fingerprint only weakens the check.
+    serde_json::to_value(value)
+        .map(|v| sort(v).to_string())
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::canonical_json;
+    use serde_json::json;
+
+    #[test]
+    fn canonical_json_ignores_key_order_but_not_values() {
+        let a = json!({"b": 1, "a": {"y": [1, {"q": 1, "p": 2}], "x": null}});
+        let b = json!({"a": {"x": null, "y": [1, {"p": 2, "q": 1}]}, "b": 1});
+        assert_eq!(canonical_json(&a), canonical_json(&b));
+        assert_ne!(
+            canonical_json(&a),
+            canonical_json(&json!({"b": 2, "a": {}}))
+        );
+    }
 }

@@ -50,7 +50,7 @@ fn one() -> u32 {
 }
 
 /// The configuration file, every key optional.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ConfigFile {
     /// Address of the AlipayHK API.
@@ -103,6 +103,28 @@ pub struct SimulatorConfig {
     pub admin_token: Option<String>,
     /// Partners besides the demo partner.
     pub partners: Vec<PartnerConfig>,
+}
+
+// Hand-written so the admin token never reaches logs.
+impl std::fmt::Debug for ConfigFile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConfigFile")
+            .field("listen", &self.listen)
+            .field("admin_listen", &self.admin_listen)
+            .field("data_dir", &self.data_dir)
+            .field("in_memory", &self.in_memory)
+            .field("clock_skew_seconds", &self.clock_skew_seconds)
+            .field("max_body_bytes", &self.max_body_bytes)
+            .field("demo_data", &self.demo_data)
+            .field("fixtures", &self.fixtures)
+            .field("simulator_private_key", &self.simulator_private_key)
+            .field(
+                "admin_token",
+                &self.admin_token.as_ref().map(|_| "<redacted>"),
+            )
+            .field("partners", &self.partners)
+            .finish()
+    }
 }
 
 impl std::fmt::Debug for SimulatorConfig {

@@ -89,6 +89,9 @@ pub struct IssueRequest {
     pub product_id: Option<String>,
     /// Points to issue.
     pub amount: i64,
+    /// The whole request body as canonical JSON (keys sorted), so a replay that differs in
+    /// any parameter, including ones the simulator does not interpret, is inconsistent.
+    pub body: String,
 }
 
 /// Redeem A. Point, as the simulator reads it.
@@ -104,6 +107,8 @@ pub struct RedeemRequest {
     pub bizdt: String,
     /// `benefitRedeemInfos[].amount`.
     pub amounts: Vec<i64>,
+    /// The whole request body as canonical JSON (keys sorted); see [`IssueRequest::body`].
+    pub body: String,
 }
 
 /// Update Membership Card, as the simulator reads it.
@@ -244,8 +249,8 @@ impl Simulator {
             return Ok(Answer::code(codes::PARAM_ILLEGAL));
         };
         let fingerprint = format!(
-            "user={:?};openId={:?};product={product_id};amount={};bizDate={:?}",
-            request.user_id, request.open_id, request.amount, request.biz_date_ms
+            "user={:?};openId={:?};product={product_id};amount={};bizDate={:?};body={}",
+            request.user_id, request.open_id, request.amount, request.biz_date_ms, request.body
         );
         self.store
             .write_async(move |db| {
@@ -284,8 +289,8 @@ impl Simulator {
             return Ok(Answer::code(codes::PARAM_ILLEGAL));
         }
         let fingerprint = format!(
-            "user={};scene={};bizdt={};amounts={:?}",
-            request.user_id, request.scene_code, request.bizdt, request.amounts
+            "user={};scene={};bizdt={};amounts={:?};body={}",
+            request.user_id, request.scene_code, request.bizdt, request.amounts, request.body
         );
         self.store
             .write_async(move |db| {
@@ -411,14 +416,17 @@ fn issue_points(
     if let Some(code) = budget.refusal(request.amount, request.biz_date_ms) {
         return Ok(Answer::code(code));
     }
-    budget::consume(db, product_id, request.amount)?;
     let source = PostingSource {
         client_id: Some(client_id),
         biz_no: request.biz_no.as_deref(),
         product_id: Some(product_id),
     };
+    // Post first: a refused posting (a balance that would overflow) must not spend budget.
     match PointLedger::new(db).post(&user.user_id, request.amount, EntryKind::Issue, &source)? {
-        Ok(_) => Ok(Answer::code(codes::SUCCESS)),
+        Ok(_) => {
+            budget::consume(db, product_id, request.amount)?;
+            Ok(Answer::code(codes::SUCCESS))
+        }
         Err(_) => Ok(Answer::code(codes::PROCESS_FAIL)),
     }
 }
@@ -497,6 +505,7 @@ mod tests {
             open_id: None,
             product_id: Some(DEMO_PRODUCT_ID.into()),
             amount,
+            body: String::new(),
         }
     }
 
@@ -507,6 +516,7 @@ mod tests {
             scene_code: "OFFLINE_REDEEM".into(),
             bizdt: "1716360141000".into(),
             amounts: vec![amount],
+            body: String::new(),
         }
     }
 

@@ -464,6 +464,39 @@ async fn same_biz_no_with_other_parameters_is_repeat_req_inconsistent() {
 }
 
 #[tokio::test]
+async fn a_replay_that_differs_only_in_uninterpreted_parameters_is_inconsistent() {
+    let server = TestServer::start().await;
+    let client = server.client();
+    let first = issue("EXTRA-1", 25);
+    assert_eq!(code_of(&client.issue_a_point(&first).await), "SUCCESS");
+    // extendInfo means nothing to the simulator, but it is part of the request.
+    let mut other = first.clone();
+    other
+        .extend_info
+        .get_or_insert_with(Default::default)
+        .insert("channel".into(), json!("online"));
+    assert_eq!(
+        code_of(&client.issue_a_point(&other).await),
+        "REPEAT_REQ_INCONSISTENT"
+    );
+    let mut line_extra = redeem("EXTRA-2", 5);
+    assert_eq!(
+        code_of(&client.redeem_a_point(&line_extra).await),
+        "SUCCESS"
+    );
+    line_extra.benefit_redeem_infos[0]
+        .extra
+        .insert("memo".into(), json!("second"));
+    assert_eq!(
+        code_of(&client.redeem_a_point(&line_extra).await),
+        "REPEAT_REQ_INCONSISTENT"
+    );
+    // The identical request again is a replay.
+    assert_eq!(code_of(&client.issue_a_point(&first).await), "SUCCESS");
+    assert_eq!(balance(&server).await, 1220);
+}
+
+#[tokio::test]
 async fn replay_of_a_failure_is_the_same_failure() {
     let server = TestServer::start().await;
     let client = server.client();
