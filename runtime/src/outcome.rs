@@ -351,8 +351,8 @@ mod tests {
     #[test]
     fn a_missing_or_malformed_status_is_unknown_even_for_success() {
         let body = br#"{"result":{"resultCode":"SUCCESS"}}"#;
-        let view = read_result(body, "result").expect("result object");
-        assert_eq!(decide::<Code>(&view).1, ResultStatus::Unknown);
+        let missing = read_result(body, "result").expect("result object");
+        assert_eq!(decide::<Code>(&missing).1, ResultStatus::Unknown);
         for malformed in ["X", "s", ""] {
             assert_eq!(
                 decide::<Code>(&view("SUCCESS", malformed)).1,
