@@ -69,6 +69,41 @@ impl AdminClient {
         self.post("/admin/rules", &rule).await
     }
 
+    /// How many ledger entries carry `biz_no` (the simulator's `GET /admin/ledger`).
+    pub async fn ledger_entries_for(&self, biz_no: &str) -> Result<usize, AdminError> {
+        let url = format!("{}/admin/ledger", self.base_url);
+        let unreachable = |e: reqwest::Error| AdminError::Unreachable {
+            url: url.clone(),
+            reason: e.to_string(),
+        };
+        let response = self
+            .http
+            .get(&url)
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .map_err(unreachable)?;
+        let status = response.status();
+        let body = response.text().await.map_err(unreachable)?;
+        if !status.is_success() {
+            return Err(AdminError::Refused {
+                url,
+                status: status.as_u16(),
+                body,
+            });
+        }
+        let entries: Vec<serde_json::Value> =
+            serde_json::from_str(&body).map_err(|e| AdminError::Refused {
+                url: url.clone(),
+                status: status.as_u16(),
+                body: format!("not a JSON list of ledger entries ({e}): {body}"),
+            })?;
+        Ok(entries
+            .iter()
+            .filter(|entry| entry["bizNo"].as_str() == Some(biz_no))
+            .count())
+    }
+
     async fn post(&self, path: &str, body: &serde_json::Value) -> Result<(), AdminError> {
         let url = format!("{}{path}", self.base_url);
         let response = self

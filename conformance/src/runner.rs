@@ -265,12 +265,40 @@ impl CaseRunner<'_> {
                 self.call(op, call, &mut exchanges).await
             }
             CaseKind::IdempotentReplay => {
+                // Same answer is not enough: the points must move once. With an admin API,
+                // count the ledger entries for this bizNo before and after (another
+                // operation may already have used the same bizNo).
+                let biz_no = op
+                    .idempotency_key
+                    .as_deref()
+                    .and_then(|key| body.get(key))
+                    .and_then(|v| v.as_str());
+                let ledger = match (&self.target.admin, biz_no) {
+                    (Some(admin), Some(biz_no)) => Some((admin, biz_no)),
+                    _ => None,
+                };
+                let before = match ledger {
+                    Some((admin, biz_no)) => admin.ledger_entries_for(biz_no).await.ok(),
+                    None => None,
+                };
                 self.call(op, plain("first call", &case.expect), &mut exchanges)
                     .await;
                 self.call(op, plain("replay", &case.expect), &mut exchanges)
                     .await;
                 if let [first, replay] = exchanges.as_slice() {
                     problems.extend(compare_replay(first, replay));
+                    let succeeded = result_status(first, &op.result_field).as_deref() == Some("S");
+                    if let (Some((admin, biz_no)), Some(before), true) = (ledger, before, succeeded)
+                    {
+                        match admin.ledger_entries_for(biz_no).await {
+                            Ok(after) if after == before + 1 => {}
+                            Ok(after) => problems.push(format!(
+                                "a call and its replay added {} ledger entries for bizNo {biz_no}; expected exactly 1",
+                                after.saturating_sub(before)
+                            )),
+                            Err(e) => problems.push(format!("could not read the ledger: {e}")),
+                        }
+                    }
                 }
             }
             CaseKind::InconsistentReplay => {
@@ -409,6 +437,16 @@ fn failed(case: Case, problems: Vec<String>, exchanges: Vec<Exchange>) -> CaseOu
 }
 
 /// A replay with the same idempotency key must answer the same body.
+/// The `resultStatus` of an exchange's (plaintext JSON) answer.
+fn result_status(exchange: &Exchange, result_field: &str) -> Option<String> {
+    let response = exchange.response.as_ref()?;
+    let body: serde_json::Value = serde_json::from_slice(&response.body).ok()?;
+    body.get(result_field)?
+        .get("resultStatus")?
+        .as_str()
+        .map(str::to_owned)
+}
+
 fn compare_replay(first: &Exchange, replay: &Exchange) -> Option<String> {
     let body = |ex: &Exchange| -> Option<serde_json::Value> {
         let resp = ex.response.as_ref()?;

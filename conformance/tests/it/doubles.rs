@@ -3,7 +3,9 @@
 
 use alipayhk_conformance::{RunOptions, SuiteOutcome, Verdict};
 
-use crate::support::{Defect, run_against, small_table, start_double};
+use crate::support::{
+    Defect, run_against, run_with_admin, small_table, start_double, start_double_with_admin,
+};
 
 async fn run_double(defect: Defect) -> SuiteOutcome {
     let table = small_table();
@@ -134,6 +136,34 @@ async fn a_double_with_an_epoch_response_time_fails_every_case_on_the_time_forma
             )),
             "{}: {problems:?}",
             o.case.id()
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_double_that_moves_points_again_on_replay_fails_the_replay_case_by_its_ledger() {
+    let table = small_table();
+    let only = RunOptions {
+        only: Some("idempotent_replay".into()),
+        ..RunOptions::default()
+    };
+    // Correct: same answer, one ledger entry.
+    let (api, admin) = start_double_with_admin(&table, Defect::None).await;
+    let outcome = run_with_admin(&table, api, Some(admin), &only).await;
+    assert!(!outcome.outcomes.is_empty());
+    assert!(failures(&outcome).is_empty(), "{:#?}", failures(&outcome));
+
+    // Same answer twice, but two postings: only the ledger shows it.
+    let (api, admin) = start_double_with_admin(&table, Defect::AppliesReplays).await;
+    let outcome = run_with_admin(&table, api, Some(admin), &only).await;
+    let failed = failures(&outcome);
+    assert!(!failed.is_empty(), "a double-applying server passed");
+    for (id, problems) in failed {
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.contains("added 2 ledger entries") && p.contains("expected exactly 1")),
+            "{id}: {problems:?}"
         );
     }
 }

@@ -59,10 +59,51 @@ pub enum Defect {
     NoClientIdEcho,
     /// Sends `Response-Time` as epoch milliseconds (as some SDKs do for requests).
     EpochResponseTime,
+    /// Answers a replay like the first call but moves points again (a ledger entry per call).
+    AppliesReplays,
 }
+
+/// The bizNos a double has moved points for, one entry per posting.
+pub type Ledger = Arc<Mutex<Vec<String>>>;
 
 /// Starts a double for `table` on 127.0.0.1 (port 0) and returns its base URL.
 pub async fn start_double(table: &SpecTable, defect: Defect) -> String {
+    start_double_with_ledger(table, defect, Ledger::default()).await
+}
+
+/// A double plus an admin API on its own port that serves `GET /admin/ledger` (entries with a
+/// `bizNo`) and accepts rules; returns (API base URL, admin base URL).
+pub async fn start_double_with_admin(table: &SpecTable, defect: Defect) -> (String, String) {
+    let ledger = Ledger::default();
+    let api = start_double_with_ledger(table, defect, ledger.clone()).await;
+    let admin = Router::new()
+        .route(
+            "/admin/ledger",
+            axum::routing::get(move || {
+                let ledger = ledger.clone();
+                async move {
+                    let entries: Vec<serde_json::Value> = ledger
+                        .lock()
+                        .expect("lock")
+                        .iter()
+                        .map(|biz_no| serde_json::json!({ "bizNo": biz_no }))
+                        .collect();
+                    axum::Json(entries)
+                }
+            }),
+        )
+        .route("/admin/rules", post(|| async { http::StatusCode::CREATED }));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, admin).await;
+    });
+    (api, format!("http://{addr}"))
+}
+
+async fn start_double_with_ledger(table: &SpecTable, defect: Defect, ledger: Ledger) -> String {
     let k = keys();
     let common: Vec<alipayhk_runtime::server::CommonCode> = table
         .common_codes
@@ -93,13 +134,15 @@ pub async fn start_double(table: &SpecTable, defect: Defect) -> String {
         let path = op.path.clone();
         let op = Arc::new(op.clone());
         let seen: Arc<Mutex<HashMap<String, String>>> = Arc::default();
+        let ledger = ledger.clone();
         app = app.route(
             &path,
             post(
                 move |Extension(_caller): Extension<CallerContext>, body: String| {
                     let op = op.clone();
                     let seen = seen.clone();
-                    async move { answer(&op, &seen, &body, defect) }
+                    let ledger = ledger.clone();
+                    async move { answer(&op, &seen, &ledger, &body, defect) }
                 },
             ),
         );
@@ -107,7 +150,10 @@ pub async fn start_double(table: &SpecTable, defect: Defect) -> String {
     let mut app = app
         .fallback(|| async { "" })
         .layer(SigningLayer::new(config));
-    if defect != Defect::None && defect != Defect::SwappedStatus {
+    if !matches!(
+        defect,
+        Defect::None | Defect::SwappedStatus | Defect::AppliesReplays
+    ) {
         app = app.layer(middleware::from_fn(
             move |req: Request, next: Next| async move {
                 let mut response: Response = next.run(req).await;
@@ -144,6 +190,7 @@ pub async fn start_double(table: &SpecTable, defect: Defect) -> String {
 fn answer(
     op: &OperationSpec,
     seen: &Mutex<HashMap<String, String>>,
+    ledger: &Ledger,
     body: &str,
     defect: Defect,
 ) -> String {
@@ -156,12 +203,19 @@ fn answer(
         .and_then(|v| v.as_str())
     {
         let mut seen = seen.lock().expect("lock");
-        match seen.get(key) {
-            Some(previous) if previous != body => code = "REPEAT_REQ_INCONSISTENT",
-            Some(_) => {}
+        let post = match seen.get(key) {
+            Some(previous) if previous != body => {
+                code = "REPEAT_REQ_INCONSISTENT";
+                false
+            }
+            Some(_) => defect == Defect::AppliesReplays,
             None => {
                 seen.insert(key.to_owned(), body.to_owned());
+                true
             }
+        };
+        if post {
+            ledger.lock().expect("lock").push(key.to_owned());
         }
     }
     let status = op
@@ -182,10 +236,23 @@ pub async fn run_against(
     base_url: String,
     options: &RunOptions,
 ) -> SuiteOutcome {
+    run_with_admin(table, base_url, None, options).await
+}
+
+/// Runs the suite against `base_url`, with the admin API at `admin_url` if given.
+pub async fn run_with_admin(
+    table: &SpecTable,
+    base_url: String,
+    admin_url: Option<String>,
+    options: &RunOptions,
+) -> SuiteOutcome {
+    let admin = admin_url.map(|url| {
+        alipayhk_conformance::AdminClient::new(&url, "test-admin-token").expect("admin client")
+    });
     let target = Target {
         base_url,
         credentials: credentials(),
-        admin: None,
+        admin,
     };
     run_suite(&target, table, options, |_| {})
         .await
