@@ -4,7 +4,7 @@
 use alipayhk_runtime::ResultStatus;
 
 use crate::case::{Case, CaseKind, Expectation};
-use crate::spec::{OperationSpec, SpecTable};
+use crate::spec::{CodeSpec, OperationSpec, SpecTable};
 use crate::wire::{SignedPart, Tamper};
 
 /// The request headers every operation requires (the spec's `ClientId`, `RequestTime` and
@@ -41,12 +41,7 @@ pub fn operation_cases(table: &SpecTable, op: &OperationSpec) -> Vec<Case> {
             kind: CaseKind::ScriptedCode {
                 code: code.code.clone(),
             },
-            expect: Expectation {
-                http_status: 200,
-                result_field: op.result_field.clone(),
-                result_code: code.code.clone(),
-                result_status: code.status,
-            },
+            expect: documented(op, code),
             skip: None,
         });
     }
@@ -94,15 +89,7 @@ pub fn protocol_tampers() -> Vec<Tamper> {
 
 fn success_case(op: &OperationSpec, name: &str, kind: CaseKind) -> Case {
     let (expect, skip) = match op.success_code() {
-        Some(code) => (
-            Expectation {
-                http_status: 200,
-                result_field: op.result_field.clone(),
-                result_code: code.code.clone(),
-                result_status: code.status,
-            },
-            None,
-        ),
+        Some(code) => (documented(op, code), None),
         None => (
             placeholder_expectation(),
             Some(format!("the spec documents no S code for {}", op.id)),
@@ -152,15 +139,7 @@ fn protocol_case(table: &SpecTable, op: &OperationSpec, tamper: Tamper) -> Case 
 
 fn inconsistent_replay_case(op: &OperationSpec) -> Case {
     let (expect, skip) = match op.code(INCONSISTENT_REPLAY_CODE) {
-        Some(code) => (
-            Expectation {
-                http_status: 200,
-                result_field: op.result_field.clone(),
-                result_code: code.code.clone(),
-                result_status: code.status,
-            },
-            None,
-        ),
+        Some(code) => (documented(op, code), None),
         None => (
             placeholder_expectation(),
             Some(format!(
@@ -175,6 +154,16 @@ fn inconsistent_replay_case(op: &OperationSpec) -> Case {
         kind: CaseKind::InconsistentReplay,
         expect,
         skip,
+    }
+}
+
+/// An HTTP 200 answer with one of the operation's documented codes, in its result field.
+fn documented(op: &OperationSpec, code: &CodeSpec) -> Expectation {
+    Expectation {
+        http_status: 200,
+        result_field: op.result_field.clone(),
+        result_code: code.code.clone(),
+        result_status: code.status,
     }
 }
 
