@@ -29,6 +29,21 @@ pub struct ServeArgs {
     /// Accepted distance between Request-Time and the simulator's clock, in seconds [default: 300].
     #[arg(long, value_name = "SECONDS")]
     clock_skew_seconds: Option<u64>,
+    /// Largest accepted request body in bytes [default: 1048576].
+    #[arg(long, value_name = "BYTES")]
+    max_body_bytes: Option<usize>,
+    /// Connections served at once per listener; more wait unread in the backlog [default: 1024].
+    #[arg(long, value_name = "N")]
+    max_connections: Option<usize>,
+    /// Seconds a client has to send a complete request head [default: 10].
+    #[arg(long, value_name = "SECONDS")]
+    header_timeout_seconds: Option<u64>,
+    /// Seconds a client has to send a request body after its head [default: 30].
+    #[arg(long, value_name = "SECONDS")]
+    body_timeout_seconds: Option<u64>,
+    /// Seconds an idle kept-alive connection stays open [default: 15].
+    #[arg(long, value_name = "SECONDS")]
+    keep_alive_timeout_seconds: Option<u64>,
     /// The simulator's signing key (PEM, DER or base64) instead of the generated one.
     #[arg(long, value_name = "FILE")]
     simulator_key: Option<PathBuf>,
@@ -68,7 +83,11 @@ impl ServeArgs {
                 data_dir: self.data_dir.clone(),
                 in_memory: self.in_memory.then_some(true),
                 clock_skew_seconds: self.clock_skew_seconds,
-                max_body_bytes: None,
+                max_body_bytes: self.max_body_bytes,
+                max_connections: self.max_connections,
+                header_timeout_seconds: self.header_timeout_seconds,
+                body_timeout_seconds: self.body_timeout_seconds,
+                keep_alive_timeout_seconds: self.keep_alive_timeout_seconds,
                 demo_data: self.no_demo.then_some(false),
                 fixtures: self.fixtures.clone(),
                 simulator_private_key: self.simulator_key.clone(),

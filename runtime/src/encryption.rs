@@ -76,14 +76,11 @@ pub enum EncryptionError {
     /// The algorithm is not `RSA_AES`.
     #[error("Encrypt algorithm {0:?} is not supported; only RSA_AES is")]
     UnsupportedAlgorithm(String),
-    /// The wrapped key does not decrypt under our private key.
+    /// The wrapped key does not unwrap to an AES key under our private key.
     #[error(
-        "symmetricKey does not unwrap with our private key; the sender used a different public key or keyVersion"
+        "symmetricKey does not unwrap to an AES key with our private key; the sender used a different public key or keyVersion"
     )]
     KeyUnwrap,
-    /// The unwrapped key is not 16, 24 or 32 bytes.
-    #[error("unwrapped AES key is {0} bytes; expected 16, 24 or 32")]
-    KeyLength(usize),
     /// The body is not base64.
     #[error("encrypted body is not standard base64: {0}")]
     BodyEncoding(String),
@@ -200,23 +197,44 @@ pub fn seal(
 /// Decrypts a body sealed for `own_key` (ASSUMPTION, see module docs).
 ///
 /// Call only after the signature over the encrypted body has been verified.
+///
+/// The key unwrap uses implicit rejection (as OpenSSL 3.2+ does for PKCS#1 v1.5): when
+/// the wrapped key does not unwrap to a 16-, 24- or 32-byte key, decryption goes on with a
+/// random key, so a bad wrap takes the same path as a bad body and a server cannot be
+/// used as a padding oracle (Bleichenbacher). Servers must also answer every error of
+/// this function alike; the variants are for local diagnostics only.
 pub fn open(
     own_key: &PrivateKey,
     header: &EncryptHeader,
     body: &[u8],
 ) -> Result<Vec<u8>, EncryptionError> {
-    let aes_key = own_key
+    let unwrapped = own_key
         .decrypt_pkcs1(&header.wrapped_key)
-        .ok_or(EncryptionError::KeyUnwrap)?;
+        .filter(|key| matches!(key.len(), 16 | 24 | 32));
+    let unwrap_failed = unwrapped.is_none();
+    let aes_key = match unwrapped {
+        Some(key) => key,
+        None => {
+            let mut random = vec![0u8; 32];
+            aws_lc_rs::rand::SystemRandom::new()
+                .fill(&mut random)
+                .map_err(|_| EncryptionError::Backend("generate a substitute AES key"))?;
+            random
+        }
+    };
     let compact: Vec<u8> = body
         .iter()
         .copied()
         .filter(|b| !b.is_ascii_whitespace())
         .collect();
-    let ciphertext = base64::engine::general_purpose::STANDARD_PAD_INDIFFERENT
+    let decrypted = base64::engine::general_purpose::STANDARD_PAD_INDIFFERENT
         .decode(&compact)
-        .map_err(|e| EncryptionError::BodyEncoding(e.to_string()))?;
-    aes_ecb_decrypt(&aes_key, ciphertext)
+        .map_err(|e| EncryptionError::BodyEncoding(e.to_string()))
+        .and_then(|ciphertext| aes_ecb_decrypt(&aes_key, ciphertext));
+    if unwrap_failed {
+        return Err(EncryptionError::KeyUnwrap);
+    }
+    decrypted
 }
 
 fn aes_ecb_encrypt(key: &[u8; 32], plaintext: &[u8]) -> Result<Vec<u8>, EncryptionError> {
@@ -235,7 +253,8 @@ fn aes_ecb_decrypt(key: &[u8], mut ciphertext: Vec<u8>) -> Result<Vec<u8>, Encry
         16 => &AES_128,
         24 => &AES_192,
         32 => &AES_256,
-        n => return Err(EncryptionError::KeyLength(n)),
+        // `open` only passes 16-, 24- or 32-byte keys.
+        _ => return Err(EncryptionError::Backend("load the AES key")),
     };
     let key = UnboundCipherKey::new(algorithm, key)
         .map_err(|_| EncryptionError::Backend("load the AES key"))?;

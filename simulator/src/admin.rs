@@ -1,7 +1,10 @@
 //! The admin API: JSON over HTTP for tests and staging, bearer-token protected.
 //!
 //! Served on its own listener, which `serve` only binds to a loopback address. Every
-//! route needs `Authorization: Bearer <admin token>`. Errors are
+//! route needs `Authorization: Bearer <admin token>` (an empty token never matches).
+//! Requests whose `Host` or `Origin` names anything but a loopback address are refused
+//! with 403 before authentication: a web page in a browser on the same machine must not
+//! drive the admin API, through a cross-site request or DNS rebinding. Errors are
 //! `{"error": "<what is wrong and what to do>"}` with a 4xx/5xx status.
 //! The routes are listed in `simulator/README.md`.
 
@@ -60,7 +63,61 @@ pub fn router(simulator: Simulator, admin_token: &str) -> Router {
             state.clone(),
             require_bearer,
         ))
+        .layer(middleware::from_fn(require_loopback_origin))
         .with_state(state)
+}
+
+/// Refuses requests a browser sends on behalf of a non-loopback site.
+async fn require_loopback_origin(request: Request, next: Next) -> Response {
+    let headers = request.headers();
+    let offending = [header::HOST, header::ORIGIN].into_iter().find(|name| {
+        headers.get_all(name).iter().any(|value| {
+            let text = value.to_str().unwrap_or("");
+            let host = if *name == header::ORIGIN {
+                match text.split_once("://") {
+                    Some(("http" | "https", rest)) => rest,
+                    _ => return true,
+                }
+            } else {
+                text
+            };
+            !is_loopback_authority(host)
+        })
+    });
+    match offending {
+        None => next.run(request).await,
+        Some(name) => AdminError::new(
+            StatusCode::FORBIDDEN,
+            format!(
+                "the admin API only answers requests addressed to a loopback host; this {name} header names another"
+            ),
+        )
+        .into_response(),
+    }
+}
+
+/// `127.x.x.x`, `localhost` or `[::1]`, each with an optional port.
+fn is_loopback_authority(authority: &str) -> bool {
+    let host = match authority.strip_prefix('[') {
+        Some(rest) => match rest.split_once(']') {
+            Some((inside, "")) => inside,
+            Some((inside, port)) if port.strip_prefix(':').is_some_and(is_port) => inside,
+            _ => return false,
+        },
+        None => match authority.rsplit_once(':') {
+            Some((host, port)) if is_port(port) => host,
+            Some(_) => return false,
+            None => authority,
+        },
+    };
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+fn is_port(digits: &str) -> bool {
+    !digits.is_empty() && digits.len() <= 5 && digits.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// An admin request that could not be served.
@@ -140,7 +197,8 @@ async fn require_bearer(State(state): State<AdminState>, request: Request, next:
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .unwrap_or("");
-    if constant_time_eq(presented.trim().as_bytes(), state.token.as_bytes()) {
+    let presented = presented.trim();
+    if !presented.is_empty() && constant_time_eq(presented.as_bytes(), state.token.as_bytes()) {
         next.run(request).await
     } else {
         AdminError::new(
@@ -487,4 +545,39 @@ async fn reset(
     let empty = body.map(|Json(b)| b.empty).unwrap_or_default();
     s.simulator.reset(empty).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_loopback_authority;
+
+    #[test]
+    fn only_loopback_authorities_pass() {
+        for ok in [
+            "127.0.0.1",
+            "127.0.0.1:8481",
+            "127.9.9.9:1",
+            "localhost",
+            "LOCALHOST:80",
+            "[::1]",
+            "[::1]:8481",
+        ] {
+            assert!(is_loopback_authority(ok), "{ok}");
+        }
+        for bad in [
+            "evil.example",
+            "evil.example:8481",
+            "10.0.0.1:8481",
+            "127.0.0.1.evil.example",
+            "localhost.evil.example",
+            "[::2]:1",
+            "[::1]x",
+            "127.0.0.1:",
+            "127.0.0.1:abc",
+            "",
+            "::1",
+        ] {
+            assert!(!is_loopback_authority(bad), "{bad}");
+        }
+    }
 }

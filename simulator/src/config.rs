@@ -6,6 +6,10 @@
 //! data_dir = "alipayhk-simulator"   # database, keys, admin token; created on first start
 //! clock_skew_seconds = 300          # accepted Request-Time distance
 //! max_body_bytes = 1048576
+//! max_connections = 1024            # per listener; more wait in the backlog, unread
+//! header_timeout_seconds = 10       # a request head must arrive within this
+//! body_timeout_seconds = 30         # a request body must arrive within this of its head
+//! keep_alive_timeout_seconds = 15   # an idle kept-alive connection is closed after this
 //! demo_data = true                  # demo partner, users, templates, cards on first start
 //! fixtures = "fixtures.toml"        # more seed data (TOML or JSON), applied on first start
 //! simulator_private_key = "keys/simulator-private.pem"   # default: generated in data_dir
@@ -23,6 +27,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use alipayhk_runtime::server::ListenerLimits;
 use serde::Deserialize;
 
 /// Where the AlipayHK API listens by default.
@@ -65,6 +70,14 @@ pub struct ConfigFile {
     pub clock_skew_seconds: Option<u64>,
     /// Largest accepted request body.
     pub max_body_bytes: Option<usize>,
+    /// Connections served at once, per listener.
+    pub max_connections: Option<usize>,
+    /// Time allowed for a request head, seconds.
+    pub header_timeout_seconds: Option<u64>,
+    /// Time allowed for a request body after its head, seconds.
+    pub body_timeout_seconds: Option<u64>,
+    /// Time an idle kept-alive connection stays open, seconds.
+    pub keep_alive_timeout_seconds: Option<u64>,
     /// Seed the demo partner and data on first start.
     pub demo_data: Option<bool>,
     /// A fixture file applied on first start.
@@ -93,6 +106,8 @@ pub struct SimulatorConfig {
     pub clock_skew: Duration,
     /// Largest accepted request body.
     pub max_body_bytes: usize,
+    /// Connection limits of both listeners (cap, header, body and keep-alive deadlines).
+    pub limits: ListenerLimits,
     /// Seed the demo partner and data on first start.
     pub demo_data: bool,
     /// A fixture file applied on first start.
@@ -115,6 +130,13 @@ impl std::fmt::Debug for ConfigFile {
             .field("in_memory", &self.in_memory)
             .field("clock_skew_seconds", &self.clock_skew_seconds)
             .field("max_body_bytes", &self.max_body_bytes)
+            .field("max_connections", &self.max_connections)
+            .field("header_timeout_seconds", &self.header_timeout_seconds)
+            .field("body_timeout_seconds", &self.body_timeout_seconds)
+            .field(
+                "keep_alive_timeout_seconds",
+                &self.keep_alive_timeout_seconds,
+            )
             .field("demo_data", &self.demo_data)
             .field("fixtures", &self.fixtures)
             .field("simulator_private_key", &self.simulator_private_key)
@@ -135,6 +157,7 @@ impl std::fmt::Debug for SimulatorConfig {
             .field("data_dir", &self.data_dir)
             .field("in_memory", &self.in_memory)
             .field("clock_skew", &self.clock_skew)
+            .field("limits", &self.limits)
             .field("demo_data", &self.demo_data)
             .field("partners", &self.partners)
             .field(
@@ -154,6 +177,7 @@ impl Default for SimulatorConfig {
             in_memory: false,
             clock_skew: Duration::from_secs(300),
             max_body_bytes: 1024 * 1024,
+            limits: ListenerLimits::default(),
             demo_data: true,
             fixtures: None,
             simulator_private_key: None,
@@ -245,6 +269,18 @@ impl SimulatorConfig {
         if let Some(bytes) = file.max_body_bytes {
             self.max_body_bytes = bytes;
         }
+        if let Some(n) = file.max_connections {
+            self.limits.max_connections = n;
+        }
+        if let Some(seconds) = file.header_timeout_seconds {
+            self.limits.header_timeout = Duration::from_secs(seconds);
+        }
+        if let Some(seconds) = file.body_timeout_seconds {
+            self.limits.body_timeout = Duration::from_secs(seconds);
+        }
+        if let Some(seconds) = file.keep_alive_timeout_seconds {
+            self.limits.keep_alive_timeout = Duration::from_secs(seconds);
+        }
         if let Some(demo) = file.demo_data {
             self.demo_data = demo;
         }
@@ -278,14 +314,35 @@ impl SimulatorConfig {
                 detail: "must be at least 1".into(),
             });
         }
+        if self.limits.max_connections == 0 {
+            return Err(ConfigError::Invalid {
+                key: "max_connections",
+                detail: "must be at least 1".into(),
+            });
+        }
+        for (key, value) in [
+            ("header_timeout_seconds", self.limits.header_timeout),
+            ("body_timeout_seconds", self.limits.body_timeout),
+            ("keep_alive_timeout_seconds", self.limits.keep_alive_timeout),
+        ] {
+            if value.is_zero() {
+                return Err(ConfigError::Invalid {
+                    key,
+                    detail: "must be at least 1 second; a limit of 0 would close every connection at once".into(),
+                });
+            }
+        }
         if self
             .admin_token
             .as_ref()
-            .is_some_and(|t| t.len() < 16 || t.chars().any(char::is_whitespace))
+            .is_some_and(|t| !crate::data_dir::is_acceptable_admin_token(t))
         {
             return Err(ConfigError::Invalid {
                 key: "admin_token",
-                detail: "use at least 16 characters without spaces, or leave it out to have one generated".into(),
+                detail: format!(
+                    "use at least {} characters without spaces, or leave it out to have one generated",
+                    crate::data_dir::MIN_ADMIN_TOKEN_LEN
+                ),
             });
         }
         if let Some(p) = self.partners.iter().find(|p| p.client_id.trim().is_empty()) {

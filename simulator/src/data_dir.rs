@@ -25,6 +25,13 @@ use crate::config::SimulatorConfig;
 pub const DEMO_CLIENT_ID: &str = "DEMO0000PARTNER0001";
 /// The keyVersion of every key the simulator generates.
 pub const DEMO_KEY_VERSION: u32 = 1;
+/// The shortest admin token the simulator accepts, from a file or the configuration.
+pub const MIN_ADMIN_TOKEN_LEN: usize = 16;
+
+/// Whether `token` may guard the admin API: long enough, and no whitespace inside.
+pub fn is_acceptable_admin_token(token: &str) -> bool {
+    token.len() >= MIN_ADMIN_TOKEN_LEN && !token.chars().any(char::is_whitespace)
+}
 
 /// A partner the simulator accepts.
 #[derive(Debug, Clone)]
@@ -86,6 +93,18 @@ pub enum DataDirError {
     /// A key could not be loaded or generated.
     #[error(transparent)]
     Key(#[from] KeyError),
+    /// The admin token file is too short or malformed (a crash between create and write
+    /// leaves an empty one); starting would leave the admin API unprotected.
+    #[error(
+        "admin token file {path} holds {length} characters; at least {min} without spaces are needed. Delete the file to have a new token generated, or write a longer one",
+        min = MIN_ADMIN_TOKEN_LEN
+    )]
+    WeakAdminToken {
+        /// The token file.
+        path: PathBuf,
+        /// How many characters it holds (after trimming).
+        length: usize,
+    },
     /// The system's secure random generator failed.
     #[error(
         "the system's secure random generator failed; set admin_token in the configuration or retry"
@@ -101,7 +120,10 @@ pub fn prepare(config: &SimulatorConfig) -> Result<PreparedData, DataDirError> {
 
     let simulator_public_key_path = keys.join("simulator-public.pem");
     let simulator_key = match &config.simulator_private_key {
-        Some(path) => PrivateKey::from_file(path)?,
+        Some(path) => {
+            warn_if_readable_by_others(path);
+            PrivateKey::from_file(path)?
+        }
         None => key_pair(
             &keys.join("simulator-private.pem"),
             &simulator_public_key_path,
@@ -118,6 +140,12 @@ pub fn prepare(config: &SimulatorConfig) -> Result<PreparedData, DataDirError> {
                 write_new(&path, format!("{}\n", random_hex(24)?).as_bytes(), true)?;
             }
             let token = read(&path)?.trim().to_string();
+            if !is_acceptable_admin_token(&token) {
+                return Err(DataDirError::WeakAdminToken {
+                    length: token.chars().count(),
+                    path,
+                });
+            }
             (token, Some(path))
         }
     };
@@ -232,10 +260,17 @@ fn read(path: &Path) -> Result<String, DataDirError> {
 }
 
 /// Writes `contents` to `path` unless it exists; `secret` files are readable by the owner only.
+///
+/// Atomic: the contents go to a temporary file beside `path` (created with its final
+/// mode, written and synced) that is then linked into place, so a crash never leaves a
+/// short or empty file behind, and a file that appeared meanwhile is never replaced.
 fn write_new(path: &Path, contents: &[u8], secret: bool) -> Result<(), DataDirError> {
     if path.exists() {
         return Ok(());
     }
+    let mut temp_name = path.as_os_str().to_owned();
+    temp_name.push(format!(".tmp-{}-{}", std::process::id(), random_hex(4)?));
+    let temp = PathBuf::from(temp_name);
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
@@ -245,8 +280,43 @@ fn write_new(path: &Path, contents: &[u8], secret: bool) -> Result<(), DataDirEr
     }
     #[cfg(not(unix))]
     let _ = secret;
-    let mut file = options.open(path).map_err(|source| io(path, source))?;
-    file.write_all(contents).map_err(|source| io(path, source))
+    let written = options.open(&temp).and_then(|mut file| {
+        file.write_all(contents)?;
+        file.sync_all()
+    });
+    let placed = written.and_then(|()| match std::fs::hard_link(&temp, path) {
+        Ok(()) => Ok(()),
+        // Another process created it first: keep theirs.
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        // A file system without hard links: rename (which replaces) is the fallback.
+        Err(_) => std::fs::rename(&temp, path),
+    });
+    let _ = std::fs::remove_file(&temp);
+    placed.map_err(|source| io(path, source))?;
+    if let Some(parent) = path.parent() {
+        // Make the new directory entry itself durable.
+        let _ = std::fs::File::open(parent).and_then(|dir| dir.sync_all());
+    }
+    Ok(())
+}
+
+/// Warns once (at start) when a private key file the user gave is readable by others.
+fn warn_if_readable_by_others(path: &Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        if let Ok(meta) = std::fs::metadata(path)
+            && meta.permissions().mode() & 0o077 != 0
+        {
+            tracing::warn!(
+                path = %path.display(),
+                mode = format!("{:o}", meta.permissions().mode() & 0o777),
+                "private key file is readable by other users; restrict it with `chmod 600`"
+            );
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
 }
 
 fn io(path: &Path, source: std::io::Error) -> DataDirError {

@@ -8,7 +8,7 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use alipayhk_runtime::server::{InMemoryKeyStore, ServerConfig};
+use alipayhk_runtime::server::{InMemoryKeyStore, ListenerLimits, ServerConfig, listener};
 use alipayhk_runtime::signature::KeySigner;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -130,8 +130,13 @@ pub async fn start(config: SimulatorConfig) -> Result<RunningSimulator, ServeErr
 
     let (shutdown, stopped) = watch::channel(false);
     let servers = vec![
-        tokio::spawn(serve(api_listener, api_router, stopped.clone())),
-        tokio::spawn(serve(admin_listener, admin_router, stopped)),
+        tokio::spawn(serve(
+            api_listener,
+            api_router,
+            config.limits,
+            stopped.clone(),
+        )),
+        tokio::spawn(serve(admin_listener, admin_router, config.limits, stopped)),
     ];
     tracing::info!(%api_address, %admin_address, "simulator listening");
     Ok(RunningSimulator {
@@ -200,16 +205,17 @@ async fn bind(address: SocketAddr) -> Result<TcpListener, ServeError> {
         .map_err(|source| ServeError::Bind { address, source })
 }
 
+/// Serves within the configured connection limits (see `runtime::server::listener`).
 async fn serve(
     listener: TcpListener,
     router: axum::Router,
+    limits: ListenerLimits,
     mut stopped: watch::Receiver<bool>,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router)
-        .with_graceful_shutdown(async move {
-            let _ = stopped.wait_for(|stop| *stop).await;
-        })
-        .await
+    listener::serve(listener, router, limits, async move {
+        let _ = stopped.wait_for(|stop| *stop).await;
+    })
+    .await
 }
 
 /// Resolves on SIGINT (Ctrl-C) or SIGTERM; the handlers are installed when this returns.

@@ -106,6 +106,17 @@ pub enum StoreError {
         #[source]
         source: rusqlite::Error,
     },
+    /// The database files' permissions could not be restricted to the owner.
+    #[error(
+        "cannot make the simulator database {path} private (mode 0600): {source}; it holds access tokens and the ledger"
+    )]
+    Permissions {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
     /// A query failed.
     #[error("simulator database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
@@ -139,11 +150,15 @@ type Delivery = Box<dyn FnOnce(Result<(), StoreError>) + Send>;
 
 impl Store {
     /// Opens (creating if needed) the database file at `path`, durable against `kill -9`.
+    ///
+    /// The database and its `-wal` and `-shm` files are readable by the owner only
+    /// (they hold access tokens and the ledger).
     pub fn open(path: &Path) -> Result<Self, StoreError> {
         let open_error = |source| StoreError::Open {
             path: path.to_path_buf(),
             source,
         };
+        make_private(path)?;
         let connection = Connection::open(path).map_err(open_error)?;
         connection
             .execute_batch(
@@ -327,6 +342,47 @@ pub fn now_ms() -> i64 {
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap_or_default();
     i64::try_from(now.as_millis()).unwrap_or(i64::MAX)
+}
+
+/// Creates the database file with mode 0600 if it is missing (SQLite gives its `-wal`
+/// and `-shm` files the database file's mode), and tightens files an older version
+/// created with the umask's mode.
+fn make_private(path: &Path) -> Result<(), StoreError> {
+    let failed = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| StoreError::Permissions { path, source }
+    };
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt as _, PermissionsExt as _};
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(path)
+        {
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(failed(path)(e)),
+        }
+        for suffix in ["", "-wal", "-shm"] {
+            let mut name = path.as_os_str().to_owned();
+            name.push(suffix);
+            let file = PathBuf::from(name);
+            match std::fs::metadata(&file) {
+                Ok(meta) if meta.permissions().mode() & 0o077 != 0 => {
+                    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600))
+                        .map_err(failed(&file))?;
+                }
+                Ok(_) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(failed(&file)(e)),
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = (path, failed);
+    Ok(())
 }
 
 #[cfg(test)]

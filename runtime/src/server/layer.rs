@@ -216,16 +216,7 @@ async fn verify_request(
 
     let plaintext = match encrypt_value {
         Some(value) => {
-            let own = config.decryption_key.as_ref().ok_or_else(|| {
-                reject(
-                    RejectReason::DecryptionFailed,
-                    "this server does not accept encrypted requests",
-                )
-            })?;
-            let eh = EncryptHeader::parse(value)
-                .map_err(|e| reject(RejectReason::DecryptionFailed, e.to_string()))?;
-            let plain = encryption::open(own, &eh, &raw)
-                .map_err(|e| reject(RejectReason::DecryptionFailed, e.to_string()))?;
+            let plain = decrypt(config, value, &raw)?;
             exchange.encrypt_for = Some((key, signature.key_version));
             // The handler sees JSON, whatever travelled on the wire.
             parts.headers.insert(
@@ -261,6 +252,12 @@ fn check_content_type(headers: &HeaderMap, encrypted: bool) -> Result<(), Reject
         .trim()
         .to_ascii_lowercase();
     match media.as_str() {
+        // An Encrypt header is honoured only on an encrypted body: a JSON body with one
+        // is refused rather than decrypted or silently taken as plain.
+        "application/json" if encrypted => Err(reject(
+            RejectReason::UnsupportedMediaType,
+            "an Encrypt header needs Content-Type text/plain (the encrypted body); send JSON without it",
+        )),
         "application/json" => Ok(()),
         "text/plain" if encrypted => Ok(()),
         _ => Err(reject(
@@ -270,6 +267,19 @@ fn check_content_type(headers: &HeaderMap, encrypted: bool) -> Result<(), Reject
             ),
         )),
     }
+}
+
+/// Decrypts a verified body. Every failure, whatever its cause, is the same rejection
+/// with no detail on the wire (no padding or signing oracle, see `encryption::open`);
+/// the cause goes to a debug log line only, without key material.
+fn decrypt(config: &ServerConfig, header_value: &str, raw: &[u8]) -> Result<Vec<u8>, Rejection> {
+    let outcome = match config.decryption_key.as_ref() {
+        None => Err("this server does not accept encrypted requests".to_owned()),
+        Some(own) => EncryptHeader::parse(header_value)
+            .and_then(|eh| encryption::open(own, &eh, raw))
+            .map_err(|e| e.to_string()),
+    };
+    outcome.map_err(|detail| reject(RejectReason::DecryptionFailed, detail))
 }
 
 fn required<'a>(headers: &'a HeaderMap, name: &'static str) -> Result<&'a str, Rejection> {
@@ -315,21 +325,39 @@ async fn rejection_response(
     rejection: Rejection,
 ) -> Response {
     let code = config.rejections.get(rejection.reason);
-    tracing::info!(
-        reason = rejection.reason.as_str(),
-        code = %code.code,
-        client_id = %exchange.client_id,
-        tracer_id = %exchange.tracer_id,
-        detail = %rejection.detail,
-        "request rejected"
-    );
+    // A decryption failure's cause must not reach the caller (an oracle); log it at debug
+    // level only. Other details name a header and help the caller fix the request.
+    let secret_detail = rejection.reason == RejectReason::DecryptionFailed;
+    if secret_detail {
+        tracing::info!(
+            reason = rejection.reason.as_str(),
+            code = %code.code,
+            client_id = %exchange.client_id,
+            tracer_id = %exchange.tracer_id,
+            "request rejected"
+        );
+        tracing::debug!(tracer_id = %exchange.tracer_id, detail = %rejection.detail, "decryption failure cause");
+    } else {
+        tracing::info!(
+            reason = rejection.reason.as_str(),
+            code = %code.code,
+            client_id = %exchange.client_id,
+            tracer_id = %exchange.tracer_id,
+            detail = %rejection.detail,
+            "request rejected"
+        );
+    }
     let mut result = serde_json::Map::new();
     result.insert("resultCode".into(), code.code.clone().into());
     result.insert("resultStatus".into(), code.status.as_str().into());
     result.insert(
         "resultMessage".into(),
-        // The documented message first, then what exactly was wrong.
-        format!("{} ({})", code.message.trim_end(), rejection.detail).into(),
+        // The documented message first, then what exactly was wrong (never for decryption).
+        if secret_detail {
+            code.message.trim_end().to_owned().into()
+        } else {
+            format!("{} ({})", code.message.trim_end(), rejection.detail).into()
+        },
     );
     let mut object = serde_json::Map::new();
     object.insert(exchange.result_field.clone(), result.into());

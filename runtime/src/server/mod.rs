@@ -22,12 +22,14 @@ mod config;
 mod context;
 mod keystore;
 mod layer;
+pub mod listener;
 mod rejection;
 
 pub use config::{DEFAULT_MAX_BODY_BYTES, Route, ServerConfig};
 pub use context::CallerContext;
 pub use keystore::{ClientKeyStore, InMemoryKeyStore, KeyLookup};
 pub use layer::{SigningLayer, SigningService};
+pub use listener::{ListenerLimits, serve};
 pub use rejection::{
     CommonCode, RejectReason, RejectionTable, RejectionTableError, UnknownRejectReason,
 };

@@ -1,0 +1,414 @@
+//! Serving a router on a TCP listener with limits a hostile network cannot outlast.
+//!
+//! `axum::serve` sets no timers: a connection that never finishes its headers, stalls
+//! inside a body, or never reads its answer stays open for ever, and enough of them
+//! exhaust memory and file descriptors. [`serve`] is the same accept loop with
+//! [`ListenerLimits`]:
+//!
+//! - at most `max_connections` connections at once; beyond that the loop stops accepting,
+//!   so new connections wait in the kernel's backlog and nothing of theirs is read;
+//! - a request head (request line and headers) must arrive within `header_timeout`,
+//!   counted from the accept for a new connection and from the first byte of the next
+//!   request on a kept-alive one;
+//! - a kept-alive connection may wait `keep_alive_timeout` for its next request;
+//! - a request body must arrive within `body_timeout` of its head, and an answer the peer
+//!   does not read may stall for at most `body_timeout`;
+//!
+//! A connection past a deadline is closed without an answer (the peer is not sending a
+//! request, so there is nothing to answer).
+//!
+//! Only HTTP/1.1 (and 1.0) is spoken. Cleartext HTTP/2 ("h2c") is refused on purpose:
+//! no AlipayHK client uses it, and one h2 connection multiplexes many streams, each
+//! with its own body buffer, which would slip past the connection cap (and brings h2's
+//! flood attacks: rapid reset, CONTINUATION, SETTINGS). HTTP/2 belongs behind TLS and ALPN.
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::io;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::response::Response;
+use http::Request;
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::Semaphore;
+use tokio::time::{Instant, Sleep};
+use tower::{Service, ServiceExt as _};
+
+/// Default cap on concurrent connections.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 1024;
+/// Default time allowed for a request head.
+pub const DEFAULT_HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+/// Default time allowed for a request body, counted from its head.
+pub const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(30);
+/// Default time a kept-alive connection may wait for its next request.
+pub const DEFAULT_KEEP_ALIVE_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// Connection limits of [`serve`]. See the module docs for what each one bounds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ListenerLimits {
+    /// Connections served at once; more wait in the kernel's backlog, unread.
+    pub max_connections: usize,
+    /// Time allowed for a request line and headers.
+    pub header_timeout: Duration,
+    /// Time allowed for a request body after its head, and for a stalled answer write.
+    pub body_timeout: Duration,
+    /// Time a kept-alive connection may wait, idle, for its next request.
+    pub keep_alive_timeout: Duration,
+}
+
+impl Default for ListenerLimits {
+    fn default() -> Self {
+        ListenerLimits {
+            max_connections: DEFAULT_MAX_CONNECTIONS,
+            header_timeout: DEFAULT_HEADER_TIMEOUT,
+            body_timeout: DEFAULT_BODY_TIMEOUT,
+            keep_alive_timeout: DEFAULT_KEEP_ALIVE_TIMEOUT,
+        }
+    }
+}
+
+/// Serves `router` on `listener` within `limits` until `shutdown` resolves, then stops
+/// accepting and waits for the open connections to finish their current request.
+///
+/// Errors of single connections (a peer's reset, a deadline) are logged at debug level
+/// and never stop the loop; accept errors such as running out of file descriptors pause
+/// accepting briefly.
+pub async fn serve<F>(
+    listener: TcpListener,
+    router: axum::Router,
+    limits: ListenerLimits,
+    shutdown: F,
+) -> io::Result<()>
+where
+    F: Future<Output = ()> + Send,
+{
+    let slots = Arc::new(Semaphore::new(limits.max_connections.max(1)));
+    let graceful = GracefulShutdown::new();
+    let mut builder = hyper::server::conn::http1::Builder::new();
+    builder
+        .timer(TokioTimer::new())
+        // Our own timers below know the phases of a connection; hyper's one header
+        // timer would also cut kept-alive idle connections at the header deadline.
+        .header_read_timeout(None)
+        .keep_alive(true);
+    tokio::pin!(shutdown);
+    loop {
+        // Wait for a free slot *before* accepting: over the cap, connections stay in
+        // the backlog and cost us nothing.
+        let slot = tokio::select! {
+            slot = slots.clone().acquire_owned() => match slot {
+                Ok(slot) => slot,
+                Err(_) => break,
+            },
+            () = &mut shutdown => break,
+        };
+        let stream = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _peer)) => stream,
+                Err(error) => {
+                    // EMFILE and friends: back off instead of spinning.
+                    tracing::warn!(%error, "accept failed; pausing 100 ms");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let _ = stream.set_nodelay(true);
+        let phase = Arc::new(Mutex::new(Phase::new()));
+        let io = TokioIo::new(TimedIo::new(stream, phase.clone(), limits));
+        let service = ConnectionService {
+            router: router.clone(),
+            phase,
+            body_timeout: limits.body_timeout,
+        };
+        let connection = graceful.watch(
+            builder.serve_connection(io, hyper_util::service::TowerToHyperService::new(service)),
+        );
+        tokio::spawn(async move {
+            if let Err(error) = connection.await {
+                tracing::debug!(%error, "connection closed with an error");
+            }
+            drop(slot);
+        });
+    }
+    drop(listener);
+    graceful.shutdown().await;
+    Ok(())
+}
+
+/// Where a connection is in its request cycle; decides which deadline applies.
+#[derive(Debug)]
+struct Phase {
+    kind: PhaseKind,
+    since: Instant,
+    /// The task of a read left pending: hyper does not poll again until woken, so a
+    /// phase change that brings a new deadline must wake it.
+    reader: Option<std::task::Waker>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PhaseKind {
+    /// Accepted; the first request head is due `header_timeout` after `since`.
+    New,
+    /// Answered a request; the next one may start up to `keep_alive_timeout` later.
+    Idle,
+    /// Bytes of a head arrived (kept-alive connection); due `header_timeout` after `since`.
+    Head,
+    /// The handler has the request. Its body carries its own deadline ([`TimedBody`]);
+    /// the handler takes the time it takes (a scripted delay is not the peer's fault).
+    Request,
+}
+
+impl Phase {
+    fn new() -> Self {
+        Phase {
+            kind: PhaseKind::New,
+            since: Instant::now(),
+            reader: None,
+        }
+    }
+
+    fn set(cell: &Mutex<Phase>, kind: PhaseKind) {
+        let mut phase = cell.lock().unwrap_or_else(|e| e.into_inner());
+        phase.kind = kind;
+        phase.since = Instant::now();
+        if let Some(reader) = phase.reader.take() {
+            reader.wake();
+        }
+    }
+
+    /// `None` while a request is with the handler.
+    fn read_deadline(&self, limits: &ListenerLimits) -> Option<Instant> {
+        let allowed = match self.kind {
+            PhaseKind::New | PhaseKind::Head => limits.header_timeout,
+            PhaseKind::Idle => limits.keep_alive_timeout,
+            PhaseKind::Request => return None,
+        };
+        Some(self.since + allowed)
+    }
+}
+
+/// Hands each request of one connection to the router and tracks the phase.
+#[derive(Clone)]
+struct ConnectionService {
+    router: axum::Router,
+    phase: Arc<Mutex<Phase>>,
+    body_timeout: Duration,
+}
+
+impl Service<Request<Incoming>> for ConnectionService {
+    type Response = Response;
+    type Error = Infallible;
+    type Future = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
+
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, req: Request<Incoming>) -> Self::Future {
+        Phase::set(&self.phase, PhaseKind::Request);
+        let router = self.router.clone();
+        let phase = self.phase.clone();
+        let deadline = Instant::now() + self.body_timeout;
+        let req = req.map(|body| {
+            Body::new(TimedBody {
+                inner: body,
+                deadline: Box::pin(tokio::time::sleep_until(deadline)),
+            })
+        });
+        Box::pin(async move {
+            let response = router.oneshot(req).await;
+            // The answer is written next; the keep-alive wait starts now.
+            Phase::set(&phase, PhaseKind::Idle);
+            response
+        })
+    }
+}
+
+/// A request body that fails once `body_timeout` after its head has passed while it is
+/// still being read. Only a body someone reads can stall; a handler that ignores it is
+/// not held up.
+struct TimedBody {
+    inner: Incoming,
+    deadline: Pin<Box<Sleep>>,
+}
+
+impl http_body::Body for TimedBody {
+    type Data = bytes::Bytes;
+    type Error = axum::BoxError;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
+        let this = self.get_mut();
+        match Pin::new(&mut this.inner).poll_frame(cx) {
+            Poll::Ready(frame) => Poll::Ready(frame.map(|f| f.map_err(Into::into))),
+            Poll::Pending => match this.deadline.as_mut().poll(cx) {
+                Poll::Ready(()) => Poll::Ready(Some(Err(timed_out(
+                    "request body not complete in time",
+                )
+                .into()))),
+                Poll::Pending => Poll::Pending,
+            },
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        self.inner.size_hint()
+    }
+}
+
+/// A stream whose reads and writes fail with `TimedOut` past the phase's deadline.
+struct TimedIo {
+    inner: TcpStream,
+    phase: Arc<Mutex<Phase>>,
+    limits: ListenerLimits,
+    read_timer: Pin<Box<Sleep>>,
+    write_timer: Pin<Box<Sleep>>,
+    /// Set while a write is pending: the stall's deadline.
+    write_stalled_until: Option<Instant>,
+}
+
+impl TimedIo {
+    fn new(inner: TcpStream, phase: Arc<Mutex<Phase>>, limits: ListenerLimits) -> Self {
+        let far = Instant::now() + Duration::from_secs(86_400);
+        TimedIo {
+            inner,
+            phase,
+            limits,
+            read_timer: Box::pin(tokio::time::sleep_until(far)),
+            write_timer: Box::pin(tokio::time::sleep_until(far)),
+            write_stalled_until: None,
+        }
+    }
+
+    /// After a pending write: arms the stall deadline and fails once it passed.
+    fn write_pending<T>(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<T>> {
+        let deadline = *self
+            .write_stalled_until
+            .get_or_insert_with(|| Instant::now() + self.limits.body_timeout);
+        if self.write_timer.deadline() != deadline {
+            self.write_timer.as_mut().reset(deadline);
+        }
+        match self.write_timer.as_mut().poll(cx) {
+            Poll::Ready(()) => Poll::Ready(Err(timed_out("the peer does not read its answer"))),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+
+    fn wrote<T>(
+        &mut self,
+        result: Poll<io::Result<T>>,
+        cx: &mut Context<'_>,
+    ) -> Poll<io::Result<T>> {
+        match result {
+            Poll::Pending => self.write_pending(cx),
+            ready => {
+                self.write_stalled_until = None;
+                ready
+            }
+        }
+    }
+}
+
+fn timed_out(what: &str) -> io::Error {
+    io::Error::new(io::ErrorKind::TimedOut, what.to_owned())
+}
+
+impl AsyncRead for TimedIo {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        let before = buf.filled().len();
+        match Pin::new(&mut this.inner).poll_read(cx, buf) {
+            Poll::Ready(Ok(())) => {
+                if buf.filled().len() > before {
+                    let mut phase = this.phase.lock().unwrap_or_else(|e| e.into_inner());
+                    if phase.kind == PhaseKind::Idle {
+                        // The next request starts: its head is due from now.
+                        phase.kind = PhaseKind::Head;
+                        phase.since = Instant::now();
+                    }
+                }
+                Poll::Ready(Ok(()))
+            }
+            Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
+            Poll::Pending => {
+                let (kind, deadline) = {
+                    let mut phase = this.phase.lock().unwrap_or_else(|e| e.into_inner());
+                    phase.reader = Some(cx.waker().clone());
+                    (phase.kind, phase.read_deadline(&this.limits))
+                };
+                let Some(deadline) = deadline else {
+                    return Poll::Pending;
+                };
+                if this.read_timer.deadline() != deadline {
+                    this.read_timer.as_mut().reset(deadline);
+                }
+                match this.read_timer.as_mut().poll(cx) {
+                    Poll::Ready(()) => Poll::Ready(Err(timed_out(match kind {
+                        PhaseKind::New | PhaseKind::Head => "request head not complete in time",
+                        PhaseKind::Idle => "kept-alive connection idle too long",
+                        PhaseKind::Request => "request body not complete in time",
+                    }))),
+                    Poll::Pending => Poll::Pending,
+                }
+            }
+        }
+    }
+}
+
+impl AsyncWrite for TimedIo {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        let result = Pin::new(&mut this.inner).poll_write(cx, buf);
+        this.wrote(result, cx)
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        let result = Pin::new(&mut this.inner).poll_flush(cx);
+        this.wrote(result, cx)
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        let result = Pin::new(&mut this.inner).poll_shutdown(cx);
+        this.wrote(result, cx)
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        let result = Pin::new(&mut this.inner).poll_write_vectored(cx, bufs);
+        this.wrote(result, cx)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
+    }
+}
