@@ -302,21 +302,28 @@ fn write_new(path: &Path, contents: &[u8], secret: bool) -> Result<(), DataDirEr
 
 /// Warns once (at start) when a private key file the user gave is readable by others.
 fn warn_if_readable_by_others(path: &Path) {
+    if let Some(mode) = mode_open_to_others(path) {
+        tracing::warn!(
+            path = %path.display(),
+            mode = format!("{mode:o}"),
+            "private key file is readable by other users; restrict it with `chmod 600`"
+        );
+    }
+}
+
+/// The file's permission bits if group or others have any access to it.
+pub fn mode_open_to_others(path: &Path) -> Option<u32> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt as _;
-        if let Ok(meta) = std::fs::metadata(path)
-            && meta.permissions().mode() & 0o077 != 0
-        {
-            tracing::warn!(
-                path = %path.display(),
-                mode = format!("{:o}", meta.permissions().mode() & 0o777),
-                "private key file is readable by other users; restrict it with `chmod 600`"
-            );
-        }
+        let mode = std::fs::metadata(path).ok()?.permissions().mode() & 0o777;
+        (mode & 0o077 != 0).then_some(mode)
     }
     #[cfg(not(unix))]
-    let _ = path;
+    {
+        let _ = path;
+        None
+    }
 }
 
 fn io(path: &Path, source: std::io::Error) -> DataDirError {

@@ -5,12 +5,12 @@
 //! - `keys`: every accepted key format, and the refusals.
 //! - `properties`: proptest of the header parsers and the content-to-sign builder.
 //! - `http`: client and server halves over real HTTP on 127.0.0.1.
-//! - `hostile`: connection deadlines and cap of `server::serve`, and one answer for every
+//! - `server_hostile`: connection deadlines and cap of `server::serve`, and one answer for every
 //!   decryption failure (no oracle).
 
-mod hostile;
 mod http;
 mod keys;
 mod properties;
+mod server_hostile;
 mod support;
 mod vectors;

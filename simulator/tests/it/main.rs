@@ -3,5 +3,6 @@
 mod admin;
 mod api;
 mod crash;
+mod hardening;
 mod process;
 mod support;

@@ -126,7 +126,12 @@ impl AdminClient {
 
 impl TestServer {
     pub async fn start() -> Self {
-        let config = SimulatorConfig {
+        Self::start_with(|_| {}).await
+    }
+
+    /// Like [`TestServer::start`], with `adjust` applied to the configuration first.
+    pub async fn start_with(adjust: impl FnOnce(&mut SimulatorConfig)) -> Self {
+        let mut config = SimulatorConfig {
             listen: "127.0.0.1:0".parse().unwrap(),
             admin_listen: "127.0.0.1:0".parse().unwrap(),
             data_dir: shared_data_dir().clone(),
@@ -134,6 +139,7 @@ impl TestServer {
             admin_token: Some(ADMIN_TOKEN.into()),
             ..SimulatorConfig::default()
         };
+        adjust(&mut config);
         let running = serve::start(config).await.expect("the simulator starts");
         let admin = AdminClient {
             base: format!("http://{}", running.admin_address),
