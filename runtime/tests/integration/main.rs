@@ -5,7 +5,10 @@
 //! - `keys`: every accepted key format, and the refusals.
 //! - `properties`: proptest of the header parsers and the content-to-sign builder.
 //! - `http`: client and server halves over real HTTP on 127.0.0.1.
+//! - `hostile`: the client against servers that answer badly on purpose (redirects,
+//!   oversize bodies, stale or misaddressed signed answers).
 
+mod hostile;
 mod http;
 mod keys;
 mod properties;
