@@ -1,11 +1,19 @@
 //! The checks every response must pass, whatever the case: status, headers, signature,
 //! body schema, and a result code the operation documents with its documented status.
+//!
+//! A validly signed answer can still be a replay: the signature binds `Client-Id` and
+//! `Response-Time`, so every response must also carry the `Client-Id` that was sent and a
+//! `Response-Time` within [`ClockWindow::window`] of the suite's clock, exactly what the
+//! runtime client requires before it believes an answer.
 
 use std::sync::LazyLock;
+use std::time::Duration;
 
 use alipayhk_runtime::ResultStatus;
 use alipayhk_runtime::signature::{SignatureHeader, content_to_sign, verify};
+use alipayhk_runtime::time::{TimeError, check_window};
 use regex::Regex;
+use time::OffsetDateTime;
 
 use crate::case::Expectation;
 use crate::spec::{OperationSpec, SpecTable};
@@ -17,6 +25,16 @@ const RESPONSE_TIME_PATTERN: &str =
 
 static RESPONSE_TIME: LazyLock<Option<Regex>> =
     LazyLock::new(|| Regex::new(RESPONSE_TIME_PATTERN).ok());
+
+/// The suite's clock when a response arrived, and how far its `Response-Time` may be from
+/// it either way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClockWindow {
+    /// The suite's clock when the response was received.
+    pub now: OffsetDateTime,
+    /// Allowed distance, e.g. [`alipayhk_runtime::time::DEFAULT_CLOCK_SKEW`].
+    pub window: Duration,
+}
 
 /// What a response said, once checked.
 #[derive(Debug, Clone, Default)]
@@ -31,7 +49,8 @@ pub struct Checked {
     pub result_status: Option<String>,
 }
 
-/// Runs every check on `response` to `request` for `operation`.
+/// Runs every check on `response` to `request` for `operation`; `Response-Time` is judged
+/// against `clock`.
 pub fn check_response(
     table: &SpecTable,
     operation: &OperationSpec,
@@ -39,6 +58,7 @@ pub fn check_response(
     request: &WireRequest,
     response: &WireResponse,
     expect: &Expectation,
+    clock: ClockWindow,
 ) -> Checked {
     let mut checked = Checked::default();
     let problems = &mut checked.problems;
@@ -48,7 +68,7 @@ pub fn check_response(
             response.status, expect.http_status
         ));
     }
-    check_response_time(response, problems);
+    check_response_time(response, clock, problems);
     check_signature(creds, request, response, problems);
     check_client_id_echo(request, response, problems);
     match response.header("Tracer-Id") {
@@ -70,16 +90,31 @@ pub fn check_response(
     checked
 }
 
-fn check_response_time(response: &WireResponse, problems: &mut Vec<String>) {
+fn check_response_time(response: &WireResponse, clock: ClockWindow, problems: &mut Vec<String>) {
     let Some(value) = response.header("Response-Time") else {
         problems.push("Response-Time header is missing".to_owned());
         return;
     };
     let pattern_ok = RESPONSE_TIME.as_ref().is_some_and(|re| re.is_match(value));
-    if !pattern_ok || alipayhk_runtime::time::parse_time(value).is_err() {
-        problems.push(format!(
+    let not_iso = || {
+        format!(
             "Response-Time {value:?} is not an ISO-8601 date-time with an offset (e.g. 2024-05-22T06:42:21+08:00)"
-        ));
+        )
+    };
+    if !pattern_ok {
+        problems.push(not_iso());
+        return;
+    }
+    match check_window(value, clock.now, clock.window) {
+        Ok(_) => {}
+        Err(TimeError::Unparsable(_)) => problems.push(not_iso()),
+        Err(TimeError::OutOfWindow {
+            skew_secs,
+            allowed_secs,
+            ..
+        }) => problems.push(format!(
+            "Response-Time {value:?} is {skew_secs}s away from the suite's clock (allowed {allowed_secs}s): clients refuse it as a stale or replayed answer; answer with the current time (sync the server clock with NTP)"
+        )),
     }
 }
 
@@ -128,7 +163,7 @@ fn check_client_id_echo(
     match response.header("Client-Id") {
         Some(echoed) if echoed == sent => {}
         Some(echoed) => problems.push(format!(
-            "Client-Id is {echoed:?}, expected the request's {sent:?} echoed"
+            "Client-Id is {echoed:?}, expected the request's {sent:?} echoed (clients refuse an answer addressed to another partner)"
         )),
         None => problems.push(format!(
             "Client-Id header is missing, expected the request's {sent:?} echoed"

@@ -5,8 +5,9 @@
 //! every protocol defect the gateway must refuse (each expecting the common code whose
 //! `reason` names that defect), an encrypted round trip, and idempotent and inconsistent
 //! replays where the operation has an idempotency key. Every response then goes through
-//! the same [`checks`]: HTTP status, `Response-Time`, a `Signature` that verifies,
-//! `Client-Id` echoed, `Tracer-Id`, the body against the response schema, and a
+//! the same [`checks`]: HTTP status, `Response-Time` (ISO-8601, and within
+//! [`RunOptions::response_time_window`] of the suite's clock), a `Signature` that verifies,
+//! `Client-Id` echoed (equal to the one sent), `Tracer-Id`, the body against the response schema, and a
 //! documented result code with its documented status.
 //!
 //! ```no_run

@@ -1,10 +1,13 @@
 //! Runs the cases against one server and collects the outcomes.
 
+use std::time::Duration;
+
+use alipayhk_runtime::time::DEFAULT_CLOCK_SKEW;
 use time::OffsetDateTime;
 
 use crate::admin::AdminClient;
 use crate::case::{Case, CaseKind, Expectation};
-use crate::checks::check_response;
+use crate::checks::{ClockWindow, check_response};
 use crate::derive::derive_cases;
 use crate::exchange::{Exchange, Redaction};
 use crate::spec::{OperationSpec, SpecTable};
@@ -38,6 +41,9 @@ pub struct RunOptions {
     pub idempotency_suffix: String,
     /// Bytes appended to the body by the oversized-body case.
     pub oversize_by: usize,
+    /// How far a response's `Response-Time` may be from the suite's clock, either way
+    /// ([`DEFAULT_CLOCK_SKEW`] by default, the window the runtime client applies).
+    pub response_time_window: Duration,
 }
 
 impl Default for RunOptions {
@@ -46,6 +52,7 @@ impl Default for RunOptions {
             only: None,
             idempotency_suffix: String::new(),
             oversize_by: DEFAULT_OVERSIZE_BY,
+            response_time_window: DEFAULT_CLOCK_SKEW,
         }
     }
 }
@@ -401,6 +408,10 @@ impl CaseRunner<'_> {
         match self.wire.send(&exchange.request).await {
             Err(e) => exchange.problems.push(e.to_string()),
             Ok(response) => {
+                let clock = ClockWindow {
+                    now: OffsetDateTime::now_utc(),
+                    window: self.options.response_time_window,
+                };
                 let checked = check_response(
                     self.table,
                     op,
@@ -408,6 +419,7 @@ impl CaseRunner<'_> {
                     &exchange.request,
                     &response,
                     call.expect,
+                    clock,
                 );
                 exchange.problems = checked.problems;
                 if response.header("Encrypt").is_some() {

@@ -6,8 +6,18 @@
 //!
 //! Anything that leaves the outcome in doubt is an error whose
 //! [`TransportError::outcome_unknown`] is `true`: a timeout after sending, a non-200
-//! status, a missing or invalid response signature. Treat those like a `U` result: retry
-//! with the same business id, or inquire. Never treat them as success.
+//! status, a missing or invalid response signature, and also:
+//!
+//! - a redirect (any 3xx): redirects are never followed, so the signed body is never
+//!   re-sent to another host; the error names the refused `Location` (sanitised);
+//! - a body larger than [`ClientConfig::max_response_bytes`] (checked against
+//!   `Content-Length` up front and while reading, chunk by chunk);
+//! - a validly signed response whose `Client-Id` is not ours, or whose `Response-Time`
+//!   does not parse or lies outside [`ClientConfig::response_time_window`] of our clock
+//!   (a replayed old answer, say a `SUCCESS` for another `bizNo`).
+//!
+//! Treat those like a `U` result: retry with the same business id, or inquire. Never
+//! treat them as success.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -17,12 +27,17 @@ use http::{HeaderMap, HeaderValue};
 use crate::encryption::{self, EncryptHeader, EncryptionError};
 use crate::keys::{PrivateKey, PublicKey};
 use crate::signature::{self, SignError, SignatureHeader, Signer, VerifyError, content_to_sign};
-use crate::time::now_header_value;
+use crate::time::{DEFAULT_CLOCK_SKEW, TimeError, check_window, now_header_value};
 
 /// `Content-Type` of a plain request (protocol.md §A4).
 pub const JSON_CONTENT_TYPE: &str = "application/json; charset=UTF-8";
 /// `Content-Type` of an encrypted request (ASSUMPTION, protocol.md §B4).
 pub const ENCRYPTED_CONTENT_TYPE: &str = "text/plain; charset=UTF-8";
+/// Default [`ClientConfig::max_response_bytes`]: 4 MiB, far above any documented answer.
+pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 4 * 1024 * 1024;
+/// At most this many characters of a value from the network (a redirect's `Location`, a
+/// `Client-Id`, a `Response-Time`) appear in an error message.
+const MAX_SHOWN_CHARS: usize = 120;
 
 /// Optional `RSA_AES` encryption of requests and responses (ASSUMPTION, protocol.md §B4).
 #[derive(Debug, Clone)]
@@ -86,10 +101,18 @@ pub struct ClientConfig {
     pub request_timeout: Duration,
     /// `None` (the default) sends once.
     pub retry: Option<RetryPolicy>,
+    /// Largest response body read, in bytes ([`DEFAULT_MAX_RESPONSE_BYTES`] by default);
+    /// a larger answer is an unknown outcome ([`TransportError::ResponseTooLarge`]).
+    pub max_response_bytes: usize,
+    /// How far a response's `Response-Time` may be from our clock, either way
+    /// ([`DEFAULT_CLOCK_SKEW`], the server's default skew, by default); outside it the
+    /// response is refused as a possible replay ([`TransportError::ResponseTime`]).
+    pub response_time_window: Duration,
 }
 
 impl ClientConfig {
-    /// A config with 10 s connect / 30 s request timeouts, no encryption, no retries.
+    /// A config with 10 s connect / 30 s request timeouts, no encryption, no retries, a
+    /// 4 MiB response cap and a 300 s `Response-Time` window.
     pub fn new(
         base_url: impl Into<String>,
         client_id: impl Into<String>,
@@ -105,6 +128,8 @@ impl ClientConfig {
             connect_timeout: Duration::from_secs(10),
             request_timeout: Duration::from_secs(30),
             retry: None,
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+            response_time_window: DEFAULT_CLOCK_SKEW,
         }
     }
 
@@ -124,6 +149,19 @@ impl ClientConfig {
     pub fn with_timeouts(mut self, connect: Duration, request: Duration) -> Self {
         self.connect_timeout = connect;
         self.request_timeout = request;
+        self
+    }
+
+    /// Sets the largest response body read ([`ClientConfig::max_response_bytes`]).
+    pub fn with_max_response_bytes(mut self, max: usize) -> Self {
+        self.max_response_bytes = max;
+        self
+    }
+
+    /// Sets how far `Response-Time` may be from our clock
+    /// ([`ClientConfig::response_time_window`]).
+    pub fn with_response_time_window(mut self, window: Duration) -> Self {
+        self.response_time_window = window;
         self
     }
 }
@@ -195,6 +233,51 @@ pub enum TransportError {
         /// The raw body, for diagnostics.
         body: Vec<u8>,
     },
+    /// The server answered with a redirect (3xx). Redirects are never followed: the signed
+    /// request is not re-sent anywhere else.
+    #[error(
+        "outcome unknown: HTTP {status} from {url} is a redirect to {location}; redirects are refused and never followed (the signed request is not re-sent); check base_url, then retry with the same business id or inquire"
+    )]
+    Redirect {
+        /// The URL.
+        url: String,
+        /// The 3xx status.
+        status: u16,
+        /// Where it pointed: the `Location` header without credentials, query or fragment,
+        /// truncated; or a note that it was missing or unreadable.
+        location: String,
+    },
+    /// The response body is larger than [`ClientConfig::max_response_bytes`]; reading
+    /// stopped there.
+    #[error(
+        "outcome unknown: the response from {url} is larger than max_response_bytes ({limit} bytes){}; retry with the same business id or inquire",
+        .declared.map(|n| format!(", Content-Length says {n}")).unwrap_or_default()
+    )]
+    ResponseTooLarge {
+        /// The URL.
+        url: String,
+        /// The configured cap.
+        limit: usize,
+        /// The `Content-Length` announced, if any.
+        declared: Option<u64>,
+    },
+    /// The verified response carries another partner's `Client-Id`.
+    #[error(
+        "outcome unknown: response Client-Id {received:?} is not ours ({expected:?}); the answer is for someone else or replayed; retry with the same business id or inquire"
+    )]
+    ClientIdMismatch {
+        /// Our `Client-Id`.
+        expected: String,
+        /// The `Client-Id` the response carries (sanitised, truncated).
+        received: String,
+    },
+    /// The verified response's `Response-Time` does not parse or lies outside
+    /// [`ClientConfig::response_time_window`] of our clock: possibly a replayed old answer.
+    #[error(
+        "outcome unknown: response Response-Time refused ({}); a validly signed old answer may be a replay; check the clock (NTP), then retry with the same business id or inquire",
+        describe_time_error(.0)
+    )]
+    ResponseTime(#[source] TimeError),
     /// A header needed for verification is absent.
     #[error(
         "outcome unknown: response has no {0} header, so it cannot be verified; retry with the same business id or inquire"
@@ -225,6 +308,8 @@ impl TransportError {
         )
     }
 
+    /// Transport failures worth another attempt. A redirect, an oversize body or a stale
+    /// or misaddressed answer would come back the same way, so they are not retried.
     fn retryable(&self) -> bool {
         matches!(
             self,
@@ -259,6 +344,8 @@ impl Transport {
         let http = reqwest::Client::builder()
             .connect_timeout(config.connect_timeout)
             .timeout(config.request_timeout)
+            // A redirect would re-send the signed body to wherever it points: never follow.
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(ConfigError::HttpClient)?;
         Ok(Transport {
@@ -363,15 +450,16 @@ impl Transport {
             }
         })?;
         let status = resp.status().as_u16();
+        if resp.status().is_redirection() {
+            // The body is not read: nothing from a redirect is trusted.
+            return Err(TransportError::Redirect {
+                location: describe_location(&url, resp.headers().get(http::header::LOCATION)),
+                url,
+                status,
+            });
+        }
         let headers = resp.headers().clone();
-        let raw = resp
-            .bytes()
-            .await
-            .map_err(|source| TransportError::Http {
-                url: url.clone(),
-                source,
-            })?
-            .to_vec();
+        let raw = read_capped(resp, &url, cfg.max_response_bytes).await?;
         if status != 200 {
             return Err(TransportError::Status {
                 url,
@@ -400,15 +488,26 @@ impl Transport {
         let sig = SignatureHeader::parse(header("Signature")?)
             .map_err(|e| TransportError::MalformedResponseSignature(e.to_string()))?;
         let response_time = header("Response-Time")?;
-        // The SDKs differ on whose Client-Id to use (protocol.md §A6); they are equal in
-        // practice, so prefer the echoed one and fall back to ours.
-        let client_id = headers
-            .get("Client-Id")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or(&cfg.client_id);
+        // The SDKs differ on whose Client-Id to use (protocol.md §A6): verify over the echoed
+        // one, then require it to be ours, so a validly signed answer to another partner is
+        // told apart from a forgery.
+        let client_id = header("Client-Id")?;
         let content = content_to_sign("POST", path, client_id, response_time, &raw);
         signature::verify(&cfg.alipay_public_key, &content, &sig)
             .map_err(TransportError::ResponseSignature)?;
+        if client_id != cfg.client_id {
+            return Err(TransportError::ClientIdMismatch {
+                expected: cfg.client_id.clone(),
+                received: sanitise(client_id, MAX_SHOWN_CHARS),
+            });
+        }
+        // The signature binds the time, but an old, validly signed answer can be replayed.
+        check_window(
+            response_time,
+            ::time::OffsetDateTime::now_utc(),
+            cfg.response_time_window,
+        )
+        .map_err(TransportError::ResponseTime)?;
         let body = match (headers.get("Encrypt"), &cfg.encryption) {
             (Some(value), Some(enc)) if request_encrypted => {
                 let value = value.to_str().map_err(|_| {
@@ -436,6 +535,101 @@ impl Transport {
             headers,
             body,
         })
+    }
+}
+
+/// Reads the body chunk by chunk, refusing it as soon as it exceeds `limit` bytes (and up
+/// front when `Content-Length` already says so).
+async fn read_capped(
+    mut resp: reqwest::Response,
+    url: &str,
+    limit: usize,
+) -> Result<Vec<u8>, TransportError> {
+    let declared = resp
+        .headers()
+        .get(http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .or_else(|| resp.content_length());
+    let too_large = |declared| TransportError::ResponseTooLarge {
+        url: url.to_owned(),
+        limit,
+        declared,
+    };
+    if declared.is_some_and(|n| n > limit as u64) {
+        return Err(too_large(declared));
+    }
+    let capacity = declared.map_or(0, |n| usize::try_from(n).unwrap_or(limit).min(limit));
+    let mut body = Vec::with_capacity(capacity);
+    while let Some(chunk) = resp.chunk().await.map_err(|source| TransportError::Http {
+        url: url.to_owned(),
+        source,
+    })? {
+        if chunk.len() > limit - body.len() {
+            return Err(too_large(declared));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+/// A refused redirect's target for an error message: resolved against the request URL,
+/// without credentials, query or fragment (they may carry secrets), printable and short.
+fn describe_location(request_url: &str, location: Option<&HeaderValue>) -> String {
+    let Some(location) = location else {
+        return "(no Location header)".to_owned();
+    };
+    let raw = String::from_utf8_lossy(location.as_bytes());
+    let resolved = reqwest::Url::parse(request_url)
+        .and_then(|base| base.join(raw.trim()))
+        .ok()
+        .filter(|u| u.has_host());
+    match resolved {
+        Some(mut u) => {
+            let _ = u.set_username("");
+            let _ = u.set_password(None);
+            u.set_query(None);
+            u.set_fragment(None);
+            sanitise(u.as_str(), MAX_SHOWN_CHARS)
+        }
+        None => "(unreadable Location header)".to_owned(),
+    }
+}
+
+/// `value` with control and non-ASCII characters replaced by `?`, cut to `max` characters.
+fn sanitise(value: &str, max: usize) -> String {
+    let mut out: String = value
+        .chars()
+        .take(max)
+        .map(|c| {
+            if c.is_ascii_graphic() || c == ' ' {
+                c
+            } else {
+                '?'
+            }
+        })
+        .collect();
+    if value.chars().count() > max {
+        out.push('…');
+    }
+    out
+}
+
+/// [`TimeError`] in the client's words (its own message speaks of the server clock).
+fn describe_time_error(error: &TimeError) -> String {
+    match error {
+        TimeError::Unparsable(value) => format!(
+            "{:?} is not an ISO-8601 date-time with offset",
+            sanitise(value, MAX_SHOWN_CHARS)
+        ),
+        TimeError::OutOfWindow {
+            value,
+            skew_secs,
+            allowed_secs,
+        } => format!(
+            "{} is {skew_secs}s away from our clock, allowed {allowed_secs}s (response_time_window)",
+            sanitise(value, MAX_SHOWN_CHARS)
+        ),
     }
 }
 
@@ -490,6 +684,44 @@ mod tests {
     }
 
     #[test]
+    fn redirect_locations_lose_credentials_query_and_fragment() {
+        let loc = |v: &str| {
+            describe_location(
+                "http://api.test/p",
+                Some(&HeaderValue::from_str(v).expect("header")),
+            )
+        };
+        assert_eq!(
+            loc("https://user:pw@evil.test:8443/x/y?token=SECRET#frag"),
+            "https://evil.test:8443/x/y"
+        );
+        assert_eq!(loc("/elsewhere?a=1"), "http://api.test/elsewhere");
+        assert_eq!(
+            describe_location("http://api.test/p", None),
+            "(no Location header)"
+        );
+        let long = format!("http://evil.test/{}", "a".repeat(500));
+        let shown = loc(&long);
+        assert!(shown.chars().count() <= MAX_SHOWN_CHARS + 1, "{shown}");
+        assert!(shown.ends_with('…'), "{shown}");
+        assert_eq!(sanitise("a\u{7}b\u{e9}", 10), "a?b?");
+    }
+
+    #[test]
+    fn config_defaults_and_builders() {
+        let key = PrivateKey::generate_rsa2048().expect("key");
+        let signer: Arc<dyn Signer> = Arc::new(crate::signature::KeySigner::new(key.clone(), None));
+        let c = ClientConfig::new("http://x", "C", signer, key.public_key());
+        assert_eq!(c.max_response_bytes, 4 * 1024 * 1024);
+        assert_eq!(c.response_time_window, Duration::from_secs(300));
+        let c = c
+            .with_max_response_bytes(10)
+            .with_response_time_window(Duration::from_secs(7));
+        assert_eq!(c.max_response_bytes, 10);
+        assert_eq!(c.response_time_window, Duration::from_secs(7));
+    }
+
+    #[test]
     fn only_unsent_requests_have_a_known_outcome() {
         assert!(!TransportError::InvalidRequest("x".into()).outcome_unknown());
         assert!(TransportError::MissingResponseHeader("Signature").outcome_unknown());
@@ -501,5 +733,24 @@ mod tests {
             }
             .outcome_unknown()
         );
+        let redirect = TransportError::Redirect {
+            url: "http://a/p".into(),
+            status: 302,
+            location: "http://b/".into(),
+        };
+        assert!(redirect.outcome_unknown() && !redirect.retryable());
+        let large = TransportError::ResponseTooLarge {
+            url: "http://a/p".into(),
+            limit: 1,
+            declared: None,
+        };
+        assert!(large.outcome_unknown() && !large.retryable());
+        let other = TransportError::ClientIdMismatch {
+            expected: "A".into(),
+            received: "B".into(),
+        };
+        assert!(other.outcome_unknown() && !other.retryable());
+        let stale = TransportError::ResponseTime(TimeError::Unparsable("x".into()));
+        assert!(stale.outcome_unknown() && !stale.retryable());
     }
 }

@@ -49,8 +49,11 @@
 //! ```
 //!
 //! The response returned by [`Transport::send`](client::Transport::send) has a verified
-//! signature. Every doubt (timeout after sending, HTTP status other than 200, missing or
-//! bad response signature) is an error whose
+//! signature, our `Client-Id` and a `Response-Time` within
+//! [`response_time_window`](client::ClientConfig::response_time_window) of our clock.
+//! Every doubt (timeout after sending, HTTP status other than 200, a redirect, which is never
+//! followed, a body over [`max_response_bytes`](client::ClientConfig::max_response_bytes),
+//! missing or bad response signature, a stale or misaddressed answer) is an error whose
 //! [`outcome_unknown()`](client::TransportError::outcome_unknown) is `true`: handle it
 //! like a `U` result (retry with the same business id, or inquire), never as success.
 //!

@@ -2,7 +2,8 @@
 //!
 //! A call ends in exactly one of: the typed response (`S`), [`CallError::Failed`] (a
 //! documented `F` code: final), [`CallError::Unknown`] (a `U` code, a transport failure after
-//! sending, a bad or missing response signature, an undecodable body: retry with the same
+//! sending, a refused redirect, an oversize body, a bad or missing response signature, a
+//! stale or misaddressed answer, an undecodable body: retry with the same
 //! `bizNo` or inquire), [`CallError::Invalid`] (the request failed `validate()`; nothing was
 //! sent) or [`CallError::NotSent`] (signing or encryption failed; nothing was sent).
 //!
@@ -103,7 +104,8 @@ pub enum UnknownOutcome {
         message: Option<String>,
     },
     /// The request may have been sent but no verified response came back (timeout,
-    /// non-200 status, missing or invalid response signature, decryption failure).
+    /// non-200 status, a refused redirect, an oversize body, missing or invalid response
+    /// signature, a stale or misaddressed answer, decryption failure).
     Transport(TransportError),
     /// A verified response whose body could not be decoded.
     Undecodable {

@@ -4,7 +4,8 @@
 use alipayhk_conformance::{RunOptions, SuiteOutcome, Verdict};
 
 use crate::support::{
-    Defect, run_against, run_with_admin, small_table, start_double, start_double_with_admin,
+    Defect, FOREIGN_CLIENT_ID, run_against, run_with_admin, small_table, start_double,
+    start_double_with_admin,
 };
 
 async fn run_double(defect: Defect) -> SuiteOutcome {
@@ -166,4 +167,84 @@ async fn a_double_that_moves_points_again_on_replay_fails_the_replay_case_by_its
             "{id}: {problems:?}"
         );
     }
+}
+
+/// Every case that ran failed, each with a problem containing `wanted`, and none because
+/// the signature did not verify (the doubles sign their defect correctly).
+fn assert_every_ran_case_fails_with(outcome: &SuiteOutcome, wanted: &str) {
+    let ran: Vec<_> = outcome
+        .outcomes
+        .iter()
+        .filter(|o| !matches!(o.verdict, Verdict::Skipped(_)))
+        .collect();
+    assert!(ran.len() > 10, "only {} cases ran", ran.len());
+    for o in ran {
+        let Verdict::Fail(problems) = &o.verdict else {
+            panic!("{} passed: {wanted:?} went unnoticed", o.case.id());
+        };
+        assert!(
+            problems.iter().any(|p| p.contains(wanted)),
+            "{}: {problems:?}",
+            o.case.id()
+        );
+        assert!(
+            !problems
+                .iter()
+                .any(|p| p.contains("Signature does not verify")),
+            "{}: the double's answers are validly signed: {problems:?}",
+            o.case.id()
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_double_with_a_validly_signed_stale_response_time_fails_every_case() {
+    let outcome = run_double(Defect::StaleResponseTime).await;
+    assert_every_ran_case_fails_with(&outcome, "s away from the suite's clock (allowed 300s)");
+    // A wider window accepts the same answers: the window is what fails them.
+    let table = small_table();
+    let url = start_double(&table, Defect::StaleResponseTime).await;
+    let wide = RunOptions {
+        response_time_window: std::time::Duration::from_secs(15 * 60),
+        ..RunOptions::default()
+    };
+    let outcome = run_against(&table, url, &wide).await;
+    assert!(failures(&outcome).is_empty(), "{:#?}", failures(&outcome));
+}
+
+#[tokio::test]
+async fn a_double_answering_with_another_client_id_validly_signed_fails_every_case() {
+    let outcome = run_double(Defect::ForeignClientId).await;
+    let wanted = format!("Client-Id is {FOREIGN_CLIENT_ID:?}, expected the request's");
+    let ran: Vec<_> = outcome
+        .outcomes
+        .iter()
+        .filter(|o| !matches!(o.verdict, Verdict::Skipped(_)))
+        .collect();
+    for o in &ran {
+        // A case that sends no Client-Id has nothing to be echoed.
+        let sent_client_id = o
+            .exchanges
+            .iter()
+            .any(|e| e.request.header("Client-Id").is_some());
+        if !sent_client_id {
+            continue;
+        }
+        let Verdict::Fail(problems) = &o.verdict else {
+            panic!("{} passed with a foreign Client-Id", o.case.id());
+        };
+        assert!(
+            problems.iter().any(|p| p.contains(&wanted)),
+            "{}: {problems:?}",
+            o.case.id()
+        );
+        assert!(
+            !problems
+                .iter()
+                .any(|p| p.contains("Signature does not verify")),
+            "{}: {problems:?}",
+            o.case.id()
+        );
+    }
+    assert!(ran.len() > 10, "only {} cases ran", ran.len());
 }

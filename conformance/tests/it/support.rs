@@ -61,7 +61,15 @@ pub enum Defect {
     EpochResponseTime,
     /// Answers a replay like the first call but moves points again (a ledger entry per call).
     AppliesReplays,
+    /// Answers with a `Response-Time` ten minutes old, validly signed over that time (what a
+    /// replayed old answer looks like).
+    StaleResponseTime,
+    /// Answers with another partner's `Client-Id`, validly signed over it.
+    ForeignClientId,
 }
+
+/// The `Client-Id` a [`Defect::ForeignClientId`] double answers with.
+pub const FOREIGN_CLIENT_ID: &str = "SOMEONE-ELSE";
 
 /// The bizNos a double has moved points for, one entry per posting.
 pub type Ledger = Arc<Mutex<Vec<String>>>;
@@ -150,7 +158,13 @@ async fn start_double_with_ledger(table: &SpecTable, defect: Defect, ledger: Led
     let mut app = app
         .fallback(|| async { "" })
         .layer(SigningLayer::new(config));
-    if !matches!(
+    if matches!(defect, Defect::StaleResponseTime | Defect::ForeignClientId) {
+        let signer = Arc::new(KeySigner::new(k.server.clone(), Some(1)));
+        app = app.layer(middleware::from_fn(move |req: Request, next: Next| {
+            let signer = signer.clone();
+            async move { resign(req, next, defect, &signer).await }
+        }));
+    } else if !matches!(
         defect,
         Defect::None | Defect::SwappedStatus | Defect::AppliesReplays
     ) {
@@ -184,6 +198,44 @@ async fn start_double_with_ledger(table: &SpecTable, defect: Defect, ledger: Led
         let _ = axum::serve(listener, app).await;
     });
     format!("http://{addr}")
+}
+
+/// Lets the signing layer answer, then replaces `Response-Time` or `Client-Id` and signs the
+/// answer again over the new value: the result verifies, only freshness or addressee is wrong.
+async fn resign(req: Request, next: Next, defect: Defect, signer: &KeySigner) -> Response {
+    let path = req.uri().path().to_owned();
+    let (mut parts, body) = next.run(req).await.into_parts();
+    let body = axum::body::to_bytes(body, usize::MAX)
+        .await
+        .expect("the double's own body");
+    let header = |parts: &http::response::Parts, name: &str| {
+        parts
+            .headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let mut client_id = header(&parts, "Client-Id");
+    let mut time = header(&parts, "Response-Time");
+    match defect {
+        Defect::StaleResponseTime => {
+            time = alipayhk_runtime::time::format_time(
+                time::OffsetDateTime::now_utc() - time::Duration::minutes(10),
+            );
+        }
+        _ => client_id = FOREIGN_CLIENT_ID.to_owned(),
+    }
+    let content =
+        alipayhk_runtime::signature::content_to_sign("POST", &path, &client_id, &time, &body);
+    let signature = signer.sign_header_now(&content).expect("signs");
+    let value = |v: &str| http::HeaderValue::from_str(v).expect("header value");
+    parts.headers.insert("Client-Id", value(&client_id));
+    parts.headers.insert("Response-Time", value(&time));
+    parts
+        .headers
+        .insert("Signature", value(&signature.to_header_value()));
+    Response::from_parts(parts, axum::body::Body::from(body))
 }
 
 /// SUCCESS, or REPEAT_REQ_INCONSISTENT when an idempotency key comes back with a different body.

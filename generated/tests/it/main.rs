@@ -2,5 +2,6 @@
 //! One binary, to keep link times down.
 
 mod examples;
+mod hostile;
 mod http;
 mod validation;

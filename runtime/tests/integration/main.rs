@@ -5,9 +5,12 @@
 //! - `keys`: every accepted key format, and the refusals.
 //! - `properties`: proptest of the header parsers and the content-to-sign builder.
 //! - `http`: client and server halves over real HTTP on 127.0.0.1.
-//! - `server_hostile`: connection deadlines and cap of `server::serve`, and one answer for every
-//!   decryption failure (no oracle).
+//! - `server_hostile`: connection deadlines and cap of `server::serve`, and one answer for
+//!   every decryption failure (no oracle).
+//! - `client_hostile`: the client against servers that answer badly on purpose (redirects,
+//!   oversize bodies, stale or misaddressed signed answers).
 
+mod client_hostile;
 mod http;
 mod keys;
 mod properties;
