@@ -16,7 +16,14 @@
 //! [`RejectionTable`] maps its [`RejectReason`] to, as
 //! `{"<result_field>":{"resultCode":..,"resultStatus":..,"resultMessage":..}}`, signed
 //! like any response and never encrypted. `resultMessage` is the documented message
-//! followed by a short detail naming the header or problem.
+//! followed by a short detail naming the header or problem, except for decryption
+//! failures: those all get the same answer with no detail, whatever went wrong, so the
+//! server is no padding (Bleichenbacher) or signing oracle. An `Encrypt` header is
+//! honoured only on a `text/plain` body; on a JSON body it is refused.
+//!
+//! The checks of the head (size by `Content-Length`, headers, key, time window) run before
+//! a byte of the body is read. [`serve`] (module [`listener`]) runs a router with a
+//! connection cap and deadlines for heads, bodies and idle connections.
 
 mod config;
 mod context;

@@ -459,3 +459,78 @@ async fn an_encrypt_header_on_a_json_body_is_not_honoured() {
     );
     assert!(!headers.iter().any(|(n, _)| n == "encrypt"));
 }
+
+/// Sends only a head announcing a body that never comes; returns the answer's result
+/// code, which must arrive without waiting for the body.
+async fn answer_to_head_only(
+    server: &Signed,
+    extra_headers: &str,
+    content_length: usize,
+) -> String {
+    let mut stream = TcpStream::connect(server.addr).await.expect("connect");
+    let head = format!(
+        "POST {PATH} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: {content_length}\r\n{extra_headers}\r\n"
+    );
+    stream
+        .write_all(head.as_bytes())
+        .await
+        .expect("send the head");
+    let mut answer = Vec::new();
+    let mut buf = [0u8; 4096];
+    // The body deadline is 30 s; an answer within 5 s proves the body was not awaited.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    while !String::from_utf8_lossy(&answer).contains("resultCode") {
+        match tokio::time::timeout_at(deadline, stream.read(&mut buf)).await {
+            Ok(Ok(n)) if n > 0 => answer.extend_from_slice(&buf[..n]),
+            other => panic!("no answer before the body: {other:?}"),
+        }
+    }
+    let text = String::from_utf8_lossy(&answer);
+    let code = text.split("\"resultCode\":\"").nth(1).expect("a code");
+    code[..code.find('"').expect("closing quote")].to_owned()
+}
+
+#[tokio::test]
+async fn header_checks_answer_before_the_body_is_read() {
+    let server = start_signed().await;
+    let now = alipayhk_runtime::time::now_header_value();
+    let signature = "Signature: algorithm=RSA256,keyVersion=1,signature=AAAA\r\n";
+    assert_eq!(
+        answer_to_head_only(
+            &server,
+            &format!("Client-Id: {CLIENT_ID}\r\nRequest-Time: {now}\r\n{signature}"),
+            2 * 1024 * 1024
+        )
+        .await,
+        "BODY_TOO_LARGE"
+    );
+    assert_eq!(
+        answer_to_head_only(
+            &server,
+            &format!("Client-Id: NOBODY\r\nRequest-Time: {now}\r\n{signature}"),
+            1000
+        )
+        .await,
+        "UNKNOWN_CLIENT"
+    );
+    assert_eq!(
+        answer_to_head_only(
+            &server,
+            &format!("Client-Id: {CLIENT_ID}\r\nRequest-Time: {now}\r\nSignature: algorithm=RSA256,keyVersion=9,signature=AAAA\r\n"),
+            1000
+        )
+        .await,
+        "UNKNOWN_KEY_VERSION"
+    );
+    assert_eq!(
+        answer_to_head_only(
+            &server,
+            &format!(
+                "Client-Id: {CLIENT_ID}\r\nRequest-Time: 2001-01-01T00:00:00+08:00\r\n{signature}"
+            ),
+            1000
+        )
+        .await,
+        "REQUEST_TIME_OUT_OF_WINDOW"
+    );
+}
