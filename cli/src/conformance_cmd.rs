@@ -43,6 +43,9 @@ pub struct ConformanceArgs {
     /// Where to write junit.xml and report.html.
     #[arg(long, value_name = "DIR", default_value = "conformance-report")]
     report_dir: PathBuf,
+    /// How far a response's Response-Time may be from this machine's clock, in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 300)]
+    response_time_window_seconds: u64,
 }
 
 // Hand-written so the admin token never reaches logs or panic messages.
@@ -61,6 +64,10 @@ impl std::fmt::Debug for ConformanceArgs {
             )
             .field("only", &self.only)
             .field("report_dir", &self.report_dir)
+            .field(
+                "response_time_window_seconds",
+                &self.response_time_window_seconds,
+            )
             .finish()
     }
 }
@@ -93,6 +100,7 @@ pub fn conformance(args: ConformanceArgs) -> Result<Outcome, CliError> {
     let options = RunOptions {
         only: args.only,
         idempotency_suffix: format!("-{run_id}"),
+        response_time_window: std::time::Duration::from_secs(args.response_time_window_seconds),
         ..RunOptions::default()
     };
     let runtime = tokio::runtime::Builder::new_current_thread()
