@@ -51,6 +51,11 @@ pub const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(30);
 /// Default time a kept-alive connection may wait for its next request.
 pub const DEFAULT_KEEP_ALIVE_TIMEOUT: Duration = Duration::from_secs(15);
 
+/// Largest request head (request line and headers) accepted; larger ones get 431.
+pub const MAX_HEADER_BYTES: usize = 16 * 1024;
+/// Per-connection read buffer cap.
+const MAX_BUFFER_BYTES: usize = 32 * 1024;
+
 /// Connection limits of [`serve`]. See the module docs for what each one bounds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ListenerLimits {
@@ -98,6 +103,13 @@ where
         // Our own timers below know the phases of a connection; hyper's one header
         // timer would also cut kept-alive idle connections at the header deadline.
         .header_read_timeout(None)
+        // A request head is a few hundred bytes of AlipayHK headers; 16 KiB (nginx's
+        // default is 8 KiB) bounds what each of up to `max_connections` heads can hold.
+        .max_header_size(MAX_HEADER_BYTES)
+        .max_headers(64)
+        // The read buffer of a connection: hyper's default (~400 KiB) times 1024
+        // connections would be 400 MiB.
+        .max_buf_size(MAX_BUFFER_BYTES)
         .keep_alive(true);
     tokio::pin!(shutdown);
     loop {

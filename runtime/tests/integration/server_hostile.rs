@@ -534,3 +534,23 @@ async fn header_checks_answer_before_the_body_is_read() {
         "REQUEST_TIME_OUT_OF_WINDOW"
     );
 }
+
+#[tokio::test]
+async fn an_oversized_head_is_refused() {
+    let addr = start_plain(ListenerLimits::default()).await;
+    let mut stream = TcpStream::connect(addr).await.expect("connect");
+    let filler = "a".repeat(20 * 1024);
+    let head = format!(
+        "POST {PATH} HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Filler: {filler}\r\nContent-Length: 0\r\n\r\n"
+    );
+    let _ = stream.write_all(head.as_bytes()).await;
+    let (answer, _) = read_until_closed(&mut stream, Duration::from_secs(5))
+        .await
+        .expect("closed");
+    let text = String::from_utf8_lossy(&answer);
+    assert!(
+        text.is_empty() || text.starts_with("HTTP/1.1 431"),
+        "{text:?}"
+    );
+    assert!(!text.contains(" 200 "), "{text:?}");
+}
