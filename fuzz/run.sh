@@ -54,22 +54,21 @@ fi
 # ---------------------------------------------------------------- seed corpora
 # Generated, never committed: a few valid values per target so libFuzzer starts from
 # the interesting shapes. Existing corpora are kept (and grow run after run).
-seed() { # seed TARGET NAME CONTENT(printf format)
+seed() { # seed TARGET NAME CONTENT (backslash escapes such as \x00 and \n are expanded)
   mkdir -p "corpus/$1"
-  # shellcheck disable=SC2059
-  [ -e "corpus/$1/seed-$2" ] || printf "$3" >"corpus/$1/seed-$2"
+  [ -e "corpus/$1/seed-$2" ] || printf '%b' "$3" >"corpus/$1/seed-$2"
 }
 seed_file() { # seed_file TARGET NAME FILE
   mkdir -p "corpus/$1"
   [ -e "corpus/$1/seed-$2" ] || cp "$3" "corpus/$1/seed-$2"
 }
 seed_corpora() {
-  seed signature_header canonical 'algorithm=RSA256,keyVersion=1,signature=%%2B%%2F%%2F%%2B'
-  seed signature_header loose 'signature=%%2b%%2f%%2f%%2b, keyVersion=2, algorithm=rsa256'
+  seed signature_header canonical 'algorithm=RSA256,keyVersion=1,signature=%2B%2F%2F%2B'
+  seed signature_header loose 'signature=%2b%2f%2f%2b, keyVersion=2, algorithm=rsa256'
   seed signature_header raw 'algorithm=RSA256,signature=+//+'
   seed signature_header ecc 'algorithm=ecc224,signature=AAAA,'
   # encrypt_header: first byte even = header text, odd = seal/open of the rest.
-  seed encrypt_header canonical '\x00algorithm=RSA_AES,keyVersion=1,symmetricKey=%%2B%%2F%%3D%%3D'
+  seed encrypt_header canonical '\x00algorithm=RSA_AES,keyVersion=1,symmetricKey=%2B%2F%3D%3D'
   seed encrypt_header old '\x02algorithm=RSA, symmetricKey=AAAA'
   seed encrypt_header seal '\x03{"accessToken":"281001133486932346851012000aKLpNuDBB"}\x07\x01'
   # request_time: arbitrary's layout is delta (i32), window (u32), then the text.
