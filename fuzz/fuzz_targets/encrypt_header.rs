@@ -39,16 +39,28 @@ fn header_round_trip(data: &[u8]) {
         }
     };
     let canonical = header.to_header_value();
-    assert_eq!(header.to_string(), canonical, "Display differs from to_header_value");
+    assert_eq!(
+        header.to_string(),
+        canonical,
+        "Display differs from to_header_value"
+    );
     assert!(
         canonical.bytes().all(|b| b.is_ascii_graphic()),
         "canonical form {canonical:?} has a non-graphic byte"
     );
     assert!(http::HeaderValue::from_str(&canonical).is_ok());
-    let again = EncryptHeader::parse(&canonical)
-        .unwrap_or_else(|e| panic!("canonical form {canonical:?} of {value:?} does not parse: {e}"));
-    assert_eq!(again, header, "round trip changed {value:?} (canonical {canonical:?})");
-    assert_eq!(again.to_header_value(), canonical, "canonical form is not a fixed point");
+    let again = EncryptHeader::parse(&canonical).unwrap_or_else(|e| {
+        panic!("canonical form {canonical:?} of {value:?} does not parse: {e}")
+    });
+    assert_eq!(
+        again, header,
+        "round trip changed {value:?} (canonical {canonical:?})"
+    );
+    assert_eq!(
+        again.to_header_value(),
+        canonical,
+        "canonical form is not a fixed point"
+    );
 }
 
 fn seal_open(mode: u8, data: &[u8]) {

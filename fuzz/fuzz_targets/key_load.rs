@@ -34,20 +34,35 @@ fuzz_target!(|data: &[u8]| {
 });
 
 fn check_private(key: &PrivateKey) {
-    assert!(key.bits() >= MIN_RSA_BITS, "accepted a {}-bit private key", key.bits());
+    assert!(
+        key.bits() >= MIN_RSA_BITS,
+        "accepted a {}-bit private key",
+        key.bits()
+    );
     let public = key.public_key();
     check_public(&public);
     let pem = key.to_pkcs8_pem().expect("an accepted key exports");
     let again = PrivateKey::parse(pem.as_bytes(), "re-export").expect("exported PKCS#8 PEM parses");
-    assert_eq!(again.public_key(), public, "PKCS#8 re-export is another key");
+    assert_eq!(
+        again.public_key(),
+        public,
+        "PKCS#8 re-export is another key"
+    );
     let message = b"POST /fuzz\nclient.2024-05-22T06:42:21+00:00.{}";
     let signature = key.sign_rsa_sha256(message).expect("an accepted key signs");
-    assert!(public.verify_rsa_sha256(message, &signature), "own signature does not verify");
+    assert!(
+        public.verify_rsa_sha256(message, &signature),
+        "own signature does not verify"
+    );
     assert!(again.public_key().verify_rsa_sha256(message, &signature));
 }
 
 fn check_public(key: &PublicKey) {
-    assert!(key.bits() >= MIN_RSA_BITS, "accepted a {}-bit public key", key.bits());
+    assert!(
+        key.bits() >= MIN_RSA_BITS,
+        "accepted a {}-bit public key",
+        key.bits()
+    );
     let der = key.to_spki_der();
     let from_der = PublicKey::from_der(&der).expect("exported SPKI DER parses");
     assert_eq!(&from_der, key);
@@ -56,8 +71,12 @@ fn check_public(key: &PublicKey) {
     assert_eq!(&from_pem, key);
     let from_base64 = PublicKey::from_base64(&key.to_base64()).expect("exported base64 parses");
     assert_eq!(&from_base64, key);
-    let sniffed = PublicKey::parse(key.to_spki_pem().as_bytes(), "re-export").expect("sniffed PEM parses");
+    let sniffed =
+        PublicKey::parse(key.to_spki_pem().as_bytes(), "re-export").expect("sniffed PEM parses");
     assert_eq!(&sniffed, key);
     let (n, e) = key.rsa_components();
-    assert!(!n.is_empty() && !e.is_empty(), "components of an accepted key are empty");
+    assert!(
+        !n.is_empty() && !e.is_empty(),
+        "components of an accepted key are empty"
+    );
 }

@@ -27,7 +27,11 @@ fuzz_target!(|data: &[u8]| {
         1 => check("issueAPoint", body, IssueAPointRequest::validate),
         2 => check("redeemAPoint", body, RedeemAPointRequest::validate),
         3 => check("queryTemplate", body, QueryTemplateRequest::validate),
-        _ => check("updateMembershipCard", body, UpdateMembershipCardRequest::validate),
+        _ => check(
+            "updateMembershipCard",
+            body,
+            UpdateMembershipCardRequest::validate,
+        ),
     }
 });
 
@@ -66,7 +70,10 @@ where
             String::from_utf8_lossy(&text)
         )
     });
-    assert_eq!(again, model, "{operation}: JSON round trip changed the model");
+    assert_eq!(
+        again, model,
+        "{operation}: JSON round trip changed the model"
+    );
     assert_eq!(
         validate(&again).is_ok(),
         verdict.is_ok(),

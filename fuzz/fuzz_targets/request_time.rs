@@ -7,7 +7,9 @@
 
 use std::time::Duration;
 
-use alipayhk_runtime::time::{check_window, format_time, parse_time, TimeError, DEFAULT_CLOCK_SKEW};
+use alipayhk_runtime::time::{
+    check_window, format_time, parse_time, TimeError, DEFAULT_CLOCK_SKEW,
+};
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
 
@@ -30,7 +32,11 @@ fuzz_target!(|input: Input<'_>| {
             let _ = error.to_string();
             let fixed = time::OffsetDateTime::UNIX_EPOCH;
             assert_eq!(
-                check_window(value, fixed, Duration::from_secs(u64::from(input.window_secs))),
+                check_window(
+                    value,
+                    fixed,
+                    Duration::from_secs(u64::from(input.window_secs))
+                ),
                 Err(TimeError::Unparsable(value.to_owned())),
                 "check_window disagrees with parse_time on {value:?}"
             );
@@ -44,7 +50,11 @@ fuzz_target!(|input: Input<'_>| {
         .unwrap_or_else(|e| panic!("format_time({value:?}) = {text:?} does not parse: {e}"));
     let truncated = t.replace_nanosecond(0).expect("0 ns is valid");
     assert_eq!(again, truncated, "{value:?} -> {text:?} is another instant");
-    assert_eq!(format_time(again), text, "format_time is not a fixed point on {text:?}");
+    assert_eq!(
+        format_time(again),
+        text,
+        "format_time is not a fixed point on {text:?}"
+    );
 
     // The window, around the parsed instant.
     let window = Duration::from_secs(u64::from(input.window_secs));
@@ -54,11 +64,21 @@ fuzz_target!(|input: Input<'_>| {
     let skew = u64::from(input.delta_secs.unsigned_abs());
     match check_window(value, now, window) {
         Ok(accepted) => {
-            assert!(skew <= window.as_secs(), "{value:?} accepted {skew}s away, window {window:?}");
+            assert!(
+                skew <= window.as_secs(),
+                "{value:?} accepted {skew}s away, window {window:?}"
+            );
             assert_eq!(accepted, t);
         }
-        Err(TimeError::OutOfWindow { value: v, skew_secs, allowed_secs }) => {
-            assert!(skew > window.as_secs(), "{value:?} refused {skew}s away, window {window:?}");
+        Err(TimeError::OutOfWindow {
+            value: v,
+            skew_secs,
+            allowed_secs,
+        }) => {
+            assert!(
+                skew > window.as_secs(),
+                "{value:?} refused {skew}s away, window {window:?}"
+            );
             assert_eq!(v, value);
             assert_eq!(skew_secs, skew);
             assert_eq!(allowed_secs, window.as_secs());

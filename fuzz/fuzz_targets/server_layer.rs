@@ -69,9 +69,15 @@ fn world() -> &'static World {
             .write(|db| Fixtures::demo().apply(db))
             .expect("demo data");
         let simulator = Simulator::new(store, Fixtures::demo());
-        let key_store =
-            InMemoryKeyStore::new().with_key(DEMO_CLIENT_ID, DEMO_KEY_VERSION, partner_key.public_key());
-        let signer = Arc::new(KeySigner::new(simulator_key.clone(), Some(DEMO_KEY_VERSION)));
+        let key_store = InMemoryKeyStore::new().with_key(
+            DEMO_CLIENT_ID,
+            DEMO_KEY_VERSION,
+            partner_key.public_key(),
+        );
+        let signer = Arc::new(KeySigner::new(
+            simulator_key.clone(),
+            Some(DEMO_KEY_VERSION),
+        ));
         let config = api::server_config(signer, Arc::new(key_store))
             .expect("server config")
             .with_decryption_key(simulator_key.clone())
@@ -239,19 +245,31 @@ fn target<'a>(
     match key {
         Key::Raw(k) => Some((root, k.clone())),
         Key::Existing(n) => {
-            let k = root.keys().nth(usize::from(*n) % root.len().max(1))?.clone();
+            let k = root
+                .keys()
+                .nth(usize::from(*n) % root.len().max(1))?
+                .clone();
             Some((root, k))
         }
         Key::Nested(n, m) => {
-            let outer = root.keys().nth(usize::from(*n) % root.len().max(1))?.clone();
+            let outer = root
+                .keys()
+                .nth(usize::from(*n) % root.len().max(1))?
+                .clone();
             match root.get_mut(&outer)? {
                 Value::Object(inner) => {
-                    let k = inner.keys().nth(usize::from(*m) % inner.len().max(1))?.clone();
+                    let k = inner
+                        .keys()
+                        .nth(usize::from(*m) % inner.len().max(1))?
+                        .clone();
                     Some((inner, k))
                 }
                 Value::Array(items) => match items.first_mut()? {
                     Value::Object(inner) => {
-                        let k = inner.keys().nth(usize::from(*m) % inner.len().max(1))?.clone();
+                        let k = inner
+                            .keys()
+                            .nth(usize::from(*m) % inner.len().max(1))?
+                            .clone();
                         Some((inner, k))
                     }
                     _ => None,
@@ -361,8 +379,12 @@ fuzz_target!(|input: Input| {
     let (wire, encrypt_header): (Vec<u8>, Option<Vec<u8>>) = match &input.encrypt {
         EncryptChoice::None => (plain.clone(), None),
         EncryptChoice::Seal(key_version) => {
-            let sealed = encryption::seal(&world.simulator_public, *key_version, &plain).expect("seal");
-            (sealed.body, Some(sealed.header.to_header_value().into_bytes()))
+            let sealed =
+                encryption::seal(&world.simulator_public, *key_version, &plain).expect("seal");
+            (
+                sealed.body,
+                Some(sealed.header.to_header_value().into_bytes()),
+            )
         }
         EncryptChoice::SealRawHeader(h) => {
             let sealed = encryption::seal(&world.simulator_public, None, &plain).expect("seal");
@@ -384,13 +406,18 @@ fuzz_target!(|input: Input| {
             );
             let raw = world.partner_key.sign_rsa_sha256(&content).expect("sign");
             match &input.signature {
-                SignatureChoice::Valid(key_version) => {
-                    Some(SignatureHeader::rsa256(*key_version, raw).to_header_value().into_bytes())
-                }
+                SignatureChoice::Valid(key_version) => Some(
+                    SignatureHeader::rsa256(*key_version, raw)
+                        .to_header_value()
+                        .into_bytes(),
+                ),
                 SignatureChoice::ValidLoose(style) => {
                     let canonical = SignatureHeader::rsa256(Some(DEMO_KEY_VERSION), raw.clone());
                     let encoded = canonical.to_header_value();
-                    let sig = encoded.rsplit_once("signature=").map(|(_, s)| s).unwrap_or_default();
+                    let sig = encoded
+                        .rsplit_once("signature=")
+                        .map(|(_, s)| s)
+                        .unwrap_or_default();
                     Some(
                         match style % 3 {
                             0 => format!("signature={}, keyVersion={DEMO_KEY_VERSION}, algorithm=rsa256", sig.replace("%2B", "%2b").replace("%2F", "%2f").replace("%3D", "%3d")),
@@ -442,7 +469,8 @@ fuzz_target!(|input: Input| {
     }
     let mut extra_controlled = false;
     for (name, value) in &input.extra_headers {
-        let (Ok(name), Some(value)) = (HeaderName::from_bytes(name.as_bytes()), header_value(value))
+        let (Ok(name), Some(value)) =
+            (HeaderName::from_bytes(name.as_bytes()), header_value(value))
         else {
             continue;
         };
@@ -465,7 +493,9 @@ fuzz_target!(|input: Input| {
         && match (&input.content_type, &input.encrypt) {
             (ContentTypeChoice::Json | ContentTypeChoice::JsonCharset, EncryptChoice::None) => true,
             (
-                ContentTypeChoice::Json | ContentTypeChoice::JsonCharset | ContentTypeChoice::TextPlain,
+                ContentTypeChoice::Json
+                | ContentTypeChoice::JsonCharset
+                | ContentTypeChoice::TextPlain,
                 EncryptChoice::Seal(_),
             ) => true,
             _ => false,
@@ -513,10 +543,17 @@ fuzz_target!(|input: Input| {
         .get("Client-Id")
         .map(|v| v.to_str().expect("Client-Id is text").to_owned())
         .unwrap_or_default();
-    let content = content_to_sign(method.as_str(), &path, &echoed, &response_time, &body);
-    signature::verify(&world.simulator_public, &content, &signature).unwrap_or_else(|e| {
-        panic!("response signature does not verify: {e} (status {})", parts.status)
-    });
+    // axum drops the body of an answer to HEAD after the layer signed it (HTTP sends none
+    // anyway), so only the headers of such an answer can be checked.
+    if method != Method::HEAD {
+        let content = content_to_sign(method.as_str(), &path, &echoed, &response_time, &body);
+        signature::verify(&world.simulator_public, &content, &signature).unwrap_or_else(|e| {
+            panic!(
+                "response signature does not verify: {e} (status {})",
+                parts.status
+            )
+        });
+    }
 
     // What the answer says.
     let Some(op) = known_operation else {
@@ -527,15 +564,22 @@ fuzz_target!(|input: Input| {
     }
     let json = match parts.headers.get("Encrypt") {
         Some(value) => {
-            assert!(encrypted || !clean, "an answer to a plain request is encrypted");
+            assert!(
+                encrypted || !clean,
+                "an answer to a plain request is encrypted"
+            );
             let header = EncryptHeader::parse(value.to_str().expect("Encrypt is text"))
                 .expect("response Encrypt header parses");
-            encryption::open(&world.partner_key, &header, &body).expect("response decrypts for the caller")
+            encryption::open(&world.partner_key, &header, &body)
+                .expect("response decrypts for the caller")
         }
         None => body.to_vec(),
     };
     if clean && encrypted {
-        assert!(parts.headers.contains_key("Encrypt"), "an answer to an encrypted request is plain");
+        assert!(
+            parts.headers.contains_key("Encrypt"),
+            "an answer to an encrypted request is plain"
+        );
     }
     let answer: Value = serde_json::from_slice(&json).unwrap_or_else(|e| {
         panic!(
@@ -556,7 +600,18 @@ fuzz_target!(|input: Input| {
         .get(op.result_field)
         .and_then(|r| r.get("resultCode"))
         .and_then(Value::as_str)
-        .unwrap_or_else(|| panic!("{} answer has no {}.resultCode: {answer}", op.id, op.result_field));
+        .unwrap_or_else(|| {
+            panic!(
+                "{} answer has no {}.resultCode: {answer}",
+                op.id, op.result_field
+            )
+        });
+    if std::env::var_os("FUZZ_TRACE").is_some() {
+        eprintln!(
+            "answer: {} {code} clean={clean} encrypted={encrypted}",
+            op.id
+        );
+    }
     if clean {
         assert!(
             !spec::COMMON_RESULT_CODES.iter().any(|c| c.code == code),
@@ -568,6 +623,11 @@ fuzz_target!(|input: Input| {
 /// Base64 of `raw`, not URL-encoded (the docs' samples sometimes send it so).
 fn signature_header_raw_base64(raw: &[u8]) -> String {
     let encoded = SignatureHeader::rsa256(None, raw.to_vec()).to_header_value();
-    let sig = encoded.rsplit_once("signature=").map(|(_, s)| s).unwrap_or_default();
-    sig.replace("%2B", "+").replace("%2F", "/").replace("%3D", "=")
+    let sig = encoded
+        .rsplit_once("signature=")
+        .map(|(_, s)| s)
+        .unwrap_or_default();
+    sig.replace("%2B", "+")
+        .replace("%2F", "/")
+        .replace("%3D", "=")
 }
