@@ -36,16 +36,33 @@ pub enum TimeError {
 }
 
 /// Formats `t` in UTC as `YYYY-MM-DDTHH:MM:SS+00:00`.
+///
+/// Never panics: an instant whose UTC date would leave the years 0000-9999 (only a parsed
+/// value at the very ends of the calendar, e.g. `9999-12-31T23:59:59-01:00`) keeps its own
+/// offset instead, and a year outside 0000-9999 is written in ISO-8601's expanded form
+/// (`-000001`), so the text always names the same instant (to the second).
 pub fn format_time(t: OffsetDateTime) -> String {
-    let t = t.to_offset(UtcOffset::UTC);
+    let four_digits = |t: &OffsetDateTime| (0..=9999).contains(&t.year());
+    let t = t
+        .checked_to_offset(UtcOffset::UTC)
+        .filter(four_digits)
+        .unwrap_or(t);
+    let year = if four_digits(&t) {
+        format!("{:04}", t.year())
+    } else {
+        format!("{:+07}", t.year())
+    };
+    let (hours, minutes, _) = t.offset().as_hms();
+    let sign = if t.offset().is_negative() { '-' } else { '+' };
     format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}+00:00",
-        t.year(),
+        "{year}-{:02}-{:02}T{:02}:{:02}:{:02}{sign}{:02}:{:02}",
         u8::from(t.month()),
         t.day(),
         t.hour(),
         t.minute(),
-        t.second()
+        t.second(),
+        hours.unsigned_abs(),
+        minutes.unsigned_abs()
     )
 }
 
@@ -109,6 +126,29 @@ mod tests {
                 "{v}"
             );
         }
+    }
+
+    /// Found by `fuzz/` (request_time): `to_offset` panicked when the UTC date left the
+    /// calendar (`local datetime out of valid range`).
+    #[test]
+    fn format_time_never_panics_at_the_edges_of_time() {
+        for v in [
+            "9999-12-31T23:49:59-23:59",
+            "9999-12-31T23:59:59-00:01",
+            "0000-01-01T00:00:00+23:59",
+            "0000-01-01T00:00:00+00:01",
+        ] {
+            let t = parse_time(v).expect("parses");
+            let text = format_time(t);
+            assert_eq!(parse_time(&text), Ok(t), "{v} -> {text}");
+            assert_eq!(format_time(parse_time(&text).expect("parses")), text);
+        }
+        let last = parse_time("9999-12-31T23:49:59-23:59").expect("parses");
+        assert_eq!(format_time(last), "9999-12-31T23:49:59-23:59");
+        let first = parse_time("0000-01-01T00:00:00+00:01").expect("parses");
+        assert_eq!(format_time(first), "0000-01-01T00:00:00+00:01");
+        let utc = parse_time("9999-12-31T23:59:59+00:00").expect("parses");
+        assert_eq!(format_time(utc), "9999-12-31T23:59:59+00:00");
     }
 
     #[test]
