@@ -425,6 +425,13 @@ async fn sign_response(
             raw
         }
     };
+    // An answer to HEAD carries no body on the wire (HTTP drops it), so it is signed
+    // as the empty body it is; otherwise its signature would cover bytes never sent.
+    let wire = if exchange.method == "HEAD" {
+        Vec::new()
+    } else {
+        wire
+    };
     let response_time = now_header_value();
     let content = content_to_sign(
         &exchange.method,

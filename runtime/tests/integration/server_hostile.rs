@@ -554,3 +554,19 @@ async fn an_oversized_head_is_refused() {
     );
     assert!(!text.contains(" 200 "), "{text:?}");
 }
+
+#[tokio::test]
+async fn an_answer_to_head_is_signed_over_the_empty_body_it_carries() {
+    let server = start_signed().await;
+    let response = reqwest::Client::new()
+        .head(format!("http://{}{PATH}", server.addr))
+        .send()
+        .await
+        .expect("answered");
+    let header = |name: &str| response.headers()[name].to_str().expect("ascii").to_owned();
+    let signature =
+        alipayhk_runtime::signature::SignatureHeader::parse(&header("signature")).expect("signed");
+    let content = content_to_sign("HEAD", PATH, "", &header("response-time"), b"");
+    alipayhk_runtime::signature::verify(&server.server.public_key(), &content, &signature)
+        .expect("the signature covers what was sent: nothing");
+}
