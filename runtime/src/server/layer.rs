@@ -11,7 +11,7 @@ use axum::body::Body;
 use axum::response::Response;
 use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, Request, StatusCode, header};
-use http_body_util::{BodyExt, Limited};
+use http_body_util::BodyExt;
 use tower::{Layer, Service};
 
 use crate::client::{ENCRYPTED_CONTENT_TYPE, JSON_CONTENT_TYPE};
@@ -196,7 +196,7 @@ async fn verify_request(
         )
     })?;
 
-    let raw = read_limited(body, config).await?;
+    let raw = read_limited(body, declared_len, config).await?;
     let content = content_to_sign(
         &exchange.method,
         &exchange.path,
@@ -308,15 +308,35 @@ fn too_large(config: &ServerConfig) -> Rejection {
     )
 }
 
-async fn read_limited(body: Body, config: &ServerConfig) -> Result<Bytes, Rejection> {
-    match Limited::new(body, config.max_body_bytes).collect().await {
-        Ok(collected) => Ok(collected.to_bytes()),
-        Err(e) if e.is::<http_body_util::LengthLimitError>() => Err(too_large(config)),
-        Err(e) => Err(reject(
-            RejectReason::BodyTooLarge,
-            format!("body could not be read: {e}"),
-        )),
+/// Reads the body into one buffer, refusing it once it exceeds the limit.
+///
+/// Each frame is copied and dropped at once: a frame is a slice of the connection's read
+/// buffer, and keeping thousands of one-byte frames (a client trickling its body) would
+/// pin one buffer allocation each, far more memory than the payload.
+async fn read_limited(
+    mut body: Body,
+    declared_len: Option<u64>,
+    config: &ServerConfig,
+) -> Result<Bytes, Rejection> {
+    // Trust the declared length for the first allocation only up to 64 KiB: a client can
+    // announce a megabyte and send nothing.
+    let initial = declared_len.map_or(0, |n| n.min(64 * 1024) as usize);
+    let mut collected = Vec::with_capacity(initial);
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|e| {
+            reject(
+                RejectReason::BodyTooLarge,
+                format!("body could not be read: {e}"),
+            )
+        })?;
+        if let Ok(data) = frame.into_data() {
+            if collected.len() + data.len() > config.max_body_bytes {
+                return Err(too_large(config));
+            }
+            collected.extend_from_slice(&data);
+        }
     }
+    Ok(Bytes::from(collected))
 }
 
 async fn rejection_response(

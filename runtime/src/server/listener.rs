@@ -5,8 +5,9 @@
 //! exhaust memory and file descriptors. [`serve`] is the same accept loop with
 //! [`ListenerLimits`]:
 //!
-//! - at most `max_connections` connections at once; beyond that the loop stops accepting,
-//!   so new connections wait in the kernel's backlog and nothing of theirs is read;
+//! - at most `max_connections` connections at once; at the cap, a new connection makes
+//!   room by closing the one that has waited longest without sending a request (never one
+//!   whose request is being handled); when all are busy, new connections wait unread;
 //! - a request head (request line and headers) must arrive within `header_timeout`,
 //!   counted from the accept for a new connection and from the first byte of the next
 //!   request on a kept-alive one;
@@ -38,7 +39,7 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::Semaphore;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::time::{Instant, Sleep};
 use tower::{Service, ServiceExt as _};
 
@@ -112,16 +113,8 @@ where
         .max_buf_size(MAX_BUFFER_BYTES)
         .keep_alive(true);
     tokio::pin!(shutdown);
+    let registry = Arc::new(Registry::default());
     loop {
-        // Wait for a free slot *before* accepting: over the cap, connections stay in
-        // the backlog and cost us nothing.
-        let slot = tokio::select! {
-            slot = slots.clone().acquire_owned() => match slot {
-                Ok(slot) => slot,
-                Err(_) => break,
-            },
-            () = &mut shutdown => break,
-        };
         let stream = tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok((stream, _peer)) => stream,
@@ -134,8 +127,24 @@ where
             },
             () = &mut shutdown => break,
         };
+        let slot = match slots.clone().try_acquire_owned() {
+            Ok(slot) => slot,
+            // At the cap. Make room by closing the connection that has waited longest
+            // without sending a request (idle connections cost the peer nothing, so
+            // without this 1024 of them would lock everyone else out until their
+            // deadline). While every connection is busy with a request, this one is held
+            // unread and the rest stay in the kernel's backlog.
+            Err(_) => tokio::select! {
+                slot = make_room(&slots, &registry) => match slot {
+                    Some(slot) => slot,
+                    None => break,
+                },
+                () = &mut shutdown => break,
+            },
+        };
         let _ = stream.set_nodelay(true);
         let phase = Arc::new(Mutex::new(Phase::new()));
+        let id = registry.insert(phase.clone());
         let io = TokioIo::new(TimedIo::new(stream, phase.clone(), limits));
         let service = ConnectionService {
             router: router.clone(),
@@ -145,16 +154,91 @@ where
         let connection = graceful.watch(
             builder.serve_connection(io, hyper_util::service::TowerToHyperService::new(service)),
         );
+        let registry = registry.clone();
         tokio::spawn(async move {
             if let Err(error) = connection.await {
                 tracing::debug!(%error, "connection closed with an error");
             }
+            registry.remove(id);
             drop(slot);
         });
     }
     drop(listener);
     graceful.shutdown().await;
     Ok(())
+}
+
+/// Waits for a free slot, closing idle connections one at a time to make one.
+async fn make_room(slots: &Arc<Semaphore>, registry: &Registry) -> Option<OwnedSemaphorePermit> {
+    loop {
+        if registry.evict_one() {
+            tracing::debug!("at the connection cap: closing the longest-waiting idle connection");
+        }
+        tokio::select! {
+            slot = slots.clone().acquire_owned() => return slot.ok(),
+            // A busy connection may have gone idle meanwhile: look again.
+            () = tokio::time::sleep(Duration::from_millis(50)) => {}
+        }
+    }
+}
+
+/// The open connections' phases, so that one can be closed to make room at the cap.
+#[derive(Default)]
+struct Registry {
+    next_id: std::sync::atomic::AtomicU64,
+    connections: Mutex<std::collections::HashMap<u64, Arc<Mutex<Phase>>>>,
+}
+
+impl Registry {
+    fn insert(&self, phase: Arc<Mutex<Phase>>) -> u64 {
+        let id = self
+            .next_id
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.connections
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(id, phase);
+        id
+    }
+
+    fn remove(&self, id: u64) {
+        self.connections
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&id);
+    }
+
+    /// Closes the connection that has waited longest without a request in flight: first
+    /// those that never completed a request head, then idle kept-alive ones. A connection
+    /// whose request is with the handler is never chosen. Returns whether one was found.
+    /// One eviction at a time: while a chosen connection is still closing, none more.
+    fn evict_one(&self) -> bool {
+        let connections = self.connections.lock().unwrap_or_else(|e| e.into_inner());
+        let mut victim: Option<(u8, Instant, &Arc<Mutex<Phase>>)> = None;
+        for cell in connections.values() {
+            let phase = cell.lock().unwrap_or_else(|e| e.into_inner());
+            let rank = match phase.kind {
+                _ if phase.evicted => return false,
+                PhaseKind::New => 0,
+                PhaseKind::Idle if phase.unflushed => continue,
+                PhaseKind::Idle => 1,
+                PhaseKind::Head => 2,
+                PhaseKind::Request => continue,
+            };
+            if victim.is_none_or(|(r, since, _)| (rank, phase.since) < (r, since)) {
+                victim = Some((rank, phase.since, cell));
+            }
+        }
+        let Some((_, _, cell)) = victim else {
+            return false;
+        };
+        let mut phase = cell.lock().unwrap_or_else(|e| e.into_inner());
+        phase.evicted = true;
+        if let Some(reader) = phase.reader.take() {
+            reader.wake();
+        }
+        true
+    }
 }
 
 /// Where a connection is in its request cycle; decides which deadline applies.
@@ -165,6 +249,12 @@ struct Phase {
     /// The task of a read left pending: hyper does not poll again until woken, so a
     /// phase change that brings a new deadline must wake it.
     reader: Option<std::task::Waker>,
+    /// Chosen to be closed to make room at the connection cap.
+    evicted: bool,
+    /// An answer may still sit in hyper's buffers: set when the handler returns, cleared
+    /// by the next completed flush. Such a connection is never evicted, so an answer
+    /// (a redeem's `S`, say) is never dropped unsent.
+    unflushed: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -186,6 +276,8 @@ impl Phase {
             kind: PhaseKind::New,
             since: Instant::now(),
             reader: None,
+            evicted: false,
+            unflushed: false,
         }
     }
 
@@ -193,6 +285,13 @@ impl Phase {
         let mut phase = cell.lock().unwrap_or_else(|e| e.into_inner());
         phase.kind = kind;
         phase.since = Instant::now();
+        // Idle is set when the handler returns: its answer is not flushed yet.
+        phase.unflushed = kind == PhaseKind::Idle;
+        if kind == PhaseKind::Request {
+            // A request that completed its head in the meantime is not cut; the accept
+            // loop will choose another connection.
+            phase.evicted = false;
+        }
         if let Some(reader) = phase.reader.take() {
             reader.wake();
         }
@@ -348,6 +447,11 @@ impl AsyncRead for TimedIo {
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
         let this = self.get_mut();
+        if this.phase.lock().unwrap_or_else(|e| e.into_inner()).evicted {
+            return Poll::Ready(Err(timed_out(
+                "closed to make room for a new connection at the cap",
+            )));
+        }
         let before = buf.filled().len();
         match Pin::new(&mut this.inner).poll_read(cx, buf) {
             Poll::Ready(Ok(())) => {
@@ -401,6 +505,13 @@ impl AsyncWrite for TimedIo {
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let this = self.get_mut();
         let result = Pin::new(&mut this.inner).poll_flush(cx);
+        if matches!(result, Poll::Ready(Ok(()))) {
+            // hyper flushes its own buffer into the socket before flushing the socket.
+            this.phase
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .unflushed = false;
+        }
         this.wrote(result, cx)
     }
 

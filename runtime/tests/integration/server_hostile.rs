@@ -179,12 +179,57 @@ async fn a_slow_handler_is_not_cut_by_the_body_deadline() {
 }
 
 #[tokio::test]
-async fn over_the_cap_a_connection_waits_unread_until_a_slot_frees() {
+async fn at_the_cap_a_new_connection_closes_the_longest_idle_one() {
     let addr = start_plain(limits(10_000, 10_000, 10_000, 2)).await;
-    let mut first = TcpStream::connect(addr).await.expect("connect 1");
-    let second = TcpStream::connect(addr).await.expect("connect 2");
-    // Let the server accept both before the third arrives.
-    tokio::time::sleep(Duration::from_millis(100)).await;
+    let mut oldest = TcpStream::connect(addr).await.expect("connect 1");
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let mut younger = TcpStream::connect(addr).await.expect("connect 2");
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let mut third = TcpStream::connect(addr).await.expect("connect 3");
+    third
+        .write_all(request(PATH, "{\"n\":3}").as_bytes())
+        .await
+        .expect("send");
+    let mut buf = [0u8; 1024];
+    let n = tokio::time::timeout(Duration::from_secs(3), third.read(&mut buf))
+        .await
+        .expect("served long before the 10 s header deadline frees a slot")
+        .expect("read");
+    let text = String::from_utf8_lossy(&buf[..n]);
+    assert!(
+        text.starts_with("HTTP/1.1 200") && text.contains("{\"n\":3}"),
+        "{text}"
+    );
+    assert!(
+        read_until_closed(&mut oldest, Duration::from_secs(2))
+            .await
+            .is_some(),
+        "the oldest idle connection made room"
+    );
+    // The younger one is still open and can still be served.
+    younger
+        .write_all(request(PATH, "{\"n\":2}").as_bytes())
+        .await
+        .expect("send");
+    let n = tokio::time::timeout(Duration::from_secs(3), younger.read(&mut buf))
+        .await
+        .expect("served")
+        .expect("read");
+    assert!(String::from_utf8_lossy(&buf[..n]).contains("{\"n\":2}"));
+}
+
+#[tokio::test]
+async fn at_the_cap_requests_in_flight_are_never_cut_and_newcomers_wait_unread() {
+    let addr = start_plain(limits(10_000, 10_000, 10_000, 2)).await;
+    let mut busy = Vec::new();
+    for _ in 0..2 {
+        let mut s = TcpStream::connect(addr).await.expect("connect");
+        s.write_all(request(SLOW, "{}").as_bytes())
+            .await
+            .expect("send");
+        busy.push(s);
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
     let mut third = TcpStream::connect(addr)
         .await
         .expect("the backlog takes it");
@@ -193,23 +238,23 @@ async fn over_the_cap_a_connection_waits_unread_until_a_slot_frees() {
         .await
         .expect("send");
     let mut buf = [0u8; 1024];
-    let early = tokio::time::timeout(Duration::from_millis(400), third.read(&mut buf)).await;
+    let early = tokio::time::timeout(Duration::from_millis(300), third.read(&mut buf)).await;
     assert!(
         early.is_err(),
-        "the third connection must not be served while two are open"
+        "both slots are busy: the newcomer must wait"
     );
-    first.shutdown().await.expect("close the first");
-    drop(first);
-    drop(second);
+    for mut s in busy {
+        let n = tokio::time::timeout(Duration::from_secs(5), s.read(&mut buf))
+            .await
+            .expect("the slow answers arrive")
+            .expect("read");
+        assert!(String::from_utf8_lossy(&buf[..n]).ends_with("slow answer"));
+    }
     let n = tokio::time::timeout(Duration::from_secs(5), third.read(&mut buf))
         .await
-        .expect("served once a slot is free")
+        .expect("served once a slot frees")
         .expect("read");
-    let text = String::from_utf8_lossy(&buf[..n]);
-    assert!(
-        text.starts_with("HTTP/1.1 200") && text.contains("{\"n\":3}"),
-        "{text}"
-    );
+    assert!(String::from_utf8_lossy(&buf[..n]).contains("{\"n\":3}"));
 }
 
 #[tokio::test]
