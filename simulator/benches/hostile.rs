@@ -22,8 +22,8 @@
 //! sending a request, so legitimate connections get in at once and the attackers' own
 //! re-opened connections push each other out (before that rule, legitimate callers waited
 //! 8.4 s in the backlog for the first header deadline); a busy kept-alive legitimate
-//! connection keeps its slot. "legit completions per 5 s" shows when legitimate traffic got through. The p99
-//! and req/s ratios compare the attack window with the baseline; the peak RSS (VmHWM of
+//! connection keeps its slot. "legit completions per 5 s" shows when legitimate traffic
+//! got through. The p99 and req/s ratios compare the attack window with the baseline; the peak RSS (VmHWM of
 //! the attacked process, target < 64 MiB) shows what 1,200 hostile connections cost in
 //! memory. "closed by the server" counts attack connections the server closed during the
 //! window (deadlines; "answered" ones got a signed rejection first); "open at end" counts
