@@ -32,7 +32,7 @@ pub struct ServeArgs {
     /// Largest accepted request body in bytes [default: 1048576].
     #[arg(long, value_name = "BYTES")]
     max_body_bytes: Option<usize>,
-    /// Connections served at once per listener; more wait unread in the backlog [default: 1024].
+    /// Connections served at once per listener; at the cap the longest-idle one is closed [default: 1024].
     #[arg(long, value_name = "N")]
     max_connections: Option<usize>,
     /// Seconds a client has to send a complete request head [default: 10].

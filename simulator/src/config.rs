@@ -6,7 +6,7 @@
 //! data_dir = "alipayhk-simulator"   # database, keys, admin token; created on first start
 //! clock_skew_seconds = 300          # accepted Request-Time distance
 //! max_body_bytes = 1048576
-//! max_connections = 1024            # per listener; more wait in the backlog, unread
+//! max_connections = 1024            # per listener; at the cap the longest-idle one makes room
 //! header_timeout_seconds = 10       # a request head must arrive within this
 //! body_timeout_seconds = 30         # a request body must arrive within this of its head
 //! keep_alive_timeout_seconds = 15   # an idle kept-alive connection is closed after this

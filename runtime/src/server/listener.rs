@@ -60,7 +60,8 @@ const MAX_BUFFER_BYTES: usize = 32 * 1024;
 /// Connection limits of [`serve`]. See the module docs for what each one bounds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ListenerLimits {
-    /// Connections served at once; more wait in the kernel's backlog, unread.
+    /// Connections served at once; at the cap the longest-idle one makes room, and while
+    /// all are busy more wait in the kernel's backlog, unread.
     pub max_connections: usize,
     /// Time allowed for a request line and headers.
     pub header_timeout: Duration,
