@@ -49,3 +49,39 @@ fn fixture_constraints_are_all_reported() {
         .collect();
     assert_eq!(paths, ["requestId", "name", "size", "parts", "ownerId"]);
 }
+
+#[test]
+fn maps_validate_each_value_under_its_key() {
+    let mut labels = std::collections::BTreeMap::new();
+    labels.insert("en".to_string(), Label::new().with_text("Gear"));
+    labels.insert("zh_HK".to_string(), Label::new().with_text("x".repeat(11)));
+    labels.insert("fr".to_string(), Label::new().with_text("y".repeat(12)));
+    let labels = Labels(labels);
+    let violations = labels
+        .validate()
+        .expect_err("two texts exceed maxLength 10")
+        .0;
+    let found: Vec<(&str, &str)> = violations
+        .iter()
+        .map(|v| (v.path.as_str(), v.problem.as_str()))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            ("fr.text", "more than maxLength 10 characters"),
+            ("zh_HK.text", "more than maxLength 10 characters"),
+        ]
+    );
+    // Inside a containing model, the key sits under the map's field.
+    let request = CreateWidgetRequest::new("R-1", "gear", vec![Part::new("AB12")])
+        .with_owner_id("o-1")
+        .with_labels(labels);
+    let paths: Vec<String> = request
+        .validate()
+        .expect_err("the labels are invalid")
+        .0
+        .into_iter()
+        .map(|v| v.path)
+        .collect();
+    assert_eq!(paths, ["labels.fr.text", "labels.zh_HK.text"]);
+}

@@ -1,5 +1,6 @@
 //! Stage 3: validated OpenAPI document -> IR (`ir::Api`). Unsupported constructs are errors
-//! naming the JSON pointer, never panics.
+//! naming the JSON pointer, never panics. The IR records every example with its type, and
+//! [`build`] checks them against it ([`crate::examples`]) before handing the IR out.
 
 use openapiv3::{
     AdditionalProperties, OpenAPI, ParameterSchemaOrContent, ReferenceOr, Schema, SchemaKind,
@@ -9,18 +10,19 @@ use openapiv3::{
 use crate::error::{SpecError, SpecErrors, child};
 use crate::extensions::{self, CommonCodeEntry, ResultCodeEntry};
 use crate::ir::*;
-use crate::load::LoadedSpec;
 use crate::naming::{pascal_case, snake_case, type_name, upper_first};
 use crate::resolve;
+use crate::validate::ValidatedSpec;
 
-/// Builds the IR. Call `validate::check` first: this stage assumes references resolve and
-/// reports anything it cannot represent.
-pub fn build(spec: &LoadedSpec) -> Result<Api, SpecErrors> {
-    let doc = &spec.document;
+/// Builds the IR of a validated spec (references resolve), reports anything it cannot
+/// represent, then checks every example against the IR.
+pub fn build(spec: &ValidatedSpec) -> Result<Api, SpecErrors> {
+    let doc = spec.document();
     let mut builder = Builder {
         doc,
         models: Vec::new(),
         enums: Vec::new(),
+        examples: Vec::new(),
         errors: Vec::new(),
     };
     builder.component_models();
@@ -40,13 +42,14 @@ pub fn build(spec: &LoadedSpec) -> Result<Api, SpecErrors> {
     let Builder {
         models,
         enums,
+        examples,
         errors,
         ..
     } = builder;
     if !errors.is_empty() {
         return Err(SpecErrors(errors));
     }
-    Ok(Api {
+    let api = Api {
         title: doc.info.title.clone(),
         version: doc.info.version.clone(),
         description: doc.info.description.clone(),
@@ -57,13 +60,17 @@ pub fn build(spec: &LoadedSpec) -> Result<Api, SpecErrors> {
         models,
         enums,
         common_codes,
-    })
+        examples,
+    };
+    crate::examples::check(&api)?;
+    Ok(api)
 }
 
 struct Builder<'a> {
     doc: &'a OpenAPI,
     models: Vec<Model>,
     enums: Vec<OpenEnum>,
+    examples: Vec<Example>,
     errors: Vec<SpecError>,
 }
 
@@ -109,10 +116,32 @@ impl<'a> Builder<'a> {
                 ));
                 continue;
             };
-            match shape(schema) {
-                Shape::Struct | Shape::Map => self.model(name, &type_name(name), schema, &at),
-                Shape::Enum => self.open_enum(&type_name(name), name, schema, &at),
-                Shape::Inline => {}
+            let ty = match shape(schema) {
+                Shape::Struct | Shape::Map => {
+                    self.model(name, &type_name(name), schema, &at);
+                    TypeRef::Model(type_name(name))
+                }
+                Shape::Enum => {
+                    self.open_enum(&type_name(name), name, schema, &at);
+                    TypeRef::Enum(type_name(name))
+                }
+                Shape::Inline if schema.schema_data.example.is_some() => {
+                    self.inline_type(schema, name, "", &at)
+                }
+                Shape::Inline => continue,
+            };
+            if let Some(example) = &schema.schema_data.example {
+                let constraints = match ty {
+                    TypeRef::Model(_) | TypeRef::Enum(_) => Constraints::default(),
+                    _ => self.constraints(schema, &at),
+                };
+                self.examples.push(Example {
+                    pointer: child(&at, "example"),
+                    value: example.clone(),
+                    ty,
+                    constraints,
+                    nullable: schema.schema_data.nullable,
+                });
             }
         }
     }
@@ -135,16 +164,31 @@ impl<'a> Builder<'a> {
                 keeps_unknown_keys: false,
                 either_of: Vec::new(),
             },
+            rejects_unknown_keys: matches!(
+                object.additional_properties,
+                Some(AdditionalProperties::Any(false))
+            ),
         });
         let kind = if object.properties.is_empty() {
             let Some(AdditionalProperties::Schema(value)) = &object.additional_properties else {
                 return;
             };
+            let value_at = child(at, "additionalProperties");
+            if let Ok(value_schema) = resolve::schema(self.doc, value, &value_at)
+                && matches!(shape(value_schema), Shape::Inline)
+                && !self.constraints(value_schema, &value_at).is_empty()
+            {
+                // `validate()` would not check them (like constraints on array items).
+                self.errors.push(SpecError::new(
+                    &value_at,
+                    "constraints on map values are not supported",
+                ));
+            }
             let value = self.type_of(
                 value_as_boxed(value).as_ref(),
                 schema_name,
                 "Value",
-                &child(at, "additionalProperties"),
+                &value_at,
             );
             ModelKind::Map { value }
         } else {
@@ -247,6 +291,17 @@ impl<'a> Builder<'a> {
                     (None, false, None, Constraints::default())
                 }
             };
+        if let ReferenceOr::Item(schema) = property
+            && let Some(example) = &schema.schema_data.example
+        {
+            self.examples.push(Example {
+                pointer: child(at, "example"),
+                value: example.clone(),
+                ty: ty.clone(),
+                constraints: constraints.clone(),
+                nullable,
+            });
+        }
         Field {
             json_name: json_name.to_string(),
             rust_name: snake_case(json_name),
@@ -488,6 +543,7 @@ impl<'a> Builder<'a> {
         at: &str,
     ) -> Option<Operation> {
         let id = op.operation_id.clone()?;
+        self.parameter_examples(op, at);
         let (request_type, request_example) = self.body_type(
             op.request_body
                 .as_ref()
@@ -500,8 +556,10 @@ impl<'a> Builder<'a> {
             .responses
             .get(&StatusCode::Code(200))
             .and_then(|r| resolve::response(self.doc, r, at).ok());
-        let (response_type, response_example) =
-            self.body_type(response.map(|r| &r.content), &child(at, "responses/200"))?;
+        let (response_type, response_example) = self.body_type(
+            response.map(|r| &r.content),
+            &child(&child(at, "responses"), "200"),
+        )?;
         let result_field = extensions::string(&op.extensions, "x-result-field", at)
             .ok()
             .flatten()?;
@@ -596,6 +654,47 @@ impl<'a> Builder<'a> {
         })
     }
 
+    /// Records the example of each parameter (a header: a string, number or boolean).
+    fn parameter_examples(&mut self, op: &openapiv3::Operation, at: &str) {
+        for (i, item) in op.parameters.iter().enumerate() {
+            let p_at = child(&child(at, "parameters"), &i.to_string());
+            let Ok(parameter) = resolve::parameter(self.doc, item, &p_at) else {
+                continue;
+            };
+            let data = parameter.parameter_data_ref();
+            let (Some(example), ParameterSchemaOrContent::Schema(schema)) =
+                (&data.example, &data.format)
+            else {
+                continue;
+            };
+            let Ok(schema) = resolve::schema(self.doc, schema, &p_at) else {
+                continue;
+            };
+            // Inline enums and objects would become generated types; headers have none.
+            let ty = match &schema.schema_kind {
+                SchemaKind::Type(Type::String(s)) if s.enumeration.is_empty() => TypeRef::String,
+                SchemaKind::Type(Type::Integer(_)) => TypeRef::Integer,
+                SchemaKind::Type(Type::Number(_)) => TypeRef::Number,
+                SchemaKind::Type(Type::Boolean(_)) => TypeRef::Boolean,
+                _ => {
+                    self.errors.push(SpecError::new(
+                        &p_at,
+                        "a parameter's schema must be a string (without enum), number or boolean",
+                    ));
+                    continue;
+                }
+            };
+            let constraints = self.constraints(schema, &p_at);
+            self.examples.push(Example {
+                pointer: child(&p_at, "example"),
+                value: example.clone(),
+                ty,
+                constraints,
+                nullable: schema.schema_data.nullable,
+            });
+        }
+    }
+
     /// The model a JSON body refers to, and the body's example.
     fn body_type(
         &mut self,
@@ -617,6 +716,26 @@ impl<'a> Builder<'a> {
                         format!("the body schema {name} is not an object with properties"),
                     ));
                     return None;
+                }
+                let at = child(&child(at, "content"), "application/json");
+                let named = media.examples.iter().filter_map(|(name, example)| {
+                    let value = example.as_item()?.value.as_ref()?;
+                    let pointer = child(&child(&child(&at, "examples"), name), "value");
+                    Some((pointer, value))
+                });
+                let all = media
+                    .example
+                    .iter()
+                    .map(|value| (child(&at, "example"), value))
+                    .chain(named);
+                for (pointer, value) in all {
+                    self.examples.push(Example {
+                        pointer,
+                        value: value.clone(),
+                        ty: TypeRef::Model(model.clone()),
+                        constraints: Constraints::default(),
+                        nullable: false,
+                    });
                 }
                 Some((model, media.example.clone()))
             }

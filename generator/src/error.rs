@@ -1,10 +1,9 @@
 //! What is wrong with a spec, and where.
 
-use std::fmt;
-
 /// One problem in the spec: the JSON pointer of the offending node, the line and column
 /// when the YAML parser reported them, and what is wrong.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}", self.located())]
 pub struct SpecError {
     pub pointer: String,
     pub line_column: Option<(u64, u64)>,
@@ -21,8 +20,9 @@ impl SpecError {
     }
 }
 
-impl fmt::Display for SpecError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl SpecError {
+    /// `<pointer> (line L, column C): <problem>`, the root pointer shown as `/`.
+    fn located(&self) -> String {
         let pointer = if self.pointer.is_empty() {
             "/"
         } else {
@@ -30,32 +30,28 @@ impl fmt::Display for SpecError {
         };
         match self.line_column {
             Some((line, column)) => {
-                write!(
-                    f,
-                    "{pointer} (line {line}, column {column}): {}",
-                    self.problem
-                )
+                format!("{pointer} (line {line}, column {column}): {}", self.problem)
             }
-            None => write!(f, "{pointer}: {}", self.problem),
+            None => format!("{pointer}: {}", self.problem),
         }
     }
 }
 
-/// Every problem found in one spec (validation reports all of them, not just the first).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Every problem found in one spec (each stage reports all of its problems, not just the
+/// first).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}", self.listed())]
 pub struct SpecErrors(pub Vec<SpecError>);
 
-impl fmt::Display for SpecErrors {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "the spec has {} problem(s):", self.0.len())?;
+impl SpecErrors {
+    fn listed(&self) -> String {
+        let mut out = format!("the spec has {} problem(s):\n", self.0.len());
         for error in &self.0 {
-            writeln!(f, "  {error}")?;
+            out.push_str(&format!("  {error}\n"));
         }
-        Ok(())
+        out
     }
 }
-
-impl std::error::Error for SpecErrors {}
 
 impl From<SpecError> for SpecErrors {
     fn from(error: SpecError) -> Self {

@@ -17,6 +17,19 @@ pub struct Api {
     pub enums: Vec<OpenEnum>,
     /// Gateway-level codes any operation can return (root `x-common-result-codes`).
     pub common_codes: Vec<CommonCode>,
+    /// Every example the spec gives, with the type it must fit (checked by `examples::check`).
+    pub examples: Vec<Example>,
+}
+
+/// One example of the spec and the IR type it must fit.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Example {
+    /// JSON pointer of the example.
+    pub pointer: String,
+    pub value: serde_json::Value,
+    pub ty: TypeRef,
+    pub constraints: Constraints,
+    pub nullable: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -129,6 +142,9 @@ pub struct Model {
     pub description: Option<String>,
     pub assumption: Option<String>,
     pub kind: ModelKind,
+    /// `additionalProperties: false`: examples may not carry other keys. (The generated type
+    /// ignores them when decoding, like any key it does not name.)
+    pub rejects_unknown_keys: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]

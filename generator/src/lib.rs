@@ -1,10 +1,12 @@
 //! Generator: spec -> validated IR -> Rust token streams and docs.
 //!
 //! Stages, each a pure function: [`load::load`] (YAML -> `openapiv3::OpenAPI`),
-//! [`validate::check`] (references, examples, headers, result codes), [`build::build`]
-//! (-> [`ir::Api`]), then the emitters in [`emit`] (Rust, via `quote`, `syn` and
-//! `prettyplease`) and [`docs`] (the API reference, via `askama`). [`generate`] runs them all
-//! and returns file contents; only `xtask` touches the file system.
+//! [`validate::check`] (references, headers, bodies, result codes -> a
+//! [`validate::ValidatedSpec`]), [`build::build`] (-> [`ir::Api`], whose examples
+//! [`examples::check`] judges by the constraint [`rules`] the emitted `validate()` uses), then
+//! the emitters in [`emit`] (Rust, via `quote`, `syn` and `prettyplease`) and [`docs`] (the API
+//! reference, via `askama`). [`generate`] runs them all and returns file contents; only `xtask`
+//! touches the file system.
 //!
 //! Output is deterministic: spec order throughout, no hash-map iteration, no timestamps.
 
@@ -12,11 +14,13 @@ pub mod build;
 pub mod docs;
 pub mod emit;
 pub mod error;
+pub mod examples;
 pub mod extensions;
 pub mod ir;
 pub mod load;
 pub mod naming;
 pub mod resolve;
+pub mod rules;
 pub mod validate;
 
 use sha2::{Digest, Sha256};
@@ -38,44 +42,22 @@ pub struct GeneratedFile {
 }
 
 /// Why generation failed.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub enum GenerateError {
     /// The spec is broken or uses something the generator does not support.
-    Spec(SpecErrors),
+    #[error(transparent)]
+    Spec(#[from] SpecErrors),
     /// Emitted tokens did not parse (a generator bug).
-    Emit(emit::EmitError),
+    #[error(transparent)]
+    Emit(#[from] emit::EmitError),
     /// The API reference template failed (a generator bug).
-    Docs(String),
+    #[error("generator bug: API.md template failed: {0}")]
+    Docs(#[source] askama::Error),
 }
 
-impl std::fmt::Display for GenerateError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            GenerateError::Spec(e) => write!(f, "{e}"),
-            GenerateError::Emit(e) => write!(f, "{e}"),
-            GenerateError::Docs(e) => write!(f, "generator bug: API.md template failed: {e}"),
-        }
-    }
-}
-
-impl std::error::Error for GenerateError {}
-
-impl From<SpecErrors> for GenerateError {
-    fn from(e: SpecErrors) -> Self {
-        GenerateError::Spec(e)
-    }
-}
-
-impl From<emit::EmitError> for GenerateError {
-    fn from(e: emit::EmitError) -> Self {
-        GenerateError::Emit(e)
-    }
-}
-
-/// Loads, checks and builds the IR of a spec.
+/// Loads, checks and builds the IR of a spec (examples checked against it).
 pub fn parse(yaml: &str) -> Result<ir::Api, SpecErrors> {
-    let spec = load::load(yaml)?;
-    validate::check(&spec)?;
+    let spec = validate::check(load::load(yaml)?)?;
     build::build(&spec)
 }
 
@@ -144,8 +126,7 @@ pub fn generate(yaml: &str, spec_path: &str) -> Result<Vec<GeneratedFile>, Gener
         });
     }
     let md_header = format!("<!-- {do_not_edit} -->\n<!-- {} -->", stamp.line());
-    let reference =
-        docs::api_reference(&api, &md_header).map_err(|e| GenerateError::Docs(e.to_string()))?;
+    let reference = docs::api_reference(&api, &md_header).map_err(GenerateError::Docs)?;
     files.push(GeneratedFile {
         path: "API.md".to_string(),
         contents: normalize_markdown(&reference),

@@ -1,11 +1,10 @@
-//! Stage 2: spec checks. Every `$ref` resolves, every example validates against its schema,
-//! every operation carries the signing headers and a well-formed result-code table.
-//! Reports every problem found, each with its JSON pointer.
+//! Stage 2: spec checks. Every `$ref` resolves, every operation carries the signing headers,
+//! JSON bodies and a well-formed result-code table, and the common codes cover every runtime
+//! rejection. Reports every problem found, each with its JSON pointer; a spec that passes is a
+//! [`ValidatedSpec`], the only input [`crate::build::build`] takes. (Examples are checked
+//! later, against the IR: [`crate::examples`].)
 
-use openapiv3::{
-    AdditionalProperties, MediaType, OpenAPI, Operation, Parameter, ParameterSchemaOrContent,
-    ReferenceOr, Schema, SchemaKind, Type,
-};
+use openapiv3::{MediaType, OpenAPI, Operation, Parameter, ReferenceOr, Schema, SchemaKind, Type};
 use serde_json::Value;
 
 use crate::error::{SpecError, SpecErrors, child};
@@ -21,8 +20,25 @@ pub const SIGNING_HEADERS: [(&str, bool); 4] = [
     ("Encrypt", false),
 ];
 
+/// A spec that passed [`check`]: references resolve and the structure is sound. Only this
+/// module can make one, so holding one is the proof that validation ran.
+#[derive(Debug, Clone)]
+pub struct ValidatedSpec(LoadedSpec);
+
+impl ValidatedSpec {
+    /// The typed document.
+    pub fn document(&self) -> &OpenAPI {
+        &self.0.document
+    }
+
+    /// The same document as a JSON tree (what pointers address).
+    pub fn tree(&self) -> &Value {
+        &self.0.tree
+    }
+}
+
 /// Runs every check; `Err` lists all problems.
-pub fn check(spec: &LoadedSpec) -> Result<(), SpecErrors> {
+pub fn check(spec: LoadedSpec) -> Result<ValidatedSpec, SpecErrors> {
     let mut errors = Vec::new();
     check_refs(&spec.tree, &spec.tree, "", &mut errors);
     if !errors.is_empty() {
@@ -32,9 +48,8 @@ pub fn check(spec: &LoadedSpec) -> Result<(), SpecErrors> {
     let doc = &spec.document;
     check_operations(doc, &mut errors);
     check_common_codes(doc, &mut errors);
-    check_schema_examples(doc, &mut errors);
     if errors.is_empty() {
-        Ok(())
+        Ok(ValidatedSpec(spec))
     } else {
         Err(SpecErrors(errors))
     }
@@ -119,10 +134,7 @@ fn check_headers(doc: &OpenAPI, op: &Operation, at: &str, errors: &mut Vec<SpecE
     for (i, item) in op.parameters.iter().enumerate() {
         let p_at = child(&child(at, "parameters"), &i.to_string());
         match resolve::parameter(doc, item, &p_at) {
-            Ok(parameter) => {
-                check_parameter_example(doc, parameter, &p_at, errors);
-                found.push((parameter, p_at));
-            }
+            Ok(parameter) => found.push((parameter, p_at)),
             Err(e) => errors.push(e),
         }
     }
@@ -151,19 +163,6 @@ fn check_headers(doc: &OpenAPI, op: &Operation, at: &str, errors: &mut Vec<SpecE
                 }
             }
         }
-    }
-}
-
-fn check_parameter_example(
-    doc: &OpenAPI,
-    parameter: &Parameter,
-    at: &str,
-    errors: &mut Vec<SpecError>,
-) {
-    let data = parameter.parameter_data_ref();
-    if let (Some(example), ParameterSchemaOrContent::Schema(schema)) = (&data.example, &data.format)
-    {
-        check_example(doc, schema, example, &child(at, "example"), errors);
     }
 }
 
@@ -276,13 +275,12 @@ fn check_common_codes(doc: &OpenAPI, errors: &mut Vec<SpecError>) {
     }
 }
 
-/// Request and response bodies: JSON, schema present, examples valid, result field present.
+/// Request and response bodies: JSON, schema present, result field present.
 fn check_bodies(doc: &OpenAPI, op: &Operation, at: &str, errors: &mut Vec<SpecError>) {
     match &op.request_body {
         None => errors.push(SpecError::new(at, "missing requestBody")),
         Some(body) => match resolve::request_body(doc, body, &child(at, "requestBody")) {
             Ok(body) => check_media(
-                doc,
                 body.content.get("application/json"),
                 &child(&child(at, "requestBody"), "content"),
                 errors,
@@ -303,7 +301,7 @@ fn check_bodies(doc: &OpenAPI, op: &Operation, at: &str, errors: &mut Vec<SpecEr
     match resolve::response(doc, ok, &r_at) {
         Ok(response) => {
             let media = response.content.get("application/json");
-            check_media(doc, media, &child(&r_at, "content"), errors);
+            check_media(media, &child(&r_at, "content"), errors);
             let field = extensions::string(&op.extensions, "x-result-field", at)
                 .ok()
                 .flatten();
@@ -315,31 +313,13 @@ fn check_bodies(doc: &OpenAPI, op: &Operation, at: &str, errors: &mut Vec<SpecEr
     }
 }
 
-fn check_media(doc: &OpenAPI, media: Option<&MediaType>, at: &str, errors: &mut Vec<SpecError>) {
+/// The body is JSON with a schema (its examples are checked against the IR).
+fn check_media(media: Option<&MediaType>, at: &str, errors: &mut Vec<SpecError>) {
     let at = child(at, "application/json");
-    let Some(media) = media else {
-        errors.push(SpecError::new(at, "missing application/json content"));
-        return;
-    };
-    let Some(schema) = &media.schema else {
-        errors.push(SpecError::new(at, "missing schema"));
-        return;
-    };
-    if let Some(example) = &media.example {
-        check_example(doc, schema, example, &child(&at, "example"), errors);
-    }
-    for (name, example) in &media.examples {
-        if let ReferenceOr::Item(example) = example
-            && let Some(value) = &example.value
-        {
-            check_example(
-                doc,
-                schema,
-                value,
-                &child(&child(&child(&at, "examples"), name), "value"),
-                errors,
-            );
-        }
+    match media {
+        None => errors.push(SpecError::new(at, "missing application/json content")),
+        Some(media) if media.schema.is_none() => errors.push(SpecError::new(at, "missing schema")),
+        Some(_) => {}
     }
 }
 
@@ -383,235 +363,5 @@ fn check_result_field(
                 format!("the {field} object does not require {key}"),
             ));
         }
-    }
-}
-
-/// `example`s on component schemas and their properties.
-fn check_schema_examples(doc: &OpenAPI, errors: &mut Vec<SpecError>) {
-    let Some(components) = &doc.components else {
-        return;
-    };
-    for (name, schema) in &components.schemas {
-        let at = resolve::schema_pointer(name);
-        let ReferenceOr::Item(schema) = schema else {
-            continue;
-        };
-        if let Some(example) = &schema.schema_data.example {
-            check_example(
-                doc,
-                &ReferenceOr::Item(schema.clone()),
-                example,
-                &child(&at, "example"),
-                errors,
-            );
-        }
-        if let SchemaKind::Type(Type::Object(object)) = &schema.schema_kind {
-            for (property, p) in &object.properties {
-                if let ReferenceOr::Item(p) = p
-                    && let Some(example) = &p.schema_data.example
-                {
-                    let p_at = child(&child(&at, "properties"), property);
-                    check_example(
-                        doc,
-                        &ReferenceOr::Item((**p).clone()),
-                        example,
-                        &child(&p_at, "example"),
-                        errors,
-                    );
-                }
-            }
-        }
-    }
-}
-
-/// Validates `value` against `schema`; each problem names the example's pointer plus the
-/// pointer inside the example.
-pub fn check_example(
-    doc: &OpenAPI,
-    schema: &ReferenceOr<Schema>,
-    value: &Value,
-    at: &str,
-    errors: &mut Vec<SpecError>,
-) {
-    let mut problems = Vec::new();
-    match resolve::schema(doc, schema, at) {
-        Ok(schema) => check_value(doc, schema, value, "", &mut problems),
-        Err(e) => {
-            errors.push(e);
-            return;
-        }
-    }
-    for (inner, problem) in problems {
-        errors.push(SpecError::new(
-            format!("{at}{inner}"),
-            format!("example does not validate: {problem}"),
-        ));
-    }
-}
-
-fn check_value(
-    doc: &OpenAPI,
-    schema: &Schema,
-    value: &Value,
-    at: &str,
-    problems: &mut Vec<(String, String)>,
-) {
-    let mut fail = |problem: String| problems.push((at.to_string(), problem));
-    if value.is_null() {
-        if !schema.schema_data.nullable && !matches!(schema.schema_kind, SchemaKind::Any(_)) {
-            fail("null but the schema is not nullable".into());
-        }
-        return;
-    }
-    match &schema.schema_kind {
-        SchemaKind::Type(Type::String(s)) => {
-            let Some(text) = value.as_str() else {
-                return fail(format!("expected a string, found {value}"));
-            };
-            let known: Vec<&str> = s.enumeration.iter().flatten().map(String::as_str).collect();
-            if !known.is_empty() && !known.contains(&text) {
-                fail(format!("{text:?} is not one of {known:?}"));
-            }
-            let length = text.chars().count();
-            if s.max_length.is_some_and(|max| length > max) {
-                fail(format!(
-                    "{length} characters, more than maxLength {}",
-                    s.max_length.unwrap_or_default()
-                ));
-            }
-            if s.min_length.is_some_and(|min| length < min) {
-                fail(format!(
-                    "{length} characters, fewer than minLength {}",
-                    s.min_length.unwrap_or_default()
-                ));
-            }
-            if let Some(pattern) = &s.pattern {
-                match regex::Regex::new(pattern) {
-                    Ok(re) if !re.is_match(text) => {
-                        fail(format!("{text:?} does not match pattern {pattern:?}"))
-                    }
-                    Ok(_) => {}
-                    Err(e) => fail(format!(
-                        "pattern {pattern:?} is not a valid regular expression: {e}"
-                    )),
-                }
-            }
-        }
-        SchemaKind::Type(Type::Integer(i)) => {
-            let Some(n) = value.as_i64() else {
-                return fail(format!("expected a 64-bit integer, found {value}"));
-            };
-            if i.minimum
-                .is_some_and(|min| n < min || (i.exclusive_minimum && n == min))
-            {
-                fail(format!(
-                    "{n} is below minimum {}",
-                    i.minimum.unwrap_or_default()
-                ));
-            }
-            if i.maximum
-                .is_some_and(|max| n > max || (i.exclusive_maximum && n == max))
-            {
-                fail(format!(
-                    "{n} is above maximum {}",
-                    i.maximum.unwrap_or_default()
-                ));
-            }
-        }
-        SchemaKind::Type(Type::Number(x)) => {
-            let Some(n) = value.as_f64() else {
-                return fail(format!("expected a number, found {value}"));
-            };
-            if x.minimum.is_some_and(|min| n < min) {
-                fail(format!(
-                    "{n} is below minimum {}",
-                    x.minimum.unwrap_or_default()
-                ));
-            }
-            if x.maximum.is_some_and(|max| n > max) {
-                fail(format!(
-                    "{n} is above maximum {}",
-                    x.maximum.unwrap_or_default()
-                ));
-            }
-        }
-        SchemaKind::Type(Type::Boolean(_)) if !value.is_boolean() => {
-            fail(format!("expected a boolean, found {value}"));
-        }
-        SchemaKind::Type(Type::Array(a)) => {
-            let Some(items) = value.as_array() else {
-                return fail(format!("expected an array, found {value}"));
-            };
-            if a.max_items.is_some_and(|max| items.len() > max) {
-                fail(format!(
-                    "{} items, more than maxItems {}",
-                    items.len(),
-                    a.max_items.unwrap_or_default()
-                ));
-            }
-            if a.min_items.is_some_and(|min| items.len() < min) {
-                fail(format!(
-                    "{} items, fewer than minItems {}",
-                    items.len(),
-                    a.min_items.unwrap_or_default()
-                ));
-            }
-            if let Some(item_schema) = &a.items {
-                match resolve::boxed_schema(doc, item_schema, at) {
-                    Ok(item_schema) => {
-                        for (i, item) in items.iter().enumerate() {
-                            check_value(
-                                doc,
-                                item_schema,
-                                item,
-                                &child(at, &i.to_string()),
-                                problems,
-                            );
-                        }
-                    }
-                    Err(e) => problems.push((at.to_string(), e.problem)),
-                }
-            }
-        }
-        SchemaKind::Type(Type::Object(o)) => {
-            let Some(map) = value.as_object() else {
-                return fail(format!("expected an object, found {value}"));
-            };
-            for key in &o.required {
-                if !map.contains_key(key) {
-                    fail(format!("missing required property {key}"));
-                }
-            }
-            if let Ok(Some(either)) =
-                extensions::read::<Vec<String>>(&schema.schema_data.extensions, "x-either-of", at)
-                && !either.iter().any(|key| map.contains_key(key))
-            {
-                fail(format!("needs at least one of {either:?}"));
-            }
-            for (key, item) in map {
-                let item_at = child(at, key);
-                if let Some(property) = o.properties.get(key) {
-                    match resolve::boxed_schema(doc, property, &item_at) {
-                        Ok(property) => check_value(doc, property, item, &item_at, problems),
-                        Err(e) => problems.push((item_at, e.problem)),
-                    }
-                    continue;
-                }
-                match &o.additional_properties {
-                    Some(AdditionalProperties::Any(false)) => {
-                        problems.push((item_at, format!("unexpected property {key}")))
-                    }
-                    Some(AdditionalProperties::Schema(extra)) => {
-                        match resolve::schema(doc, extra, &item_at) {
-                            Ok(extra) => check_value(doc, extra, item, &item_at, problems),
-                            Err(e) => problems.push((item_at, e.problem)),
-                        }
-                    }
-                    _ => {}
-                }
-            }
-        }
-        // Untyped (`rating`) or combinators: anything goes at this level.
-        _ => {}
     }
 }

@@ -88,19 +88,59 @@ fn an_added_code_adds_a_case() {
     assert!(cases.iter().any(|c| c.name == "code_NEW_CODE"));
 }
 
+/// Every protocol defect the suite sends, one case each, in the order it sends them.
+const PROTOCOL_CASES: [&str; 15] = [
+    "missing_client_id",
+    "missing_request_time",
+    "missing_signature",
+    "malformed_signature",
+    "signature_over_changed_body",
+    "signature_over_changed_path",
+    "signature_over_changed_time",
+    "signature_over_changed_client_id",
+    "unknown_client_id",
+    "wrong_key_version",
+    "request_time_outside_window",
+    "wrong_content_type",
+    "oversized_body",
+    "garbled_encryption",
+    "unknown_path",
+];
+
 #[test]
 fn cases_per_operation() {
+    // Per operation, in this order: the success path, each documented non-S code, every
+    // protocol defect, the encrypted round trip, and both replays where calls are idempotent.
     let table = SpecTable::from_generated();
     let cases = derive_cases(&table);
+    let mut total = 0;
     for op in &table.operations {
-        let n = cases.iter().filter(|c| c.operation == op.id).count();
-        eprintln!("{}: {n}", op.id);
-        assert!(
-            cases
+        let mut expected = vec!["success".to_owned()];
+        expected.extend(
+            op.result_codes
                 .iter()
-                .filter(|c| c.operation == op.id)
-                .all(|c| c.skip.is_none())
+                .filter(|c| c.status != ResultStatus::Success)
+                .map(|c| format!("code_{}", c.code)),
         );
+        expected.extend(PROTOCOL_CASES.map(String::from));
+        expected.push("encrypted_round_trip".into());
+        if op.idempotency_key.is_some() {
+            expected.extend(["idempotent_replay".into(), "inconsistent_replay".into()]);
+        }
+        let of_op: Vec<_> = cases.iter().filter(|c| c.operation == op.id).collect();
+        let names: Vec<&str> = of_op.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, expected, "{}", op.id);
+        let skipped: Vec<&str> = of_op
+            .iter()
+            .filter(|c| c.skip.is_some())
+            .map(|c| c.name.as_str())
+            .collect();
+        assert!(skipped.is_empty(), "{}: skipped {skipped:?}", op.id);
+        total += expected.len();
     }
-    eprintln!("total: {}", cases.len());
+    assert_eq!(
+        cases.len(),
+        total,
+        "no case belongs to an unknown operation"
+    );
 }

@@ -14,23 +14,12 @@ use quote::quote;
 use crate::naming::is_keyword;
 
 /// Why emitted tokens did not form a Rust file (a generator bug, reported, not a panic).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("generator bug: {file} does not parse as Rust: {problem}")]
 pub struct EmitError {
     pub file: String,
     pub problem: String,
 }
-
-impl std::fmt::Display for EmitError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "generator bug: {} does not parse as Rust: {}",
-            self.file, self.problem
-        )
-    }
-}
-
-impl std::error::Error for EmitError {}
 
 /// Formats `tokens` as a Rust file below `header` (comment lines).
 pub fn rust_file(name: &str, header: &str, tokens: TokenStream) -> Result<String, EmitError> {

@@ -7,6 +7,7 @@ use quote::{format_ident, quote};
 use super::{doc_lines, ident, item_docs};
 use crate::ir::{Api, Constraints, Field, Limit, Model, ModelKind, OpenEnum, TypeRef};
 use crate::naming::snake_case;
+use crate::rules::{self, Rule};
 
 pub fn emit(api: &Api) -> TokenStream {
     let models = api.models.iter().map(model);
@@ -304,7 +305,7 @@ fn value_checks(
     match ty {
         TypeRef::String => {
             if let Some(max) = c.max_length {
-                let problem = format!("more than maxLength {max} characters");
+                let problem = Rule::MaxLength(max).problem("");
                 let max = Literal::usize_unsuffixed(max);
                 checks.push(quote! {
                     if #value.chars().count() > #max {
@@ -313,7 +314,7 @@ fn value_checks(
                 });
             }
             if let Some(min) = c.min_length {
-                let problem = format!("fewer than minLength {min} characters");
+                let problem = Rule::MinLength(min).problem("");
                 let min = Literal::usize_unsuffixed(min);
                 checks.push(quote! {
                     if #value.chars().count() < #min {
@@ -323,7 +324,7 @@ fn value_checks(
             }
             if let Some(pattern) = &c.pattern {
                 let name = proc_macro2::Ident::new(pattern_static, proc_macro2::Span::call_site());
-                let problem = format!("does not match the pattern {pattern}");
+                let problem = Rule::Pattern(pattern).problem("");
                 checks.push(quote! {
                     if !#name.is_match(#value) {
                         out.push(FieldViolation::new(#path, #problem));
@@ -332,11 +333,10 @@ fn value_checks(
             }
         }
         TypeRef::Integer | TypeRef::Number => {
+            // The message is a `format!` string that names the value.
+            let placeholder = format!("{{{value_name}}}");
             if let Some(min) = c.minimum {
-                let (literal, problem) = (
-                    limit(min),
-                    format!("is {{{value_name}}}, below the minimum {min}"),
-                );
+                let (literal, problem) = (limit(min), Rule::Minimum(min).problem(&placeholder));
                 checks.push(quote! {
                     if *#value < #literal {
                         out.push(FieldViolation::new(#path, format!(#problem)));
@@ -344,10 +344,7 @@ fn value_checks(
                 });
             }
             if let Some(max) = c.maximum {
-                let (literal, problem) = (
-                    limit(max),
-                    format!("is {{{value_name}}}, above the maximum {max}"),
-                );
+                let (literal, problem) = (limit(max), Rule::Maximum(max).problem(&placeholder));
                 checks.push(quote! {
                     if *#value > #literal {
                         out.push(FieldViolation::new(#path, format!(#problem)));
@@ -357,16 +354,17 @@ fn value_checks(
         }
         TypeRef::Enum(name) => {
             let name = ident(name);
+            let problem = rules::not_one_of("{other:?}", "{:?}");
             checks.push(quote! {
                 if let #name::Unknown(other) = #value {
-                    out.push(FieldViolation::new(#path, format!("{other:?} is not one of {:?}", #name::KNOWN)));
+                    out.push(FieldViolation::new(#path, format!(#problem, #name::KNOWN)));
                 }
             });
         }
         TypeRef::Model(_) => checks.push(quote! { #value.collect_violations(&#path, out); }),
         TypeRef::Array(item) => {
             if let Some(max) = c.max_items {
-                let problem = format!("more than maxItems {max} items");
+                let problem = Rule::MaxItems(max).problem("");
                 let max = Literal::usize_unsuffixed(max);
                 checks.push(quote! {
                     if #value.len() > #max {
@@ -375,7 +373,7 @@ fn value_checks(
                 });
             }
             if let Some(min) = c.min_items {
-                let problem = format!("fewer than minItems {min} items");
+                let problem = Rule::MinItems(min).problem("");
                 let too_few = if min == 1 {
                     quote! { #value.is_empty() }
                 } else {
@@ -421,7 +419,7 @@ fn either_of_check(fields: &[Field], either_of: &[String]) -> TokenStream {
             let name = ident(&f.rust_name);
             quote! { self.#name.is_none() }
         });
-    let problem = format!("at least one of {} is required", either_of.join(", "));
+    let problem = rules::none_of_either_of(either_of);
     quote! {
         if #(#absent)&&* {
             out.push(FieldViolation::new(alipayhk_runtime::outcome::field_path(path, #first), #problem));

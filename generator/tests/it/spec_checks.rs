@@ -6,7 +6,7 @@ use alipayhk_generator::{load, validate};
 #[test]
 fn real_spec_passes_every_check() {
     let spec = load::load(&crate::real_spec()).unwrap_or_else(|e| panic!("{e}"));
-    validate::check(&spec).unwrap_or_else(|e| panic!("{e}"));
+    let spec = validate::check(spec).unwrap_or_else(|e| panic!("{e}"));
     let api = alipayhk_generator::build::build(&spec).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(api.operations.len(), 5);
 }
@@ -85,7 +85,86 @@ fn invalid_example_names_the_field_inside_it() {
             .contains("/requestBody/content/application~1json/example/benefitRedeemInfos/0/amount"),
         "{message}"
     );
-    assert!(message.contains("below minimum 1"), "{message}");
+    assert!(
+        message.contains("example does not validate: is 0, below the minimum 1"),
+        "{message}"
+    );
+}
+
+#[test]
+fn example_problems_read_like_the_generated_validate() {
+    let fixture = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/features.yaml"
+    ))
+    .expect("fixture is readable");
+    let files =
+        alipayhk_generator::generate(&fixture, "features.yaml").unwrap_or_else(|e| panic!("{e}"));
+    let models = &files
+        .iter()
+        .find(|f| f.path == "src/models.rs")
+        .expect("models generated")
+        .contents;
+    let broken = fixture
+        .replacen("requestId: \"R-1\"", "requestId: \"R-123456789\"", 1)
+        .replacen("name: \"gear\"", "name: \"Gear\"", 1)
+        .replacen("size: 3", "size: 11", 1)
+        .replacen("color: dark-blue", "color: purple", 1)
+        .replacen("ownerId: \"o-1\"", "ownerName: \"o-1\"", 1);
+    let message = error_of(&broken);
+    let at = "/paths/~1api~1widgets~1create/post/requestBody/content/application~1json/example";
+    for (field, problem, emitted) in [
+        (
+            "requestId",
+            "more than maxLength 8 characters",
+            "more than maxLength 8 characters",
+        ),
+        (
+            "name",
+            "does not match the pattern ^[a-z]+$",
+            "does not match the pattern ^[a-z]+$",
+        ),
+        (
+            "size",
+            "is 11, above the maximum 10",
+            "is {value}, above the maximum 10",
+        ),
+        (
+            "color",
+            "\"purple\" is not one of [\"red\", \"dark-blue\", \"GREEN_3\"]",
+            "{other:?} is not one of {:?}",
+        ),
+        (
+            "ownerId",
+            "at least one of ownerId, teamId is required",
+            "at least one of ownerId, teamId is required",
+        ),
+    ] {
+        assert!(
+            message.contains(&format!(
+                "{at}/{field}: example does not validate: {problem}\n"
+            )),
+            "{field}: {message}"
+        );
+        assert!(
+            models.contains(&format!("{emitted:?}")),
+            "validate() does not say {emitted:?}"
+        );
+    }
+}
+
+#[test]
+fn header_example_is_checked_against_its_pattern() {
+    let message = error_of(&broken(
+        "      example: \"2024-05-22T06:42:21+05:30\"",
+        "      example: \"yesterday\"",
+    ));
+    assert!(
+        message.contains(
+            "/parameters/1/example: example does not validate: does not match the pattern"
+        ),
+        "{message}"
+    );
 }
 
 #[test]
