@@ -38,10 +38,12 @@ fn fixture_example_round_trips_except_explicit_null() {
 
 #[test]
 fn fixture_constraints_are_all_reported() {
-    let mut request = CreateWidgetRequest::new("R", "Gear", vec![]);
-    request.size = Some(11);
-    let paths: Vec<String> = request
-        .validate()
+    let paths: Vec<String> = CreateWidgetRequest::builder()
+        .request_id("R")
+        .name("Gear")
+        .parts(vec![])
+        .size(11)
+        .build()
         .expect_err("invalid")
         .0
         .into_iter()
