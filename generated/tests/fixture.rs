@@ -38,10 +38,12 @@ fn fixture_example_round_trips_except_explicit_null() {
 
 #[test]
 fn fixture_constraints_are_all_reported() {
-    let mut request = CreateWidgetRequest::new("R", "Gear", vec![]);
-    request.size = Some(11);
-    let paths: Vec<String> = request
-        .validate()
+    let paths: Vec<String> = CreateWidgetRequest::builder()
+        .request_id("R")
+        .name("Gear")
+        .parts(vec![])
+        .size(11)
+        .build()
         .expect_err("invalid")
         .0
         .into_iter()
@@ -73,8 +75,13 @@ fn maps_validate_each_value_under_its_key() {
         ]
     );
     // Inside a containing model, the key sits under the map's field.
-    let request = CreateWidgetRequest::new("R-1", "gear", vec![Part::new("AB12")])
-        .with_owner_id("o-1")
+    let request = CreateWidgetRequest::builder()
+        .request_id("R-1")
+        .name("gear")
+        .parts(vec![Part::new("AB12")])
+        .owner_id("o-1")
+        .build()
+        .expect("valid without the labels")
         .with_labels(labels);
     let paths: Vec<String> = request
         .validate()

@@ -49,7 +49,7 @@ pub fn build(spec: &ValidatedSpec) -> Result<Api, SpecErrors> {
     if !errors.is_empty() {
         return Err(SpecErrors(errors));
     }
-    let api = Api {
+    let mut api = Api {
         title: doc.info.title.clone(),
         version: doc.info.version.clone(),
         description: doc.info.description.clone(),
@@ -62,9 +62,52 @@ pub fn build(spec: &ValidatedSpec) -> Result<Api, SpecErrors> {
         common_codes,
         examples,
     };
+    unify_result_status(&mut api);
     crate::examples::check(&api)?;
     Ok(api)
 }
+
+/// A string enum of exactly `S`, `F` and `U` is the runtime's `ResultStatus`: one S/F/U type
+/// across runtime and generated code, instead of one enum per result object.
+fn unify_result_status(api: &mut Api) {
+    let is_status = |e: &OpenEnum| {
+        let mut values: Vec<&str> = e.values.iter().map(|v| v.value.as_str()).collect();
+        values.sort_unstable();
+        values == ["F", "S", "U"]
+    };
+    let names: Vec<String> = api
+        .enums
+        .iter()
+        .filter(|e| is_status(e))
+        .map(|e| e.rust_name.clone())
+        .collect();
+    fn rewrite(ty: &mut TypeRef, names: &[String]) {
+        match ty {
+            TypeRef::Enum(name) if names.contains(name) => *ty = TypeRef::ResultStatus,
+            TypeRef::Array(item) => rewrite(item, names),
+            _ => {}
+        }
+    }
+    api.enums.retain(|e| !names.contains(&e.rust_name));
+    for model in &mut api.models {
+        match &mut model.kind {
+            ModelKind::Struct { fields, .. } => {
+                for field in fields {
+                    rewrite(&mut field.ty, &names);
+                }
+            }
+            ModelKind::Map { value } => rewrite(value, &names),
+        }
+    }
+    for op in &mut api.operations {
+        if names.contains(&op.result_status_type) {
+            op.result_status_type = RESULT_STATUS_TYPE.to_string();
+        }
+    }
+}
+
+/// [`Operation::result_status_type`] when the result status is the runtime's `ResultStatus`.
+pub const RESULT_STATUS_TYPE: &str = "ResultStatus";
 
 struct Builder<'a> {
     doc: &'a OpenAPI,

@@ -42,6 +42,7 @@ struct OperationSection {
     request_type: String,
     response_type: String,
     code_enum: String,
+    failure_enum: String,
     result_field: String,
     illegal_code: String,
     unknown_code: String,
@@ -130,6 +131,7 @@ pub fn api_reference(api: &Api, header: &str) -> Result<String, askama::Error> {
                 request_type: op.request_type.clone(),
                 response_type: op.response_type.clone(),
                 code_enum: format!("{}ResultCode", op.type_stem),
+                failure_enum: format!("{}Failure", op.type_stem),
                 result_field: op.result_field.clone(),
                 illegal_code: op.illegal_code.clone(),
                 unknown_code: match &op.unknown_code {

@@ -59,7 +59,9 @@ impl Checker<'_, '_> {
         }
         // What the generated type decodes, then what its `validate()` checks.
         let (decodes, actual) = match ty {
-            TypeRef::String | TypeRef::Enum(_) => (value.is_string(), String::new()),
+            TypeRef::String | TypeRef::Enum(_) | TypeRef::ResultStatus => {
+                (value.is_string(), String::new())
+            }
             TypeRef::Integer => (value.is_i64(), value.to_string()),
             TypeRef::Number => (
                 value.is_number(),
@@ -80,6 +82,15 @@ impl Checker<'_, '_> {
         }
         match ty {
             TypeRef::Enum(name) => self.enum_value(name, value, at),
+            TypeRef::ResultStatus => {
+                let text = value.as_str().unwrap_or_default();
+                if !["S", "F", "U"].contains(&text) {
+                    self.fail(
+                        at,
+                        rules::not_one_of(&format!("{text:?}"), "[\"S\", \"F\", \"U\"]"),
+                    );
+                }
+            }
             TypeRef::Array(item) => {
                 for (i, element) in value.as_array().into_iter().flatten().enumerate() {
                     let element_at = child(at, &i.to_string());
@@ -149,7 +160,7 @@ impl Checker<'_, '_> {
 /// What a JSON value of a type looks like, for "expected ..., found ..." problems.
 fn expected(ty: &TypeRef) -> &'static str {
     match ty {
-        TypeRef::String | TypeRef::Enum(_) => "a string",
+        TypeRef::String | TypeRef::Enum(_) | TypeRef::ResultStatus => "a string",
         TypeRef::Integer => "a 64-bit integer",
         TypeRef::Number => "a number",
         TypeRef::Boolean => "a boolean",

@@ -70,7 +70,8 @@ pub struct Operation {
     pub result_field_rust: String,
     /// Rust name of the result object's model (`ResultObject` or `ResultInfo`).
     pub result_type: String,
-    /// Rust name of the open enum of the result object's `resultStatus`.
+    /// Rust name of the type of the result object's `resultStatus` (`ResultStatus`, the
+    /// runtime's, when the schema lists exactly `S`, `F` and `U`).
     pub result_status_type: String,
     pub idempotency_key: Option<String>,
     pub result_codes: Vec<ResultCode>,
@@ -250,6 +251,8 @@ pub enum TypeRef {
     Model(String),
     /// A generated open enum, by Rust name.
     Enum(String),
+    /// `S` / `F` / `U`: the runtime's `alipayhk_runtime::ResultStatus`.
+    ResultStatus,
     Array(Box<TypeRef>),
 }
 
@@ -264,6 +267,7 @@ impl TypeRef {
             TypeRef::Any => "any JSON".into(),
             TypeRef::FreeForm => "object (free-form)".into(),
             TypeRef::Model(name) | TypeRef::Enum(name) => format!("`{name}`"),
+            TypeRef::ResultStatus => "`ResultStatus` (`S`, `F` or `U`)".into(),
             TypeRef::Array(item) => format!("array of {}", item.describe()),
         }
     }

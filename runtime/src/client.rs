@@ -24,8 +24,10 @@ use std::time::Duration;
 
 use http::{HeaderMap, HeaderValue};
 
+pub use crate::client_config_file::ConfigFileError;
 use crate::encryption::{self, EncryptHeader, EncryptionError};
 use crate::keys::{PrivateKey, PublicKey};
+use crate::outcome::ResponseMeta;
 use crate::signature::{self, SignError, SignatureHeader, Signer, VerifyError, content_to_sign};
 use crate::time::{DEFAULT_CLOCK_SKEW, TimeError, check_window, now_header_value};
 
@@ -189,6 +191,35 @@ pub struct RawResponse {
     pub headers: HeaderMap,
     /// The plaintext body (decrypted if the response was encrypted).
     pub body: Vec<u8>,
+}
+
+impl RawResponse {
+    /// Status and metadata headers (`Tracer-Id`, `Response-Time`, `Client-Id`) of this
+    /// verified answer.
+    pub fn meta(&self) -> ResponseMeta {
+        ResponseMeta::from_headers(self.status, &self.headers, true)
+    }
+}
+
+/// A [`TransportError`] with the metadata of the answer that caused it, when an answer came
+/// back (a non-200 status, a redirect, a bad signature, a stale `Response-Time`...).
+#[derive(Debug, thiserror::Error)]
+#[error("{error}")]
+pub struct SendError {
+    /// What went wrong.
+    #[source]
+    pub error: TransportError,
+    /// The answer's status and headers, as received (not verified).
+    pub response: Option<ResponseMeta>,
+}
+
+impl From<TransportError> for SendError {
+    fn from(error: TransportError) -> Self {
+        SendError {
+            error,
+            response: None,
+        }
+    }
 }
 
 /// Why [`Transport::send`] did not return a verified response.
@@ -372,10 +403,24 @@ impl Transport {
         body: Vec<u8>,
         is_unknown: &(dyn Fn(&RawResponse) -> bool + Send + Sync),
     ) -> Result<RawResponse, TransportError> {
+        self.send_traced(path, body, is_unknown)
+            .await
+            .map_err(|e| e.error)
+    }
+
+    /// [`Transport::send`], keeping the metadata of the last answer on failure (what the
+    /// generated client reports with an unknown outcome).
+    pub async fn send_traced(
+        &self,
+        path: &str,
+        body: Vec<u8>,
+        is_unknown: &(dyn Fn(&RawResponse) -> bool + Send + Sync),
+    ) -> Result<RawResponse, SendError> {
         if !path.starts_with('/') {
             return Err(TransportError::InvalidRequest(format!(
                 "path {path:?} must start with `/`"
-            )));
+            ))
+            .into());
         }
         // Encrypt once: every attempt sends identical bytes.
         let (wire_body, encrypt_header) = match &self.config.encryption {
@@ -399,7 +444,7 @@ impl Transport {
             let again = attempt < max_attempts
                 && match &result {
                     Ok(resp) => is_unknown(resp),
-                    Err(e) => e.retryable(),
+                    Err(e) => e.error.retryable(),
                 };
             if !again {
                 return result;
@@ -417,11 +462,13 @@ impl Transport {
         path: &str,
         wire_body: &[u8],
         encrypt_header: Option<&EncryptHeader>,
-    ) -> Result<RawResponse, TransportError> {
+    ) -> Result<RawResponse, SendError> {
         let cfg = &self.config;
         let request_time = now_header_value();
         let content = content_to_sign("POST", path, &cfg.client_id, &request_time, wire_body);
-        let sig = signature::sign_header(cfg.signer.as_ref(), &content).await?;
+        let sig = signature::sign_header(cfg.signer.as_ref(), &content)
+            .await
+            .map_err(TransportError::from)?;
         let url = format!("{}{}", self.base_url, path);
         let mut req = self
             .http
@@ -450,24 +497,36 @@ impl Transport {
             }
         })?;
         let status = resp.status().as_u16();
+        let headers = resp.headers().clone();
+        let answered = |error| SendError {
+            error,
+            response: Some(ResponseMeta::from_headers(status, &headers, false)),
+        };
         if resp.status().is_redirection() {
             // The body is not read: nothing from a redirect is trusted.
-            return Err(TransportError::Redirect {
-                location: describe_location(&url, resp.headers().get(http::header::LOCATION)),
+            return Err(answered(TransportError::Redirect {
+                location: describe_location(&url, headers.get(http::header::LOCATION)),
                 url,
                 status,
-            });
+            }));
         }
-        let headers = resp.headers().clone();
-        let raw = read_capped(resp, &url, cfg.max_response_bytes).await?;
+        let raw = read_capped(resp, &url, cfg.max_response_bytes)
+            .await
+            .map_err(answered)?;
         if status != 200 {
-            return Err(TransportError::Status {
+            return Err(answered(TransportError::Status {
                 url,
                 status,
                 body: raw,
-            });
+            }));
         }
-        self.verify_response(path, encrypt_header.is_some(), status, headers, raw)
+        self.verify_response(path, encrypt_header.is_some(), status, &headers, raw)
+            .map(|body| RawResponse {
+                status,
+                headers: headers.clone(),
+                body,
+            })
+            .map_err(answered)
     }
 
     fn verify_response(
@@ -475,9 +534,10 @@ impl Transport {
         path: &str,
         request_encrypted: bool,
         status: u16,
-        headers: HeaderMap,
+        headers: &HeaderMap,
         raw: Vec<u8>,
-    ) -> Result<RawResponse, TransportError> {
+    ) -> Result<Vec<u8>, TransportError> {
+        debug_assert_eq!(status, 200);
         let cfg = &self.config;
         let header = |name: &'static str| -> Result<&str, TransportError> {
             headers
@@ -530,11 +590,7 @@ impl Transport {
             // back in plain text; it is signed and verified, so it is returned as-is.
             (None, _) => raw,
         };
-        Ok(RawResponse {
-            status,
-            headers,
-            body,
-        })
+        Ok(body)
     }
 }
 

@@ -103,6 +103,7 @@
 #![warn(missing_docs)]
 
 pub mod client;
+mod client_config_file;
 pub mod encryption;
 pub mod keys;
 pub mod outcome;

@@ -13,14 +13,132 @@
 
 use std::fmt;
 
+use http::HeaderMap;
 use serde::de::DeserializeOwned;
 
 use crate::ResultStatus;
 use crate::client::{RawResponse, TransportError};
 
-/// Why a call did not return a successful response. `C` is the operation's result-code enum.
+/// What a received answer said about itself: the headers AlipayHK support asks for.
+///
+/// Every outcome that got an HTTP answer carries one: a success ([`ResponseValue`]), a
+/// documented failure ([`CallError::Failed`]) and an unknown outcome after an answer came
+/// back ([`CallError::Unknown`], e.g. a `U` code, a 502 or a bad signature). When
+/// [`verified`](ResponseMeta::verified) is `false` the answer's signature was not (or could
+/// not be) checked, so its headers are as received, not proven.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ResponseMeta {
+    /// HTTP status (200 for every business answer).
+    pub status: u16,
+    /// `Tracer-Id`: quote it to AlipayHK support.
+    pub tracer_id: Option<String>,
+    /// `Response-Time` exactly as received.
+    pub response_time: Option<String>,
+    /// `Client-Id` the answer carries.
+    pub client_id: Option<String>,
+    /// `true` when the answer's signature verified (and its `Client-Id` and
+    /// `Response-Time` were checked).
+    pub verified: bool,
+}
+
+impl ResponseMeta {
+    /// Reads the metadata headers of an answer with `status`.
+    pub fn from_headers(status: u16, headers: &HeaderMap, verified: bool) -> Self {
+        let header = |name: &str| {
+            headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        ResponseMeta {
+            status,
+            tracer_id: header("Tracer-Id"),
+            response_time: header("Response-Time"),
+            client_id: header("Client-Id"),
+            verified,
+        }
+    }
+}
+
+/// A successful (`S`) call: the typed response with its [`ResponseMeta`] and the
+/// idempotency key it was sent with. Derefs to the response.
+#[derive(Debug, Clone)]
+pub struct ResponseValue<T> {
+    inner: T,
+    response: ResponseMeta,
+    idempotency_key: Option<String>,
+}
+
+impl<T> ResponseValue<T> {
+    /// Wraps a decoded response.
+    pub fn new(inner: T, response: ResponseMeta, idempotency_key: Option<String>) -> Self {
+        ResponseValue {
+            inner,
+            response,
+            idempotency_key,
+        }
+    }
+
+    /// The typed response.
+    pub fn into_inner(self) -> T {
+        self.inner
+    }
+
+    /// Status and headers of the answer.
+    pub fn response(&self) -> &ResponseMeta {
+        &self.response
+    }
+
+    /// `Tracer-Id` of the answer, for AlipayHK support.
+    pub fn tracer_id(&self) -> Option<&str> {
+        self.response.tracer_id.as_deref()
+    }
+
+    /// `Response-Time` of the answer, as received.
+    pub fn response_time(&self) -> Option<&str> {
+        self.response.response_time.as_deref()
+    }
+
+    /// HTTP status of the answer.
+    pub fn status(&self) -> u16 {
+        self.response.status
+    }
+
+    /// The idempotency key (`bizNo`) the request carried: the caller's, or the one the
+    /// client assigned. `None` for operations without one.
+    pub fn idempotency_key(&self) -> Option<&str> {
+        self.idempotency_key.as_deref()
+    }
+
+    /// Applies `f` to the response, keeping the metadata.
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> ResponseValue<U> {
+        ResponseValue {
+            inner: f(self.inner),
+            response: self.response,
+            idempotency_key: self.idempotency_key,
+        }
+    }
+}
+
+impl<T> std::ops::Deref for ResponseValue<T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        &self.inner
+    }
+}
+
+impl<T> std::ops::DerefMut for ResponseValue<T> {
+    fn deref_mut(&mut self) -> &mut T {
+        &mut self.inner
+    }
+}
+
+/// Why a call did not return a successful response. `F` is the operation's failure-code
+/// enum (`<Op>Failure`), which has no `SUCCESS`.
 #[derive(Debug)]
-pub enum CallError<C> {
+pub enum CallError<F> {
     /// The request failed `validate()`; nothing was sent.
     Invalid(ValidationErrors),
     /// Nothing reached the server (e.g. signing failed); safe to fix and send again.
@@ -28,64 +146,143 @@ pub enum CallError<C> {
     /// A documented `F` result: final, nothing was done. Match on `code`.
     Failed {
         /// The result code.
-        code: C,
+        code: F,
         /// The server's `resultMessage` (for people; do not branch on it).
         message: Option<String>,
+        /// The (verified) answer's status and headers, `Tracer-Id` included (boxed to keep
+        /// `Result`s small).
+        response: Box<ResponseMeta>,
+        /// The idempotency key the request carried, if the operation has one.
+        idempotency_key: Option<String>,
     },
-    /// The outcome is unknown: retry with the same business id (`bizNo`) or inquire.
-    Unknown(UnknownOutcome),
+    /// The outcome is unknown: retry with the same idempotency key (`bizNo`) or inquire.
+    Unknown {
+        /// Why the outcome is unknown.
+        reason: UnknownOutcome,
+        /// The answer's status and headers, when an answer came back at all.
+        response: Option<Box<ResponseMeta>>,
+        /// The idempotency key to retry with, if the operation has one.
+        idempotency_key: Option<String>,
+    },
 }
 
-impl<C> CallError<C> {
+impl<F> CallError<F> {
     /// Sorts a transport error: unknown outcome if the request may have been sent.
     pub fn from_transport(error: TransportError) -> Self {
-        if error.outcome_unknown() {
-            CallError::Unknown(UnknownOutcome::Transport(error))
+        CallError::from_send(crate::client::SendError {
+            error,
+            response: None,
+        })
+    }
+
+    /// Sorts a [`SendError`](crate::client::SendError), keeping the answer's metadata.
+    pub fn from_send(error: crate::client::SendError) -> Self {
+        if error.error.outcome_unknown() {
+            CallError::Unknown {
+                reason: UnknownOutcome::Transport(error.error),
+                response: error.response.map(Box::new),
+                idempotency_key: None,
+            }
         } else {
-            CallError::NotSent(error)
+            CallError::NotSent(error.error)
         }
+    }
+
+    /// Sets the idempotency key on [`Failed`](CallError::Failed) and
+    /// [`Unknown`](CallError::Unknown) (nothing else was sent).
+    pub fn with_idempotency_key(mut self, key: Option<String>) -> Self {
+        match &mut self {
+            CallError::Failed {
+                idempotency_key, ..
+            }
+            | CallError::Unknown {
+                idempotency_key, ..
+            } => *idempotency_key = key,
+            CallError::Invalid(_) | CallError::NotSent(_) => {}
+        }
+        self
     }
 
     /// `true` for [`CallError::Unknown`]: the caller must retry or inquire, never assume.
     pub fn is_unknown(&self) -> bool {
-        matches!(self, CallError::Unknown(_))
+        matches!(self, CallError::Unknown { .. })
     }
 
     /// The documented failure code, for [`CallError::Failed`].
-    pub fn failed_code(&self) -> Option<&C> {
+    pub fn failed_code(&self) -> Option<&F> {
         match self {
             CallError::Failed { code, .. } => Some(code),
             _ => None,
         }
     }
-}
 
-impl<C: fmt::Display> fmt::Display for CallError<C> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    /// Why the outcome is unknown, for [`CallError::Unknown`].
+    pub fn unknown_reason(&self) -> Option<&UnknownOutcome> {
         match self {
-            CallError::Invalid(errors) => write!(f, "request not sent: {errors}"),
-            CallError::NotSent(error) => write!(f, "{error}"),
+            CallError::Unknown { reason, .. } => Some(reason),
+            _ => None,
+        }
+    }
+
+    /// The answer's status and headers, if an answer came back.
+    pub fn response(&self) -> Option<&ResponseMeta> {
+        match self {
+            CallError::Failed { response, .. } => Some(response),
+            CallError::Unknown { response, .. } => response.as_deref(),
+            CallError::Invalid(_) | CallError::NotSent(_) => None,
+        }
+    }
+
+    /// `Tracer-Id` of the answer, for AlipayHK support.
+    pub fn tracer_id(&self) -> Option<&str> {
+        self.response()?.tracer_id.as_deref()
+    }
+
+    /// The idempotency key (`bizNo`) the request was sent with: retry with exactly this one.
+    pub fn idempotency_key(&self) -> Option<&str> {
+        match self {
             CallError::Failed {
-                code,
-                message: Some(message),
-            } => {
-                write!(f, "failed with {code}: {message}")
+                idempotency_key, ..
             }
-            CallError::Failed {
-                code,
-                message: None,
-            } => write!(f, "failed with {code}"),
-            CallError::Unknown(outcome) => write!(f, "{outcome}"),
+            | CallError::Unknown {
+                idempotency_key, ..
+            } => idempotency_key.as_deref(),
+            CallError::Invalid(_) | CallError::NotSent(_) => None,
         }
     }
 }
 
-impl<C: fmt::Debug + fmt::Display> std::error::Error for CallError<C> {
+impl<F: fmt::Display> fmt::Display for CallError<F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CallError::Invalid(errors) => write!(f, "request not sent: {errors}")?,
+            CallError::NotSent(error) => write!(f, "{error}")?,
+            CallError::Failed { code, message, .. } => {
+                write!(f, "failed with {code}")?;
+                if let Some(message) = message {
+                    write!(f, ": {message}")?;
+                }
+            }
+            CallError::Unknown { reason, .. } => write!(f, "{reason}")?,
+        }
+        if let Some(key) = self.idempotency_key() {
+            write!(f, " [idempotency key {key}]")?;
+        }
+        if let Some(tracer) = self.tracer_id() {
+            write!(f, " [Tracer-Id {tracer}]")?;
+        }
+        Ok(())
+    }
+}
+
+impl<F: fmt::Debug + fmt::Display> std::error::Error for CallError<F> {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            CallError::NotSent(error) | CallError::Unknown(UnknownOutcome::Transport(error)) => {
-                Some(error)
-            }
+            CallError::NotSent(error)
+            | CallError::Unknown {
+                reason: UnknownOutcome::Transport(error),
+                ..
+            } => Some(error),
             _ => None,
         }
     }
@@ -131,6 +328,16 @@ impl fmt::Display for UnknownOutcome {
             ),
         }
     }
+}
+
+/// A fresh idempotency key (`bizNo`) for a request whose caller gave none: 32 lowercase hex
+/// digits from 128 random bits, so two calls never share one.
+pub fn new_idempotency_key() -> Result<String, TransportError> {
+    let mut bytes = [0u8; 16];
+    aws_lc_rs::rand::fill(&mut bytes).map_err(|_| {
+        TransportError::InvalidRequest("no randomness for an idempotency key".into())
+    })?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }
 
 /// One field that breaks a constraint of the spec.
@@ -208,8 +415,14 @@ pub fn index_path(parent: &str, index: usize) -> String {
 
 /// A generated result-code enum (`<Op>ResultCode`).
 pub trait ResultCode: for<'a> From<&'a str> {
+    /// The operation's failure codes (`<Op>Failure`): every code but `SUCCESS`.
+    type Failure;
+
     /// The documented status, or `None` for a code the table does not list.
     fn documented_status(&self) -> Option<ResultStatus>;
+
+    /// The failure code, or the code itself when it is a success code.
+    fn into_failure(self) -> Result<Self::Failure, Self>;
 }
 
 /// The result object of a response, read loosely (every field optional).
@@ -261,30 +474,54 @@ pub fn is_unknown_result<C: ResultCode>(body: &[u8], result_field: &str) -> bool
         .is_some_and(|result| decide::<C>(&result).1 == ResultStatus::Unknown)
 }
 
-/// Turns a verified response into the call's outcome.
+/// Turns a verified response into the call's outcome; `idempotency_key` is the key the
+/// request carried, returned with every outcome.
 pub fn settle<T: DeserializeOwned, C: ResultCode>(
     response: &RawResponse,
     result_field: &str,
-) -> Result<T, CallError<C>> {
+    idempotency_key: Option<String>,
+) -> Result<ResponseValue<T>, CallError<C::Failure>> {
+    let meta = response.meta();
+    let unknown = |reason, meta| CallError::Unknown {
+        reason,
+        response: Some(Box::new(meta)),
+        idempotency_key: idempotency_key.clone(),
+    };
     let Some(result) = read_result(&response.body, result_field) else {
-        return Err(CallError::Unknown(UnknownOutcome::Undecodable {
-            problem: format!("no {result_field}.resultCode in the body"),
-        }));
+        let problem = format!("no {result_field}.resultCode in the body");
+        return Err(unknown(UnknownOutcome::Undecodable { problem }, meta));
     };
     match decide::<C>(&result) {
-        (_, ResultStatus::Success) => serde_json::from_slice(&response.body).map_err(|error| {
-            CallError::Unknown(UnknownOutcome::Undecodable {
-                problem: error.to_string(),
-            })
-        }),
-        (code, ResultStatus::Failure) => Err(CallError::Failed {
-            code,
-            message: result.message,
-        }),
-        (_, ResultStatus::Unknown) => Err(CallError::Unknown(UnknownOutcome::ResultUnknown {
-            code: result.code,
-            message: result.message,
-        })),
+        (_, ResultStatus::Success) => match serde_json::from_slice(&response.body) {
+            Ok(value) => Ok(ResponseValue::new(value, meta, idempotency_key)),
+            Err(error) => {
+                let problem = error.to_string();
+                Err(unknown(UnknownOutcome::Undecodable { problem }, meta))
+            }
+        },
+        (code, ResultStatus::Failure) => match code.into_failure() {
+            Ok(code) => Err(CallError::Failed {
+                code,
+                message: result.message,
+                response: Box::new(meta),
+                idempotency_key,
+            }),
+            // A success code said `F`: `decide` already makes that `U`; kept safe anyway.
+            Err(_) => Err(unknown(
+                UnknownOutcome::ResultUnknown {
+                    code: result.code,
+                    message: result.message,
+                },
+                meta,
+            )),
+        },
+        (_, ResultStatus::Unknown) => Err(unknown(
+            UnknownOutcome::ResultUnknown {
+                code: result.code,
+                message: result.message,
+            },
+            meta,
+        )),
     }
 }
 
@@ -299,6 +536,12 @@ mod tests {
         Other(String),
     }
 
+    impl fmt::Display for Code {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            write!(f, "{self:?}")
+        }
+    }
+
     impl From<&str> for Code {
         fn from(code: &str) -> Self {
             match code {
@@ -310,6 +553,15 @@ mod tests {
     }
 
     impl ResultCode for Code {
+        type Failure = Code;
+
+        fn into_failure(self) -> Result<Code, Code> {
+            match self {
+                Code::Success => Err(Code::Success),
+                other => Ok(other),
+            }
+        }
+
         fn documented_status(&self) -> Option<ResultStatus> {
             match self {
                 Code::Success => Some(ResultStatus::Success),
@@ -378,6 +630,42 @@ mod tests {
             decide::<Code>(&view("NEW_CODE", "X")).1,
             ResultStatus::Unknown
         );
+    }
+
+    #[test]
+    fn assigned_idempotency_keys_are_distinct_hex() {
+        let a = new_idempotency_key().expect("key");
+        let b = new_idempotency_key().expect("key");
+        assert_eq!(a.len(), 32);
+        assert!(a.chars().all(|c| c.is_ascii_hexdigit()), "{a}");
+        assert_ne!(a, b);
+    }
+
+    #[test]
+    fn a_failure_carries_the_answer_metadata_and_the_key() {
+        let mut headers = HeaderMap::new();
+        headers.insert("Tracer-Id", "T-1".parse().expect("header"));
+        headers.insert(
+            "Response-Time",
+            "2024-05-22T06:42:21+08:00".parse().expect("header"),
+        );
+        let response = RawResponse {
+            status: 200,
+            headers,
+            body: br#"{"result":{"resultCode":"UNKNOWN_EXCEPTION","resultStatus":"F"}}"#.to_vec(),
+        };
+        let error = settle::<serde_json::Value, Code>(&response, "result", Some("K".into()))
+            .expect_err("F");
+        assert_eq!(error.tracer_id(), Some("T-1"));
+        assert_eq!(error.idempotency_key(), Some("K"));
+        assert_eq!(error.failed_code(), Some(&Code::UnknownException));
+        let meta = error.response().expect("answered");
+        assert_eq!(
+            meta.response_time.as_deref(),
+            Some("2024-05-22T06:42:21+08:00")
+        );
+        assert!(meta.verified);
+        assert!(error.to_string().contains("Tracer-Id T-1"), "{error}");
     }
 
     #[test]

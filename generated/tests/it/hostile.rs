@@ -10,7 +10,7 @@ use std::time::Duration;
 use alipayhk_api::models::*;
 use alipayhk_api::result_codes::*;
 use alipayhk_api::spec;
-use alipayhk_api::{CallError, Client, UnknownOutcome};
+use alipayhk_api::{CallError, Client, ResponseValue, UnknownOutcome};
 use alipayhk_runtime::client::{ClientConfig, TransportError};
 use alipayhk_runtime::keys::PrivateKey;
 use alipayhk_runtime::signature::{KeySigner, content_to_sign};
@@ -63,10 +63,13 @@ fn issue_request() -> IssueAPointRequest {
 
 /// The transport error inside an unknown outcome; panics on anything else.
 fn transport_error(
-    result: Result<IssueAPointResponse, CallError<IssueAPointResultCode>>,
+    result: Result<ResponseValue<IssueAPointResponse>, CallError<IssueAPointFailure>>,
 ) -> TransportError {
     match result {
-        Err(CallError::Unknown(UnknownOutcome::Transport(error))) => {
+        Err(CallError::Unknown {
+            reason: UnknownOutcome::Transport(error),
+            ..
+        }) => {
             assert!(error.outcome_unknown(), "{error}");
             error
         }

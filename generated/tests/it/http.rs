@@ -66,11 +66,9 @@ impl AlipayHkApi for Stub {
         Ok(match self.answer() {
             Answer::Success => InquireAPointResponse::from_code(InquireAPointResultCode::Success)
                 .with_account_benefit_model(AccountBenefitModel::new().with_balance(1200)),
-            Answer::Failure => {
-                InquireAPointResponse::from_code(InquireAPointResultCode::UserNotExist)
-            }
+            Answer::Failure => InquireAPointResponse::from_code(InquireAPointFailure::UserNotExist),
             Answer::Unknown => {
-                InquireAPointResponse::from_code(InquireAPointResultCode::UnknownException)
+                InquireAPointResponse::from_code(InquireAPointFailure::UnknownException)
             }
             _ => return Err(HandlerError::new("ledger offline")),
         })
@@ -84,10 +82,8 @@ impl AlipayHkApi for Stub {
         self.biz_nos.lock().expect("lock").extend(request.biz_no);
         Ok(match self.answer() {
             Answer::Success => IssueAPointResponse::from_code(IssueAPointResultCode::Success),
-            Answer::Failure => IssueAPointResponse::from_code(IssueAPointResultCode::RiskReject),
-            Answer::Unknown => {
-                IssueAPointResponse::from_code(IssueAPointResultCode::UnknownException)
-            }
+            Answer::Failure => IssueAPointResponse::from_code(IssueAPointFailure::RiskReject),
+            Answer::Unknown => IssueAPointResponse::from_code(IssueAPointFailure::UnknownException),
             _ => return Err(HandlerError::new("ledger offline")),
         })
     }
@@ -99,21 +95,19 @@ impl AlipayHkApi for Stub {
     ) -> Result<RedeemAPointResponse, HandlerError> {
         Ok(match self.answer() {
             Answer::Success => RedeemAPointResponse::from_code(RedeemAPointResultCode::Success),
-            Answer::Failure => {
-                RedeemAPointResponse::from_code(RedeemAPointResultCode::PointNotEnough)
-            }
+            Answer::Failure => RedeemAPointResponse::from_code(RedeemAPointFailure::PointNotEnough),
             // Redeem documents no U code: an undocumented one goes by resultStatus.
             Answer::Unknown => {
                 RedeemAPointResponse::from_code(RedeemAPointResultCode::from("SYSTEM_BUSY"))
             }
             Answer::RedeemUnknownException => {
-                RedeemAPointResponse::from_code(RedeemAPointResultCode::UnknownException)
+                RedeemAPointResponse::from_code(RedeemAPointFailure::UnknownException)
             }
             Answer::RedeemUnknownExceptionSentAsU => {
                 // The wire says U, the table says F: a contradiction nobody can settle.
                 let mut response =
-                    RedeemAPointResponse::from_code(RedeemAPointResultCode::UnknownException);
-                response.result.result_status = ResultResultStatus::U;
+                    RedeemAPointResponse::from_code(RedeemAPointFailure::UnknownException);
+                response.result.result_status = alipayhk_api::ResultStatus::Unknown;
                 response
             }
             Answer::HandlerError => return Err(HandlerError::new("ledger offline")),
@@ -130,7 +124,7 @@ impl AlipayHkApi for Stub {
                 .with_template_code(request.template_code)
                 .with_type(QueryTemplateResponseType::Coupon),
             Answer::Failure => {
-                QueryTemplateResponse::from_code(QueryTemplateResultCode::PassTemplateNotExist)
+                QueryTemplateResponse::from_code(QueryTemplateFailure::PassTemplateNotExist)
             }
             Answer::Unknown => {
                 QueryTemplateResponse::from_code(QueryTemplateResultCode::from("UNKNOWN_EXCEPTION"))
@@ -148,11 +142,11 @@ impl AlipayHkApi for Stub {
             Answer::Success => {
                 UpdateMembershipCardResponse::from_code(UpdateMembershipCardResultCode::Success)
             }
-            Answer::Failure => UpdateMembershipCardResponse::from_code(
-                UpdateMembershipCardResultCode::ParamIllegal,
-            ),
+            Answer::Failure => {
+                UpdateMembershipCardResponse::from_code(UpdateMembershipCardFailure::ParamIllegal)
+            }
             Answer::Unknown => UpdateMembershipCardResponse::from_code(
-                UpdateMembershipCardResultCode::UnknownException,
+                UpdateMembershipCardFailure::UnknownException,
             ),
             _ => return Err(HandlerError::new("card store offline")),
         })
@@ -218,7 +212,10 @@ fn example<T: serde::de::DeserializeOwned>(id: &str) -> T {
 
 fn unknown_code<C: std::fmt::Debug>(error: CallError<C>) -> String {
     match error {
-        CallError::Unknown(UnknownOutcome::ResultUnknown { code, .. }) => code,
+        CallError::Unknown {
+            reason: UnknownOutcome::ResultUnknown { code, .. },
+            ..
+        } => code,
         other => panic!("expected an unknown result, got {other:?}"),
     }
 }
@@ -230,7 +227,10 @@ async fn inquire_success_failure_and_unknown() {
     let response = h.client.inquire_a_point(&request).await.expect("success");
     assert_eq!(response.result_code(), InquireAPointResultCode::Success);
     assert_eq!(
-        response.account_benefit_model.and_then(|m| m.balance),
+        response
+            .into_inner()
+            .account_benefit_model
+            .and_then(|m| m.balance),
         Some(1200)
     );
 
@@ -244,7 +244,7 @@ async fn inquire_success_failure_and_unknown() {
         matches!(
             error,
             CallError::Failed {
-                code: InquireAPointResultCode::UserNotExist,
+                code: InquireAPointFailure::UserNotExist,
                 ..
             }
         ),
@@ -258,6 +258,106 @@ async fn inquire_success_failure_and_unknown() {
         .await
         .expect_err("unknown");
     assert_eq!(unknown_code(error), "UNKNOWN_EXCEPTION");
+}
+
+#[tokio::test]
+async fn every_outcome_carries_tracer_id_response_time_client_id_and_status() {
+    let h = start().await;
+    let request: InquireAPointRequest = example("inquireAPoint");
+    let response = h.client.inquire_a_point(&request).await.expect("success");
+    let tracer = response.tracer_id().expect("Tracer-Id").to_string();
+    assert!(!tracer.is_empty());
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.response().client_id.as_deref(), Some(CLIENT_ID));
+    assert!(response.response().verified);
+    let time = response.response_time().expect("Response-Time");
+    assert!(alipayhk_runtime::time::parse_time(time).is_ok(), "{time}");
+
+    h.answer(Answer::Failure);
+    let failed = h.client.inquire_a_point(&request).await.expect_err("F");
+    let meta = failed.response().expect("a failure was answered");
+    assert!(
+        meta.tracer_id
+            .as_deref()
+            .is_some_and(|t| !t.is_empty() && t != tracer)
+    );
+    assert_eq!((meta.status, meta.verified), (200, true));
+    assert!(failed.to_string().contains("Tracer-Id"), "{failed}");
+
+    h.answer(Answer::Unknown);
+    let unknown = h.client.inquire_a_point(&request).await.expect_err("U");
+    assert!(unknown.is_unknown());
+    assert!(unknown.tracer_id().is_some(), "{unknown:?}");
+    assert_eq!(
+        unknown.response().map(|m| m.client_id.as_deref()),
+        Some(Some(CLIENT_ID))
+    );
+}
+
+#[tokio::test]
+async fn a_rejected_signature_still_reports_what_the_answer_said() {
+    let h = start().await;
+    let mut config = h.config.clone();
+    config.alipay_public_key = KEYS.partner.public_key();
+    let client = Client::new(config).expect("valid config");
+    let request: InquireAPointRequest = example("inquireAPoint");
+    let error = client
+        .inquire_a_point(&request)
+        .await
+        .expect_err("unverifiable");
+    assert!(error.is_unknown());
+    let meta = error.response().expect("an answer came back");
+    assert!(!meta.verified, "the signature did not verify");
+    assert_eq!(meta.status, 200);
+    assert!(meta.tracer_id.is_some());
+}
+
+#[tokio::test]
+async fn issue_without_biz_no_gets_one_assigned_and_returned_with_every_outcome() {
+    let h = start().await;
+    let mut request: IssueAPointRequest = example("issueAPoint");
+    request.biz_no = None;
+
+    let response = h.client.issue_a_point(&request).await.expect("success");
+    let first = response.idempotency_key().expect("assigned").to_string();
+    assert_eq!(first.len(), 32, "{first}");
+
+    h.answer(Answer::Unknown);
+    let error = h.client.issue_a_point(&request).await.expect_err("unknown");
+    assert!(error.is_unknown());
+    let second = error
+        .idempotency_key()
+        .expect("returned with U")
+        .to_string();
+    assert_ne!(first, second, "each call without a key gets its own");
+    assert!(error.to_string().contains(&second), "{error}");
+
+    // The retry after an unknown outcome reuses the returned key.
+    h.answer(Answer::Success);
+    request.biz_no = Some(second.clone());
+    let retried = h.client.issue_a_point(&request).await.expect("success");
+    assert_eq!(retried.idempotency_key(), Some(second.as_str()));
+    assert_eq!(
+        *h.stub.biz_nos.lock().expect("lock"),
+        [first, second.clone(), second],
+        "the server saw exactly the keys the client returned"
+    );
+}
+
+#[tokio::test]
+async fn a_callers_biz_no_is_kept_and_returned() {
+    let h = start().await;
+    let request: IssueAPointRequest = example("issueAPoint");
+    let given = request.biz_no.clone().expect("the example has one");
+    h.answer(Answer::Failure);
+    let error = h.client.issue_a_point(&request).await.expect_err("F");
+    assert_eq!(error.idempotency_key(), Some(given.as_str()));
+    assert_eq!(*h.stub.biz_nos.lock().expect("lock"), [given]);
+    // Inquire has no idempotency key.
+    h.answer(Answer::Success);
+    let inquiry: InquireAPointRequest = example("inquireAPoint");
+    let response = h.client.inquire_a_point(&inquiry).await.expect("success");
+    assert_eq!(response.idempotency_key(), None);
 }
 
 #[tokio::test]
@@ -279,7 +379,7 @@ async fn issue_success_failure_and_unknown() {
         matches!(
             error,
             CallError::Failed {
-                code: IssueAPointResultCode::RiskReject,
+                code: IssueAPointFailure::RiskReject,
                 ..
             }
         ),
@@ -316,7 +416,7 @@ async fn redeem_success_failure_and_unknown() {
         matches!(
             error,
             CallError::Failed {
-                code: RedeemAPointResultCode::PointNotEnough,
+                code: RedeemAPointFailure::PointNotEnough,
                 ..
             }
         ),
@@ -349,7 +449,7 @@ async fn redeem_unknown_exception_is_a_failure_as_documented() {
         matches!(
             error,
             CallError::Failed {
-                code: RedeemAPointResultCode::UnknownException,
+                code: RedeemAPointFailure::UnknownException,
                 ..
             }
         ),
@@ -389,7 +489,7 @@ async fn query_template_success_failure_and_unknown() {
         matches!(
             error,
             CallError::Failed {
-                code: QueryTemplateResultCode::PassTemplateNotExist,
+                code: QueryTemplateFailure::PassTemplateNotExist,
                 ..
             }
         ),
@@ -432,7 +532,7 @@ async fn update_membership_card_success_failure_and_unknown() {
         matches!(
             error,
             CallError::Failed {
-                code: UpdateMembershipCardResultCode::ParamIllegal,
+                code: UpdateMembershipCardFailure::ParamIllegal,
                 ..
             }
         ),
@@ -476,7 +576,7 @@ async fn handler_error_answers_the_unknown_exception_code() {
         matches!(
             error,
             CallError::Failed {
-                code: RedeemAPointResultCode::UnknownException,
+                code: RedeemAPointFailure::UnknownException,
                 ..
             }
         ),
@@ -574,7 +674,10 @@ async fn an_unverifiable_response_is_an_unknown_outcome() {
     let client = Client::new(config).expect("valid config");
     let request: InquireAPointRequest = example("inquireAPoint");
     match client.inquire_a_point(&request).await {
-        Err(CallError::Unknown(UnknownOutcome::Transport(error))) => {
+        Err(CallError::Unknown {
+            reason: UnknownOutcome::Transport(error),
+            ..
+        }) => {
             assert!(error.outcome_unknown(), "{error}")
         }
         other => panic!("expected an unknown outcome, got {other:?}"),

@@ -8,19 +8,52 @@ fn paths(errors: alipayhk_api::ValidationErrors) -> Vec<String> {
 }
 
 fn redeem() -> RedeemAPointRequest {
-    RedeemAPointRequest::new(
-        RedeemAPointRequestBenefitProductCode::Point,
-        "REDEEM-1",
-        "1716360141000",
-        "2160400000000135",
-        "OFFLINE_REDEEM",
-        vec![BenefitRedeemInfo::new(50)],
-    )
+    RedeemAPointRequest::builder()
+        .benefit_product_code(RedeemAPointRequestBenefitProductCode::Point)
+        .biz_no("REDEEM-1")
+        .bizdt("1716360141000")
+        .ip_role_id("2160400000000135")
+        .scene_code("OFFLINE_REDEEM")
+        .benefit_redeem_infos(vec![BenefitRedeemInfo::new(50)])
+        .build()
+        .expect("complete and valid")
 }
 
 #[test]
 fn a_valid_request_passes() {
     assert_eq!(redeem().validate(), Ok(()));
+}
+
+#[test]
+fn a_builder_reports_every_missing_required_field_by_json_name() {
+    let errors = RedeemAPointRequest::builder()
+        .biz_no("REDEEM-1")
+        .build()
+        .expect_err("five fields missing");
+    assert_eq!(
+        paths(errors.clone()),
+        [
+            "benefitProductCode",
+            "bizdt",
+            "ipRoleId",
+            "sceneCode",
+            "benefitRedeemInfos"
+        ]
+    );
+    assert!(
+        errors.0.iter().all(|v| v.problem == "is required"),
+        "{errors}"
+    );
+}
+
+#[test]
+fn a_complete_builder_still_checks_constraints() {
+    let errors = QueryTemplateRequest::builder()
+        .template_code("8".repeat(33))
+        .merchant_id("2160120041113167")
+        .build()
+        .expect_err("33 > 32");
+    assert_eq!(paths(errors), ["templateCode"]);
 }
 
 #[test]
@@ -51,9 +84,14 @@ fn all_violations_are_reported_at_once() {
 
 #[test]
 fn max_length_counts_characters() {
-    let ok = QueryTemplateRequest::new("2160120041113167", "8".repeat(32));
+    let ok = QueryTemplateRequest::builder()
+        .merchant_id("2160120041113167")
+        .template_code("8".repeat(32))
+        .build()
+        .expect("32 characters fit");
     assert_eq!(ok.validate(), Ok(()));
-    let too_long = QueryTemplateRequest::new("2160120041113167", "8".repeat(33));
+    let mut too_long = ok;
+    too_long.template_code = "8".repeat(33);
     let errors = too_long.validate().expect_err("33 > 32");
     assert_eq!(errors.0[0].path, "templateCode");
     assert!(
@@ -65,27 +103,34 @@ fn max_length_counts_characters() {
 
 #[test]
 fn either_of_needs_user_id_or_open_id() {
-    let request = UpdateMembershipCardRequest::new(
-        "2160120041113167",
-        "2024121119027102160254809674364",
-        UpdateMembershipCardRequestStatus::Update,
-        UpdateMembershipCardRequestUpdateDetailType::UpdateMemberCard,
-    );
+    let request = UpdateMembershipCardRequest::builder()
+        .merchant_id("2160120041113167")
+        .pass_id("2024121119027102160254809674364")
+        .status(UpdateMembershipCardRequestStatus::Update)
+        .update_detail_type(UpdateMembershipCardRequestUpdateDetailType::UpdateMemberCard);
     let errors = request
         .clone()
-        .validate()
+        .build()
         .expect_err("neither userId nor openId");
     assert_eq!(
         errors.0[0].problem,
         "at least one of userId, openId is required"
     );
-    assert_eq!(request.with_open_id("open-1").validate(), Ok(()));
+    assert!(request.open_id("open-1").build().is_ok());
 }
 
 #[test]
 fn max_items_is_checked() {
-    let response = QueryTemplateResponse::new(ResultObject::new("SUCCESS", ResultResultStatus::S))
-        .with_categories(vec!["Food".into(), "Games".into(), "Others".into()]);
+    let result = ResultObject::builder()
+        .result_code("SUCCESS")
+        .result_status(alipayhk_api::ResultStatus::Success)
+        .build()
+        .expect("valid");
+    let response = QueryTemplateResponse::new(result).with_categories(vec![
+        "Food".into(),
+        "Games".into(),
+        "Others".into(),
+    ]);
     assert_eq!(
         paths(response.validate().expect_err("3 > 2")),
         ["categories"]

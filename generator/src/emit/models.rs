@@ -36,6 +36,7 @@ pub fn rust_type(ty: &TypeRef) -> TokenStream {
         TypeRef::Number => quote! { f64 },
         TypeRef::Boolean => quote! { bool },
         TypeRef::Any => quote! { serde_json::Value },
+        TypeRef::ResultStatus => quote! { alipayhk_runtime::ResultStatus },
         TypeRef::FreeForm => quote! { serde_json::Map<String, serde_json::Value> },
         TypeRef::Model(name) | TypeRef::Enum(name) => {
             let name = ident(name);
@@ -69,6 +70,7 @@ fn model(model: &Model) -> TokenStream {
                 }
             });
             let constructor = constructor(model, fields, *keeps_unknown_keys);
+            let builder = builder(model, fields, *keeps_unknown_keys);
             let setters = fields.iter().filter(|f| !f.required).map(setter);
             let checks: Vec<TokenStream> = fields.iter().map(|f| field_checks(model, f)).collect();
             let either = either_of_check(fields, either_of);
@@ -88,6 +90,8 @@ fn model(model: &Model) -> TokenStream {
                     #(#setters)*
                     #collect
                 }
+
+                #builder
             }
         }
         ModelKind::Map { value } => {
@@ -196,12 +200,16 @@ fn member_init(field: &Field) -> TokenStream {
     }
 }
 
-/// `new(required fields...)`: optional fields start as `None`.
+/// `new(required field)` when there is at most one required field, so arguments cannot be
+/// mixed up; types with more use only [`builder`]. Optional fields start as `None`.
 fn constructor(model: &Model, fields: &[Field], keeps_unknown_keys: bool) -> TokenStream {
     let required: Vec<&Field> = fields
         .iter()
         .filter(|f| f.required && !f.nullable)
         .collect();
+    if required.len() > 1 {
+        return TokenStream::new();
+    }
     let params = required.iter().map(|f| {
         let name = ident(&f.rust_name);
         let (ty, _) = argument(f);
@@ -216,16 +224,144 @@ fn constructor(model: &Model, fields: &[Field], keeps_unknown_keys: bool) -> Tok
         }
     });
     let extra = keeps_unknown_keys.then(|| quote! { extra: serde_json::Map::new(), });
-    let allow = (required.len() > 7).then(|| quote! { #[allow(clippy::too_many_arguments)] });
     let doc = format!(
         " A `{}` with its required fields; optional fields start empty.",
         model.rust_name
     );
     quote! {
         #[doc = #doc]
-        #allow
         pub fn new(#(#params),*) -> Self {
             Self { #(#inits)* #extra }
+        }
+    }
+}
+
+/// `<Model>Builder`: one setter per field, named after it; `build()` reports every missing
+/// required field by JSON name, then runs `validate()`.
+fn builder(model: &Model, fields: &[Field], keeps_unknown_keys: bool) -> TokenStream {
+    let name = ident(&model.rust_name);
+    let builder = format_ident!("{}Builder", model.rust_name);
+    let members = fields.iter().map(|f| {
+        let (field, ty) = (ident(&f.rust_name), rust_type(&f.ty));
+        quote! { #field: Option<#ty>, }
+    });
+    let extra_member =
+        keeps_unknown_keys.then(|| quote! { extra: serde_json::Map<String, serde_json::Value>, });
+    let setters = fields.iter().map(|f| {
+        let field = ident(&f.rust_name);
+        let (ty, value) = argument(f);
+        let mut paragraphs = vec![format!(
+            "Sets `{}`{}.",
+            f.json_name,
+            if f.required { " (required)" } else { "" }
+        )];
+        paragraphs.extend(item_docs(
+            &f.description,
+            &f.assumption,
+            &f.constraints.describe(),
+        ));
+        let docs = doc_lines(&paragraphs);
+        quote! {
+            #docs
+            pub fn #field(mut self, #field: #ty) -> Self {
+                self.#field = Some(#value);
+                self
+            }
+        }
+    });
+    let extra_setter = keeps_unknown_keys.then(|| {
+        quote! {
+            /// Adds a property the spec does not name (kept on the wire as given).
+            pub fn extra(mut self, key: impl Into<String>, value: serde_json::Value) -> Self {
+                self.extra.insert(key.into(), value);
+                self
+            }
+        }
+    });
+    let required: Vec<&Field> = fields
+        .iter()
+        .filter(|f| f.required && !f.nullable)
+        .collect();
+    let missing_checks = required.iter().map(|f| {
+        let (field, json) = (ident(&f.rust_name), &f.json_name);
+        quote! {
+            if self.#field.is_none() {
+                missing.push(FieldViolation::new(#json, "is required"));
+            }
+        }
+    });
+    let unwrap = match required.as_slice() {
+        [] => TokenStream::new(),
+        [one] => {
+            let field = ident(&one.rust_name);
+            quote! {
+                let Some(#field) = self.#field else {
+                    return Err(ValidationErrors(missing));
+                };
+            }
+        }
+        many => {
+            let names = many.iter().map(|f| ident(&f.rust_name));
+            let values = many.iter().map(|f| {
+                let field = ident(&f.rust_name);
+                quote! { self.#field }
+            });
+            quote! {
+                let (#(Some(#names)),*) = (#(#values),*) else {
+                    return Err(ValidationErrors(missing));
+                };
+            }
+        }
+    };
+    let collect_missing = (!required.is_empty()).then(|| {
+        quote! {
+            let mut missing = Vec::new();
+            #(#missing_checks)*
+        }
+    });
+    let inits = fields.iter().map(|f| {
+        let field = ident(&f.rust_name);
+        if f.required && !f.nullable {
+            quote! { #field, }
+        } else {
+            quote! { #field: self.#field, }
+        }
+    });
+    let extra_init = keeps_unknown_keys.then(|| quote! { extra: self.extra, });
+    let type_doc = format!(
+        " Builds a [`{}`] field by field, by name; [`{}::build`] reports every missing required field (by JSON name) and every broken constraint at once.",
+        model.rust_name, builder
+    );
+    let builder_doc = format!(" A [`{builder}`]: set fields by name, then `build()`.");
+    quote! {
+        impl #name {
+            #[doc = #builder_doc]
+            pub fn builder() -> #builder {
+                #builder::default()
+            }
+        }
+
+        #[doc = #type_doc]
+        #[derive(Debug, Clone, Default)]
+        #[must_use]
+        pub struct #builder {
+            #(#members)*
+            #extra_member
+        }
+
+        impl #builder {
+            #(#setters)*
+            #extra_setter
+
+            /// The value, or every missing required field (JSON names) and, once all are
+            /// present, every constraint `validate()` finds broken.
+            pub fn build(self) -> Result<#name, ValidationErrors> {
+                #collect_missing
+                #unwrap
+                let value = #name { #(#inits)* #extra_init };
+                value.validate()?;
+                Ok(value)
+            }
         }
     }
 }
@@ -396,7 +532,8 @@ fn value_checks(
                 });
             }
         }
-        TypeRef::Boolean | TypeRef::Any | TypeRef::FreeForm => {}
+        // Decoding already refused anything but S, F and U.
+        TypeRef::Boolean | TypeRef::Any | TypeRef::FreeForm | TypeRef::ResultStatus => {}
     }
     quote! { #(#checks)* }
 }

@@ -5,20 +5,47 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use super::{doc_lines, ident, rustdoc_escape, status_tokens};
-use crate::ir::{Api, Model, ModelKind, Operation};
+use crate::ir::{Api, Model, ModelKind, Operation, Status, TypeRef};
 
 pub fn emit(api: &Api) -> TokenStream {
-    let enums = api.operations.iter().map(|op| code_enum(api, op));
+    let gateway = gateway_enum(api);
+    let enums = api.operations.iter().map(|op| code_enums(api, op));
     quote! {
-        //! Result codes, one enum per operation, in the documentation's order followed by the
-        //! gateway codes any operation can return. Each code knows its documented status
-        //! (`S`/`F`/`U`) and message; a code this version does not know is kept as
-        //! `Unknown(..)` and its outcome goes by the response's `resultStatus`.
+        //! Result codes: [`GatewayCode`], the gateway codes any operation can return (the
+        //! spec's `x-common-result-codes`), and per operation an `<Op>ResultCode` (its
+        //! documented codes in the documentation's order, then `Gateway(..)` and
+        //! `Unknown(..)`) and an `<Op>Failure` (the same without `SUCCESS`: what
+        //! `CallError::Failed` holds). Each code knows its documented status (`S`/`F`/`U`)
+        //! and message; a code this version does not know is kept as `Unknown(..)` and its
+        //! outcome goes by the response's `resultStatus`.
 
         use alipayhk_runtime::ResultStatus;
         use alipayhk_runtime::outcome::ResultCode;
 
         use crate::models::*;
+
+        #gateway
+
+        /// A result code this version of the crate does not know, kept as received.
+        ///
+        /// Sealed: it cannot be built outside this crate, so a code that a later spec
+        /// documents moves to its own variant without breaking callers. Log it with
+        /// [`UnknownCode::as_str`]; do not branch on its text.
+        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        pub struct UnknownCode(String);
+
+        impl UnknownCode {
+            /// The `resultCode` as received.
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl std::fmt::Display for UnknownCode {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
 
         #(#enums)*
     }
@@ -29,63 +56,149 @@ pub fn enum_name(op: &Operation) -> proc_macro2::Ident {
     format_ident!("{}ResultCode", op.type_stem)
 }
 
-fn code_enum(api: &Api, op: &Operation) -> TokenStream {
-    let name = enum_name(op);
-    let doc = format!(
-        " Result codes of `{}` ({}).",
-        op.id,
-        op.summary.as_deref().unwrap_or(&op.id)
-    );
-    let variants = op.result_codes.iter().map(|c| {
+/// `InquireAPoint` -> `InquireAPointFailure`.
+pub fn failure_name(op: &Operation) -> proc_macro2::Ident {
+    format_ident!("{}Failure", op.type_stem)
+}
+
+/// `GatewayCode`: one closed, `#[non_exhaustive]` enum of the common codes.
+fn gateway_enum(api: &Api) -> TokenStream {
+    let variants = api.common_codes.iter().map(|c| {
         let variant = ident(&c.variant);
         let mut paragraphs = vec![format!(
-            "`{}` ({}): {}",
+            "`{}` ({}, HTTP {}): {} Answers `{}`.",
             c.code,
             c.status.letter(),
-            c.message
+            c.http_status,
+            c.message,
+            c.reason
         )];
-        if op.unknown_code.as_deref() == Some(c.code.as_str())
-            && c.status == crate::ir::Status::Failure
-        {
-            paragraphs.push(
-                "Documented as F (not U) on this operation's page; kept as documented.".into(),
-            );
-        }
         if let Some(a) = &c.assumption {
             paragraphs.push(format!("**Assumption:** {a}"));
         }
         let docs = doc_lines(&paragraphs);
         quote! { #docs #variant, }
     });
-    let as_str = op.result_codes.iter().map(|c| {
+    let all = api.common_codes.iter().map(|c| {
         let variant = ident(&c.variant);
-        let code = &c.code;
+        quote! { GatewayCode::#variant, }
+    });
+    let as_str = api.common_codes.iter().map(|c| {
+        let (variant, code) = (ident(&c.variant), &c.code);
+        quote! { GatewayCode::#variant => #code, }
+    });
+    let from = api.common_codes.iter().map(|c| {
+        let (variant, code) = (ident(&c.variant), &c.code);
+        quote! { #code => Some(GatewayCode::#variant), }
+    });
+    let status = api.common_codes.iter().map(|c| {
+        let (variant, status) = (ident(&c.variant), status_tokens(c.status));
+        quote! { GatewayCode::#variant => #status, }
+    });
+    let message = api.common_codes.iter().map(|c| {
+        let (variant, message) = (ident(&c.variant), &c.message);
+        quote! { GatewayCode::#variant => #message, }
+    });
+    quote! {
+        /// The gateway's codes, which any operation can return: the request was refused
+        /// before it reached the operation (a header, the signature, the client, the key,
+        /// the time, the media type, the size, the encryption or the path).
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
+        pub enum GatewayCode {
+            #(#variants)*
+        }
+
+        impl GatewayCode {
+            /// Every gateway code, in the spec's order.
+            pub const ALL: &'static [GatewayCode] = &[#(#all)*];
+
+            /// The wire value (`resultCode`).
+            pub fn as_str(self) -> &'static str {
+                match self { #(#as_str)* }
+            }
+
+            /// The documented status.
+            pub fn status(self) -> ResultStatus {
+                match self { #(#status)* }
+            }
+
+            /// The documented message.
+            pub fn message(self) -> &'static str {
+                match self { #(#message)* }
+            }
+
+            /// The gateway code with this wire value, if it is one.
+            pub fn from_code(code: &str) -> Option<GatewayCode> {
+                match code {
+                    #(#from)*
+                    _ => None,
+                }
+            }
+        }
+
+        impl std::fmt::Display for GatewayCode {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    }
+}
+
+/// Docs of one documented code of `op`.
+fn code_docs(op: &Operation, c: &crate::ir::ResultCode) -> TokenStream {
+    let mut paragraphs = vec![format!(
+        "`{}` ({}): {}",
+        c.code,
+        c.status.letter(),
+        c.message
+    )];
+    if op.unknown_code.as_deref() == Some(c.code.as_str()) && c.status == Status::Failure {
+        paragraphs
+            .push("Documented as F (not U) on this operation's page; kept as documented.".into());
+    }
+    if let Some(a) = &c.assumption {
+        paragraphs.push(format!("**Assumption:** {a}"));
+    }
+    doc_lines(&paragraphs)
+}
+
+/// One enum over `codes` plus `Gateway(..)` and `Unknown(..)`, with `as_str`, `status`,
+/// `message` and `is_documented`.
+fn one_enum(
+    name: &proc_macro2::Ident,
+    doc: &str,
+    op: &Operation,
+    codes: &[&crate::ir::ResultCode],
+) -> TokenStream {
+    let variants = codes.iter().map(|c| {
+        let variant = ident(&c.variant);
+        let docs = code_docs(op, c);
+        quote! { #docs #variant, }
+    });
+    let as_str = codes.iter().map(|c| {
+        let (variant, code) = (ident(&c.variant), &c.code);
         quote! { #name::#variant => #code, }
     });
-    let from = op.result_codes.iter().map(|c| {
-        let variant = ident(&c.variant);
-        let code = &c.code;
-        quote! { #code => #name::#variant, }
-    });
-    let status = op.result_codes.iter().map(|c| {
-        let variant = ident(&c.variant);
-        let status = status_tokens(c.status);
+    let status = codes.iter().map(|c| {
+        let (variant, status) = (ident(&c.variant), status_tokens(c.status));
         quote! { #name::#variant => #status, }
     });
-    let message = op.result_codes.iter().map(|c| {
-        let variant = ident(&c.variant);
-        let message = &c.message;
+    let message = codes.iter().map(|c| {
+        let (variant, message) = (ident(&c.variant), &c.message);
         quote! { #name::#variant => Some(#message), }
     });
-    let from_code = from_code(api, op);
+    let doc = rustdoc_escape(doc);
     quote! {
         #[doc = #doc]
         #[derive(Debug, Clone, PartialEq, Eq, Hash)]
         #[non_exhaustive]
         pub enum #name {
             #(#variants)*
+            /// A gateway code (the request was refused before it reached the operation).
+            Gateway(GatewayCode),
             /// A code this version does not know, kept as received.
-            Unknown(String),
+            Unknown(UnknownCode),
         }
 
         impl #name {
@@ -93,7 +206,8 @@ fn code_enum(api: &Api, op: &Operation) -> TokenStream {
             pub fn as_str(&self) -> &str {
                 match self {
                     #(#as_str)*
-                    #name::Unknown(other) => other,
+                    #name::Gateway(code) => code.as_str(),
+                    #name::Unknown(other) => other.as_str(),
                 }
             }
 
@@ -101,6 +215,7 @@ fn code_enum(api: &Api, op: &Operation) -> TokenStream {
             pub fn status(&self) -> ResultStatus {
                 match self {
                     #(#status)*
+                    #name::Gateway(code) => code.status(),
                     #name::Unknown(_) => ResultStatus::Unknown,
                 }
             }
@@ -109,6 +224,7 @@ fn code_enum(api: &Api, op: &Operation) -> TokenStream {
             pub fn message(&self) -> Option<&'static str> {
                 match self {
                     #(#message)*
+                    #name::Gateway(code) => Some(code.message()),
                     #name::Unknown(_) => None,
                 }
             }
@@ -119,12 +235,123 @@ fn code_enum(api: &Api, op: &Operation) -> TokenStream {
             }
         }
 
+        impl std::fmt::Display for #name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    }
+}
+
+fn code_enums(api: &Api, op: &Operation) -> TokenStream {
+    let name = enum_name(op);
+    let failure = failure_name(op);
+    let summary = op.summary.as_deref().unwrap_or(&op.id);
+    let documented = op.result_codes.iter().filter(|c| !c.common);
+    let successes: Vec<&crate::ir::ResultCode> = documented
+        .clone()
+        .filter(|c| c.status == Status::Success)
+        .collect();
+    let failures: Vec<&crate::ir::ResultCode> =
+        documented.filter(|c| c.status != Status::Success).collect();
+    let failure_enum = one_enum(
+        &failure,
+        &format!(
+            " Failure codes of `{}` ({summary}): its documented codes other than success, then the gateway's; what `CallError::Failed` holds, so it cannot hold `SUCCESS`.",
+            op.id
+        ),
+        op,
+        &failures,
+    );
+    let success_variants = successes.iter().map(|c| {
+        let variant = ident(&c.variant);
+        let docs = code_docs(op, c);
+        quote! { #docs #variant, }
+    });
+    let success_str = successes.iter().map(|c| {
+        let (variant, code) = (ident(&c.variant), &c.code);
+        quote! { #name::#variant => #code, }
+    });
+    let success_message = successes.iter().map(|c| {
+        let (variant, message) = (ident(&c.variant), &c.message);
+        quote! { #name::#variant => Some(#message), }
+    });
+    let success_from = successes.iter().map(|c| {
+        let (variant, code) = (ident(&c.variant), &c.code);
+        quote! { #code => #name::#variant, }
+    });
+    let failure_from = failures.iter().map(|c| {
+        let (variant, code) = (ident(&c.variant), &c.code);
+        quote! { #code => #failure::#variant, }
+    });
+    let success_arms = successes.iter().map(|c| {
+        let variant = ident(&c.variant);
+        quote! { #name::#variant }
+    });
+    let success_pattern = if successes.is_empty() {
+        TokenStream::new()
+    } else {
+        quote! { #(#success_arms)|* => ResultStatus::Success, }
+    };
+    let into_failure = (!successes.is_empty()).then(|| quote! { success => Err(success), });
+    let doc = rustdoc_escape(&format!(
+        " Result codes of `{}` ({summary}): success, or one of [`{failure}`].",
+        op.id
+    ));
+    let from_code = from_code(api, op);
+    quote! {
+        #[doc = #doc]
+        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
+        pub enum #name {
+            #(#success_variants)*
+            /// Any other code: documented failures, gateway codes and unknown codes.
+            Failure(#failure),
+        }
+
+        impl #name {
+            /// The wire value (`resultCode`).
+            pub fn as_str(&self) -> &str {
+                match self {
+                    #(#success_str)*
+                    #name::Failure(code) => code.as_str(),
+                }
+            }
+
+            /// The documented status; `Unknown` for a code the table does not list.
+            pub fn status(&self) -> ResultStatus {
+                match self {
+                    #success_pattern
+                    #name::Failure(code) => code.status(),
+                }
+            }
+
+            /// The documented message.
+            pub fn message(&self) -> Option<&'static str> {
+                match self {
+                    #(#success_message)*
+                    #name::Failure(code) => code.message(),
+                }
+            }
+
+            /// `false` for a code this version does not know.
+            pub fn is_documented(&self) -> bool {
+                !matches!(self, #name::Failure(#failure::Unknown(_)))
+            }
+        }
+
         impl From<&str> for #name {
             fn from(code: &str) -> Self {
                 match code {
-                    #(#from)*
-                    other => #name::Unknown(other.to_string()),
+                    #(#success_from)*
+                    other => #name::Failure(#failure::parse(other)),
                 }
+            }
+        }
+
+        impl From<#failure> for #name {
+            fn from(code: #failure) -> Self {
+                #name::Failure(code)
             }
         }
 
@@ -135,8 +362,33 @@ fn code_enum(api: &Api, op: &Operation) -> TokenStream {
         }
 
         impl ResultCode for #name {
+            type Failure = #failure;
+
             fn documented_status(&self) -> Option<ResultStatus> {
                 self.is_documented().then(|| self.status())
+            }
+
+            fn into_failure(self) -> Result<#failure, #name> {
+                match self {
+                    #name::Failure(code) => Ok(code),
+                    #into_failure
+                }
+            }
+        }
+
+        #failure_enum
+
+        impl #failure {
+            /// Reads a code that is not a success code (success codes are read by the
+            /// result-code enum first, so `Unknown` never holds one).
+            fn parse(code: &str) -> Self {
+                match code {
+                    #(#failure_from)*
+                    other => match GatewayCode::from_code(other) {
+                        Some(gateway) => #failure::Gateway(gateway),
+                        None => #failure::Unknown(UnknownCode(other.to_string())),
+                    },
+                }
             }
         }
 
@@ -178,6 +430,7 @@ fn from_code(api: &Api, op: &Operation) -> TokenStream {
             let name = ident(&f.rust_name);
             match f.json_name.as_str() {
                 "resultCode" => quote! { #name: code.as_str().to_string(), },
+                "resultStatus" if f.ty == TypeRef::ResultStatus => quote! { #name: code.status(), },
                 "resultStatus" => quote! { #name: #status_enum::from(code.status().as_str()), },
                 "resultMessage" => quote! { #name: code.message().map(String::from), },
                 _ => quote! { #name: None, },
@@ -202,7 +455,8 @@ fn from_code(api: &Api, op: &Operation) -> TokenStream {
     quote! {
         impl #response {
             #[doc = #doc]
-            pub fn from_code(code: #code_enum) -> Self {
+            pub fn from_code(code: impl Into<#code_enum>) -> Self {
+                let code: #code_enum = code.into();
                 Self { #(#response_inits)* #response_extra }
             }
 

@@ -4,7 +4,7 @@
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use super::result_codes::enum_name;
+use super::result_codes::{enum_name, failure_name};
 use super::{doc_lines, ident};
 use crate::ir::{Api, Operation};
 
@@ -127,6 +127,7 @@ fn handler(op: &Operation) -> TokenStream {
     let request = ident(&op.request_type);
     let response = ident(&op.response_type);
     let codes = enum_name(op);
+    let failures = failure_name(op);
     let illegal = op
         .result_codes
         .iter()
@@ -140,11 +141,11 @@ fn handler(op: &Operation) -> TokenStream {
     {
         Some(code) => {
             let variant = ident(&code.variant);
-            quote! { #codes::#variant }
+            quote! { #failures::#variant }
         }
         // The operation documents no UNKNOWN_EXCEPTION: answer the family's code as `U`
         // (assumption) rather than invent an `F`.
-        None => quote! { #codes::Unknown("UNKNOWN_EXCEPTION".to_string()) },
+        None => quote! { #codes::from("UNKNOWN_EXCEPTION") },
     };
     let doc = format!(" Decodes, validates and dispatches `{id}`.");
     quote! {
@@ -155,7 +156,7 @@ fn handler(op: &Operation) -> TokenStream {
             body: Bytes,
         ) -> Response {
             let illegal = |detail: String| {
-                let code = #codes::#illegal;
+                let code = #failures::#illegal;
                 let message = format!("{} {detail}", code.message().unwrap_or_default());
                 Json(#response::from_code(code).with_result_message(message)).into_response()
             };

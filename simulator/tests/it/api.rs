@@ -95,7 +95,10 @@ async fn inquire_codes_from_state() {
         .inquire_a_point(&inquiry(DEMO_ACCESS_TOKEN))
         .await
         .unwrap();
-    assert_eq!(ok.account_benefit_model.unwrap().balance, Some(1200));
+    assert_eq!(
+        ok.into_inner().account_benefit_model.unwrap().balance,
+        Some(1200)
+    );
     assert_eq!(
         code_of(&client.inquire_a_point(&inquiry("unknown-token")).await),
         "ACCESSTOKEN_VALIDATE_FAILED"
@@ -345,7 +348,10 @@ async fn scripted_status_follows_the_spec_including_the_redeem_quirk() {
     assert!(
         matches!(
             issued,
-            Err(CallError::Unknown(UnknownOutcome::ResultUnknown { .. }))
+            Err(CallError::Unknown {
+                reason: UnknownOutcome::ResultUnknown { .. },
+                ..
+            })
         ),
         "{issued:?}"
     );
@@ -395,7 +401,10 @@ async fn delayed_answer_makes_a_client_timeout_an_unknown_outcome() {
     assert!(
         matches!(
             timed_out,
-            Err(CallError::Unknown(UnknownOutcome::Transport(_)))
+            Err(CallError::Unknown {
+                reason: UnknownOutcome::Transport(_),
+                ..
+            })
         ),
         "{timed_out:?}"
     );

@@ -58,12 +58,10 @@ impl AdminServer {
 }
 
 use std::path::PathBuf;
-use std::sync::{Arc, OnceLock};
+use std::sync::OnceLock;
 
 use alipayhk_api::client::Client;
 use alipayhk_runtime::client::ClientConfig;
-use alipayhk_runtime::keys::{PrivateKey, PublicKey};
-use alipayhk_runtime::signature::KeySigner;
 use alipayhk_simulator::config::SimulatorConfig;
 use alipayhk_simulator::data_dir::DEMO_CLIENT_ID;
 use alipayhk_simulator::serve::{self, RunningSimulator};
@@ -159,16 +157,13 @@ impl TestServer {
     }
 }
 
-/// A client configuration for the demo partner of `data_dir`, calling `address`.
+/// A client configuration for the demo partner of `data_dir`, calling `address`: the
+/// `client-config.toml` the simulator wrote, with the port the OS picked.
 pub fn client_config(data_dir: &std::path::Path, address: SocketAddr) -> ClientConfig {
-    let key = PrivateKey::from_file(data_dir.join("keys/demo-partner-private.pem")).unwrap();
-    let simulator_key = PublicKey::from_file(data_dir.join("keys/simulator-public.pem")).unwrap();
-    ClientConfig::new(
-        format!("http://{address}"),
-        DEMO_CLIENT_ID,
-        Arc::new(KeySigner::new(key, Some(1))),
-        simulator_key,
-    )
+    let mut config = ClientConfig::from_file(data_dir.join("client-config.toml")).unwrap();
+    assert_eq!(config.client_id, DEMO_CLIENT_ID);
+    config.base_url = format!("http://{address}");
+    config
 }
 
 /// The result code of a generated-client call, whatever its status.
@@ -179,7 +174,10 @@ pub fn code_of<T, C: ResultCodeName + std::fmt::Display>(
     match outcome {
         Ok(_) => "SUCCESS".into(),
         Err(CallError::Failed { code, .. }) => code.name().to_string(),
-        Err(CallError::Unknown(UnknownOutcome::ResultUnknown { code, .. })) => code.clone(),
+        Err(CallError::Unknown {
+            reason: UnknownOutcome::ResultUnknown { code, .. },
+            ..
+        }) => code.clone(),
         Err(other) => format!("<{other}>"),
     }
 }
@@ -198,9 +196,9 @@ macro_rules! result_code_names {
 }
 
 result_code_names!(
-    alipayhk_api::result_codes::InquireAPointResultCode,
-    alipayhk_api::result_codes::IssueAPointResultCode,
-    alipayhk_api::result_codes::RedeemAPointResultCode,
-    alipayhk_api::result_codes::QueryTemplateResultCode,
-    alipayhk_api::result_codes::UpdateMembershipCardResultCode
+    alipayhk_api::result_codes::InquireAPointFailure,
+    alipayhk_api::result_codes::IssueAPointFailure,
+    alipayhk_api::result_codes::RedeemAPointFailure,
+    alipayhk_api::result_codes::QueryTemplateFailure,
+    alipayhk_api::result_codes::UpdateMembershipCardFailure
 );
