@@ -412,7 +412,7 @@ async fn put_template(
             "templateCode must be 1 to 32 characters",
         ));
     }
-    crate::api::check_template(&t).map_err(AdminError::bad_request)?;
+    crate::cards::check_template(&t).map_err(AdminError::bad_request)?;
     write(&s.simulator, move |db| {
         cards::put_template(db, &t)?;
         Ok(Json(t))

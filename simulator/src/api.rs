@@ -21,7 +21,6 @@ use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
 use crate::Operation;
-use crate::cards::PassTemplate;
 use crate::operations::{
     Answer, CardUpdate, IssueRequest, RedeemRequest, Simulator, SimulatorError,
 };
@@ -38,27 +37,6 @@ pub fn server_config(
         rejections,
         spec::routes(),
     ))
-}
-
-/// Checks that a template's body is a valid Query Template answer (types, enums, lengths),
-/// so a seeded template can always be served; the error names the fields.
-pub fn check_template(template: &PassTemplate) -> Result<(), String> {
-    let mut body = template.body.clone();
-    body.insert("templateCode".into(), template.template_code.clone().into());
-    body.insert(
-        "result".into(),
-        serde_json::json!({"resultCode": "SUCCESS", "resultStatus": "S"}),
-    );
-    let answer: QueryTemplateResponse =
-        serde_json::from_value(Value::Object(body)).map_err(|e| {
-            format!(
-                "template {} does not fit a Query Template answer: {e}",
-                template.template_code
-            )
-        })?;
-    answer
-        .validate()
-        .map_err(|e| format!("template {} breaks the spec: {e}", template.template_code))
 }
 
 /// The signed AlipayHK API: the generated router over the simulator.

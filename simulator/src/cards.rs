@@ -168,6 +168,30 @@ pub fn find_card(db: &Connection, pass_id: &str) -> Result<Option<MembershipCard
     .transpose()
 }
 
+/// Checks that a template's body is a valid Query Template answer (types, enums, lengths),
+/// so a seeded template can always be served; the error names the fields. It lives here,
+/// with the templates, so that seeding does not depend on the API module.
+pub fn check_template(template: &PassTemplate) -> Result<(), String> {
+    use alipayhk_api::models::QueryTemplateResponse;
+    use serde_json::Value;
+    let mut body = template.body.clone();
+    body.insert("templateCode".into(), template.template_code.clone().into());
+    body.insert(
+        "result".into(),
+        serde_json::json!({"resultCode": "SUCCESS", "resultStatus": "S"}),
+    );
+    let answer: QueryTemplateResponse =
+        serde_json::from_value(Value::Object(body)).map_err(|e| {
+            format!(
+                "template {} does not fit a Query Template answer: {e}",
+                template.template_code
+            )
+        })?;
+    answer
+        .validate()
+        .map_err(|e| format!("template {} breaks the spec: {e}", template.template_code))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

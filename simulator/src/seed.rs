@@ -151,7 +151,7 @@ impl Fixtures {
             }
         }
         for template in &self.templates {
-            crate::api::check_template(template)
+            crate::cards::check_template(template)
                 .map_err(|detail| invalid(&template.template_code, &detail))?;
         }
         for b in &self.budgets {
