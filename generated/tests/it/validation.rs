@@ -139,3 +139,17 @@ fn max_items_is_checked() {
 
 // Map values are checked under their key in `tests/fixture.rs`: the real spec's only map
 // (`LocaleInfo`) has values without constraints, so nothing there could fail.
+
+/// Found by fuzz/request_models: without serde_json's `float_roundtrip`, an unknown
+/// number in `dataInfo` (kept in `extra` and answered back) changed in its last digit.
+#[test]
+fn unknown_numbers_survive_a_json_round_trip_exactly() {
+    let text = r#"{"merchantId":"216merchaDate01200102636","passId":"2024121119027102160254809674364","status":"UPDATE","updateDetailType":"UPDATE_MEMBER_CARD","dataInfo":{"poi@t":1.2008888888888892e+59}}"#;
+    let first: alipayhk_api::models::UpdateMembershipCardRequest =
+        serde_json::from_str(text).expect("decodes");
+    let again: alipayhk_api::models::UpdateMembershipCardRequest =
+        serde_json::from_str(&serde_json::to_string(&first).expect("encodes")).expect("decodes");
+    assert_eq!(first, again);
+    let encoded = serde_json::to_string(&first).expect("encodes");
+    assert!(encoded.contains("1.2008888888888892e+59"), "{encoded}");
+}
