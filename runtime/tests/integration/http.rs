@@ -4,14 +4,13 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use alipayhk_runtime::ResultStatus;
+use crate::support::rejection_table;
 use alipayhk_runtime::client::{
     ClientConfig, EncryptionConfig, RawResponse, RetryPolicy, Transport, TransportError,
 };
 use alipayhk_runtime::keys::{PrivateKey, PublicKey};
 use alipayhk_runtime::server::{
-    CallerContext, CommonCode, InMemoryKeyStore, RejectReason, RejectionTable, Route, ServerConfig,
-    SigningLayer,
+    CallerContext, InMemoryKeyStore, RejectReason, Route, ServerConfig, SigningLayer,
 };
 use alipayhk_runtime::signature::{KeySigner, SignatureHeader, content_to_sign, verify};
 use axum::extract::State;
@@ -36,20 +35,6 @@ fn keys() -> Keys {
         partner: PrivateKey::generate_rsa2048().expect("partner key"),
         server: PrivateKey::generate_rsa2048().expect("server key"),
     }
-}
-
-fn rejection_table() -> RejectionTable {
-    let codes = RejectReason::ALL
-        .into_iter()
-        .map(|reason| CommonCode {
-            reason,
-            code: reason.as_str().to_uppercase(),
-            status: ResultStatus::Failure,
-            message: format!("documented message for {reason}"),
-            http_status: 200,
-        })
-        .collect();
-    RejectionTable::new(codes).expect("complete table")
 }
 
 #[derive(Default)]

@@ -4,12 +4,11 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use alipayhk_runtime::ResultStatus;
+use crate::support::rejection_table;
 use alipayhk_runtime::encryption::{self, EncryptHeader};
 use alipayhk_runtime::keys::PrivateKey;
 use alipayhk_runtime::server::{
-    CommonCode, InMemoryKeyStore, ListenerLimits, RejectReason, RejectionTable, Route,
-    ServerConfig, SigningLayer, serve,
+    InMemoryKeyStore, ListenerLimits, Route, ServerConfig, SigningLayer, serve,
 };
 use alipayhk_runtime::signature::{KeySigner, content_to_sign};
 use axum::Router;
@@ -304,20 +303,6 @@ async fn a_normal_call_is_served_while_200_connections_stall() {
 }
 
 // ---- decryption: one answer, whatever went wrong ----
-
-fn rejection_table() -> RejectionTable {
-    let codes = RejectReason::ALL
-        .into_iter()
-        .map(|reason| CommonCode {
-            reason,
-            code: reason.as_str().to_uppercase(),
-            status: ResultStatus::Failure,
-            message: format!("documented message for {reason}"),
-            http_status: 200,
-        })
-        .collect();
-    RejectionTable::new(codes).expect("complete table")
-}
 
 struct Signed {
     addr: std::net::SocketAddr,

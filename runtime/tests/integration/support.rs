@@ -2,7 +2,9 @@
 
 use std::path::PathBuf;
 
+use alipayhk_runtime::ResultStatus;
 use alipayhk_runtime::keys::{PrivateKey, PublicKey};
+use alipayhk_runtime::server::{CommonCode, RejectReason, RejectionTable};
 
 pub fn vector_path(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -56,4 +58,20 @@ pub fn vectors() -> Vec<Vector> {
             }
         })
         .collect()
+}
+
+/// A complete rejection table whose codes are the reasons' names in upper case and whose
+/// messages say "documented message for <reason>".
+pub fn rejection_table() -> RejectionTable {
+    let codes = RejectReason::ALL
+        .into_iter()
+        .map(|reason| CommonCode {
+            reason,
+            code: reason.as_str().to_uppercase(),
+            status: ResultStatus::Failure,
+            message: format!("documented message for {reason}"),
+            http_status: 200,
+        })
+        .collect();
+    RejectionTable::new(codes).expect("complete table")
 }
