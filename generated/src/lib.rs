@@ -5,7 +5,9 @@
 //!
 //! One import: this crate re-exports every runtime item a caller touches (`ClientConfig`, keys, `KeySigner`, `CallError`, `ResponseValue`, `ResultStatus`), so a client needs no other dependency.
 //!
-//! Modules: `models` (request and response types with `builder()` and `validate()`), `result_codes` (`GatewayCode`, and per operation `<Op>ResultCode` and `<Op>Failure`), `client` (`Client`, one async method per operation), `server` (`AlipayHkApi` trait and `router`), `spec` (operations and codes as static data).
+//! Modules: `models` (request and response types with `builder()` and `validate()`), `result_codes` (`GatewayCode`, and per operation `<Op>ResultCode` and `<Op>Failure`), `client` (`Client`, one async method per operation), `server` (`AlipayHkApi` trait and `router`), `spec` (`OperationId`, operations and codes as static data).
+//!
+//! Features: `client` (the `Client`, over reqwest) and `server` (the `AlipayHkApi` trait and `router`, over axum), both on by default; `default-features = false, features = ["client"]` builds a client without axum or tower.
 //!
 //! Configuration: `ClientConfig::from_file("client-config.toml")` loads the file `alipayhk serve` prints (`base_url`, `client_id`, `key_version`, `private_key`, `alipay_public_key`); `ClientConfig::from_env()` reads the same settings from `ALIPAYHK_BASE_URL`, `ALIPAYHK_CLIENT_ID`, `ALIPAYHK_KEY_VERSION`, `ALIPAYHK_PRIVATE_KEY` and `ALIPAYHK_ALIPAY_PUBLIC_KEY`; `ClientConfig::new(..)` takes them as values.
 //!
@@ -48,6 +50,7 @@
 //! # }
 //! ```
 
+#[cfg(feature = "client")]
 #[rustfmt::skip]
 pub mod client;
 
@@ -57,6 +60,7 @@ pub mod models;
 #[rustfmt::skip]
 pub mod result_codes;
 
+#[cfg(feature = "server")]
 #[rustfmt::skip]
 pub mod server;
 
@@ -64,12 +68,28 @@ pub mod server;
 pub mod spec;
 
 pub use alipayhk_runtime::ResultStatus;
-pub use alipayhk_runtime::client::{ClientConfig, ConfigError, ConfigFileError};
-pub use alipayhk_runtime::client::{EncryptionConfig, RetryPolicy, TransportError};
 pub use alipayhk_runtime::keys::{KeyError, PrivateKey, PublicKey};
-pub use alipayhk_runtime::outcome::{CallError, FieldViolation, ResponseMeta};
-pub use alipayhk_runtime::outcome::{ResponseValue, UnknownOutcome, ValidationErrors};
 pub use alipayhk_runtime::signature::{KeySigner, Signer};
-pub use client::Client;
+pub use alipayhk_runtime::validation::{FieldViolation, ValidationErrors};
 pub use result_codes::{GatewayCode, UnknownCode};
+pub use spec::OperationId;
+
+#[cfg(feature = "client")]
+pub use alipayhk_runtime::client::{
+    ClientConfig, ConfigError, ConfigFileError, EncryptionConfig, RetryPolicy,
+    TransportError,
+};
+
+#[cfg(feature = "client")]
+pub use alipayhk_runtime::outcome::{
+    CallError, NotSent, ResponseMeta, ResponseValue, UnknownOutcome,
+};
+
+#[cfg(feature = "client")]
+pub use client::Client;
+
+#[cfg(feature = "server")]
+pub use alipayhk_runtime::server::{CallerContext, ServerConfig};
+
+#[cfg(feature = "server")]
 pub use server::{AlipayHkApi, HandlerError, router};

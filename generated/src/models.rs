@@ -8,7 +8,7 @@
 //! not list decodes as `Unknown(..)` (lenient client) and fails `validate()` (strict
 //! server).
 
-use alipayhk_runtime::outcome::{FieldViolation, ValidationErrors};
+use alipayhk_runtime::validation::{FieldViolation, ValidationErrors};
 use serde::{Deserialize, Serialize};
 
 /// A metadata object indicates the result of the request.
@@ -49,7 +49,7 @@ impl ResultObject {
             if value.chars().count() > 64 {
                 out.push(
                     FieldViolation::new(
-                        alipayhk_runtime::outcome::field_path(path, "resultCode"),
+                        alipayhk_runtime::validation::field_path(path, "resultCode"),
                         "more than maxLength 64 characters",
                     ),
                 );
@@ -165,7 +165,7 @@ impl ResultInfo {
             if value.chars().count() > 64 {
                 out.push(
                     FieldViolation::new(
-                        alipayhk_runtime::outcome::field_path(path, "resultCode"),
+                        alipayhk_runtime::validation::field_path(path, "resultCode"),
                         "more than maxLength 64 characters",
                     ),
                 );
@@ -351,14 +351,17 @@ impl InquireAPointResponse {
             let value = &self.result;
             value
                 .collect_violations(
-                    &alipayhk_runtime::outcome::field_path(path, "result"),
+                    &alipayhk_runtime::validation::field_path(path, "result"),
                     out,
                 );
         }
         if let Some(value) = &self.account_benefit_model {
             value
                 .collect_violations(
-                    &alipayhk_runtime::outcome::field_path(path, "accountBenefitModel"),
+                    &alipayhk_runtime::validation::field_path(
+                        path,
+                        "accountBenefitModel",
+                    ),
                     out,
                 );
         }
@@ -582,7 +585,7 @@ impl IssueAPointRequest {
             if value.chars().count() > 64 {
                 out.push(
                     FieldViolation::new(
-                        alipayhk_runtime::outcome::field_path(path, "bizNo"),
+                        alipayhk_runtime::validation::field_path(path, "bizNo"),
                         "more than maxLength 64 characters",
                     ),
                 );
@@ -592,7 +595,7 @@ impl IssueAPointRequest {
             let value = &self.provider_user_info;
             value
                 .collect_violations(
-                    &alipayhk_runtime::outcome::field_path(path, "providerUserInfo"),
+                    &alipayhk_runtime::validation::field_path(path, "providerUserInfo"),
                     out,
                 );
         }
@@ -601,7 +604,10 @@ impl IssueAPointRequest {
             if let IssueAPointRequestBenefitIssueMode::Unknown(other) = value {
                 out.push(
                     FieldViolation::new(
-                        alipayhk_runtime::outcome::field_path(path, "benefitIssueMode"),
+                        alipayhk_runtime::validation::field_path(
+                            path,
+                            "benefitIssueMode",
+                        ),
                         format!(
                             "{other:?} is not one of {:?}",
                             IssueAPointRequestBenefitIssueMode::KNOWN
@@ -614,7 +620,10 @@ impl IssueAPointRequest {
             let value = &self.benefit_issue_detail;
             value
                 .collect_violations(
-                    &alipayhk_runtime::outcome::field_path(path, "benefitIssueDetail"),
+                    &alipayhk_runtime::validation::field_path(
+                        path,
+                        "benefitIssueDetail",
+                    ),
                     out,
                 );
         }
@@ -880,7 +889,7 @@ impl BenefitIssueDetail {
             if *value < 1 {
                 out.push(
                     FieldViolation::new(
-                        alipayhk_runtime::outcome::field_path(path, "amount"),
+                        alipayhk_runtime::validation::field_path(path, "amount"),
                         format!("is {value}, below the minimum 1"),
                     ),
                 );
@@ -990,14 +999,14 @@ impl IssueAPointResponse {
             let value = &self.result;
             value
                 .collect_violations(
-                    &alipayhk_runtime::outcome::field_path(path, "result"),
+                    &alipayhk_runtime::validation::field_path(path, "result"),
                     out,
                 );
         }
         if let Some(value) = &self.benefit_value_info {
             value
                 .collect_violations(
-                    &alipayhk_runtime::outcome::field_path(path, "benefitValueInfo"),
+                    &alipayhk_runtime::validation::field_path(path, "benefitValueInfo"),
                     out,
                 );
         }
@@ -1190,7 +1199,7 @@ impl RedeemAPointRequest {
             if let RedeemAPointRequestBenefitProductCode::Unknown(other) = value {
                 out.push(
                     FieldViolation::new(
-                        alipayhk_runtime::outcome::field_path(
+                        alipayhk_runtime::validation::field_path(
                             path,
                             "benefitProductCode",
                         ),
@@ -1207,7 +1216,7 @@ impl RedeemAPointRequest {
             if !REDEEM_A_POINT_REQUEST_IP_ROLE_ID_PATTERN.is_match(value) {
                 out.push(
                     FieldViolation::new(
-                        alipayhk_runtime::outcome::field_path(path, "ipRoleId"),
+                        alipayhk_runtime::validation::field_path(path, "ipRoleId"),
                         "does not match the pattern ^2160",
                     ),
                 );
@@ -1217,8 +1226,8 @@ impl RedeemAPointRequest {
             let value = &self.benefit_redeem_infos;
             for (index, item) in value.iter().enumerate() {
                 item.collect_violations(
-                    &alipayhk_runtime::outcome::index_path(
-                        &alipayhk_runtime::outcome::field_path(
+                    &alipayhk_runtime::validation::index_path(
+                        &alipayhk_runtime::validation::field_path(
                             path,
                             "benefitRedeemInfos",
                         ),
@@ -1384,7 +1393,7 @@ impl BenefitRedeemInfo {
             if *value < 1 {
                 out.push(
                     FieldViolation::new(
-                        alipayhk_runtime::outcome::field_path(path, "amount"),
+                        alipayhk_runtime::validation::field_path(path, "amount"),
                         format!("is {value}, below the minimum 1"),
                     ),
                 );
@@ -1467,7 +1476,7 @@ impl RedeemAPointResponse {
             let value = &self.result;
             value
                 .collect_violations(
-                    &alipayhk_runtime::outcome::field_path(path, "result"),
+                    &alipayhk_runtime::validation::field_path(path, "result"),
                     out,
                 );
         }
@@ -1539,7 +1548,7 @@ impl QueryTemplateRequest {
             if value.chars().count() > 32 {
                 out.push(
                     FieldViolation::new(
-                        alipayhk_runtime::outcome::field_path(path, "templateCode"),
+                        alipayhk_runtime::validation::field_path(path, "templateCode"),
                         "more than maxLength 32 characters",
                     ),
                 );
@@ -1875,7 +1884,7 @@ impl QueryTemplateResponse {
             let value = &self.result;
             value
                 .collect_violations(
-                    &alipayhk_runtime::outcome::field_path(path, "result"),
+                    &alipayhk_runtime::validation::field_path(path, "result"),
                     out,
                 );
         }
@@ -1883,7 +1892,7 @@ impl QueryTemplateResponse {
             if value.chars().count() > 32 {
                 out.push(
                     FieldViolation::new(
-                        alipayhk_runtime::outcome::field_path(path, "templateCode"),
+                        alipayhk_runtime::validation::field_path(path, "templateCode"),
                         "more than maxLength 32 characters",
                     ),
                 );
@@ -1893,7 +1902,7 @@ impl QueryTemplateResponse {
             if let QueryTemplateResponseType::Unknown(other) = value {
                 out.push(
                     FieldViolation::new(
-                        alipayhk_runtime::outcome::field_path(path, "type"),
+                        alipayhk_runtime::validation::field_path(path, "type"),
                         format!(
                             "{other:?} is not one of {:?}",
                             QueryTemplateResponseType::KNOWN
@@ -1906,7 +1915,7 @@ impl QueryTemplateResponse {
             if let QueryTemplateResponseProduct::Unknown(other) = value {
                 out.push(
                     FieldViolation::new(
-                        alipayhk_runtime::outcome::field_path(path, "product"),
+                        alipayhk_runtime::validation::field_path(path, "product"),
                         format!(
                             "{other:?} is not one of {:?}",
                             QueryTemplateResponseProduct::KNOWN
@@ -1919,7 +1928,7 @@ impl QueryTemplateResponse {
             if let QueryTemplateResponseStatus::Unknown(other) = value {
                 out.push(
                     FieldViolation::new(
-                        alipayhk_runtime::outcome::field_path(path, "status"),
+                        alipayhk_runtime::validation::field_path(path, "status"),
                         format!(
                             "{other:?} is not one of {:?}",
                             QueryTemplateResponseStatus::KNOWN
@@ -1932,7 +1941,7 @@ impl QueryTemplateResponse {
             if let QueryTemplateResponseCodeType::Unknown(other) = value {
                 out.push(
                     FieldViolation::new(
-                        alipayhk_runtime::outcome::field_path(path, "codeType"),
+                        alipayhk_runtime::validation::field_path(path, "codeType"),
                         format!(
                             "{other:?} is not one of {:?}",
                             QueryTemplateResponseCodeType::KNOWN
@@ -1945,7 +1954,7 @@ impl QueryTemplateResponse {
             if let QueryTemplateResponseCodeStandard::Unknown(other) = value {
                 out.push(
                     FieldViolation::new(
-                        alipayhk_runtime::outcome::field_path(path, "codeStandard"),
+                        alipayhk_runtime::validation::field_path(path, "codeStandard"),
                         format!(
                             "{other:?} is not one of {:?}",
                             QueryTemplateResponseCodeStandard::KNOWN
@@ -1958,7 +1967,7 @@ impl QueryTemplateResponse {
             if value.chars().count() > 512 {
                 out.push(
                     FieldViolation::new(
-                        alipayhk_runtime::outcome::field_path(path, "imageUrl"),
+                        alipayhk_runtime::validation::field_path(path, "imageUrl"),
                         "more than maxLength 512 characters",
                     ),
                 );
@@ -1967,14 +1976,14 @@ impl QueryTemplateResponse {
         if let Some(value) = &self.button {
             value
                 .collect_violations(
-                    &alipayhk_runtime::outcome::field_path(path, "button"),
+                    &alipayhk_runtime::validation::field_path(path, "button"),
                     out,
                 );
         }
         if let Some(value) = &self.locale_info {
             value
                 .collect_violations(
-                    &alipayhk_runtime::outcome::field_path(path, "localeInfo"),
+                    &alipayhk_runtime::validation::field_path(path, "localeInfo"),
                     out,
                 );
         }
@@ -1982,7 +1991,7 @@ impl QueryTemplateResponse {
             if value.chars().count() > 512 {
                 out.push(
                     FieldViolation::new(
-                        alipayhk_runtime::outcome::field_path(path, "merchantLogo"),
+                        alipayhk_runtime::validation::field_path(path, "merchantLogo"),
                         "more than maxLength 512 characters",
                     ),
                 );
@@ -1991,14 +2000,14 @@ impl QueryTemplateResponse {
         if let Some(value) = &self.current_amount {
             value
                 .collect_violations(
-                    &alipayhk_runtime::outcome::field_path(path, "currentAmount"),
+                    &alipayhk_runtime::validation::field_path(path, "currentAmount"),
                     out,
                 );
         }
         if let Some(value) = &self.original_amount {
             value
                 .collect_violations(
-                    &alipayhk_runtime::outcome::field_path(path, "originalAmount"),
+                    &alipayhk_runtime::validation::field_path(path, "originalAmount"),
                     out,
                 );
         }
@@ -2006,7 +2015,7 @@ impl QueryTemplateResponse {
             if !QUERY_TEMPLATE_RESPONSE_DISCOUNT_PATTERN.is_match(value) {
                 out.push(
                     FieldViolation::new(
-                        alipayhk_runtime::outcome::field_path(path, "discount"),
+                        alipayhk_runtime::validation::field_path(path, "discount"),
                         "does not match the pattern ^([1-9][0-9]?|100)$",
                     ),
                 );
@@ -2016,7 +2025,7 @@ impl QueryTemplateResponse {
             if *value < 1 {
                 out.push(
                     FieldViolation::new(
-                        alipayhk_runtime::outcome::field_path(path, "stock"),
+                        alipayhk_runtime::validation::field_path(path, "stock"),
                         format!("is {value}, below the minimum 1"),
                     ),
                 );
@@ -2024,7 +2033,7 @@ impl QueryTemplateResponse {
             if *value > 1000000 {
                 out.push(
                     FieldViolation::new(
-                        alipayhk_runtime::outcome::field_path(path, "stock"),
+                        alipayhk_runtime::validation::field_path(path, "stock"),
                         format!("is {value}, above the maximum 1000000"),
                     ),
                 );
@@ -2034,7 +2043,7 @@ impl QueryTemplateResponse {
             if value.chars().count() > 512 {
                 out.push(
                     FieldViolation::new(
-                        alipayhk_runtime::outcome::field_path(path, "orderPageLink"),
+                        alipayhk_runtime::validation::field_path(path, "orderPageLink"),
                         "more than maxLength 512 characters",
                     ),
                 );
@@ -2044,7 +2053,7 @@ impl QueryTemplateResponse {
             if value.len() > 2 {
                 out.push(
                     FieldViolation::new(
-                        alipayhk_runtime::outcome::field_path(path, "categories"),
+                        alipayhk_runtime::validation::field_path(path, "categories"),
                         "more than maxItems 2 items",
                     ),
                 );
@@ -2054,7 +2063,7 @@ impl QueryTemplateResponse {
             if value.chars().count() > 512 {
                 out.push(
                     FieldViolation::new(
-                        alipayhk_runtime::outcome::field_path(path, "detailLink"),
+                        alipayhk_runtime::validation::field_path(path, "detailLink"),
                         "more than maxLength 512 characters",
                     ),
                 );
@@ -2064,7 +2073,7 @@ impl QueryTemplateResponse {
             if value.len() > 30 {
                 out.push(
                     FieldViolation::new(
-                        alipayhk_runtime::outcome::field_path(path, "bizMids"),
+                        alipayhk_runtime::validation::field_path(path, "bizMids"),
                         "more than maxItems 30 items",
                     ),
                 );
@@ -2074,7 +2083,7 @@ impl QueryTemplateResponse {
             if let QueryTemplateResponseExposure::Unknown(other) = value {
                 out.push(
                     FieldViolation::new(
-                        alipayhk_runtime::outcome::field_path(path, "exposure"),
+                        alipayhk_runtime::validation::field_path(path, "exposure"),
                         format!(
                             "{other:?} is not one of {:?}",
                             QueryTemplateResponseExposure::KNOWN
@@ -2086,7 +2095,7 @@ impl QueryTemplateResponse {
         if let Some(value) = &self.pass_ext_info {
             value
                 .collect_violations(
-                    &alipayhk_runtime::outcome::field_path(path, "passExtInfo"),
+                    &alipayhk_runtime::validation::field_path(path, "passExtInfo"),
                     out,
                 );
         }
@@ -2435,7 +2444,7 @@ impl Button {
             if let ButtonBtnType::Unknown(other) = value {
                 out.push(
                     FieldViolation::new(
-                        alipayhk_runtime::outcome::field_path(path, "btnType"),
+                        alipayhk_runtime::validation::field_path(path, "btnType"),
                         format!("{other:?} is not one of {:?}", ButtonBtnType::KNOWN),
                     ),
                 );
@@ -2531,7 +2540,7 @@ impl LocaleInfo {
         for (key, value) in &self.0 {
             value
                 .collect_violations(
-                    &alipayhk_runtime::outcome::field_path(path, key),
+                    &alipayhk_runtime::validation::field_path(path, key),
                     out,
                 );
         }
@@ -3093,7 +3102,7 @@ impl UpdateMembershipCardRequest {
             if value.chars().count() > 64 {
                 out.push(
                     FieldViolation::new(
-                        alipayhk_runtime::outcome::field_path(path, "merchantId"),
+                        alipayhk_runtime::validation::field_path(path, "merchantId"),
                         "more than maxLength 64 characters",
                     ),
                 );
@@ -3104,7 +3113,7 @@ impl UpdateMembershipCardRequest {
             if let UpdateMembershipCardRequestStatus::Unknown(other) = value {
                 out.push(
                     FieldViolation::new(
-                        alipayhk_runtime::outcome::field_path(path, "status"),
+                        alipayhk_runtime::validation::field_path(path, "status"),
                         format!(
                             "{other:?} is not one of {:?}",
                             UpdateMembershipCardRequestStatus::KNOWN
@@ -3118,7 +3127,10 @@ impl UpdateMembershipCardRequest {
             if let UpdateMembershipCardRequestUpdateDetailType::Unknown(other) = value {
                 out.push(
                     FieldViolation::new(
-                        alipayhk_runtime::outcome::field_path(path, "updateDetailType"),
+                        alipayhk_runtime::validation::field_path(
+                            path,
+                            "updateDetailType",
+                        ),
                         format!(
                             "{other:?} is not one of {:?}",
                             UpdateMembershipCardRequestUpdateDetailType::KNOWN
@@ -3130,14 +3142,14 @@ impl UpdateMembershipCardRequest {
         if let Some(value) = &self.data_info {
             value
                 .collect_violations(
-                    &alipayhk_runtime::outcome::field_path(path, "dataInfo"),
+                    &alipayhk_runtime::validation::field_path(path, "dataInfo"),
                     out,
                 );
         }
         if self.user_id.is_none() && self.open_id.is_none() {
             out.push(
                 FieldViolation::new(
-                    alipayhk_runtime::outcome::field_path(path, "userId"),
+                    alipayhk_runtime::validation::field_path(path, "userId"),
                     "at least one of userId, openId is required",
                 ),
             );
@@ -3476,7 +3488,7 @@ impl UpdateMembershipCardResponse {
             let value = &self.result_info;
             value
                 .collect_violations(
-                    &alipayhk_runtime::outcome::field_path(path, "resultInfo"),
+                    &alipayhk_runtime::validation::field_path(path, "resultInfo"),
                     out,
                 );
         }

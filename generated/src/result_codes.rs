@@ -10,7 +10,7 @@
 //! outcome goes by the response's `resultStatus`.
 
 use alipayhk_runtime::ResultStatus;
-use alipayhk_runtime::outcome::ResultCode;
+use alipayhk_runtime::ResultCode;
 use crate::models::*;
 
 /// The gateway's codes, which any operation can return: the request was refused

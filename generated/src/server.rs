@@ -6,60 +6,24 @@
 //! The router is strict: a body that is not valid JSON for the operation, lacks a
 //! required field, breaks a constraint or carries an enum value the spec does not list
 //! is answered with the operation's documented `*_ILLEGAL` code, and the handler is not
-//! called. A handler error is answered with `UNKNOWN_EXCEPTION`.
+//! called. A handler answers a documented failure with
+//! [`HandlerError::failure`] (or a response built with `from_code`); any other error
+//! (`?` converts every error type) is logged with its source chain and answered with
+//! `UNKNOWN_EXCEPTION`. The work is the runtime's one [`dispatch`]; this file only
+//! declares each operation's [`Operation`] contract.
 
 use std::future::Future;
 use std::sync::Arc;
-use alipayhk_runtime::server::{CallerContext, ServerConfig, SigningLayer};
+pub use alipayhk_runtime::server::HandlerError;
+use alipayhk_runtime::server::{dispatch, CallerContext, ServerConfig, SigningLayer};
 use axum::body::Bytes;
 use axum::extract::{Extension, State};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::post;
-use axum::{Json, Router};
+use axum::Router;
 use crate::models::*;
 use crate::result_codes::*;
 use crate::spec::{self, paths};
-
-/// An error from a handler: logged, never sent. The caller receives the operation's
-/// `UNKNOWN_EXCEPTION` code.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HandlerError {
-    message: String,
-}
-
-impl HandlerError {
-    /// An error with a message for the log.
-    pub fn new(message: impl std::fmt::Display) -> Self {
-        HandlerError {
-            message: message.to_string(),
-        }
-    }
-    /// The message.
-    pub fn message(&self) -> &str {
-        &self.message
-    }
-}
-
-impl std::fmt::Display for HandlerError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.message)
-    }
-}
-
-impl std::error::Error for HandlerError {}
-impl From<String> for HandlerError {
-    fn from(message: String) -> Self {
-        HandlerError { message }
-    }
-}
-
-impl From<&str> for HandlerError {
-    fn from(message: &str) -> Self {
-        HandlerError {
-            message: message.to_string(),
-        }
-    }
-}
 
 /// The operations a server implements. Requests arrive decoded and validated; the
 /// response's result object carries the business outcome (`S`, `F` or `U`).
@@ -68,62 +32,71 @@ pub trait AlipayHkApi: Send + Sync + 'static {
     ///
     /// Use this interface to request account benefits with the access token.
     ///
-    /// `POST /api/open/v1/alipayhk/promotion/benefit/userPromoBenefitQuery`. Build failures with `InquireAPointResponse::from_code(..)`.
+    /// `POST /api/open/v1/alipayhk/promotion/benefit/userPromoBenefitQuery`. Answer a documented failure with `HandlerError::failure(InquireAPointFailure::..)`.
     fn inquire_a_point(
         &self,
         ctx: CallerContext,
         request: InquireAPointRequest,
-    ) -> impl Future<Output = Result<InquireAPointResponse, HandlerError>> + Send;
+    ) -> impl Future<
+        Output = Result<InquireAPointResponse, HandlerError<InquireAPointFailure>>,
+    > + Send;
     /// Issue A. Point
     ///
     /// Use this interface to issue A.Point to AlipayHK users.
     ///
-    /// `POST /api/open/alipay/v1/promotion/benefit/issue`. Build failures with `IssueAPointResponse::from_code(..)`.
+    /// `POST /api/open/alipay/v1/promotion/benefit/issue`. Answer a documented failure with `HandlerError::failure(IssueAPointFailure::..)`.
     fn issue_a_point(
         &self,
         ctx: CallerContext,
         request: IssueAPointRequest,
-    ) -> impl Future<Output = Result<IssueAPointResponse, HandlerError>> + Send;
+    ) -> impl Future<
+        Output = Result<IssueAPointResponse, HandlerError<IssueAPointFailure>>,
+    > + Send;
     /// Redeem A. Point
     ///
     /// Use this interface to initiate A. Point redemption for users.
     ///
-    /// `POST /api/open/alipay/intl/promotion/benefit/benefitRedeem`. Build failures with `RedeemAPointResponse::from_code(..)`.
+    /// `POST /api/open/alipay/intl/promotion/benefit/benefitRedeem`. Answer a documented failure with `HandlerError::failure(RedeemAPointFailure::..)`.
     fn redeem_a_point(
         &self,
         ctx: CallerContext,
         request: RedeemAPointRequest,
-    ) -> impl Future<Output = Result<RedeemAPointResponse, HandlerError>> + Send;
+    ) -> impl Future<
+        Output = Result<RedeemAPointResponse, HandlerError<RedeemAPointFailure>>,
+    > + Send;
     /// Query Template
     ///
     /// Use this interface to query template of redeemable card / ticket.
     ///
-    /// `POST /api/open/alipay/v1/ipass/template/manage/detail`. Build failures with `QueryTemplateResponse::from_code(..)`.
+    /// `POST /api/open/alipay/v1/ipass/template/manage/detail`. Answer a documented failure with `HandlerError::failure(QueryTemplateFailure::..)`.
     fn query_template(
         &self,
         ctx: CallerContext,
         request: QueryTemplateRequest,
-    ) -> impl Future<Output = Result<QueryTemplateResponse, HandlerError>> + Send;
+    ) -> impl Future<
+        Output = Result<QueryTemplateResponse, HandlerError<QueryTemplateFailure>>,
+    > + Send;
     /// Update AlipayHK Membership card
     ///
     /// Use this interface to update or terminate a user's AlipayHK membership card.
     ///
-    /// `POST /api/open/alipay/v1/ipass/pass/manage/updatePass`. Build failures with `UpdateMembershipCardResponse::from_code(..)`.
+    /// `POST /api/open/alipay/v1/ipass/pass/manage/updatePass`. Answer a documented failure with `HandlerError::failure(UpdateMembershipCardFailure::..)`.
     fn update_membership_card(
         &self,
         ctx: CallerContext,
         request: UpdateMembershipCardRequest,
-    ) -> impl Future<Output = Result<UpdateMembershipCardResponse, HandlerError>> + Send;
+    ) -> impl Future<
+        Output = Result<
+            UpdateMembershipCardResponse,
+            HandlerError<UpdateMembershipCardFailure>,
+        >,
+    > + Send;
 }
 
-/// Every operation's route behind the runtime [`SigningLayer`]. The config's
-/// `rejections` and `routes` are replaced by the spec's ([`spec::rejection_table`],
-/// [`spec::routes`]), so every gateway rejection uses the documented codes.
-pub fn router<A: AlipayHkApi>(api: Arc<A>, mut config: ServerConfig) -> Router {
-    config.routes = spec::routes();
-    if let Ok(table) = spec::rejection_table() {
-        config.rejections = table;
-    }
+/// Every operation's route behind the runtime [`SigningLayer`], which serves the
+/// spec's routes and gateway codes ([`spec::served_api`]) with `config`'s keys and
+/// limits.
+pub fn router<A: AlipayHkApi>(api: Arc<A>, config: ServerConfig) -> Router {
     Router::new()
         .route(paths::INQUIRE_A_POINT, post(inquire_a_point::<A>))
         .route(paths::ISSUE_A_POINT, post(issue_a_point::<A>))
@@ -132,177 +105,238 @@ pub fn router<A: AlipayHkApi>(api: Arc<A>, mut config: ServerConfig) -> Router {
         .route(paths::UPDATE_MEMBERSHIP_CARD, post(update_membership_card::<A>))
         .fallback(|| async { "" })
         .with_state(api)
-        .layer(SigningLayer::new(config))
+        .layer(SigningLayer::new(spec::served_api(), config))
 }
 
-/// Decodes, validates and dispatches `inquireAPoint`.
+/// Each operation's contract with the runtime [`dispatch`]: its models and its
+/// `*_ILLEGAL`, failure and `UNKNOWN_EXCEPTION` answers.
+pub mod operations {
+    use alipayhk_runtime::server::Operation;
+    use alipayhk_runtime::validation::ValidationErrors;
+    use crate::models::*;
+    use crate::result_codes::*;
+    /// `inquireAPoint`.
+    #[derive(Debug, Clone, Copy)]
+    pub struct InquireAPoint;
+    impl Operation for InquireAPoint {
+        const ID: &'static str = "inquireAPoint";
+        type Request = InquireAPointRequest;
+        type Response = InquireAPointResponse;
+        type Failure = InquireAPointFailure;
+        fn validate(request: &InquireAPointRequest) -> Result<(), ValidationErrors> {
+            request.validate()
+        }
+        fn illegal(detail: &str) -> InquireAPointResponse {
+            let code = InquireAPointFailure::ParameterIllegal;
+            let message = format!("{} {detail}", code.message().unwrap_or_default());
+            InquireAPointResponse::from_code(code).with_result_message(message)
+        }
+        fn failure(
+            code: InquireAPointFailure,
+            message: Option<String>,
+        ) -> InquireAPointResponse {
+            let response = InquireAPointResponse::from_code(code);
+            match message {
+                Some(message) => response.with_result_message(message),
+                None => response,
+            }
+        }
+        fn unknown_exception() -> InquireAPointResponse {
+            InquireAPointResponse::from_code(InquireAPointFailure::UnknownException)
+        }
+    }
+    /// `issueAPoint`.
+    #[derive(Debug, Clone, Copy)]
+    pub struct IssueAPoint;
+    impl Operation for IssueAPoint {
+        const ID: &'static str = "issueAPoint";
+        type Request = IssueAPointRequest;
+        type Response = IssueAPointResponse;
+        type Failure = IssueAPointFailure;
+        fn validate(request: &IssueAPointRequest) -> Result<(), ValidationErrors> {
+            request.validate()
+        }
+        fn illegal(detail: &str) -> IssueAPointResponse {
+            let code = IssueAPointFailure::ParamIllegal;
+            let message = format!("{} {detail}", code.message().unwrap_or_default());
+            IssueAPointResponse::from_code(code).with_result_message(message)
+        }
+        fn failure(
+            code: IssueAPointFailure,
+            message: Option<String>,
+        ) -> IssueAPointResponse {
+            let response = IssueAPointResponse::from_code(code);
+            match message {
+                Some(message) => response.with_result_message(message),
+                None => response,
+            }
+        }
+        fn unknown_exception() -> IssueAPointResponse {
+            IssueAPointResponse::from_code(IssueAPointFailure::UnknownException)
+        }
+    }
+    /// `redeemAPoint`.
+    #[derive(Debug, Clone, Copy)]
+    pub struct RedeemAPoint;
+    impl Operation for RedeemAPoint {
+        const ID: &'static str = "redeemAPoint";
+        type Request = RedeemAPointRequest;
+        type Response = RedeemAPointResponse;
+        type Failure = RedeemAPointFailure;
+        fn validate(request: &RedeemAPointRequest) -> Result<(), ValidationErrors> {
+            request.validate()
+        }
+        fn illegal(detail: &str) -> RedeemAPointResponse {
+            let code = RedeemAPointFailure::ParamIllegal;
+            let message = format!("{} {detail}", code.message().unwrap_or_default());
+            RedeemAPointResponse::from_code(code).with_result_message(message)
+        }
+        fn failure(
+            code: RedeemAPointFailure,
+            message: Option<String>,
+        ) -> RedeemAPointResponse {
+            let response = RedeemAPointResponse::from_code(code);
+            match message {
+                Some(message) => response.with_result_message(message),
+                None => response,
+            }
+        }
+        fn unknown_exception() -> RedeemAPointResponse {
+            RedeemAPointResponse::from_code(RedeemAPointFailure::UnknownException)
+        }
+    }
+    /// `queryTemplate`.
+    #[derive(Debug, Clone, Copy)]
+    pub struct QueryTemplate;
+    impl Operation for QueryTemplate {
+        const ID: &'static str = "queryTemplate";
+        type Request = QueryTemplateRequest;
+        type Response = QueryTemplateResponse;
+        type Failure = QueryTemplateFailure;
+        fn validate(request: &QueryTemplateRequest) -> Result<(), ValidationErrors> {
+            request.validate()
+        }
+        fn illegal(detail: &str) -> QueryTemplateResponse {
+            let code = QueryTemplateFailure::ParamIllegal;
+            let message = format!("{} {detail}", code.message().unwrap_or_default());
+            QueryTemplateResponse::from_code(code).with_result_message(message)
+        }
+        fn failure(
+            code: QueryTemplateFailure,
+            message: Option<String>,
+        ) -> QueryTemplateResponse {
+            let response = QueryTemplateResponse::from_code(code);
+            match message {
+                Some(message) => response.with_result_message(message),
+                None => response,
+            }
+        }
+        fn unknown_exception() -> QueryTemplateResponse {
+            QueryTemplateResponse::from_code(QueryTemplateFailure::UnknownException)
+        }
+    }
+    /// `updateMembershipCard`.
+    #[derive(Debug, Clone, Copy)]
+    pub struct UpdateMembershipCard;
+    impl Operation for UpdateMembershipCard {
+        const ID: &'static str = "updateMembershipCard";
+        type Request = UpdateMembershipCardRequest;
+        type Response = UpdateMembershipCardResponse;
+        type Failure = UpdateMembershipCardFailure;
+        fn validate(
+            request: &UpdateMembershipCardRequest,
+        ) -> Result<(), ValidationErrors> {
+            request.validate()
+        }
+        fn illegal(detail: &str) -> UpdateMembershipCardResponse {
+            let code = UpdateMembershipCardFailure::ParamIllegal;
+            let message = format!("{} {detail}", code.message().unwrap_or_default());
+            UpdateMembershipCardResponse::from_code(code).with_result_message(message)
+        }
+        fn failure(
+            code: UpdateMembershipCardFailure,
+            message: Option<String>,
+        ) -> UpdateMembershipCardResponse {
+            let response = UpdateMembershipCardResponse::from_code(code);
+            match message {
+                Some(message) => response.with_result_message(message),
+                None => response,
+            }
+        }
+        fn unknown_exception() -> UpdateMembershipCardResponse {
+            UpdateMembershipCardResponse::from_code(
+                UpdateMembershipCardFailure::UnknownException,
+            )
+        }
+    }
+}
+
+/// Dispatches `inquireAPoint`.
 async fn inquire_a_point<A: AlipayHkApi>(
     State(api): State<Arc<A>>,
     Extension(ctx): Extension<CallerContext>,
     body: Bytes,
 ) -> Response {
-    let illegal = |detail: String| {
-        let code = InquireAPointFailure::ParameterIllegal;
-        let message = format!("{} {detail}", code.message().unwrap_or_default());
-        Json(InquireAPointResponse::from_code(code).with_result_message(message))
-            .into_response()
-    };
-    let request: InquireAPointRequest = match serde_json::from_slice(&body) {
-        Ok(request) => request,
-        Err(error) => return illegal(format!("(body: {error})")),
-    };
-    if let Err(errors) = request.validate() {
-        return illegal(format!("({errors})"));
-    }
-    match api.inquire_a_point(ctx, request).await {
-        Ok(response) => Json(response).into_response(),
-        Err(error) => {
-            tracing::warn!(
-                operation = "inquireAPoint", % error,
-                "handler failed; answering the unknown-exception code"
-            );
-            Json(
-                    InquireAPointResponse::from_code(
-                        InquireAPointFailure::UnknownException,
-                    ),
-                )
-                .into_response()
-        }
-    }
+    dispatch::<
+        operations::InquireAPoint,
+        _,
+        _,
+    >(&body, |request| api.inquire_a_point(ctx, request))
+        .await
 }
 
-/// Decodes, validates and dispatches `issueAPoint`.
+/// Dispatches `issueAPoint`.
 async fn issue_a_point<A: AlipayHkApi>(
     State(api): State<Arc<A>>,
     Extension(ctx): Extension<CallerContext>,
     body: Bytes,
 ) -> Response {
-    let illegal = |detail: String| {
-        let code = IssueAPointFailure::ParamIllegal;
-        let message = format!("{} {detail}", code.message().unwrap_or_default());
-        Json(IssueAPointResponse::from_code(code).with_result_message(message))
-            .into_response()
-    };
-    let request: IssueAPointRequest = match serde_json::from_slice(&body) {
-        Ok(request) => request,
-        Err(error) => return illegal(format!("(body: {error})")),
-    };
-    if let Err(errors) = request.validate() {
-        return illegal(format!("({errors})"));
-    }
-    match api.issue_a_point(ctx, request).await {
-        Ok(response) => Json(response).into_response(),
-        Err(error) => {
-            tracing::warn!(
-                operation = "issueAPoint", % error,
-                "handler failed; answering the unknown-exception code"
-            );
-            Json(IssueAPointResponse::from_code(IssueAPointFailure::UnknownException))
-                .into_response()
-        }
-    }
+    dispatch::<
+        operations::IssueAPoint,
+        _,
+        _,
+    >(&body, |request| api.issue_a_point(ctx, request))
+        .await
 }
 
-/// Decodes, validates and dispatches `redeemAPoint`.
+/// Dispatches `redeemAPoint`.
 async fn redeem_a_point<A: AlipayHkApi>(
     State(api): State<Arc<A>>,
     Extension(ctx): Extension<CallerContext>,
     body: Bytes,
 ) -> Response {
-    let illegal = |detail: String| {
-        let code = RedeemAPointFailure::ParamIllegal;
-        let message = format!("{} {detail}", code.message().unwrap_or_default());
-        Json(RedeemAPointResponse::from_code(code).with_result_message(message))
-            .into_response()
-    };
-    let request: RedeemAPointRequest = match serde_json::from_slice(&body) {
-        Ok(request) => request,
-        Err(error) => return illegal(format!("(body: {error})")),
-    };
-    if let Err(errors) = request.validate() {
-        return illegal(format!("({errors})"));
-    }
-    match api.redeem_a_point(ctx, request).await {
-        Ok(response) => Json(response).into_response(),
-        Err(error) => {
-            tracing::warn!(
-                operation = "redeemAPoint", % error,
-                "handler failed; answering the unknown-exception code"
-            );
-            Json(RedeemAPointResponse::from_code(RedeemAPointFailure::UnknownException))
-                .into_response()
-        }
-    }
+    dispatch::<
+        operations::RedeemAPoint,
+        _,
+        _,
+    >(&body, |request| api.redeem_a_point(ctx, request))
+        .await
 }
 
-/// Decodes, validates and dispatches `queryTemplate`.
+/// Dispatches `queryTemplate`.
 async fn query_template<A: AlipayHkApi>(
     State(api): State<Arc<A>>,
     Extension(ctx): Extension<CallerContext>,
     body: Bytes,
 ) -> Response {
-    let illegal = |detail: String| {
-        let code = QueryTemplateFailure::ParamIllegal;
-        let message = format!("{} {detail}", code.message().unwrap_or_default());
-        Json(QueryTemplateResponse::from_code(code).with_result_message(message))
-            .into_response()
-    };
-    let request: QueryTemplateRequest = match serde_json::from_slice(&body) {
-        Ok(request) => request,
-        Err(error) => return illegal(format!("(body: {error})")),
-    };
-    if let Err(errors) = request.validate() {
-        return illegal(format!("({errors})"));
-    }
-    match api.query_template(ctx, request).await {
-        Ok(response) => Json(response).into_response(),
-        Err(error) => {
-            tracing::warn!(
-                operation = "queryTemplate", % error,
-                "handler failed; answering the unknown-exception code"
-            );
-            Json(
-                    QueryTemplateResponse::from_code(
-                        QueryTemplateFailure::UnknownException,
-                    ),
-                )
-                .into_response()
-        }
-    }
+    dispatch::<
+        operations::QueryTemplate,
+        _,
+        _,
+    >(&body, |request| api.query_template(ctx, request))
+        .await
 }
 
-/// Decodes, validates and dispatches `updateMembershipCard`.
+/// Dispatches `updateMembershipCard`.
 async fn update_membership_card<A: AlipayHkApi>(
     State(api): State<Arc<A>>,
     Extension(ctx): Extension<CallerContext>,
     body: Bytes,
 ) -> Response {
-    let illegal = |detail: String| {
-        let code = UpdateMembershipCardFailure::ParamIllegal;
-        let message = format!("{} {detail}", code.message().unwrap_or_default());
-        Json(UpdateMembershipCardResponse::from_code(code).with_result_message(message))
-            .into_response()
-    };
-    let request: UpdateMembershipCardRequest = match serde_json::from_slice(&body) {
-        Ok(request) => request,
-        Err(error) => return illegal(format!("(body: {error})")),
-    };
-    if let Err(errors) = request.validate() {
-        return illegal(format!("({errors})"));
-    }
-    match api.update_membership_card(ctx, request).await {
-        Ok(response) => Json(response).into_response(),
-        Err(error) => {
-            tracing::warn!(
-                operation = "updateMembershipCard", % error,
-                "handler failed; answering the unknown-exception code"
-            );
-            Json(
-                    UpdateMembershipCardResponse::from_code(
-                        UpdateMembershipCardFailure::UnknownException,
-                    ),
-                )
-                .into_response()
-        }
-    }
+    dispatch::<
+        operations::UpdateMembershipCard,
+        _,
+        _,
+    >(&body, |request| api.update_membership_card(ctx, request))
+        .await
 }

@@ -3,10 +3,106 @@
 
 //! The spec's operations and result codes as static data.
 
-use alipayhk_runtime::ResultStatus;
-use alipayhk_runtime::server::{
-    CommonCode, RejectReason, RejectionTable, RejectionTableError, Route,
-};
+use alipayhk_runtime::{RejectReason, ResultStatus};
+
+/// One operation of the spec, named by its `operationId`.
+///
+/// Reads from its `operationId` (`"redeemAPoint".parse()`, any letter case) and
+/// (de)serializes as it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum OperationId {
+    /// `inquireAPoint`
+    InquireAPoint,
+    /// `issueAPoint`
+    IssueAPoint,
+    /// `redeemAPoint`
+    RedeemAPoint,
+    /// `queryTemplate`
+    QueryTemplate,
+    /// `updateMembershipCard`
+    UpdateMembershipCard,
+}
+
+impl OperationId {
+    /// Every operation, in spec order.
+    pub const ALL: [OperationId; 5usize] = [
+        OperationId::InquireAPoint,
+        OperationId::IssueAPoint,
+        OperationId::RedeemAPoint,
+        OperationId::QueryTemplate,
+        OperationId::UpdateMembershipCard,
+    ];
+    /// The `operationId`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OperationId::InquireAPoint => "inquireAPoint",
+            OperationId::IssueAPoint => "issueAPoint",
+            OperationId::RedeemAPoint => "redeemAPoint",
+            OperationId::QueryTemplate => "queryTemplate",
+            OperationId::UpdateMembershipCard => "updateMembershipCard",
+        }
+    }
+    /// Everything the spec says about the operation.
+    pub fn info(self) -> &'static OperationInfo {
+        match self {
+            OperationId::InquireAPoint => &OPERATIONS[0usize],
+            OperationId::IssueAPoint => &OPERATIONS[1usize],
+            OperationId::RedeemAPoint => &OPERATIONS[2usize],
+            OperationId::QueryTemplate => &OPERATIONS[3usize],
+            OperationId::UpdateMembershipCard => &OPERATIONS[4usize],
+        }
+    }
+    /// The operation served at `path`.
+    pub fn from_path(path: &str) -> Option<OperationId> {
+        OperationId::ALL.into_iter().find(|op| op.info().path == path)
+    }
+}
+
+impl std::fmt::Display for OperationId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A name that is not an `operationId` of the spec.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownOperation(pub String);
+
+impl std::fmt::Display for UnknownOperation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "unknown operation `{0}`; use one of inquireAPoint, issueAPoint, redeemAPoint, queryTemplate, updateMembershipCard",
+            self.0
+        )
+    }
+}
+
+impl std::error::Error for UnknownOperation {}
+impl std::str::FromStr for OperationId {
+    type Err = UnknownOperation;
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        OperationId::ALL
+            .into_iter()
+            .find(|op| op.as_str().eq_ignore_ascii_case(text))
+            .ok_or_else(|| UnknownOperation(text.to_string()))
+    }
+}
+
+impl serde::Serialize for OperationId {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for OperationId {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        text.parse().map_err(serde::de::Error::custom)
+    }
+}
 
 /// Request paths, one per operation.
 pub mod paths {
@@ -58,7 +154,7 @@ pub enum BodyProblem {
     /// Not JSON of the model's shape: the decoder's message.
     Undecodable(String),
     /// Decodes, but breaks constraints the spec states.
-    Invalid(alipayhk_runtime::outcome::ValidationErrors),
+    Invalid(alipayhk_runtime::validation::ValidationErrors),
 }
 
 impl std::fmt::Display for BodyProblem {
@@ -74,13 +170,13 @@ impl std::fmt::Display for BodyProblem {
 trait Checked: serde::de::DeserializeOwned {
     fn check_constraints(
         &self,
-    ) -> Result<(), alipayhk_runtime::outcome::ValidationErrors>;
+    ) -> Result<(), alipayhk_runtime::validation::ValidationErrors>;
 }
 
 impl Checked for crate::models::InquireAPointRequest {
     fn check_constraints(
         &self,
-    ) -> Result<(), alipayhk_runtime::outcome::ValidationErrors> {
+    ) -> Result<(), alipayhk_runtime::validation::ValidationErrors> {
         self.validate()
     }
 }
@@ -88,7 +184,7 @@ impl Checked for crate::models::InquireAPointRequest {
 impl Checked for crate::models::InquireAPointResponse {
     fn check_constraints(
         &self,
-    ) -> Result<(), alipayhk_runtime::outcome::ValidationErrors> {
+    ) -> Result<(), alipayhk_runtime::validation::ValidationErrors> {
         self.validate()
     }
 }
@@ -96,7 +192,7 @@ impl Checked for crate::models::InquireAPointResponse {
 impl Checked for crate::models::IssueAPointRequest {
     fn check_constraints(
         &self,
-    ) -> Result<(), alipayhk_runtime::outcome::ValidationErrors> {
+    ) -> Result<(), alipayhk_runtime::validation::ValidationErrors> {
         self.validate()
     }
 }
@@ -104,7 +200,7 @@ impl Checked for crate::models::IssueAPointRequest {
 impl Checked for crate::models::IssueAPointResponse {
     fn check_constraints(
         &self,
-    ) -> Result<(), alipayhk_runtime::outcome::ValidationErrors> {
+    ) -> Result<(), alipayhk_runtime::validation::ValidationErrors> {
         self.validate()
     }
 }
@@ -112,7 +208,7 @@ impl Checked for crate::models::IssueAPointResponse {
 impl Checked for crate::models::RedeemAPointRequest {
     fn check_constraints(
         &self,
-    ) -> Result<(), alipayhk_runtime::outcome::ValidationErrors> {
+    ) -> Result<(), alipayhk_runtime::validation::ValidationErrors> {
         self.validate()
     }
 }
@@ -120,7 +216,7 @@ impl Checked for crate::models::RedeemAPointRequest {
 impl Checked for crate::models::RedeemAPointResponse {
     fn check_constraints(
         &self,
-    ) -> Result<(), alipayhk_runtime::outcome::ValidationErrors> {
+    ) -> Result<(), alipayhk_runtime::validation::ValidationErrors> {
         self.validate()
     }
 }
@@ -128,7 +224,7 @@ impl Checked for crate::models::RedeemAPointResponse {
 impl Checked for crate::models::QueryTemplateRequest {
     fn check_constraints(
         &self,
-    ) -> Result<(), alipayhk_runtime::outcome::ValidationErrors> {
+    ) -> Result<(), alipayhk_runtime::validation::ValidationErrors> {
         self.validate()
     }
 }
@@ -136,7 +232,7 @@ impl Checked for crate::models::QueryTemplateRequest {
 impl Checked for crate::models::QueryTemplateResponse {
     fn check_constraints(
         &self,
-    ) -> Result<(), alipayhk_runtime::outcome::ValidationErrors> {
+    ) -> Result<(), alipayhk_runtime::validation::ValidationErrors> {
         self.validate()
     }
 }
@@ -144,7 +240,7 @@ impl Checked for crate::models::QueryTemplateResponse {
 impl Checked for crate::models::UpdateMembershipCardRequest {
     fn check_constraints(
         &self,
-    ) -> Result<(), alipayhk_runtime::outcome::ValidationErrors> {
+    ) -> Result<(), alipayhk_runtime::validation::ValidationErrors> {
         self.validate()
     }
 }
@@ -152,7 +248,7 @@ impl Checked for crate::models::UpdateMembershipCardRequest {
 impl Checked for crate::models::UpdateMembershipCardResponse {
     fn check_constraints(
         &self,
-    ) -> Result<(), alipayhk_runtime::outcome::ValidationErrors> {
+    ) -> Result<(), alipayhk_runtime::validation::ValidationErrors> {
         self.validate()
     }
 }
@@ -517,23 +613,39 @@ pub fn operation(id: &str) -> Option<&'static OperationInfo> {
     OPERATIONS.iter().find(|op| op.id == id)
 }
 
-/// The signing layer's routes: every path with its result field.
-pub fn routes() -> Vec<Route> {
-    OPERATIONS.iter().map(|op| Route::new(op.path, op.result_field)).collect()
+/// The gateway code that answers `reason`.
+pub fn common_code(reason: RejectReason) -> &'static CommonCodeInfo {
+    match reason {
+        RejectReason::MissingHeader => &COMMON_RESULT_CODES[0usize],
+        RejectReason::InvalidSignature => &COMMON_RESULT_CODES[1usize],
+        RejectReason::UnknownClient => &COMMON_RESULT_CODES[2usize],
+        RejectReason::UnknownKeyVersion => &COMMON_RESULT_CODES[3usize],
+        RejectReason::RequestTimeOutOfWindow => &COMMON_RESULT_CODES[4usize],
+        RejectReason::UnsupportedMediaType => &COMMON_RESULT_CODES[5usize],
+        RejectReason::BodyTooLarge => &COMMON_RESULT_CODES[6usize],
+        RejectReason::DecryptionFailed => &COMMON_RESULT_CODES[7usize],
+        RejectReason::UnknownApi => &COMMON_RESULT_CODES[8usize],
+    }
 }
 
-/// The signing layer's rejection table, from [`COMMON_RESULT_CODES`].
-pub fn rejection_table() -> Result<RejectionTable, RejectionTableError> {
-    RejectionTable::new(
-        COMMON_RESULT_CODES
+/// What the signing layer serves: every operation's route, and the documented
+/// gateway code for each refusal.
+#[cfg(feature = "server")]
+pub fn served_api() -> alipayhk_runtime::server::ServedApi {
+    use alipayhk_runtime::server::{CommonCode, RejectionTable, Route, ServedApi};
+    ServedApi {
+        routes: OPERATIONS
             .iter()
-            .map(|c| CommonCode {
-                reason: c.reason,
+            .map(|op| Route::new(op.path, op.result_field))
+            .collect(),
+        rejections: RejectionTable::from_fn(|reason| {
+            let c = common_code(reason);
+            CommonCode {
                 code: c.code.to_string(),
                 status: c.status,
                 message: c.message.to_string(),
                 http_status: c.http_status,
-            })
-            .collect(),
-    )
+            }
+        }),
+    }
 }

@@ -27,14 +27,14 @@ use http::{HeaderMap, HeaderValue};
 pub use crate::client_config_file::ConfigFileError;
 use crate::encryption::{self, EncryptHeader, EncryptionError};
 use crate::keys::{PrivateKey, PublicKey};
+use crate::headers::{
+    CLIENT_ID, CONTENT_TYPE, ENCRYPT, ENCRYPTED_CONTENT_TYPE, JSON_CONTENT_TYPE, REQUEST_TIME,
+    RESPONSE_TIME, SIGNATURE,
+};
 use crate::outcome::ResponseMeta;
 use crate::signature::{self, SignError, SignatureHeader, Signer, VerifyError, content_to_sign};
 use crate::time::{DEFAULT_CLOCK_SKEW, TimeError, check_window, now_header_value};
 
-/// `Content-Type` of a plain request (protocol.md §A4).
-pub const JSON_CONTENT_TYPE: &str = "application/json; charset=UTF-8";
-/// `Content-Type` of an encrypted request (ASSUMPTION, protocol.md §B4).
-pub const ENCRYPTED_CONTENT_TYPE: &str = "text/plain; charset=UTF-8";
 /// Default [`ClientConfig::max_response_bytes`]: 4 MiB, far above any documented answer.
 pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 4 * 1024 * 1024;
 /// At most this many characters of a value from the network (a redirect's `Location`, a
@@ -473,15 +473,15 @@ impl Transport {
         let mut req = self
             .http
             .post(&url)
-            .header("Client-Id", &cfg.client_id)
-            .header("Request-Time", &request_time)
-            .header("Signature", sig.to_header_value())
+            .header(CLIENT_ID, &cfg.client_id)
+            .header(REQUEST_TIME, &request_time)
+            .header(SIGNATURE, sig.to_header_value())
             .body(wire_body.to_vec());
         req = match encrypt_header {
             Some(h) => req
-                .header("Encrypt", h.to_header_value())
-                .header("Content-Type", ENCRYPTED_CONTENT_TYPE),
-            None => req.header("Content-Type", JSON_CONTENT_TYPE),
+                .header(ENCRYPT, h.to_header_value())
+                .header(CONTENT_TYPE, ENCRYPTED_CONTENT_TYPE),
+            None => req.header(CONTENT_TYPE, JSON_CONTENT_TYPE),
         };
         let resp = req.send().await.map_err(|source| {
             if source.is_connect() {
@@ -545,13 +545,13 @@ impl Transport {
                 .and_then(|v| v.to_str().ok())
                 .ok_or(TransportError::MissingResponseHeader(name))
         };
-        let sig = SignatureHeader::parse(header("Signature")?)
+        let sig = SignatureHeader::parse(header(SIGNATURE)?)
             .map_err(|e| TransportError::MalformedResponseSignature(e.to_string()))?;
-        let response_time = header("Response-Time")?;
+        let response_time = header(RESPONSE_TIME)?;
         // The SDKs differ on whose Client-Id to use (protocol.md §A6): verify over the echoed
         // one, then require it to be ours, so a validly signed answer to another partner is
         // told apart from a forgery.
-        let client_id = header("Client-Id")?;
+        let client_id = header(CLIENT_ID)?;
         let content = content_to_sign("POST", path, client_id, response_time, &raw);
         signature::verify(&cfg.alipay_public_key, &content, &sig)
             .map_err(TransportError::ResponseSignature)?;
@@ -568,7 +568,7 @@ impl Transport {
             cfg.response_time_window,
         )
         .map_err(TransportError::ResponseTime)?;
-        let body = match (headers.get("Encrypt"), &cfg.encryption) {
+        let body = match (headers.get(ENCRYPT), &cfg.encryption) {
             (Some(value), Some(enc)) if request_encrypted => {
                 let value = value.to_str().map_err(|_| {
                     TransportError::ResponseDecryption(EncryptionError::MalformedHeader(
@@ -780,7 +780,7 @@ mod tests {
     #[test]
     fn only_unsent_requests_have_a_known_outcome() {
         assert!(!TransportError::InvalidRequest("x".into()).outcome_unknown());
-        assert!(TransportError::MissingResponseHeader("Signature").outcome_unknown());
+        assert!(TransportError::MissingResponseHeader(SIGNATURE).outcome_unknown());
         assert!(
             TransportError::Status {
                 url: String::new(),

@@ -102,15 +102,25 @@
 
 #![warn(missing_docs)]
 
+#[cfg(feature = "client")]
 pub mod client;
+#[cfg(feature = "client")]
 mod client_config_file;
 pub mod encryption;
+pub mod headers;
 pub mod keys;
+#[cfg(feature = "client")]
 pub mod outcome;
+mod rejection;
+mod result_code;
 mod result_status;
+#[cfg(feature = "server")]
 pub mod server;
 pub mod signature;
 pub mod signature_header;
 pub mod time;
+pub mod validation;
 
+pub use rejection::{RejectReason, UnknownRejectReason};
+pub use result_code::ResultCode;
 pub use result_status::{InvalidResultStatus, ResultStatus};

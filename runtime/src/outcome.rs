@@ -17,6 +17,8 @@ use http::HeaderMap;
 use serde::de::DeserializeOwned;
 
 use crate::ResultStatus;
+pub use crate::result_code::ResultCode;
+pub use crate::validation::{FieldViolation, ValidationErrors, field_path, index_path};
 use crate::client::{RawResponse, TransportError};
 
 /// What a received answer said about itself: the headers AlipayHK support asks for.
@@ -53,9 +55,9 @@ impl ResponseMeta {
         };
         ResponseMeta {
             status,
-            tracer_id: header("Tracer-Id"),
-            response_time: header("Response-Time"),
-            client_id: header("Client-Id"),
+            tracer_id: header(crate::headers::TRACER_ID),
+            response_time: header(crate::headers::RESPONSE_TIME),
+            client_id: header(crate::headers::CLIENT_ID),
             verified,
         }
     }
@@ -142,7 +144,7 @@ pub enum CallError<F> {
     /// The request failed `validate()`; nothing was sent.
     Invalid(ValidationErrors),
     /// Nothing reached the server (e.g. signing failed); safe to fix and send again.
-    NotSent(TransportError),
+    NotSent(NotSent),
     /// A documented `F` result: final, nothing was done. Match on `code`.
     Failed {
         /// The result code.
@@ -177,14 +179,13 @@ impl<F> CallError<F> {
 
     /// Sorts a [`SendError`](crate::client::SendError), keeping the answer's metadata.
     pub fn from_send(error: crate::client::SendError) -> Self {
-        if error.error.outcome_unknown() {
-            CallError::Unknown {
-                reason: UnknownOutcome::Transport(error.error),
+        match NotSent::try_from(error.error) {
+            Ok(not_sent) => CallError::NotSent(not_sent),
+            Err(sent) => CallError::Unknown {
+                reason: UnknownOutcome::Transport(sent),
                 response: error.response.map(Box::new),
                 idempotency_key: None,
-            }
-        } else {
-            CallError::NotSent(error.error)
+            },
         }
     }
 
@@ -278,12 +279,53 @@ impl<F: fmt::Display> fmt::Display for CallError<F> {
 impl<F: fmt::Debug + fmt::Display> std::error::Error for CallError<F> {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            CallError::NotSent(error)
-            | CallError::Unknown {
+            CallError::NotSent(error) => Some(error),
+            CallError::Unknown {
                 reason: UnknownOutcome::Transport(error),
                 ..
             } => Some(error),
             _ => None,
+        }
+    }
+}
+
+/// Why a request was never sent. Nothing reached the server, so there is no outcome to
+/// reconcile and no answer to hold: fix the cause and send again.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum NotSent {
+    /// Signing failed.
+    #[error("request not sent: {0}")]
+    Sign(#[source] crate::signature::SignError),
+    /// Encryption failed.
+    #[error("request not sent: encryption failed: {0}")]
+    Encrypt(#[source] crate::encryption::EncryptionError),
+    /// The path, a header value or the request itself was invalid.
+    #[error("request not sent: {0}")]
+    InvalidRequest(String),
+    /// Connecting failed.
+    #[error("cannot connect to {url}: {source}; check base_url and the network (nothing was sent)")]
+    Connect {
+        /// The URL.
+        url: String,
+        /// The error.
+        #[source]
+        source: reqwest::Error,
+    },
+}
+
+impl TryFrom<TransportError> for NotSent {
+    type Error = TransportError;
+
+    /// The transport errors that happen before a byte is sent; any other is given back (its
+    /// outcome is unknown).
+    fn try_from(error: TransportError) -> Result<Self, TransportError> {
+        match error {
+            TransportError::Sign(e) => Ok(NotSent::Sign(e)),
+            TransportError::Encrypt(e) => Ok(NotSent::Encrypt(e)),
+            TransportError::InvalidRequest(e) => Ok(NotSent::InvalidRequest(e)),
+            TransportError::Connect { url, source } => Ok(NotSent::Connect { url, source }),
+            sent => Err(sent),
         }
     }
 }
@@ -332,97 +374,11 @@ impl fmt::Display for UnknownOutcome {
 
 /// A fresh idempotency key (`bizNo`) for a request whose caller gave none: 32 lowercase hex
 /// digits from 128 random bits, so two calls never share one.
-pub fn new_idempotency_key() -> Result<String, TransportError> {
+pub fn new_idempotency_key() -> Result<String, NotSent> {
     let mut bytes = [0u8; 16];
-    aws_lc_rs::rand::fill(&mut bytes).map_err(|_| {
-        TransportError::InvalidRequest("no randomness for an idempotency key".into())
-    })?;
+    aws_lc_rs::rand::fill(&mut bytes)
+        .map_err(|_| NotSent::InvalidRequest("no randomness for an idempotency key".into()))?;
     Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
-}
-
-/// One field that breaks a constraint of the spec.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FieldViolation {
-    /// JSON path of the field, e.g. `benefitRedeemInfos[0].amount`.
-    pub path: String,
-    /// What is wrong, e.g. `is 0, below the minimum 1`.
-    pub problem: String,
-}
-
-impl FieldViolation {
-    /// A violation at `path`.
-    pub fn new(path: impl Into<String>, problem: impl Into<String>) -> Self {
-        FieldViolation {
-            path: path.into(),
-            problem: problem.into(),
-        }
-    }
-}
-
-impl fmt::Display for FieldViolation {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let path = if self.path.is_empty() {
-            "(body)"
-        } else {
-            &self.path
-        };
-        write!(f, "{path}: {}", self.problem)
-    }
-}
-
-/// Every violation found in one value (validation never stops at the first).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ValidationErrors(pub Vec<FieldViolation>);
-
-impl ValidationErrors {
-    /// `Ok` when `violations` is empty.
-    pub fn check(violations: Vec<FieldViolation>) -> Result<(), ValidationErrors> {
-        if violations.is_empty() {
-            Ok(())
-        } else {
-            Err(ValidationErrors(violations))
-        }
-    }
-}
-
-impl fmt::Display for ValidationErrors {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, violation) in self.0.iter().enumerate() {
-            if i > 0 {
-                f.write_str("; ")?;
-            }
-            write!(f, "{violation}")?;
-        }
-        Ok(())
-    }
-}
-
-impl std::error::Error for ValidationErrors {}
-
-/// `field_path("", "a") == "a"`, `field_path("a", "b") == "a.b"`.
-pub fn field_path(parent: &str, name: &str) -> String {
-    if parent.is_empty() {
-        name.to_string()
-    } else {
-        format!("{parent}.{name}")
-    }
-}
-
-/// `index_path("infos", 0) == "infos[0]"`.
-pub fn index_path(parent: &str, index: usize) -> String {
-    format!("{parent}[{index}]")
-}
-
-/// A generated result-code enum (`<Op>ResultCode`).
-pub trait ResultCode: for<'a> From<&'a str> {
-    /// The operation's failure codes (`<Op>Failure`): every code but `SUCCESS`.
-    type Failure;
-
-    /// The documented status, or `None` for a code the table does not list.
-    fn documented_status(&self) -> Option<ResultStatus>;
-
-    /// The failure code, or the code itself when it is a success code.
-    fn into_failure(self) -> Result<Self::Failure, Self>;
 }
 
 /// The result object of a response, read loosely (every field optional).

@@ -20,7 +20,7 @@ pub fn emit(api: &Api) -> TokenStream {
         //! not list decodes as `Unknown(..)` (lenient client) and fails `validate()` (strict
         //! server).
 
-        use alipayhk_runtime::outcome::{FieldViolation, ValidationErrors};
+        use alipayhk_runtime::validation::{FieldViolation, ValidationErrors};
         use serde::{Deserialize, Serialize};
 
         #(#models)*
@@ -100,7 +100,7 @@ fn model(model: &Model) -> TokenStream {
                 &TypeRef::clone(value),
                 &Constraints::default(),
                 "value",
-                quote! { alipayhk_runtime::outcome::field_path(path, key) },
+                quote! { alipayhk_runtime::validation::field_path(path, key) },
                 "",
             );
             let has_checks = !item_checks.is_empty();
@@ -410,7 +410,7 @@ fn pattern_statics(model: &Model) -> TokenStream {
 fn field_checks(model: &Model, field: &Field) -> TokenStream {
     let name = ident(&field.rust_name);
     let json = &field.json_name;
-    let path = quote! { alipayhk_runtime::outcome::field_path(path, #json) };
+    let path = quote! { alipayhk_runtime::validation::field_path(path, #json) };
     let pattern = field
         .constraints
         .pattern
@@ -522,7 +522,7 @@ fn value_checks(
                     }
                 });
             }
-            let item_path = quote! { alipayhk_runtime::outcome::index_path(&#path, index) };
+            let item_path = quote! { alipayhk_runtime::validation::index_path(&#path, index) };
             let item_checks = value_checks(item, &Constraints::default(), "item", item_path, "");
             if !item_checks.is_empty() {
                 checks.push(quote! {
@@ -559,7 +559,7 @@ fn either_of_check(fields: &[Field], either_of: &[String]) -> TokenStream {
     let problem = rules::none_of_either_of(either_of);
     quote! {
         if #(#absent)&&* {
-            out.push(FieldViolation::new(alipayhk_runtime::outcome::field_path(path, #first), #problem));
+            out.push(FieldViolation::new(alipayhk_runtime::validation::field_path(path, #first), #problem));
         }
     }
 }

@@ -20,7 +20,7 @@ pub fn emit(api: &Api) -> TokenStream {
         //! outcome goes by the response's `resultStatus`.
 
         use alipayhk_runtime::ResultStatus;
-        use alipayhk_runtime::outcome::ResultCode;
+        use alipayhk_runtime::ResultCode;
 
         use crate::models::*;
 

@@ -1,6 +1,6 @@
 //! `spec.rs`: the operations and codes as static data, so the simulator and the conformance
-//! suite can enumerate them without re-parsing YAML; plus the server's rejection table and
-//! routes.
+//! suite can enumerate them without re-parsing YAML; the `OperationId` enum; and what the
+//! signing layer serves (`served_api`: routes and the rejection table, built infallibly).
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
@@ -64,7 +64,7 @@ pub fn emit(api: &Api) -> TokenStream {
         let ty = format_ident!("{}", ty);
         quote! {
             impl Checked for crate::models::#ty {
-                fn check_constraints(&self) -> Result<(), alipayhk_runtime::outcome::ValidationErrors> {
+                fn check_constraints(&self) -> Result<(), alipayhk_runtime::validation::ValidationErrors> {
                     self.validate()
                 }
             }
@@ -80,11 +80,101 @@ pub fn emit(api: &Api) -> TokenStream {
             CommonCodeInfo { code: #code, status: #status, message: #message, reason: RejectReason::#reason, http_status: #http_status },
         }
     });
+    let variants: Vec<_> = api
+        .operations
+        .iter()
+        .map(|op| ident(&op.type_stem))
+        .collect();
+    let ids: Vec<&str> = api.operations.iter().map(|op| op.id.as_str()).collect();
+    let indexes = 0..api.operations.len();
+    let count = api.operations.len();
+    let id_docs = ids.iter().map(|id| format!(" `{id}`"));
+    let id_list = ids.join(", ");
+    let unknown_operation = format!("unknown operation `{{0}}`; use one of {id_list}");
+    // `validate` proved every reason has exactly one code, so this match is exhaustive.
+    let reason_arms = api.common_codes.iter().enumerate().map(|(index, c)| {
+        let reason = ident(&c.reason_variant);
+        quote! { RejectReason::#reason => &COMMON_RESULT_CODES[#index], }
+    });
     quote! {
         //! The spec's operations and result codes as static data.
 
-        use alipayhk_runtime::ResultStatus;
-        use alipayhk_runtime::server::{CommonCode, RejectReason, RejectionTable, RejectionTableError, Route};
+        use alipayhk_runtime::{RejectReason, ResultStatus};
+
+        /// One operation of the spec, named by its `operationId`.
+        ///
+        /// Reads from its `operationId` (`"redeemAPoint".parse()`, any letter case) and
+        /// (de)serializes as it.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum OperationId {
+            #(#[doc = #id_docs] #variants,)*
+        }
+
+        impl OperationId {
+            /// Every operation, in spec order.
+            pub const ALL: [OperationId; #count] = [#(OperationId::#variants),*];
+
+            /// The `operationId`.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    #(OperationId::#variants => #ids,)*
+                }
+            }
+
+            /// Everything the spec says about the operation.
+            pub fn info(self) -> &'static OperationInfo {
+                match self {
+                    #(OperationId::#variants => &OPERATIONS[#indexes],)*
+                }
+            }
+
+            /// The operation served at `path`.
+            pub fn from_path(path: &str) -> Option<OperationId> {
+                OperationId::ALL.into_iter().find(|op| op.info().path == path)
+            }
+        }
+
+        impl std::fmt::Display for OperationId {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        /// A name that is not an `operationId` of the spec.
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        pub struct UnknownOperation(pub String);
+
+        impl std::fmt::Display for UnknownOperation {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                write!(f, #unknown_operation, self.0)
+            }
+        }
+
+        impl std::error::Error for UnknownOperation {}
+
+        impl std::str::FromStr for OperationId {
+            type Err = UnknownOperation;
+
+            fn from_str(text: &str) -> Result<Self, Self::Err> {
+                OperationId::ALL
+                    .into_iter()
+                    .find(|op| op.as_str().eq_ignore_ascii_case(text))
+                    .ok_or_else(|| UnknownOperation(text.to_string()))
+            }
+        }
+
+        impl serde::Serialize for OperationId {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for OperationId {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+                text.parse().map_err(serde::de::Error::custom)
+            }
+        }
 
         /// Request paths, one per operation.
         pub mod paths {
@@ -127,7 +217,7 @@ pub fn emit(api: &Api) -> TokenStream {
             /// Not JSON of the model's shape: the decoder's message.
             Undecodable(String),
             /// Decodes, but breaks constraints the spec states.
-            Invalid(alipayhk_runtime::outcome::ValidationErrors),
+            Invalid(alipayhk_runtime::validation::ValidationErrors),
         }
 
         impl std::fmt::Display for BodyProblem {
@@ -141,7 +231,7 @@ pub fn emit(api: &Api) -> TokenStream {
 
         /// What every model has: a serde decoder and `validate()`.
         trait Checked: serde::de::DeserializeOwned {
-            fn check_constraints(&self) -> Result<(), alipayhk_runtime::outcome::ValidationErrors>;
+            fn check_constraints(&self) -> Result<(), alipayhk_runtime::validation::ValidationErrors>;
         }
 
         #(#checked_impls)*
@@ -198,25 +288,30 @@ pub fn emit(api: &Api) -> TokenStream {
             OPERATIONS.iter().find(|op| op.id == id)
         }
 
-        /// The signing layer's routes: every path with its result field.
-        pub fn routes() -> Vec<Route> {
-            OPERATIONS.iter().map(|op| Route::new(op.path, op.result_field)).collect()
+        /// The gateway code that answers `reason`.
+        pub fn common_code(reason: RejectReason) -> &'static CommonCodeInfo {
+            match reason {
+                #(#reason_arms)*
+            }
         }
 
-        /// The signing layer's rejection table, from [`COMMON_RESULT_CODES`].
-        pub fn rejection_table() -> Result<RejectionTable, RejectionTableError> {
-            RejectionTable::new(
-                COMMON_RESULT_CODES
-                    .iter()
-                    .map(|c| CommonCode {
-                        reason: c.reason,
+        /// What the signing layer serves: every operation's route, and the documented
+        /// gateway code for each refusal.
+        #[cfg(feature = "server")]
+        pub fn served_api() -> alipayhk_runtime::server::ServedApi {
+            use alipayhk_runtime::server::{CommonCode, RejectionTable, Route, ServedApi};
+            ServedApi {
+                routes: OPERATIONS.iter().map(|op| Route::new(op.path, op.result_field)).collect(),
+                rejections: RejectionTable::from_fn(|reason| {
+                    let c = common_code(reason);
+                    CommonCode {
                         code: c.code.to_string(),
                         status: c.status,
                         message: c.message.to_string(),
                         http_status: c.http_status,
-                    })
-                    .collect(),
-            )
+                    }
+                }),
+            }
         }
     }
 }

@@ -14,26 +14,36 @@ use http::{HeaderMap, HeaderValue, Request, StatusCode, header};
 use http_body_util::BodyExt;
 use tower::{Layer, Service};
 
-use crate::client::{ENCRYPTED_CONTENT_TYPE, JSON_CONTENT_TYPE};
+use crate::headers::{
+    CLIENT_ID, CONTENT_TYPE, ENCRYPT, ENCRYPTED_CONTENT_TYPE, JSON_CONTENT_TYPE, REQUEST_TIME,
+    RESPONSE_TIME, SIGNATURE, TRACER_ID,
+};
 use crate::encryption::{self, EncryptHeader};
 use crate::keys::PublicKey;
 use crate::signature::{self, SignatureHeader, VerifyError, content_to_sign};
 use crate::time::{TimeError, check_window, now_header_value};
 
-use super::{CallerContext, KeyLookup, RejectReason, ServerConfig};
+use super::{CallerContext, KeyLookup, RejectReason, ServedApi, ServerConfig};
 
 /// Wraps an axum `Router` (or any `Service<Request<Body>>`) with AlipayHK request
 /// verification and response signing. See the [`server`](super) module docs.
 #[derive(Clone, Debug)]
 pub struct SigningLayer {
-    config: Arc<ServerConfig>,
+    shared: Arc<Shared>,
+}
+
+/// What every request of one layer reads.
+#[derive(Debug)]
+struct Shared {
+    api: ServedApi,
+    config: ServerConfig,
 }
 
 impl SigningLayer {
-    /// A layer using `config`.
-    pub fn new(config: ServerConfig) -> Self {
+    /// A layer serving `api` (the spec's routes and codes) with `config` (keys, limits).
+    pub fn new(api: ServedApi, config: ServerConfig) -> Self {
         SigningLayer {
-            config: Arc::new(config),
+            shared: Arc::new(Shared { api, config }),
         }
     }
 }
@@ -44,7 +54,7 @@ impl<S> Layer<S> for SigningLayer {
     fn layer(&self, inner: S) -> Self::Service {
         SigningService {
             inner,
-            config: self.config.clone(),
+            shared: self.shared.clone(),
         }
     }
 }
@@ -53,7 +63,7 @@ impl<S> Layer<S> for SigningLayer {
 #[derive(Clone, Debug)]
 pub struct SigningService<S> {
     inner: S,
-    config: Arc<ServerConfig>,
+    shared: Arc<Shared>,
 }
 
 impl<S> Service<Request<Body>> for SigningService<S>
@@ -73,8 +83,8 @@ where
         // Take the service that was polled ready; leave a fresh clone behind.
         let clone = self.inner.clone();
         let inner = std::mem::replace(&mut self.inner, clone);
-        let config = self.config.clone();
-        Box::pin(async move { Ok(handle(config, inner, req).await) })
+        let shared = self.shared.clone();
+        Box::pin(async move { Ok(handle(shared, inner, req).await) })
     }
 }
 
@@ -102,37 +112,39 @@ struct Exchange {
     encrypt_for: Option<(PublicKey, Option<u32>)>,
 }
 
-async fn handle<S>(config: Arc<ServerConfig>, mut inner: S, req: Request<Body>) -> Response
+async fn handle<S>(shared: Arc<Shared>, mut inner: S, req: Request<Body>) -> Response
 where
     S: Service<Request<Body>, Response = Response, Error = Infallible>,
 {
     let mut exchange = Exchange {
         method: req.method().as_str().to_owned(),
         path: req.uri().path().to_owned(),
-        client_id: header_str(req.headers(), "Client-Id")
+        client_id: header_str(req.headers(), CLIENT_ID)
             .unwrap_or_default()
             .to_owned(),
         tracer_id: new_tracer_id(),
         result_field: "result".to_owned(),
         encrypt_for: None,
     };
-    let verified = match verify_request(&config, &mut exchange, req).await {
+    let Shared { api, config } = &*shared;
+    let verified = match verify_request(api, config, &mut exchange, req).await {
         Ok(r) => r,
-        Err(rejection) => return rejection_response(&config, &exchange, rejection).await,
+        Err(rejection) => return rejection_response(api, config, &exchange, rejection).await,
     };
     let response = match inner.call(verified).await {
         Ok(r) => r,
         Err(never) => match never {},
     };
-    sign_response(&config, &exchange, exchange.encrypt_for.as_ref(), response).await
+    sign_response(config, &exchange, exchange.encrypt_for.as_ref(), response).await
 }
 
 async fn verify_request(
+    api: &ServedApi,
     config: &ServerConfig,
     exchange: &mut Exchange,
     req: Request<Body>,
 ) -> Result<Request<Body>, Rejection> {
-    let route = config.route(&exchange.path).ok_or_else(|| {
+    let route = api.route(&exchange.path).ok_or_else(|| {
         reject(
             RejectReason::UnknownApi,
             format!("no API at path {}", exchange.path),
@@ -147,7 +159,7 @@ async fn verify_request(
         return Err(too_large(config));
     }
 
-    let encrypt_value = match headers.get("Encrypt") {
+    let encrypt_value = match headers.get(ENCRYPT) {
         Some(v) => Some(v.to_str().map_err(|_| {
             reject(
                 RejectReason::DecryptionFailed,
@@ -158,9 +170,9 @@ async fn verify_request(
     };
     check_content_type(headers, encrypt_value.is_some())?;
 
-    let client_id = required(headers, "Client-Id")?.to_owned();
-    let request_time = required(headers, "Request-Time")?.to_owned();
-    let signature = SignatureHeader::parse(required(headers, "Signature")?)
+    let client_id = required(headers, CLIENT_ID)?.to_owned();
+    let request_time = required(headers, REQUEST_TIME)?.to_owned();
+    let signature = SignatureHeader::parse(required(headers, SIGNATURE)?)
         .map_err(|e| reject(RejectReason::InvalidSignature, e.to_string()))?;
 
     let key = match config.key_store.lookup(&client_id, signature.key_version) {
@@ -239,7 +251,7 @@ async fn verify_request(
 }
 
 fn check_content_type(headers: &HeaderMap, encrypted: bool) -> Result<(), Rejection> {
-    let value = header_str(headers, "Content-Type").ok_or_else(|| {
+    let value = header_str(headers, CONTENT_TYPE).ok_or_else(|| {
         reject(
             RejectReason::UnsupportedMediaType,
             "Content-Type header is missing; send application/json; charset=UTF-8",
@@ -340,11 +352,12 @@ async fn read_limited(
 }
 
 async fn rejection_response(
+    api: &ServedApi,
     config: &ServerConfig,
     exchange: &Exchange,
     rejection: Rejection,
 ) -> Response {
-    let code = config.rejections.get(rejection.reason);
+    let code = api.rejections.get(rejection.reason);
     // A decryption failure's cause must not reach the caller (an oracle); log it at debug
     // level only. Other details name a header and help the caller fix the request.
     let secret_detail = rejection.reason == RejectReason::DecryptionFailed;
@@ -383,7 +396,7 @@ async fn rejection_response(
     object.insert(exchange.result_field.clone(), result.into());
     let body = serde_json::Value::Object(object).to_string();
     let mut response = Response::new(Body::from(body));
-    *response.status_mut() = StatusCode::from_u16(code.http_status).unwrap_or(StatusCode::OK);
+    *response.status_mut() = StatusCode::from_u16(code.http_status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     response.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static(JSON_CONTENT_TYPE),
@@ -413,7 +426,7 @@ async fn sign_response(
             Ok(sealed) => {
                 insert_header(
                     &mut parts.headers,
-                    "Encrypt",
+                    ENCRYPT,
                     &sealed.header.to_header_value(),
                 );
                 parts.headers.insert(
@@ -461,19 +474,19 @@ async fn sign_response(
         &wire,
     );
     match signature::sign_header(config.signer.as_ref(), &content).await {
-        Ok(sig) => insert_header(&mut parts.headers, "Signature", &sig.to_header_value()),
+        Ok(sig) => insert_header(&mut parts.headers, SIGNATURE, &sig.to_header_value()),
         // An unsigned response makes the client report "outcome unknown", which is the
         // honest answer when we cannot sign.
         Err(e) => {
             tracing::error!(tracer_id = %exchange.tracer_id, error = %e, "response signing failed")
         }
     }
-    insert_header(&mut parts.headers, "Response-Time", &response_time);
+    insert_header(&mut parts.headers, RESPONSE_TIME, &response_time);
     // Echo the caller's Client-Id; a request without one gets none back (not an empty one).
     if !exchange.client_id.is_empty() {
-        insert_header(&mut parts.headers, "Client-Id", &exchange.client_id);
+        insert_header(&mut parts.headers, CLIENT_ID, &exchange.client_id);
     }
-    insert_header(&mut parts.headers, "Tracer-Id", &exchange.tracer_id);
+    insert_header(&mut parts.headers, TRACER_ID, &exchange.tracer_id);
     parts.headers.remove(header::CONTENT_LENGTH);
     Response::from_parts(parts, Body::from(wire))
 }

@@ -22,21 +22,28 @@
 //! honoured only on a `text/plain` body; on a JSON body it is refused.
 //!
 //! The checks of the head (size by `Content-Length`, headers, key, time window) run before
-//! a byte of the body is read. [`serve`] (module [`listener`]) runs a router with a
+//! a byte of the body is read. [`serve`] runs a router with a
 //! connection cap and deadlines for heads, bodies and idle connections.
+//!
+//! Generated servers route each operation through [`dispatch`]: decode, validate strictly
+//! (`*_ILLEGAL`), call the handler, answer; a [`HandlerError`] is either a documented
+//! failure code or an internal error answered with `UNKNOWN_EXCEPTION`.
 
 mod config;
 mod context;
+mod dispatch;
 mod keystore;
 mod layer;
-pub mod listener;
-mod rejection;
+mod listener;
+mod rejection_table;
+mod served_api;
 
-pub use config::{DEFAULT_MAX_BODY_BYTES, Route, ServerConfig};
+pub use config::{DEFAULT_MAX_BODY_BYTES, ServerConfig};
 pub use context::CallerContext;
+pub use dispatch::{HandlerError, Operation, dispatch};
 pub use keystore::{ClientKeyStore, InMemoryKeyStore, KeyLookup};
 pub use layer::{SigningLayer, SigningService};
 pub use listener::{ListenerLimits, serve};
-pub use rejection::{
-    CommonCode, RejectReason, RejectionTable, RejectionTableError, UnknownRejectReason,
-};
+pub use crate::rejection::{RejectReason, UnknownRejectReason};
+pub use rejection_table::{CommonCode, RejectionTable};
+pub use served_api::{Route, ServedApi};
