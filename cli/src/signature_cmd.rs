@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use alipayhk_runtime::keys::{PrivateKey, PublicKey};
 use alipayhk_runtime::signature::{
-    KeySigner, SignatureAlgorithm, SignatureHeader, VerifyError, content_to_sign,
+    KeySigner, SignatureAlgorithm, SignatureHeader, SignedContent, VerifyError,
 };
 use aws_lc_rs::digest::{SHA256, digest};
 use clap::Args;
@@ -99,7 +99,14 @@ pub fn sign(args: SignArgs) -> Result<Outcome, CliError> {
     let time = args
         .request_time
         .unwrap_or_else(alipayhk_runtime::time::now_header_value);
-    let content = content_to_sign(&args.method, &args.path, &args.client_id, &time, &body);
+    let content = SignedContent {
+        method: &args.method,
+        path: &args.path,
+        client_id: &args.client_id,
+        time: &time,
+        body: &body,
+    }
+    .to_bytes();
     show_content(&content);
     eprintln!("Request-Time: {time}");
     let header = KeySigner::new(key, Some(args.key_version)).sign_header_now(&content)?;
@@ -111,7 +118,14 @@ pub fn sign(args: SignArgs) -> Result<Outcome, CliError> {
 pub fn verify(args: VerifyArgs) -> Result<Outcome, CliError> {
     let key = PublicKey::from_file(&args.public_key)?;
     let body = read_body(args.body_file.as_ref())?;
-    let content = content_to_sign(&args.method, &args.path, &args.client_id, &args.time, &body);
+    let content = SignedContent {
+        method: &args.method,
+        path: &args.path,
+        client_id: &args.client_id,
+        time: &args.time,
+        body: &body,
+    }
+    .to_bytes();
     show_content(&content);
     let value = strip_header_name(&args.signature);
     let header = match SignatureHeader::parse(value) {
@@ -219,13 +233,16 @@ fn diagnose(key: &PublicKey, signature: &[u8], args: &VerifyArgs, body: &[u8]) -
     ];
     for (label, alt) in variants {
         if alt != body
-            && hash_of(&content_to_sign(
-                &args.method,
-                &args.path,
-                &args.client_id,
-                &args.time,
-                &alt,
-            )) == signed_hash
+            && hash_of(
+                &SignedContent {
+                    method: &args.method,
+                    path: &args.path,
+                    client_id: &args.client_id,
+                    time: &args.time,
+                    body: &alt,
+                }
+                .to_bytes(),
+            ) == signed_hash
         {
             hints.push(format!("it matches {label}"));
         }
@@ -235,13 +252,16 @@ fn diagnose(key: &PublicKey, signature: &[u8], args: &VerifyArgs, body: &[u8]) -
     } else {
         format!("{}/", args.path)
     };
-    if hash_of(&content_to_sign(
-        &args.method,
-        &path_variant,
-        &args.client_id,
-        &args.time,
-        body,
-    )) == signed_hash
+    if hash_of(
+        &SignedContent {
+            method: &args.method,
+            path: &path_variant,
+            client_id: &args.client_id,
+            time: &args.time,
+            body,
+        }
+        .to_bytes(),
+    ) == signed_hash
     {
         hints.push(format!("it matches path {path_variant:?}"));
     }

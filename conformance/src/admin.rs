@@ -1,6 +1,7 @@
 //! The server's admin API, for cases the server cannot be driven into by requests alone
 //! (the simulator's `POST /admin/rules`: "the next call of operation X answers CODE").
 
+use alipayhk_runtime::headers::CONTENT_TYPE;
 use std::time::Duration;
 
 /// A client for the simulator's admin API (loopback listener, bearer token).
@@ -110,7 +111,7 @@ impl AdminClient {
             .http
             .post(&url)
             .bearer_auth(&self.token)
-            .header("Content-Type", "application/json")
+            .header(CONTENT_TYPE, "application/json")
             .body(body.to_string())
             .send()
             .await

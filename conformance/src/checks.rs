@@ -6,11 +6,12 @@
 //! `Response-Time` within [`ClockWindow::window`] of the suite's clock, exactly what the
 //! runtime client requires before it believes an answer.
 
+use alipayhk_runtime::headers::{CLIENT_ID, ENCRYPT, RESPONSE_TIME, SIGNATURE, TRACER_ID};
 use std::sync::LazyLock;
 use std::time::Duration;
 
 use alipayhk_runtime::ResultStatus;
-use alipayhk_runtime::signature::{SignatureHeader, content_to_sign, verify};
+use alipayhk_runtime::signature::{SignatureHeader, SignedContent, verify};
 use alipayhk_runtime::time::{TimeError, check_window};
 use regex::Regex;
 use time::OffsetDateTime;
@@ -23,7 +24,7 @@ use crate::wire::{Credentials, WireRequest, WireResponse, open_response};
 const RESPONSE_TIME_PATTERN: &str =
     r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$";
 
-static RESPONSE_TIME: LazyLock<Option<Regex>> =
+static RESPONSE_TIME_SHAPE: LazyLock<Option<Regex>> =
     LazyLock::new(|| Regex::new(RESPONSE_TIME_PATTERN).ok());
 
 /// The suite's clock when a response arrived, and how far its `Response-Time` may be from
@@ -71,7 +72,7 @@ pub fn check_response(
     check_response_time(response, clock, problems);
     check_signature(creds, request, response, problems);
     check_client_id_echo(request, response, problems);
-    match response.header("Tracer-Id") {
+    match response.header(TRACER_ID) {
         Some(v) if !v.trim().is_empty() => {}
         Some(_) => problems.push("Tracer-Id header is empty".to_owned()),
         None => problems.push("Tracer-Id header is missing".to_owned()),
@@ -91,11 +92,11 @@ pub fn check_response(
 }
 
 fn check_response_time(response: &WireResponse, clock: ClockWindow, problems: &mut Vec<String>) {
-    let Some(value) = response.header("Response-Time") else {
+    let Some(value) = response.header(RESPONSE_TIME) else {
         problems.push("Response-Time header is missing".to_owned());
         return;
     };
-    let pattern_ok = RESPONSE_TIME.as_ref().is_some_and(|re| re.is_match(value));
+    let pattern_ok = RESPONSE_TIME_SHAPE.as_ref().is_some_and(|re| re.is_match(value));
     let not_iso = || {
         format!(
             "Response-Time {value:?} is not an ISO-8601 date-time with an offset (e.g. 2024-05-22T06:42:21+08:00)"
@@ -107,7 +108,6 @@ fn check_response_time(response: &WireResponse, clock: ClockWindow, problems: &m
     }
     match check_window(value, clock.now, clock.window) {
         Ok(_) => {}
-        Err(TimeError::Unparsable(_)) => problems.push(not_iso()),
         Err(TimeError::OutOfWindow {
             skew_secs,
             allowed_secs,
@@ -115,6 +115,7 @@ fn check_response_time(response: &WireResponse, clock: ClockWindow, problems: &m
         }) => problems.push(format!(
             "Response-Time {value:?} is {skew_secs}s away from the suite's clock (allowed {allowed_secs}s): clients refuse it as a stale or replayed answer; answer with the current time (sync the server clock with NTP)"
         )),
+        Err(_) => problems.push(not_iso()),
     }
 }
 
@@ -124,7 +125,7 @@ fn check_signature(
     response: &WireResponse,
     problems: &mut Vec<String>,
 ) {
-    let Some(value) = response.header("Signature") else {
+    let Some(value) = response.header(SIGNATURE) else {
         problems.push("Signature header is missing: the response is not signed".to_owned());
         return;
     };
@@ -135,15 +136,16 @@ fn check_signature(
             return;
         }
     };
-    let client_id = response.header("Client-Id").unwrap_or_default();
-    let time = response.header("Response-Time").unwrap_or_default();
-    let content = content_to_sign(
-        &request.method,
-        &request.path,
+    let client_id = response.header(CLIENT_ID).unwrap_or_default();
+    let time = response.header(RESPONSE_TIME).unwrap_or_default();
+    let content = SignedContent {
+        method: &request.method,
+        path: &request.path,
         client_id,
         time,
-        &response.body,
-    );
+        body: &response.body,
+    }
+    .to_bytes();
     if let Err(e) = verify(&creds.server_public_key, &content, &header) {
         problems.push(format!(
             "Signature does not verify with the server public key over `POST {}\\n<Client-Id>.<Response-Time>.<body>`: {e}",
@@ -157,10 +159,10 @@ fn check_client_id_echo(
     response: &WireResponse,
     problems: &mut Vec<String>,
 ) {
-    let Some(sent) = request.header("Client-Id") else {
+    let Some(sent) = request.header(CLIENT_ID) else {
         return; // nothing to echo
     };
-    match response.header("Client-Id") {
+    match response.header(CLIENT_ID) {
         Some(echoed) if echoed == sent => {}
         Some(echoed) => problems.push(format!(
             "Client-Id is {echoed:?}, expected the request's {sent:?} echoed (clients refuse an answer addressed to another partner)"
@@ -180,7 +182,7 @@ fn plaintext_body(
     rejection: bool,
     problems: &mut Vec<String>,
 ) -> Option<Vec<u8>> {
-    let encrypt = response.header("Encrypt");
+    let encrypt = response.header(ENCRYPT);
     match (request.plaintext.is_some(), encrypt) {
         (false, None) => Some(response.body.clone()),
         (true, None) if rejection => Some(response.body.clone()),

@@ -2,6 +2,7 @@
 //! except the two protocol conventions below.
 
 use alipayhk_runtime::ResultStatus;
+use alipayhk_runtime::headers::{CLIENT_ID, REQUEST_TIME, SIGNATURE};
 
 use crate::case::{Case, CaseKind, Expectation};
 use crate::spec::{CodeSpec, OperationSpec, SpecTable};
@@ -9,7 +10,7 @@ use crate::wire::{SignedPart, Tamper};
 
 /// The request headers every operation requires (the spec's `ClientId`, `RequestTime` and
 /// `Signature` parameters, `required: true`).
-pub const REQUIRED_REQUEST_HEADERS: [&str; 3] = ["Client-Id", "Request-Time", "Signature"];
+pub const REQUIRED_REQUEST_HEADERS: [&str; 3] = [CLIENT_ID, REQUEST_TIME, SIGNATURE];
 
 /// The code a server answers when an idempotency key is reused with different parameters
 /// (Antom family convention, an assumption: protocol.md §E2).

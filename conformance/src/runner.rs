@@ -1,5 +1,6 @@
 //! Runs the cases against one server and collects the outcomes.
 
+use alipayhk_runtime::headers::ENCRYPT;
 use std::time::Duration;
 
 use alipayhk_runtime::time::DEFAULT_CLOCK_SKEW;
@@ -422,7 +423,7 @@ impl CaseRunner<'_> {
                     clock,
                 );
                 exchange.problems = checked.problems;
-                if response.header("Encrypt").is_some() {
+                if response.header(ENCRYPT).is_some() {
                     exchange.response_plaintext = checked.plaintext;
                 }
                 exchange.response = Some(response);

@@ -1,11 +1,12 @@
 //! The wire-level request builder: signs requests with the runtime's primitives and can
 //! break them on purpose (a [`Tamper`]), which the generated client never would.
 
+use alipayhk_runtime::headers::{CLIENT_ID, CONTENT_TYPE, ENCRYPT, REQUEST_TIME, SIGNATURE};
 use std::time::Duration;
 
 use alipayhk_runtime::encryption::{self, EncryptHeader, EncryptionError};
 use alipayhk_runtime::keys::{PrivateKey, PublicKey};
-use alipayhk_runtime::signature::{SignatureHeader, content_to_sign};
+use alipayhk_runtime::signature::{SignatureHeader, SignedContent};
 use time::OffsetDateTime;
 
 /// `Content-Type` of a plain request (protocol.md §A4).
@@ -277,13 +278,13 @@ pub fn build_request(
     };
     let signature = signature_value(creds, plan.now, tamper, &sent, key_version)?;
     let mut headers = vec![
-        ("Content-Type".to_owned(), content_type.to_owned()),
-        ("Client-Id".to_owned(), client_id),
-        ("Request-Time".to_owned(), request_time),
-        ("Signature".to_owned(), signature),
+        (CONTENT_TYPE.to_owned(), content_type.to_owned()),
+        (CLIENT_ID.to_owned(), client_id),
+        (REQUEST_TIME.to_owned(), request_time),
+        (SIGNATURE.to_owned(), signature),
     ];
     if let Some(value) = encrypt_header {
-        headers.push(("Encrypt".to_owned(), value));
+        headers.push((ENCRYPT.to_owned(), value));
     }
     if let Some(Tamper::OmitHeader(name)) = tamper {
         headers.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
@@ -336,7 +337,14 @@ fn signature_value(
         Some(SignedPart::Body) => b"{}",
         _ => sent.body,
     };
-    let content = content_to_sign("POST", &path, &client_id, &time, body);
+    let content = SignedContent {
+        method: "POST",
+        path: &path,
+        client_id: &client_id,
+        time: &time,
+        body,
+    }
+    .to_bytes();
     let signature = creds
         .private_key
         .sign_rsa_sha256(&content)
@@ -481,14 +489,15 @@ mod tests {
     /// Whether the request's signature verifies over what was actually sent.
     fn verifies(creds: &Credentials, r: &WireRequest) -> bool {
         let header =
-            SignatureHeader::parse(r.header("Signature").unwrap_or_default()).expect("parse");
-        let content = content_to_sign(
-            "POST",
-            &r.path,
-            r.header("Client-Id").unwrap_or_default(),
-            r.header("Request-Time").unwrap_or_default(),
-            &r.body,
-        );
+            SignatureHeader::parse(r.header(SIGNATURE).unwrap_or_default()).expect("parse");
+        let content = SignedContent {
+            method: "POST",
+            path: &r.path,
+            client_id: r.header(CLIENT_ID).unwrap_or_default(),
+            time: r.header(REQUEST_TIME).unwrap_or_default(),
+            body: &r.body,
+        }
+        .to_bytes();
         verify(&creds.private_key.public_key(), &content, &header).is_ok()
     }
 
@@ -497,8 +506,8 @@ mod tests {
         let c = creds();
         let r = build(&c, None);
         assert!(verifies(&c, &r));
-        assert_eq!(r.header("Request-Time"), Some("2024-05-22T06:42:21+00:00"));
-        assert_eq!(r.header("Content-Type"), Some(JSON_CONTENT_TYPE));
+        assert_eq!(r.header(REQUEST_TIME), Some("2024-05-22T06:42:21+00:00"));
+        assert_eq!(r.header(CONTENT_TYPE), Some(JSON_CONTENT_TYPE));
     }
 
     #[test]
@@ -519,9 +528,9 @@ mod tests {
     #[test]
     fn omitting_a_header_removes_only_that_header() {
         let c = creds();
-        let r = build(&c, Some(&Tamper::OmitHeader("Request-Time".into())));
-        assert_eq!(r.header("Request-Time"), None);
-        assert!(r.header("Client-Id").is_some() && r.header("Signature").is_some());
+        let r = build(&c, Some(&Tamper::OmitHeader(REQUEST_TIME.into())));
+        assert_eq!(r.header(REQUEST_TIME), None);
+        assert!(r.header(CLIENT_ID).is_some() && r.header(SIGNATURE).is_some());
     }
 
     #[test]
@@ -539,13 +548,13 @@ mod tests {
         }
         let stale = build(&c, Some(&Tamper::StaleRequestTime));
         assert_eq!(
-            stale.header("Request-Time"),
+            stale.header(REQUEST_TIME),
             Some("2024-05-21T06:42:21+00:00")
         );
         let wrong = build(&c, Some(&Tamper::WrongKeyVersion));
         assert!(
             wrong
-                .header("Signature")
+                .header(SIGNATURE)
                 .is_some_and(|s| s.contains("keyVersion=1001"))
         );
         assert_eq!(build(&c, Some(&Tamper::OversizedBody)).body.len(), 7 + 10);
@@ -564,8 +573,8 @@ mod tests {
             now: OffsetDateTime::now_utc(),
         };
         let r = build_request(&c, &plan).expect("build");
-        assert_eq!(r.header("Content-Type"), Some(ENCRYPTED_CONTENT_TYPE));
-        let header = EncryptHeader::parse(r.header("Encrypt").unwrap_or_default()).expect("parse");
+        assert_eq!(r.header(CONTENT_TYPE), Some(ENCRYPTED_CONTENT_TYPE));
+        let header = EncryptHeader::parse(r.header(ENCRYPT).unwrap_or_default()).expect("parse");
         let plain = encryption::open(&c.private_key, &header, &r.body).expect("open");
         assert_eq!(plain, br#"{"a":1}"#);
         assert!(verifies(&c, &r), "encrypt, then sign the ciphertext");

@@ -17,11 +17,11 @@
 use std::sync::{Arc, OnceLock};
 
 use alipayhk_api::spec;
-use alipayhk_runtime::client::{ENCRYPTED_CONTENT_TYPE, JSON_CONTENT_TYPE};
 use alipayhk_runtime::encryption::{self, EncryptHeader};
+use alipayhk_runtime::headers::{ENCRYPTED_CONTENT_TYPE, JSON_CONTENT_TYPE};
 use alipayhk_runtime::keys::{PrivateKey, PublicKey};
-use alipayhk_runtime::server::InMemoryKeyStore;
-use alipayhk_runtime::signature::{self, content_to_sign, KeySigner, SignatureHeader};
+use alipayhk_runtime::server::{InMemoryKeyStore, ServerConfig};
+use alipayhk_runtime::signature::{self, KeySigner, SignatureHeader, SignedContent};
 use alipayhk_simulator::data_dir::{DEMO_CLIENT_ID, DEMO_KEY_VERSION};
 use alipayhk_simulator::seed::Fixtures;
 use alipayhk_simulator::store::Store;
@@ -78,11 +78,10 @@ fn world() -> &'static World {
             simulator_key.clone(),
             Some(DEMO_KEY_VERSION),
         ));
-        let config = api::server_config(signer, Arc::new(key_store))
-            .expect("server config")
+        let config = ServerConfig::new(signer, Arc::new(key_store))
             .with_decryption_key(simulator_key.clone())
             .with_max_body_bytes(MAX_BODY_BYTES);
-        let router = api::router(simulator, config).expect("router");
+        let router = api::router(simulator, config);
         World {
             runtime,
             router,
@@ -397,13 +396,14 @@ fuzz_target!(|input: Input| {
         SignatureChoice::Absent => None,
         SignatureChoice::Raw(b) => Some(b.clone()),
         SignatureChoice::Valid(_) | SignatureChoice::ValidLoose(_) => {
-            let content = content_to_sign(
-                method.as_str(),
-                &path,
-                &String::from_utf8_lossy(client_id.as_deref().unwrap_or_default()),
-                &String::from_utf8_lossy(request_time.as_deref().unwrap_or_default()),
-                &wire,
-            );
+            let content = SignedContent {
+                method: method.as_str(),
+                path: &path,
+                client_id: &String::from_utf8_lossy(client_id.as_deref().unwrap_or_default()),
+                time: &String::from_utf8_lossy(request_time.as_deref().unwrap_or_default()),
+                body: &wire,
+            }
+            .to_bytes();
             let raw = world.partner_key.sign_rsa_sha256(&content).expect("sign");
             match &input.signature {
                 SignatureChoice::Valid(key_version) => Some(
@@ -541,7 +541,14 @@ fuzz_target!(|input: Input| {
         .map(|v| v.to_str().expect("Client-Id is text").to_owned())
         .unwrap_or_default();
     // An answer to HEAD is signed over the empty body it carries.
-    let content = content_to_sign(method.as_str(), &path, &echoed, &response_time, &body);
+    let content = SignedContent {
+        method: method.as_str(),
+        path: &path,
+        client_id: &echoed,
+        time: &response_time,
+        body: &body,
+    }
+    .to_bytes();
     signature::verify(&world.simulator_public, &content, &signature).unwrap_or_else(|e| {
         panic!(
             "response signature does not verify: {e} (status {})",

@@ -7,7 +7,7 @@
 //!
 //! Modules: `models` (request and response types with `builder()` and `validate()`), `result_codes` (`GatewayCode`, and per operation `<Op>ResultCode` and `<Op>Failure`), `client` (`Client`, one async method per operation), `server` (`AlipayHkApi` trait and `router`), `spec` (`OperationId`, operations and codes as static data).
 //!
-//! Features: `client` (the `Client`, over reqwest) and `server` (the `AlipayHkApi` trait and `router`, over axum), both on by default; `default-features = false, features = ["client"]` builds a client without axum or tower.
+//! Features: `client` (the `Client`, over reqwest) and `server` (the `AlipayHkApi` trait and `router`, over axum), both on by default; `default-features = false, features = ["client"]` builds a client without the server stack (no axum).
 //!
 //! Configuration: `ClientConfig::from_file("client-config.toml")` loads the file `alipayhk serve` prints (`base_url`, `client_id`, `key_version`, `private_key`, `alipay_public_key`); `ClientConfig::from_env()` reads the same settings from `ALIPAYHK_BASE_URL`, `ALIPAYHK_CLIENT_ID`, `ALIPAYHK_KEY_VERSION`, `ALIPAYHK_PRIVATE_KEY` and `ALIPAYHK_ALIPAY_PUBLIC_KEY`; `ClientConfig::new(..)` takes them as values.
 //!
@@ -75,10 +75,10 @@ pub use result_codes::{GatewayCode, UnknownCode};
 pub use spec::OperationId;
 
 #[cfg(feature = "client")]
-pub use alipayhk_runtime::client::{
-    ClientConfig, ConfigError, ConfigFileError, EncryptionConfig, RetryPolicy,
-    TransportError,
-};
+pub use alipayhk_runtime::client::{ClientConfig, ConfigError, ConfigFileError};
+
+#[cfg(feature = "client")]
+pub use alipayhk_runtime::client::{EncryptionConfig, RetryPolicy, TransportError};
 
 #[cfg(feature = "client")]
 pub use alipayhk_runtime::outcome::{

@@ -25,7 +25,7 @@ pub enum OperationId {
 
 impl OperationId {
     /// Every operation, in spec order.
-    pub const ALL: [OperationId; 5usize] = [
+    pub const ALL: [OperationId; 5] = [
         OperationId::InquireAPoint,
         OperationId::IssueAPoint,
         OperationId::RedeemAPoint,
@@ -45,11 +45,11 @@ impl OperationId {
     /// Everything the spec says about the operation.
     pub fn info(self) -> &'static OperationInfo {
         match self {
-            OperationId::InquireAPoint => &OPERATIONS[0usize],
-            OperationId::IssueAPoint => &OPERATIONS[1usize],
-            OperationId::RedeemAPoint => &OPERATIONS[2usize],
-            OperationId::QueryTemplate => &OPERATIONS[3usize],
-            OperationId::UpdateMembershipCard => &OPERATIONS[4usize],
+            OperationId::InquireAPoint => &OPERATIONS[0],
+            OperationId::IssueAPoint => &OPERATIONS[1],
+            OperationId::RedeemAPoint => &OPERATIONS[2],
+            OperationId::QueryTemplate => &OPERATIONS[3],
+            OperationId::UpdateMembershipCard => &OPERATIONS[4],
         }
     }
     /// The operation served at `path`.
@@ -616,15 +616,15 @@ pub fn operation(id: &str) -> Option<&'static OperationInfo> {
 /// The gateway code that answers `reason`.
 pub fn common_code(reason: RejectReason) -> &'static CommonCodeInfo {
     match reason {
-        RejectReason::MissingHeader => &COMMON_RESULT_CODES[0usize],
-        RejectReason::InvalidSignature => &COMMON_RESULT_CODES[1usize],
-        RejectReason::UnknownClient => &COMMON_RESULT_CODES[2usize],
-        RejectReason::UnknownKeyVersion => &COMMON_RESULT_CODES[3usize],
-        RejectReason::RequestTimeOutOfWindow => &COMMON_RESULT_CODES[4usize],
-        RejectReason::UnsupportedMediaType => &COMMON_RESULT_CODES[5usize],
-        RejectReason::BodyTooLarge => &COMMON_RESULT_CODES[6usize],
-        RejectReason::DecryptionFailed => &COMMON_RESULT_CODES[7usize],
-        RejectReason::UnknownApi => &COMMON_RESULT_CODES[8usize],
+        RejectReason::MissingHeader => &COMMON_RESULT_CODES[0],
+        RejectReason::InvalidSignature => &COMMON_RESULT_CODES[1],
+        RejectReason::UnknownClient => &COMMON_RESULT_CODES[2],
+        RejectReason::UnknownKeyVersion => &COMMON_RESULT_CODES[3],
+        RejectReason::RequestTimeOutOfWindow => &COMMON_RESULT_CODES[4],
+        RejectReason::UnsupportedMediaType => &COMMON_RESULT_CODES[5],
+        RejectReason::BodyTooLarge => &COMMON_RESULT_CODES[6],
+        RejectReason::DecryptionFailed => &COMMON_RESULT_CODES[7],
+        RejectReason::UnknownApi => &COMMON_RESULT_CODES[8],
     }
 }
 

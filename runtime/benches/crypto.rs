@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use alipayhk_runtime::encryption::{open, seal};
 use alipayhk_runtime::keys::PrivateKey;
-use alipayhk_runtime::signature::{KeySigner, content_to_sign, verify};
+use alipayhk_runtime::signature::{KeySigner, SignedContent, verify};
 
 fn measure(name: &str, seconds: f64, mut op: impl FnMut()) {
     let warm_up = Instant::now();
@@ -67,13 +67,14 @@ fn main() {
     let public = key.public_key();
     let signer = KeySigner::new(key.clone(), Some(1));
     let body = vec![b'x'; 1024];
-    let content = content_to_sign(
-        "POST",
-        "/api/open/alipay/v1/promotion/benefit/issue",
-        "TEST_CLIENT_01",
-        "2026-11-21T23:14:04+00:00",
-        &body,
-    );
+    let content = SignedContent {
+        method: "POST",
+        path: "/api/open/alipay/v1/promotion/benefit/issue",
+        client_id: "TEST_CLIENT_01",
+        time: "2026-11-21T23:14:04+00:00",
+        body: &body,
+    }
+    .to_bytes();
     let header = signer.sign_header_now(&content).expect("sign");
     let sealed = seal(&public, Some(1), &body).expect("seal");
 

@@ -26,13 +26,13 @@ use http::{HeaderMap, HeaderValue};
 
 pub use crate::client_config_file::ConfigFileError;
 use crate::encryption::{self, EncryptHeader, EncryptionError};
-use crate::keys::{PrivateKey, PublicKey};
 use crate::headers::{
     CLIENT_ID, CONTENT_TYPE, ENCRYPT, ENCRYPTED_CONTENT_TYPE, JSON_CONTENT_TYPE, REQUEST_TIME,
     RESPONSE_TIME, SIGNATURE,
 };
+use crate::keys::{PrivateKey, PublicKey};
 use crate::outcome::ResponseMeta;
-use crate::signature::{self, SignError, SignatureHeader, Signer, VerifyError, content_to_sign};
+use crate::signature::{self, SignError, SignatureHeader, SignedContent, Signer, VerifyError};
 use crate::time::{DEFAULT_CLOCK_SKEW, TimeError, check_window, now_header_value};
 
 /// Default [`ClientConfig::max_response_bytes`]: 4 MiB, far above any documented answer.
@@ -170,6 +170,7 @@ impl ClientConfig {
 
 /// A configuration that cannot work.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum ConfigError {
     /// `base_url` is not an absolute http(s) URL.
     #[error("base_url {0:?} must be an absolute http:// or https:// URL without a trailing slash")]
@@ -224,6 +225,7 @@ impl From<TransportError> for SendError {
 
 /// Why [`Transport::send`] did not return a verified response.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum TransportError {
     /// Signing failed before anything was sent.
     #[error("request not sent: {0}")]
@@ -465,7 +467,14 @@ impl Transport {
     ) -> Result<RawResponse, SendError> {
         let cfg = &self.config;
         let request_time = now_header_value();
-        let content = content_to_sign("POST", path, &cfg.client_id, &request_time, wire_body);
+        let content = SignedContent {
+            method: "POST",
+            path,
+            client_id: &cfg.client_id,
+            time: &request_time,
+            body: wire_body,
+        }
+        .to_bytes();
         let sig = signature::sign_header(cfg.signer.as_ref(), &content)
             .await
             .map_err(TransportError::from)?;
@@ -552,7 +561,14 @@ impl Transport {
         // one, then require it to be ours, so a validly signed answer to another partner is
         // told apart from a forgery.
         let client_id = header(CLIENT_ID)?;
-        let content = content_to_sign("POST", path, client_id, response_time, &raw);
+        let content = SignedContent {
+            method: "POST",
+            path,
+            client_id,
+            time: response_time,
+            body: &raw,
+        }
+        .to_bytes();
         signature::verify(&cfg.alipay_public_key, &content, &sig)
             .map_err(TransportError::ResponseSignature)?;
         if client_id != cfg.client_id {

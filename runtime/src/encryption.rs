@@ -67,6 +67,7 @@ impl fmt::Debug for EncryptHeader {
 
 /// Why encryption or decryption failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum EncryptionError {
     /// The `Encrypt` header is malformed.
     #[error(

@@ -34,6 +34,7 @@ const PUBLIC_FORMATS: &str = "a PEM `PUBLIC KEY` (SPKI) or `RSA PUBLIC KEY` (PKC
 
 /// What went wrong while loading or producing a key.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum KeyError {
     /// The key file could not be read.
     #[error("cannot read key file {path}: {source}; check the path and its permissions")]

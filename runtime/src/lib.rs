@@ -11,13 +11,17 @@
 //! | module | what it does |
 //! |---|---|
 //! | [`keys`] | load RSA keys from PEM, DER or the console's bare base64; generate and export |
-//! | [`signature`] | [`content_to_sign`](signature::content_to_sign), the [`Signer`](signature::Signer) trait (local key or KMS/HSM), [`verify`](signature::verify) |
-//! | [`signature_header`] | parse and format the `Signature` header value |
+//! | [`signature`] | [`SignedContent`](signature::SignedContent) (what is signed, by name), the [`Signer`](signature::Signer) trait (local key or KMS/HSM), [`verify`](signature::verify) |
 //! | [`encryption`] | `RSA_AES` [`seal`](encryption::seal) / [`open`](encryption::open) and the `Encrypt` header (an **assumption**, off by default) |
+//! | [`headers`] | the protocol's header names and content types, spelled once |
 //! | [`time`] | `Request-Time` formatting, parsing and the clock-skew window |
-//! | [`client`] | [`Transport`](client::Transport): sign, send with reqwest, verify, retry |
-//! | [`server`] | [`SigningLayer`](server::SigningLayer): a tower layer for an axum `Router` |
-//! | [`outcome`] | typed call outcomes (`S` / `F` / `U`, invalid, not sent) for generated clients |
+//! | [`validation`] | what a model's `validate()` reports ([`ValidationErrors`](validation::ValidationErrors)) |
+//! | [`client`] | [`Transport`](client::Transport): sign, send with reqwest, verify, retry (feature `client`) |
+//! | [`outcome`] | typed call outcomes (`S` / `F` / `U`, invalid, [`NotSent`](outcome::NotSent)) for generated clients (feature `client`) |
+//! | [`server`] | [`SigningLayer`](server::SigningLayer) (a tower layer for an axum `Router`), [`dispatch`](server::dispatch), [`serve`](server::serve) (feature `server`) |
+//!
+//! Features: `client` (reqwest, toml) and `server` (axum, tower, hyper), both on by default.
+//! A client-only build (`default-features = false, features = ["client"]`) has no axum.
 //!
 //! # Calling AlipayHK (client side)
 //!
@@ -62,21 +66,21 @@
 //! ```no_run
 //! use std::sync::Arc;
 //! use axum::{Extension, Router, routing::post};
-//! use alipayhk_runtime::ResultStatus;
 //! use alipayhk_runtime::keys::PrivateKey;
 //! use alipayhk_runtime::signature::KeySigner;
 //! use alipayhk_runtime::server::*;
 //!
-//! # fn build(codes: Vec<CommonCode>, partner: alipayhk_runtime::keys::PublicKey)
+//! # fn build(code_for: impl FnMut(RejectReason) -> CommonCode, partner: alipayhk_runtime::keys::PublicKey)
 //! #     -> Result<Router, Box<dyn std::error::Error>> {
+//! // What the spec says (generated code has it ready: `alipayhk_api::spec::served_api()`).
+//! let api = ServedApi {
+//!     routes: vec![Route::new("/api/open/alipay/v1/promotion/benefit/inquire", "result")],
+//!     rejections: RejectionTable::from_fn(code_for), // a code for every reason, by construction
+//! };
+//! // What the deployment chooses: keys and limits.
 //! let server_key = PrivateKey::generate_rsa2048()?;
 //! let clients = InMemoryKeyStore::new().with_key("MY_CLIENT_ID", 1, partner);
-//! let config = ServerConfig::new(
-//!     Arc::new(KeySigner::new(server_key, Some(1))),
-//!     Arc::new(clients),
-//!     RejectionTable::new(codes)?, // from the spec's x-common-result-codes
-//!     vec![Route::new("/api/open/alipay/v1/promotion/benefit/inquire", "result")],
-//! );
+//! let config = ServerConfig::new(Arc::new(KeySigner::new(server_key, Some(1))), Arc::new(clients));
 //! let app = Router::new()
 //!     .route(
 //!         "/api/open/alipay/v1/promotion/benefit/inquire",
@@ -86,7 +90,7 @@
 //!         }),
 //!     )
 //!     // `Router::layer` also wraps the fallback: unknown paths get `UnknownApi`.
-//!     .layer(SigningLayer::new(config));
+//!     .layer(SigningLayer::new(api, config));
 //! # Ok(app) }
 //! ```
 //!
@@ -117,7 +121,7 @@ mod result_status;
 #[cfg(feature = "server")]
 pub mod server;
 pub mod signature;
-pub mod signature_header;
+mod signature_header;
 pub mod time;
 pub mod validation;
 

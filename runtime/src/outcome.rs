@@ -17,9 +17,9 @@ use http::HeaderMap;
 use serde::de::DeserializeOwned;
 
 use crate::ResultStatus;
+use crate::client::{RawResponse, TransportError};
 pub use crate::result_code::ResultCode;
 pub use crate::validation::{FieldViolation, ValidationErrors, field_path, index_path};
-use crate::client::{RawResponse, TransportError};
 
 /// What a received answer said about itself: the headers AlipayHK support asks for.
 ///

@@ -13,35 +13,58 @@ use std::future::Future;
 use std::pin::Pin;
 
 use crate::keys::{KeyError, PrivateKey, PublicKey};
-pub use crate::signature_header::{SignatureAlgorithm, SignatureHeader, SignatureHeaderError};
+pub use crate::signature_header::{
+    SignatureAlgorithm, SignatureHeader, SignatureHeaderError, encode_url_base64,
+};
 
-/// Builds `<method> <path>\n<client_id>.<time>.<body>` (protocol.md §A1).
+/// What one signature covers (protocol.md §A1), by name, so the parts cannot be swapped:
+/// `<method> <path>\n<client_id>.<time>.<body>`.
 ///
-/// `time` is `Request-Time` for requests and `Response-Time` for responses.
-pub fn content_to_sign(
-    method: &str,
-    path: &str,
-    client_id: &str,
-    time: &str,
-    body: &[u8],
-) -> Vec<u8> {
-    let mut out = Vec::with_capacity(
-        method.len() + path.len() + client_id.len() + time.len() + body.len() + 4,
-    );
-    out.extend_from_slice(method.as_bytes());
-    out.push(b' ');
-    out.extend_from_slice(path.as_bytes());
-    out.push(b'\n');
-    out.extend_from_slice(client_id.as_bytes());
-    out.push(b'.');
-    out.extend_from_slice(time.as_bytes());
-    out.push(b'.');
-    out.extend_from_slice(body);
-    out
+/// `time` is `Request-Time` for requests and `Response-Time` for responses, verbatim;
+/// `body` is the raw bytes sent (after encryption, if any).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SignedContent<'a> {
+    /// `POST` for every operation (the layer also signs `HEAD` answers).
+    pub method: &'a str,
+    /// The request path, e.g. `/api/open/alipay/v1/promotion/benefit/issue`.
+    pub path: &'a str,
+    /// The `Client-Id` header.
+    pub client_id: &'a str,
+    /// The `Request-Time` or `Response-Time` header.
+    pub time: &'a str,
+    /// The body bytes as sent.
+    pub body: &'a [u8],
+}
+
+impl SignedContent<'_> {
+    /// The bytes to sign or verify.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let SignedContent {
+            method,
+            path,
+            client_id,
+            time,
+            body,
+        } = *self;
+        let mut out = Vec::with_capacity(
+            method.len() + path.len() + client_id.len() + time.len() + body.len() + 4,
+        );
+        out.extend_from_slice(method.as_bytes());
+        out.push(b' ');
+        out.extend_from_slice(path.as_bytes());
+        out.push(b'\n');
+        out.extend_from_slice(client_id.as_bytes());
+        out.push(b'.');
+        out.extend_from_slice(time.as_bytes());
+        out.push(b'.');
+        out.extend_from_slice(body);
+        out
+    }
 }
 
 /// Why signing failed.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum SignError {
     /// The local key could not sign.
     #[error("signing failed: {0}")]
@@ -69,7 +92,7 @@ pub trait Signer: Send + Sync + fmt::Debug {
     /// The `keyVersion` to announce in the header, if any.
     fn key_version(&self) -> Option<u32>;
 
-    /// Signs `content` (the output of [`content_to_sign`]) and returns the raw signature.
+    /// Signs `content` (the output of [`SignedContent::to_bytes`]) and returns the raw signature.
     fn sign<'a>(&'a self, content: &'a [u8]) -> SignFuture<'a>;
 }
 
@@ -130,6 +153,7 @@ impl Signer for KeySigner {
 
 /// Why a signature did not verify.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum VerifyError {
     /// The header names an algorithm this crate refuses (fail closed).
     #[error(
@@ -170,12 +194,29 @@ mod tests {
 
     #[test]
     fn content_layout_is_method_space_path_lf_id_dot_time_dot_body() {
-        let c = content_to_sign("POST", "/a/b", "CID", "2024-05-22T06:42:21+05:30", b"{}");
+        let c = SignedContent {
+            method: "POST",
+            path: "/a/b",
+            client_id: "CID",
+            time: "2024-05-22T06:42:21+05:30",
+            body: b"{}",
+        }
+        .to_bytes();
         assert_eq!(c, b"POST /a/b\nCID.2024-05-22T06:42:21+05:30.{}".to_vec());
     }
 
     #[test]
     fn empty_body_ends_with_a_dot() {
-        assert!(content_to_sign("POST", "/p", "c", "t", b"").ends_with(b"t."));
+        assert!(
+            SignedContent {
+                method: "POST",
+                path: "/p",
+                client_id: "c",
+                time: "t",
+                body: b""
+            }
+            .to_bytes()
+            .ends_with(b"t.")
+        );
     }
 }

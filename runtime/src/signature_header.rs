@@ -82,6 +82,7 @@ impl fmt::Debug for SignatureHeader {
 
 /// Why a `Signature` header value could not be parsed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum SignatureHeaderError {
     /// An item has no `=`.
     #[error(

@@ -15,6 +15,7 @@ pub const DEFAULT_CLOCK_SKEW: Duration = Duration::from_secs(5 * 60);
 
 /// Why a time value was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum TimeError {
     /// Not an ISO-8601 date-time with an offset.
     #[error(

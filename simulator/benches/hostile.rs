@@ -45,7 +45,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use alipayhk_runtime::keys::PrivateKey;
-use alipayhk_runtime::server::listener;
+use alipayhk_runtime::server::ListenerLimits;
 use tokio::net::TcpStream;
 use tokio::sync::watch;
 
@@ -267,10 +267,10 @@ fn main() {
         .unwrap_or(35);
     println!(
         "server limits (defaults): max_connections {}, header {} s, body {} s, keep-alive {} s",
-        listener::DEFAULT_MAX_CONNECTIONS,
-        listener::DEFAULT_HEADER_TIMEOUT.as_secs(),
-        listener::DEFAULT_BODY_TIMEOUT.as_secs(),
-        listener::DEFAULT_KEEP_ALIVE_TIMEOUT.as_secs(),
+        ListenerLimits::default().max_connections,
+        ListenerLimits::default().header_timeout.as_secs(),
+        ListenerLimits::default().body_timeout.as_secs(),
+        ListenerLimits::default().keep_alive_timeout.as_secs(),
     );
     println!(
         "load: concurrency {CONCURRENCY}, baseline {seconds} s (LOAD_SECONDS), under attack {attack_seconds} s (ATTACK_SECONDS)"
@@ -703,7 +703,7 @@ fn report(
     println!(
         "API connections the server held at the end of the window: {} (attack and legit; cap {})",
         connections_at_end.map_or_else(|| "?".to_owned(), |n| n.to_string()),
-        listener::DEFAULT_MAX_CONNECTIONS
+        ListenerLimits::default().max_connections
     );
     println!();
     match attack_memory.0 {

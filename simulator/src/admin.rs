@@ -164,6 +164,10 @@ impl From<SimulatorError> for AdminError {
     fn from(e: SimulatorError) -> Self {
         match e {
             SimulatorError::Store(e) => e.into(),
+            SimulatorError::Template(message) => {
+                tracing::error!(error = %message, "admin request failed");
+                Self::new(StatusCode::INTERNAL_SERVER_ERROR, message)
+            }
         }
     }
 }
@@ -476,13 +480,6 @@ async fn add_rule(
         return Err(AdminError::bad_request(
             "`times` must be at least 1 (leave it out for a rule that stays)",
         ));
-    }
-    if rule
-        .status
-        .as_deref()
-        .is_some_and(|s| !matches!(s, "S" | "F" | "U"))
-    {
-        return Err(AdminError::bad_request("`status` must be S, F or U"));
     }
     Ok((StatusCode::CREATED, Json(s.simulator.rules().add(rule))))
 }

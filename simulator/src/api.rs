@@ -1,11 +1,12 @@
 //! The generated server trait ([`AlipayHkApi`]) implemented on [`Simulator`].
 //!
 //! This module only translates: generated request models to the plain requests of
-//! [`crate::operations`], and an [`Answer`] back to the generated response model, with
-//! the status and message the spec documents for the code. Decoding, strict validation
+//! [`crate::operations`], and a typed [`Answer`] back to the generated response model
+//! (`from_code` gives the status and message the spec documents for the code). Decoding, strict validation
 //! (`*_ILLEGAL`), signatures and gateway codes are the generated router's and the
 //! runtime's job.
 
+use std::fmt::Display;
 use std::sync::Arc;
 
 use alipayhk_api::models::{
@@ -13,38 +14,22 @@ use alipayhk_api::models::{
     QueryTemplateRequest, QueryTemplateResponse, RedeemAPointRequest, RedeemAPointResponse,
     UpdateMembershipCardRequest, UpdateMembershipCardRequestStatus, UpdateMembershipCardResponse,
 };
+use alipayhk_api::result_codes::{
+    InquireAPointFailure, IssueAPointFailure, QueryTemplateFailure, RedeemAPointFailure,
+    UpdateMembershipCardFailure,
+};
 use alipayhk_api::server::{AlipayHkApi, HandlerError};
-use alipayhk_api::spec;
-use alipayhk_runtime::server::{CallerContext, ClientKeyStore, ServerConfig};
-use alipayhk_runtime::signature::Signer;
-use serde::de::DeserializeOwned;
+use alipayhk_api::{OperationId, ResultStatus};
+use alipayhk_runtime::server::{CallerContext, ServerConfig};
 use serde_json::{Map, Value};
 
-use crate::Operation;
 use crate::operations::{
     Answer, CardUpdate, IssueRequest, RedeemRequest, Simulator, SimulatorError,
 };
 
-/// The runtime server configuration with the spec's routes and rejection codes.
-pub fn server_config(
-    signer: Arc<dyn Signer>,
-    key_store: Arc<dyn ClientKeyStore>,
-) -> Result<ServerConfig, String> {
-    let rejections = spec::rejection_table().map_err(|e| e.to_string())?;
-    Ok(ServerConfig::new(
-        signer,
-        key_store,
-        rejections,
-        spec::routes(),
-    ))
-}
-
 /// The signed AlipayHK API: the generated router over the simulator.
-pub fn router(simulator: Simulator, config: ServerConfig) -> Result<axum::Router, String> {
-    Ok(alipayhk_api::server::router(
-        Arc::new(SimulatorApi { simulator }),
-        config,
-    ))
+pub fn router(simulator: Simulator, config: ServerConfig) -> axum::Router {
+    alipayhk_api::server::router(Arc::new(SimulatorApi { simulator }), config)
 }
 
 /// The simulator behind the generated trait.
@@ -64,16 +49,25 @@ impl AlipayHkApi for SimulatorApi {
         &self,
         ctx: CallerContext,
         request: InquireAPointRequest,
-    ) -> Result<InquireAPointResponse, HandlerError> {
+    ) -> Result<InquireAPointResponse, HandlerError<InquireAPointFailure>> {
         let answer = self.simulator.inquire(request.access_token).await;
-        respond(Operation::InquireAPoint, &ctx, answer)
+        let answer = logged(OperationId::InquireAPoint, &ctx, answer)?;
+        let mut response = InquireAPointResponse::from_code(answer.code.clone());
+        let result = &mut response.result;
+        apply_overrides(
+            &answer,
+            &mut result.result_status,
+            &mut result.result_message,
+        );
+        response.account_benefit_model = answer.payload;
+        Ok(response)
     }
 
     async fn issue_a_point(
         &self,
         ctx: CallerContext,
         request: IssueAPointRequest,
-    ) -> Result<IssueAPointResponse, HandlerError> {
+    ) -> Result<IssueAPointResponse, HandlerError<IssueAPointFailure>> {
         let body = canonical_json(&request);
         let issue = IssueRequest {
             body,
@@ -85,14 +79,22 @@ impl AlipayHkApi for SimulatorApi {
             amount: request.benefit_issue_detail.amount,
         };
         let answer = self.simulator.issue(ctx.client_id.clone(), issue).await;
-        respond(Operation::IssueAPoint, &ctx, answer)
+        let answer = logged(OperationId::IssueAPoint, &ctx, answer)?;
+        let mut response = IssueAPointResponse::from_code(answer.code.clone());
+        let result = &mut response.result;
+        apply_overrides(
+            &answer,
+            &mut result.result_status,
+            &mut result.result_message,
+        );
+        Ok(response)
     }
 
     async fn redeem_a_point(
         &self,
         ctx: CallerContext,
         request: RedeemAPointRequest,
-    ) -> Result<RedeemAPointResponse, HandlerError> {
+    ) -> Result<RedeemAPointResponse, HandlerError<RedeemAPointFailure>> {
         let body = canonical_json(&request);
         let redeem = RedeemRequest {
             body,
@@ -107,44 +109,62 @@ impl AlipayHkApi for SimulatorApi {
                 .collect(),
         };
         let answer = self.simulator.redeem(ctx.client_id.clone(), redeem).await;
-        respond(Operation::RedeemAPoint, &ctx, answer)
+        let answer = logged(OperationId::RedeemAPoint, &ctx, answer)?;
+        let mut response = RedeemAPointResponse::from_code(answer.code.clone());
+        let result = &mut response.result;
+        apply_overrides(
+            &answer,
+            &mut result.result_status,
+            &mut result.result_message,
+        );
+        Ok(response)
     }
 
     async fn query_template(
         &self,
         ctx: CallerContext,
         request: QueryTemplateRequest,
-    ) -> Result<QueryTemplateResponse, HandlerError> {
+    ) -> Result<QueryTemplateResponse, HandlerError<QueryTemplateFailure>> {
         let answer = self
             .simulator
             .query_template(request.merchant_id, request.template_code)
             .await;
-        respond(Operation::QueryTemplate, &ctx, answer)
+        let mut answer = logged(OperationId::QueryTemplate, &ctx, answer)?;
+        let coded = QueryTemplateResponse::from_code(answer.code.clone());
+        let mut response = match answer.payload.take() {
+            Some(template) => QueryTemplateResponse {
+                result: coded.result,
+                ..template
+            },
+            None => coded,
+        };
+        let result = &mut response.result;
+        apply_overrides(
+            &answer,
+            &mut result.result_status,
+            &mut result.result_message,
+        );
+        Ok(response)
     }
 
     async fn update_membership_card(
         &self,
         ctx: CallerContext,
         request: UpdateMembershipCardRequest,
-    ) -> Result<UpdateMembershipCardResponse, HandlerError> {
+    ) -> Result<UpdateMembershipCardResponse, HandlerError<UpdateMembershipCardFailure>> {
         let close = match request.status {
             UpdateMembershipCardRequestStatus::Closed => true,
             UpdateMembershipCardRequestStatus::Update => false,
             // The generated router refuses values outside the spec before this point.
             _ => {
-                return respond(
-                    Operation::UpdateMembershipCard,
-                    &ctx,
-                    Ok(Answer::code(
-                        Operation::UpdateMembershipCard.illegal_parameter_code(),
-                    )),
-                );
+                return Err(HandlerError::failure(
+                    UpdateMembershipCardFailure::ParamIllegal,
+                ));
             }
         };
-        let data_info = match request.data_info.map(serde_json::to_value).transpose() {
-            Ok(Some(Value::Object(map))) => Some(map),
-            Ok(_) => None,
-            Err(e) => return Err(HandlerError::new(e)),
+        let data_info = match request.data_info.map(serde_json::to_value).transpose()? {
+            Some(Value::Object(map)) => Some(map),
+            _ => None,
         };
         let update = CardUpdate {
             merchant_id: request.merchant_id,
@@ -159,67 +179,56 @@ impl AlipayHkApi for SimulatorApi {
             }),
         };
         let answer = self.simulator.update_card(update).await;
-        respond(Operation::UpdateMembershipCard, &ctx, answer)
+        let answer = logged(OperationId::UpdateMembershipCard, &ctx, answer)?;
+        let mut response = UpdateMembershipCardResponse::from_code(answer.code.clone());
+        let result = &mut response.result_info;
+        apply_overrides(
+            &answer,
+            &mut result.result_status,
+            &mut result.result_message,
+        );
+        Ok(response)
     }
 }
 
-/// Builds the operation's response model from an answer, logging it with the Tracer-Id.
-fn respond<R: DeserializeOwned>(
-    operation: Operation,
+/// Logs the answer (or the failure) with the Tracer-Id; a failure becomes the handler's
+/// internal error, answered with `UNKNOWN_EXCEPTION`.
+fn logged<C: Display, P>(
+    operation: OperationId,
     ctx: &CallerContext,
-    answer: Result<Answer, SimulatorError>,
-) -> Result<R, HandlerError> {
-    let answer = match answer {
-        Ok(answer) => answer,
+    answer: Result<Answer<C, P>, SimulatorError>,
+) -> Result<Answer<C, P>, SimulatorError> {
+    match &answer {
+        Ok(answer) => tracing::info!(
+            tracer_id = %ctx.tracer_id,
+            client_id = %ctx.client_id,
+            %operation,
+            result_code = %answer.code,
+            "answered"
+        ),
         Err(e) => {
-            tracing::error!(tracer_id = %ctx.tracer_id, client_id = %ctx.client_id, %operation, error = %e, "operation failed");
-            return Err(HandlerError::new(e));
+            tracing::error!(tracer_id = %ctx.tracer_id, client_id = %ctx.client_id, %operation, error = %e, "operation failed")
         }
-    };
-    let (status, message) = status_and_message(operation, &answer);
-    tracing::info!(
-        tracer_id = %ctx.tracer_id,
-        client_id = %ctx.client_id,
-        %operation,
-        result_code = %answer.code,
-        result_status = %status,
-        "answered"
-    );
-    let Some(info) = spec::operation(operation.as_str()) else {
-        return Err(HandlerError::new(format!(
-            "operation {operation} is missing from the generated spec table"
-        )));
-    };
-    let mut body = answer.detail;
-    let result = serde_json::json!({"resultCode": answer.code, "resultStatus": status, "resultMessage": message});
-    body.insert(info.result_field.to_string(), result);
-    serde_json::from_value(Value::Object(body))
-        .map_err(|e| HandlerError::new(format!("cannot build the {operation} response: {e}")))
+    }
+    answer
 }
 
-/// The status and message for the answer's code: the rule's override, the operation's
-/// documented entry, a gateway code's entry, or `U` for a code nobody documents.
-fn status_and_message(operation: Operation, answer: &Answer) -> (String, String) {
-    let documented = spec::operation(operation.as_str())
-        .and_then(|op| op.code(&answer.code))
-        .map(|c| (c.status.as_str(), c.message))
-        .or_else(|| {
-            spec::COMMON_RESULT_CODES
-                .iter()
-                .find(|c| c.code == answer.code)
-                .map(|c| (c.status.as_str(), c.message))
-        });
-    let status = answer
-        .status
-        .clone()
-        .or_else(|| documented.map(|(s, _)| s.to_string()))
-        .unwrap_or_else(|| "U".to_string());
-    let message = answer
-        .message
-        .clone()
-        .or_else(|| documented.map(|(_, m)| m.to_string()))
-        .unwrap_or_else(|| answer.code.clone());
-    (status, message)
+/// A scripted rule's status and message replace the documented ones; a code nobody
+/// documents (its status is already `U`) gets its own text as the message.
+fn apply_overrides<C: Display, P>(
+    answer: &Answer<C, P>,
+    status: &mut ResultStatus,
+    message: &mut Option<String>,
+) {
+    if let Some(scripted) = answer.status {
+        *status = scripted;
+    }
+    if let Some(scripted) = &answer.message {
+        *message = Some(scripted.clone());
+    }
+    if message.is_none() {
+        *message = Some(answer.code.to_string());
+    }
 }
 
 /// `value` as JSON with every object's keys sorted: equal requests give equal text whatever

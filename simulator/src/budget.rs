@@ -14,7 +14,8 @@
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 
-use crate::codes;
+use alipayhk_api::result_codes::IssueAPointFailure;
+
 use crate::store::StoreError;
 
 /// The budget of one issue campaign.
@@ -44,18 +45,18 @@ fn far_future_ms() -> i64 {
 
 impl IssueBudget {
     /// The code that refuses issuing `amount` points dated `biz_date_ms`, if any.
-    pub fn refusal(&self, amount: i64, biz_date_ms: Option<i64>) -> Option<&'static str> {
+    pub fn refusal(&self, amount: i64, biz_date_ms: Option<i64>) -> Option<IssueAPointFailure> {
         if self.paused {
-            return Some(codes::NO_BUDGET_RIGHT_NOW);
+            return Some(IssueAPointFailure::NoBudgetRightNow);
         }
         if biz_date_ms.is_some_and(|d| d < self.campaign_start_ms || d > self.campaign_end_ms) {
-            return Some(codes::PROCESS_FAIL);
+            return Some(IssueAPointFailure::ProcessFail);
         }
         if self.total_remaining < amount {
-            return Some(codes::TOTAL_BUDGET_NOT_ENOUGH);
+            return Some(IssueAPointFailure::TotalBudgetNotEnough);
         }
         if self.current_remaining < amount {
-            return Some(codes::CURRENT_BUDGET_NOT_ENOUGH);
+            return Some(IssueAPointFailure::CurrentBudgetNotEnough);
         }
         None
     }
@@ -137,14 +138,17 @@ mod tests {
             total_remaining: 50,
             ..budget()
         };
-        assert_eq!(b.refusal(60, None), Some(codes::TOTAL_BUDGET_NOT_ENOUGH));
+        assert_eq!(
+            b.refusal(60, None),
+            Some(IssueAPointFailure::TotalBudgetNotEnough)
+        );
     }
 
     #[test]
     fn more_than_current_is_current_budget_not_enough() {
         assert_eq!(
             budget().refusal(101, None),
-            Some(codes::CURRENT_BUDGET_NOT_ENOUGH)
+            Some(IssueAPointFailure::CurrentBudgetNotEnough)
         );
     }
 
@@ -154,12 +158,21 @@ mod tests {
             paused: true,
             ..budget()
         };
-        assert_eq!(b.refusal(1, None), Some(codes::NO_BUDGET_RIGHT_NOW));
+        assert_eq!(
+            b.refusal(1, None),
+            Some(IssueAPointFailure::NoBudgetRightNow)
+        );
     }
 
     #[test]
     fn biz_date_outside_campaign_is_process_fail() {
-        assert_eq!(budget().refusal(1, Some(999)), Some(codes::PROCESS_FAIL));
-        assert_eq!(budget().refusal(1, Some(2_001)), Some(codes::PROCESS_FAIL));
+        assert_eq!(
+            budget().refusal(1, Some(999)),
+            Some(IssueAPointFailure::ProcessFail)
+        );
+        assert_eq!(
+            budget().refusal(1, Some(2_001)),
+            Some(IssueAPointFailure::ProcessFail)
+        );
     }
 }

@@ -8,6 +8,8 @@ use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use alipayhk_api::models::QueryTemplateResponse;
+
 use crate::store::{StoreError, now_ms};
 
 /// A seeded redeemable-card / ticket template.
@@ -168,26 +170,28 @@ pub fn find_card(db: &Connection, pass_id: &str) -> Result<Option<MembershipCard
     .transpose()
 }
 
-/// Checks that a template's body is a valid Query Template answer (types, enums, lengths),
-/// so a seeded template can always be served; the error names the fields. It lives here,
-/// with the templates, so that seeding does not depend on the API module.
-pub fn check_template(template: &PassTemplate) -> Result<(), String> {
-    use alipayhk_api::models::QueryTemplateResponse;
-    use serde_json::Value;
+/// The template as a typed Query Template answer (its `result` is a placeholder `SUCCESS`
+/// the API layer replaces); the error names the fields that do not fit.
+pub fn template_answer(template: &PassTemplate) -> Result<QueryTemplateResponse, String> {
     let mut body = template.body.clone();
     body.insert("templateCode".into(), template.template_code.clone().into());
     body.insert(
         "result".into(),
         serde_json::json!({"resultCode": "SUCCESS", "resultStatus": "S"}),
     );
-    let answer: QueryTemplateResponse =
-        serde_json::from_value(Value::Object(body)).map_err(|e| {
-            format!(
-                "template {} does not fit a Query Template answer: {e}",
-                template.template_code
-            )
-        })?;
-    answer
+    serde_json::from_value(Value::Object(body)).map_err(|e| {
+        format!(
+            "template {} does not fit a Query Template answer: {e}",
+            template.template_code
+        )
+    })
+}
+
+/// Checks that a template's body is a valid Query Template answer (types, enums, lengths),
+/// so a seeded template can always be served; the error names the fields. It lives here,
+/// with the templates, so that seeding does not depend on the API module.
+pub fn check_template(template: &PassTemplate) -> Result<(), String> {
+    template_answer(template)?
         .validate()
         .map_err(|e| format!("template {} breaks the spec: {e}", template.template_code))
 }

@@ -8,7 +8,6 @@
 
 use rusqlite::{Connection, OptionalExtension, params};
 
-use crate::codes;
 use crate::store::{StoreError, now_ms};
 
 /// The key of an idempotent request.
@@ -40,20 +39,6 @@ pub enum Replay {
     Same(RecordedAnswer),
     /// Other parameters under the same bizNo: refuse.
     Inconsistent,
-}
-
-impl Replay {
-    /// The recorded or refusing answer, `None` for a first request.
-    pub fn into_answer(self) -> Option<RecordedAnswer> {
-        match self {
-            Self::FirstTime => None,
-            Self::Same(answer) => Some(answer),
-            Self::Inconsistent => Some(RecordedAnswer {
-                code: codes::REPEAT_REQ_INCONSISTENT.into(),
-                detail: None,
-            }),
-        }
-    }
 }
 
 /// Looks up `key` for a request whose business parameters render as `fingerprint`.
@@ -107,7 +92,7 @@ mod tests {
 
     fn success() -> RecordedAnswer {
         RecordedAnswer {
-            code: codes::SUCCESS.into(),
+            code: "SUCCESS".into(),
             detail: None,
         }
     }
@@ -140,10 +125,7 @@ mod tests {
             .write(|db| record(db, &KEY, "amount=1", &success()))
             .unwrap();
         let replay = store.write(|db| lookup(db, &KEY, "amount=2")).unwrap();
-        assert_eq!(
-            replay.into_answer().unwrap().code,
-            codes::REPEAT_REQ_INCONSISTENT
-        );
+        assert_eq!(replay, Replay::Inconsistent);
     }
 
     #[test]

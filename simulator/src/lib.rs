@@ -57,17 +57,14 @@ pub mod admin;
 pub mod api;
 pub mod budget;
 pub mod cards;
-pub mod codes;
 pub mod config;
 pub mod data_dir;
 pub mod idempotency;
 pub mod ledger;
-pub mod operation;
 pub mod operations;
 pub mod rules;
 pub mod seed;
 pub mod serve;
 pub mod store;
 
-pub use operation::Operation;
 pub use operations::Simulator;

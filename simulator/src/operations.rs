@@ -7,72 +7,71 @@
 
 use std::sync::Arc;
 
+use alipayhk_api::models::{AccountBenefitModel, QueryTemplateResponse};
+use alipayhk_api::result_codes::{
+    InquireAPointFailure, InquireAPointResultCode, IssueAPointFailure, IssueAPointResultCode,
+    QueryTemplateFailure, QueryTemplateResultCode, RedeemAPointFailure, RedeemAPointResultCode,
+    UpdateMembershipCardFailure, UpdateMembershipCardResultCode,
+};
+use alipayhk_api::{OperationId, ResultStatus};
+use alipayhk_runtime::ResultCode;
 use rusqlite::Connection;
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
 use crate::accounts::{self, TokenCheck};
 use crate::budget;
 use crate::cards::{self, CardStatus};
-use crate::codes;
-use crate::idempotency::{self, IdempotencyKey, RecordedAnswer};
+use crate::idempotency::{self, IdempotencyKey, RecordedAnswer, Replay};
 use crate::ledger::{EntryKind, PointLedger, PostingRefused, PostingSource};
-use crate::operation::Operation;
 use crate::rules::RuleBook;
 use crate::seed::Fixtures;
 use crate::store::{Store, StoreError, now_ms};
 
-/// The answer of one operation, before it becomes a response model.
+/// The answer of one operation, typed: `C` is the operation's generated result-code enum
+/// (`<Op>ResultCode`, so every code is one the spec names or a sealed unknown one) and `P`
+/// what a success carries besides the result object. `api.rs` turns it into the response
+/// model with the spec's status and message for the code.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Answer {
+pub struct Answer<C, P = ()> {
     /// The result code.
-    pub code: String,
+    pub code: C,
     /// Status override from a scripted rule (otherwise the spec's status for the code).
-    pub status: Option<String>,
+    pub status: Option<ResultStatus>,
     /// Message override from a scripted rule (otherwise the spec's message).
     pub message: Option<String>,
-    /// Extra response fields (camelCase JSON), e.g. `accountBenefitModel`.
-    pub detail: Map<String, Value>,
+    /// What a success carries, e.g. the balance.
+    pub payload: Option<P>,
 }
 
-impl Answer {
+impl<C, P> Answer<C, P> {
     /// An answer with just a code.
-    pub fn code(code: &str) -> Self {
+    pub fn code(code: impl Into<C>) -> Self {
         Self {
-            code: code.to_string(),
+            code: code.into(),
             status: None,
             message: None,
-            detail: Map::new(),
+            payload: None,
         }
     }
 
-    fn with_detail(code: &str, detail: Value) -> Self {
-        let detail = match detail {
-            Value::Object(map) => map,
-            _ => Map::new(),
-        };
+    fn success(code: C, payload: P) -> Self {
         Self {
-            detail,
+            payload: Some(payload),
             ..Self::code(code)
         }
     }
-
-    fn from_recorded(recorded: RecordedAnswer) -> Self {
-        let detail = recorded
-            .detail
-            .and_then(|json| serde_json::from_str(&json).ok())
-            .unwrap_or(Value::Null);
-        Self::with_detail(&recorded.code, detail)
-    }
-
-    fn to_recorded(&self) -> RecordedAnswer {
-        let detail =
-            (!self.detail.is_empty()).then(|| Value::Object(self.detail.clone()).to_string());
-        RecordedAnswer {
-            code: self.code.clone(),
-            detail,
-        }
-    }
 }
+
+/// Inquire A. Point's answer: the balance on success.
+pub type InquireAnswer = Answer<InquireAPointResultCode, AccountBenefitModel>;
+/// Issue A. Point's answer.
+pub type IssueAnswer = Answer<IssueAPointResultCode>;
+/// Redeem A. Point's answer.
+pub type RedeemAnswer = Answer<RedeemAPointResultCode>;
+/// Query Template's answer: the template (as the typed response) on success.
+pub type TemplateAnswer = Answer<QueryTemplateResultCode, QueryTemplateResponse>;
+/// Update Membership Card's answer.
+pub type CardAnswer = Answer<UpdateMembershipCardResultCode>;
 
 /// Issue A. Point, as the simulator reads it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -138,6 +137,10 @@ pub enum SimulatorError {
     /// The database failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// A stored template no longer fits a Query Template answer (uploads are checked, so
+    /// only a database edited by hand gets here).
+    #[error("{0}")]
+    Template(String),
 }
 
 /// The simulator's state and scripted rules.
@@ -184,7 +187,11 @@ impl Simulator {
     }
 
     /// Applies a scripted rule, if one matches: waits its delay, returns its answer.
-    async fn script(&self, operation: Operation, user_id: Option<&str>) -> Option<Answer> {
+    async fn script<C: ResultCode, P>(
+        &self,
+        operation: OperationId,
+        user_id: Option<&str>,
+    ) -> Option<Answer<C, P>> {
         let action = self.rules.take(operation, user_id)?;
         tracing::info!(rule_id = action.rule_id, %operation, code = ?action.code, "scripted rule applied");
         if let Some(delay) = action.delay {
@@ -194,12 +201,12 @@ impl Simulator {
         Some(Answer {
             status: action.status,
             message: action.message,
-            ..Answer::code(&code)
+            ..Answer::code(C::from(code.as_str()))
         })
     }
 
     /// Inquire A. Point: the balance behind an access token.
-    pub async fn inquire(&self, access_token: String) -> Result<Answer, SimulatorError> {
+    pub async fn inquire(&self, access_token: String) -> Result<InquireAnswer, SimulatorError> {
         if !self.rules.is_empty() {
             let token = access_token.clone();
             let owner = self
@@ -207,26 +214,28 @@ impl Simulator {
                 .read_async(move |db| accounts::token_owner(db, &token))
                 .await?;
             if let Some(answer) = self
-                .script(Operation::InquireAPoint, owner.as_deref())
+                .script(OperationId::InquireAPoint, owner.as_deref())
                 .await
             {
                 return Ok(answer);
             }
         }
         if access_token.trim().is_empty() {
-            return Ok(Answer::code(codes::PARAMETER_ILLEGAL));
+            return Ok(Answer::code(InquireAPointFailure::ParameterIllegal));
         }
         let check = self
             .store
             .read_async(move |db| accounts::check_token(db, &access_token, now_ms()))
             .await?;
         Ok(match check {
-            TokenCheck::Valid(user) => Answer::with_detail(
-                codes::SUCCESS,
-                json!({"accountBenefitModel": {"benefitProductCode": "POINT", "balance": user.balance}}),
+            TokenCheck::Valid(user) => Answer::success(
+                InquireAPointResultCode::Success,
+                AccountBenefitModel::new()
+                    .with_benefit_product_code("POINT")
+                    .with_balance(user.balance),
             ),
-            TokenCheck::Invalid => Answer::code(codes::ACCESSTOKEN_VALIDATE_FAILED),
-            TokenCheck::UserGone => Answer::code(codes::USER_NOT_EXIST),
+            TokenCheck::Invalid => Answer::code(InquireAPointFailure::AccesstokenValidateFailed),
+            TokenCheck::UserGone => Answer::code(InquireAPointFailure::UserNotExist),
         })
     }
 
@@ -235,18 +244,18 @@ impl Simulator {
         &self,
         client_id: String,
         request: IssueRequest,
-    ) -> Result<Answer, SimulatorError> {
+    ) -> Result<IssueAnswer, SimulatorError> {
         if let Some(answer) = self
-            .script(Operation::IssueAPoint, request.user_id.as_deref())
+            .script(OperationId::IssueAPoint, request.user_id.as_deref())
             .await
         {
             return Ok(answer);
         }
         if request.amount < 1 || (request.user_id.is_none() && request.open_id.is_none()) {
-            return Ok(Answer::code(codes::PARAM_ILLEGAL));
+            return Ok(Answer::code(IssueAPointFailure::ParamIllegal));
         }
         let Some(product_id) = request.product_id.clone() else {
-            return Ok(Answer::code(codes::PARAM_ILLEGAL));
+            return Ok(Answer::code(IssueAPointFailure::ParamIllegal));
         };
         let fingerprint = format!(
             "user={:?};openId={:?};product={product_id};amount={};bizDate={:?};body={}",
@@ -257,9 +266,10 @@ impl Simulator {
                 idempotent(
                     db,
                     &client_id,
-                    Operation::IssueAPoint,
+                    OperationId::IssueAPoint,
                     request.biz_no.as_deref(),
                     &fingerprint,
+                    IssueAPointFailure::RepeatReqInconsistent,
                     |db| issue_points(db, &client_id, &request, &product_id),
                 )
             })
@@ -271,9 +281,9 @@ impl Simulator {
         &self,
         client_id: String,
         request: RedeemRequest,
-    ) -> Result<Answer, SimulatorError> {
+    ) -> Result<RedeemAnswer, SimulatorError> {
         if let Some(answer) = self
-            .script(Operation::RedeemAPoint, Some(&request.user_id))
+            .script(OperationId::RedeemAPoint, Some(&request.user_id))
             .await
         {
             return Ok(answer);
@@ -283,10 +293,10 @@ impl Simulator {
             .iter()
             .try_fold(0_i64, |sum, a| sum.checked_add(*a));
         let Some(total) = total.filter(|t| *t > 0 && request.amounts.iter().all(|a| *a > 0)) else {
-            return Ok(Answer::code(codes::PARAM_ILLEGAL));
+            return Ok(Answer::code(RedeemAPointFailure::ParamIllegal));
         };
         if request.biz_no.trim().is_empty() {
-            return Ok(Answer::code(codes::PARAM_ILLEGAL));
+            return Ok(Answer::code(RedeemAPointFailure::ParamIllegal));
         }
         let fingerprint = format!(
             "user={};scene={};bizdt={};amounts={:?};body={}",
@@ -297,9 +307,10 @@ impl Simulator {
                 idempotent(
                     db,
                     &client_id,
-                    Operation::RedeemAPoint,
+                    OperationId::RedeemAPoint,
                     Some(&request.biz_no),
                     &fingerprint,
+                    RedeemAPointFailure::RepeatReqInconsistent,
                     |db| {
                         let source = PostingSource {
                             client_id: Some(&client_id),
@@ -313,13 +324,13 @@ impl Simulator {
                                 EntryKind::Redeem,
                                 &source,
                             )? {
-                                Ok(_) => Answer::code(codes::SUCCESS),
+                                Ok(_) => Answer::code(RedeemAPointResultCode::Success),
                                 // Assumption: an unknown ipRoleId is a parameter error (no documented code).
                                 Err(PostingRefused::NoSuchUser) => {
-                                    Answer::code(codes::PARAM_ILLEGAL)
+                                    Answer::code(RedeemAPointFailure::ParamIllegal)
                                 }
                                 Err(PostingRefused::PointNotEnough) => {
-                                    Answer::code(codes::POINT_NOT_ENOUGH)
+                                    Answer::code(RedeemAPointFailure::PointNotEnough)
                                 }
                             },
                         )
@@ -334,31 +345,30 @@ impl Simulator {
         &self,
         merchant_id: String,
         template_code: String,
-    ) -> Result<Answer, SimulatorError> {
-        if let Some(answer) = self.script(Operation::QueryTemplate, None).await {
+    ) -> Result<TemplateAnswer, SimulatorError> {
+        if let Some(answer) = self.script(OperationId::QueryTemplate, None).await {
             return Ok(answer);
         }
         if merchant_id.trim().is_empty() || template_code.trim().is_empty() {
-            return Ok(Answer::code(codes::PARAM_ILLEGAL));
+            return Ok(Answer::code(QueryTemplateFailure::ParamIllegal));
         }
         let template = self
             .store
             .read_async(move |db| cards::find_template(db, &template_code))
             .await?;
         Ok(match template.filter(|t| t.merchant_id == merchant_id) {
-            Some(template) => {
-                let mut detail = template.body;
-                detail.insert("templateCode".into(), template.template_code.into());
-                Answer::with_detail(codes::SUCCESS, Value::Object(detail))
-            }
-            None => Answer::code(codes::PASS_TEMPLATE_NOT_EXIST),
+            Some(template) => Answer::success(
+                QueryTemplateResultCode::Success,
+                cards::template_answer(&template).map_err(SimulatorError::Template)?,
+            ),
+            None => Answer::code(QueryTemplateFailure::PassTemplateNotExist),
         })
     }
 
     /// Update Membership Card: `UPDATE` changes points/level/expiry, `CLOSED` terminates.
-    pub async fn update_card(&self, update: CardUpdate) -> Result<Answer, SimulatorError> {
+    pub async fn update_card(&self, update: CardUpdate) -> Result<CardAnswer, SimulatorError> {
         if let Some(answer) = self
-            .script(Operation::UpdateMembershipCard, update.user_id.as_deref())
+            .script(OperationId::UpdateMembershipCard, update.user_id.as_deref())
             .await
         {
             return Ok(answer);
@@ -370,14 +380,16 @@ impl Simulator {
 }
 
 /// Runs `execute` unless (client, operation, bizNo) already has a final answer.
-fn idempotent(
+/// `inconsistent` answers a repeat whose parameters differ.
+fn idempotent<C: ResultCode + std::fmt::Display>(
     db: &Connection,
     client_id: &str,
-    operation: Operation,
+    operation: OperationId,
     biz_no: Option<&str>,
     fingerprint: &str,
-    execute: impl FnOnce(&Connection) -> Result<Answer, SimulatorError>,
-) -> Result<Answer, SimulatorError> {
+    inconsistent: impl Into<C>,
+    execute: impl FnOnce(&Connection) -> Result<Answer<C>, SimulatorError>,
+) -> Result<Answer<C>, SimulatorError> {
     let Some(biz_no) = biz_no else {
         return execute(db);
     };
@@ -386,12 +398,19 @@ fn idempotent(
         operation: operation.as_str(),
         biz_no,
     };
-    if let Some(recorded) = idempotency::lookup(db, &key, fingerprint)?.into_answer() {
-        return Ok(Answer::from_recorded(recorded));
+    match idempotency::lookup(db, &key, fingerprint)? {
+        Replay::Same(recorded) => return Ok(Answer::code(C::from(recorded.code.as_str()))),
+        Replay::Inconsistent => return Ok(Answer::code(inconsistent)),
+        Replay::FirstTime => {}
     }
     let answer = execute(db)?;
-    // Everything state produces is final (S or F); U answers only come from rules.
-    idempotency::record(db, &key, fingerprint, &answer.to_recorded())?;
+    // Everything state produces is final (S or F); U answers only come from rules. Issue
+    // and Redeem answers carry nothing but their code, so the code is the whole record.
+    let recorded = RecordedAnswer {
+        code: answer.code.to_string(),
+        detail: None,
+    };
+    idempotency::record(db, &key, fingerprint, &recorded)?;
     Ok(answer)
 }
 
@@ -400,7 +419,7 @@ fn issue_points(
     client_id: &str,
     request: &IssueRequest,
     product_id: &str,
-) -> Result<Answer, SimulatorError> {
+) -> Result<IssueAnswer, SimulatorError> {
     let user = match (&request.user_id, &request.open_id) {
         (Some(user_id), _) => accounts::find_user(db, user_id)?,
         (None, Some(open_id)) => accounts::find_user_by_open_id(db, open_id)?,
@@ -408,10 +427,10 @@ fn issue_points(
     };
     // Assumption: Issue documents no user code; an unknown user is a general business failure.
     let Some(user) = user else {
-        return Ok(Answer::code(codes::PROCESS_FAIL));
+        return Ok(Answer::code(IssueAPointFailure::ProcessFail));
     };
     let Some(budget) = budget::find_budget(db, product_id)? else {
-        return Ok(Answer::code(codes::NO_BUDGET_RIGHT_NOW));
+        return Ok(Answer::code(IssueAPointFailure::NoBudgetRightNow));
     };
     if let Some(code) = budget.refusal(request.amount, request.biz_date_ms) {
         return Ok(Answer::code(code));
@@ -425,14 +444,14 @@ fn issue_points(
     match PointLedger::new(db).post(&user.user_id, request.amount, EntryKind::Issue, &source)? {
         Ok(_) => {
             budget::consume(db, product_id, request.amount)?;
-            Ok(Answer::code(codes::SUCCESS))
+            Ok(Answer::code(IssueAPointResultCode::Success))
         }
-        Err(_) => Ok(Answer::code(codes::PROCESS_FAIL)),
+        Err(_) => Ok(Answer::code(IssueAPointFailure::ProcessFail)),
     }
 }
 
-fn update_card(db: &Connection, update: CardUpdate) -> Result<Answer, SimulatorError> {
-    let illegal = Ok(Answer::code(codes::PARAM_ILLEGAL));
+fn update_card(db: &Connection, update: CardUpdate) -> Result<CardAnswer, SimulatorError> {
+    let illegal = Ok(Answer::code(UpdateMembershipCardFailure::ParamIllegal));
     let Some(mut card) = cards::find_card(db, &update.pass_id)? else {
         return illegal;
     };
@@ -476,7 +495,7 @@ fn update_card(db: &Connection, update: CardUpdate) -> Result<Answer, SimulatorE
         }
     }
     cards::put_card(db, &card)?;
-    Ok(Answer::code(codes::SUCCESS))
+    Ok(Answer::code(UpdateMembershipCardResultCode::Success))
 }
 
 #[cfg(test)]
@@ -546,8 +565,8 @@ mod tests {
     #[tokio::test]
     async fn inquire_answers_the_balance_for_a_valid_token() {
         let answer = simulator().inquire(DEMO_ACCESS_TOKEN.into()).await.unwrap();
-        assert_eq!(answer.code, codes::SUCCESS);
-        assert_eq!(answer.detail["accountBenefitModel"]["balance"], 1200);
+        assert_eq!(answer.code, InquireAPointResultCode::Success);
+        assert_eq!(answer.payload.and_then(|model| model.balance), Some(1200));
     }
 
     #[tokio::test]
@@ -555,29 +574,29 @@ mod tests {
         let sim = simulator();
         assert_eq!(
             sim.inquire("unknown".into()).await.unwrap().code,
-            codes::ACCESSTOKEN_VALIDATE_FAILED
+            InquireAPointResultCode::Failure(InquireAPointFailure::AccesstokenValidateFailed)
         );
         assert_eq!(
             sim.inquire("bad token".into()).await.unwrap().code,
-            codes::ACCESSTOKEN_VALIDATE_FAILED
+            InquireAPointResultCode::Failure(InquireAPointFailure::AccesstokenValidateFailed)
         );
         assert_eq!(
             sim.inquire(" ".into()).await.unwrap().code,
-            codes::PARAMETER_ILLEGAL
+            InquireAPointResultCode::Failure(InquireAPointFailure::ParameterIllegal)
         );
         sim.store()
             .write(|db| accounts::put_token(db, "old", DEMO_USER_ID, 1))
             .unwrap();
         assert_eq!(
             sim.inquire("old".into()).await.unwrap().code,
-            codes::ACCESSTOKEN_VALIDATE_FAILED
+            InquireAPointResultCode::Failure(InquireAPointFailure::AccesstokenValidateFailed)
         );
         sim.store()
             .write(|db| accounts::delete_user(db, DEMO_USER_ID))
             .unwrap();
         assert_eq!(
             sim.inquire(DEMO_ACCESS_TOKEN.into()).await.unwrap().code,
-            codes::USER_NOT_EXIST
+            InquireAPointResultCode::Failure(InquireAPointFailure::UserNotExist)
         );
     }
 
@@ -589,7 +608,7 @@ mod tests {
                 .await
                 .unwrap()
                 .code,
-            codes::SUCCESS
+            IssueAPointResultCode::Success
         );
         assert_eq!(balance(&sim, DEMO_USER_ID), 1300);
         let b = sim
@@ -606,17 +625,17 @@ mod tests {
         set_budget(&sim, |b| b.current_remaining = 10);
         assert_eq!(
             sim.issue(CLIENT.into(), issue("C", 11)).await.unwrap().code,
-            codes::CURRENT_BUDGET_NOT_ENOUGH
+            IssueAPointResultCode::Failure(IssueAPointFailure::CurrentBudgetNotEnough)
         );
         set_budget(&sim, |b| b.total_remaining = 5);
         assert_eq!(
             sim.issue(CLIENT.into(), issue("T", 6)).await.unwrap().code,
-            codes::TOTAL_BUDGET_NOT_ENOUGH
+            IssueAPointResultCode::Failure(IssueAPointFailure::TotalBudgetNotEnough)
         );
         set_budget(&sim, |b| b.paused = true);
         assert_eq!(
             sim.issue(CLIENT.into(), issue("N", 1)).await.unwrap().code,
-            codes::NO_BUDGET_RIGHT_NOW
+            IssueAPointResultCode::Failure(IssueAPointFailure::NoBudgetRightNow)
         );
         let mut unknown_campaign = issue("U", 1);
         unknown_campaign.product_id = Some("NO_SUCH_CAMPAIGN".into());
@@ -625,7 +644,7 @@ mod tests {
                 .await
                 .unwrap()
                 .code,
-            codes::NO_BUDGET_RIGHT_NOW
+            IssueAPointResultCode::Failure(IssueAPointFailure::NoBudgetRightNow)
         );
         assert_eq!(balance(&sim, DEMO_USER_ID), 1200);
     }
@@ -636,7 +655,7 @@ mod tests {
         early.biz_date_ms = Some(1_000);
         assert_eq!(
             simulator().issue(CLIENT.into(), early).await.unwrap().code,
-            codes::PROCESS_FAIL
+            IssueAPointResultCode::Failure(IssueAPointFailure::ProcessFail)
         );
     }
 
@@ -649,19 +668,22 @@ mod tests {
                     .await
                     .unwrap()
                     .code,
-                codes::SUCCESS
+                IssueAPointResultCode::Success
             );
         }
         assert_eq!(balance(&sim, DEMO_USER_ID), 1250);
         let changed = sim.issue(CLIENT.into(), issue("R1", 51)).await.unwrap();
-        assert_eq!(changed.code, codes::REPEAT_REQ_INCONSISTENT);
+        assert_eq!(
+            changed.code,
+            IssueAPointResultCode::Failure(IssueAPointFailure::RepeatReqInconsistent)
+        );
         // Another partner may use the same bizNo.
         assert_eq!(
             sim.issue("OTHER".into(), issue("R1", 51))
                 .await
                 .unwrap()
                 .code,
-            codes::SUCCESS
+            IssueAPointResultCode::Success
         );
         assert_eq!(balance(&sim, DEMO_USER_ID), 1301);
     }
@@ -672,12 +694,12 @@ mod tests {
         set_budget(&sim, |b| b.paused = true);
         assert_eq!(
             sim.issue(CLIENT.into(), issue("F1", 1)).await.unwrap().code,
-            codes::NO_BUDGET_RIGHT_NOW
+            IssueAPointResultCode::Failure(IssueAPointFailure::NoBudgetRightNow)
         );
         set_budget(&sim, |b| b.paused = false);
         assert_eq!(
             sim.issue(CLIENT.into(), issue("F1", 1)).await.unwrap().code,
-            codes::NO_BUDGET_RIGHT_NOW
+            IssueAPointResultCode::Failure(IssueAPointFailure::NoBudgetRightNow)
         );
     }
 
@@ -689,7 +711,7 @@ mod tests {
                 .await
                 .unwrap()
                 .code,
-            codes::SUCCESS
+            RedeemAPointResultCode::Success
         );
         assert_eq!(balance(&sim, DEMO_USER_ID), 1000);
         assert_eq!(
@@ -697,21 +719,21 @@ mod tests {
                 .await
                 .unwrap()
                 .code,
-            codes::POINT_NOT_ENOUGH
+            RedeemAPointResultCode::Failure(RedeemAPointFailure::PointNotEnough)
         );
         assert_eq!(
             sim.redeem(CLIENT.into(), redeem("D1", 200))
                 .await
                 .unwrap()
                 .code,
-            codes::SUCCESS
+            RedeemAPointResultCode::Success
         );
         assert_eq!(
             sim.redeem(CLIENT.into(), redeem("D1", 201))
                 .await
                 .unwrap()
                 .code,
-            codes::REPEAT_REQ_INCONSISTENT
+            RedeemAPointResultCode::Failure(RedeemAPointFailure::RepeatReqInconsistent)
         );
         assert_eq!(balance(&sim, DEMO_USER_ID), 1000);
     }
@@ -723,14 +745,14 @@ mod tests {
         empty.amounts.clear();
         assert_eq!(
             sim.redeem(CLIENT.into(), empty).await.unwrap().code,
-            codes::PARAM_ILLEGAL
+            RedeemAPointResultCode::Failure(RedeemAPointFailure::ParamIllegal)
         );
         assert_eq!(
             sim.redeem(CLIENT.into(), redeem("P2", 0))
                 .await
                 .unwrap()
                 .code,
-            codes::PARAM_ILLEGAL
+            RedeemAPointResultCode::Failure(RedeemAPointFailure::ParamIllegal)
         );
     }
 
@@ -750,7 +772,7 @@ mod tests {
             .collect();
         let mut successes = 0;
         for task in tasks {
-            if task.await.unwrap() == codes::SUCCESS {
+            if task.await.unwrap() == RedeemAPointResultCode::Success {
                 successes += 1;
             }
         }
@@ -765,19 +787,29 @@ mod tests {
             .query_template(DEMO_MERCHANT_ID.into(), DEMO_TEMPLATE_CODE.into())
             .await
             .unwrap();
-        assert_eq!(found.code, codes::SUCCESS);
-        assert_eq!(found.detail["templateCode"], DEMO_TEMPLATE_CODE);
-        assert_eq!(found.detail["type"], "COUPON");
+        assert_eq!(found.code, QueryTemplateResultCode::Success);
+        let template = found.payload.expect("a found template carries its fields");
+        assert_eq!(template.template_code.as_deref(), Some(DEMO_TEMPLATE_CODE));
+        assert_eq!(
+            template.r#type,
+            Some(alipayhk_api::models::QueryTemplateResponseType::Coupon)
+        );
         let missing = sim
             .query_template(DEMO_MERCHANT_ID.into(), "0".into())
             .await
             .unwrap();
-        assert_eq!(missing.code, codes::PASS_TEMPLATE_NOT_EXIST);
+        assert_eq!(
+            missing.code,
+            QueryTemplateResultCode::Failure(QueryTemplateFailure::PassTemplateNotExist)
+        );
         let other_merchant = sim
             .query_template("2160000000000000".into(), DEMO_TEMPLATE_CODE.into())
             .await
             .unwrap();
-        assert_eq!(other_merchant.code, codes::PASS_TEMPLATE_NOT_EXIST);
+        assert_eq!(
+            other_merchant.code,
+            QueryTemplateResultCode::Failure(QueryTemplateFailure::PassTemplateNotExist)
+        );
     }
 
     fn card_update(close: bool) -> CardUpdate {
@@ -801,7 +833,7 @@ mod tests {
         let sim = simulator();
         assert_eq!(
             sim.update_card(card_update(false)).await.unwrap().code,
-            codes::SUCCESS
+            UpdateMembershipCardResultCode::Success
         );
         let card = sim
             .store()
@@ -814,7 +846,7 @@ mod tests {
         );
         assert_eq!(
             sim.update_card(card_update(true)).await.unwrap().code,
-            codes::SUCCESS
+            UpdateMembershipCardResultCode::Success
         );
         let card = sim
             .store()
@@ -824,7 +856,7 @@ mod tests {
         assert_eq!(card.status, CardStatus::Closed);
         assert_eq!(
             sim.update_card(card_update(false)).await.unwrap().code,
-            codes::PARAM_ILLEGAL
+            UpdateMembershipCardResultCode::Failure(UpdateMembershipCardFailure::ParamIllegal)
         );
     }
 
@@ -837,7 +869,7 @@ mod tests {
         };
         assert_eq!(
             sim.update_card(unknown).await.unwrap().code,
-            codes::PARAM_ILLEGAL
+            UpdateMembershipCardResultCode::Failure(UpdateMembershipCardFailure::ParamIllegal)
         );
         let foreign = CardUpdate {
             user_id: Some("2160999999999999".into()),
@@ -845,7 +877,7 @@ mod tests {
         };
         assert_eq!(
             sim.update_card(foreign).await.unwrap().code,
-            codes::PARAM_ILLEGAL
+            UpdateMembershipCardResultCode::Failure(UpdateMembershipCardFailure::ParamIllegal)
         );
     }
 
@@ -854,7 +886,7 @@ mod tests {
         let sim = simulator();
         sim.rules().add(ScriptedRule {
             rule_id: 0,
-            operation: Operation::IssueAPoint,
+            operation: OperationId::IssueAPoint,
             user_id: Some(DEMO_USER_ID.into()),
             code: Some("UNKNOWN_EXCEPTION".into()),
             status: None,
@@ -867,7 +899,7 @@ mod tests {
                 .await
                 .unwrap()
                 .code,
-            "UNKNOWN_EXCEPTION"
+            IssueAPointResultCode::Failure(IssueAPointFailure::UnknownException)
         );
         assert_eq!(balance(&sim, DEMO_USER_ID), 1200);
         // The retry with the same bizNo runs for real: a U is not final.
@@ -876,7 +908,7 @@ mod tests {
                 .await
                 .unwrap()
                 .code,
-            codes::SUCCESS
+            IssueAPointResultCode::Success
         );
         assert_eq!(balance(&sim, DEMO_USER_ID), 1210);
     }
@@ -886,7 +918,7 @@ mod tests {
         let sim = simulator();
         sim.rules().add(ScriptedRule {
             rule_id: 0,
-            operation: Operation::InquireAPoint,
+            operation: OperationId::InquireAPoint,
             user_id: Some(DEMO_USER_ID.into()),
             code: Some("UNKNOWN_EXCEPTION".into()),
             status: None,
@@ -896,14 +928,14 @@ mod tests {
         });
         assert_eq!(
             sim.inquire(DEMO_ACCESS_TOKEN.into()).await.unwrap().code,
-            "UNKNOWN_EXCEPTION"
+            InquireAPointResultCode::Failure(InquireAPointFailure::UnknownException)
         );
         assert_eq!(
             sim.inquire("demo-token-empty-user".into())
                 .await
                 .unwrap()
                 .code,
-            codes::SUCCESS
+            InquireAPointResultCode::Success
         );
     }
 
@@ -969,7 +1001,7 @@ mod tests {
         sim.redeem(CLIENT.into(), redeem("X", 1200)).await.unwrap();
         sim.rules().add(ScriptedRule {
             rule_id: 0,
-            operation: Operation::QueryTemplate,
+            operation: OperationId::QueryTemplate,
             user_id: None,
             code: Some("PARAM_ILLEGAL".into()),
             status: None,
@@ -983,7 +1015,7 @@ mod tests {
         sim.reset(true).await.unwrap();
         assert_eq!(
             sim.inquire(DEMO_ACCESS_TOKEN.into()).await.unwrap().code,
-            codes::ACCESSTOKEN_VALIDATE_FAILED
+            InquireAPointResultCode::Failure(InquireAPointFailure::AccesstokenValidateFailed)
         );
     }
 }

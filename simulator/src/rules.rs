@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::operation::Operation;
+use alipayhk_api::{OperationId, ResultStatus};
 
 /// A rule as added through the admin API.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -24,7 +24,7 @@ pub struct ScriptedRule {
     #[serde(default)]
     pub rule_id: u64,
     /// The operation the rule applies to.
-    pub operation: Operation,
+    pub operation: OperationId,
     /// Only calls for this AlipayHK user id (for inquiries: the token's user); any user if absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
@@ -33,7 +33,7 @@ pub struct ScriptedRule {
     pub code: Option<String>,
     /// Status for a code the spec does not list for the operation (`S`, `F` or `U`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub status: Option<String>,
+    pub status: Option<ResultStatus>,
     /// Message to send instead of the documented one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
@@ -55,7 +55,7 @@ pub struct RuleAction {
     /// Then answer this code (or run normally if `None`).
     pub code: Option<String>,
     /// Status override for undocumented codes.
-    pub status: Option<String>,
+    pub status: Option<ResultStatus>,
     /// Message override.
     pub message: Option<String>,
 }
@@ -106,7 +106,7 @@ impl RuleBook {
     }
 
     /// Finds the first rule for this call, uses up one of its times, and says what to do.
-    pub fn take(&self, operation: Operation, user_id: Option<&str>) -> Option<RuleAction> {
+    pub fn take(&self, operation: OperationId, user_id: Option<&str>) -> Option<RuleAction> {
         let mut state = self.lock();
         let index = state.rules.iter().position(|rule| {
             rule.operation == operation
@@ -121,7 +121,7 @@ impl RuleBook {
             rule_id: rule.rule_id,
             delay: rule.delay_ms.map(Duration::from_millis),
             code: rule.code.clone(),
-            status: rule.status.clone(),
+            status: rule.status,
             message: rule.message.clone(),
         };
         if let Some(times) = rule.times.as_mut() {
@@ -146,7 +146,7 @@ mod tests {
     use super::*;
 
     fn rule(
-        operation: Operation,
+        operation: OperationId,
         user_id: Option<&str>,
         code: &str,
         times: Option<u32>,
@@ -166,17 +166,17 @@ mod tests {
     #[test]
     fn rule_applies_exactly_its_number_of_times() {
         let book = RuleBook::default();
-        book.add(rule(Operation::IssueAPoint, None, "RISK_REJECT", Some(2)));
+        book.add(rule(OperationId::IssueAPoint, None, "RISK_REJECT", Some(2)));
         for _ in 0..2 {
             assert_eq!(
-                book.take(Operation::IssueAPoint, None)
+                book.take(OperationId::IssueAPoint, None)
                     .unwrap()
                     .code
                     .as_deref(),
                 Some("RISK_REJECT")
             );
         }
-        assert_eq!(book.take(Operation::IssueAPoint, None), None);
+        assert_eq!(book.take(OperationId::IssueAPoint, None), None);
         assert!(book.list().is_empty());
     }
 
@@ -184,21 +184,21 @@ mod tests {
     fn rule_for_a_user_ignores_other_users_and_operations() {
         let book = RuleBook::default();
         book.add(rule(
-            Operation::RedeemAPoint,
+            OperationId::RedeemAPoint,
             Some("2160000000000001"),
             "RISK_REJECT",
             None,
         ));
         assert_eq!(
-            book.take(Operation::RedeemAPoint, Some("2160000000000002")),
+            book.take(OperationId::RedeemAPoint, Some("2160000000000002")),
             None
         );
         assert_eq!(
-            book.take(Operation::IssueAPoint, Some("2160000000000001")),
+            book.take(OperationId::IssueAPoint, Some("2160000000000001")),
             None
         );
         assert!(
-            book.take(Operation::RedeemAPoint, Some("2160000000000001"))
+            book.take(OperationId::RedeemAPoint, Some("2160000000000001"))
                 .is_some()
         );
     }
@@ -206,26 +206,36 @@ mod tests {
     #[test]
     fn rule_without_times_applies_until_cleared() {
         let book = RuleBook::default();
-        book.add(rule(Operation::QueryTemplate, None, "PARAM_ILLEGAL", None));
+        book.add(rule(
+            OperationId::QueryTemplate,
+            None,
+            "PARAM_ILLEGAL",
+            None,
+        ));
         for _ in 0..10 {
-            assert!(book.take(Operation::QueryTemplate, None).is_some());
+            assert!(book.take(OperationId::QueryTemplate, None).is_some());
         }
         book.clear();
-        assert_eq!(book.take(Operation::QueryTemplate, None), None);
+        assert_eq!(book.take(OperationId::QueryTemplate, None), None);
     }
 
     #[test]
     fn first_added_rule_wins_and_can_be_removed() {
         let book = RuleBook::default();
         let first = book.add(rule(
-            Operation::InquireAPoint,
+            OperationId::InquireAPoint,
             None,
             "UNKNOWN_EXCEPTION",
             None,
         ));
-        book.add(rule(Operation::InquireAPoint, None, "USER_NOT_EXIST", None));
+        book.add(rule(
+            OperationId::InquireAPoint,
+            None,
+            "USER_NOT_EXIST",
+            None,
+        ));
         assert_eq!(
-            book.take(Operation::InquireAPoint, None)
+            book.take(OperationId::InquireAPoint, None)
                 .unwrap()
                 .code
                 .as_deref(),
@@ -233,7 +243,7 @@ mod tests {
         );
         assert!(book.remove(first.rule_id));
         assert_eq!(
-            book.take(Operation::InquireAPoint, None)
+            book.take(OperationId::InquireAPoint, None)
                 .unwrap()
                 .code
                 .as_deref(),
@@ -247,7 +257,7 @@ mod tests {
             r#"{"operation":"redeemAPoint","code":"RISK_REJECT","times":1,"delayMs":50}"#,
         )
         .unwrap();
-        assert_eq!(rule.operation, Operation::RedeemAPoint);
+        assert_eq!(rule.operation, OperationId::RedeemAPoint);
         assert_eq!(rule.delay_ms, Some(50));
         assert!(serde_json::from_str::<ScriptedRule>(r#"{"operation":"nope"}"#).is_err());
     }

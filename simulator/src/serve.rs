@@ -8,7 +8,7 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use alipayhk_runtime::server::{InMemoryKeyStore, ListenerLimits, ServerConfig, listener};
+use alipayhk_runtime::server::{InMemoryKeyStore, ListenerLimits, ServerConfig};
 use alipayhk_runtime::signature::KeySigner;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -35,9 +35,6 @@ pub enum ServeError {
     /// A fixture file is invalid.
     #[error(transparent)]
     Fixture(#[from] FixtureError),
-    /// The server configuration could not be built from the spec.
-    #[error("cannot build the signed API: {0}")]
-    Api(String),
     /// A listener could not be bound.
     #[error(
         "cannot listen on {address}: {source}; is another simulator running? choose another port with --listen / --admin-listen"
@@ -119,8 +116,8 @@ pub async fn start(config: SimulatorConfig) -> Result<RunningSimulator, ServeErr
     }
     let simulator = Simulator::new(store, fixtures);
 
-    let server_config = server_config(&config, &prepared)?;
-    let api_router = api::router(simulator.clone(), server_config).map_err(ServeError::Api)?;
+    let server_config = server_config(&config, &prepared);
+    let api_router = api::router(simulator.clone(), server_config);
     let admin_router = admin::router(simulator.clone(), &prepared.admin_token);
 
     let api_listener = bind(config.listen).await?;
@@ -176,10 +173,7 @@ fn startup_fixtures(config: &SimulatorConfig) -> Result<Fixtures, ServeError> {
     Ok(fixtures)
 }
 
-fn server_config(
-    config: &SimulatorConfig,
-    prepared: &PreparedData,
-) -> Result<ServerConfig, ServeError> {
+fn server_config(config: &SimulatorConfig, prepared: &PreparedData) -> ServerConfig {
     let key_store = InMemoryKeyStore::new();
     for partner in &prepared.partners {
         key_store.insert(
@@ -192,11 +186,10 @@ fn server_config(
         prepared.simulator_key.clone(),
         Some(data_dir::DEMO_KEY_VERSION),
     ));
-    Ok(api::server_config(signer, Arc::new(key_store))
-        .map_err(ServeError::Api)?
+    ServerConfig::new(signer, Arc::new(key_store))
         .with_decryption_key(prepared.simulator_key.clone())
         .with_clock_skew(config.clock_skew)
-        .with_max_body_bytes(config.max_body_bytes))
+        .with_max_body_bytes(config.max_body_bytes)
 }
 
 async fn bind(address: SocketAddr) -> Result<TcpListener, ServeError> {
@@ -205,14 +198,14 @@ async fn bind(address: SocketAddr) -> Result<TcpListener, ServeError> {
         .map_err(|source| ServeError::Bind { address, source })
 }
 
-/// Serves within the configured connection limits (see `runtime::server::listener`).
+/// Serves within the configured connection limits (see `alipayhk_runtime::server::serve`).
 async fn serve(
     listener: TcpListener,
     router: axum::Router,
     limits: ListenerLimits,
     mut stopped: watch::Receiver<bool>,
 ) -> std::io::Result<()> {
-    listener::serve(listener, router, limits, async move {
+    alipayhk_runtime::server::serve(listener, router, limits, async move {
         let _ = stopped.wait_for(|stop| *stop).await;
     })
     .await

@@ -11,7 +11,7 @@ use alipayhk_conformance::{
 use alipayhk_runtime::ResultStatus;
 use alipayhk_runtime::keys::PrivateKey;
 use alipayhk_runtime::server::{
-    CallerContext, InMemoryKeyStore, RejectReason, RejectionTable, Route, ServerConfig,
+    CallerContext, InMemoryKeyStore, RejectReason, RejectionTable, Route, ServedApi, ServerConfig,
     SigningLayer,
 };
 use alipayhk_runtime::signature::KeySigner;
@@ -113,27 +113,30 @@ pub async fn start_double_with_admin(table: &SpecTable, defect: Defect) -> (Stri
 
 async fn start_double_with_ledger(table: &SpecTable, defect: Defect, ledger: Ledger) -> String {
     let k = keys();
-    let common: Vec<alipayhk_runtime::server::CommonCode> = table
-        .common_codes
-        .iter()
-        .map(|c| alipayhk_runtime::server::CommonCode {
-            reason: RejectReason::from_str(&c.reason).expect("reason"),
+    let rejections = RejectionTable::from_fn(|reason| {
+        let c = table
+            .common_codes
+            .iter()
+            .find(|c| RejectReason::from_str(&c.reason) == Ok(reason))
+            .expect("the spec has a code for every reason");
+        alipayhk_runtime::server::CommonCode {
             code: c.code.clone(),
             status: c.status,
             message: format!("{} (double)", c.code),
             http_status: c.http_status,
-        })
-        .collect();
-    let routes = table
-        .operations
-        .iter()
-        .map(|op| Route::new(op.path.clone(), op.result_field.clone()))
-        .collect();
+        }
+    });
+    let served = ServedApi {
+        routes: table
+            .operations
+            .iter()
+            .map(|op| Route::new(op.path.clone(), op.result_field.clone()))
+            .collect(),
+        rejections,
+    };
     let config = ServerConfig::new(
         Arc::new(KeySigner::new(k.server.clone(), Some(1))),
         Arc::new(InMemoryKeyStore::new().with_key(CLIENT_ID, 1, k.partner.public_key())),
-        RejectionTable::new(common).expect("rejection table"),
-        routes,
     )
     .with_decryption_key(k.server.clone());
 
@@ -157,7 +160,7 @@ async fn start_double_with_ledger(table: &SpecTable, defect: Defect, ledger: Led
     }
     let mut app = app
         .fallback(|| async { "" })
-        .layer(SigningLayer::new(config));
+        .layer(SigningLayer::new(served, config));
     if matches!(defect, Defect::StaleResponseTime | Defect::ForeignClientId) {
         let signer = Arc::new(KeySigner::new(k.server.clone(), Some(1)));
         app = app.layer(middleware::from_fn(move |req: Request, next: Next| {
@@ -226,8 +229,14 @@ async fn resign(req: Request, next: Next, defect: Defect, signer: &KeySigner) ->
         }
         _ => client_id = FOREIGN_CLIENT_ID.to_owned(),
     }
-    let content =
-        alipayhk_runtime::signature::content_to_sign("POST", &path, &client_id, &time, &body);
+    let content = alipayhk_runtime::signature::SignedContent {
+        method: "POST",
+        path: &path,
+        client_id: &client_id,
+        time: &time,
+        body: &body,
+    }
+    .to_bytes();
     let signature = signer.sign_header_now(&content).expect("signs");
     let value = |v: &str| http::HeaderValue::from_str(v).expect("header value");
     parts.headers.insert("Client-Id", value(&client_id));

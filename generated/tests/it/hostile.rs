@@ -13,7 +13,7 @@ use alipayhk_api::spec;
 use alipayhk_api::{CallError, Client, ResponseValue, UnknownOutcome};
 use alipayhk_runtime::client::{ClientConfig, TransportError};
 use alipayhk_runtime::keys::PrivateKey;
-use alipayhk_runtime::signature::{KeySigner, content_to_sign};
+use alipayhk_runtime::signature::{KeySigner, SignedContent};
 use alipayhk_runtime::time::format_time;
 use axum::Router;
 use axum::extract::{Request, State};
@@ -122,7 +122,14 @@ async fn signed_success(offset_secs: i64, client_id: Option<&'static str>) -> So
         let client_id = client_id.map_or(echoed, str::to_owned);
         let time =
             format_time(time::OffsetDateTime::now_utc() + time::Duration::seconds(offset_secs));
-        let content = content_to_sign("POST", &path, &client_id, &time, SUCCESS.as_bytes());
+        let content = SignedContent {
+            method: "POST",
+            path: &path,
+            client_id: &client_id,
+            time: &time,
+            body: SUCCESS.as_bytes(),
+        }
+        .to_bytes();
         let signature = signer
             .sign_header_now(&content)
             .expect("signs")

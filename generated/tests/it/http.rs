@@ -62,7 +62,7 @@ impl AlipayHkApi for Stub {
         &self,
         _ctx: CallerContext,
         _request: InquireAPointRequest,
-    ) -> Result<InquireAPointResponse, HandlerError> {
+    ) -> Result<InquireAPointResponse, HandlerError<InquireAPointFailure>> {
         Ok(match self.answer() {
             Answer::Success => InquireAPointResponse::from_code(InquireAPointResultCode::Success)
                 .with_account_benefit_model(AccountBenefitModel::new().with_balance(1200)),
@@ -70,7 +70,7 @@ impl AlipayHkApi for Stub {
             Answer::Unknown => {
                 InquireAPointResponse::from_code(InquireAPointFailure::UnknownException)
             }
-            _ => return Err(HandlerError::new("ledger offline")),
+            _ => return Err(HandlerError::msg("ledger offline")),
         })
     }
 
@@ -78,13 +78,14 @@ impl AlipayHkApi for Stub {
         &self,
         _ctx: CallerContext,
         request: IssueAPointRequest,
-    ) -> Result<IssueAPointResponse, HandlerError> {
+    ) -> Result<IssueAPointResponse, HandlerError<IssueAPointFailure>> {
         self.biz_nos.lock().expect("lock").extend(request.biz_no);
         Ok(match self.answer() {
             Answer::Success => IssueAPointResponse::from_code(IssueAPointResultCode::Success),
-            Answer::Failure => IssueAPointResponse::from_code(IssueAPointFailure::RiskReject),
+            // The typed way to answer a documented failure (the others build the response).
+            Answer::Failure => return Err(HandlerError::failure(IssueAPointFailure::RiskReject)),
             Answer::Unknown => IssueAPointResponse::from_code(IssueAPointFailure::UnknownException),
-            _ => return Err(HandlerError::new("ledger offline")),
+            _ => return Err(HandlerError::msg("ledger offline")),
         })
     }
 
@@ -92,7 +93,7 @@ impl AlipayHkApi for Stub {
         &self,
         _ctx: CallerContext,
         _request: RedeemAPointRequest,
-    ) -> Result<RedeemAPointResponse, HandlerError> {
+    ) -> Result<RedeemAPointResponse, HandlerError<RedeemAPointFailure>> {
         Ok(match self.answer() {
             Answer::Success => RedeemAPointResponse::from_code(RedeemAPointResultCode::Success),
             Answer::Failure => RedeemAPointResponse::from_code(RedeemAPointFailure::PointNotEnough),
@@ -110,7 +111,7 @@ impl AlipayHkApi for Stub {
                 response.result.result_status = alipayhk_api::ResultStatus::Unknown;
                 response
             }
-            Answer::HandlerError => return Err(HandlerError::new("ledger offline")),
+            Answer::HandlerError => return Err(HandlerError::msg("ledger offline")),
         })
     }
 
@@ -118,7 +119,7 @@ impl AlipayHkApi for Stub {
         &self,
         _ctx: CallerContext,
         request: QueryTemplateRequest,
-    ) -> Result<QueryTemplateResponse, HandlerError> {
+    ) -> Result<QueryTemplateResponse, HandlerError<QueryTemplateFailure>> {
         Ok(match self.answer() {
             Answer::Success => QueryTemplateResponse::from_code(QueryTemplateResultCode::Success)
                 .with_template_code(request.template_code)
@@ -129,7 +130,7 @@ impl AlipayHkApi for Stub {
             Answer::Unknown => {
                 QueryTemplateResponse::from_code(QueryTemplateResultCode::from("UNKNOWN_EXCEPTION"))
             }
-            _ => return Err(HandlerError::new("template store offline")),
+            _ => return Err(HandlerError::msg("template store offline")),
         })
     }
 
@@ -137,7 +138,7 @@ impl AlipayHkApi for Stub {
         &self,
         _ctx: CallerContext,
         _request: UpdateMembershipCardRequest,
-    ) -> Result<UpdateMembershipCardResponse, HandlerError> {
+    ) -> Result<UpdateMembershipCardResponse, HandlerError<UpdateMembershipCardFailure>> {
         Ok(match self.answer() {
             Answer::Success => {
                 UpdateMembershipCardResponse::from_code(UpdateMembershipCardResultCode::Success)
@@ -148,7 +149,7 @@ impl AlipayHkApi for Stub {
             Answer::Unknown => UpdateMembershipCardResponse::from_code(
                 UpdateMembershipCardFailure::UnknownException,
             ),
-            _ => return Err(HandlerError::new("card store offline")),
+            _ => return Err(HandlerError::msg("card store offline")),
         })
     }
 }
@@ -177,8 +178,6 @@ async fn start() -> Harness {
     let config = ServerConfig::new(
         Arc::new(KeySigner::new(keys.alipay.clone(), Some(1))),
         Arc::new(store),
-        spec::rejection_table().expect("the spec covers every rejection"),
-        spec::routes(),
     );
     let app = router(stub.clone(), config);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")

@@ -11,7 +11,7 @@ pub fn emit(api: &Api) -> TokenStream {
         format!("{} (version {}), generated from the spec.", api.title, api.version),
         "One import: this crate re-exports every runtime item a caller touches (`ClientConfig`, keys, `KeySigner`, `CallError`, `ResponseValue`, `ResultStatus`), so a client needs no other dependency.".to_string(),
         "Modules: `models` (request and response types with `builder()` and `validate()`), `result_codes` (`GatewayCode`, and per operation `<Op>ResultCode` and `<Op>Failure`), `client` (`Client`, one async method per operation), `server` (`AlipayHkApi` trait and `router`), `spec` (`OperationId`, operations and codes as static data).".to_string(),
-        "Features: `client` (the `Client`, over reqwest) and `server` (the `AlipayHkApi` trait and `router`, over axum), both on by default; `default-features = false, features = [\"client\"]` builds a client without axum or tower.".to_string(),
+        "Features: `client` (the `Client`, over reqwest) and `server` (the `AlipayHkApi` trait and `router`, over axum), both on by default; `default-features = false, features = [\"client\"]` builds a client without the server stack (no axum).".to_string(),
         "Configuration: `ClientConfig::from_file(\"client-config.toml\")` loads the file `alipayhk serve` prints (`base_url`, `client_id`, `key_version`, `private_key`, `alipay_public_key`); `ClientConfig::from_env()` reads the same settings from `ALIPAYHK_BASE_URL`, `ALIPAYHK_CLIENT_ID`, `ALIPAYHK_KEY_VERSION`, `ALIPAYHK_PRIVATE_KEY` and `ALIPAYHK_ALIPAY_PUBLIC_KEY`; `ClientConfig::new(..)` takes them as values.".to_string(),
         "Outcomes: a call returns a `ResponseValue` (the typed response, which it derefs to, with `tracer_id()`, `response_time()`, `status()` and `idempotency_key()`) for `S`, `CallError::Failed` with the operation's `<Op>Failure` code for a documented `F` code, and `CallError::Unknown` when the outcome is unknown (`U`, a transport failure after sending, a missing or invalid response signature): retry with `error.idempotency_key()` or inquire. Failures and unknown outcomes carry the answer's `Tracer-Id`, `Response-Time`, `Client-Id` and HTTP status (`error.response()`) whenever an answer came back.".to_string(),
         "Idempotency: for an operation whose idempotency key (`bizNo`) is optional, the client assigns a unique one when the request has none, and returns it with every outcome.".to_string(),
@@ -61,7 +61,9 @@ pub fn emit(api: &Api) -> TokenStream {
         pub use spec::OperationId;
 
         #[cfg(feature = "client")]
-        pub use alipayhk_runtime::client::{ClientConfig, ConfigError, ConfigFileError, EncryptionConfig, RetryPolicy, TransportError};
+        pub use alipayhk_runtime::client::{ClientConfig, ConfigError, ConfigFileError};
+        #[cfg(feature = "client")]
+        pub use alipayhk_runtime::client::{EncryptionConfig, RetryPolicy, TransportError};
         #[cfg(feature = "client")]
         pub use alipayhk_runtime::outcome::{CallError, NotSent, ResponseMeta, ResponseValue, UnknownOutcome};
         #[cfg(feature = "client")]

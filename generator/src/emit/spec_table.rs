@@ -86,14 +86,15 @@ pub fn emit(api: &Api) -> TokenStream {
         .map(|op| ident(&op.type_stem))
         .collect();
     let ids: Vec<&str> = api.operations.iter().map(|op| op.id.as_str()).collect();
-    let indexes = 0..api.operations.len();
-    let count = api.operations.len();
+    let indexes = (0..api.operations.len()).map(proc_macro2::Literal::usize_unsuffixed);
+    let count = proc_macro2::Literal::usize_unsuffixed(api.operations.len());
     let id_docs = ids.iter().map(|id| format!(" `{id}`"));
     let id_list = ids.join(", ");
     let unknown_operation = format!("unknown operation `{{0}}`; use one of {id_list}");
     // `validate` proved every reason has exactly one code, so this match is exhaustive.
     let reason_arms = api.common_codes.iter().enumerate().map(|(index, c)| {
         let reason = ident(&c.reason_variant);
+        let index = proc_macro2::Literal::usize_unsuffixed(index);
         quote! { RejectReason::#reason => &COMMON_RESULT_CODES[#index], }
     });
     quote! {

@@ -42,10 +42,7 @@ impl std::fmt::Debug for ServerConfig {
 
 impl ServerConfig {
     /// A config with the default body limit (1 MiB), clock skew (5 min) and no decryption.
-    pub fn new(
-        signer: Arc<dyn Signer>,
-        key_store: Arc<dyn ClientKeyStore>,
-    ) -> Self {
+    pub fn new(signer: Arc<dyn Signer>, key_store: Arc<dyn ClientKeyStore>) -> Self {
         ServerConfig {
             signer,
             decryption_key: None,

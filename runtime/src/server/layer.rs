@@ -14,13 +14,13 @@ use http::{HeaderMap, HeaderValue, Request, StatusCode, header};
 use http_body_util::BodyExt;
 use tower::{Layer, Service};
 
+use crate::encryption::{self, EncryptHeader};
 use crate::headers::{
     CLIENT_ID, CONTENT_TYPE, ENCRYPT, ENCRYPTED_CONTENT_TYPE, JSON_CONTENT_TYPE, REQUEST_TIME,
     RESPONSE_TIME, SIGNATURE, TRACER_ID,
 };
-use crate::encryption::{self, EncryptHeader};
 use crate::keys::PublicKey;
-use crate::signature::{self, SignatureHeader, VerifyError, content_to_sign};
+use crate::signature::{self, SignatureHeader, SignedContent, VerifyError};
 use crate::time::{TimeError, check_window, now_header_value};
 
 use super::{CallerContext, KeyLookup, RejectReason, ServedApi, ServerConfig};
@@ -209,13 +209,14 @@ async fn verify_request(
     })?;
 
     let raw = read_limited(body, declared_len, config).await?;
-    let content = content_to_sign(
-        &exchange.method,
-        &exchange.path,
-        &client_id,
-        &request_time,
-        &raw,
-    );
+    let content = SignedContent {
+        method: &exchange.method,
+        path: &exchange.path,
+        client_id: &client_id,
+        time: &request_time,
+        body: &raw,
+    }
+    .to_bytes();
     signature::verify(&key, &content, &signature).map_err(|e| match e {
         VerifyError::UnsupportedAlgorithm(_) => {
             reject(RejectReason::InvalidSignature, e.to_string())
@@ -396,7 +397,8 @@ async fn rejection_response(
     object.insert(exchange.result_field.clone(), result.into());
     let body = serde_json::Value::Object(object).to_string();
     let mut response = Response::new(Body::from(body));
-    *response.status_mut() = StatusCode::from_u16(code.http_status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    *response.status_mut() =
+        StatusCode::from_u16(code.http_status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     response.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static(JSON_CONTENT_TYPE),
@@ -466,13 +468,14 @@ async fn sign_response(
         wire
     };
     let response_time = now_header_value();
-    let content = content_to_sign(
-        &exchange.method,
-        &exchange.path,
-        &exchange.client_id,
-        &response_time,
-        &wire,
-    );
+    let content = SignedContent {
+        method: &exchange.method,
+        path: &exchange.path,
+        client_id: &exchange.client_id,
+        time: &response_time,
+        body: &wire,
+    }
+    .to_bytes();
     match signature::sign_header(config.signer.as_ref(), &content).await {
         Ok(sig) => insert_header(&mut parts.headers, SIGNATURE, &sig.to_header_value()),
         // An unsigned response makes the client report "outcome unknown", which is the

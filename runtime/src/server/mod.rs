@@ -38,12 +38,12 @@ mod listener;
 mod rejection_table;
 mod served_api;
 
+pub use crate::rejection::{RejectReason, UnknownRejectReason};
 pub use config::{DEFAULT_MAX_BODY_BYTES, ServerConfig};
 pub use context::CallerContext;
 pub use dispatch::{HandlerError, Operation, dispatch};
 pub use keystore::{ClientKeyStore, InMemoryKeyStore, KeyLookup};
 pub use layer::{SigningLayer, SigningService};
 pub use listener::{ListenerLimits, serve};
-pub use crate::rejection::{RejectReason, UnknownRejectReason};
 pub use rejection_table::{CommonCode, RejectionTable};
 pub use served_api::{Route, ServedApi};

@@ -12,7 +12,7 @@ use alipayhk_runtime::client::{
     ClientConfig, DEFAULT_MAX_RESPONSE_BYTES, RawResponse, RetryPolicy, Transport, TransportError,
 };
 use alipayhk_runtime::keys::PrivateKey;
-use alipayhk_runtime::signature::{KeySigner, content_to_sign};
+use alipayhk_runtime::signature::{KeySigner, SignedContent};
 use alipayhk_runtime::time::{TimeError, format_time};
 use axum::Router;
 use axum::extract::{Request, State};
@@ -377,7 +377,14 @@ async fn answer_signed(
         let t = time::OffsetDateTime::now_utc() + time::Duration::seconds(answer.time_offset_secs);
         format_time(t)
     });
-    let content = content_to_sign("POST", &path, &client_id, &time, &answer.body);
+    let content = SignedContent {
+        method: "POST",
+        path: &path,
+        client_id: &client_id,
+        time: &time,
+        body: &answer.body,
+    }
+    .to_bytes();
     let signature = key.sign_header_now(&content).expect("signs");
     let mut headers = HeaderMap::new();
     let mut set = |name: &'static str, value: &str| {
@@ -540,7 +547,14 @@ async fn a_signed_answer_without_client_id_is_refused() {
     let signer = KeySigner::new(keys.server.clone(), Some(1));
     let app = Router::new().fallback(move || {
         let time = alipayhk_runtime::time::now_header_value();
-        let content = content_to_sign("POST", PATH, CLIENT_ID, &time, SUCCESS.as_bytes());
+        let content = SignedContent {
+            method: "POST",
+            path: PATH,
+            client_id: CLIENT_ID,
+            time: &time,
+            body: SUCCESS.as_bytes(),
+        }
+        .to_bytes();
         let signature = signer
             .sign_header_now(&content)
             .expect("signs")

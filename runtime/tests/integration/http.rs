@@ -4,15 +4,15 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use crate::support::rejection_table;
+use crate::support::served_api;
 use alipayhk_runtime::client::{
     ClientConfig, EncryptionConfig, RawResponse, RetryPolicy, Transport, TransportError,
 };
 use alipayhk_runtime::keys::{PrivateKey, PublicKey};
 use alipayhk_runtime::server::{
-    CallerContext, InMemoryKeyStore, RejectReason, Route, ServerConfig, SigningLayer,
+    CallerContext, InMemoryKeyStore, RejectReason, ServerConfig, SigningLayer,
 };
-use alipayhk_runtime::signature::{KeySigner, SignatureHeader, content_to_sign, verify};
+use alipayhk_runtime::signature::{KeySigner, SignatureHeader, SignedContent, verify};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::post;
@@ -93,13 +93,6 @@ async fn start_server(keys: &Keys, decrypt: bool, max_body: usize) -> Server {
     let mut config = ServerConfig::new(
         Arc::new(KeySigner::new(keys.server.clone(), Some(1))),
         Arc::new(store),
-        rejection_table(),
-        vec![
-            Route::new(ECHO, "result"),
-            Route::new(ECHO_INFO, "resultInfo"),
-            Route::new(FLAKY, "result"),
-            Route::new(BROKEN, "result"),
-        ],
     )
     .with_max_body_bytes(max_body)
     .with_clock_skew(Duration::from_secs(300));
@@ -116,7 +109,15 @@ async fn start_server(keys: &Keys, decrypt: bool, max_body: usize) -> Server {
             post(|| async { (StatusCode::SERVICE_UNAVAILABLE, "down") }),
         )
         .with_state(seen.clone())
-        .layer(SigningLayer::new(config));
+        .layer(SigningLayer::new(
+            served_api(&[
+                (ECHO, "result"),
+                (ECHO_INFO, "resultInfo"),
+                (FLAKY, "result"),
+                (BROKEN, "result"),
+            ]),
+            config,
+        ));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind a free port");
@@ -326,7 +327,14 @@ impl RawRequest {
     /// Sends the request, checks the response signature with the server key, and returns
     /// the HTTP status and the result object.
     async fn send(self, server: &Server) -> (u16, serde_json::Value) {
-        let content = content_to_sign("POST", self.path, &self.client_id, &self.time, &self.body);
+        let content = SignedContent {
+            method: "POST",
+            path: self.path,
+            client_id: &self.client_id,
+            time: &self.time,
+            body: &self.body,
+        }
+        .to_bytes();
         let mut signature = KeySigner::new(self.signer.clone(), self.key_version)
             .sign_header_now(&content)
             .expect("signs")
@@ -353,13 +361,14 @@ impl RawRequest {
         let raw = resp.bytes().await.expect("body").to_vec();
         let header = |n: &str| headers[n].to_str().expect("ascii").to_owned();
         let sig = SignatureHeader::parse(&header("signature")).expect("signed rejection");
-        let content = content_to_sign(
-            "POST",
-            self.path,
-            &header("client-id"),
-            &header("response-time"),
-            &raw,
-        );
+        let content = SignedContent {
+            method: "POST",
+            path: self.path,
+            client_id: &header("client-id"),
+            time: &header("response-time"),
+            body: &raw,
+        }
+        .to_bytes();
         verify(&server.server_public, &content, &sig).expect("rejection signature verifies");
         assert!(!header("tracer-id").is_empty());
         (status, json(&raw))

@@ -2,7 +2,7 @@
 
 use alipayhk_runtime::encryption::{EncryptAlgorithm, EncryptHeader};
 use alipayhk_runtime::keys::{PrivateKey, PublicKey};
-use alipayhk_runtime::signature::{SignatureAlgorithm, SignatureHeader, content_to_sign};
+use alipayhk_runtime::signature::{SignatureAlgorithm, SignatureHeader, SignedContent};
 use proptest::prelude::*;
 
 fn algorithm() -> impl Strategy<Value = SignatureAlgorithm> {
@@ -68,7 +68,7 @@ proptest! {
         time in "[0-9T:+-]{1,30}",
         body in proptest::collection::vec(any::<u8>(), 0..200),
     ) {
-        let c = content_to_sign("POST", &path, &client_id, &time, &body);
+        let c = SignedContent { method: "POST", path: &path, client_id: &client_id, time: &time, body: &body }.to_bytes();
         let lf = c.iter().position(|&b| b == b'\n').expect("one LF after the path");
         let head = format!("POST {path}");
         prop_assert_eq!(&c[..lf], head.as_bytes());

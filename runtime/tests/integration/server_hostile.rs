@@ -4,13 +4,13 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::support::rejection_table;
+use crate::support::served_api;
 use alipayhk_runtime::encryption::{self, EncryptHeader};
 use alipayhk_runtime::keys::PrivateKey;
 use alipayhk_runtime::server::{
-    InMemoryKeyStore, ListenerLimits, Route, ServerConfig, SigningLayer, serve,
+    InMemoryKeyStore, ListenerLimits, ServerConfig, SigningLayer, serve,
 };
-use alipayhk_runtime::signature::{KeySigner, content_to_sign};
+use alipayhk_runtime::signature::{KeySigner, SignedContent};
 use axum::Router;
 use axum::routing::post;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
@@ -317,8 +317,6 @@ async fn start_signed() -> Signed {
     let config = ServerConfig::new(
         Arc::new(KeySigner::new(server.clone(), Some(1))),
         Arc::new(store),
-        rejection_table(),
-        vec![Route::new(PATH, "result")],
     )
     .with_decryption_key(server.clone());
     let app = Router::new()
@@ -326,7 +324,7 @@ async fn start_signed() -> Signed {
             PATH,
             post(|| async { "{\"result\":{\"resultCode\":\"SUCCESS\",\"resultStatus\":\"S\"}}" }),
         )
-        .layer(SigningLayer::new(config));
+        .layer(SigningLayer::new(served_api(&[(PATH, "result")]), config));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind a free port");
@@ -353,7 +351,14 @@ async fn send_signed(
     body: &[u8],
 ) -> (u16, Vec<(String, String)>, Vec<u8>) {
     let time = alipayhk_runtime::time::now_header_value();
-    let content = content_to_sign("POST", PATH, CLIENT_ID, &time, body);
+    let content = SignedContent {
+        method: "POST",
+        path: PATH,
+        client_id: CLIENT_ID,
+        time: &time,
+        body,
+    }
+    .to_bytes();
     let signature = KeySigner::new(server.partner.clone(), Some(1))
         .sign_header_now(&content)
         .expect("signs")
@@ -596,7 +601,14 @@ async fn an_answer_to_head_is_signed_over_the_empty_body_it_carries() {
     let header = |name: &str| response.headers()[name].to_str().expect("ascii").to_owned();
     let signature =
         alipayhk_runtime::signature::SignatureHeader::parse(&header("signature")).expect("signed");
-    let content = content_to_sign("HEAD", PATH, "", &header("response-time"), b"");
+    let content = SignedContent {
+        method: "HEAD",
+        path: PATH,
+        client_id: "",
+        time: &header("response-time"),
+        body: b"",
+    }
+    .to_bytes();
     alipayhk_runtime::signature::verify(&server.server.public_key(), &content, &signature)
         .expect("the signature covers what was sent: nothing");
 }

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use alipayhk_runtime::ResultStatus;
 use alipayhk_runtime::keys::{PrivateKey, PublicKey};
-use alipayhk_runtime::server::{CommonCode, RejectReason, RejectionTable};
+use alipayhk_runtime::server::{CommonCode, RejectReason, RejectionTable, Route, ServedApi};
 
 pub fn vector_path(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -60,18 +60,19 @@ pub fn vectors() -> Vec<Vector> {
         .collect()
 }
 
-/// A complete rejection table whose codes are the reasons' names in upper case and whose
-/// messages say "documented message for <reason>".
-pub fn rejection_table() -> RejectionTable {
-    let codes = RejectReason::ALL
-        .into_iter()
-        .map(|reason| CommonCode {
-            reason,
+/// A served API with `routes` (path, result field) whose rejection codes are the reasons'
+/// names in upper case and whose messages say "documented message for <reason>".
+pub fn served_api(routes: &[(&str, &str)]) -> ServedApi {
+    ServedApi {
+        routes: routes
+            .iter()
+            .map(|(path, field)| Route::new(*path, *field))
+            .collect(),
+        rejections: RejectionTable::from_fn(|reason: RejectReason| CommonCode {
             code: reason.as_str().to_uppercase(),
             status: ResultStatus::Failure,
             message: format!("documented message for {reason}"),
             http_status: 200,
-        })
-        .collect();
-    RejectionTable::new(codes).expect("complete table")
+        }),
+    }
 }

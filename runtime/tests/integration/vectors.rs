@@ -3,10 +3,8 @@
 use alipayhk_runtime::encryption::{EncryptHeader, open, seal};
 use alipayhk_runtime::keys::PublicKey;
 use alipayhk_runtime::server::{ClientKeyStore, InMemoryKeyStore, KeyLookup};
-use alipayhk_runtime::signature::{
-    KeySigner, SignatureHeader, VerifyError, content_to_sign, verify,
-};
-use alipayhk_runtime::signature_header::encode_url_base64;
+use alipayhk_runtime::signature::encode_url_base64;
+use alipayhk_runtime::signature::{KeySigner, SignatureHeader, SignedContent, VerifyError, verify};
 use base64::Engine as _;
 
 use crate::support::*;
@@ -20,7 +18,14 @@ fn b64(s: &str) -> Vec<u8> {
 #[test]
 fn content_to_sign_matches_the_bytes_openssl_signed() {
     for v in vectors() {
-        let ours = content_to_sign(&v.method, &v.path, &v.client_id, &v.time, &v.body);
+        let ours = SignedContent {
+            method: &v.method,
+            path: &v.path,
+            client_id: &v.client_id,
+            time: &v.time,
+            body: &v.body,
+        }
+        .to_bytes();
         assert_eq!(
             ours,
             read_vector(&format!("{}.content", v.name)),
@@ -34,7 +39,14 @@ fn content_to_sign_matches_the_bytes_openssl_signed() {
 fn signer_reproduces_openssl_signatures_byte_for_byte() {
     let signer = KeySigner::new(test_private_key(), Some(1));
     for v in vectors() {
-        let content = content_to_sign(&v.method, &v.path, &v.client_id, &v.time, &v.body);
+        let content = SignedContent {
+            method: &v.method,
+            path: &v.path,
+            client_id: &v.client_id,
+            time: &v.time,
+            body: &v.body,
+        }
+        .to_bytes();
         let header = signer.sign_header_now(&content).expect("signs");
         assert_eq!(header.signature, b64(&v.signature_b64), "{}", v.name);
         let expected = format!(
@@ -48,7 +60,14 @@ fn signer_reproduces_openssl_signatures_byte_for_byte() {
 #[test]
 fn every_private_key_format_signs_identically() {
     let v = &vectors()[0];
-    let content = content_to_sign(&v.method, &v.path, &v.client_id, &v.time, &v.body);
+    let content = SignedContent {
+        method: &v.method,
+        path: &v.path,
+        client_id: &v.client_id,
+        time: &v.time,
+        body: &v.body,
+    }
+    .to_bytes();
     for file in [
         "test_key_pkcs8.pem",
         "test_key_pkcs1.pem",
@@ -67,7 +86,14 @@ fn every_private_key_format_signs_identically() {
 fn openssl_signatures_verify_from_raw_and_url_encoded_headers() {
     let key = test_public_key();
     for v in vectors() {
-        let content = content_to_sign(&v.method, &v.path, &v.client_id, &v.time, &v.body);
+        let content = SignedContent {
+            method: &v.method,
+            path: &v.path,
+            client_id: &v.client_id,
+            time: &v.time,
+            body: &v.body,
+        }
+        .to_bytes();
         for header in [
             format!(
                 "algorithm=RSA256,keyVersion=1,signature={}",
@@ -113,35 +139,46 @@ fn verification_rejects_any_change_of_path_client_id_time_or_body() {
     for v in vectors() {
         let sig = SignatureHeader::rsa256(Some(1), b64(&v.signature_b64));
         let changed = [
-            content_to_sign(
-                &v.method,
-                &format!("{}x", v.path),
-                &v.client_id,
-                &v.time,
-                &v.body,
-            ),
-            content_to_sign(
-                &v.method,
-                &v.path,
-                &format!("{}0", v.client_id),
-                &v.time,
-                &v.body,
-            ),
-            content_to_sign(
-                &v.method,
-                &v.path,
-                &v.client_id,
-                &v.time.replace('2', "3"),
-                &v.body,
-            ),
-            content_to_sign(
-                &v.method,
-                &v.path,
-                &v.client_id,
-                &v.time,
-                &[&v.body[..], b" "].concat(),
-            ),
-            content_to_sign("GET", &v.path, &v.client_id, &v.time, &v.body),
+            SignedContent {
+                method: &v.method,
+                path: &format!("{}x", v.path),
+                client_id: &v.client_id,
+                time: &v.time,
+                body: &v.body,
+            }
+            .to_bytes(),
+            SignedContent {
+                method: &v.method,
+                path: &v.path,
+                client_id: &format!("{}0", v.client_id),
+                time: &v.time,
+                body: &v.body,
+            }
+            .to_bytes(),
+            SignedContent {
+                method: &v.method,
+                path: &v.path,
+                client_id: &v.client_id,
+                time: &v.time.replace('2', "3"),
+                body: &v.body,
+            }
+            .to_bytes(),
+            SignedContent {
+                method: &v.method,
+                path: &v.path,
+                client_id: &v.client_id,
+                time: &v.time,
+                body: &[&v.body[..], b" "].concat(),
+            }
+            .to_bytes(),
+            SignedContent {
+                method: "GET",
+                path: &v.path,
+                client_id: &v.client_id,
+                time: &v.time,
+                body: &v.body,
+            }
+            .to_bytes(),
         ];
         for (i, content) in changed.iter().enumerate() {
             assert_eq!(
@@ -159,7 +196,14 @@ fn verification_rejects_another_key_and_a_flipped_signature_bit() {
     let other = PublicKey::from_file(vector_path("other_test_pub_spki.pem")).expect("loads");
     let key = test_public_key();
     let v = &vectors()[1];
-    let content = content_to_sign(&v.method, &v.path, &v.client_id, &v.time, &v.body);
+    let content = SignedContent {
+        method: &v.method,
+        path: &v.path,
+        client_id: &v.client_id,
+        time: &v.time,
+        body: &v.body,
+    }
+    .to_bytes();
     let mut sig = SignatureHeader::rsa256(Some(1), b64(&v.signature_b64));
     assert_eq!(verify(&other, &content, &sig), Err(VerifyError::Mismatch));
     sig.signature[17] ^= 0x01;
@@ -177,7 +221,14 @@ fn a_signature_claiming_another_key_version_is_checked_against_that_versions_key
             PublicKey::from_file(vector_path("other_test_pub_spki.pem")).expect("loads"),
         );
     let v = &vectors()[1];
-    let content = content_to_sign(&v.method, &v.path, &v.client_id, &v.time, &v.body);
+    let content = SignedContent {
+        method: &v.method,
+        path: &v.path,
+        client_id: &v.client_id,
+        time: &v.time,
+        body: &v.body,
+    }
+    .to_bytes();
     for (version, expected) in [(1, Ok(())), (2, Err(VerifyError::Mismatch))] {
         let sig = SignatureHeader::rsa256(Some(version), b64(&v.signature_b64));
         let KeyLookup::Found(key) = store.lookup(&v.client_id, sig.key_version) else {
@@ -198,7 +249,14 @@ fn a_signature_claiming_another_key_version_is_checked_against_that_versions_key
 #[test]
 fn ecc224_is_refused_as_not_supported() {
     let v = &vectors()[0];
-    let content = content_to_sign(&v.method, &v.path, &v.client_id, &v.time, &v.body);
+    let content = SignedContent {
+        method: &v.method,
+        path: &v.path,
+        client_id: &v.client_id,
+        time: &v.time,
+        body: &v.body,
+    }
+    .to_bytes();
     let header = SignatureHeader::parse(&format!(
         "algorithm=ECC224,keyVersion=1,signature={}",
         v.signature_b64

@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use alipayhk_runtime::keys::PrivateKey;
-use alipayhk_runtime::signature::{SignatureHeader, content_to_sign};
+use alipayhk_runtime::signature::{SignatureHeader, SignedContent};
 
 use crate::process;
 
@@ -127,7 +127,14 @@ pub fn sign_one(key: &PrivateKey, i: usize, run: usize) -> SignedRequest {
         ),
     };
     let request_time = alipayhk_runtime::time::now_header_value();
-    let content = content_to_sign("POST", path, CLIENT_ID, &request_time, body.as_bytes());
+    let content = SignedContent {
+        method: "POST",
+        path,
+        client_id: CLIENT_ID,
+        time: &request_time,
+        body: body.as_bytes(),
+    }
+    .to_bytes();
     let signature = key.sign_rsa_sha256(&content).unwrap();
     SignedRequest {
         path,

@@ -1,5 +1,9 @@
 //! The admin API over real HTTP.
 
+use alipayhk_api::models::QueryTemplateResponseType;
+use alipayhk_api::result_codes::{
+    InquireAPointFailure, InquireAPointResultCode, QueryTemplateFailure, QueryTemplateResultCode,
+};
 use alipayhk_simulator::seed::{DEMO_ACCESS_TOKEN, DEMO_USER_ID};
 use reqwest::Method;
 use serde_json::json;
@@ -60,7 +64,7 @@ async fn create_user_with_balance_and_token_then_read_ledger() {
         .collect();
     assert_eq!(deltas, vec![300, -180]);
     let answer = server.simulator.inquire("tok42".into()).await.unwrap();
-    assert_eq!(answer.detail["accountBenefitModel"]["balance"], 120);
+    assert_eq!(answer.payload.and_then(|model| model.balance), Some(120));
 }
 
 #[tokio::test]
@@ -97,7 +101,10 @@ async fn deleting_a_user_makes_its_token_answer_user_not_exist() {
         .inquire(DEMO_ACCESS_TOKEN.into())
         .await
         .unwrap();
-    assert_eq!(answer.code, "USER_NOT_EXIST");
+    assert_eq!(
+        answer.code,
+        InquireAPointResultCode::Failure(InquireAPointFailure::UserNotExist)
+    );
     let (status, _) = server
         .call(Method::GET, &format!("/admin/users/{DEMO_USER_ID}"), None)
         .await;
@@ -120,7 +127,10 @@ async fn tokens_can_be_created_already_expired() {
         .inquire(token["token"].as_str().unwrap().into())
         .await
         .unwrap();
-    assert_eq!(answer.code, "ACCESSTOKEN_VALIDATE_FAILED");
+    assert_eq!(
+        answer.code,
+        InquireAPointResultCode::Failure(InquireAPointFailure::AccesstokenValidateFailed)
+    );
 }
 
 #[tokio::test]
@@ -150,7 +160,10 @@ async fn budgets_templates_and_cards_round_trip() {
         .query_template("M9".into(), "T9".into())
         .await
         .unwrap();
-    assert_eq!(answer.detail["type"], "TICKET");
+    assert_eq!(
+        answer.payload.and_then(|template| template.r#type),
+        Some(QueryTemplateResponseType::Ticket)
+    );
     let card =
         json!({"passId": "C9", "merchantId": "M9", "userId": "2160000000000009", "point": 3});
     assert_eq!(
@@ -183,7 +196,10 @@ async fn rules_are_added_listed_used_and_cleared() {
         .query_template("m".into(), "t".into())
         .await
         .unwrap();
-    assert_eq!(answer.code, "PARAM_ILLEGAL");
+    assert_eq!(
+        answer.code,
+        QueryTemplateResultCode::Failure(QueryTemplateFailure::ParamIllegal)
+    );
     assert_eq!(
         server.call(Method::DELETE, "/admin/rules", None).await.0,
         204
