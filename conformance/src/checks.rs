@@ -96,7 +96,9 @@ fn check_response_time(response: &WireResponse, clock: ClockWindow, problems: &m
         problems.push("Response-Time header is missing".to_owned());
         return;
     };
-    let pattern_ok = RESPONSE_TIME_SHAPE.as_ref().is_some_and(|re| re.is_match(value));
+    let pattern_ok = RESPONSE_TIME_SHAPE
+        .as_ref()
+        .is_some_and(|re| re.is_match(value));
     let not_iso = || {
         format!(
             "Response-Time {value:?} is not an ISO-8601 date-time with an offset (e.g. 2024-05-22T06:42:21+08:00)"

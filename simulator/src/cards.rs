@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use alipayhk_api::models::QueryTemplateResponse;
+use alipayhk_api::result_codes::QueryTemplateResultCode;
 
 use crate::store::{StoreError, now_ms};
 
@@ -175,9 +176,10 @@ pub fn find_card(db: &Connection, pass_id: &str) -> Result<Option<MembershipCard
 pub fn template_answer(template: &PassTemplate) -> Result<QueryTemplateResponse, String> {
     let mut body = template.body.clone();
     body.insert("templateCode".into(), template.template_code.clone().into());
+    let success = QueryTemplateResponse::from_code(QueryTemplateResultCode::Success).result;
     body.insert(
         "result".into(),
-        serde_json::json!({"resultCode": "SUCCESS", "resultStatus": "S"}),
+        serde_json::to_value(success).map_err(|e| e.to_string())?,
     );
     serde_json::from_value(Value::Object(body)).map_err(|e| {
         format!(

@@ -7,7 +7,9 @@
 
 use std::sync::Arc;
 
-use alipayhk_api::models::{AccountBenefitModel, QueryTemplateResponse};
+use alipayhk_api::models::{
+    AccountBenefitModel, QueryTemplateResponse, RedeemAPointRequestBenefitProductCode,
+};
 use alipayhk_api::result_codes::{
     InquireAPointFailure, InquireAPointResultCode, IssueAPointFailure, IssueAPointResultCode,
     QueryTemplateFailure, QueryTemplateResultCode, RedeemAPointFailure, RedeemAPointResultCode,
@@ -231,7 +233,9 @@ impl Simulator {
             TokenCheck::Valid(user) => Answer::success(
                 InquireAPointResultCode::Success,
                 AccountBenefitModel::new()
-                    .with_benefit_product_code("POINT")
+                    .with_benefit_product_code(
+                        RedeemAPointRequestBenefitProductCode::Point.as_str(),
+                    )
                     .with_balance(user.balance),
             ),
             TokenCheck::Invalid => Answer::code(InquireAPointFailure::AccesstokenValidateFailed),

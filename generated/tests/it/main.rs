@@ -4,4 +4,5 @@
 mod examples;
 mod hostile;
 mod http;
+mod spec_table;
 mod validation;

@@ -28,7 +28,7 @@ pub fn emit(api: &Api) -> TokenStream {
         //! [`HandlerError::failure`] (or a response built with `from_code`); any other error
         //! (`?` converts every error type) is logged with its source chain and answered with
         //! `UNKNOWN_EXCEPTION`. The work is the runtime's one [`dispatch`]; this file only
-        //! declares each operation's [`Operation`] contract.
+        //! declares each operation's [`Operation`](alipayhk_runtime::server::Operation) contract.
 
         use std::future::Future;
         use std::sync::Arc;
