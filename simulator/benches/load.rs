@@ -7,6 +7,10 @@
 //! (VmHWM) and `openssl speed -multi 2 rsa2048` sign/s from the same machine and run.
 //! `LOAD_SECONDS` (default 5) sets the length of each window. The load generator shares
 //! the machine's cores with the server, so the numbers are a lower bound.
+//!
+//! Last, the client side: the same number of Inquire calls through the generated `Client`
+//! and through a minimal reference (reqwest, one sign, one verify of the same bytes), in
+//! turn, with the load generator's CPU time per call for each (`CLIENT_CALLS`, default 1500).
 
 #[path = "../tests/it/process.rs"]
 mod process;
@@ -126,8 +130,103 @@ fn main() {
         }
         None => println!("openssl speed: not available"),
     }
+    client_overhead(&runtime, &server, &base);
     drop(server);
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The generated client against the minimal reference, CPU per call in this process.
+fn client_overhead(
+    runtime: &tokio::runtime::Runtime,
+    server: &process::SimulatorProcess,
+    base: &str,
+) {
+    use alipayhk_api::models::InquireAPointRequest;
+    use alipayhk_api::{Client, ClientConfig, KeySigner, PublicKey};
+    use std::sync::Arc;
+
+    let calls: usize = std::env::var("CLIENT_CALLS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1500);
+    let key = PrivateKey::from_file(server.partner_key_path()).unwrap();
+    let alipay = PublicKey::from_file(server.simulator_public_key_path()).unwrap();
+    let client = Client::new(ClientConfig::new(
+        base,
+        common::CLIENT_ID,
+        Arc::new(KeySigner::new(key.clone(), Some(1))),
+        alipay.clone(),
+    ))
+    .unwrap();
+    let http = reqwest::Client::new();
+    let request = InquireAPointRequest::new(common::LOAD_TOKEN);
+    // Concurrency 4: enough to keep the server busy, few enough that the client's own work
+    // is what this process spends its time on.
+    let concurrency = 4;
+    let mut cpu = [Vec::new(), Vec::new()];
+    // Alternate three rounds each, so drift in the machine's load hits both alike.
+    for _round in 0..3 {
+        for (which, slot) in cpu.iter_mut().enumerate() {
+            let before = common::own_cpu_seconds();
+            let ok = runtime.block_on(async {
+                let mut tasks = Vec::new();
+                for worker in 0..concurrency {
+                    let (client, http, request, key, alipay) =
+                        (&client, &http, &request, &key, &alipay);
+                    tasks.push(async move {
+                        let mut ok = 0;
+                        for _ in (worker..calls).step_by(concurrency) {
+                            let success = if which == 0 {
+                                common::reference_call(http, base, key, alipay).await
+                            } else {
+                                client.inquire_a_point(request).await.is_ok()
+                            };
+                            ok += usize::from(success);
+                        }
+                        ok
+                    });
+                }
+                futures_join_all(tasks).await
+            });
+            assert_eq!(ok, calls, "every client call succeeds");
+            if let (Some(after), Some(before)) = (common::own_cpu_seconds(), before) {
+                slot.push(1000.0 * (after - before) / calls as f64);
+            }
+        }
+    }
+    let best = |v: &Vec<f64>| v.iter().copied().reduce(f64::min).unwrap_or(f64::NAN);
+    let (reference, generated) = (best(&cpu[0]), best(&cpu[1]));
+    println!();
+    println!(
+        "client CPU per Inquire call (best of 3, {calls} calls, concurrency {concurrency}): \
+         minimal reference (reqwest + sign + verify) {reference:.3} ms, generated Client {generated:.3} ms: \
+         overhead {:+.1}% (target <= +10%)",
+        100.0 * (generated / reference - 1.0)
+    );
+}
+
+/// Runs the futures concurrently on this task and sums their results.
+async fn futures_join_all(tasks: Vec<impl std::future::Future<Output = usize>>) -> usize {
+    let mut pinned: Vec<_> = tasks.into_iter().map(Box::pin).collect();
+    let mut done = vec![None; pinned.len()];
+    std::future::poll_fn(|cx| {
+        let mut pending = false;
+        for (task, slot) in pinned.iter_mut().zip(done.iter_mut()) {
+            if slot.is_none() {
+                match task.as_mut().poll(cx) {
+                    std::task::Poll::Ready(n) => *slot = Some(n),
+                    std::task::Poll::Pending => pending = true,
+                }
+            }
+        }
+        if pending {
+            std::task::Poll::Pending
+        } else {
+            std::task::Poll::Ready(())
+        }
+    })
+    .await;
+    done.into_iter().flatten().sum()
 }
 
 /// `openssl speed -multi 2 -seconds 3 rsa2048`, sign/s; `None` if openssl is missing.

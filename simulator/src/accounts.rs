@@ -51,22 +51,16 @@ pub fn is_well_formed_token(token: &str) -> bool {
 /// The user with this id.
 pub fn find_user(db: &Connection, user_id: &str) -> Result<Option<User>, StoreError> {
     Ok(db
-        .query_row(
-            "SELECT user_id, open_id, balance FROM users WHERE user_id = ?1",
-            [user_id],
-            row_to_user,
-        )
+        .prepare_cached("SELECT user_id, open_id, balance FROM users WHERE user_id = ?1")?
+        .query_row([user_id], row_to_user)
         .optional()?)
 }
 
 /// The user with this open id.
 pub fn find_user_by_open_id(db: &Connection, open_id: &str) -> Result<Option<User>, StoreError> {
     Ok(db
-        .query_row(
-            "SELECT user_id, open_id, balance FROM users WHERE open_id = ?1",
-            [open_id],
-            row_to_user,
-        )
+        .prepare_cached("SELECT user_id, open_id, balance FROM users WHERE open_id = ?1")?
+        .query_row([open_id], row_to_user)
         .optional()?)
 }
 
@@ -86,16 +80,20 @@ pub fn create_user(
     user_id: &str,
     open_id: Option<&str>,
 ) -> Result<bool, StoreError> {
-    let inserted = db.execute(
-        "INSERT OR IGNORE INTO users (user_id, open_id, balance) VALUES (?1, ?2, 0)",
-        params![user_id, open_id],
-    )?;
+    let inserted = db
+        .prepare_cached(
+            "INSERT OR IGNORE INTO users (user_id, open_id, balance) VALUES (?1, ?2, 0)",
+        )?
+        .execute(params![user_id, open_id])?;
     Ok(inserted == 1)
 }
 
 /// Deletes a user (tokens and ledger entries stay); `false` if there was none.
 pub fn delete_user(db: &Connection, user_id: &str) -> Result<bool, StoreError> {
-    Ok(db.execute("DELETE FROM users WHERE user_id = ?1", [user_id])? == 1)
+    Ok(db
+        .prepare_cached("DELETE FROM users WHERE user_id = ?1")?
+        .execute([user_id])?
+        == 1)
 }
 
 /// Stores (or replaces) an access token for `user_id`.
@@ -105,10 +103,10 @@ pub fn put_token(
     user_id: &str,
     expires_at_ms: i64,
 ) -> Result<(), StoreError> {
-    db.execute(
+    db.prepare_cached(
         "INSERT OR REPLACE INTO access_tokens (token, user_id, expires_at_ms) VALUES (?1, ?2, ?3)",
-        params![token, user_id, expires_at_ms],
-    )?;
+    )?
+    .execute(params![token, user_id, expires_at_ms])?;
     Ok(())
 }
 
@@ -118,11 +116,8 @@ pub fn check_token(db: &Connection, token: &str, now_ms: i64) -> Result<TokenChe
         return Ok(TokenCheck::Invalid);
     }
     let owner: Option<(String, i64)> = db
-        .query_row(
-            "SELECT user_id, expires_at_ms FROM access_tokens WHERE token = ?1",
-            [token],
-            |row| Ok((row.get(0)?, row.get(1)?)),
-        )
+        .prepare_cached("SELECT user_id, expires_at_ms FROM access_tokens WHERE token = ?1")?
+        .query_row([token], |row| Ok((row.get(0)?, row.get(1)?)))
         .optional()?;
     let Some((user_id, expires_at_ms)) = owner else {
         return Ok(TokenCheck::Invalid);
@@ -139,11 +134,8 @@ pub fn check_token(db: &Connection, token: &str, now_ms: i64) -> Result<TokenChe
 /// The user id a token belongs to, whatever its state (for matching scripted rules).
 pub fn token_owner(db: &Connection, token: &str) -> Result<Option<String>, StoreError> {
     Ok(db
-        .query_row(
-            "SELECT user_id FROM access_tokens WHERE token = ?1",
-            [token],
-            |row| row.get(0),
-        )
+        .prepare_cached("SELECT user_id FROM access_tokens WHERE token = ?1")?
+        .query_row([token], |row| row.get(0))
         .optional()?)
 }
 

@@ -234,22 +234,12 @@ fn apply_overrides<C: Display, P>(
 /// `value` as JSON with every object's keys sorted: equal requests give equal text whatever
 /// order the caller sent the keys in (the idempotency fingerprint).
 fn canonical_json(value: &impl serde::Serialize) -> String {
-    fn sort(value: serde_json::Value) -> serde_json::Value {
-        match value {
-            serde_json::Value::Object(map) => {
-                let mut entries: Vec<(String, serde_json::Value)> = map.into_iter().collect();
-                entries.sort_by(|a, b| a.0.cmp(&b.0));
-                serde_json::Value::Object(entries.into_iter().map(|(k, v)| (k, sort(v))).collect())
-            }
-            serde_json::Value::Array(items) => {
-                serde_json::Value::Array(items.into_iter().map(sort).collect())
-            }
-            other => other,
-        }
-    }
     // Generated models always serialize; an empty fingerprint only weakens the check.
     serde_json::to_value(value)
-        .map(|v| sort(v).to_string())
+        .map(|mut value| {
+            value.sort_all_objects();
+            value.to_string()
+        })
         .unwrap_or_default()
 }
 

@@ -65,10 +65,8 @@ impl IssueBudget {
 /// The budget of `product_id`.
 pub fn find_budget(db: &Connection, product_id: &str) -> Result<Option<IssueBudget>, StoreError> {
     Ok(db
-        .query_row(
-            "SELECT product_id, total_remaining, current_remaining, campaign_start_ms, campaign_end_ms, paused
-             FROM issue_budgets WHERE product_id = ?1",
-            [product_id],
+        .prepare_cached("SELECT product_id, total_remaining, current_remaining, campaign_start_ms, campaign_end_ms, paused
+             FROM issue_budgets WHERE product_id = ?1")?.query_row([product_id],
             |row| {
                 Ok(IssueBudget {
                     product_id: row.get(0)?,
@@ -85,11 +83,9 @@ pub fn find_budget(db: &Connection, product_id: &str) -> Result<Option<IssueBudg
 
 /// Creates or replaces a budget.
 pub fn put_budget(db: &Connection, budget: &IssueBudget) -> Result<(), StoreError> {
-    db.execute(
-        "INSERT OR REPLACE INTO issue_budgets
+    db.prepare_cached("INSERT OR REPLACE INTO issue_budgets
          (product_id, total_remaining, current_remaining, campaign_start_ms, campaign_end_ms, paused)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?.execute(params![
             budget.product_id,
             budget.total_remaining,
             budget.current_remaining,
@@ -103,11 +99,11 @@ pub fn put_budget(db: &Connection, budget: &IssueBudget) -> Result<(), StoreErro
 
 /// Takes `amount` from both the total and the current budget (after [`IssueBudget::refusal`]).
 pub fn consume(db: &Connection, product_id: &str, amount: i64) -> Result<(), StoreError> {
-    db.execute(
+    db.prepare_cached(
         "UPDATE issue_budgets SET total_remaining = total_remaining - ?2,
          current_remaining = current_remaining - ?2 WHERE product_id = ?1",
-        params![product_id, amount],
-    )?;
+    )?
+    .execute(params![product_id, amount])?;
     Ok(())
 }
 

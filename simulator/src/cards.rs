@@ -76,14 +76,14 @@ fn active() -> CardStatus {
 
 /// Creates or replaces a template.
 pub fn put_template(db: &Connection, template: &PassTemplate) -> Result<(), StoreError> {
-    db.execute(
+    db.prepare_cached(
         "INSERT OR REPLACE INTO templates (template_code, merchant_id, body) VALUES (?1, ?2, ?3)",
-        params![
-            template.template_code,
-            template.merchant_id,
-            serde_json::to_string(&template.body)?
-        ],
-    )?;
+    )?
+    .execute(params![
+        template.template_code,
+        template.merchant_id,
+        serde_json::to_string(&template.body)?
+    ])?;
     Ok(())
 }
 
@@ -93,11 +93,12 @@ pub fn find_template(
     template_code: &str,
 ) -> Result<Option<PassTemplate>, StoreError> {
     let row: Option<(String, String, String)> = db
-        .query_row(
+        .prepare_cached(
             "SELECT template_code, merchant_id, body FROM templates WHERE template_code = ?1",
-            [template_code],
-            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
-        )
+        )?
+        .query_row([template_code], |row| {
+            Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+        })
         .optional()?;
     row.map(|(template_code, merchant_id, body)| {
         Ok(PassTemplate {
@@ -115,11 +116,9 @@ pub fn put_card(db: &Connection, card: &MembershipCard) -> Result<(), StoreError
         CardStatus::Active => "ACTIVE",
         CardStatus::Closed => "CLOSED",
     };
-    db.execute(
-        "INSERT OR REPLACE INTO membership_cards
+    db.prepare_cached("INSERT OR REPLACE INTO membership_cards
          (pass_id, merchant_id, user_id, open_id, template_code, status, point, level, end_date_ms, data_info, updated_at_ms)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-        params![
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)")?.execute(params![
             card.pass_id,
             card.merchant_id,
             card.user_id,
@@ -139,10 +138,8 @@ pub fn put_card(db: &Connection, card: &MembershipCard) -> Result<(), StoreError
 /// The card with this pass id.
 pub fn find_card(db: &Connection, pass_id: &str) -> Result<Option<MembershipCard>, StoreError> {
     let row = db
-        .query_row(
-            "SELECT pass_id, merchant_id, user_id, open_id, template_code, status, point, level, end_date_ms, data_info
-             FROM membership_cards WHERE pass_id = ?1",
-            [pass_id],
+        .prepare_cached("SELECT pass_id, merchant_id, user_id, open_id, template_code, status, point, level, end_date_ms, data_info
+             FROM membership_cards WHERE pass_id = ?1")?.query_row([pass_id],
             |row| {
                 Ok((
                     MembershipCard {

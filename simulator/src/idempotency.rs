@@ -48,12 +48,13 @@ pub fn lookup(
     fingerprint: &str,
 ) -> Result<Replay, StoreError> {
     let recorded: Option<(String, String, Option<String>)> = db
-        .query_row(
+        .prepare_cached(
             "SELECT fingerprint, result_code, detail FROM idempotency_records
              WHERE client_id = ?1 AND operation = ?2 AND biz_no = ?3",
-            params![key.client_id, key.operation, key.biz_no],
-            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
-        )
+        )?
+        .query_row(params![key.client_id, key.operation, key.biz_no], |row| {
+            Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+        })
         .optional()?;
     Ok(match recorded {
         None => Replay::FirstTime,
@@ -71,10 +72,8 @@ pub fn record(
     fingerprint: &str,
     answer: &RecordedAnswer,
 ) -> Result<(), StoreError> {
-    db.execute(
-        "INSERT INTO idempotency_records (client_id, operation, biz_no, fingerprint, result_code, detail, created_at_ms)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        params![key.client_id, key.operation, key.biz_no, fingerprint, answer.code, answer.detail, now_ms()],
+    db.prepare_cached("INSERT INTO idempotency_records (client_id, operation, biz_no, fingerprint, result_code, detail, created_at_ms)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")?.execute(params![key.client_id, key.operation, key.biz_no, fingerprint, answer.code, answer.detail, now_ms()],
     )?;
     Ok(())
 }

@@ -109,10 +109,8 @@ impl<'c> PointLedger<'c> {
         let Some(balance_after) = user.balance.checked_add(delta).filter(|b| *b >= 0) else {
             return Ok(Err(PostingRefused::PointNotEnough));
         };
-        self.db.execute(
-            "INSERT INTO point_ledger (user_id, delta, balance_after, kind, client_id, biz_no, product_id, created_at_ms)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            params![
+        self.db.prepare_cached("INSERT INTO point_ledger (user_id, delta, balance_after, kind, client_id, biz_no, product_id, created_at_ms)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")?.execute(params![
                 user_id,
                 delta,
                 balance_after,
@@ -123,10 +121,9 @@ impl<'c> PointLedger<'c> {
                 now_ms()
             ],
         )?;
-        self.db.execute(
-            "UPDATE users SET balance = ?2 WHERE user_id = ?1",
-            params![user_id, balance_after],
-        )?;
+        self.db
+            .prepare_cached("UPDATE users SET balance = ?2 WHERE user_id = ?1")?
+            .execute(params![user_id, balance_after])?;
         Ok(Ok(balance_after))
     }
 
@@ -174,11 +171,10 @@ impl<'c> PointLedger<'c> {
 
     /// The sum of a user's entries (what the balance must equal).
     pub fn sum(&self, user_id: &str) -> Result<i64, StoreError> {
-        Ok(self.db.query_row(
-            "SELECT COALESCE(SUM(delta), 0) FROM point_ledger WHERE user_id = ?1",
-            [user_id],
-            |row| row.get(0),
-        )?)
+        Ok(self
+            .db
+            .prepare_cached("SELECT COALESCE(SUM(delta), 0) FROM point_ledger WHERE user_id = ?1")?
+            .query_row([user_id], |row| row.get(0))?)
     }
 }
 

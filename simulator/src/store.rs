@@ -7,17 +7,26 @@
 //! own savepoint (a failing job rolls back only itself), and committed with one fsync
 //! (group commit). The file is in WAL mode with `synchronous = FULL`, and a job's caller
 //! hears back only after the commit: an acknowledged change survives `kill -9`.
-//! Reads that change nothing (token checks, template lookups) use a second, read-only
-//! connection ([`Store::read_async`]) and so never wait behind a commit's fsync.
+//! Reads that change nothing (token checks, template lookups) use read-only connections
+//! of their own ([`Store::read_async`]), so they never wait behind a commit's fsync, and run
+//! on the calling thread: a lookup by key takes microseconds, less than a hop to a thread
+//! pool and back. Every statement is prepared once per connection (`prepare_cached`).
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, mpsc};
+use std::sync::{Arc, Mutex, TryLockError, mpsc};
 
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 
 /// The most jobs committed together.
 const MAX_BATCH: usize = 256;
+
+/// Read-only connections of a file database: reads on more threads than this at once wait
+/// for one on the blocking pool.
+const READERS: usize = 4;
+
+/// Prepared statements kept per connection (the simulator has a few dozen).
+const STATEMENT_CACHE: usize = 64;
 
 const SCHEMA: &str = r#"
 CREATE TABLE IF NOT EXISTS users (
@@ -138,9 +147,9 @@ pub enum StoreError {
 #[derive(Clone)]
 pub struct Store {
     jobs: mpsc::Sender<Job>,
-    /// A second connection for reads, so they never wait for a commit's fsync (file
-    /// databases only; WAL lets it read the last committed state concurrently).
-    reader: Option<Arc<Mutex<Connection>>>,
+    /// Connections for reads, so they never wait for a commit's fsync (file databases
+    /// only; WAL lets them read the last committed state concurrently).
+    readers: Option<Arc<[Mutex<Connection>]>>,
 }
 
 /// Runs against the open transaction; returns whether it succeeded (else its savepoint
@@ -166,16 +175,20 @@ impl Store {
             )
             .map_err(open_error)?;
         connection.execute_batch(SCHEMA).map_err(open_error)?;
-        let reader = Connection::open_with_flags(
-            path,
-            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )
-        .map_err(open_error)?;
-        reader
-            .execute_batch("PRAGMA busy_timeout = 5000;")
+        let readers = (0..READERS)
+            .map(|_| {
+                let reader = Connection::open_with_flags(
+                    path,
+                    OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+                )?;
+                reader.execute_batch("PRAGMA busy_timeout = 5000;")?;
+                reader.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+                Ok(Mutex::new(reader))
+            })
+            .collect::<Result<Vec<_>, rusqlite::Error>>()
             .map_err(open_error)?;
         let mut store = Self::start_writer(connection);
-        store.reader = Some(Arc::new(Mutex::new(reader)));
+        store.readers = Some(readers.into());
         Ok(store)
     }
 
@@ -187,6 +200,7 @@ impl Store {
     }
 
     fn start_writer(connection: Connection) -> Self {
+        connection.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         let (jobs, queue) = mpsc::channel::<Job>();
         // The thread ends when the last Store clone is dropped.
         std::thread::Builder::new()
@@ -196,11 +210,16 @@ impl Store {
             .unwrap_or_else(
                 |e| tracing::error!(error = %e, "cannot start the database writer thread"),
             );
-        Self { jobs, reader: None }
+        Self {
+            jobs,
+            readers: None,
+        }
     }
 
-    /// Runs read-only `work` on the reader connection (on the blocking pool), seeing the
-    /// last committed state; falls back to the writer for in-memory databases.
+    /// Runs read-only `work` on a reader connection, seeing the last committed state: on
+    /// this thread with the first free reader, or, when every reader is busy, on the
+    /// blocking pool (so no async worker waits for a lock). Falls back to the writer for
+    /// in-memory databases.
     pub async fn read_async<T, E>(
         &self,
         work: impl FnOnce(&Connection) -> Result<T, E> + Send + 'static,
@@ -209,12 +228,20 @@ impl Store {
         T: Send + 'static,
         E: From<StoreError> + Send + 'static,
     {
-        let Some(reader) = self.reader.clone() else {
+        let Some(readers) = self.readers.clone() else {
             return self.write_async(work).await;
         };
-        tokio::task::spawn_blocking(move || {
+        for reader in readers.iter() {
             // A poisoned lock only means an earlier read panicked; the connection is still usable.
-            let connection = reader
+            let connection = match reader.try_lock() {
+                Ok(connection) => connection,
+                Err(TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
+                Err(TryLockError::WouldBlock) => continue,
+            };
+            return work(&connection);
+        }
+        tokio::task::spawn_blocking(move || {
+            let connection = readers[0]
                 .lock()
                 .unwrap_or_else(|poisoned| poisoned.into_inner());
             work(&connection)
@@ -297,6 +324,14 @@ fn run_writer(mut connection: Connection, queue: mpsc::Receiver<Job>) {
     }
 }
 
+/// Runs each statement through the connection's statement cache (no parsing per job).
+fn run_cached(connection: &Connection, statements: &[&str]) -> rusqlite::Result<()> {
+    for sql in statements {
+        connection.prepare_cached(sql)?.execute([])?;
+    }
+    Ok(())
+}
+
 fn run_batch(connection: &mut Connection, batch: Vec<Job>) {
     // On any failure here the jobs (and their reply channels) are dropped: callers get WriterGone.
     let transaction = match connection.transaction_with_behavior(TransactionBehavior::Immediate) {
@@ -308,16 +343,16 @@ fn run_batch(connection: &mut Connection, batch: Vec<Job>) {
     };
     let mut deliveries = Vec::with_capacity(batch.len());
     for job in batch {
-        if transaction.execute_batch("SAVEPOINT job").is_err() {
+        if run_cached(&transaction, &["SAVEPOINT job"]).is_err() {
             continue;
         }
         let (succeeded, delivery) = job(&transaction);
-        let end = if succeeded {
-            "RELEASE job"
+        let end: &[&str] = if succeeded {
+            &["RELEASE job"]
         } else {
-            "ROLLBACK TO job; RELEASE job"
+            &["ROLLBACK TO job", "RELEASE job"]
         };
-        match transaction.execute_batch(end) {
+        match run_cached(&transaction, end) {
             Ok(()) => deliveries.push(delivery),
             Err(e) => delivery(Err(StoreError::Sqlite(e))),
         }
@@ -388,6 +423,65 @@ fn make_private(path: &Path) -> Result<(), StoreError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Reads answer while the writer is stuck in a transaction, and more reads at once than
+    /// there are reader connections all complete (the rest wait on the blocking pool).
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn reads_never_wait_for_the_writer() {
+        let dir = std::env::temp_dir().join(format!(
+            "sim-store-reads-{}-{}",
+            std::process::id(),
+            now_ms()
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        let store = Store::open(&dir.join("simulator.db")).unwrap();
+        store
+            .write_async(|db| {
+                db.execute("INSERT INTO users (user_id, balance) VALUES ('2160', 5)", [])
+                    .map_err(StoreError::from)
+            })
+            .await
+            .unwrap();
+        // A write that holds the writer (and its open transaction) until we let it go.
+        let (release, released) = mpsc::channel::<()>();
+        let (started, has_started) = mpsc::channel::<()>();
+        let blocked = store.clone();
+        let write = tokio::spawn(async move {
+            blocked
+                .write_async(move |db| {
+                    db.execute("UPDATE users SET balance = 6 WHERE user_id = '2160'", [])?;
+                    let _ = started.send(());
+                    let _ = released.recv();
+                    Ok::<_, StoreError>(())
+                })
+                .await
+        });
+        tokio::task::spawn_blocking(move || has_started.recv())
+            .await
+            .unwrap()
+            .unwrap();
+        let reads = (0..3 * READERS).map(|_| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                store
+                    .read_async(|db| {
+                        Ok::<i64, StoreError>(db.query_row(
+                            "SELECT balance FROM users WHERE user_id = '2160'",
+                            [],
+                            |row| row.get(0),
+                        )?)
+                    })
+                    .await
+            })
+        });
+        for read in reads.collect::<Vec<_>>() {
+            // The uncommitted 6 is invisible; the committed 5 is what every read sees.
+            assert_eq!(read.await.unwrap().unwrap(), 5);
+        }
+        release.send(()).unwrap();
+        write.await.unwrap().unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 
     #[tokio::test]
     async fn committed_writes_are_visible_to_the_reader_and_survive_reopening() {

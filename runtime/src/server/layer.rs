@@ -236,9 +236,9 @@ async fn verify_request(
                 header::CONTENT_TYPE,
                 HeaderValue::from_static(JSON_CONTENT_TYPE),
             );
-            plain
+            Bytes::from(plain)
         }
-        None => raw.to_vec(),
+        None => raw,
     };
     parts.headers.remove(header::CONTENT_LENGTH);
     parts.extensions.insert(CallerContext {
@@ -508,5 +508,11 @@ fn new_tracer_id() -> String {
     let mut bytes = [0u8; 16];
     // On the (practically impossible) RNG failure the id is all zeros; it is only a log key.
     let _ = aws_lc_rs::rand::SystemRandom::new().fill(&mut bytes);
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut id = String::with_capacity(32);
+    for b in bytes {
+        id.push(HEX[usize::from(b >> 4)] as char);
+        id.push(HEX[usize::from(b & 0xf)] as char);
+    }
+    id
 }

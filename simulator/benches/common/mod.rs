@@ -144,6 +144,74 @@ pub fn sign_one(key: &PrivateKey, i: usize, run: usize) -> SignedRequest {
     }
 }
 
+/// One Inquire the minimal way: sign, send with reqwest, verify the answer's signature over
+/// the same bytes. What the generated client's overhead is measured against.
+pub async fn reference_call(
+    http: &reqwest::Client,
+    base: &str,
+    key: &PrivateKey,
+    alipay: &alipayhk_runtime::keys::PublicKey,
+) -> bool {
+    let body = format!(r#"{{"accessToken":"{LOAD_TOKEN}"}}"#);
+    let request_time = alipayhk_runtime::time::now_header_value();
+    let content = SignedContent {
+        method: "POST",
+        path: INQUIRE,
+        client_id: CLIENT_ID,
+        time: &request_time,
+        body: body.as_bytes(),
+    }
+    .to_bytes();
+    let Ok(signature) = key.sign_rsa_sha256(&content) else {
+        return false;
+    };
+    let Ok(response) = http
+        .post(format!("{base}{INQUIRE}"))
+        .header("Content-Type", "application/json; charset=UTF-8")
+        .header("Client-Id", CLIENT_ID)
+        .header("Request-Time", &request_time)
+        .header(
+            "Signature",
+            SignatureHeader::rsa256(Some(1), signature).to_header_value(),
+        )
+        .body(body)
+        .send()
+        .await
+    else {
+        return false;
+    };
+    let header = |name: &str| {
+        response
+            .headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
+    let (Some(signature), Some(time), Some(client_id)) = (
+        header("Signature"),
+        header("Response-Time"),
+        header("Client-Id"),
+    ) else {
+        return false;
+    };
+    let Ok(body) = response.bytes().await else {
+        return false;
+    };
+    let content = SignedContent {
+        method: "POST",
+        path: INQUIRE,
+        client_id: &client_id,
+        time: &time,
+        body: &body,
+    }
+    .to_bytes();
+    SignatureHeader::parse(&signature)
+        .ok()
+        .is_some_and(|header| {
+            alipayhk_runtime::signature::verify(alipay, &content, &header).is_ok()
+        })
+}
+
 pub async fn send(http: &reqwest::Client, base: &str, request: &SignedRequest) -> bool {
     let response = http
         .post(format!("{base}{}", request.path))

@@ -26,7 +26,19 @@ impl SimulatorProcess {
             data_dir.display()
         );
         std::fs::write(&config_path, config).unwrap();
-        let mut child = Command::new(binary)
+        // `SIMULATOR_WRAPPER="valgrind --tool=callgrind ..."` runs the server under a profiler
+        // (for `cargo bench`; tests never set it).
+        let wrapper = std::env::var("SIMULATOR_WRAPPER").unwrap_or_default();
+        let mut words = wrapper.split_whitespace();
+        let mut command = match words.next() {
+            Some(program) => {
+                let mut command = Command::new(program);
+                command.args(words).arg(binary);
+                command
+            }
+            None => Command::new(binary),
+        };
+        let mut child = command
             .arg("--config")
             .arg(&config_path)
             .stdout(Stdio::piped())
@@ -117,6 +129,19 @@ impl SimulatorProcess {
 
 impl Drop for SimulatorProcess {
     fn drop(&mut self) {
+        // Under a profiler, stop with SIGTERM (a clean shutdown) so it writes its output.
+        if std::env::var_os("SIMULATOR_WRAPPER").is_some() {
+            let _ = Command::new("kill")
+                .arg("-TERM")
+                .arg(self.child.id().to_string())
+                .status();
+            for _ in 0..600 {
+                if matches!(self.child.try_wait(), Ok(Some(_))) {
+                    return;
+                }
+                std::thread::sleep(std::time::Duration::from_millis(100));
+            }
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
