@@ -44,6 +44,12 @@ pub struct ServeArgs {
     /// Seconds an idle kept-alive connection stays open [default: 15].
     #[arg(long, value_name = "SECONDS")]
     keep_alive_timeout_seconds: Option<u64>,
+    /// Requests kept for `GET /admin/requests` and the console; 0 turns the journal off [default: 1000].
+    #[arg(long, value_name = "N")]
+    journal_size: Option<usize>,
+    /// Print one line per request answered (time, operation, result code, Tracer-Id).
+    #[arg(long)]
+    print_requests: bool,
     /// The simulator's signing key (PEM, DER or base64) instead of the generated one.
     #[arg(long, value_name = "FILE")]
     simulator_key: Option<PathBuf>,
@@ -88,6 +94,8 @@ impl ServeArgs {
                 header_timeout_seconds: self.header_timeout_seconds,
                 body_timeout_seconds: self.body_timeout_seconds,
                 keep_alive_timeout_seconds: self.keep_alive_timeout_seconds,
+                journal_size: self.journal_size,
+                print_requests: self.print_requests.then_some(true),
                 demo_data: self.no_demo.then_some(false),
                 fixtures: self.fixtures.clone(),
                 simulator_private_key: self.simulator_key.clone(),

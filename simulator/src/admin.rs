@@ -11,6 +11,7 @@
 use axum::extract::{FromRequest, Path, Query, Request, State};
 use axum::http::{StatusCode, header};
 use axum::middleware::{self, Next};
+use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post, put};
 use axum::{Json, Router};
@@ -21,6 +22,7 @@ use serde_json::json;
 use crate::accounts::{self, User};
 use crate::budget::{self, IssueBudget};
 use crate::cards::{self, MembershipCard, PassTemplate};
+use crate::journal::{JournalEntry, JournalFilter};
 use crate::ledger::{LedgerEntry, PointLedger, PostingRefused};
 use crate::operations::{Simulator, SimulatorError};
 use crate::rules::ScriptedRule;
@@ -29,9 +31,10 @@ use crate::store::{StoreError, now_ms};
 
 /// The admin API's shared state.
 #[derive(Clone)]
-struct AdminState {
-    simulator: Simulator,
-    token: std::sync::Arc<str>,
+pub(crate) struct AdminState {
+    pub(crate) simulator: Simulator,
+    pub(crate) token: std::sync::Arc<str>,
+    pub(crate) sessions: std::sync::Arc<crate::console::Sessions>,
 }
 
 /// The admin router; `admin_token` is the bearer token every request must carry.
@@ -39,7 +42,9 @@ pub fn router(simulator: Simulator, admin_token: &str) -> Router {
     let state = AdminState {
         simulator,
         token: admin_token.into(),
+        sessions: Default::default(),
     };
+    let console = crate::console::router(state.clone());
     Router::new()
         .route("/admin/users", get(list_users).post(create_user))
         .route("/admin/users/{user_id}", get(get_user).delete(delete_user))
@@ -59,12 +64,16 @@ pub fn router(simulator: Simulator, admin_token: &str) -> Router {
         .route("/admin/ledger", get(read_ledger))
         .route("/admin/fixtures", post(apply_fixtures))
         .route("/admin/reset", post(reset))
+        .route("/admin/requests", get(list_requests).delete(clear_requests))
+        .route("/admin/requests/stream", get(stream_requests))
+        .route("/admin/requests/{tracer_id}", get(get_request))
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
             require_bearer,
         ))
-        .layer(middleware::from_fn(require_loopback_origin))
         .with_state(state)
+        .merge(console)
+        .layer(middleware::from_fn(require_loopback_origin))
 }
 
 /// Refuses requests a browser sends on behalf of a non-loopback site.
@@ -195,6 +204,11 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Body<T> {
 }
 
 async fn require_bearer(State(state): State<AdminState>, request: Request, next: Next) -> Response {
+    // The console's pages call the admin API with their session cookie (SameSite=Strict, so
+    // no other site's page can send it; the loopback Host/Origin check runs first).
+    if state.sessions.is_valid(request.headers()) {
+        return next.run(request).await;
+    }
     let presented = request
         .headers()
         .get(header::AUTHORIZATION)
@@ -213,8 +227,77 @@ async fn require_bearer(State(state): State<AdminState>, request: Request, next:
     }
 }
 
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// `GET /admin/requests`: journal entries, newest first, filtered.
+async fn list_requests(
+    State(s): State<AdminState>,
+    Query(filter): Query<JournalFilter>,
+) -> Json<Vec<JournalEntry>> {
+    Json(
+        s.simulator
+            .journal()
+            .list(&filter)
+            .iter()
+            .map(|entry| JournalEntry::clone(entry))
+            .collect(),
+    )
+}
+
+/// `GET /admin/requests/{tracerId}`.
+async fn get_request(
+    State(s): State<AdminState>,
+    Path(tracer_id): Path<String>,
+) -> AdminResult<Json<JournalEntry>> {
+    s.simulator
+        .journal()
+        .get(&tracer_id)
+        .map(|entry| Json(JournalEntry::clone(&entry)))
+        .ok_or_else(|| {
+            AdminError::new(
+                StatusCode::NOT_FOUND,
+                format!("no request with Tracer-Id {tracer_id} in the journal (it keeps the newest journal_size requests)"),
+            )
+        })
+}
+
+/// `DELETE /admin/requests`.
+async fn clear_requests(State(s): State<AdminState>) -> StatusCode {
+    s.simulator.journal().clear();
+    StatusCode::NO_CONTENT
+}
+
+/// `GET /admin/requests/stream`: each new entry as a server-sent event (`data:` is the
+/// entry's JSON), filtered like the listing.
+async fn stream_requests(
+    State(s): State<AdminState>,
+    Query(filter): Query<JournalFilter>,
+) -> Sse<impl futures_util::Stream<Item = Result<Event, std::convert::Infallible>>> {
+    let entries = s.simulator.journal().subscribe();
+    let stream =
+        futures_util::stream::unfold((entries, filter), |(mut entries, filter)| async move {
+            use tokio::sync::broadcast::error::RecvError;
+            loop {
+                match entries.recv().await {
+                    Ok(entry) if filter.matches(&entry) => {
+                        let event = Event::default()
+                            .event("request")
+                            .json_data(&*entry)
+                            .unwrap_or_else(|_| Event::default().comment("unserializable entry"));
+                        return Some((Ok(event), (entries, filter)));
+                    }
+                    Ok(_) => {}
+                    Err(RecvError::Lagged(missed)) => {
+                        let event = Event::default().event("lagged").data(missed.to_string());
+                        return Some((Ok(event), (entries, filter)));
+                    }
+                    Err(RecvError::Closed) => return None,
+                }
+            }
+        });
+    Sse::new(stream).keep_alive(KeepAlive::default())
 }
 
 /// Runs `work` in a write transaction on the blocking pool.
@@ -471,17 +554,19 @@ async fn add_rule(
     State(s): State<AdminState>,
     Body(rule): Body<ScriptedRule>,
 ) -> AdminResult<(StatusCode, Json<ScriptedRule>)> {
+    check_rule(&rule).map_err(AdminError::bad_request)?;
+    Ok((StatusCode::CREATED, Json(s.simulator.rules().add(rule))))
+}
+
+/// What a rule must satisfy beyond its JSON shape (the admin API and the console).
+pub(crate) fn check_rule(rule: &ScriptedRule) -> Result<(), String> {
     if rule.code.is_none() && rule.delay_ms.is_none() {
-        return Err(AdminError::bad_request(
-            "a rule needs a `code`, a `delayMs`, or both",
-        ));
+        return Err("a rule needs a `code`, a `delayMs`, or both".into());
     }
     if rule.times == Some(0) {
-        return Err(AdminError::bad_request(
-            "`times` must be at least 1 (leave it out for a rule that stays)",
-        ));
+        return Err("`times` must be at least 1 (leave it out for a rule that stays)".into());
     }
-    Ok((StatusCode::CREATED, Json(s.simulator.rules().add(rule))))
+    Ok(())
 }
 
 async fn clear_rules(State(s): State<AdminState>) -> StatusCode {

@@ -10,6 +10,8 @@
 //! header_timeout_seconds = 10       # a request head must arrive within this
 //! body_timeout_seconds = 30         # a request body must arrive within this of its head
 //! keep_alive_timeout_seconds = 15   # an idle kept-alive connection is closed after this
+//! journal_size = 1000               # requests kept for GET /admin/requests and the console (0: off)
+//! print_requests = false            # also print one line per request on stdout
 //! demo_data = true                  # demo partner, users, templates, cards on first start
 //! fixtures = "fixtures.toml"        # more seed data (TOML or JSON), applied on first start
 //! simulator_private_key = "keys/simulator-private.pem"   # default: generated in data_dir
@@ -78,6 +80,10 @@ pub struct ConfigFile {
     pub body_timeout_seconds: Option<u64>,
     /// Time an idle kept-alive connection stays open, seconds.
     pub keep_alive_timeout_seconds: Option<u64>,
+    /// Requests kept in the journal.
+    pub journal_size: Option<usize>,
+    /// Print one line per request.
+    pub print_requests: Option<bool>,
     /// Seed the demo partner and data on first start.
     pub demo_data: Option<bool>,
     /// A fixture file applied on first start.
@@ -108,6 +114,10 @@ pub struct SimulatorConfig {
     pub max_body_bytes: usize,
     /// Connection limits of both listeners (cap, header, body and keep-alive deadlines).
     pub limits: ListenerLimits,
+    /// Requests kept in the journal (0: none).
+    pub journal_size: usize,
+    /// Print one line per journal entry on stdout.
+    pub print_requests: bool,
     /// Seed the demo partner and data on first start.
     pub demo_data: bool,
     /// A fixture file applied on first start.
@@ -137,6 +147,8 @@ impl std::fmt::Debug for ConfigFile {
                 "keep_alive_timeout_seconds",
                 &self.keep_alive_timeout_seconds,
             )
+            .field("journal_size", &self.journal_size)
+            .field("print_requests", &self.print_requests)
             .field("demo_data", &self.demo_data)
             .field("fixtures", &self.fixtures)
             .field("simulator_private_key", &self.simulator_private_key)
@@ -178,6 +190,8 @@ impl Default for SimulatorConfig {
             clock_skew: Duration::from_secs(300),
             max_body_bytes: 1024 * 1024,
             limits: ListenerLimits::default(),
+            journal_size: crate::journal::DEFAULT_CAPACITY,
+            print_requests: false,
             demo_data: true,
             fixtures: None,
             simulator_private_key: None,
@@ -280,6 +294,12 @@ impl SimulatorConfig {
         }
         if let Some(seconds) = file.keep_alive_timeout_seconds {
             self.limits.keep_alive_timeout = Duration::from_secs(seconds);
+        }
+        if let Some(size) = file.journal_size {
+            self.journal_size = size;
+        }
+        if let Some(print) = file.print_requests {
+            self.print_requests = print;
         }
         if let Some(demo) = file.demo_data {
             self.demo_data = demo;

@@ -153,19 +153,32 @@ impl<'c> PointLedger<'c> {
             "SELECT entry_id, user_id, delta, balance_after, kind, client_id, biz_no, product_id, created_at_ms
              FROM point_ledger WHERE ?1 IS NULL OR user_id = ?1 ORDER BY entry_id",
         )?;
-        let rows = statement.query_map([user_id], |row| {
-            Ok(LedgerEntry {
-                entry_id: row.get(0)?,
-                user_id: row.get(1)?,
-                delta: row.get(2)?,
-                balance_after: row.get(3)?,
-                kind: EntryKind::parse(&row.get::<_, String>(4)?),
-                client_id: row.get(5)?,
-                biz_no: row.get(6)?,
-                product_id: row.get(7)?,
-                created_at_ms: row.get(8)?,
-            })
-        })?;
+        let rows = statement.query_map([user_id], entry_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// The newest entry's number (0 for an empty ledger).
+    pub fn last_entry_id(&self) -> Result<i64, StoreError> {
+        Ok(self
+            .db
+            .prepare_cached("SELECT COALESCE(MAX(entry_id), 0) FROM point_ledger")?
+            .query_row([], |row| row.get(0))?)
+    }
+
+    /// The entries after `entry_id` that `client_id` caused under `biz_no` (what one request
+    /// moved, for the request journal).
+    pub fn entries_since(
+        &self,
+        entry_id: i64,
+        client_id: &str,
+        biz_no: &str,
+    ) -> Result<Vec<LedgerEntry>, StoreError> {
+        let mut statement = self.db.prepare_cached(
+            "SELECT entry_id, user_id, delta, balance_after, kind, client_id, biz_no, product_id, created_at_ms
+             FROM point_ledger WHERE entry_id > ?1 AND client_id = ?2 AND biz_no = ?3 ORDER BY entry_id",
+        )?;
+        let rows =
+            statement.query_map(rusqlite::params![entry_id, client_id, biz_no], entry_row)?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
@@ -176,6 +189,20 @@ impl<'c> PointLedger<'c> {
             .prepare_cached("SELECT COALESCE(SUM(delta), 0) FROM point_ledger WHERE user_id = ?1")?
             .query_row([user_id], |row| row.get(0))?)
     }
+}
+
+fn entry_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<LedgerEntry> {
+    Ok(LedgerEntry {
+        entry_id: row.get(0)?,
+        user_id: row.get(1)?,
+        delta: row.get(2)?,
+        balance_after: row.get(3)?,
+        kind: EntryKind::parse(&row.get::<_, String>(4)?),
+        client_id: row.get(5)?,
+        biz_no: row.get(6)?,
+        product_id: row.get(7)?,
+        created_at_ms: row.get(8)?,
+    })
 }
 
 #[cfg(test)]

@@ -24,6 +24,7 @@ use crate::accounts::{self, TokenCheck};
 use crate::budget;
 use crate::cards::{self, CardStatus};
 use crate::idempotency::{self, IdempotencyKey, RecordedAnswer, Replay};
+use crate::journal::Journal;
 use crate::ledger::{EntryKind, PointLedger, PostingRefused, PostingSource};
 use crate::rules::RuleBook;
 use crate::seed::Fixtures;
@@ -151,6 +152,7 @@ pub struct Simulator {
     store: Store,
     rules: Arc<RuleBook>,
     fixtures: Arc<Fixtures>,
+    journal: Arc<Journal>,
 }
 
 impl Simulator {
@@ -160,7 +162,19 @@ impl Simulator {
             store,
             rules: Arc::new(RuleBook::default()),
             fixtures: Arc::new(fixtures),
+            journal: Arc::new(Journal::new(crate::journal::DEFAULT_CAPACITY)),
         }
+    }
+
+    /// Keeps the newest `capacity` requests in the journal (0: none).
+    pub fn with_journal_capacity(mut self, capacity: usize) -> Self {
+        self.journal = Arc::new(Journal::new(capacity));
+        self
+    }
+
+    /// The request journal.
+    pub fn journal(&self) -> &Arc<Journal> {
+        &self.journal
     }
 
     /// The database.

@@ -18,7 +18,7 @@ use crate::config::{ConfigError, SimulatorConfig};
 use crate::data_dir::{self, DataDirError, PreparedData};
 use crate::seed::{FixtureError, Fixtures};
 use crate::store::{Store, StoreError};
-use crate::{Simulator, admin, api};
+use crate::{Simulator, admin, api, journal};
 
 /// Why the simulator could not start or stopped with an error.
 #[derive(Debug, thiserror::Error)]
@@ -114,10 +114,22 @@ pub async fn start(config: SimulatorConfig) -> Result<RunningSimulator, ServeErr
         let seed = fixtures.clone();
         store.write(move |db| seed.apply(db))?;
     }
-    let simulator = Simulator::new(store, fixtures);
+    let simulator = Simulator::new(store, fixtures).with_journal_capacity(config.journal_size);
 
-    let server_config = server_config(&config, &prepared);
-    let api_router = api::router(simulator.clone(), server_config);
+    let key_store = partner_keys(&prepared);
+    let server_config = server_config(&config, &prepared, key_store.clone());
+    // The journal sits outside the signed router: it sees the wire as it was.
+    let recorder = journal::Recorder {
+        simulator: simulator.clone(),
+        key_store,
+        max_body_bytes: config.max_body_bytes,
+    };
+    let api_router = api::router(simulator.clone(), server_config).layer(
+        axum::middleware::from_fn_with_state(recorder, journal::record),
+    );
+    if config.print_requests {
+        tokio::spawn(print_requests(simulator.journal().subscribe()));
+    }
     let admin_router = admin::router(simulator.clone(), &prepared.admin_token);
 
     let api_listener = bind(config.listen).await?;
@@ -173,7 +185,23 @@ fn startup_fixtures(config: &SimulatorConfig) -> Result<Fixtures, ServeError> {
     Ok(fixtures)
 }
 
-fn server_config(config: &SimulatorConfig, prepared: &PreparedData) -> ServerConfig {
+fn server_config(
+    config: &SimulatorConfig,
+    prepared: &PreparedData,
+    key_store: Arc<InMemoryKeyStore>,
+) -> ServerConfig {
+    let signer = Arc::new(KeySigner::new(
+        prepared.simulator_key.clone(),
+        Some(data_dir::DEMO_KEY_VERSION),
+    ));
+    ServerConfig::new(signer, key_store)
+        .with_decryption_key(prepared.simulator_key.clone())
+        .with_clock_skew(config.clock_skew)
+        .with_max_body_bytes(config.max_body_bytes)
+}
+
+/// Every partner's public key, by Client-Id and key version.
+fn partner_keys(prepared: &PreparedData) -> Arc<InMemoryKeyStore> {
     let key_store = InMemoryKeyStore::new();
     for partner in &prepared.partners {
         key_store.insert(
@@ -182,14 +210,21 @@ fn server_config(config: &SimulatorConfig, prepared: &PreparedData) -> ServerCon
             partner.public_key.clone(),
         );
     }
-    let signer = Arc::new(KeySigner::new(
-        prepared.simulator_key.clone(),
-        Some(data_dir::DEMO_KEY_VERSION),
-    ));
-    ServerConfig::new(signer, Arc::new(key_store))
-        .with_decryption_key(prepared.simulator_key.clone())
-        .with_clock_skew(config.clock_skew)
-        .with_max_body_bytes(config.max_body_bytes)
+    Arc::new(key_store)
+}
+
+/// `print_requests`: one line per journal entry, until the simulator stops.
+async fn print_requests(mut entries: tokio::sync::broadcast::Receiver<Arc<journal::JournalEntry>>) {
+    use tokio::sync::broadcast::error::RecvError;
+    loop {
+        match entries.recv().await {
+            Ok(entry) => println!("{}", journal::one_line(&entry)),
+            Err(RecvError::Lagged(missed)) => {
+                println!("({missed} requests not printed: too many at once)")
+            }
+            Err(RecvError::Closed) => return,
+        }
+    }
 }
 
 async fn bind(address: SocketAddr) -> Result<TcpListener, ServeError> {

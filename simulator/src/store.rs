@@ -437,8 +437,11 @@ mod tests {
         let store = Store::open(&dir.join("simulator.db")).unwrap();
         store
             .write_async(|db| {
-                db.execute("INSERT INTO users (user_id, balance) VALUES ('2160', 5)", [])
-                    .map_err(StoreError::from)
+                db.execute(
+                    "INSERT INTO users (user_id, balance) VALUES ('2160', 5)",
+                    [],
+                )
+                .map_err(StoreError::from)
             })
             .await
             .unwrap();

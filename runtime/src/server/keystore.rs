@@ -21,6 +21,13 @@ pub trait ClientKeyStore: Send + Sync {
     /// The key of `client_id` with `key_version`, or its latest key when `None`
     /// ("uses the latest version by default", protocol.md §A4).
     fn lookup(&self, client_id: &str, key_version: Option<u32>) -> KeyLookup;
+
+    /// Every key of `client_id` with its version, for diagnostics (which key did the caller
+    /// sign with?). A store that cannot list keys returns none.
+    fn keys(&self, client_id: &str) -> Vec<(u32, PublicKey)> {
+        let _ = client_id;
+        Vec::new()
+    }
 }
 
 /// A [`ClientKeyStore`] held in memory; enough for tests and the simulator.
@@ -65,5 +72,13 @@ impl ClientKeyStore for InMemoryKeyStore {
             Some(k) => KeyLookup::Found(k.clone()),
             None => KeyLookup::UnknownKeyVersion,
         }
+    }
+
+    fn keys(&self, client_id: &str) -> Vec<(u32, PublicKey)> {
+        let clients = self.clients.read().unwrap_or_else(|e| e.into_inner());
+        clients
+            .get(client_id)
+            .map(|versions| versions.iter().map(|(v, k)| (*v, k.clone())).collect())
+            .unwrap_or_default()
     }
 }

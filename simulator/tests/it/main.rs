@@ -4,5 +4,6 @@ mod admin;
 mod api;
 mod crash;
 mod hardening;
+mod journal;
 mod process;
 mod support;

@@ -67,7 +67,7 @@ use alipayhk_simulator::data_dir::DEMO_CLIENT_ID;
 use alipayhk_simulator::serve::{self, RunningSimulator};
 
 /// One data directory (real RSA keys, generated once) shared by the in-process servers.
-fn shared_data_dir() -> &'static PathBuf {
+pub fn shared_data_dir() -> &'static PathBuf {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
         let dir = crate::process::temp_dir("sim-it");

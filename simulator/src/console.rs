@@ -1,0 +1,502 @@
+//! The web console on the admin listener: sign in with the admin token, then watch requests
+//! arrive, read each one's detail and signature diagnosis, look at users and their ledger,
+//! budgets, templates and cards, and add or remove scripted rules.
+//!
+//! Server-rendered (askama, `simulator/templates/console/`) with a little plain JavaScript
+//! for the live list (an `EventSource` on `/admin/requests/stream`); nothing is loaded from
+//! elsewhere, so it works offline. Signing in sets a random session id in a cookie
+//! (`HttpOnly`, `SameSite=Strict`, never the token itself, never in a URL); the admin API
+//! accepts that cookie like the bearer token. The admin listener's loopback Host/Origin check
+//! runs before all of it.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use serde::Deserialize;
+
+use crate::accounts::{self, User};
+use crate::admin::{AdminState, constant_time_eq};
+use crate::journal::{JournalEntry, JournalFilter, Verification};
+use crate::ledger::{LedgerEntry, PointLedger};
+use crate::rules::ScriptedRule;
+use crate::store::StoreError;
+
+/// The session cookie's name.
+const COOKIE: &str = "alipayhk_console";
+/// How long a sign-in lasts.
+const SESSION_TTL: Duration = Duration::from_secs(12 * 60 * 60);
+/// Requests shown on the dashboard (the journal may hold more).
+const SHOWN_REQUESTS: usize = 200;
+
+/// Signed-in console sessions: random ids, each with its expiry.
+#[derive(Debug, Default)]
+pub struct Sessions {
+    ids: Mutex<HashMap<String, Instant>>,
+}
+
+impl Sessions {
+    /// A new session id (128 random bits, hex).
+    fn create(&self) -> Option<String> {
+        let mut bytes = [0u8; 16];
+        aws_lc_rs::rand::fill(&mut bytes).ok()?;
+        let id: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        let mut ids = self.lock();
+        let now = Instant::now();
+        ids.retain(|_, expires| *expires > now);
+        ids.insert(id.clone(), now + SESSION_TTL);
+        Some(id)
+    }
+
+    /// Whether the request carries a live session cookie.
+    pub fn is_valid(&self, headers: &HeaderMap) -> bool {
+        session_id(headers).is_some_and(|id| {
+            self.lock()
+                .get(&id)
+                .is_some_and(|expires| *expires > Instant::now())
+        })
+    }
+
+    fn remove(&self, headers: &HeaderMap) {
+        if let Some(id) = session_id(headers) {
+            self.lock().remove(&id);
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Instant>> {
+        self.ids
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+fn session_id(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == COOKIE)
+        .map(|(_, value)| value.to_owned())
+}
+
+/// The console's routes (they check the session themselves: the sign-in page must not).
+pub(crate) fn router(state: AdminState) -> Router {
+    Router::new()
+        .route("/", get(dashboard))
+        .route("/console/login", post(login))
+        .route("/console/logout", post(logout))
+        .route("/console/requests/{tracer_id}", get(request_detail))
+        .route("/console/users/{user_id}", get(user_detail))
+        .route("/console/rules", post(add_rule))
+        .route("/console/rules/{rule_id}/delete", post(remove_rule))
+        .with_state(state)
+}
+
+#[derive(Template)]
+#[template(path = "console/login.html")]
+struct LoginPage {
+    error: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "console/dashboard.html")]
+struct Dashboard {
+    requests: Vec<RequestRow>,
+    users: Vec<User>,
+    budgets: Vec<BudgetRow>,
+    templates: Vec<(String, String)>,
+    cards: Vec<CardRow>,
+    rules: Vec<RuleRow>,
+    operations: Vec<&'static str>,
+    error: Option<String>,
+}
+
+/// One line of the request list.
+struct RequestRow {
+    time: String,
+    tracer_id: String,
+    operation: String,
+    client_id: String,
+    result_code: String,
+    result_status: String,
+    rejected: Option<String>,
+    latency_ms: String,
+}
+
+impl RequestRow {
+    fn from(entry: &JournalEntry) -> Self {
+        Self {
+            time: entry.time.clone(),
+            tracer_id: entry.tracer_id.clone().unwrap_or_default(),
+            operation: entry
+                .operation
+                .map_or_else(|| entry.path.clone(), |op| op.to_string()),
+            client_id: entry.client_id.clone().unwrap_or_default(),
+            result_code: entry.result_code.clone().unwrap_or_else(|| "-".into()),
+            result_status: entry.result_status.clone().unwrap_or_else(|| "-".into()),
+            rejected: match &entry.verification {
+                Verification::Ok => None,
+                Verification::Rejected { reason } => Some(reason.clone()),
+            },
+            latency_ms: format!("{:.1}", entry.latency_ms),
+        }
+    }
+}
+
+struct BudgetRow {
+    product_id: String,
+    total_remaining: i64,
+    current_remaining: i64,
+    paused: bool,
+}
+
+struct CardRow {
+    pass_id: String,
+    merchant_id: String,
+    holder: String,
+    status: String,
+    point: String,
+    level: String,
+}
+
+struct RuleRow {
+    rule_id: u64,
+    operation: String,
+    user_id: String,
+    code: String,
+    times: String,
+    delay_ms: String,
+}
+
+#[derive(Template)]
+#[template(path = "console/request.html")]
+struct RequestPage {
+    row: RequestRow,
+    entry: Arc<JournalEntry>,
+    ledger: Vec<LedgerEntry>,
+}
+
+#[derive(Template)]
+#[template(path = "console/user.html")]
+struct UserPage {
+    user: User,
+    ledger: Vec<LedgerEntry>,
+}
+
+fn render(page: impl Template) -> Response {
+    match page.render() {
+        Ok(html) => Html(html).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "console page failed to render");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "the console page failed to render",
+            )
+                .into_response()
+        }
+    }
+}
+
+async fn dashboard(State(s): State<AdminState>, headers: HeaderMap) -> Response {
+    if !s.sessions.is_valid(&headers) {
+        return render(LoginPage { error: None });
+    }
+    dashboard_page(&s, None).await
+}
+
+async fn dashboard_page(s: &AdminState, error: Option<String>) -> Response {
+    let requests = s
+        .simulator
+        .journal()
+        .list(&JournalFilter {
+            limit: Some(SHOWN_REQUESTS),
+            ..JournalFilter::default()
+        })
+        .iter()
+        .map(|e| RequestRow::from(e))
+        .collect();
+    let state = s
+        .simulator
+        .store()
+        .read_async(|db| -> Result<_, StoreError> {
+            Ok((
+                accounts::list_users(db)?,
+                list_budgets(db)?,
+                list_templates(db)?,
+                list_cards(db)?,
+            ))
+        })
+        .await;
+    let (users, budgets, templates, cards) = match state {
+        Ok(state) => state,
+        Err(e) => {
+            tracing::error!(error = %e, "console could not read the state");
+            return (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "the simulator database could not be read",
+            )
+                .into_response();
+        }
+    };
+    let rules = s
+        .simulator
+        .rules()
+        .list()
+        .into_iter()
+        .map(|r| RuleRow {
+            rule_id: r.rule_id,
+            operation: r.operation.to_string(),
+            user_id: r.user_id.unwrap_or_else(|| "any".into()),
+            code: r.code.unwrap_or_else(|| "(runs normally)".into()),
+            times: r
+                .times
+                .map_or_else(|| "until removed".into(), |t| t.to_string()),
+            delay_ms: r.delay_ms.map_or_else(|| "-".into(), |d| d.to_string()),
+        })
+        .collect();
+    render(Dashboard {
+        requests,
+        users,
+        budgets,
+        templates,
+        cards,
+        rules,
+        operations: alipayhk_api::OperationId::ALL
+            .iter()
+            .map(|op| op.as_str())
+            .collect(),
+        error,
+    })
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    token: String,
+}
+
+async fn login(State(s): State<AdminState>, Form(form): Form<LoginForm>) -> Response {
+    let token = form.token.trim();
+    if token.is_empty() || !constant_time_eq(token.as_bytes(), s.token.as_bytes()) {
+        let page = LoginPage {
+            error: Some(
+                "That is not the admin token (the file admin-token in the data directory).".into(),
+            ),
+        };
+        return (StatusCode::UNAUTHORIZED, render(page)).into_response();
+    }
+    let Some(id) = s.sessions.create() else {
+        return (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "no randomness for a session id",
+        )
+            .into_response();
+    };
+    let cookie = format!(
+        "{COOKIE}={id}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}",
+        SESSION_TTL.as_secs()
+    );
+    let mut response = Redirect::to("/").into_response();
+    if let Ok(value) = HeaderValue::from_str(&cookie) {
+        response.headers_mut().insert(header::SET_COOKIE, value);
+    }
+    response
+}
+
+async fn logout(State(s): State<AdminState>, headers: HeaderMap) -> Response {
+    s.sessions.remove(&headers);
+    let mut response = Redirect::to("/").into_response();
+    response.headers_mut().insert(
+        header::SET_COOKIE,
+        HeaderValue::from_static("alipayhk_console=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0"),
+    );
+    response
+}
+
+async fn request_detail(
+    State(s): State<AdminState>,
+    headers: HeaderMap,
+    Path(tracer_id): Path<String>,
+) -> Response {
+    if !s.sessions.is_valid(&headers) {
+        return Redirect::to("/").into_response();
+    }
+    match s.simulator.journal().get(&tracer_id) {
+        Some(entry) => render(RequestPage {
+            row: RequestRow::from(&entry),
+            ledger: entry.ledger_entries.clone(),
+            entry,
+        }),
+        None => (
+            StatusCode::NOT_FOUND,
+            "no request with this Tracer-Id in the journal (it keeps the newest journal_size requests)",
+        )
+            .into_response(),
+    }
+}
+
+async fn user_detail(
+    State(s): State<AdminState>,
+    headers: HeaderMap,
+    Path(user_id): Path<String>,
+) -> Response {
+    if !s.sessions.is_valid(&headers) {
+        return Redirect::to("/").into_response();
+    }
+    let found = s
+        .simulator
+        .store()
+        .read_async(move |db| -> Result<_, StoreError> {
+            let user = accounts::find_user(db, &user_id)?;
+            let ledger = PointLedger::new(db).entries(Some(&user_id))?;
+            Ok(user.map(|user| (user, ledger)))
+        })
+        .await;
+    match found {
+        Ok(Some((user, ledger))) => render(UserPage { user, ledger }),
+        Ok(None) => (StatusCode::NOT_FOUND, "no such user").into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "console could not read a user");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "the simulator database could not be read",
+            )
+                .into_response()
+        }
+    }
+}
+
+/// The rule form: every field a text box, empty meaning absent.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RuleForm {
+    operation: String,
+    #[serde(default)]
+    user_id: String,
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    message: String,
+    #[serde(default)]
+    times: String,
+    #[serde(default)]
+    delay_ms: String,
+}
+
+async fn add_rule(
+    State(s): State<AdminState>,
+    headers: HeaderMap,
+    Form(form): Form<RuleForm>,
+) -> Response {
+    if !s.sessions.is_valid(&headers) {
+        return Redirect::to("/").into_response();
+    }
+    match rule_from(form) {
+        Ok(rule) => {
+            s.simulator.rules().add(rule);
+            Redirect::to("/#rules").into_response()
+        }
+        Err(problem) => {
+            let page = dashboard_page(&s, Some(problem)).await;
+            (StatusCode::BAD_REQUEST, page).into_response()
+        }
+    }
+}
+
+/// Reads the form like the admin API reads `POST /admin/rules`.
+fn rule_from(form: RuleForm) -> Result<ScriptedRule, String> {
+    let text = |s: String| {
+        let s = s.trim().to_owned();
+        (!s.is_empty()).then_some(s)
+    };
+    let number = |name: &str, s: String| -> Result<Option<u64>, String> {
+        text(s)
+            .map(|v| {
+                v.parse::<u64>()
+                    .map_err(|_| format!("`{name}` must be a whole number"))
+            })
+            .transpose()
+    };
+    let rule = ScriptedRule {
+        rule_id: 0,
+        operation: form.operation.trim().parse().map_err(|e| format!("{e}"))?,
+        user_id: text(form.user_id),
+        code: text(form.code),
+        status: text(form.status)
+            .map(|s| s.parse().map_err(|e| format!("{e}")))
+            .transpose()?,
+        message: text(form.message),
+        times: number("times", form.times)?
+            .map(|t| u32::try_from(t).map_err(|_| "`times` is too large".to_owned()))
+            .transpose()?,
+        delay_ms: number("delayMs", form.delay_ms)?,
+    };
+    crate::admin::check_rule(&rule)?;
+    Ok(rule)
+}
+
+async fn remove_rule(
+    State(s): State<AdminState>,
+    headers: HeaderMap,
+    Path(rule_id): Path<u64>,
+) -> Response {
+    if !s.sessions.is_valid(&headers) {
+        return Redirect::to("/").into_response();
+    }
+    s.simulator.rules().remove(rule_id);
+    Redirect::to("/#rules").into_response()
+}
+
+fn list_budgets(db: &rusqlite::Connection) -> Result<Vec<BudgetRow>, StoreError> {
+    let mut statement = db.prepare_cached(
+        "SELECT product_id, total_remaining, current_remaining, paused FROM issue_budgets ORDER BY product_id",
+    )?;
+    let rows = statement.query_map([], |row| {
+        Ok(BudgetRow {
+            product_id: row.get(0)?,
+            total_remaining: row.get(1)?,
+            current_remaining: row.get(2)?,
+            paused: row.get(3)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+fn list_templates(db: &rusqlite::Connection) -> Result<Vec<(String, String)>, StoreError> {
+    let mut statement = db.prepare_cached(
+        "SELECT template_code, merchant_id FROM templates ORDER BY template_code",
+    )?;
+    let rows = statement.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+fn list_cards(db: &rusqlite::Connection) -> Result<Vec<CardRow>, StoreError> {
+    let mut statement = db.prepare_cached(
+        "SELECT pass_id, merchant_id, COALESCE(user_id, open_id, ''), status, point, level
+         FROM membership_cards ORDER BY pass_id",
+    )?;
+    let rows = statement.query_map([], |row| {
+        Ok(CardRow {
+            pass_id: row.get(0)?,
+            merchant_id: row.get(1)?,
+            holder: row.get(2)?,
+            status: row.get(3)?,
+            point: row
+                .get::<_, Option<i64>>(4)?
+                .map_or_else(|| "-".into(), |p| p.to_string()),
+            level: row
+                .get::<_, Option<String>>(5)?
+                .unwrap_or_else(|| "-".into()),
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
