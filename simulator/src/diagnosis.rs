@@ -159,7 +159,11 @@ pub fn diagnose(head: &SignedHead, body: &[u8], keys: &dyn ClientKeyStore) -> Di
         );
     }
     Diagnosis {
-        expected_content: String::from_utf8_lossy(&expected).into_owned(),
+        // Exactly what was verified, but an access token in the body stays masked.
+        expected_content: crate::journal::mask_tokens_in_text(
+            &String::from_utf8_lossy(&expected),
+            body,
+        ),
         likely_mistake: found,
         tried,
     }
@@ -246,7 +250,12 @@ mod tests {
         let wrong = content(&probe, "POST", &probe.path, "2024-05-22T06:42:21", body);
         let found = diagnose(&head(&key, 2, &wrong), body, &store);
         assert!(found.likely_mistake.unwrap().contains("without its offset"));
-        assert_eq!(found.expected_content.as_bytes(), expected(&probe));
+        let shown = String::from_utf8_lossy(&expected(&probe))
+            .replace("\"abc\"", "\"abc... (redacted, 3 characters)\"");
+        assert_eq!(
+            found.expected_content, shown,
+            "exactly what was verified, the token masked"
+        );
 
         // A compacted body.
         let wrong = content(

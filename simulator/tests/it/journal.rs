@@ -16,7 +16,7 @@ const INQUIRE: &str = "/api/open/v1/alipayhk/promotion/benefit/userPromoBenefitQ
 
 /// Sends an Inquire whose signature covers the Request-Time without its offset (a common
 /// mistake); returns the answer's Tracer-Id.
-async fn call_signed_without_offset(server: &TestServer) -> String {
+pub async fn call_signed_without_offset(server: &TestServer) -> String {
     let key =
         PrivateKey::from_file(shared_data_dir().join("keys/demo-partner-private.pem")).unwrap();
     let time = alipayhk_runtime::time::now_header_value();

@@ -2,6 +2,7 @@
 
 mod admin;
 mod api;
+mod console_browser;
 mod crash;
 mod hardening;
 mod journal;
