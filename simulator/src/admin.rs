@@ -22,7 +22,7 @@ use serde_json::json;
 use crate::accounts::{self, User};
 use crate::budget::{self, IssueBudget};
 use crate::cards::{self, MembershipCard, PassTemplate};
-use crate::journal::{JournalEntry, JournalFilter};
+use crate::journal::{Journal, JournalEntry, JournalFilter};
 use crate::ledger::{LedgerEntry, PointLedger, PostingRefused};
 use crate::operations::{Simulator, SimulatorError};
 use crate::rules::ScriptedRule;
@@ -236,14 +236,7 @@ async fn list_requests(
     State(s): State<AdminState>,
     Query(filter): Query<JournalFilter>,
 ) -> Json<Vec<JournalEntry>> {
-    Json(
-        s.simulator
-            .journal()
-            .list(&filter)
-            .iter()
-            .map(|entry| JournalEntry::clone(entry))
-            .collect(),
-    )
+    Json(s.simulator.journal().list(&filter))
 }
 
 /// `GET /admin/requests/{tracerId}`.
@@ -251,16 +244,13 @@ async fn get_request(
     State(s): State<AdminState>,
     Path(tracer_id): Path<String>,
 ) -> AdminResult<Json<JournalEntry>> {
-    s.simulator
-        .journal()
-        .get(&tracer_id)
-        .map(|entry| Json(JournalEntry::clone(&entry)))
-        .ok_or_else(|| {
-            AdminError::new(
-                StatusCode::NOT_FOUND,
-                format!("no request with Tracer-Id {tracer_id} in the journal (it keeps the newest journal_size requests)"),
-            )
-        })
+    let recorded = s.simulator.journal().get(&tracer_id).ok_or_else(|| {
+        AdminError::new(
+            StatusCode::NOT_FOUND,
+            format!("no request with Tracer-Id {tracer_id} in the journal (it keeps the newest journal_size requests)"),
+        )
+    })?;
+    Ok(Json(Journal::complete(&s.simulator, &recorded).await))
 }
 
 /// `DELETE /admin/requests`.
@@ -281,10 +271,10 @@ async fn stream_requests(
             use tokio::sync::broadcast::error::RecvError;
             loop {
                 match entries.recv().await {
-                    Ok(entry) if filter.matches(&entry) => {
+                    Ok(recorded) if filter.matches_recorded(&recorded) => {
                         let event = Event::default()
                             .event("request")
-                            .json_data(&*entry)
+                            .json_data(recorded.entry())
                             .unwrap_or_else(|_| Event::default().comment("unserializable entry"));
                         return Some((Ok(event), (entries, filter)));
                     }

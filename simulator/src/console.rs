@@ -10,7 +10,7 @@
 //! runs before all of it.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use askama::Template;
@@ -23,7 +23,7 @@ use serde::Deserialize;
 
 use crate::accounts::{self, User};
 use crate::admin::{AdminState, constant_time_eq};
-use crate::journal::{JournalEntry, JournalFilter, Verification};
+use crate::journal::{Journal, JournalEntry, JournalFilter, Verification};
 use crate::ledger::{LedgerEntry, PointLedger};
 use crate::rules::ScriptedRule;
 use crate::store::StoreError;
@@ -180,7 +180,7 @@ struct RuleRow {
 #[template(path = "console/request.html")]
 struct RequestPage {
     row: RequestRow,
-    entry: Arc<JournalEntry>,
+    entry: JournalEntry,
     ledger: Vec<LedgerEntry>,
 }
 
@@ -221,7 +221,7 @@ async fn dashboard_page(s: &AdminState, error: Option<String>) -> Response {
             ..JournalFilter::default()
         })
         .iter()
-        .map(|e| RequestRow::from(e))
+        .map(RequestRow::from)
         .collect();
     let state = s
         .simulator
@@ -329,11 +329,14 @@ async fn request_detail(
         return Redirect::to("/").into_response();
     }
     match s.simulator.journal().get(&tracer_id) {
-        Some(entry) => render(RequestPage {
-            row: RequestRow::from(&entry),
-            ledger: entry.ledger_entries.clone(),
-            entry,
-        }),
+        Some(recorded) => {
+            let entry = Journal::complete(&s.simulator, &recorded).await;
+            render(RequestPage {
+                row: RequestRow::from(&entry),
+                ledger: entry.ledger_entries.clone(),
+                entry,
+            })
+        }
         None => (
             StatusCode::NOT_FOUND,
             "no request with this Tracer-Id in the journal (it keeps the newest journal_size requests)",

@@ -9,6 +9,10 @@
 //! are shown by size only. When a request's signature does not verify, the entry says what
 //! the simulator expected to be signed and which common mistake, if any, explains the
 //! signature the partner sent ([`crate::diagnosis`]).
+//!
+//! Recording is cheap on purpose (it runs for every request): the ring keeps the raw parts
+//! (`Recorded`: header maps and body bytes, shared, not copied), and the redacted
+//! [`JournalEntry`] with its ledger entries is built only when someone reads it.
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
@@ -114,29 +118,137 @@ pub struct JournalFilter {
 }
 
 impl JournalFilter {
-    /// Whether `entry` passes (the limit aside).
-    pub fn matches(&self, entry: &JournalEntry) -> bool {
-        self.operation.is_none_or(|op| entry.operation == Some(op))
+    /// Whether a recorded exchange passes (the limit aside); the body is parsed only when
+    /// filtering by result code.
+    pub fn matches_recorded(&self, recorded: &Recorded) -> bool {
+        self.operation
+            .is_none_or(|op| recorded.operation() == Some(op))
             && self
                 .client_id
-                .as_ref()
-                .is_none_or(|c| entry.client_id.as_ref() == Some(c))
+                .as_deref()
+                .is_none_or(|c| recorded.client_id() == Some(c))
             && self
                 .tracer_id
-                .as_ref()
-                .is_none_or(|t| entry.tracer_id.as_ref() == Some(t))
+                .as_deref()
+                .is_none_or(|t| recorded.tracer_id() == Some(t))
             && self
                 .result_code
                 .as_ref()
-                .is_none_or(|c| entry.result_code.as_ref() == Some(c))
+                .is_none_or(|c| recorded.result().map(|(code, _)| code).as_ref() == Some(c))
     }
 }
 
-/// The ring of recent entries and its live subscribers.
+/// One exchange as recorded: raw parts, turned into a [`JournalEntry`] when read.
+#[derive(Debug)]
+pub struct Recorded {
+    time: time::OffsetDateTime,
+    method: http::Method,
+    path: String,
+    request_headers: http::HeaderMap,
+    /// `None` when over the body limit or unreadable.
+    request_body: Option<Bytes>,
+    status: http::StatusCode,
+    response_headers: http::HeaderMap,
+    response_body: Bytes,
+    latency: std::time::Duration,
+    diagnosis: Option<Diagnosis>,
+}
+
+impl Recorded {
+    fn tracer_id(&self) -> Option<&str> {
+        self.response_headers
+            .get(TRACER_ID)
+            .and_then(|v| v.to_str().ok())
+    }
+
+    fn operation(&self) -> Option<OperationId> {
+        OperationId::from_path(&self.path)
+    }
+
+    fn client_id(&self) -> Option<&str> {
+        self.request_headers
+            .get(CLIENT_ID)
+            .and_then(|v| v.to_str().ok())
+    }
+
+    /// `resultCode` and `resultStatus`, unless the answer is encrypted.
+    fn result(&self) -> Option<(String, Option<String>)> {
+        if self.response_headers.contains_key(ENCRYPT) {
+            return None;
+        }
+        serde_json::from_slice::<Value>(&self.response_body)
+            .ok()
+            .and_then(|v| result_object(&v))
+    }
+
+    /// The redacted entry, without ledger entries (see [`Journal::complete`]).
+    pub fn entry(&self) -> JournalEntry {
+        let result = self.result();
+        let result_code = result.as_ref().map(|(code, _)| code.clone());
+        JournalEntry {
+            time: self
+                .time
+                .format(&time::format_description::well_known::Rfc3339)
+                .unwrap_or_default(),
+            tracer_id: self.tracer_id().map(str::to_owned),
+            client_id: self.client_id().map(str::to_owned),
+            method: self.method.to_string(),
+            path: self.path.clone(),
+            operation: self.operation(),
+            verification: verification(result_code.as_deref()),
+            result_code,
+            result_status: result.and_then(|(_, status)| status),
+            http_status: self.status.as_u16(),
+            latency_ms: self.latency.as_secs_f64() * 1000.0,
+            ledger_entries: Vec::new(),
+            request: Message {
+                headers: redact_headers(&self.request_headers),
+                body: shown_body(
+                    self.request_body.as_deref(),
+                    self.request_headers.contains_key(ENCRYPT),
+                ),
+            },
+            response: Message {
+                headers: redact_headers(&self.response_headers),
+                body: shown_body(
+                    Some(&self.response_body),
+                    self.response_headers.contains_key(ENCRYPT),
+                ),
+            },
+            diagnosis: self.diagnosis.clone(),
+        }
+    }
+
+    /// The bizNo an Issue or Redeem request carried, for its ledger entries.
+    fn biz_no(&self) -> Option<String> {
+        if !matches!(
+            self.operation(),
+            Some(OperationId::IssueAPoint | OperationId::RedeemAPoint)
+        ) {
+            return None;
+        }
+        serde_json::from_slice::<Value>(self.request_body.as_deref()?)
+            .ok()?
+            .get("bizNo")?
+            .as_str()
+            .map(str::to_owned)
+    }
+}
+
+fn verification(result_code: Option<&str>) -> Verification {
+    match result_code.and_then(|code| COMMON_RESULT_CODES.iter().find(|c| c.code == code)) {
+        Some(common) => Verification::Rejected {
+            reason: common.reason.as_str().to_owned(),
+        },
+        None => Verification::Ok,
+    }
+}
+
+/// The ring of recent exchanges and its live subscribers.
 pub struct Journal {
     capacity: usize,
-    entries: Mutex<VecDeque<Arc<JournalEntry>>>,
-    live: broadcast::Sender<Arc<JournalEntry>>,
+    entries: Mutex<VecDeque<Arc<Recorded>>>,
+    live: broadcast::Sender<Arc<Recorded>>,
 }
 
 impl std::fmt::Debug for Journal {
@@ -148,7 +260,7 @@ impl std::fmt::Debug for Journal {
 }
 
 impl Journal {
-    /// A journal keeping the newest `capacity` entries (0 records nothing).
+    /// A journal keeping the newest `capacity` exchanges (0 records nothing).
     pub fn new(capacity: usize) -> Self {
         Self {
             capacity,
@@ -162,41 +274,41 @@ impl Journal {
         self.capacity > 0
     }
 
-    /// Adds an entry, dropping the oldest beyond the capacity, and tells subscribers.
-    pub fn push(&self, entry: JournalEntry) {
+    /// Adds an exchange, dropping the oldest beyond the capacity, and tells subscribers.
+    fn push(&self, recorded: Recorded) {
         if !self.enabled() {
             return;
         }
-        let entry = Arc::new(entry);
+        let recorded = Arc::new(recorded);
         {
             let mut entries = self.lock();
             if entries.len() == self.capacity {
                 entries.pop_front();
             }
-            entries.push_back(entry.clone());
+            entries.push_back(recorded.clone());
         }
         // Nobody listening is fine.
-        let _ = self.live.send(entry);
+        let _ = self.live.send(recorded);
     }
 
-    /// Matching entries, newest first.
-    pub fn list(&self, filter: &JournalFilter) -> Vec<Arc<JournalEntry>> {
+    /// Matching entries, newest first (without ledger entries: see [`Journal::complete`]).
+    pub fn list(&self, filter: &JournalFilter) -> Vec<JournalEntry> {
         let limit = filter.limit.unwrap_or(usize::MAX);
-        self.lock()
+        let recorded: Vec<Arc<Recorded>> = self.lock().iter().rev().cloned().collect();
+        recorded
             .iter()
-            .rev()
-            .filter(|e| filter.matches(e))
+            .filter(|r| filter.matches_recorded(r))
             .take(limit)
-            .cloned()
+            .map(|r| r.entry())
             .collect()
     }
 
-    /// The entry with this `Tracer-Id`.
-    pub fn get(&self, tracer_id: &str) -> Option<Arc<JournalEntry>> {
+    /// The exchange with this `Tracer-Id`.
+    pub fn get(&self, tracer_id: &str) -> Option<Arc<Recorded>> {
         self.lock()
             .iter()
             .rev()
-            .find(|e| e.tracer_id.as_deref() == Some(tracer_id))
+            .find(|r| r.tracer_id() == Some(tracer_id))
             .cloned()
     }
 
@@ -205,12 +317,34 @@ impl Journal {
         self.lock().clear();
     }
 
-    /// New entries as they are recorded (a slow subscriber skips what it missed).
-    pub fn subscribe(&self) -> broadcast::Receiver<Arc<JournalEntry>> {
+    /// New exchanges as they are recorded (a slow subscriber skips what it missed).
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<Recorded>> {
         self.live.subscribe()
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, VecDeque<Arc<JournalEntry>>> {
+    /// `entry` with the ledger entries its Issue or Redeem moved: this client's entries under
+    /// the request's bizNo, posted while the request ran.
+    pub async fn complete(simulator: &Simulator, recorded: &Recorded) -> JournalEntry {
+        let mut entry = recorded.entry();
+        if let (Some(biz_no), Some(client_id), Verification::Ok) = (
+            recorded.biz_no(),
+            entry.client_id.clone(),
+            &entry.verification,
+        ) {
+            let from_ms = (recorded.time.unix_timestamp_nanos() / 1_000_000) as i64;
+            let to_ms = from_ms + recorded.latency.as_millis() as i64 + 1;
+            entry.ledger_entries = simulator
+                .store()
+                .read_async(move |db| -> Result<_, StoreError> {
+                    PointLedger::new(db).entries_between(from_ms, to_ms, &client_id, &biz_no)
+                })
+                .await
+                .unwrap_or_default();
+        }
+        entry
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, VecDeque<Arc<Recorded>>> {
         self.entries
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -235,7 +369,7 @@ pub async fn record(State(recorder): State<Recorder>, request: Request, next: Ne
         return next.run(request).await;
     }
     let started = Instant::now();
-    let time = now_rfc3339();
+    let time = time::OffsetDateTime::now_utc();
     let (parts, body) = request.into_parts();
     let declared = parts
         .headers
@@ -252,82 +386,42 @@ pub async fn record(State(recorder): State<Recorder>, request: Request, next: Ne
             None => (None, Body::empty()),
         }
     };
-    let method = parts.method.to_string();
+    let method = parts.method.clone();
     let path = parts.uri.path().to_owned();
-    let operation = OperationId::from_path(&path);
-    let request_headers = redact_headers(&parts.headers);
-    let client_id = header(&parts.headers, CLIENT_ID);
-    let encrypted_request = parts.headers.contains_key(ENCRYPT);
-    let before = match operation {
-        Some(OperationId::IssueAPoint | OperationId::RedeemAPoint) => {
-            last_entry_id(&recorder.simulator).await
-        }
-        _ => None,
-    };
+    let request_headers = parts.headers.clone();
     let signed_head = diagnosis::SignedHead::from_parts(&parts);
 
     let response = next.run(Request::from_parts(parts, body)).await;
 
     let (response_parts, response_body) = response.into_parts();
-    let response_bytes = response_body
+    let response_body = response_body
         .collect()
         .await
         .map(|c| c.to_bytes())
         .unwrap_or_default();
-    let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
-    let encrypted_response = response_parts.headers.contains_key(ENCRYPT);
-    let result = (!encrypted_response)
-        .then(|| serde_json::from_slice::<Value>(&response_bytes).ok())
-        .flatten()
-        .and_then(|v| result_object(&v));
-    let result_code = result.as_ref().map(|(code, _)| code.clone());
-    let verification = match result_code
-        .as_deref()
-        .and_then(|code| COMMON_RESULT_CODES.iter().find(|c| c.code == code))
-    {
-        Some(common) => Verification::Rejected {
-            reason: common.reason.as_str().to_owned(),
-        },
-        None => Verification::Ok,
-    };
-    let diagnosis = match (&verification, &request_body) {
-        (Verification::Rejected { reason }, Some(body)) if reason == "invalid_signature" => {
-            signed_head
-                .as_ref()
-                .map(|head| diagnosis::diagnose(head, body, recorder.key_store.as_ref()))
-        }
-        _ => None,
-    };
-    let ledger_entries = match (before, &request_body, &client_id) {
-        (Some(before), Some(body), Some(client_id)) if verification == Verification::Ok => {
-            moved_entries(&recorder.simulator, before, client_id, body).await
-        }
-        _ => Vec::new(),
-    };
-    journal.push(JournalEntry {
+    let mut recorded = Recorded {
         time,
-        tracer_id: header(&response_parts.headers, TRACER_ID),
-        client_id,
         method,
         path,
-        operation,
-        verification,
-        result_code,
-        result_status: result.and_then(|(_, status)| status),
-        http_status: response_parts.status.as_u16(),
-        latency_ms,
-        ledger_entries,
-        request: Message {
-            headers: request_headers,
-            body: shown_body(request_body.as_deref(), encrypted_request),
-        },
-        response: Message {
-            headers: redact_headers(&response_parts.headers),
-            body: shown_body(Some(&response_bytes), encrypted_response),
-        },
-        diagnosis,
-    });
-    Response::from_parts(response_parts, Body::from(response_bytes))
+        request_headers,
+        request_body,
+        status: response_parts.status,
+        response_headers: response_parts.headers.clone(),
+        response_body: response_body.clone(),
+        latency: started.elapsed(),
+        diagnosis: None,
+    };
+    // Only a refused signature costs more than keeping the parts: diagnose it now, while
+    // the keys it was checked against are the current ones.
+    let refused_signature = matches!(
+        verification(recorded.result().map(|(code, _)| code).as_deref()),
+        Verification::Rejected { ref reason } if reason == "invalid_signature"
+    );
+    if refused_signature && let (Some(head), Some(body)) = (&signed_head, &recorded.request_body) {
+        recorded.diagnosis = Some(diagnosis::diagnose(head, body, recorder.key_store.as_ref()));
+    }
+    journal.push(recorded);
+    Response::from_parts(response_parts, Body::from(response_body))
 }
 
 /// `2026-12-01T10:00:00Z redeemAPoint POINT_NOT_ENOUGH (F) 3.1 ms client DEMO... tracer 5f...`
@@ -364,13 +458,6 @@ async fn collect_at_most(mut body: Body, limit: usize) -> Option<Bytes> {
         }
     }
     Some(Bytes::from(collected))
-}
-
-fn header(headers: &http::HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get(name)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned)
 }
 
 /// `{"result": {...}}` or `{"resultInfo": {...}}`: the code and status.
@@ -502,69 +589,25 @@ fn mask_tokens(value: &mut Value) {
     }
 }
 
-async fn last_entry_id(simulator: &Simulator) -> Option<i64> {
-    simulator
-        .store()
-        .read_async(|db| PointLedger::new(db).last_entry_id())
-        .await
-        .ok()
-}
-
-/// The ledger entries after `before` that carry this client's bizNo from `body`.
-async fn moved_entries(
-    simulator: &Simulator,
-    before: i64,
-    client_id: &str,
-    body: &[u8],
-) -> Vec<LedgerEntry> {
-    let Some(biz_no) = serde_json::from_slice::<Value>(body)
-        .ok()
-        .and_then(|v| v.get("bizNo").and_then(Value::as_str).map(str::to_owned))
-    else {
-        return Vec::new();
-    };
-    let client_id = client_id.to_owned();
-    simulator
-        .store()
-        .read_async(move |db| -> Result<_, StoreError> {
-            PointLedger::new(db).entries_since(before, &client_id, &biz_no)
-        })
-        .await
-        .unwrap_or_default()
-}
-
-fn now_rfc3339() -> String {
-    time::OffsetDateTime::now_utc()
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn entry(tracer: &str, code: &str) -> JournalEntry {
-        JournalEntry {
-            time: String::new(),
-            tracer_id: Some(tracer.into()),
-            client_id: Some("C".into()),
-            method: "POST".into(),
-            path: "/p".into(),
-            operation: Some(OperationId::RedeemAPoint),
-            verification: Verification::Ok,
-            result_code: Some(code.into()),
-            result_status: None,
-            http_status: 200,
-            latency_ms: 1.0,
-            ledger_entries: Vec::new(),
-            request: Message {
-                headers: Vec::new(),
-                body: String::new(),
-            },
-            response: Message {
-                headers: Vec::new(),
-                body: String::new(),
-            },
+    fn recorded(tracer: &str, code: &str) -> Recorded {
+        let mut response_headers = http::HeaderMap::new();
+        response_headers.insert(TRACER_ID, tracer.parse().unwrap());
+        Recorded {
+            time: time::OffsetDateTime::now_utc(),
+            method: http::Method::POST,
+            path: alipayhk_api::spec::paths::REDEEM_A_POINT.into(),
+            request_headers: http::HeaderMap::new(),
+            request_body: Some(Bytes::from_static(b"{}")),
+            status: http::StatusCode::OK,
+            response_headers,
+            response_body: Bytes::from(format!(
+                r#"{{"result":{{"resultCode":"{code}","resultStatus":"F"}}}}"#
+            )),
+            latency: std::time::Duration::from_millis(1),
             diagnosis: None,
         }
     }
@@ -577,7 +620,7 @@ mod tests {
             ("t2", "POINT_NOT_ENOUGH"),
             ("t3", "SUCCESS"),
         ] {
-            journal.push(entry(tracer, code));
+            journal.push(recorded(tracer, code));
         }
         let all: Vec<_> = journal
             .list(&JournalFilter::default())
@@ -591,6 +634,7 @@ mod tests {
             ..JournalFilter::default()
         });
         assert_eq!(failed.len(), 1);
+        assert_eq!(failed[0].operation, Some(OperationId::RedeemAPoint));
         journal.clear();
         assert!(journal.list(&JournalFilter::default()).is_empty());
     }

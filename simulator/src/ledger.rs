@@ -157,28 +157,24 @@ impl<'c> PointLedger<'c> {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    /// The newest entry's number (0 for an empty ledger).
-    pub fn last_entry_id(&self) -> Result<i64, StoreError> {
-        Ok(self
-            .db
-            .prepare_cached("SELECT COALESCE(MAX(entry_id), 0) FROM point_ledger")?
-            .query_row([], |row| row.get(0))?)
-    }
-
-    /// The entries after `entry_id` that `client_id` caused under `biz_no` (what one request
-    /// moved, for the request journal).
-    pub fn entries_since(
+    /// The entries `client_id` caused under `biz_no` between two instants (ms since the
+    /// epoch, inclusive): what one request moved, for the request journal.
+    pub fn entries_between(
         &self,
-        entry_id: i64,
+        from_ms: i64,
+        to_ms: i64,
         client_id: &str,
         biz_no: &str,
     ) -> Result<Vec<LedgerEntry>, StoreError> {
         let mut statement = self.db.prepare_cached(
             "SELECT entry_id, user_id, delta, balance_after, kind, client_id, biz_no, product_id, created_at_ms
-             FROM point_ledger WHERE entry_id > ?1 AND client_id = ?2 AND biz_no = ?3 ORDER BY entry_id",
+             FROM point_ledger WHERE client_id = ?3 AND biz_no = ?4 AND created_at_ms BETWEEN ?1 AND ?2
+             ORDER BY entry_id",
         )?;
-        let rows =
-            statement.query_map(rusqlite::params![entry_id, client_id, biz_no], entry_row)?;
+        let rows = statement.query_map(
+            rusqlite::params![from_ms, to_ms, client_id, biz_no],
+            entry_row,
+        )?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 

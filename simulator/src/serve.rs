@@ -214,11 +214,11 @@ fn partner_keys(prepared: &PreparedData) -> Arc<InMemoryKeyStore> {
 }
 
 /// `print_requests`: one line per journal entry, until the simulator stops.
-async fn print_requests(mut entries: tokio::sync::broadcast::Receiver<Arc<journal::JournalEntry>>) {
+async fn print_requests(mut entries: tokio::sync::broadcast::Receiver<Arc<journal::Recorded>>) {
     use tokio::sync::broadcast::error::RecvError;
     loop {
         match entries.recv().await {
-            Ok(entry) => println!("{}", journal::one_line(&entry)),
+            Ok(recorded) => println!("{}", journal::one_line(&recorded.entry())),
             Err(RecvError::Lagged(missed)) => {
                 println!("({missed} requests not printed: too many at once)")
             }

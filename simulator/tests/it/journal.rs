@@ -274,3 +274,35 @@ async fn the_console_signs_in_with_a_strict_cookie_and_adds_rules() {
         .unwrap();
     assert_eq!(after.status(), 401, "a signed-out session is dead");
 }
+
+#[tokio::test]
+async fn a_redeem_shows_the_points_it_moved_and_a_replay_none() {
+    use alipayhk_api::models::RedeemAPointRequest;
+    use alipayhk_simulator::seed::DEMO_USER_ID;
+    let server = TestServer::start().await;
+    let redeem: RedeemAPointRequest = serde_json::from_value(serde_json::json!({
+        "benefitProductCode": "POINT", "bizNo": "JOURNAL-1", "bizdt": "1716360141000",
+        "ipRoleId": DEMO_USER_ID, "sceneCode": "OFFLINE_REDEEM", "benefitRedeemInfos": [{"amount": 30}]
+    }))
+    .unwrap();
+    let client = server.client();
+    let mut moved = Vec::new();
+    for _ in 0..2 {
+        let answer = client.redeem_a_point(&redeem).await.unwrap();
+        let tracer = answer.tracer_id().unwrap().to_owned();
+        let (status, entry) = server
+            .admin
+            .call(Method::GET, &format!("/admin/requests/{tracer}"), None)
+            .await;
+        assert_eq!(status, 200, "{entry}");
+        moved.push(entry["ledgerEntries"].as_array().unwrap().clone());
+    }
+    assert_eq!(moved[0].len(), 1, "{:?}", moved[0]);
+    assert_eq!(moved[0][0]["delta"], -30);
+    assert_eq!(moved[0][0]["bizNo"], "JOURNAL-1");
+    assert!(
+        moved[1].is_empty(),
+        "a replay moves nothing: {:?}",
+        moved[1]
+    );
+}
