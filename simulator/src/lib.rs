@@ -14,7 +14,8 @@
 //! | [`budget`]      | issue budgets per campaign and the codes they produce            |
 //! | [`cards`]       | redeemable-card templates and membership cards                   |
 //! | [`idempotency`] | replay by (Client-Id, operation, bizNo)                          |
-//! | [`rules`]       | [`rules::ScriptedRule`]s: forced codes and delays                |
+//! | [`rules`]       | [`rules::ScriptedRule`]s: forced codes and delays; fault rules    |
+//! | [`faults`]      | the layer that injects transport faults around the signed API   |
 //! | [`operations`]  | [`Simulator`]: what each operation does to the state             |
 //! | [`seed`]        | fixtures and the demo data                                       |
 //! | [`admin`]       | the admin HTTP API (loopback, bearer token)                      |
@@ -59,6 +60,7 @@ pub mod budget;
 pub mod cards;
 pub mod config;
 pub mod data_dir;
+pub mod faults;
 pub mod idempotency;
 pub mod ledger;
 pub mod operations;

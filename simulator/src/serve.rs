@@ -18,7 +18,7 @@ use crate::config::{ConfigError, SimulatorConfig};
 use crate::data_dir::{self, DataDirError, PreparedData};
 use crate::seed::{FixtureError, Fixtures};
 use crate::store::{Store, StoreError};
-use crate::{Simulator, admin, api};
+use crate::{Simulator, admin, api, faults};
 
 /// Why the simulator could not start or stopped with an error.
 #[derive(Debug, thiserror::Error)]
@@ -116,8 +116,17 @@ pub async fn start(config: SimulatorConfig) -> Result<RunningSimulator, ServeErr
     }
     let simulator = Simulator::new(store, fixtures);
 
-    let server_config = server_config(&config, &prepared);
-    let api_router = api::router(simulator.clone(), server_config);
+    let signer = Arc::new(KeySigner::new(
+        prepared.simulator_key.clone(),
+        Some(data_dir::DEMO_KEY_VERSION),
+    ));
+    let server_config = server_config(&config, &prepared, signer.clone());
+    let api_router = faults::layer(
+        api::router(simulator.clone(), server_config),
+        simulator.clone(),
+        signer,
+        config.max_body_bytes,
+    );
     let admin_router = admin::router(simulator.clone(), &prepared.admin_token);
 
     let api_listener = bind(config.listen).await?;
@@ -173,7 +182,11 @@ fn startup_fixtures(config: &SimulatorConfig) -> Result<Fixtures, ServeError> {
     Ok(fixtures)
 }
 
-fn server_config(config: &SimulatorConfig, prepared: &PreparedData) -> ServerConfig {
+fn server_config(
+    config: &SimulatorConfig,
+    prepared: &PreparedData,
+    signer: Arc<KeySigner>,
+) -> ServerConfig {
     let key_store = InMemoryKeyStore::new();
     for partner in &prepared.partners {
         key_store.insert(
@@ -182,10 +195,6 @@ fn server_config(config: &SimulatorConfig, prepared: &PreparedData) -> ServerCon
             partner.public_key.clone(),
         );
     }
-    let signer = Arc::new(KeySigner::new(
-        prepared.simulator_key.clone(),
-        Some(data_dir::DEMO_KEY_VERSION),
-    ));
     ServerConfig::new(signer, Arc::new(key_store))
         .with_decryption_key(prepared.simulator_key.clone())
         .with_clock_skew(config.clock_skew)

@@ -3,6 +3,7 @@
 mod admin;
 mod api;
 mod crash;
+mod faults;
 mod hardening;
 mod process;
 mod support;
