@@ -300,6 +300,24 @@ fn write_new(path: &Path, contents: &[u8], secret: bool) -> Result<(), DataDirEr
     Ok(())
 }
 
+/// Replaces `path` with `contents` atomically (temporary file, sync, rename): for files
+/// that describe the current start, such as `client-config.toml` with the bound port.
+pub fn replace_file(path: &Path, contents: &[u8]) -> Result<(), DataDirError> {
+    let mut temp_name = path.as_os_str().to_owned();
+    temp_name.push(format!(".tmp-{}-{}", std::process::id(), random_hex(4)?));
+    let temp = PathBuf::from(temp_name);
+    let written = std::fs::File::create_new(&temp)
+        .and_then(|mut file| {
+            file.write_all(contents)?;
+            file.sync_all()
+        })
+        .and_then(|()| std::fs::rename(&temp, path));
+    if written.is_err() {
+        let _ = std::fs::remove_file(&temp);
+    }
+    written.map_err(|source| io(path, source))
+}
+
 /// Warns once (at start) when a private key file the user gave is readable by others.
 fn warn_if_readable_by_others(path: &Path) {
     if let Some(mode) = mode_open_to_others(path) {

@@ -134,6 +134,24 @@ pub async fn start(config: SimulatorConfig) -> Result<RunningSimulator, ServeErr
     let api_address = api_listener.local_addr().map_err(ServeError::Serve)?;
     let admin_address = admin_listener.local_addr().map_err(ServeError::Serve)?;
 
+    // The file written on first start names the configured address; point it at this
+    // start's (a port picked by the OS, a changed --listen).
+    if let (Some(path), Some(private)) = (
+        &prepared.client_config_path,
+        &prepared.demo_partner_private_key_path,
+    ) {
+        let listen_config = SimulatorConfig {
+            listen: api_address,
+            ..config.clone()
+        };
+        let text = data_dir::client_config_text(
+            &listen_config,
+            private,
+            &prepared.simulator_public_key_path,
+        );
+        data_dir::replace_file(path, text.as_bytes())?;
+    }
+
     let (shutdown, stopped) = watch::channel(false);
     let servers = vec![
         tokio::spawn(serve(
