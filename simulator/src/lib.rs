@@ -23,6 +23,7 @@
 //! | [`config`]      | defaults, the TOML file, checks                                  |
 //! | [`data_dir`]    | keys, admin token and database file, created on first start     |
 //! | [`serve`]       | start, print, serve until SIGINT/SIGTERM, drain                  |
+//! | [`tls`]         | `serve --tls`: the local CA and server certificate               |
 //!
 //! # Using it from tests
 //!
@@ -68,5 +69,6 @@ pub mod rules;
 pub mod seed;
 pub mod serve;
 pub mod store;
+pub mod tls;
 
 pub use operations::Simulator;

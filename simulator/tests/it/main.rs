@@ -7,3 +7,4 @@ mod faults;
 mod hardening;
 mod process;
 mod support;
+mod tls;
