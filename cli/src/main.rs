@@ -13,6 +13,7 @@ mod call_cmd;
 mod conformance_cmd;
 mod error;
 mod keys_cmd;
+mod proxy_cmd;
 mod serve;
 mod signature_cmd;
 
@@ -38,6 +39,8 @@ enum Command {
     Serve(serve::ServeArgs),
     /// Make one signed call (sign, send, verify) and print its outcome.
     Call(call_cmd::CallArgs),
+    /// Relay a client's calls to an upstream unchanged and report every deviation from the spec.
+    Proxy(proxy_cmd::ProxyArgs),
     /// Check that a server speaks the AlipayHK protocol as the spec says; writes reports.
     Conformance(conformance_cmd::ConformanceArgs),
 }
@@ -63,6 +66,7 @@ fn main() -> ExitCode {
         Command::Serve(args) => serve::serve(args),
         Command::Conformance(args) => conformance_cmd::conformance(args),
         Command::Call(args) => call_cmd::call(args),
+        Command::Proxy(args) => proxy_cmd::proxy(args),
     };
     match result {
         Ok(Outcome::Success) => ExitCode::SUCCESS,
