@@ -23,6 +23,11 @@ impl Drop for Served {
 }
 
 pub fn serve(data_dir: &Path) -> Served {
+    serve_with(data_dir, &[])
+}
+
+/// `alipayhk serve` with `extra` flags (e.g. `--tls`).
+pub fn serve_with(data_dir: &Path, extra: &[&str]) -> Served {
     let mut child = Command::new(env!("CARGO_BIN_EXE_alipayhk"))
         .args([
             "serve",
@@ -35,6 +40,7 @@ pub fn serve(data_dir: &Path) -> Served {
         ])
         .arg("--data-dir")
         .arg(data_dir)
+        .args(extra)
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
@@ -54,7 +60,11 @@ pub fn serve(data_dir: &Path) -> Served {
         banner
             .lines()
             .find_map(|l| l.trim().strip_prefix(label))
-            .and_then(|rest| rest.trim().strip_prefix("http://"))
+            .and_then(|rest| {
+                let rest = rest.trim();
+                rest.strip_prefix("http://")
+                    .or_else(|| rest.strip_prefix("https://"))
+            })
             .and_then(|rest| rest.split_whitespace().next())
             .and_then(|address| address.parse().ok())
             .unwrap_or_else(|| panic!("no {label} address in the banner:\n{banner}"))
