@@ -16,17 +16,24 @@ use crate::error::CliError;
 #[derive(Args)]
 pub struct ConformanceArgs {
     /// The server under test, e.g. http://127.0.0.1:8480 (operation paths are appended).
-    #[arg(long, value_name = "URL")]
-    base_url: String,
+    #[arg(long, value_name = "URL", required_unless_present = "list")]
+    base_url: Option<String>,
     /// The partner Client-Id the server knows.
-    #[arg(long, value_name = "ID")]
-    client_id: String,
+    #[arg(long, value_name = "ID", required_unless_present = "list")]
+    client_id: Option<String>,
     /// The partner's private key (PEM, DER or base64) that signs requests.
-    #[arg(long, value_name = "FILE")]
-    private_key: PathBuf,
+    #[arg(long, value_name = "FILE", required_unless_present = "list")]
+    private_key: Option<PathBuf>,
     /// The server's public key that its responses must verify with.
+    #[arg(long, value_name = "FILE", required_unless_present = "list")]
+    server_public_key: Option<PathBuf>,
+    /// A JSON object of request bodies by operationId (real tokens, user ids, template
+    /// codes) sent instead of the spec's examples, for a server without an admin API.
     #[arg(long, value_name = "FILE")]
-    server_public_key: PathBuf,
+    requests: Option<PathBuf>,
+    /// Print the cases (id, what they send, what they expect) and exit without sending.
+    #[arg(long)]
+    list: bool,
     /// The keyVersion the server registered for the private key.
     #[arg(long, value_name = "N", default_value_t = 1)]
     key_version: u32,
@@ -64,6 +71,8 @@ impl std::fmt::Debug for ConformanceArgs {
             )
             .field("only", &self.only)
             .field("report_dir", &self.report_dir)
+            .field("requests", &self.requests)
+            .field("list", &self.list)
             .field(
                 "response_time_window_seconds",
                 &self.response_time_window_seconds,
@@ -74,11 +83,29 @@ impl std::fmt::Debug for ConformanceArgs {
 
 /// `alipayhk conformance`: exit code 1 when any case fails.
 pub fn conformance(args: ConformanceArgs) -> Result<Outcome, CliError> {
+    let table = SpecTable::from_generated();
+    if args.list {
+        return list(&table, args.only.as_deref(), args.admin_url.is_some());
+    }
+    let requests = match &args.requests {
+        Some(path) => read_requests(path)?,
+        None => Default::default(),
+    };
+    let (Some(base_url), Some(client_id), Some(private_key), Some(server_public_key)) = (
+        args.base_url,
+        args.client_id,
+        args.private_key,
+        args.server_public_key,
+    ) else {
+        return Err(CliError::Refused(
+            "--base-url, --client-id, --private-key and --server-public-key are required (or --list)".into(),
+        ));
+    };
     let credentials = Credentials {
-        client_id: args.client_id,
-        private_key: PrivateKey::from_file(&args.private_key)?,
+        client_id,
+        private_key: PrivateKey::from_file(&private_key)?,
         key_version: Some(args.key_version),
-        server_public_key: PublicKey::from_file(&args.server_public_key)?,
+        server_public_key: PublicKey::from_file(&server_public_key)?,
     };
     let admin = match (&args.admin_url, &args.admin_token) {
         (Some(url), Some(token)) => {
@@ -87,7 +114,7 @@ pub fn conformance(args: ConformanceArgs) -> Result<Outcome, CliError> {
         _ => None,
     };
     let target = Target {
-        base_url: args.base_url,
+        base_url,
         credentials,
         admin,
     };
@@ -101,13 +128,13 @@ pub fn conformance(args: ConformanceArgs) -> Result<Outcome, CliError> {
         only: args.only,
         idempotency_suffix: format!("-{run_id}"),
         response_time_window: std::time::Duration::from_secs(args.response_time_window_seconds),
+        requests,
         ..RunOptions::default()
     };
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| CliError::io("start the async runtime", e))?;
-    let table = SpecTable::from_generated();
     let outcome = runtime
         .block_on(run_suite(&target, &table, &options, |o| {
             eprintln!("{}", o.summary_line())
@@ -126,4 +153,68 @@ pub fn conformance(args: ConformanceArgs) -> Result<Outcome, CliError> {
     } else {
         Outcome::Success
     })
+}
+
+/// `--list`: every case, what it sends and what it expects, without sending anything.
+fn list(table: &SpecTable, only: Option<&str>, admin: bool) -> Result<Outcome, CliError> {
+    let cases: Vec<_> = alipayhk_conformance::derive_cases(table)
+        .into_iter()
+        .filter(|c| only.is_none_or(|p| c.id().contains(p)))
+        .collect();
+    if cases.is_empty() {
+        return Err(CliError::Refused(format!(
+            "--only {:?} matches no case; case ids look like issueAPoint/missing_signature",
+            only.unwrap_or_default()
+        )));
+    }
+    let width = cases.iter().map(|c| c.id().len()).max().unwrap_or(0);
+    for case in &cases {
+        let expects = match &case.skip {
+            Some(reason) => format!("skipped: {reason}"),
+            None => format!(
+                "expects {} ({})",
+                case.expect.result_code,
+                case.expect.result_status.as_str()
+            ),
+        };
+        let note = if case.needs_admin() && !admin {
+            "  [needs --admin-url]"
+        } else {
+            ""
+        };
+        println!("{:width$}  {expects}{note}", case.id());
+    }
+    println!("{} cases", cases.len());
+    Ok(Outcome::Success)
+}
+
+/// `--requests FILE`: `{"<operationId>": {<request body>}, ...}`; every key must be an
+/// operation and every body must pass the spec's validation (nothing is sent otherwise).
+fn read_requests(
+    path: &std::path::Path,
+) -> Result<std::collections::BTreeMap<String, serde_json::Value>, CliError> {
+    let text = std::fs::read(path)
+        .map_err(|e| CliError::io(format!("cannot read {}", path.display()), e))?;
+    let bodies: serde_json::Map<String, serde_json::Value> = serde_json::from_slice(&text)
+        .map_err(|e| {
+            CliError::Refused(format!(
+                "{}: {e}; write a JSON object of request bodies by operationId",
+                path.display()
+            ))
+        })?;
+    let mut requests = std::collections::BTreeMap::new();
+    for (name, body) in bodies {
+        let operation: alipayhk_api::OperationId = name
+            .parse()
+            .map_err(|e| CliError::Refused(format!("{}: {e}", path.display())))?;
+        let bytes = serde_json::to_vec(&body).unwrap_or_default();
+        if let Err(problem) = (operation.info().check_request)(&bytes) {
+            return Err(CliError::Refused(format!(
+                "{}: the {name} body breaks the spec: {problem}",
+                path.display()
+            )));
+        }
+        requests.insert(operation.as_str().to_string(), body);
+    }
+    Ok(requests)
 }

@@ -2,15 +2,18 @@
 //!
 //! Each command family lives in its own module and exposes an `Args` struct (clap derive)
 //! and a `run` function; `main` only dispatches. Exit codes: 0 success, 1 a check failed
-//! (e.g. a signature does not verify), 2 bad usage or unreadable input.
+//! (e.g. a signature does not verify, or a call's documented `F`), 2 bad usage or
+//! unreadable input, 3 a call's outcome is unknown.
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod call_cmd;
 mod conformance_cmd;
 mod error;
 mod keys_cmd;
+mod proxy_cmd;
 mod serve;
 mod signature_cmd;
 
@@ -34,6 +37,10 @@ enum Command {
     Keygen(keys_cmd::KeygenArgs),
     /// Run the AlipayHK simulator (signed API + admin API) with demo keys and data.
     Serve(serve::ServeArgs),
+    /// Make one signed call (sign, send, verify) and print its outcome.
+    Call(call_cmd::CallArgs),
+    /// Relay a client's calls to an upstream unchanged and report every deviation from the spec.
+    Proxy(proxy_cmd::ProxyArgs),
     /// Check that a server speaks the AlipayHK protocol as the spec says; writes reports.
     Conformance(conformance_cmd::ConformanceArgs),
 }
@@ -44,6 +51,10 @@ pub enum Outcome {
     Success,
     /// The command ran but its check failed (exit code 1).
     CheckFailed,
+    /// A call was sent but its outcome is unknown (exit code 3).
+    Unknown,
+    /// The command refused and already said why (exit code 2).
+    Refused,
 }
 
 fn main() -> ExitCode {
@@ -54,10 +65,14 @@ fn main() -> ExitCode {
         Command::Keygen(args) => keys_cmd::keygen(args),
         Command::Serve(args) => serve::serve(args),
         Command::Conformance(args) => conformance_cmd::conformance(args),
+        Command::Call(args) => call_cmd::call(args),
+        Command::Proxy(args) => proxy_cmd::proxy(args),
     };
     match result {
         Ok(Outcome::Success) => ExitCode::SUCCESS,
         Ok(Outcome::CheckFailed) => ExitCode::from(1),
+        Ok(Outcome::Unknown) => ExitCode::from(3),
+        Ok(Outcome::Refused) => ExitCode::from(2),
         Err(e) => {
             eprintln!("error: {e}");
             ExitCode::from(2)

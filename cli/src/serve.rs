@@ -62,6 +62,16 @@ pub struct ServeArgs {
     /// Do not create the demo partner, users, templates and cards.
     #[arg(long)]
     no_demo: bool,
+    /// Serve the AlipayHK API over HTTPS: a local CA and a certificate for 127.0.0.1 and
+    /// localhost are created in the data directory on first start.
+    #[arg(long)]
+    tls: bool,
+    /// Serve HTTPS with this certificate chain (PEM) instead; needs --tls-key.
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// The private key (PEM) of --tls-cert.
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
     /// Log filter, e.g. `info` or `alipayhk_simulator=debug`.
     #[arg(long, value_name = "FILTER", default_value = "info")]
     log: String,
@@ -101,6 +111,9 @@ impl ServeArgs {
                 simulator_private_key: self.simulator_key.clone(),
                 admin_token: None,
                 partners: Vec::new(),
+                tls: self.tls.then_some(true),
+                tls_cert: self.tls_cert.clone(),
+                tls_key: self.tls_key.clone(),
             },
             partners: self.partners.clone(),
         }

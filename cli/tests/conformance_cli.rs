@@ -65,3 +65,121 @@ fn trusting_the_wrong_server_key_fails_and_says_why() {
         "the report names the signature problem"
     );
 }
+
+#[test]
+fn list_prints_every_case_without_sending() {
+    let output = Command::new(env!("CARGO_BIN_EXE_alipayhk"))
+        .args(["conformance", "--list"])
+        .output()
+        .expect("runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{stdout}");
+    let cases =
+        alipayhk_conformance::derive_cases(&alipayhk_conformance::SpecTable::from_generated());
+    for case in &cases {
+        assert!(
+            stdout.contains(&case.id()),
+            "{} missing:\n{stdout}",
+            case.id()
+        );
+    }
+    assert!(
+        stdout.contains(&format!("{} cases", cases.len())),
+        "{stdout}"
+    );
+    assert!(stdout.contains("[needs --admin-url]"), "{stdout}");
+}
+
+/// The suite as a sandbox sees it: no admin API, request bodies from a file.
+fn conformance_with_requests(
+    served: &support::Served,
+    data_dir: &std::path::Path,
+    requests: &serde_json::Value,
+    only: Option<&str>,
+) -> std::process::Output {
+    let file = data_dir.join("requests.json");
+    std::fs::write(&file, requests.to_string()).expect("write");
+    let mut command = Command::new(env!("CARGO_BIN_EXE_alipayhk"));
+    command
+        .arg("conformance")
+        .args(["--base-url", &format!("http://{}", served.api)])
+        .args(["--client-id", "DEMO0000PARTNER0001"])
+        .arg("--private-key")
+        .arg(data_dir.join("keys/demo-partner-private.pem"))
+        .arg("--server-public-key")
+        .arg(data_dir.join("keys/simulator-public.pem"))
+        .arg("--requests")
+        .arg(&file)
+        .arg("--report-dir")
+        .arg(data_dir.join("report"));
+    if let Some(only) = only {
+        command.args(["--only", only]);
+    }
+    command.output().expect("runs")
+}
+
+#[test]
+fn requests_from_a_file_drive_the_success_encrypted_and_replay_cases_without_an_admin_api() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data_dir = dir.path().join("sim");
+    let served = serve(&data_dir);
+    // A sandbox user the spec's examples know nothing about.
+    let (status, body) = support::admin(
+        &served,
+        &data_dir,
+        "POST",
+        "/admin/users",
+        r#"{"userId":"2160400000000777","balance":5000,"accessTokens":[{"token":"sandbox-token-777"}]}"#,
+    );
+    assert_eq!(status, 201, "{body}");
+    let example = |id: &str| -> serde_json::Value {
+        let op: alipayhk_api::OperationId = id.parse().unwrap();
+        serde_json::from_str(op.info().request_example).unwrap()
+    };
+    let mut redeem = example("redeemAPoint");
+    redeem["ipRoleId"] = "2160400000000777".into();
+    let mut requests = serde_json::json!({
+        "inquireAPoint": {"accessToken": "sandbox-token-777"},
+        "redeemAPoint": redeem,
+    });
+
+    let out = conformance_with_requests(&served, &data_dir, &requests, Some("Point/"));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains(" 0 failed"), "{stdout}");
+    let (_, ledger) = support::admin(
+        &served,
+        &data_dir,
+        "GET",
+        "/admin/ledger?userId=2160400000000777",
+        "",
+    );
+    assert!(
+        ledger.contains("redeem"),
+        "the redeem cases ran for the file's user: {ledger}"
+    );
+
+    // The bodies are really the file's: a token the server does not know fails the success case.
+    requests["inquireAPoint"]["accessToken"] = "sandbox-token-unknown".into();
+    let out =
+        conformance_with_requests(&served, &data_dir, &requests, Some("inquireAPoint/success"));
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+
+    // A body that breaks the spec, or an unknown operation, is refused before anything is sent.
+    let bad = serde_json::json!({"redeemAPoint": {"bizNo": 1}});
+    let out = conformance_with_requests(&served, &data_dir, &bad, None);
+    assert_eq!(out.status.code(), Some(2));
+    let unknown = serde_json::json!({"chargeCard": {}});
+    let out = conformance_with_requests(&served, &data_dir, &unknown, None);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("inquireAPoint"));
+}

@@ -24,7 +24,7 @@ use std::time::Duration;
 
 use http::{HeaderMap, HeaderValue};
 
-pub use crate::client_config_file::ConfigFileError;
+pub use crate::client_config_file::{ClientSettings, ConfigFileError};
 use crate::encryption::{self, EncryptHeader, EncryptionError};
 use crate::headers::{
     CLIENT_ID, CONTENT_TYPE, ENCRYPT, ENCRYPTED_CONTENT_TYPE, JSON_CONTENT_TYPE, REQUEST_TIME,
@@ -110,6 +110,9 @@ pub struct ClientConfig {
     /// ([`DEFAULT_CLOCK_SKEW`], the server's default skew, by default); outside it the
     /// response is refused as a possible replay ([`TransportError::ResponseTime`]).
     pub response_time_window: Duration,
+    /// More TLS roots to trust besides the system's (PEM, one or more certificates each),
+    /// e.g. the local CA of `alipayhk serve --tls`.
+    pub root_certificates_pem: Vec<Vec<u8>>,
 }
 
 impl ClientConfig {
@@ -132,7 +135,15 @@ impl ClientConfig {
             retry: None,
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             response_time_window: DEFAULT_CLOCK_SKEW,
+            root_certificates_pem: Vec::new(),
         }
+    }
+
+    /// Also trusts the TLS root certificate(s) in `pem` (see
+    /// [`ClientConfig::root_certificates_pem`]).
+    pub fn with_root_certificate_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
+        self.root_certificates_pem.push(pem.into());
+        self
     }
 
     /// Turns on `RSA_AES` encryption.
@@ -181,6 +192,11 @@ pub enum ConfigError {
     /// The HTTP client could not be built (TLS backend).
     #[error("cannot build the HTTP client: {0}")]
     HttpClient(#[source] reqwest::Error),
+    /// An extra root certificate is not PEM.
+    #[error(
+        "root certificate is not a PEM certificate: {0}; give the CA file `alipayhk serve --tls` printed"
+    )]
+    RootCertificate(#[source] reqwest::Error),
 }
 
 /// A verified (and decrypted) response.
@@ -374,7 +390,15 @@ impl Transport {
         if HeaderValue::from_str(&config.client_id).is_err() {
             return Err(ConfigError::InvalidClientId(config.client_id));
         }
-        let http = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder();
+        for pem in &config.root_certificates_pem {
+            for certificate in
+                reqwest::Certificate::from_pem_bundle(pem).map_err(ConfigError::RootCertificate)?
+            {
+                builder = builder.add_root_certificate(certificate);
+            }
+        }
+        let http = builder
             .connect_timeout(config.connect_timeout)
             .timeout(config.request_timeout)
             // A redirect would re-send the signed body to wherever it points: never follow.

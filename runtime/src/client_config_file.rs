@@ -1,5 +1,5 @@
 //! [`ClientConfig`] from the `client-config.toml` that `alipayhk serve` prints, or from
-//! `ALIPAYHK_*` environment variables. Both name the same five settings:
+//! `ALIPAYHK_*` environment variables. Both name the same settings:
 //!
 //! | file key | environment variable | value |
 //! |---|---|---|
@@ -8,6 +8,11 @@
 //! | `key_version` | `ALIPAYHK_KEY_VERSION` | optional: the `keyVersion` announced in `Signature` |
 //! | `private_key` | `ALIPAYHK_PRIVATE_KEY` | our private key: a file path, or the PEM itself |
 //! | `alipay_public_key` | `ALIPAYHK_ALIPAY_PUBLIC_KEY` | AlipayHK's public key: a file path, or the PEM itself |
+//! | `root_certificate` | `ALIPAYHK_ROOT_CERTIFICATE` | optional: one more TLS root (PEM file path or text), e.g. the CA `alipayhk serve --tls` made |
+//! | `encrypt` | `ALIPAYHK_ENCRYPT` | optional, `true` or `false`: `RSA_AES` requests (wrapped with `alipay_public_key`, keyVersion 1) and answers (unwrapped with `private_key`) |
+//!
+//! [`ClientSettings`] is the same table before the keys are loaded, so a tool can read a
+//! file and override single settings (command-line flags) before [`ClientSettings::build`].
 //!
 //! Relative key paths in a file are read relative to that file's folder. Errors name the
 //! file (or "environment") and the key.
@@ -17,7 +22,7 @@ use std::sync::Arc;
 
 use serde::Deserialize;
 
-use crate::client::ClientConfig;
+use crate::client::{ClientConfig, EncryptionConfig};
 use crate::keys::{KeyError, PrivateKey, PublicKey};
 use crate::signature::KeySigner;
 
@@ -82,6 +87,119 @@ struct RawSettings {
     key_version: Option<u32>,
     private_key: Option<String>,
     alipay_public_key: Option<String>,
+    root_certificate: Option<String>,
+    encrypt: Option<bool>,
+}
+
+/// The settings of a client configuration as read from a file or the environment, keys
+/// not yet loaded: override any of them, then [`build`](ClientSettings::build).
+///
+/// Key and certificate values are file paths (relative to the file's folder) or PEM text.
+#[derive(Debug)]
+pub struct ClientSettings {
+    /// `base_url`.
+    pub base_url: Option<String>,
+    /// `client_id`.
+    pub client_id: Option<String>,
+    /// `key_version`.
+    pub key_version: Option<u32>,
+    /// `private_key`: a path or PEM text.
+    pub private_key: Option<String>,
+    /// `alipay_public_key`: a path or PEM text.
+    pub alipay_public_key: Option<String>,
+    /// `root_certificate`: a path or PEM text.
+    pub root_certificate: Option<String>,
+    /// `encrypt`.
+    pub encrypt: bool,
+    origin: String,
+    names: &'static Names,
+    base_dir: PathBuf,
+}
+
+impl ClientSettings {
+    /// Reads a `client-config.toml` without loading its keys.
+    pub fn from_file(path: impl AsRef<Path>) -> Result<ClientSettings, ConfigFileError> {
+        let path = path.as_ref();
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigFileError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let base = path.parent().unwrap_or(Path::new("."));
+        ClientSettings::from_toml(&text, &path.display().to_string(), base)
+    }
+
+    /// [`ClientSettings::from_file`] on TOML text.
+    pub fn from_toml(
+        text: &str,
+        origin: &str,
+        base_dir: &Path,
+    ) -> Result<ClientSettings, ConfigFileError> {
+        let raw: RawSettings = toml::from_str(text).map_err(|e| ConfigFileError::Parse {
+            origin: origin.to_string(),
+            problem: e.to_string().trim_end().replace('\n', " "),
+        })?;
+        Ok(ClientSettings::from_raw(raw, origin, &FILE_NAMES, base_dir))
+    }
+
+    /// Reads the `ALIPAYHK_*` variables through `lookup` without loading keys.
+    pub fn from_lookup(
+        lookup: impl Fn(&str) -> Option<String>,
+    ) -> Result<ClientSettings, ConfigFileError> {
+        let origin = "environment";
+        let names = &ENV_NAMES;
+        let invalid = |key, problem| ConfigFileError::Invalid {
+            origin: origin.into(),
+            key,
+            problem,
+        };
+        let key_version =
+            match lookup(names.key_version) {
+                None => None,
+                Some(v) => Some(v.trim().parse::<u32>().map_err(|_| {
+                    invalid(names.key_version, format!("{v:?} is not a whole number"))
+                })?),
+            };
+        let encrypt = match lookup(names.encrypt) {
+            None => None,
+            Some(v) => Some(v.trim().parse::<bool>().map_err(|_| {
+                invalid(
+                    names.encrypt,
+                    format!("{v:?} is neither `true` nor `false`"),
+                )
+            })?),
+        };
+        let raw = RawSettings {
+            base_url: lookup(names.base_url),
+            client_id: lookup(names.client_id),
+            key_version,
+            private_key: lookup(names.private_key),
+            alipay_public_key: lookup(names.alipay_public_key),
+            root_certificate: lookup(names.root_certificate),
+            encrypt,
+        };
+        Ok(ClientSettings::from_raw(raw, origin, names, Path::new(".")))
+    }
+
+    fn from_raw(raw: RawSettings, origin: &str, names: &'static Names, base_dir: &Path) -> Self {
+        ClientSettings {
+            base_url: raw.base_url,
+            client_id: raw.client_id,
+            key_version: raw.key_version,
+            private_key: raw.private_key,
+            alipay_public_key: raw.alipay_public_key,
+            root_certificate: raw.root_certificate,
+            encrypt: raw.encrypt.unwrap_or(false),
+            origin: origin.to_string(),
+            names,
+            base_dir: base_dir.to_path_buf(),
+        }
+    }
+
+    /// Loads the keys (and certificate) and makes the configuration; errors name the
+    /// origin and the setting.
+    pub fn build(self) -> Result<ClientConfig, ConfigFileError> {
+        build(self)
+    }
 }
 
 /// Names of the settings: in the file and in the environment.
@@ -91,6 +209,14 @@ struct Names {
     key_version: &'static str,
     private_key: &'static str,
     alipay_public_key: &'static str,
+    root_certificate: &'static str,
+    encrypt: &'static str,
+}
+
+impl std::fmt::Debug for Names {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.base_url)
+    }
 }
 
 const FILE_NAMES: Names = Names {
@@ -99,6 +225,8 @@ const FILE_NAMES: Names = Names {
     key_version: "key_version",
     private_key: "private_key",
     alipay_public_key: "alipay_public_key",
+    root_certificate: "root_certificate",
+    encrypt: "encrypt",
 };
 
 const ENV_NAMES: Names = Names {
@@ -107,6 +235,8 @@ const ENV_NAMES: Names = Names {
     key_version: "ALIPAYHK_KEY_VERSION",
     private_key: "ALIPAYHK_PRIVATE_KEY",
     alipay_public_key: "ALIPAYHK_ALIPAY_PUBLIC_KEY",
+    root_certificate: "ALIPAYHK_ROOT_CERTIFICATE",
+    encrypt: "ALIPAYHK_ENCRYPT",
 };
 
 impl ClientConfig {
@@ -131,16 +261,13 @@ impl ClientConfig {
         origin: &str,
         base_dir: &Path,
     ) -> Result<ClientConfig, ConfigFileError> {
-        let raw: RawSettings = toml::from_str(text).map_err(|e| ConfigFileError::Parse {
-            origin: origin.to_string(),
-            problem: e.to_string().trim_end().replace('\n', " "),
-        })?;
-        build(raw, origin, &FILE_NAMES, base_dir)
+        ClientSettings::from_toml(text, origin, base_dir)?.build()
     }
 
     /// Loads the same settings from `ALIPAYHK_BASE_URL`, `ALIPAYHK_CLIENT_ID`,
     /// `ALIPAYHK_KEY_VERSION` (optional), `ALIPAYHK_PRIVATE_KEY` and
-    /// `ALIPAYHK_ALIPAY_PUBLIC_KEY` (file paths or PEM text).
+    /// `ALIPAYHK_ALIPAY_PUBLIC_KEY` (file paths or PEM text), and the optional
+    /// `ALIPAYHK_ROOT_CERTIFICATE` and `ALIPAYHK_ENCRYPT`.
     pub fn from_env() -> Result<ClientConfig, ConfigFileError> {
         ClientConfig::from_lookup(|name| std::env::var(name).ok())
     }
@@ -150,53 +277,40 @@ impl ClientConfig {
     pub fn from_lookup(
         lookup: impl Fn(&str) -> Option<String>,
     ) -> Result<ClientConfig, ConfigFileError> {
-        let origin = "environment";
-        let names = &ENV_NAMES;
-        let key_version = match lookup(names.key_version) {
-            None => None,
-            Some(v) => Some(
-                v.trim()
-                    .parse::<u32>()
-                    .map_err(|_| ConfigFileError::Invalid {
-                        origin: origin.into(),
-                        key: names.key_version,
-                        problem: format!("{v:?} is not a whole number"),
-                    })?,
-            ),
-        };
-        let raw = RawSettings {
-            base_url: lookup(names.base_url),
-            client_id: lookup(names.client_id),
-            key_version,
-            private_key: lookup(names.private_key),
-            alipay_public_key: lookup(names.alipay_public_key),
-        };
-        build(raw, origin, names, Path::new("."))
+        ClientSettings::from_lookup(lookup)?.build()
     }
 }
 
-fn build(
-    raw: RawSettings,
-    origin: &str,
-    names: &Names,
-    base_dir: &Path,
-) -> Result<ClientConfig, ConfigFileError> {
+fn build(settings: ClientSettings) -> Result<ClientConfig, ConfigFileError> {
+    let ClientSettings {
+        base_url,
+        client_id,
+        key_version,
+        private_key,
+        alipay_public_key,
+        root_certificate,
+        encrypt,
+        origin,
+        names,
+        base_dir,
+    } = settings;
+    let origin = origin.as_str();
     let present = |value: &Option<String>| value.as_deref().is_some_and(|v| !v.trim().is_empty());
     let missing: Vec<&'static str> = [
-        (present(&raw.base_url), names.base_url),
-        (present(&raw.client_id), names.client_id),
-        (present(&raw.private_key), names.private_key),
-        (present(&raw.alipay_public_key), names.alipay_public_key),
+        (present(&base_url), names.base_url),
+        (present(&client_id), names.client_id),
+        (present(&private_key), names.private_key),
+        (present(&alipay_public_key), names.alipay_public_key),
     ]
     .into_iter()
     .filter(|(present, _)| !present)
     .map(|(_, name)| name)
     .collect();
     let (Some(base_url), Some(client_id), Some(private), Some(public), true) = (
-        raw.base_url,
-        raw.client_id,
-        raw.private_key,
-        raw.alipay_public_key,
+        base_url,
+        client_id,
+        private_key,
+        alipay_public_key,
         missing.is_empty(),
     ) else {
         return Err(ConfigFileError::Missing {
@@ -223,13 +337,38 @@ fn build(
         PublicKey::from_file(base_dir.join(public.trim()))
     }
     .map_err(key_error(names.alipay_public_key))?;
-    let signer = KeySigner::new(private_key, raw.key_version);
-    Ok(ClientConfig::new(
+    let root_certificate = match root_certificate.filter(|v| !v.trim().is_empty()) {
+        None => None,
+        Some(value) if is_pem(&value) => Some(value.into_bytes()),
+        Some(path) => {
+            let path = base_dir.join(path.trim());
+            Some(std::fs::read(&path).map_err(|e| ConfigFileError::Invalid {
+                origin: origin.into(),
+                key: names.root_certificate,
+                problem: format!("cannot read {}: {e}", path.display()),
+            })?)
+        }
+    };
+    let signer = KeySigner::new(private_key.clone(), key_version);
+    let mut config = ClientConfig::new(
         base_url.trim(),
         client_id.trim(),
         Arc::new(signer),
-        alipay_public_key,
-    ))
+        alipay_public_key.clone(),
+    );
+    if let Some(pem) = root_certificate {
+        config = config.with_root_certificate_pem(pem);
+    }
+    if encrypt {
+        config = config.with_encryption(EncryptionConfig {
+            alipay_public_key,
+            // ASSUMPTION (protocol.md §B4): AlipayHK's encryption key is version 1, like
+            // its signing key; the simulator uses one key for both.
+            key_version: Some(1),
+            partner_private_key: private_key,
+        });
+    }
+    Ok(config)
 }
 
 fn is_pem(value: &str) -> bool {

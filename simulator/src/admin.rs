@@ -25,7 +25,7 @@ use crate::cards::{self, MembershipCard, PassTemplate};
 use crate::journal::{Journal, JournalEntry, JournalFilter};
 use crate::ledger::{LedgerEntry, PointLedger, PostingRefused};
 use crate::operations::{Simulator, SimulatorError};
-use crate::rules::ScriptedRule;
+use crate::rules::{FaultRule, Rule, ScriptedRule};
 use crate::seed::{Fixtures, NEVER_MS, UserFixture};
 use crate::store::{StoreError, now_ms};
 
@@ -536,25 +536,60 @@ async fn get_card(
         .ok_or_else(|| AdminError::not_found("card", &pass_id))
 }
 
-async fn list_rules(State(s): State<AdminState>) -> Json<Vec<ScriptedRule>> {
+async fn list_rules(State(s): State<AdminState>) -> Json<Vec<Rule>> {
     Json(s.simulator.rules().list())
 }
 
+/// A scripted answer (`code`, `delayMs`) or, with a `fault` field, a transport fault.
 async fn add_rule(
     State(s): State<AdminState>,
-    Body(rule): Body<ScriptedRule>,
-) -> AdminResult<(StatusCode, Json<ScriptedRule>)> {
+    Body(body): Body<serde_json::Value>,
+) -> AdminResult<(StatusCode, Json<Rule>)> {
+    let unprocessable = |e: serde_json::Error| {
+        AdminError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            format!("{e}; see simulator/README.md (Scripted rules) for the rule fields"),
+        )
+    };
+    if body.get("fault").is_some() {
+        let rule: FaultRule = serde_json::from_value(body).map_err(|e| {
+            let mut error = unprocessable(e);
+            error.message.push_str(
+                "; a fault rule takes `operation`, `fault`, and optionally `userId` and `times`",
+            );
+            error
+        })?;
+        check_times(rule.times)?;
+        if let Some(problem) = rule.fault.problem() {
+            return Err(AdminError::bad_request(problem));
+        }
+        let rule = s.simulator.rules().add_fault(rule);
+        return Ok((StatusCode::CREATED, Json(Rule::Fault(rule))));
+    }
+    let rule: ScriptedRule = serde_json::from_value(body).map_err(unprocessable)?;
     check_rule(&rule).map_err(AdminError::bad_request)?;
-    Ok((StatusCode::CREATED, Json(s.simulator.rules().add(rule))))
+    Ok((
+        StatusCode::CREATED,
+        Json(Rule::Answer(s.simulator.rules().add(rule))),
+    ))
 }
 
-/// What a rule must satisfy beyond its JSON shape (the admin API and the console).
+/// What a scripted answer must satisfy beyond its JSON shape (the admin API and the console).
 pub(crate) fn check_rule(rule: &ScriptedRule) -> Result<(), String> {
     if rule.code.is_none() && rule.delay_ms.is_none() {
-        return Err("a rule needs a `code`, a `delayMs`, or both".into());
+        return Err("a rule needs a `code`, a `delayMs`, both, or a `fault`".into());
     }
     if rule.times == Some(0) {
         return Err("`times` must be at least 1 (leave it out for a rule that stays)".into());
+    }
+    Ok(())
+}
+
+fn check_times(times: Option<u32>) -> AdminResult<()> {
+    if times == Some(0) {
+        return Err(AdminError::bad_request(
+            "`times` must be at least 1 (leave it out for a rule that stays)",
+        ));
     }
     Ok(())
 }

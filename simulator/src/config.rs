@@ -16,6 +16,9 @@
 //! fixtures = "fixtures.toml"        # more seed data (TOML or JSON), applied on first start
 //! simulator_private_key = "keys/simulator-private.pem"   # default: generated in data_dir
 //! admin_token = "..."               # default: generated into data_dir/admin-token
+//! tls = true                        # HTTPS on `listen`: a local CA and certificate in data_dir/tls
+//! tls_cert = "cert.pem"             # or your own certificate chain (PEM) ...
+//! tls_key = "key.pem"               # ... and its private key (both imply tls)
 //!
 //! [[partners]]
 //! client_id = "MY_CLIENT_ID"
@@ -95,6 +98,29 @@ pub struct ConfigFile {
     /// Partners besides the demo partner.
     #[serde(default)]
     pub partners: Vec<PartnerConfig>,
+    /// Serve the AlipayHK API over TLS.
+    pub tls: Option<bool>,
+    /// Certificate chain (PEM) for TLS instead of the generated one.
+    pub tls_cert: Option<PathBuf>,
+    /// Private key (PEM) of `tls_cert`.
+    pub tls_key: Option<PathBuf>,
+}
+
+/// How the AlipayHK API is served.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum TlsMode {
+    /// Plain HTTP.
+    #[default]
+    Off,
+    /// TLS with a local CA and server certificate, created in `data_dir/tls` on first start.
+    Generated,
+    /// TLS with this certificate chain and key (PEM files).
+    Files {
+        /// The certificate chain, leaf first.
+        cert: PathBuf,
+        /// Its private key.
+        key: PathBuf,
+    },
 }
 
 /// The resolved configuration `serve::run` starts from.
@@ -128,6 +154,8 @@ pub struct SimulatorConfig {
     pub admin_token: Option<String>,
     /// Partners besides the demo partner.
     pub partners: Vec<PartnerConfig>,
+    /// Plain HTTP or TLS for the AlipayHK API (the admin API is always plain, on loopback).
+    pub tls: TlsMode,
 }
 
 // Hand-written so the admin token never reaches logs.
@@ -157,6 +185,9 @@ impl std::fmt::Debug for ConfigFile {
                 &self.admin_token.as_ref().map(|_| "<redacted>"),
             )
             .field("partners", &self.partners)
+            .field("tls", &self.tls)
+            .field("tls_cert", &self.tls_cert)
+            .field("tls_key", &self.tls_key)
             .finish()
     }
 }
@@ -172,6 +203,7 @@ impl std::fmt::Debug for SimulatorConfig {
             .field("limits", &self.limits)
             .field("demo_data", &self.demo_data)
             .field("partners", &self.partners)
+            .field("tls", &self.tls)
             .field(
                 "admin_token",
                 &self.admin_token.as_ref().map(|_| "<redacted>"),
@@ -197,6 +229,7 @@ impl Default for SimulatorConfig {
             simulator_private_key: None,
             admin_token: None,
             partners: Vec::new(),
+            tls: TlsMode::Off,
         }
     }
 }
@@ -312,6 +345,27 @@ impl SimulatorConfig {
         }
         if file.admin_token.is_some() {
             self.admin_token = file.admin_token;
+        }
+        match (file.tls_cert, file.tls_key) {
+            (Some(cert), Some(key)) => {
+                self.tls = TlsMode::Files {
+                    cert: resolve(cert),
+                    key: resolve(key),
+                }
+            }
+            (None, None) => {}
+            _ => {
+                return Err(ConfigError::Invalid {
+                    key: "tls_cert",
+                    detail: "give tls_cert and tls_key together (or neither, for the generated local CA)"
+                        .into(),
+                });
+            }
+        }
+        match file.tls {
+            Some(true) if self.tls == TlsMode::Off => self.tls = TlsMode::Generated,
+            Some(false) => self.tls = TlsMode::Off,
+            _ => {}
         }
         for mut partner in file.partners {
             partner.public_key = resolve(partner.public_key);

@@ -25,7 +25,7 @@ use crate::accounts::{self, User};
 use crate::admin::{AdminState, constant_time_eq};
 use crate::journal::{Journal, JournalEntry, JournalFilter, Verification};
 use crate::ledger::{LedgerEntry, PointLedger};
-use crate::rules::ScriptedRule;
+use crate::rules::{Rule, ScriptedRule};
 use crate::store::StoreError;
 
 /// The session cookie's name.
@@ -171,9 +171,37 @@ struct RuleRow {
     rule_id: u64,
     operation: String,
     user_id: String,
+    /// The code answered, or the transport fault.
     code: String,
     times: String,
     delay_ms: String,
+}
+
+impl RuleRow {
+    fn from(rule: Rule) -> Self {
+        let times = |t: Option<u32>| t.map_or_else(|| "until removed".into(), |t| t.to_string());
+        match rule {
+            Rule::Answer(r) => Self {
+                rule_id: r.rule_id,
+                operation: r.operation.to_string(),
+                user_id: r.user_id.unwrap_or_else(|| "any".into()),
+                code: r.code.unwrap_or_else(|| "(runs normally)".into()),
+                times: times(r.times),
+                delay_ms: r.delay_ms.map_or_else(|| "-".into(), |d| d.to_string()),
+            },
+            Rule::Fault(r) => Self {
+                rule_id: r.rule_id,
+                operation: r.operation.to_string(),
+                user_id: r.user_id.unwrap_or_else(|| "any".into()),
+                code: format!(
+                    "fault: {}",
+                    serde_json::to_string(&r.fault).unwrap_or_default()
+                ),
+                times: times(r.times),
+                delay_ms: "-".into(),
+            },
+        }
+    }
 }
 
 #[derive(Template)]
@@ -251,16 +279,7 @@ async fn dashboard_page(s: &AdminState, error: Option<String>) -> Response {
         .rules()
         .list()
         .into_iter()
-        .map(|r| RuleRow {
-            rule_id: r.rule_id,
-            operation: r.operation.to_string(),
-            user_id: r.user_id.unwrap_or_else(|| "any".into()),
-            code: r.code.unwrap_or_else(|| "(runs normally)".into()),
-            times: r
-                .times
-                .map_or_else(|| "until removed".into(), |t| t.to_string()),
-            delay_ms: r.delay_ms.map_or_else(|| "-".into(), |d| d.to_string()),
-        })
+        .map(RuleRow::from)
         .collect();
     render(Dashboard {
         requests,

@@ -164,7 +164,7 @@ pub fn prepare(config: &SimulatorConfig) -> Result<PreparedData, DataDirError> {
         let client_config = root.join("client-config.toml");
         write_new(
             &client_config,
-            client_config_text(config, &private_path, &simulator_public_key_path).as_bytes(),
+            client_config_text(config, &private_path, &simulator_public_key_path, None).as_bytes(),
             false,
         )?;
         demo_partner_private_key_path = Some(private_path);
@@ -203,14 +203,27 @@ pub fn client_config_text(
     config: &SimulatorConfig,
     partner_private_key: &Path,
     simulator_public_key: &Path,
+    tls_ca: Option<&Path>,
 ) -> String {
+    let scheme = match config.tls {
+        crate::config::TlsMode::Off => "http",
+        _ => "https",
+    };
+    let root = match (tls_ca, &config.tls) {
+        (Some(ca), _) => format!("root_certificate = \"{}\"\n", absolute(ca).display()),
+        (None, crate::config::TlsMode::Files { .. }) => {
+            "# root_certificate = \"the CA of your --tls-cert, if no system root trusts it\"\n"
+                .into()
+        }
+        (None, _) => String::new(),
+    };
     format!(
         "# Client configuration for the AlipayHK simulator's demo partner.\n\
-         base_url = \"http://{listen}\"\n\
+         base_url = \"{scheme}://{listen}\"\n\
          client_id = \"{client_id}\"\n\
          key_version = {version}\n\
          private_key = \"{private}\"\n\
-         alipay_public_key = \"{public}\"\n",
+         alipay_public_key = \"{public}\"\n{root}",
         listen = config.listen,
         client_id = DEMO_CLIENT_ID,
         version = DEMO_KEY_VERSION,
@@ -298,6 +311,43 @@ fn write_new(path: &Path, contents: &[u8], secret: bool) -> Result<(), DataDirEr
         let _ = std::fs::File::open(parent).and_then(|dir| dir.sync_all());
     }
     Ok(())
+}
+
+/// Replaces `path` with `contents` atomically (temporary file, sync, rename): for files
+/// that describe the current start, such as `client-config.toml` with the bound port.
+pub fn replace_file(path: &Path, contents: &[u8]) -> Result<(), DataDirError> {
+    replace(path, contents, false)
+}
+
+/// [`replace_file`] for a secret: the file is readable by its owner only (0600).
+pub fn replace_secret_file(path: &Path, contents: &[u8]) -> Result<(), DataDirError> {
+    replace(path, contents, true)
+}
+
+fn replace(path: &Path, contents: &[u8], secret: bool) -> Result<(), DataDirError> {
+    let mut temp_name = path.as_os_str().to_owned();
+    temp_name.push(format!(".tmp-{}-{}", std::process::id(), random_hex(4)?));
+    let temp = PathBuf::from(temp_name);
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    if secret {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    #[cfg(not(unix))]
+    let _ = secret;
+    let written = options
+        .open(&temp)
+        .and_then(|mut file| {
+            file.write_all(contents)?;
+            file.sync_all()
+        })
+        .and_then(|()| std::fs::rename(&temp, path));
+    if written.is_err() {
+        let _ = std::fs::remove_file(&temp);
+    }
+    written.map_err(|source| io(path, source))
 }
 
 /// Warns once (at start) when a private key file the user gave is readable by others.

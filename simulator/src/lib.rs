@@ -14,7 +14,8 @@
 //! | [`budget`]      | issue budgets per campaign and the codes they produce            |
 //! | [`cards`]       | redeemable-card templates and membership cards                   |
 //! | [`idempotency`] | replay by (Client-Id, operation, bizNo)                          |
-//! | [`rules`]       | [`rules::ScriptedRule`]s: forced codes and delays                |
+//! | [`rules`]       | [`rules::ScriptedRule`]s: forced codes and delays; fault rules    |
+//! | [`faults`]      | the layer that injects transport faults around the signed API   |
 //! | [`operations`]  | [`Simulator`]: what each operation does to the state             |
 //! | [`seed`]        | fixtures and the demo data                                       |
 //! | [`admin`]       | the admin HTTP API (loopback, bearer token)                      |
@@ -22,6 +23,7 @@
 //! | [`config`]      | defaults, the TOML file, checks                                  |
 //! | [`data_dir`]    | keys, admin token and database file, created on first start     |
 //! | [`serve`]       | start, print, serve until SIGINT/SIGTERM, drain                  |
+//! | [`tls`]         | `serve --tls`: the local CA and server certificate               |
 //!
 //! # Using it from tests
 //!
@@ -61,6 +63,7 @@ pub mod config;
 pub mod console;
 pub mod data_dir;
 pub mod diagnosis;
+pub mod faults;
 pub mod idempotency;
 pub mod journal;
 pub mod ledger;
@@ -69,5 +72,6 @@ pub mod rules;
 pub mod seed;
 pub mod serve;
 pub mod store;
+pub mod tls;
 
 pub use operations::Simulator;

@@ -7,6 +7,11 @@
 //! the call runs normally. Scripted answers are injected faults, not business outcomes:
 //! they move no points and are not recorded for idempotency.
 //!
+//! A [`FaultRule`] (a rule with a `fault`) acts on the wire instead: the connection is
+//! reset, or the answer is emptied, garbled, unsigned, mis-signed, stale, replaced by an
+//! HTTP error page or held back (see [`crate::faults`]). Answer rules and fault rules are
+//! matched separately, each in the order added, so one call can meet one of each.
+//!
 //! Rules live in memory: they are test scripting, cleared by a restart or a reset.
 
 use std::sync::Mutex;
@@ -45,6 +50,100 @@ pub struct ScriptedRule {
     pub delay_ms: Option<u64>,
 }
 
+/// A transport fault: what happens on the wire to one call's answer.
+///
+/// In JSON a fault without a parameter is its name (`"reset_after_commit"`); one with a
+/// parameter is an object (`{"http_status": 502}`, `{"slow_headers": 2000}`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Fault {
+    /// Run the operation and commit, then close the connection without an answer.
+    ResetAfterCommit,
+    /// Close the connection without running the operation.
+    ResetBefore,
+    /// Run the operation; answer its status and signed headers with an empty body.
+    EmptyBody,
+    /// Run the operation; answer its status and signed headers with bytes that are not JSON.
+    GarbageBody,
+    /// Run the operation; answer without the `Signature` header.
+    Unsigned,
+    /// Run the operation; answer with a `Signature` that does not verify.
+    BadSignature,
+    /// Run the operation; answer validly signed, with a `Response-Time` an hour old.
+    StaleResponseTime,
+    /// Run the operation; answer this HTTP status with an HTML body, as a proxy would.
+    HttpStatus(u16),
+    /// Run the operation, then hold the answer (headers included) back this many ms.
+    SlowHeaders(u64),
+}
+
+/// Longest [`Fault::SlowHeaders`] accepted: ten minutes.
+pub const MAX_SLOW_HEADERS_MS: u64 = 600_000;
+
+impl Fault {
+    /// Why the fault cannot be served, if it cannot.
+    pub fn problem(&self) -> Option<String> {
+        match *self {
+            Fault::HttpStatus(status) if !(200..=599).contains(&status) => Some(format!(
+                "`http_status` must be an HTTP status from 200 to 599, not {status}"
+            )),
+            Fault::SlowHeaders(ms) if ms > MAX_SLOW_HEADERS_MS => Some(format!(
+                "`slow_headers` is in milliseconds and at most {MAX_SLOW_HEADERS_MS}, not {ms}"
+            )),
+            _ => None,
+        }
+    }
+}
+
+/// A rule with a `fault`: the next N calls of operation X (for user Y) meet the fault.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct FaultRule {
+    /// Set by the rule book when the rule is added.
+    #[serde(default)]
+    pub rule_id: u64,
+    /// The operation the rule applies to.
+    pub operation: OperationId,
+    /// Only calls for this AlipayHK user id (for inquiries: the token's user); any user if absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<String>,
+    /// What happens to the answer.
+    pub fault: Fault,
+    /// How many calls the rule applies to; until cleared if absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub times: Option<u32>,
+}
+
+/// Any active rule, as the admin API lists them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum Rule {
+    /// A scripted answer or delay.
+    Answer(ScriptedRule),
+    /// A transport fault.
+    Fault(FaultRule),
+}
+
+impl Rule {
+    fn id(&self) -> u64 {
+        match self {
+            Rule::Answer(rule) => rule.rule_id,
+            Rule::Fault(rule) => rule.rule_id,
+        }
+    }
+}
+
+/// What calls of an operation the fault rules want to see.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FaultInterest {
+    /// No fault rule names the operation.
+    None,
+    /// Rules name the operation, none of them a user.
+    AnyUser,
+    /// Some rule names a user: the caller's user id is needed to match in order.
+    SomeUsers,
+}
+
 /// What a matching rule tells the simulator to do with one call.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RuleAction {
@@ -69,7 +168,7 @@ pub struct RuleBook {
 #[derive(Debug, Default)]
 struct RuleBookState {
     next_id: u64,
-    rules: Vec<ScriptedRule>,
+    rules: Vec<Rule>,
 }
 
 impl RuleBook {
@@ -78,12 +177,21 @@ impl RuleBook {
         let mut state = self.lock();
         state.next_id += 1;
         rule.rule_id = state.next_id;
-        state.rules.push(rule.clone());
+        state.rules.push(Rule::Answer(rule.clone()));
         rule
     }
 
-    /// The active rules in matching order.
-    pub fn list(&self) -> Vec<ScriptedRule> {
+    /// Adds a fault rule at the end and returns it with its id.
+    pub fn add_fault(&self, mut rule: FaultRule) -> FaultRule {
+        let mut state = self.lock();
+        state.next_id += 1;
+        rule.rule_id = state.next_id;
+        state.rules.push(Rule::Fault(rule.clone()));
+        rule
+    }
+
+    /// The active rules in the order added.
+    pub fn list(&self) -> Vec<Rule> {
         self.lock().rules.clone()
     }
 
@@ -96,7 +204,7 @@ impl RuleBook {
     pub fn remove(&self, rule_id: u64) -> bool {
         let mut state = self.lock();
         let before = state.rules.len();
-        state.rules.retain(|r| r.rule_id != rule_id);
+        state.rules.retain(|r| r.id() != rule_id);
         state.rules.len() != before
     }
 
@@ -105,18 +213,21 @@ impl RuleBook {
         self.lock().rules.clear();
     }
 
-    /// Finds the first rule for this call, uses up one of its times, and says what to do.
+    /// Finds the first answer rule for this call, uses up one of its times, and says what
+    /// to do. Fault rules are not considered (see [`RuleBook::take_fault`]).
     pub fn take(&self, operation: OperationId, user_id: Option<&str>) -> Option<RuleAction> {
         let mut state = self.lock();
-        let index = state.rules.iter().position(|rule| {
-            rule.operation == operation
-                && rule
-                    .user_id
-                    .as_deref()
-                    .is_none_or(|wanted| Some(wanted) == user_id)
-                && rule.times != Some(0)
+        let index = state.rules.iter().position(|rule| match rule {
+            Rule::Answer(rule) => {
+                rule.operation == operation
+                    && matches_user(rule.user_id.as_deref(), user_id)
+                    && rule.times != Some(0)
+            }
+            Rule::Fault(_) => false,
         })?;
-        let rule = &mut state.rules[index];
+        let Rule::Answer(rule) = &mut state.rules[index] else {
+            return None;
+        };
         let action = RuleAction {
             rule_id: rule.rule_id,
             delay: rule.delay_ms.map(Duration::from_millis),
@@ -133,12 +244,63 @@ impl RuleBook {
         Some(action)
     }
 
+    /// Whether fault rules for `operation` exist, and whether matching them needs the
+    /// caller's user id (so the fault layer reads the body only when it must).
+    pub fn fault_interest(&self, operation: OperationId) -> FaultInterest {
+        let state = self.lock();
+        let mut interest = FaultInterest::None;
+        for rule in &state.rules {
+            if let Rule::Fault(rule) = rule
+                && rule.operation == operation
+            {
+                if rule.user_id.is_some() {
+                    return FaultInterest::SomeUsers;
+                }
+                interest = FaultInterest::AnyUser;
+            }
+        }
+        interest
+    }
+
+    /// Finds the first fault rule for this call and uses up one of its times.
+    pub fn take_fault(
+        &self,
+        operation: OperationId,
+        user_id: Option<&str>,
+    ) -> Option<(u64, Fault)> {
+        let mut state = self.lock();
+        let index = state.rules.iter().position(|rule| match rule {
+            Rule::Fault(rule) => {
+                rule.operation == operation
+                    && matches_user(rule.user_id.as_deref(), user_id)
+                    && rule.times != Some(0)
+            }
+            Rule::Answer(_) => false,
+        })?;
+        let Rule::Fault(rule) = &mut state.rules[index] else {
+            return None;
+        };
+        let taken = (rule.rule_id, rule.fault);
+        if let Some(times) = rule.times.as_mut() {
+            *times -= 1;
+            if *times == 0 {
+                state.rules.remove(index);
+            }
+        }
+        Some(taken)
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, RuleBookState> {
         // A panic while holding this lock cannot leave the list half-updated.
         self.state
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
+}
+
+/// A rule without a user matches every call; one with a user only that user's calls.
+fn matches_user(wanted: Option<&str>, caller: Option<&str>) -> bool {
+    wanted.is_none_or(|wanted| Some(wanted) == caller)
 }
 
 #[cfg(test)]
@@ -260,5 +422,117 @@ mod tests {
         assert_eq!(rule.operation, OperationId::RedeemAPoint);
         assert_eq!(rule.delay_ms, Some(50));
         assert!(serde_json::from_str::<ScriptedRule>(r#"{"operation":"nope"}"#).is_err());
+    }
+
+    fn fault_rule(
+        operation: OperationId,
+        user_id: Option<&str>,
+        fault: Fault,
+        times: Option<u32>,
+    ) -> FaultRule {
+        FaultRule {
+            rule_id: 0,
+            operation,
+            user_id: user_id.map(str::to_string),
+            fault,
+            times,
+        }
+    }
+
+    #[test]
+    fn fault_json_is_a_name_or_a_name_with_its_parameter() {
+        let rule: FaultRule = serde_json::from_str(
+            r#"{"operation":"redeemAPoint","fault":"reset_after_commit","times":1}"#,
+        )
+        .unwrap();
+        assert_eq!(rule.fault, Fault::ResetAfterCommit);
+        let rule: FaultRule =
+            serde_json::from_str(r#"{"operation":"issueAPoint","fault":{"http_status":502}}"#)
+                .unwrap();
+        assert_eq!(rule.fault, Fault::HttpStatus(502));
+        let rule: FaultRule =
+            serde_json::from_str(r#"{"operation":"issueAPoint","fault":{"slow_headers":1500}}"#)
+                .unwrap();
+        assert_eq!(rule.fault, Fault::SlowHeaders(1500));
+        assert_eq!(
+            serde_json::to_value(&rule).unwrap()["fault"],
+            serde_json::json!({"slow_headers": 1500})
+        );
+        assert!(
+            serde_json::from_str::<FaultRule>(r#"{"operation":"issueAPoint","fault":"nope"}"#)
+                .is_err()
+        );
+        assert!(Fault::HttpStatus(99).problem().is_some());
+        assert!(
+            Fault::SlowHeaders(MAX_SLOW_HEADERS_MS + 1)
+                .problem()
+                .is_some()
+        );
+        assert_eq!(Fault::HttpStatus(504).problem(), None);
+    }
+
+    #[test]
+    fn fault_rules_and_answer_rules_are_taken_separately() {
+        let book = RuleBook::default();
+        book.add_fault(fault_rule(
+            OperationId::RedeemAPoint,
+            None,
+            Fault::ResetBefore,
+            Some(1),
+        ));
+        book.add(rule(
+            OperationId::RedeemAPoint,
+            None,
+            "RISK_REJECT",
+            Some(1),
+        ));
+        assert_eq!(
+            book.fault_interest(OperationId::RedeemAPoint),
+            FaultInterest::AnyUser
+        );
+        assert_eq!(
+            book.fault_interest(OperationId::IssueAPoint),
+            FaultInterest::None
+        );
+        assert_eq!(
+            book.take(OperationId::RedeemAPoint, None)
+                .unwrap()
+                .code
+                .as_deref(),
+            Some("RISK_REJECT")
+        );
+        assert_eq!(
+            book.take_fault(OperationId::RedeemAPoint, None)
+                .map(|(_, f)| f),
+            Some(Fault::ResetBefore)
+        );
+        assert!(book.is_empty());
+    }
+
+    #[test]
+    fn fault_rule_for_a_user_needs_the_user() {
+        let book = RuleBook::default();
+        let added = book.add_fault(fault_rule(
+            OperationId::IssueAPoint,
+            Some("2160000000000001"),
+            Fault::Unsigned,
+            None,
+        ));
+        assert_eq!(
+            book.fault_interest(OperationId::IssueAPoint),
+            FaultInterest::SomeUsers
+        );
+        assert_eq!(book.take_fault(OperationId::IssueAPoint, None), None);
+        assert_eq!(
+            book.take_fault(OperationId::IssueAPoint, Some("2160000000000002")),
+            None
+        );
+        assert_eq!(
+            book.take_fault(OperationId::IssueAPoint, Some("2160000000000001")),
+            Some((added.rule_id, Fault::Unsigned))
+        );
+        assert_eq!(book.list(), vec![Rule::Fault(added.clone())]);
+        assert!(book.remove(added.rule_id));
+        assert!(book.is_empty());
     }
 }

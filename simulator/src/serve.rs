@@ -18,7 +18,8 @@ use crate::config::{ConfigError, SimulatorConfig};
 use crate::data_dir::{self, DataDirError, PreparedData};
 use crate::seed::{FixtureError, Fixtures};
 use crate::store::{Store, StoreError};
-use crate::{Simulator, admin, api, journal};
+use crate::tls::{self, PreparedTls, TlsError};
+use crate::{Simulator, admin, api, faults, journal};
 
 /// Why the simulator could not start or stopped with an error.
 #[derive(Debug, thiserror::Error)]
@@ -52,6 +53,9 @@ pub enum ServeError {
     /// A startup task failed.
     #[error("a startup task failed: {0}")]
     Task(String),
+    /// TLS could not be set up.
+    #[error(transparent)]
+    Tls(#[from] TlsError),
 }
 
 /// A started simulator.
@@ -64,6 +68,8 @@ pub struct RunningSimulator {
     pub simulator: Simulator,
     /// What was read or created in the data directory.
     pub data: PreparedData,
+    /// The API's TLS setup, when it serves HTTPS.
+    pub tls: Option<PreparedTls>,
     shutdown: watch::Sender<bool>,
     servers: Vec<JoinHandle<std::io::Result<()>>>,
 }
@@ -105,6 +111,12 @@ pub async fn start(config: SimulatorConfig) -> Result<RunningSimulator, ServeErr
             .await
             .map_err(|e| ServeError::Task(e.to_string()))??
     };
+    let tls = {
+        let config = config.clone();
+        tokio::task::spawn_blocking(move || tls::prepare(&config))
+            .await
+            .map_err(|e| ServeError::Task(e.to_string()))??
+    };
     let fixtures = startup_fixtures(&config)?;
     let store = match &prepared.database {
         Some(path) => Store::open(path)?,
@@ -117,16 +129,28 @@ pub async fn start(config: SimulatorConfig) -> Result<RunningSimulator, ServeErr
     let simulator = Simulator::new(store, fixtures).with_journal_capacity(config.journal_size);
 
     let key_store = partner_keys(&prepared);
-    let server_config = server_config(&config, &prepared, key_store.clone());
-    // The journal sits outside the signed router: it sees the wire as it was.
+    let signer = Arc::new(KeySigner::new(
+        prepared.simulator_key.clone(),
+        Some(data_dir::DEMO_KEY_VERSION),
+    ));
+    let server_config = server_config(&config, &prepared, signer.clone(), key_store.clone());
+    // The journal sits outside everything else: it records the wire as the partner saw it,
+    // scripted transport faults included.
     let recorder = journal::Recorder {
         simulator: simulator.clone(),
         key_store,
         max_body_bytes: config.max_body_bytes,
     };
-    let api_router = api::router(simulator.clone(), server_config).layer(
-        axum::middleware::from_fn_with_state(recorder, journal::record),
-    );
+    let api_router = faults::layer(
+        api::router(simulator.clone(), server_config),
+        simulator.clone(),
+        signer,
+        config.max_body_bytes,
+    )
+    .layer(axum::middleware::from_fn_with_state(
+        recorder,
+        journal::record,
+    ));
     if config.print_requests {
         tokio::spawn(print_requests(simulator.journal().subscribe()));
     }
@@ -137,14 +161,43 @@ pub async fn start(config: SimulatorConfig) -> Result<RunningSimulator, ServeErr
     let api_address = api_listener.local_addr().map_err(ServeError::Serve)?;
     let admin_address = admin_listener.local_addr().map_err(ServeError::Serve)?;
 
+    // The file written on first start names the configured address; point it at this
+    // start's (a port picked by the OS, a changed --listen).
+    if let (Some(path), Some(private)) = (
+        &prepared.client_config_path,
+        &prepared.demo_partner_private_key_path,
+    ) {
+        let listen_config = SimulatorConfig {
+            listen: api_address,
+            ..config.clone()
+        };
+        let text = data_dir::client_config_text(
+            &listen_config,
+            private,
+            &prepared.simulator_public_key_path,
+            tls.as_ref().and_then(|t| t.ca_certificate.as_deref()),
+        );
+        data_dir::replace_file(path, text.as_bytes())?;
+    }
+
     let (shutdown, stopped) = watch::channel(false);
-    let servers = vec![
-        tokio::spawn(serve(
+    let api_server = match &tls {
+        Some(tls) => tokio::spawn(serve_tls(
+            api_listener,
+            api_router,
+            config.limits,
+            tls.server_config.clone(),
+            stopped.clone(),
+        )),
+        None => tokio::spawn(serve(
             api_listener,
             api_router,
             config.limits,
             stopped.clone(),
         )),
+    };
+    let servers = vec![
+        api_server,
         tokio::spawn(serve(admin_listener, admin_router, config.limits, stopped)),
     ];
     tracing::info!(%api_address, %admin_address, "simulator listening");
@@ -153,6 +206,7 @@ pub async fn start(config: SimulatorConfig) -> Result<RunningSimulator, ServeErr
         admin_address,
         simulator,
         data: prepared,
+        tls,
         shutdown,
         servers,
     })
@@ -188,12 +242,9 @@ fn startup_fixtures(config: &SimulatorConfig) -> Result<Fixtures, ServeError> {
 fn server_config(
     config: &SimulatorConfig,
     prepared: &PreparedData,
+    signer: Arc<KeySigner>,
     key_store: Arc<InMemoryKeyStore>,
 ) -> ServerConfig {
-    let signer = Arc::new(KeySigner::new(
-        prepared.simulator_key.clone(),
-        Some(data_dir::DEMO_KEY_VERSION),
-    ));
     ServerConfig::new(signer, key_store)
         .with_decryption_key(prepared.simulator_key.clone())
         .with_clock_skew(config.clock_skew)
@@ -246,6 +297,20 @@ async fn serve(
     .await
 }
 
+/// [`serve`] over TLS.
+async fn serve_tls(
+    listener: TcpListener,
+    router: axum::Router,
+    limits: ListenerLimits,
+    tls: Arc<alipayhk_runtime::server::rustls::ServerConfig>,
+    mut stopped: watch::Receiver<bool>,
+) -> std::io::Result<()> {
+    alipayhk_runtime::server::serve_tls(listener, router, limits, tls, async move {
+        let _ = stopped.wait_for(|stop| *stop).await;
+    })
+    .await
+}
+
 /// Resolves on SIGINT (Ctrl-C) or SIGTERM; the handlers are installed when this returns.
 fn stop_signal() -> std::io::Result<impl std::future::Future<Output = ()>> {
     #[cfg(unix)]
@@ -271,11 +336,22 @@ fn stop_signal() -> std::io::Result<impl std::future::Future<Output = ()>> {
 /// What `alipayhk serve` prints once it listens (no secrets: the admin token is a file path).
 pub fn banner(config: &SimulatorConfig, running: &RunningSimulator) -> String {
     let data = &running.data;
+    let scheme = if running.tls.is_some() {
+        "https"
+    } else {
+        "http"
+    };
     let mut text = format!(
-        "AlipayHK simulator\n  API:       http://{api}\n  admin API: http://{admin} (Authorization: Bearer <token>)\n",
+        "AlipayHK simulator\n  API:       {scheme}://{api}\n  admin API: http://{admin} (Authorization: Bearer <token>)\n",
         api = running.api_address,
         admin = running.admin_address,
     );
+    if let Some(tls) = &running.tls {
+        match &tls.ca_certificate {
+            Some(ca) => text.push_str(&format!("  TLS CA:                {}\n", ca.display())),
+            None => text.push_str("  TLS:                   your --tls-cert\n"),
+        }
+    }
     match &data.admin_token_path {
         Some(path) => text.push_str(&format!("  admin token:           {}\n", path.display())),
         None => text.push_str("  admin token:           from the configuration file\n"),
@@ -301,11 +377,25 @@ pub fn banner(config: &SimulatorConfig, running: &RunningSimulator) -> String {
             &listen_config,
             private,
             &data.simulator_public_key_path,
+            running
+                .tls
+                .as_ref()
+                .and_then(|t| t.ca_certificate.as_deref()),
         ));
         text.push_str(&format!(
             "\nDemo user {} has 1200 points; access token {}.\n",
             crate::seed::DEMO_USER_ID,
             crate::seed::DEMO_ACCESS_TOKEN
+        ));
+    }
+    if let Some(ca) = running.tls.as_ref().and_then(|t| t.ca_certificate.as_ref()) {
+        // An unsigned call: its signed INVALID_HEADER answer shows TLS works end to end
+        // (`alipayhk call --dry-run` prints a signed one).
+        text.push_str(&format!(
+            "\nCheck TLS (an unsigned request, answered with a signed INVALID_HEADER):\n  curl --cacert {ca} -i -X POST https://{api}{path} -H 'Content-Type: application/json' --data '{{}}'\n",
+            ca = ca.display(),
+            api = running.api_address,
+            path = alipayhk_api::OperationId::InquireAPoint.info().path,
         ));
     }
     text.push_str("\nPress Ctrl-C to stop.");

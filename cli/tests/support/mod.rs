@@ -23,6 +23,11 @@ impl Drop for Served {
 }
 
 pub fn serve(data_dir: &Path) -> Served {
+    serve_with(data_dir, &[])
+}
+
+/// `alipayhk serve` with `extra` flags (e.g. `--tls`).
+pub fn serve_with(data_dir: &Path, extra: &[&str]) -> Served {
     let mut child = Command::new(env!("CARGO_BIN_EXE_alipayhk"))
         .args([
             "serve",
@@ -35,6 +40,7 @@ pub fn serve(data_dir: &Path) -> Served {
         ])
         .arg("--data-dir")
         .arg(data_dir)
+        .args(extra)
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
@@ -54,7 +60,11 @@ pub fn serve(data_dir: &Path) -> Served {
         banner
             .lines()
             .find_map(|l| l.trim().strip_prefix(label))
-            .and_then(|rest| rest.trim().strip_prefix("http://"))
+            .and_then(|rest| {
+                let rest = rest.trim();
+                rest.strip_prefix("http://")
+                    .or_else(|| rest.strip_prefix("https://"))
+            })
             .and_then(|rest| rest.split_whitespace().next())
             .and_then(|address| address.parse().ok())
             .unwrap_or_else(|| panic!("no {label} address in the banner:\n{banner}"))
@@ -67,4 +77,40 @@ pub fn serve(data_dir: &Path) -> Served {
         api,
         admin,
     }
+}
+
+/// One request to the admin API of `served` over plain HTTP (no client library needed);
+/// returns the status and the body.
+pub fn admin(
+    served: &Served,
+    data_dir: &Path,
+    method: &str,
+    path: &str,
+    body: &str,
+) -> (u16, String) {
+    use std::io::{Read, Write};
+    let token = std::fs::read_to_string(data_dir.join("admin-token")).expect("admin token");
+    let mut stream = std::net::TcpStream::connect(served.admin).expect("admin API");
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .expect("timeout");
+    write!(
+        stream,
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        token.trim(),
+        body.len()
+    )
+    .expect("write");
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).expect("read");
+    let status = answer
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let body = answer
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default();
+    (status, body)
 }

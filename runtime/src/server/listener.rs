@@ -18,10 +18,13 @@
 //! A connection past a deadline is closed without an answer (the peer is not sending a
 //! request, so there is nothing to answer).
 //!
-//! Only HTTP/1.1 (and 1.0) is spoken. Cleartext HTTP/2 ("h2c") is refused on purpose:
-//! no AlipayHK client uses it, and one h2 connection multiplexes many streams, each
-//! with its own body buffer, which would slip past the connection cap (and brings h2's
-//! flood attacks: rapid reset, CONTINUATION, SETTINGS). HTTP/2 belongs behind TLS and ALPN.
+//! In cleartext only HTTP/1.1 (and 1.0) is spoken. Cleartext HTTP/2 ("h2c") is refused on
+//! purpose: no AlipayHK client uses it, and one h2 connection multiplexes many streams,
+//! each with its own body buffer, which would slip past the connection cap (and brings
+//! h2's flood attacks: rapid reset, CONTINUATION, SETTINGS). HTTP/2 belongs behind TLS and
+//! ALPN: [`serve_tls`] speaks HTTP/1.1 or h2, as the client's ALPN offer says, with at
+//! most [`MAX_H2_STREAMS`] streams per connection. The TLS handshake runs under the same
+//! deadlines as a request head (it is the first thing a new connection must send).
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -56,6 +59,8 @@ pub const DEFAULT_KEEP_ALIVE_TIMEOUT: Duration = Duration::from_secs(15);
 pub const MAX_HEADER_BYTES: usize = 16 * 1024;
 /// Per-connection read buffer cap.
 const MAX_BUFFER_BYTES: usize = 32 * 1024;
+/// Concurrent h2 streams per TLS connection (each holds a request body and an answer).
+pub const MAX_H2_STREAMS: u32 = 16;
 
 /// Connection limits of [`serve`]. See the module docs for what each one bounds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -97,6 +102,35 @@ pub async fn serve<F>(
 where
     F: Future<Output = ()> + Send,
 {
+    accept_loop(listener, router, limits, None, shutdown).await
+}
+
+/// [`serve`] over TLS with `tls` (see [`tls_server_config`](super::tls_server_config)):
+/// HTTP/1.1 or h2 per connection, as ALPN negotiates, within the same limits.
+pub async fn serve_tls<F>(
+    listener: TcpListener,
+    router: axum::Router,
+    limits: ListenerLimits,
+    tls: Arc<tokio_rustls::rustls::ServerConfig>,
+    shutdown: F,
+) -> io::Result<()>
+where
+    F: Future<Output = ()> + Send,
+{
+    let acceptor = tokio_rustls::TlsAcceptor::from(tls);
+    accept_loop(listener, router, limits, Some(acceptor), shutdown).await
+}
+
+async fn accept_loop<F>(
+    listener: TcpListener,
+    router: axum::Router,
+    limits: ListenerLimits,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+    shutdown: F,
+) -> io::Result<()>
+where
+    F: Future<Output = ()> + Send,
+{
     let slots = Arc::new(Semaphore::new(limits.max_connections.max(1)));
     let graceful = GracefulShutdown::new();
     let mut builder = hyper::server::conn::http1::Builder::new();
@@ -113,6 +147,13 @@ where
         // connections would be 400 MiB.
         .max_buf_size(MAX_BUFFER_BYTES)
         .keep_alive(true);
+    let mut h2 = hyper::server::conn::http2::Builder::new(hyper_util::rt::TokioExecutor::new());
+    h2.timer(TokioTimer::new())
+        .max_concurrent_streams(MAX_H2_STREAMS)
+        .max_header_list_size(MAX_HEADER_BYTES as u32)
+        // Rapid-reset and error floods: hyper's bounds, stated here so they stay.
+        .max_pending_accept_reset_streams(Some(20))
+        .max_local_error_reset_streams(Some(256));
     tokio::pin!(shutdown);
     let registry = Arc::new(Registry::default());
     loop {
@@ -146,12 +187,40 @@ where
         let _ = stream.set_nodelay(true);
         let phase = Arc::new(Mutex::new(Phase::new()));
         let id = registry.insert(phase.clone());
-        let io = TokioIo::new(TimedIo::new(stream, phase.clone(), limits));
+        let timed = TimedIo::new(stream, phase.clone(), limits);
         let service = ConnectionService {
             router: router.clone(),
             phase,
             body_timeout: limits.body_timeout,
+            in_flight: Arc::default(),
         };
+        if let Some(acceptor) = &tls {
+            let (acceptor, watcher) = (acceptor.clone(), graceful.watcher());
+            let (h1, h2) = (builder.clone(), h2.clone());
+            let registry = registry.clone();
+            tokio::spawn(async move {
+                match acceptor.accept(timed).await {
+                    Ok(stream) => {
+                        let negotiated_h2 = stream.get_ref().1.alpn_protocol() == Some(b"h2");
+                        let io = TokioIo::new(stream);
+                        let service = hyper_util::service::TowerToHyperService::new(service);
+                        let served = if negotiated_h2 {
+                            watcher.watch(h2.serve_connection(io, service)).await
+                        } else {
+                            watcher.watch(h1.serve_connection(io, service)).await
+                        };
+                        if let Err(error) = served {
+                            tracing::debug!(%error, "TLS connection closed with an error");
+                        }
+                    }
+                    Err(error) => tracing::debug!(%error, "TLS handshake failed"),
+                }
+                registry.remove(id);
+                drop(slot);
+            });
+            continue;
+        }
+        let io = TokioIo::new(timed);
         let connection = graceful.watch(
             builder.serve_connection(io, hyper_util::service::TowerToHyperService::new(service)),
         );
@@ -315,6 +384,9 @@ struct ConnectionService {
     router: axum::Router,
     phase: Arc<Mutex<Phase>>,
     body_timeout: Duration,
+    /// Requests with the handler: one at most over HTTP/1, up to [`MAX_H2_STREAMS`] over
+    /// h2, where the connection is idle only when the last one returns.
+    in_flight: Arc<std::sync::atomic::AtomicUsize>,
 }
 
 impl Service<Request<Incoming>> for ConnectionService {
@@ -327,9 +399,12 @@ impl Service<Request<Incoming>> for ConnectionService {
     }
 
     fn call(&mut self, req: Request<Incoming>) -> Self::Future {
+        use std::sync::atomic::Ordering;
+        self.in_flight.fetch_add(1, Ordering::AcqRel);
         Phase::set(&self.phase, PhaseKind::Request);
         let router = self.router.clone();
         let phase = self.phase.clone();
+        let in_flight = self.in_flight.clone();
         let deadline = Instant::now() + self.body_timeout;
         let req = req.map(|body| {
             Body::new(TimedBody {
@@ -340,7 +415,9 @@ impl Service<Request<Incoming>> for ConnectionService {
         Box::pin(async move {
             let response = router.oneshot(req).await;
             // The answer is written next; the keep-alive wait starts now.
-            Phase::set(&phase, PhaseKind::Idle);
+            if in_flight.fetch_sub(1, Ordering::AcqRel) == 1 {
+                Phase::set(&phase, PhaseKind::Idle);
+            }
             response
         })
     }

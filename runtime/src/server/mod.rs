@@ -23,7 +23,8 @@
 //!
 //! The checks of the head (size by `Content-Length`, headers, key, time window) run before
 //! a byte of the body is read. [`serve`] runs a router with a
-//! connection cap and deadlines for heads, bodies and idle connections.
+//! connection cap and deadlines for heads, bodies and idle connections; [`serve_tls`] the
+//! same over TLS (HTTP/1.1 or h2 by ALPN), configured by [`tls_server_config`].
 //!
 //! Generated servers route each operation through [`dispatch`]: decode, validate strictly
 //! (`*_ILLEGAL`), call the handler, answer; a [`HandlerError`] is either a documented
@@ -37,6 +38,7 @@ mod layer;
 mod listener;
 mod rejection_table;
 mod served_api;
+mod tls;
 
 pub use crate::rejection::{RejectReason, UnknownRejectReason};
 pub use config::{DEFAULT_MAX_BODY_BYTES, ServerConfig};
@@ -44,6 +46,9 @@ pub use context::CallerContext;
 pub use dispatch::{HandlerError, Operation, dispatch};
 pub use keystore::{ClientKeyStore, InMemoryKeyStore, KeyLookup};
 pub use layer::{SigningLayer, SigningService};
-pub use listener::{ListenerLimits, serve};
+pub use listener::{ListenerLimits, MAX_H2_STREAMS, serve, serve_tls};
 pub use rejection_table::{CommonCode, RejectionTable};
 pub use served_api::{Route, ServedApi};
+pub use tls::{TlsConfigError, tls_server_config};
+/// The rustls that [`serve_tls`] runs on (re-exported so callers name the same version).
+pub use tokio_rustls::rustls;

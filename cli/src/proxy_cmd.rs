@@ -1,0 +1,528 @@
+//! `alipayhk proxy --upstream URL`: a validating proxy between a partner's own client and
+//! an upstream (the real sandbox, or the simulator).
+//!
+//! Bytes pass unchanged both ways (the signatures cover them). Alongside, every request
+//! is checked against the spec and verified with the partner's public key, and every
+//! answer verified with the upstream's key and checked the same way. Each deviation (a
+//! missing header, a signature that does not verify, a stale time, a body that breaks the
+//! spec, an undocumented code, a documented code with another status, a status other than
+//! 200) is printed on stderr and appended as one JSON line to the report file: how a
+//! maintainer learns from real traffic that the documentation is out of date.
+
+use std::io::Write as _;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use alipayhk_api::OperationId;
+use alipayhk_api::spec::{BodyProblem, COMMON_RESULT_CODES, OperationInfo};
+use alipayhk_runtime::headers::{
+    CLIENT_ID, CONTENT_TYPE, ENCRYPT, REQUEST_TIME, RESPONSE_TIME, SIGNATURE, TRACER_ID,
+};
+use alipayhk_runtime::keys::PublicKey;
+use alipayhk_runtime::outcome::read_result;
+use alipayhk_runtime::server::ListenerLimits;
+use alipayhk_runtime::signature::{SignatureHeader, SignedContent, verify};
+use alipayhk_runtime::time::check_window;
+use axum::body::{Body, Bytes};
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use clap::Args;
+use serde_json::json;
+
+use crate::Outcome;
+use crate::error::CliError;
+
+/// Flags of `alipayhk proxy`.
+#[derive(Debug, Args)]
+pub struct ProxyArgs {
+    /// Where requests go, e.g. https://sandbox.example or http://127.0.0.1:8480.
+    #[arg(long, value_name = "URL")]
+    upstream: String,
+    /// Where the partner's client connects.
+    #[arg(long, value_name = "IP:PORT", default_value = "127.0.0.1:8580")]
+    listen: SocketAddr,
+    /// The partner's public key: every request's signature must verify with it.
+    #[arg(long, value_name = "FILE")]
+    partner_public_key: PathBuf,
+    /// The upstream's public key: every answer's signature must verify with it.
+    #[arg(long, value_name = "FILE")]
+    upstream_public_key: PathBuf,
+    /// JSON lines file the deviations are appended to.
+    #[arg(long, value_name = "FILE", default_value = "proxy-deviations.jsonl")]
+    report: PathBuf,
+    /// One more TLS root (PEM) for the upstream, e.g. the CA of `alipayhk serve --tls`.
+    #[arg(long, value_name = "FILE")]
+    root_certificate: Option<PathBuf>,
+    /// How far Request-Time and Response-Time may be from this machine's clock.
+    #[arg(long, value_name = "SECONDS", default_value_t = 300)]
+    time_window_seconds: u64,
+    /// Largest request body forwarded.
+    #[arg(long, value_name = "BYTES", default_value_t = 1024 * 1024)]
+    max_body_bytes: usize,
+    /// Seconds to wait for the upstream's answer.
+    #[arg(long, value_name = "SECONDS", default_value_t = 60)]
+    timeout_seconds: u64,
+}
+
+/// Largest answer relayed (the client's default cap).
+const MAX_ANSWER_BYTES: usize = 4 * 1024 * 1024;
+/// Headers that belong to one hop, never forwarded (RFC 9110 §7.6.1), plus those the
+/// HTTP stack sets itself.
+const HOP_BY_HOP: [&str; 10] = [
+    "connection",
+    "keep-alive",
+    "proxy-authenticate",
+    "proxy-authorization",
+    "te",
+    "trailer",
+    "transfer-encoding",
+    "upgrade",
+    "host",
+    "content-length",
+];
+
+struct Proxy {
+    upstream: String,
+    http: reqwest::Client,
+    partner_key: PublicKey,
+    upstream_key: PublicKey,
+    window: Duration,
+    max_body_bytes: usize,
+    report: Mutex<std::fs::File>,
+}
+
+/// One way the traffic differs from the spec.
+#[derive(Debug)]
+struct Deviation {
+    direction: &'static str,
+    kind: &'static str,
+    detail: String,
+}
+
+fn deviation(direction: &'static str, kind: &'static str, detail: impl Into<String>) -> Deviation {
+    Deviation {
+        direction,
+        kind,
+        detail: detail.into(),
+    }
+}
+
+/// Runs the proxy until Ctrl-C.
+pub fn proxy(args: ProxyArgs) -> Result<Outcome, CliError> {
+    let partner_key = PublicKey::from_file(&args.partner_public_key)?;
+    let upstream_key = PublicKey::from_file(&args.upstream_public_key)?;
+    let upstream = args.upstream.trim_end_matches('/').to_string();
+    if !(upstream.starts_with("http://") || upstream.starts_with("https://")) {
+        return Err(CliError::Refused(format!(
+            "--upstream {upstream:?} must be an http:// or https:// URL"
+        )));
+    }
+    let mut http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(Duration::from_secs(args.timeout_seconds));
+    if let Some(path) = &args.root_certificate {
+        let pem = std::fs::read(path)
+            .map_err(|e| CliError::io(format!("cannot read {}", path.display()), e))?;
+        for certificate in reqwest::Certificate::from_pem_bundle(&pem)
+            .map_err(|e| CliError::Refused(format!("{}: {e}", path.display())))?
+        {
+            http = http.add_root_certificate(certificate);
+        }
+    }
+    let http = http
+        .build()
+        .map_err(|e| CliError::Refused(format!("cannot build the HTTP client: {e}")))?;
+    let report = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&args.report)
+        .map_err(|e| CliError::io(format!("cannot open {}", args.report.display()), e))?;
+    let state = Arc::new(Proxy {
+        upstream: upstream.clone(),
+        http,
+        partner_key,
+        upstream_key,
+        window: Duration::from_secs(args.time_window_seconds),
+        max_body_bytes: args.max_body_bytes,
+        report: Mutex::new(report),
+    });
+    let runtime = tokio::runtime::Runtime::new()
+        .map_err(|e| CliError::io("cannot start the async runtime", e))?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(args.listen)
+            .await
+            .map_err(|e| CliError::io(format!("cannot listen on {}", args.listen), e))?;
+        let address = listener
+            .local_addr()
+            .map_err(|e| CliError::io("listener", e))?;
+        println!(
+            "alipayhk proxy\n  listening: http://{address}\n  upstream:  {upstream}\n  report:    {}\nPoint your client's base URL at http://{address}. Press Ctrl-C to stop.",
+            args.report.display()
+        );
+        let router = axum::Router::new().fallback(relay).with_state(state);
+        alipayhk_runtime::server::serve(listener, router, ListenerLimits::default(), async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+        .map_err(|e| CliError::io("the proxy stopped", e))
+    })?;
+    Ok(Outcome::Success)
+}
+
+async fn relay(State(proxy): State<Arc<Proxy>>, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let Ok(body) = axum::body::to_bytes(body, proxy.max_body_bytes).await else {
+        return (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "alipayhk proxy: request body over --max-body-bytes, not forwarded\n",
+        )
+            .into_response();
+    };
+    let path = parts.uri.path().to_string();
+    let operation = OperationId::from_path(&path);
+    let mut found = check_request(&proxy, operation, &path, &parts.headers, &body);
+
+    let path_and_query = parts
+        .uri
+        .path_and_query()
+        .map_or(path.as_str(), |p| p.as_str());
+    let mut upstream = proxy
+        .http
+        .request(
+            parts.method.clone(),
+            format!("{}{path_and_query}", proxy.upstream),
+        )
+        .body(body.clone());
+    for (name, value) in &parts.headers {
+        if !HOP_BY_HOP.contains(&name.as_str()) {
+            upstream = upstream.header(name, value);
+        }
+    }
+    let answer = match upstream.send().await {
+        Ok(answer) => answer,
+        Err(error) => {
+            let detail = format!("{error}");
+            eprintln!("proxy: upstream failed for {path}: {detail}");
+            report(&proxy, operation, None, &found);
+            return (
+                StatusCode::BAD_GATEWAY,
+                format!("alipayhk proxy: upstream failed: {detail}\n"),
+            )
+                .into_response();
+        }
+    };
+    let status = answer.status();
+    let headers = answer.headers().clone();
+    let answer_body = match read_capped(answer).await {
+        Ok(bytes) => bytes,
+        Err(detail) => {
+            eprintln!("proxy: reading the upstream's answer for {path} failed: {detail}");
+            report(&proxy, operation, None, &found);
+            return (
+                StatusCode::BAD_GATEWAY,
+                format!("alipayhk proxy: {detail}\n"),
+            )
+                .into_response();
+        }
+    };
+    let client_id = header(&parts.headers, CLIENT_ID);
+    found.extend(check_response(
+        &proxy,
+        operation,
+        &path,
+        client_id,
+        status.as_u16(),
+        &headers,
+        &answer_body,
+    ));
+    report(&proxy, operation, header(&headers, TRACER_ID), &found);
+
+    let mut response = Response::new(Body::from(answer_body));
+    *response.status_mut() = status;
+    for (name, value) in &headers {
+        if !HOP_BY_HOP.contains(&name.as_str()) {
+            response.headers_mut().append(name, value.clone());
+        }
+    }
+    response
+}
+
+async fn read_capped(mut answer: reqwest::Response) -> Result<Bytes, String> {
+    let mut body = Vec::new();
+    while let Some(chunk) = answer.chunk().await.map_err(|e| e.to_string())? {
+        if body.len() + chunk.len() > MAX_ANSWER_BYTES {
+            return Err(format!("the answer is over {MAX_ANSWER_BYTES} bytes"));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(Bytes::from(body))
+}
+
+fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+/// What one direction's signature is checked with.
+struct SignedBy<'a> {
+    direction: &'static str,
+    key: &'a PublicKey,
+    /// `Request-Time` or `Response-Time`.
+    time_header: &'static str,
+    window: Duration,
+}
+
+/// Checks shared by both directions: the signing headers, the signature, the time.
+fn check_signed(
+    by: SignedBy<'_>,
+    path: &str,
+    client_id: Option<&str>,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Vec<Deviation> {
+    let SignedBy {
+        direction,
+        key,
+        time_header,
+        window,
+    } = by;
+    let mut found = Vec::new();
+    let time = header(headers, time_header);
+    let signature = header(headers, SIGNATURE);
+    for (name, value) in [
+        (CLIENT_ID, client_id),
+        (time_header, time),
+        (SIGNATURE, signature),
+    ] {
+        if value.is_none() {
+            found.push(deviation(
+                direction,
+                "missing_header",
+                format!("no {name} header"),
+            ));
+        }
+    }
+    if let Some(time) = time
+        && let Err(e) = check_window(time, time::OffsetDateTime::now_utc(), window)
+    {
+        found.push(deviation(
+            direction,
+            "stale_time",
+            format!("{time_header}: {e}"),
+        ));
+    }
+    if let (Some(client_id), Some(time), Some(signature)) = (client_id, time, signature) {
+        match SignatureHeader::parse(signature) {
+            Err(e) => found.push(deviation(
+                direction,
+                "malformed_signature",
+                format!("Signature header: {e}"),
+            )),
+            Ok(signature) => {
+                let content = SignedContent {
+                    method: "POST",
+                    path,
+                    client_id,
+                    time,
+                    body,
+                }
+                .to_bytes();
+                if let Err(e) = verify(key, &content, &signature) {
+                    found.push(deviation(direction, "bad_signature", e.to_string()));
+                }
+            }
+        }
+    }
+    found
+}
+
+fn check_request(
+    proxy: &Proxy,
+    operation: Option<OperationId>,
+    path: &str,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Vec<Deviation> {
+    let Some(operation) = operation else {
+        return vec![deviation(
+            "request",
+            "unknown_path",
+            format!("{path} is not an operation of the spec"),
+        )];
+    };
+    let by = SignedBy {
+        direction: "request",
+        key: &proxy.partner_key,
+        time_header: REQUEST_TIME,
+        window: proxy.window,
+    };
+    let mut found = check_signed(by, path, header(headers, CLIENT_ID), headers, body);
+    if headers.contains_key(ENCRYPT) {
+        // The body is ciphertext for the upstream's key: nothing to validate here.
+        return found;
+    }
+    let content_type = header(headers, CONTENT_TYPE).unwrap_or_default();
+    if !content_type
+        .to_ascii_lowercase()
+        .starts_with("application/json")
+    {
+        found.push(deviation(
+            "request",
+            "content_type",
+            format!("Content-Type {content_type:?} on a plain JSON request"),
+        ));
+    }
+    found.extend(body_deviations(
+        "request",
+        (operation.info().check_request)(body),
+    ));
+    found
+}
+
+fn check_response(
+    proxy: &Proxy,
+    operation: Option<OperationId>,
+    path: &str,
+    request_client_id: Option<&str>,
+    status: u16,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Vec<Deviation> {
+    let Some(operation) = operation else {
+        return Vec::new();
+    };
+    let info = operation.info();
+    let mut found = Vec::new();
+    if status != 200 {
+        found.push(deviation(
+            "response",
+            "http_status",
+            format!("HTTP {status}; every AlipayHK answer is 200"),
+        ));
+    }
+    if header(headers, TRACER_ID).is_none() {
+        found.push(deviation(
+            "response",
+            "missing_header",
+            "no Tracer-Id header",
+        ));
+    }
+    let client_id = header(headers, CLIENT_ID);
+    if let (Some(sent), Some(echoed)) = (request_client_id, client_id)
+        && sent != echoed
+    {
+        found.push(deviation(
+            "response",
+            "client_id",
+            format!("Client-Id {echoed:?} is not the request's {sent:?}"),
+        ));
+    }
+    let by = SignedBy {
+        direction: "response",
+        key: &proxy.upstream_key,
+        time_header: RESPONSE_TIME,
+        window: proxy.window,
+    };
+    found.extend(check_signed(by, path, client_id, headers, body));
+    if status != 200 || headers.contains_key(ENCRYPT) {
+        return found;
+    }
+    found.extend(body_deviations("response", (info.check_response)(body)));
+    found.extend(code_deviations(info, body));
+    found
+}
+
+fn body_deviations(direction: &'static str, checked: Result<(), BodyProblem>) -> Vec<Deviation> {
+    match checked {
+        Ok(()) => Vec::new(),
+        Err(BodyProblem::Undecodable(e)) => {
+            vec![deviation(
+                direction,
+                "body",
+                format!("does not decode: {e}"),
+            )]
+        }
+        Err(BodyProblem::Invalid(errors)) => errors
+            .0
+            .iter()
+            .map(|violation| deviation(direction, "body", violation.to_string()))
+            .collect(),
+    }
+}
+
+/// The answer's code must be documented for the operation (or a gateway code), with its
+/// documented status.
+fn code_deviations(info: &OperationInfo, body: &[u8]) -> Vec<Deviation> {
+    let Some(result) = read_result(body, info.result_field) else {
+        return vec![deviation(
+            "response",
+            "body",
+            format!("no {}.resultCode", info.result_field),
+        )];
+    };
+    let documented = info.code(&result.code).map(|c| c.status).or_else(|| {
+        COMMON_RESULT_CODES
+            .iter()
+            .find(|c| c.code == result.code)
+            .map(|c| c.status)
+    });
+    let wire = result
+        .status
+        .map_or("missing".to_string(), |s| s.as_str().to_string());
+    match documented {
+        None => vec![deviation(
+            "response",
+            "undocumented_code",
+            format!(
+                "{} (resultStatus {wire}) is not documented for {}",
+                result.code, info.id
+            ),
+        )],
+        Some(status) if Some(status) != result.status => vec![deviation(
+            "response",
+            "wrong_status",
+            format!(
+                "{} is documented as {} but came with resultStatus {wire}",
+                result.code,
+                status.as_str()
+            ),
+        )],
+        Some(_) => Vec::new(),
+    }
+}
+
+fn report(
+    proxy: &Proxy,
+    operation: Option<OperationId>,
+    tracer_id: Option<&str>,
+    found: &[Deviation],
+) {
+    if found.is_empty() {
+        return;
+    }
+    let operation = operation.map_or("(unknown path)", |op| op.as_str());
+    let time = alipayhk_runtime::time::now_header_value();
+    let mut file = proxy.report.lock().unwrap_or_else(|e| e.into_inner());
+    for d in found {
+        eprintln!(
+            "deviation: {operation} {} {}: {} (Tracer-Id {})",
+            d.direction,
+            d.kind,
+            d.detail,
+            tracer_id.unwrap_or("none")
+        );
+        let line = json!({
+            "time": time,
+            "operation": operation,
+            "direction": d.direction,
+            "kind": d.kind,
+            "detail": d.detail,
+            "tracerId": tracer_id,
+        });
+        if let Err(e) = writeln!(file, "{line}").and_then(|()| file.flush()) {
+            eprintln!("proxy: cannot write the report: {e}");
+        }
+    }
+}

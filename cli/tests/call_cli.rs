@@ -1,0 +1,265 @@
+//! `alipayhk call` against `alipayhk serve`, both as a partner runs them: real HTTP,
+//! real keys, exit codes 0 (S), 1 (documented F), 3 (unknown) and 2 (refused locally).
+
+mod support;
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+use support::{DEMO_USER, Served, admin, serve};
+
+const DEMO_TOKEN: &str = "281001133486932346851012000aKLpNuDBB";
+
+fn call(data_dir: &Path, args: &[&str], stdin: &[u8]) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_alipayhk"))
+        .arg("call")
+        .args(args)
+        .arg("--config")
+        .arg(data_dir.join("client-config.toml"))
+        .env_remove("ALIPAYHK_BASE_URL")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("alipayhk call starts");
+    let _ = child.stdin.take().expect("stdin").write_all(stdin);
+    child.wait_with_output().expect("alipayhk call finishes")
+}
+
+fn text(o: &Output) -> (String, String) {
+    (
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+fn redeem_body(biz_no: &str, amount: i64) -> String {
+    format!(
+        r#"{{"benefitProductCode":"POINT","bizNo":"{biz_no}","bizdt":"1716360141000","ipRoleId":"{DEMO_USER}","sceneCode":"OFFLINE_REDEEM","benefitRedeemInfos":[{{"amount":{amount}}}]}}"#
+    )
+}
+
+fn started() -> (tempfile::TempDir, std::path::PathBuf, Served) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data_dir = dir.path().join("sim");
+    let served = serve(&data_dir);
+    (dir, data_dir, served)
+}
+
+#[test]
+fn a_success_prints_the_verified_answer_the_outcome_and_the_tracer_id() {
+    let (_dir, data_dir, _served) = started();
+    let body = format!(r#"{{"accessToken":"{DEMO_TOKEN}"}}"#);
+    let out = call(&data_dir, &["inquireAPoint", "--data", &body], b"");
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
+    let answer: serde_json::Value =
+        serde_json::from_str(&stdout).expect("stdout is the JSON answer");
+    assert_eq!(answer["accountBenefitModel"]["balance"], 1200);
+    assert!(stderr.contains("outcome: S SUCCESS"), "{stderr}");
+    let tracer = stderr
+        .lines()
+        .find_map(|l| l.strip_prefix("Tracer-Id: "))
+        .expect("a Tracer-Id line");
+    assert!(tracer.len() >= 16 && tracer != "(none)", "{stderr}");
+
+    // The same from a file and from stdin, by path instead of operationId.
+    let file = data_dir.join("inquiry.json");
+    std::fs::write(&file, &body).expect("write");
+    let at_file = format!("@{}", file.display());
+    let out = call(&data_dir, &["inquireAPoint", "--data", &at_file], b"");
+    assert_eq!(out.status.code(), Some(0), "{:?}", text(&out));
+    let path = alipayhk_api::OperationId::InquireAPoint.info().path;
+    let out = call(&data_dir, &[path], body.as_bytes());
+    assert_eq!(out.status.code(), Some(0), "{:?}", text(&out));
+}
+
+#[test]
+fn a_documented_failure_exits_1_with_its_documented_message() {
+    let (_dir, data_dir, _served) = started();
+    let out = call(
+        &data_dir,
+        &["redeemAPoint", "--data", &redeem_body("CLI-F-1", 999_999)],
+        b"",
+    );
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
+    let documented = alipayhk_api::OperationId::RedeemAPoint
+        .info()
+        .code("POINT_NOT_ENOUGH")
+        .expect("documented");
+    assert!(
+        stderr.contains(&format!(
+            "outcome: F POINT_NOT_ENOUGH ({})",
+            documented.message
+        )),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_lost_answer_exits_3_and_the_retry_gets_the_recorded_success() {
+    let (_dir, data_dir, served) = started();
+    let (status, rule) = admin(
+        &served,
+        &data_dir,
+        "POST",
+        "/admin/rules",
+        r#"{"operation":"redeemAPoint","fault":"reset_after_commit","times":1}"#,
+    );
+    assert_eq!(status, 201, "{rule}");
+    let body = redeem_body("CLI-LOST-1", 50);
+    let out = call(&data_dir, &["redeemAPoint", "--data", &body], b"");
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(3), "{stdout}\n{stderr}");
+    assert!(stderr.contains("outcome: unknown"), "{stderr}");
+    let out = call(&data_dir, &["redeemAPoint", "--data", &body], b"");
+    assert_eq!(out.status.code(), Some(0), "{:?}", text(&out));
+    let (_, ledger) = admin(
+        &served,
+        &data_dir,
+        "GET",
+        &format!("/admin/ledger?userId={DEMO_USER}"),
+        "",
+    );
+    assert_eq!(ledger.matches("CLI-LOST-1").count(), 1, "{ledger}");
+}
+
+#[test]
+fn a_body_that_breaks_the_spec_is_refused_locally_unless_no_validate() {
+    let (_dir, data_dir, served) = started();
+    let bad = r#"{"benefitProductCode":"POINT","bizNo":"CLI-BAD-1","bizdt":"1716360141000","ipRoleId":"9990400000000135","sceneCode":"OFFLINE_REDEEM","benefitRedeemInfos":[{"amount":0}]}"#;
+    let out = call(&data_dir, &["redeemAPoint", "--data", bad], b"");
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{stdout}\n{stderr}");
+    assert!(
+        stderr.contains("benefitRedeemInfos"),
+        "names the field: {stderr}"
+    );
+    assert!(stderr.contains("nothing was sent"), "{stderr}");
+    // Sent anyway, the server answers its *_ILLEGAL code, a documented F.
+    let out = call(
+        &data_dir,
+        &["redeemAPoint", "--data", bad, "--no-validate"],
+        b"",
+    );
+    let (_, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let illegal = alipayhk_api::OperationId::RedeemAPoint.info().illegal_code;
+    assert!(stderr.contains(illegal), "{stderr}");
+    let (_, ledger) = admin(&served, &data_dir, "GET", "/admin/ledger", "");
+    assert!(!ledger.contains("CLI-BAD-1"), "{ledger}");
+    // Usage errors exit 2 too.
+    let out = call(&data_dir, &["chargeCard", "--data", "{}"], b"");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out).1.contains("inquireAPoint"),
+        "lists the operations"
+    );
+}
+
+#[test]
+fn encrypt_and_verbose_show_the_content_signed() {
+    let (_dir, data_dir, _served) = started();
+    let body = format!(r#"{{"accessToken":"{DEMO_TOKEN}"}}"#);
+    let out = call(
+        &data_dir,
+        &["inquireAPoint", "--data", &body, "--encrypt", "-v"],
+        b"",
+    );
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
+    let path = alipayhk_api::OperationId::InquireAPoint.info().path;
+    assert!(
+        stderr.contains(&format!("POST {path}\nDEMO0000PARTNER0001.")),
+        "{stderr}"
+    );
+    // Encrypted: the signed body is the ciphertext, not the token.
+    let signed = stderr
+        .split("content signed")
+        .nth(1)
+        .expect("content shown");
+    assert!(
+        !signed.lines().take(3).any(|l| l.contains(DEMO_TOKEN)),
+        "{stderr}"
+    );
+    assert!(
+        stdout.contains("\"balance\": 1200"),
+        "decrypted answer: {stdout}"
+    );
+}
+
+#[test]
+fn dry_run_prints_a_curl_command_that_works_as_printed() {
+    let (_dir, data_dir, served) = started();
+    let body = format!(r#"{{"accessToken":"{DEMO_TOKEN}"}}"#);
+    let out = call(
+        &data_dir,
+        &["inquireAPoint", "--data", &body, "--dry-run"],
+        b"",
+    );
+    let (curl, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(curl.starts_with("curl "), "{curl}");
+    assert!(curl.contains(&format!("http://{}", served.api)), "{curl}");
+    if Command::new("curl").arg("--version").output().is_err() {
+        eprintln!("curl is not installed: the printed command was not run");
+        return;
+    }
+    let answer = Command::new("sh")
+        .arg("-c")
+        .arg(&curl)
+        .output()
+        .expect("sh runs");
+    let answer = String::from_utf8_lossy(&answer.stdout);
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(
+        answer
+            .to_ascii_lowercase()
+            .contains("signature: algorithm=rsa256"),
+        "{answer}"
+    );
+    assert!(answer.contains("\"balance\":1200"), "{answer}");
+}
+
+#[test]
+fn settings_come_from_the_environment_and_flags_without_a_file() {
+    let (_dir, data_dir, served) = started();
+    let keys = data_dir.join("keys");
+    let body = format!(r#"{{"accessToken":"{DEMO_TOKEN}"}}"#);
+    let out = Command::new(env!("CARGO_BIN_EXE_alipayhk"))
+        .args(["call", "inquireAPoint", "--data", &body])
+        .args(["--base-url", &format!("http://{}", served.api)])
+        .env("ALIPAYHK_CLIENT_ID", "DEMO0000PARTNER0001")
+        .env(
+            "ALIPAYHK_PRIVATE_KEY",
+            keys.join("demo-partner-private.pem"),
+        )
+        .arg("--alipay-public-key")
+        .arg(keys.join("simulator-public.pem"))
+        .env_remove("ALIPAYHK_BASE_URL")
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(0), "{:?}", text(&out));
+    // The wrong key for answers: every answer is unverifiable, so the outcome is unknown.
+    let out = Command::new(env!("CARGO_BIN_EXE_alipayhk"))
+        .args(["call", "inquireAPoint", "--data", &body])
+        .args(["--base-url", &format!("http://{}", served.api)])
+        .env("ALIPAYHK_CLIENT_ID", "DEMO0000PARTNER0001")
+        .env(
+            "ALIPAYHK_PRIVATE_KEY",
+            keys.join("demo-partner-private.pem"),
+        )
+        .env(
+            "ALIPAYHK_ALIPAY_PUBLIC_KEY",
+            keys.join("demo-partner-public.pem"),
+        )
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(3), "{:?}", text(&out));
+    assert!(
+        !text(&out).1.contains("PRIVATE KEY"),
+        "no key material in errors"
+    );
+}

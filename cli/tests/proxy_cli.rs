@@ -1,0 +1,219 @@
+//! `alipayhk proxy` in front of `alipayhk serve`, with `alipayhk call` as the partner's
+//! client: bytes pass unchanged, and every scripted deviation is reported on stderr and in
+//! the JSON lines file.
+
+mod support;
+
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+
+use support::{DEMO_USER, Served, admin, serve};
+
+const DEMO_TOKEN: &str = "281001133486932346851012000aKLpNuDBB";
+
+struct Proxy {
+    child: Child,
+    address: SocketAddr,
+    report: PathBuf,
+}
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start_proxy(served: &Served, data_dir: &Path) -> Proxy {
+    let report = data_dir.join("deviations.jsonl");
+    let keys = data_dir.join("keys");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_alipayhk"))
+        .args(["proxy", "--listen", "127.0.0.1:0"])
+        .args(["--upstream", &format!("http://{}", served.api)])
+        .arg("--partner-public-key")
+        .arg(keys.join("demo-partner-public.pem"))
+        .arg("--upstream-public-key")
+        .arg(keys.join("simulator-public.pem"))
+        .arg("--report")
+        .arg(&report)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("alipayhk proxy starts");
+    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+    let mut address = None;
+    for _ in 0..20 {
+        let Some(Ok(line)) = lines.next() else { break };
+        if let Some(rest) = line.trim().strip_prefix("listening: http://") {
+            address = rest.parse().ok();
+            break;
+        }
+    }
+    Proxy {
+        child,
+        address: address.expect("the proxy prints where it listens"),
+        report,
+    }
+}
+
+fn call_through(
+    proxy: &Proxy,
+    data_dir: &Path,
+    operation: &str,
+    body: &str,
+    extra: &[&str],
+) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_alipayhk"))
+        .args(["call", operation, "--data", body])
+        .arg("--config")
+        .arg(data_dir.join("client-config.toml"))
+        .args(["--base-url", &format!("http://{}", proxy.address)])
+        .args(extra)
+        .output()
+        .expect("alipayhk call runs")
+}
+
+/// The report's lines as JSON.
+fn deviations(proxy: &Proxy) -> Vec<serde_json::Value> {
+    std::fs::read_to_string(&proxy.report)
+        .unwrap_or_default()
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("each line is JSON"))
+        .collect()
+}
+
+fn kinds(found: &[serde_json::Value]) -> Vec<String> {
+    found
+        .iter()
+        .map(|d| {
+            format!(
+                "{} {}",
+                d["direction"].as_str().unwrap(),
+                d["kind"].as_str().unwrap()
+            )
+        })
+        .collect()
+}
+
+fn rule(served: &Served, data_dir: &Path, rule: &str) {
+    let (status, body) = admin(served, data_dir, "POST", "/admin/rules", rule);
+    assert_eq!(status, 201, "{body}");
+}
+
+fn redeem(biz_no: &str) -> String {
+    format!(
+        r#"{{"benefitProductCode":"POINT","bizNo":"{biz_no}","bizdt":"1716360141000","ipRoleId":"{DEMO_USER}","sceneCode":"OFFLINE_REDEEM","benefitRedeemInfos":[{{"amount":1}}]}}"#
+    )
+}
+
+#[test]
+fn clean_traffic_passes_unchanged_and_reports_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let data_dir = dir.path().join("sim");
+    let served = serve(&data_dir);
+    let proxy = start_proxy(&served, &data_dir);
+    let inquiry = format!(r#"{{"accessToken":"{DEMO_TOKEN}"}}"#);
+    // The client verifies the upstream's signature through the proxy: bytes unchanged.
+    let out = call_through(&proxy, &data_dir, "inquireAPoint", &inquiry, &[]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = call_through(
+        &proxy,
+        &data_dir,
+        "redeemAPoint",
+        &redeem("PROXY-OK-1"),
+        &["--encrypt"],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // A documented F is no deviation.
+    let out = call_through(
+        &proxy,
+        &data_dir,
+        "inquireAPoint",
+        r#"{"accessToken":"unknown"}"#,
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(kinds(&deviations(&proxy)), Vec::<String>::new());
+}
+
+#[test]
+fn scripted_deviations_are_each_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let data_dir = dir.path().join("sim");
+    let served = serve(&data_dir);
+    let proxy = start_proxy(&served, &data_dir);
+    let cases: [(&str, &str); 4] = [
+        (
+            r#"{"operation":"redeemAPoint","code":"BRAND_NEW_CODE","status":"F","times":1}"#,
+            "response undocumented_code",
+        ),
+        (
+            r#"{"operation":"redeemAPoint","code":"POINT_NOT_ENOUGH","status":"S","times":1}"#,
+            "response wrong_status",
+        ),
+        (
+            r#"{"operation":"redeemAPoint","fault":"stale_response_time","times":1}"#,
+            "response stale_time",
+        ),
+        (
+            r#"{"operation":"redeemAPoint","fault":"unsigned","times":1}"#,
+            "response missing_header",
+        ),
+    ];
+    for (index, (scripted, expected)) in cases.iter().enumerate() {
+        rule(&served, &data_dir, scripted);
+        let before = deviations(&proxy).len();
+        let out = call_through(
+            &proxy,
+            &data_dir,
+            "redeemAPoint",
+            &redeem(&format!("PROXY-D-{index}")),
+            &[],
+        );
+        assert_ne!(out.status.code(), Some(0), "{scripted}");
+        let new = kinds(&deviations(&proxy)[before..]);
+        assert!(new.contains(&expected.to_string()), "{scripted}: {new:?}");
+    }
+    let found = deviations(&proxy);
+    assert!(found.iter().all(|d| d["operation"] == "redeemAPoint"));
+    assert!(
+        found[0]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("BRAND_NEW_CODE")
+    );
+    assert!(found[0]["tracerId"].is_string());
+
+    // The partner's own mistakes: a body that breaks the spec, a signature by another key.
+    let before = deviations(&proxy).len();
+    let bad = r#"{"benefitProductCode":"POINT","bizNo":"PROXY-BAD","bizdt":"1","ipRoleId":"9990","sceneCode":"S","benefitRedeemInfos":[{"amount":1}]}"#;
+    call_through(&proxy, &data_dir, "redeemAPoint", bad, &["--no-validate"]);
+    let keys = data_dir.join("keys");
+    let wrong_key = keys.join("simulator-private.pem");
+    let inquiry = format!(r#"{{"accessToken":"{DEMO_TOKEN}"}}"#);
+    call_through(
+        &proxy,
+        &data_dir,
+        "inquireAPoint",
+        &inquiry,
+        &["--private-key", wrong_key.to_str().unwrap()],
+    );
+    let new = kinds(&deviations(&proxy)[before..]);
+    assert!(new.contains(&"request body".to_string()), "{new:?}");
+    assert!(
+        new.contains(&"request bad_signature".to_string()),
+        "{new:?}"
+    );
+}
