@@ -394,11 +394,16 @@ pub async fn record(State(recorder): State<Recorder>, request: Request, next: Ne
     let response = next.run(Request::from_parts(parts, body)).await;
 
     let (response_parts, response_body) = response.into_parts();
-    let response_body = response_body
-        .collect()
-        .await
-        .map(|c| c.to_bytes())
-        .unwrap_or_default();
+    // An answer whose body fails is a connection closed without an answer (a scripted
+    // transport fault, or an inner failure): record that, and fail the body again so the
+    // partner sees the same thing.
+    let (response_body, failure) = match response_body.collect().await {
+        Ok(collected) => (collected.to_bytes(), None),
+        Err(error) => (
+            Bytes::from(format!("(no answer: the connection was closed: {error})")),
+            Some(error.to_string()),
+        ),
+    };
     let mut recorded = Recorded {
         time,
         method,
@@ -421,7 +426,18 @@ pub async fn record(State(recorder): State<Recorder>, request: Request, next: Ne
         recorded.diagnosis = Some(diagnosis::diagnose(head, body, recorder.key_store.as_ref()));
     }
     journal.push(recorded);
-    Response::from_parts(response_parts, Body::from(response_body))
+    match failure {
+        None => Response::from_parts(response_parts, Body::from(response_body)),
+        Some(error) => {
+            let failed = futures_util::stream::once(async move {
+                Err::<Bytes, _>(std::io::Error::new(
+                    std::io::ErrorKind::ConnectionReset,
+                    error,
+                ))
+            });
+            Response::from_parts(response_parts, Body::from_stream(failed))
+        }
+    }
 }
 
 /// `2026-12-01T10:00:00Z redeemAPoint POINT_NOT_ENOUGH (F) 3.1 ms client DEMO... tracer 5f...`
