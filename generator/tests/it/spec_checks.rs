@@ -326,8 +326,8 @@ fn a_mapping_to_no_branch_is_refused() {
 #[test]
 fn conditions_name_real_properties_and_listed_values() {
     let message = error_of(&broken(
-        "    QueryTemplateResponse:\n      type: object\n",
-        "    QueryTemplateResponse:\n      type: object\n      x-conditions:\n        - if: [{type: VOUCHER}]\n          required: [nosuch]\n        - if: [{stock: '1'}]\n          forbidden: [bizMids]\n",
+        "      x-conditions:\n        - if: [{type: COUPON}, {product: [PASS, MOVIE]}]\n",
+        "      x-conditions:\n        - if: [{type: VOUCHER}]\n          required: [nosuch]\n        - if: [{stock: '1'}]\n          forbidden: [bizMids]\n        - if: [{type: COUPON}, {product: [PASS, MOVIE]}]\n",
     ));
     assert!(
         message.contains("compares type with \"VOUCHER\", which its enum does not list"),
@@ -347,8 +347,8 @@ fn conditions_name_real_properties_and_listed_values() {
 #[test]
 fn a_conditional_default_is_checked_like_an_example() {
     let message = error_of(&broken(
-        "    QueryTemplateResponse:\n      type: object\n",
-        "    QueryTemplateResponse:\n      type: object\n      x-conditions:\n        - if: [{type: TICKET}]\n          default: {exposure: invisible}\n",
+        "      x-conditions:\n        - if: [{type: COUPON}, {product: [PASS, MOVIE]}]\n",
+        "      x-conditions:\n        - if: [{type: TICKET}]\n          default: {exposure: invisible}\n        - if: [{type: COUPON}, {product: [PASS, MOVIE]}]\n",
     ));
     assert!(
         message.contains("x-conditions/0/default/exposure: example does not validate: \"invisible\" is not one of"),
