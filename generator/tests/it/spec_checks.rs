@@ -333,9 +333,13 @@ fn conditions_name_real_properties_and_listed_values() {
         message.contains("compares type with \"VOUCHER\", which its enum does not list"),
         "{message}"
     );
-    assert!(message.contains("names nosuch, which is not a property here"), "{message}");
     assert!(
-        message.contains("a condition can compare only string or enum properties; stock is not one"),
+        message.contains("names nosuch, which is not a property here"),
+        "{message}"
+    );
+    assert!(
+        message
+            .contains("a condition can compare only string or enum properties; stock is not one"),
         "{message}"
     );
     assert!(
@@ -380,7 +384,8 @@ fn constraints_on_array_items_and_map_values_are_accepted_and_checked_in_example
         "          maxItems: 2\n          items:\n            type: string\n            maxLength: 3\n",
     ));
     assert!(
-        message.contains("/categories/0: example does not validate: more than maxLength 3 characters"),
+        message
+            .contains("/categories/0: example does not validate: more than maxLength 3 characters"),
         "{message}"
     );
 }
@@ -397,5 +402,23 @@ fn a_component_alias_is_a_type_alias() {
         .iter()
         .find(|a| a.schema_name == "ButtonAlias")
         .expect("alias");
-    assert_eq!(alias.target, alipayhk_generator::ir::TypeRef::Model("Button".into()));
+    assert_eq!(
+        alias.target,
+        alipayhk_generator::ir::TypeRef::Model("Button".into())
+    );
+}
+
+#[test]
+fn a_large_local_spec_loads_and_untrusted_text_keeps_the_budget() {
+    // 260,000 scalars: above serde-saphyr's default node budget (250,000).
+    let big_example = vec!["0"; 260_000].join(",");
+    let spec = broken(
+        "    Button:\n",
+        &format!("    Big:\n      type: array\n      items: {{type: integer}}\n      example: [{big_example}]\n    Button:\n"),
+    );
+    let loaded = load::load(&spec).unwrap_or_else(|e| panic!("{e}"));
+    assert!(loaded.tree.pointer("/components/schemas/Big/example/259999").is_some());
+    let refused = load::load_from(&spec, load::Origin::Untrusted)
+        .expect_err("over the default budget");
+    assert!(refused.to_string().contains("not valid YAML"), "{refused}");
 }
