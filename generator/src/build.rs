@@ -627,7 +627,7 @@ impl<'a> Builder<'a> {
             effects.extend(entry.required.into_iter().map(Effect::Required));
             effects.extend(entry.forbidden.into_iter().map(Effect::Forbidden));
             for (property, pattern) in entry.pattern {
-                if let Err(e) = regex::Regex::new(&pattern) {
+                if let Err(e) = crate::rules::compiled(&pattern) {
                     self.errors.push(SpecError::new(
                         child(&child(&c_at, "pattern"), &property),
                         format!("not a valid regular expression for the regex crate: {e}"),
@@ -845,7 +845,7 @@ impl<'a> Builder<'a> {
                 c.min_length = s.min_length;
                 c.max_length = s.max_length;
                 if let Some(pattern) = &s.pattern {
-                    if let Err(e) = regex::Regex::new(pattern) {
+                    if let Err(e) = crate::rules::compiled(pattern) {
                         self.errors.push(SpecError::new(
                             child(at, "pattern"),
                             format!("not a valid regular expression for the regex crate: {e}"),

@@ -113,11 +113,11 @@ impl Rule<'_> {
         match self {
             Rule::MaxLength(max) => value.as_str().is_none_or(|s| s.chars().count() <= *max),
             Rule::MinLength(min) => value.as_str().is_none_or(|s| s.chars().count() >= *min),
-            Rule::Pattern(pattern) => match (value.as_str(), regex::Regex::new(pattern)) {
+            Rule::Pattern(pattern) => match (value.as_str(), compiled(pattern)) {
                 (Some(text), Ok(re)) => re.is_match(text),
                 _ => true,
             },
-            Rule::Format(format) => match (value.as_str(), regex::Regex::new(format.regex())) {
+            Rule::Format(format) => match (value.as_str(), compiled(format.regex())) {
                 (Some(text), Ok(re)) => re.is_match(text),
                 _ => true,
             },
@@ -142,6 +142,23 @@ impl Rule<'_> {
                 .is_none_or(|a| a.iter().enumerate().all(|(i, item)| !a[..i].contains(item))),
         }
     }
+}
+
+/// `pattern` compiled, once per process: a large spec meets the same pattern in many copies
+/// and examples, and compiling dominated generation time. The cache is only looked up, never
+/// iterated, so output does not depend on it.
+pub fn compiled(pattern: &str) -> Result<regex::Regex, regex::Error> {
+    use std::collections::HashMap;
+    use std::sync::{LazyLock, Mutex};
+    type Cache = HashMap<String, Result<regex::Regex, regex::Error>>;
+    static CACHE: LazyLock<Mutex<Cache>> = LazyLock::new(Default::default);
+    let mut cache = CACHE
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    cache
+        .entry(pattern.to_string())
+        .or_insert_with(|| regex::Regex::new(pattern))
+        .clone()
 }
 
 /// `value` against a bound: integers as integers, anything else as floating point.

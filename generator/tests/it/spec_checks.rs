@@ -414,11 +414,18 @@ fn a_large_local_spec_loads_and_untrusted_text_keeps_the_budget() {
     let big_example = vec!["0"; 260_000].join(",");
     let spec = broken(
         "    Button:\n",
-        &format!("    Big:\n      type: array\n      items: {{type: integer}}\n      example: [{big_example}]\n    Button:\n"),
+        &format!(
+            "    Big:\n      type: array\n      items: {{type: integer}}\n      example: [{big_example}]\n    Button:\n"
+        ),
     );
     let loaded = load::load(&spec).unwrap_or_else(|e| panic!("{e}"));
-    assert!(loaded.tree.pointer("/components/schemas/Big/example/259999").is_some());
-    let refused = load::load_from(&spec, load::Origin::Untrusted)
-        .expect_err("over the default budget");
+    assert!(
+        loaded
+            .tree
+            .pointer("/components/schemas/Big/example/259999")
+            .is_some()
+    );
+    let refused =
+        load::load_from(&spec, load::Origin::Untrusted).expect_err("over the default budget");
     assert!(refused.to_string().contains("not valid YAML"), "{refused}");
 }
