@@ -299,8 +299,9 @@ pub fn run(args: &[String]) -> Result<ExitCode, String> {
 
         if let Some(og) = &og {
             for (generator, extra) in [
-                ("rust", "library=reqwest,packageName=og_rust"),
-                ("rust-axum", "packageName=og_axum"),
+                // The spec's version (2024.05.0) is not semver: name one for the crate.
+                ("rust", "library=reqwest,packageVersion=0.1.0,packageName=og_rust"),
+                ("rust-axum", "packageVersion=0.1.0,packageName=og_axum"),
             ] {
                 let out = work.join(format!("og-{generator}-{n}"));
                 let _ = fs::remove_dir_all(&out);
