@@ -300,7 +300,10 @@ pub fn run(args: &[String]) -> Result<ExitCode, String> {
         if let Some(og) = &og {
             for (generator, extra) in [
                 // The spec's version (2024.05.0) is not semver: name one for the crate.
-                ("rust", "library=reqwest,packageVersion=0.1.0,packageName=og_rust"),
+                (
+                    "rust",
+                    "library=reqwest,packageVersion=0.1.0,packageName=og_rust",
+                ),
                 ("rust-axum", "packageVersion=0.1.0,packageName=og_axum"),
             ] {
                 let out = work.join(format!("og-{generator}-{n}"));
@@ -326,20 +329,19 @@ pub fn run(args: &[String]) -> Result<ExitCode, String> {
                     },
                 };
                 if m.ok && options.cargo_check {
-                    let package = extra
-                        .rsplit("packageName=")
-                        .next()
-                        .unwrap_or_default()
-                        .replace('_', "-");
                     // Each crate stands alone (not part of the toolkit's workspace).
                     let manifest = out.join("Cargo.toml");
-                    if let Ok(text) = fs::read_to_string(&manifest)
-                        && !text.contains("[workspace]")
-                    {
+                    let text = fs::read_to_string(&manifest).unwrap_or_default();
+                    if !text.contains("[workspace]") {
                         let _ = fs::write(&manifest, format!("{text}\n[workspace]\n"));
                     }
-                    row.check_seconds = cold_check(&out, &work, &package)
-                        .or_else(|| cold_check(&out, &work, &package.replace('-', "_")));
+                    let package = text
+                        .lines()
+                        .find_map(|l| l.strip_prefix("name = "))
+                        .unwrap_or_default()
+                        .trim_matches('"')
+                        .to_string();
+                    row.check_seconds = cold_check(&out, &work, &package);
                     if row.check_seconds.is_none() {
                         row.note = "cargo check failed (see log)".into();
                     }
@@ -424,7 +426,13 @@ fn cold_check(dir: &Path, work: &Path, package: &str) -> Option<f64> {
     if !measure(cargo(&["check", "--quiet"]), &log).ok {
         return None;
     }
-    let _ = cargo(&["clean", "--quiet", "-p", package]).status();
+    // Only the crate itself is cold: its dependencies stay checked.
+    let cleaned = cargo(&["clean", "--quiet", "-p", package])
+        .status()
+        .is_ok_and(|s| s.success());
+    if !cleaned {
+        return None;
+    }
     let m = measure(cargo(&["check", "--quiet"]), &log);
     m.ok.then_some(m.seconds)
 }
