@@ -13,10 +13,21 @@ use crate::naming::snake_case;
 use crate::rules::{self, Rule};
 
 pub fn emit(api: &Api) -> TokenStream {
-    let models = api.models.iter().map(model);
-    let unions = api.unions.iter().map(union);
-    let aliases = api.aliases.iter().map(alias);
-    let enums = api.enums.iter().map(open_enum);
+    emit_chunks(api).into_iter().collect()
+}
+
+/// The file in pieces of whole items (the module header, then one piece per type), so each
+/// is parsed and printed on its own: a large spec never builds one huge token stream.
+pub fn emit_chunks(api: &Api) -> Vec<TokenStream> {
+    let mut chunks = vec![header(api)];
+    chunks.extend(api.models.iter().map(model));
+    chunks.extend(api.unions.iter().map(union));
+    chunks.extend(api.aliases.iter().map(alias));
+    chunks.extend(api.enums.iter().map(open_enum));
+    chunks
+}
+
+fn header(api: &Api) -> TokenStream {
     let deprecated = api.models.iter().any(|m| {
         matches!(&m.kind, ModelKind::Struct { fields, .. } if fields.iter().any(|f| f.deprecated))
     });
@@ -33,11 +44,6 @@ pub fn emit(api: &Api) -> TokenStream {
 
         use alipayhk_runtime::outcome::{FieldViolation, ValidationErrors};
         use serde::{Deserialize, Serialize};
-
-        #(#models)*
-        #(#unions)*
-        #(#aliases)*
-        #(#enums)*
     }
 }
 
