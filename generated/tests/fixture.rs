@@ -92,3 +92,401 @@ fn maps_validate_each_value_under_its_key() {
         .collect();
     assert_eq!(paths, ["labels.fr.text", "labels.zh_HK.text"]);
 }
+
+// ---- The OpenAPI 3.0 vocabulary: one round trip (JSON -> type -> JSON) and `validate()` on
+// a valid and an invalid value per construct.
+
+/// Decodes `json` as `T`, encodes it again and checks the JSON is unchanged.
+fn round_trip<T: serde::de::DeserializeOwned + serde::Serialize>(json: serde_json::Value) -> T {
+    let value: T = serde_json::from_value(json.clone()).expect("decodes");
+    assert_eq!(serde_json::to_value(&value).expect("encodes"), json);
+    value
+}
+
+/// (path, problem) of every violation.
+fn problems(
+    result: Result<(), alipayhk_runtime::outcome::ValidationErrors>,
+) -> Vec<(String, String)> {
+    result
+        .err()
+        .map(|e| e.0.into_iter().map(|v| (v.path, v.problem)).collect())
+        .unwrap_or_default()
+}
+
+#[test]
+fn all_of_merges_the_ref_part_and_the_inline_part() {
+    let cat: Cat = round_trip(serde_json::json!({"name": "Tom", "petType": "cat", "lives": 9}));
+    assert_eq!((cat.name.as_str(), cat.lives), ("Tom", Some(9)));
+    assert_eq!(cat.validate(), Ok(()));
+    // `name` comes from the `Named` part, with its constraints; `lives` from the inline part.
+    let bad: Cat =
+        serde_json::from_value(serde_json::json!({"name": "", "petType": "cat", "lives": 10}))
+            .expect("decodes");
+    assert_eq!(
+        problems(bad.validate()),
+        [
+            (
+                "name".to_string(),
+                "fewer than minLength 1 characters".to_string()
+            ),
+            (
+                "lives".to_string(),
+                "is 10, above the maximum 9".to_string()
+            ),
+        ]
+    );
+    // Both parts' required properties are required.
+    assert!(serde_json::from_value::<Cat>(serde_json::json!({"petType": "cat"})).is_err());
+}
+
+#[test]
+fn int32_refuses_what_does_not_fit_when_decoding() {
+    let too_big = serde_json::json!({"name": "Tom", "petType": "cat", "lives": 4_294_967_296_i64});
+    assert!(serde_json::from_value::<Cat>(too_big).is_err());
+}
+
+#[test]
+fn discriminator_mapping_picks_the_variant() {
+    let kitten: Pet = round_trip(serde_json::json!({"petType": "kitten", "name": "Tom"}));
+    assert!(matches!(kitten, Pet::Cat(_)));
+    let dog: Pet =
+        round_trip(serde_json::json!({"petType": "dog", "name": "Rex", "goodBoy": false}));
+    let Pet::Dog(dog) = dog else {
+        panic!("dog decodes as Dog")
+    };
+    assert!(!dog.good_boy_or_default());
+    assert!(
+        Dog::builder()
+            .name("Rex")
+            .pet_type("dog")
+            .build()
+            .expect("valid")
+            .good_boy_or_default()
+    );
+    // The alias names the same type.
+    let animal: Animal = Pet::Dog(dog);
+    assert_eq!(animal.validate(), Ok(()));
+}
+
+#[test]
+fn an_unlisted_discriminator_is_kept_and_fails_validate() {
+    let json = serde_json::json!({"petType": "parrot", "name": "Polly"});
+    let pet: Pet = round_trip(json.clone());
+    assert_eq!(pet, Pet::Unknown(json));
+    assert_eq!(
+        problems(pet.validate()),
+        [(
+            "".to_string(),
+            "matches none of [\"Cat\", \"Dog\"]".to_string()
+        )]
+    );
+    // A listed tag with a broken body is a decoding error, not `Unknown`.
+    assert!(serde_json::from_value::<Pet>(serde_json::json!({"petType": "cat"})).is_err());
+}
+
+#[test]
+fn untagged_any_of_takes_the_first_branch_that_decodes() {
+    let circle: Shape = round_trip(serde_json::json!({"radius": 1.5}));
+    assert!(matches!(circle, Shape::Circle(_)));
+    let square: Shape = round_trip(serde_json::json!({"side": 2.5}));
+    assert!(matches!(square, Shape::Square(_)));
+    let neither: Shape = round_trip(serde_json::json!({"corners": 3}));
+    assert!(matches!(neither, Shape::Unknown(_)));
+    assert_eq!(
+        problems(neither.validate()),
+        [(
+            "".to_string(),
+            "matches none of [\"Circle\", \"Square\"]".to_string()
+        )]
+    );
+}
+
+#[test]
+fn exclusive_minimum_and_multiple_of_on_numbers() {
+    let zero = Shape::Circle(Circle::new(0.0));
+    assert_eq!(
+        problems(zero.validate()),
+        [(
+            "radius".to_string(),
+            "is 0, not above the exclusive minimum 0".to_string()
+        )]
+    );
+    assert_eq!(Shape::Circle(Circle::new(0.25)).validate(), Ok(()));
+    assert_eq!(Square::new(1.5).validate(), Ok(()));
+    assert_eq!(
+        problems(Square::new(1.25).validate()),
+        [(
+            "side".to_string(),
+            "is 1.25, not a multiple of 0.5".to_string()
+        )]
+    );
+}
+
+#[test]
+fn a_primitive_union_checks_the_branch_it_decoded_as() {
+    let text: Rating = round_trip(serde_json::json!("5"));
+    assert_eq!(text, Rating::String("5".into()));
+    assert_eq!(text.validate(), Ok(()));
+    let number: Rating = round_trip(serde_json::json!(4.5));
+    assert_eq!(number, Rating::Number(4.5));
+    assert_eq!(
+        problems(Rating::String("6".into()).validate()),
+        [(
+            "".to_string(),
+            "does not match the pattern ^[1-5]$".to_string()
+        )]
+    );
+    assert_eq!(
+        problems(Rating::Number(7.0).validate()),
+        [("".to_string(), "is 7, above the maximum 5".to_string())]
+    );
+    let other: Rating = round_trip(serde_json::json!(true));
+    assert!(matches!(other, Rating::Unknown(_)));
+    assert!(other.validate().is_err());
+}
+
+#[test]
+fn recursion_through_ref_is_boxed_and_nullable_ref_is_none() {
+    let json = serde_json::json!({
+        "label": "leaf",
+        "parent": {"label": "root", "children": [{"label": "sibling"}]},
+        "owner": {"name": "Ann"},
+        "shape": {"side": 1.0}
+    });
+    let node: TreeNode = round_trip(json);
+    let parent = node.parent.as_deref().expect("parent");
+    assert_eq!(parent.label, "root");
+    assert_eq!(node.owner.as_ref().map(|o| o.name.as_str()), Some("Ann"));
+    assert_eq!(node.validate(), Ok(()));
+    // `owner: null` (allOf [$ref] + nullable) decodes as absent.
+    let orphan: TreeNode =
+        serde_json::from_value(serde_json::json!({"label": "x", "owner": null})).expect("decodes");
+    assert_eq!(orphan.owner, None);
+    // Violations deep in the recursion carry the whole path.
+    let deep = TreeNode::new("leaf").with_parent(
+        TreeNode::new("root").with_children(vec![TreeNode::new("kid").with_owner(Named::new(""))]),
+    );
+    assert_eq!(
+        problems(deep.validate()),
+        [(
+            "parent.children[0].owner.name".to_string(),
+            "fewer than minLength 1 characters".to_string()
+        )]
+    );
+}
+
+#[test]
+fn map_values_are_checked() {
+    let scores: Scores = round_trip(serde_json::json!({"ann": 100, "bob": 0}));
+    assert_eq!(scores.validate(), Ok(()));
+    let bad: Scores = round_trip(serde_json::json!({"ann": 101}));
+    assert_eq!(
+        problems(bad.validate()),
+        [(
+            "ann".to_string(),
+            "is 101, above the maximum 100".to_string()
+        )]
+    );
+}
+
+fn catalog(json: serde_json::Value) -> Catalog {
+    serde_json::from_value(json).expect("decodes")
+}
+
+#[test]
+fn catalog_round_trips_with_typed_extra_properties() {
+    let json = serde_json::json!({
+        "id": "C-1",
+        "sku": "S",
+        "codes": ["AB", "CD"],
+        "grid": [[0, 9], [1]],
+        "colors": ["red"],
+        "count": 15,
+        "price": 19.99,
+        "ratio": 0.5,
+        "createdAt": "2024-05-01T12:00:00+08:00",
+        "day": "2024-05-01",
+        "blob": "aGk=",
+        "kind": "TICKET",
+        "rating": 4.5,
+        "pet": {"petType": "cat", "name": "Tom"},
+        "note": "abcd"
+    });
+    let value: Catalog = round_trip(json);
+    assert_eq!(value.extra.get("note").map(String::as_str), Some("abcd"));
+    assert_eq!(value.validate(), Ok(()));
+    // A typed extra property of the wrong JSON type does not decode.
+    assert!(serde_json::from_value::<Catalog>(serde_json::json!({"sku": "S", "note": 1})).is_err());
+}
+
+#[test]
+fn constraints_at_any_depth_are_reported_with_their_path() {
+    let value = catalog(serde_json::json!({
+        "sku": "S",
+        "codes": ["AB", "AB", "toolong"],
+        "grid": [[], [10]],
+        "colors": ["green"],
+        "note": "too long"
+    }));
+    assert_eq!(
+        problems(value.validate()),
+        [
+            (
+                "codes".to_string(),
+                "has duplicate items (uniqueItems)".to_string()
+            ),
+            (
+                "codes[2]".to_string(),
+                "more than maxLength 4 characters".to_string()
+            ),
+            (
+                "codes[2]".to_string(),
+                "does not match the pattern ^[A-Z]".to_string()
+            ),
+            (
+                "grid[0]".to_string(),
+                "fewer than minItems 1 items".to_string()
+            ),
+            (
+                "grid[1][0]".to_string(),
+                "is 10, not below the exclusive maximum 10".to_string()
+            ),
+            (
+                "colors[0]".to_string(),
+                "\"green\" is not one of [\"red\", \"blue\"]".to_string()
+            ),
+            (
+                "note".to_string(),
+                "more than maxLength 4 characters".to_string()
+            ),
+        ]
+    );
+}
+
+#[test]
+fn formats_and_multiple_of_are_checked() {
+    let value = catalog(serde_json::json!({
+        "sku": "S",
+        "count": 7,
+        "price": 1.005,
+        "createdAt": "2024-05-01 12:00",
+        "day": "2024-5-1",
+        "blob": "not base64!"
+    }));
+    let paths: Vec<String> = problems(value.validate())
+        .into_iter()
+        .map(|(p, _)| p)
+        .collect();
+    assert_eq!(paths, ["count", "price", "createdAt", "day", "blob"]);
+    let messages = problems(value.validate());
+    assert_eq!(messages[0].1, "is 7, not a multiple of 5");
+    assert_eq!(
+        messages[2].1,
+        "is not a date-time (RFC 3339, e.g. 2024-05-01T12:00:00+08:00)"
+    );
+}
+
+#[test]
+fn read_only_fields_may_be_omitted_and_defaults_apply_when_absent() {
+    // `id` is required but readOnly: a request omits it.
+    let request = Catalog::new("S").with_secret("hunter2");
+    assert_eq!(request.validate(), Ok(()));
+    assert_eq!(request.page_size_or_default(), 20);
+    assert_eq!(
+        request.clone().with_page_size(50).page_size_or_default(),
+        50
+    );
+    // The default is applied by the accessor, never written to the wire.
+    assert_eq!(
+        serde_json::to_value(&request)
+            .expect("encodes")
+            .get("pageSize"),
+        None
+    );
+}
+
+#[test]
+#[allow(deprecated)]
+fn deprecated_fields_still_round_trip() {
+    let value: Catalog = round_trip(serde_json::json!({"sku": "S", "legacyCode": "L"}));
+    assert_eq!(value.legacy_code.as_deref(), Some("L"));
+}
+
+#[test]
+fn conditions_apply_only_when_their_trigger_holds() {
+    // kind COUPON: link must match, stock is required, tags from the list.
+    let coupon = catalog(serde_json::json!({
+        "sku": "S", "kind": "COUPON", "link": "https://x", "tags": ["Food", "Toys"]
+    }));
+    assert_eq!(
+        problems(coupon.validate()),
+        [
+            (
+                "link".to_string(),
+                "does not match the pattern ^app:// when kind is COUPON, or product is PASS or MOVIE".to_string()
+            ),
+            ("stock".to_string(), "is required when kind is COUPON".to_string()),
+            (
+                "tags[1]".to_string(),
+                "\"Toys\" is not one of [\"Food\", \"Games\"] when kind is COUPON".to_string()
+            ),
+        ]
+    );
+    let good = catalog(serde_json::json!({
+        "sku": "S", "kind": "COUPON", "link": "app://x", "stock": 3, "tags": ["Games"]
+    }));
+    assert_eq!(good.validate(), Ok(()));
+    // The second alternative of the trigger: product MOVIE.
+    let movie = catalog(serde_json::json!({"sku": "S", "product": "MOVIE", "link": "https://x"}));
+    assert_eq!(problems(movie.validate()).len(), 1);
+    // Not a coupon: stock is forbidden, link and tags are free.
+    let ticket = catalog(serde_json::json!({
+        "sku": "S", "kind": "TICKET", "link": "https://x", "stock": 3, "tags": ["Toys"]
+    }));
+    assert_eq!(
+        problems(ticket.validate()),
+        [(
+            "stock".to_string(),
+            "must be absent unless kind is COUPON".to_string()
+        )]
+    );
+}
+
+#[test]
+fn a_conditional_default_applies_only_under_its_trigger() {
+    let ticket = catalog(serde_json::json!({"sku": "S", "kind": "TICKET"}));
+    assert_eq!(ticket.exposure_or_default(), Some(CatalogExposure::Hidden));
+    let coupon = catalog(serde_json::json!({"sku": "S", "kind": "COUPON"}));
+    assert_eq!(coupon.exposure_or_default(), None);
+    let shown = catalog(serde_json::json!({"sku": "S", "kind": "TICKET", "exposure": "exposed"}));
+    assert_eq!(shown.exposure_or_default(), Some(CatalogExposure::Exposed));
+}
+
+#[test]
+fn either_of_means_exactly_one_and_an_empty_string_is_absent() {
+    let base = || {
+        CreateWidgetRequest::builder()
+            .request_id("R-1")
+            .name("gear")
+            .parts(vec![Part::new("AB12")])
+    };
+    assert!(base().owner_id("o-1").build().is_ok());
+    let problem = |b: CreateWidgetRequestBuilder| {
+        b.build()
+            .expect_err("invalid")
+            .0
+            .into_iter()
+            .map(|v| v.problem)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        problem(base().owner_id("")),
+        ["at least one of ownerId, teamId is required"]
+    );
+    assert_eq!(
+        problem(base().owner_id("o-1").team_id("t-1")),
+        ["only one of ownerId, teamId may be given"]
+    );
+    // An empty second one does not count either.
+    assert!(base().owner_id("o-1").team_id("").build().is_ok());
+}

@@ -3,8 +3,8 @@
 //! [`build`] checks them against it ([`crate::examples`]) before handing the IR out.
 
 use openapiv3::{
-    AdditionalProperties, OpenAPI, ParameterSchemaOrContent, ReferenceOr, Schema, SchemaKind,
-    StatusCode, Type,
+    AdditionalProperties, IntegerFormat, NumberFormat, OpenAPI, ParameterSchemaOrContent,
+    ReferenceOr, Schema, SchemaKind, StatusCode, StringFormat, Type, VariantOrUnknownOrEmpty,
 };
 
 use crate::error::{SpecError, SpecErrors, child};
@@ -22,7 +22,10 @@ pub fn build(spec: &ValidatedSpec) -> Result<Api, SpecErrors> {
         doc,
         models: Vec::new(),
         enums: Vec::new(),
+        unions: Vec::new(),
+        aliases: Vec::new(),
         examples: Vec::new(),
+        example_pointers: Default::default(),
         errors: Vec::new(),
     };
     builder.component_models();
@@ -42,10 +45,13 @@ pub fn build(spec: &ValidatedSpec) -> Result<Api, SpecErrors> {
     let Builder {
         models,
         enums,
+        unions,
+        aliases,
         examples,
-        errors,
+        mut errors,
         ..
     } = builder;
+    errors.extend(check_discriminators(&models, &unions));
     if !errors.is_empty() {
         return Err(SpecErrors(errors));
     }
@@ -59,10 +65,13 @@ pub fn build(spec: &ValidatedSpec) -> Result<Api, SpecErrors> {
         operations,
         models,
         enums,
+        unions,
+        aliases,
         common_codes,
         examples,
     };
     unify_result_status(&mut api);
+    box_recursive_fields(&mut api)?;
     crate::examples::check(&api)?;
     Ok(api)
 }
@@ -91,19 +100,140 @@ fn unify_result_status(api: &mut Api) {
     api.enums.retain(|e| !names.contains(&e.rust_name));
     for model in &mut api.models {
         match &mut model.kind {
-            ModelKind::Struct { fields, .. } => {
+            ModelKind::Struct {
+                fields, additional, ..
+            } => {
                 for field in fields {
                     rewrite(&mut field.ty, &names);
                 }
+                if let Some(additional) = additional {
+                    rewrite(&mut additional.ty, &names);
+                }
             }
-            ModelKind::Map { value } => rewrite(value, &names),
+            ModelKind::Map { value, .. } => rewrite(value, &names),
         }
+    }
+    for union in &mut api.unions {
+        for variant in &mut union.variants {
+            rewrite(&mut variant.ty, &names);
+        }
+    }
+    for alias in &mut api.aliases {
+        rewrite(&mut alias.target, &names);
     }
     for op in &mut api.operations {
         if names.contains(&op.result_status_type) {
             op.result_status_type = RESULT_STATUS_TYPE.to_string();
         }
     }
+}
+
+/// The types a value of `ty` holds inline (not behind a `Vec` or a map): what recursion must
+/// break with a `Box`.
+fn inline_names(ty: &TypeRef) -> Option<&str> {
+    match ty {
+        TypeRef::Model(name) | TypeRef::Union(name) => Some(name),
+        _ => None,
+    }
+}
+
+/// Recursion through `$ref`: a struct field whose type holds the struct again inline (through
+/// fields and union branches) is `Box`ed. A cycle through union branches alone has no finite
+/// Rust shape and is refused.
+fn box_recursive_fields(api: &mut Api) -> Result<(), SpecErrors> {
+    use std::collections::{BTreeMap, BTreeSet};
+    let mut edges: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for model in &api.models {
+        if let ModelKind::Struct { fields, .. } = &model.kind {
+            let targets = fields.iter().filter_map(|f| inline_names(&f.ty)).collect();
+            edges.insert(&model.rust_name, targets);
+        }
+    }
+    for union in &api.unions {
+        let targets = union
+            .variants
+            .iter()
+            .filter_map(|v| inline_names(&v.ty))
+            .collect();
+        edges.insert(&union.rust_name, targets);
+    }
+    let reaches = |from: &str, to: &str| {
+        let mut seen = BTreeSet::new();
+        let mut stack = vec![from];
+        while let Some(name) = stack.pop() {
+            if name == to {
+                return true;
+            }
+            if seen.insert(name) {
+                stack.extend(edges.get(name).into_iter().flatten().copied());
+            }
+        }
+        false
+    };
+    let mut boxed = Vec::new();
+    for (m, model) in api.models.iter().enumerate() {
+        if let ModelKind::Struct { fields, .. } = &model.kind {
+            for (f, field) in fields.iter().enumerate() {
+                if inline_names(&field.ty).is_some_and(|t| reaches(t, &model.rust_name)) {
+                    boxed.push((m, f));
+                }
+            }
+        }
+    }
+    let mut errors = Vec::new();
+    for union in &api.unions {
+        let through_struct = |name: &str| api.models.iter().any(|m| m.rust_name == name);
+        for variant in &union.variants {
+            if let Some(t) = inline_names(&variant.ty)
+                && !through_struct(t)
+                && reaches(t, &union.rust_name)
+            {
+                errors.push(SpecError::new(
+                    resolve::schema_pointer(&union.schema_name),
+                    format!("the union {} contains itself through union branches only, which has no finite Rust type", union.rust_name),
+                ));
+            }
+        }
+    }
+    if !errors.is_empty() {
+        return Err(SpecErrors(errors));
+    }
+    for (m, f) in boxed {
+        if let ModelKind::Struct { fields, .. } = &mut api.models[m].kind {
+            fields[f].boxed = true;
+        }
+    }
+    Ok(())
+}
+
+/// A tagged union's branches are structs that carry the discriminator as a string or enum.
+fn check_discriminators(models: &[Model], unions: &[Union]) -> Vec<SpecError> {
+    let mut errors = Vec::new();
+    for union in unions {
+        let Some(tag) = &union.tag else { continue };
+        for variant in &union.variants {
+            let carries = match &variant.ty {
+                TypeRef::Model(name) => models.iter().any(|m| {
+                    &m.rust_name == name
+                        && matches!(&m.kind, ModelKind::Struct { fields, .. } if fields.iter().any(|f| &f.json_name == tag && matches!(f.ty, TypeRef::String | TypeRef::Enum(_))))
+                }),
+                _ => false,
+            };
+            if !carries {
+                errors.push(SpecError::new(
+                    child(
+                        &resolve::schema_pointer(&union.schema_name),
+                        "discriminator",
+                    ),
+                    format!(
+                        "branch {} is not an object with a string property {tag}",
+                        variant.name
+                    ),
+                ));
+            }
+        }
+    }
+    errors
 }
 
 /// [`Operation::result_status_type`] when the result status is the runtime's `ResultStatus`.
@@ -113,7 +243,11 @@ struct Builder<'a> {
     doc: &'a OpenAPI,
     models: Vec<Model>,
     enums: Vec<OpenEnum>,
+    unions: Vec<Union>,
+    aliases: Vec<Alias>,
     examples: Vec<Example>,
+    /// Pointers of the examples recorded (a `$ref` part of an `allOf` is read twice).
+    example_pointers: std::collections::HashSet<String>,
     errors: Vec<SpecError>,
 }
 
@@ -122,6 +256,8 @@ enum Shape {
     Struct,
     Map,
     Enum,
+    /// `oneOf` / `anyOf`: an enum with one variant per branch.
+    Union,
     /// No item of its own; references use the underlying type.
     Inline,
 }
@@ -134,9 +270,35 @@ fn shape(schema: &Schema) -> Shape {
             _ => Shape::Inline,
         },
         SchemaKind::Type(Type::String(s)) if !s.enumeration.is_empty() => Shape::Enum,
+        SchemaKind::OneOf { .. } | SchemaKind::AnyOf { .. } => Shape::Union,
+        // `allOf: [$ref]` (usually with `nullable`) is the referenced type itself.
+        SchemaKind::AllOf { all_of } if nullable_reference(all_of).is_some() => Shape::Inline,
+        SchemaKind::AllOf { .. } => Shape::Struct,
         _ => Shape::Inline,
     }
 }
+
+/// The one `$ref` of `allOf: [$ref]`.
+fn nullable_reference(all_of: &[ReferenceOr<Schema>]) -> Option<&str> {
+    match all_of {
+        [ReferenceOr::Reference { reference }] => Some(reference),
+        _ => None,
+    }
+}
+
+/// An object schema's parts, with `allOf` merged: properties in part order (a later part's
+/// definition of a property replaces an earlier one in place), the union of `required`.
+struct Merged<'s> {
+    /// (JSON name, schema, pointer)
+    properties: Vec<(String, &'s ReferenceOr<Box<Schema>>, String)>,
+    required: Vec<String>,
+    additional: Option<&'s AdditionalProperties>,
+    /// (extensions, pointer) of each part, for `x-either-of` and `x-conditions`.
+    extensions: Vec<(&'s extensions::Extensions, String)>,
+}
+
+/// How deep `allOf` parts may nest (a cycle of `allOf` references is refused, not followed).
+const MAX_ALL_OF_DEPTH: usize = 16;
 
 impl<'a> Builder<'a> {
     fn note(&mut self, extensions: &extensions::Extensions, at: &str) -> Option<String> {
@@ -146,18 +308,56 @@ impl<'a> Builder<'a> {
         })
     }
 
+    fn push_example(&mut self, example: Example) {
+        if self.example_pointers.insert(example.pointer.clone()) {
+            self.examples.push(example);
+        }
+    }
+
+    /// Follows component aliases (`Foo: {$ref: Bar}`) to the component that has a schema.
+    fn final_component<'n>(&self, mut name: &'n str) -> &'n str
+    where
+        'a: 'n,
+    {
+        for _ in 0..MAX_ALL_OF_DEPTH {
+            let next = self
+                .doc
+                .components
+                .as_ref()
+                .and_then(|c| c.schemas.get(name));
+            match next {
+                Some(ReferenceOr::Reference { reference }) => {
+                    match resolve::ref_name(reference, "#/components/schemas/") {
+                        Some(target) => name = target,
+                        None => return name,
+                    }
+                }
+                _ => return name,
+            }
+        }
+        name
+    }
+
     fn component_models(&mut self) {
         let Some(components) = &self.doc.components else {
             return;
         };
         for (name, schema) in &components.schemas {
             let at = resolve::schema_pointer(name);
-            let ReferenceOr::Item(schema) = schema else {
-                self.errors.push(SpecError::new(
-                    at,
-                    "a component schema that is only a $ref is not supported",
-                ));
-                continue;
+            let schema = match schema {
+                ReferenceOr::Item(schema) => schema,
+                ReferenceOr::Reference { reference } => {
+                    let boxed = ReferenceOr::Reference {
+                        reference: reference.clone(),
+                    };
+                    let target = self.type_of(Some(&boxed), name, "", &at);
+                    self.aliases.push(Alias {
+                        schema_name: name.clone(),
+                        rust_name: type_name(name),
+                        target,
+                    });
+                    continue;
+                }
             };
             let ty = match shape(schema) {
                 Shape::Struct | Shape::Map => {
@@ -168,6 +368,10 @@ impl<'a> Builder<'a> {
                     self.open_enum(&type_name(name), name, schema, &at);
                     TypeRef::Enum(type_name(name))
                 }
+                Shape::Union => {
+                    self.union(name, &type_name(name), schema, &at);
+                    TypeRef::Union(type_name(name))
+                }
                 Shape::Inline if schema.schema_data.example.is_some() => {
                     self.inline_type(schema, name, "", &at)
                 }
@@ -175,10 +379,12 @@ impl<'a> Builder<'a> {
             };
             if let Some(example) = &schema.schema_data.example {
                 let constraints = match ty {
-                    TypeRef::Model(_) | TypeRef::Enum(_) => Constraints::default(),
+                    TypeRef::Model(_) | TypeRef::Enum(_) | TypeRef::Union(_) => {
+                        Constraints::default()
+                    }
                     _ => self.constraints(schema, &at),
                 };
-                self.examples.push(Example {
+                self.push_example(Example {
                     pointer: child(&at, "example"),
                     value: example.clone(),
                     ty,
@@ -189,9 +395,82 @@ impl<'a> Builder<'a> {
         }
     }
 
-    /// Adds a struct or map model for an object schema.
+    /// The parts of an object schema, `allOf` merged.
+    fn merged<'s>(&mut self, schema: &'s Schema, at: &str, depth: usize) -> Option<Merged<'s>>
+    where
+        'a: 's,
+    {
+        let mut merged = Merged {
+            properties: Vec::new(),
+            required: Vec::new(),
+            additional: None,
+            extensions: vec![(&schema.schema_data.extensions, at.to_string())],
+        };
+        match &schema.schema_kind {
+            SchemaKind::Type(Type::Object(object)) => {
+                for (name, property) in &object.properties {
+                    let p_at = child(&child(at, "properties"), name);
+                    merged.properties.push((name.clone(), property, p_at));
+                }
+                merged.required = object.required.clone();
+                merged.additional = object.additional_properties.as_ref();
+            }
+            SchemaKind::AllOf { all_of } => {
+                if depth >= MAX_ALL_OF_DEPTH {
+                    self.errors.push(SpecError::new(
+                        at,
+                        "allOf nests too deep (a cycle of allOf references?)",
+                    ));
+                    return None;
+                }
+                for (i, part) in all_of.iter().enumerate() {
+                    let (part_schema, part_at) = match part {
+                        ReferenceOr::Item(s) => (s, child(&child(at, "allOf"), &i.to_string())),
+                        ReferenceOr::Reference { reference } => {
+                            let Ok(s) = resolve::schema(self.doc, part, at) else {
+                                self.errors.push(SpecError::new(
+                                    child(&child(at, "allOf"), &i.to_string()),
+                                    format!("{reference} does not resolve"),
+                                ));
+                                continue;
+                            };
+                            let name = resolve::ref_name(reference, "#/components/schemas/")
+                                .unwrap_or_default();
+                            (s, resolve::schema_pointer(self.final_component(name)))
+                        }
+                    };
+                    let Some(inner) = self.merged(part_schema, &part_at, depth + 1) else {
+                        continue;
+                    };
+                    for (name, property, p_at) in inner.properties {
+                        match merged.properties.iter_mut().find(|(n, ..)| *n == name) {
+                            Some(slot) => *slot = (name, property, p_at),
+                            None => merged.properties.push((name, property, p_at)),
+                        }
+                    }
+                    for name in inner.required {
+                        if !merged.required.contains(&name) {
+                            merged.required.push(name);
+                        }
+                    }
+                    merged.additional = inner.additional.or(merged.additional);
+                    merged.extensions.extend(inner.extensions);
+                }
+            }
+            _ => {
+                self.errors.push(SpecError::new(
+                    at,
+                    "an allOf part must be an object schema (type: object, or allOf)",
+                ));
+                return None;
+            }
+        }
+        Some(merged)
+    }
+
+    /// Adds a struct or map model for an object schema (`allOf` merged).
     fn model(&mut self, schema_name: &str, rust_name: &str, schema: &Schema, at: &str) {
-        let SchemaKind::Type(Type::Object(object)) = &schema.schema_kind else {
+        let Some(merged) = self.merged(schema, at, 0) else {
             return;
         };
         let assumption = self.note(&schema.schema_data.extensions, at);
@@ -206,68 +485,64 @@ impl<'a> Builder<'a> {
                 fields: Vec::new(),
                 keeps_unknown_keys: false,
                 either_of: Vec::new(),
+                additional: None,
+                conditions: Vec::new(),
             },
             rejects_unknown_keys: matches!(
-                object.additional_properties,
+                merged.additional,
                 Some(AdditionalProperties::Any(false))
             ),
         });
-        let kind = if object.properties.is_empty() {
-            let Some(AdditionalProperties::Schema(value)) = &object.additional_properties else {
+        let kind = if merged.properties.is_empty() {
+            let Some(AdditionalProperties::Schema(value)) = merged.additional else {
                 return;
             };
             let value_at = child(at, "additionalProperties");
-            if let Ok(value_schema) = resolve::schema(self.doc, value, &value_at)
-                && matches!(shape(value_schema), Shape::Inline)
-                && !self.constraints(value_schema, &value_at).is_empty()
-            {
-                // `validate()` would not check them (like constraints on array items).
-                self.errors.push(SpecError::new(
-                    &value_at,
-                    "constraints on map values are not supported",
-                ));
+            let Some(value) = value_as_boxed(value) else {
+                return;
+            };
+            let (value, value_constraints) =
+                self.typed_value(&value, schema_name, "Value", &value_at);
+            ModelKind::Map {
+                value,
+                value_constraints,
             }
-            let value = self.type_of(
-                value_as_boxed(value).as_ref(),
-                schema_name,
-                "Value",
-                &value_at,
-            );
-            ModelKind::Map { value }
         } else {
             let mut fields = Vec::new();
-            for (json_name, property) in &object.properties {
-                let p_at = child(&child(at, "properties"), json_name);
+            for (json_name, property, p_at) in &merged.properties {
                 fields.push(self.field(
                     schema_name,
                     json_name,
                     property,
-                    object.required.contains(json_name),
-                    &p_at,
+                    merged.required.contains(json_name),
+                    p_at,
                 ));
             }
-            let keeps_unknown_keys = match &object.additional_properties {
-                Some(AdditionalProperties::Any(true)) => true,
-                Some(AdditionalProperties::Schema(_)) => {
-                    self.errors.push(SpecError::new(
-                        child(at, "additionalProperties"),
-                        "typed additionalProperties alongside properties is not supported",
-                    ));
-                    false
+            let (keeps_unknown_keys, additional) = match merged.additional {
+                Some(AdditionalProperties::Any(true)) => (true, None),
+                Some(AdditionalProperties::Schema(value)) => {
+                    let value_at = child(at, "additionalProperties");
+                    let value = value_as_boxed(value);
+                    match value {
+                        Some(value) => {
+                            let (ty, constraints) =
+                                self.typed_value(&value, schema_name, "Extra", &value_at);
+                            (false, Some(Box::new(Additional { ty, constraints })))
+                        }
+                        None => (false, None),
+                    }
                 }
-                _ => false,
+                _ => (false, None),
             };
-            let either_of = match extensions::read::<Vec<String>>(
-                &schema.schema_data.extensions,
-                "x-either-of",
-                at,
-            ) {
-                Ok(list) => list.unwrap_or_default(),
-                Err(e) => {
-                    self.errors.push(e);
-                    Vec::new()
+            let mut either_of = Vec::new();
+            let mut conditions = Vec::new();
+            for (ext, ext_at) in &merged.extensions {
+                match extensions::read::<Vec<String>>(ext, "x-either-of", ext_at) {
+                    Ok(list) => either_of.extend(list.unwrap_or_default()),
+                    Err(e) => self.errors.push(e),
                 }
-            };
+                conditions.extend(self.conditions(ext, ext_at, &fields));
+            }
             for name in &either_of {
                 if !fields.iter().any(|f| &f.json_name == name && !f.required) {
                     self.errors.push(SpecError::new(
@@ -276,14 +551,198 @@ impl<'a> Builder<'a> {
                     ));
                 }
             }
-            self.check_field_names(&fields, keeps_unknown_keys, at);
+            self.check_field_names(&fields, keeps_unknown_keys || additional.is_some(), at);
             ModelKind::Struct {
                 fields,
                 keeps_unknown_keys,
                 either_of,
+                additional,
+                conditions,
             }
         };
         self.models[index].kind = kind;
+    }
+
+    /// The type and constraints of the values of `additionalProperties: <schema>`.
+    fn typed_value(
+        &mut self,
+        value: &ReferenceOr<Box<Schema>>,
+        owner: &str,
+        property: &str,
+        at: &str,
+    ) -> (TypeRef, Constraints) {
+        let ty = self.type_of(Some(value), owner, property, at);
+        let constraints = match (&ty, resolve::boxed_schema(self.doc, value, at)) {
+            (TypeRef::Model(_) | TypeRef::Enum(_) | TypeRef::Union(_), _) | (_, Err(_)) => {
+                Constraints::default()
+            }
+            (_, Ok(schema)) => self.constraints(schema, at),
+        };
+        (ty, constraints)
+    }
+
+    /// `x-conditions` of one object schema (or `allOf` part), checked against its fields.
+    fn conditions(
+        &mut self,
+        ext: &extensions::Extensions,
+        at: &str,
+        fields: &[Field],
+    ) -> Vec<Condition> {
+        let entries =
+            match extensions::read::<Vec<extensions::ConditionEntry>>(ext, "x-conditions", at) {
+                Ok(entries) => entries.unwrap_or_default(),
+                Err(e) => {
+                    self.errors.push(e);
+                    return Vec::new();
+                }
+            };
+        let mut out = Vec::new();
+        for (i, entry) in entries.into_iter().enumerate() {
+            let c_at = child(&child(at, "x-conditions"), &i.to_string());
+            let (alternatives, negated) = match (entry.when, entry.unless) {
+                (Some(when), None) => (when, false),
+                (None, Some(unless)) => (unless, true),
+                _ => {
+                    self.errors.push(SpecError::new(
+                        &c_at,
+                        "a condition needs exactly one of `if` and `unless`",
+                    ));
+                    continue;
+                }
+            };
+            let mut trigger = Trigger {
+                alternatives: Vec::new(),
+                negated,
+            };
+            for alternative in alternatives {
+                let mut all = Vec::new();
+                for (property, values) in alternative {
+                    let values = values.into_vec();
+                    self.check_trigger_property(fields, &property, &values, &c_at);
+                    all.push((property, values));
+                }
+                trigger.alternatives.push(all);
+            }
+            let mut effects = Vec::new();
+            effects.extend(entry.required.into_iter().map(Effect::Required));
+            effects.extend(entry.forbidden.into_iter().map(Effect::Forbidden));
+            for (property, pattern) in entry.pattern {
+                if let Err(e) = crate::rules::compiled(&pattern) {
+                    self.errors.push(SpecError::new(
+                        child(&child(&c_at, "pattern"), &property),
+                        format!("not a valid regular expression for the regex crate: {e}"),
+                    ));
+                }
+                effects.push(Effect::Pattern { property, pattern });
+            }
+            effects.extend(
+                entry
+                    .enumeration
+                    .into_iter()
+                    .map(|(property, values)| Effect::Enum { property, values }),
+            );
+            effects.extend(
+                entry
+                    .default
+                    .into_iter()
+                    .map(|(property, value)| Effect::Default { property, value }),
+            );
+            if effects.is_empty() {
+                self.errors.push(SpecError::new(
+                    &c_at,
+                    "a condition needs an effect: required, forbidden, pattern, enum or default",
+                ));
+            }
+            for effect in effects {
+                self.check_effect(fields, &effect, &c_at);
+                out.push(Condition {
+                    trigger: trigger.clone(),
+                    effect,
+                    pointer: c_at.clone(),
+                });
+            }
+        }
+        out
+    }
+
+    fn check_trigger_property(
+        &mut self,
+        fields: &[Field],
+        property: &str,
+        values: &[String],
+        at: &str,
+    ) {
+        let Some(field) = fields.iter().find(|f| f.json_name == property) else {
+            self.errors.push(SpecError::new(
+                at,
+                format!("the condition names {property}, which is not a property here"),
+            ));
+            return;
+        };
+        match &field.ty {
+            TypeRef::String => {}
+            TypeRef::Enum(name) => {
+                let known = self
+                    .enums
+                    .iter()
+                    .find(|e| &e.rust_name == name)
+                    .map(|e| e.values.iter().map(|v| v.value.clone()).collect::<Vec<_>>())
+                    .unwrap_or_default();
+                for value in values.iter().filter(|v| !known.contains(v)) {
+                    self.errors.push(SpecError::new(
+                        at,
+                        format!("the condition compares {property} with {value:?}, which its enum does not list"),
+                    ));
+                }
+            }
+            _ => self.errors.push(SpecError::new(
+                at,
+                format!(
+                    "a condition can compare only string or enum properties; {property} is not one"
+                ),
+            )),
+        }
+    }
+
+    fn check_effect(&mut self, fields: &[Field], effect: &Effect, at: &str) {
+        let property = effect.property();
+        let Some(field) = fields.iter().find(|f| f.json_name == property) else {
+            self.errors.push(SpecError::new(
+                at,
+                format!("the condition names {property}, which is not a property here"),
+            ));
+            return;
+        };
+        let stringy = matches!(&field.ty, TypeRef::String)
+            || matches!(&field.ty, TypeRef::Array(item) if **item == TypeRef::String);
+        match effect {
+            Effect::Required(_) | Effect::Forbidden(_) if field.required => {
+                self.errors.push(SpecError::new(
+                    at,
+                    format!(
+                        "{property} is always required; a condition cannot require or forbid it"
+                    ),
+                ));
+            }
+            Effect::Pattern { .. } | Effect::Enum { .. } if !stringy => {
+                self.errors.push(SpecError::new(
+                    at,
+                    format!("a conditional pattern or enum needs a string or an array of strings; {property} is neither"),
+                ));
+            }
+            Effect::Default { value, .. } => {
+                let ty = field.ty.clone();
+                let constraints = field.constraints.clone();
+                self.push_example(Example {
+                    pointer: child(&child(at, "default"), property),
+                    value: value.clone(),
+                    ty,
+                    constraints,
+                    nullable: false,
+                });
+            }
+            _ => {}
+        }
     }
 
     fn check_field_names(&mut self, fields: &[Field], keeps_unknown_keys: bool, at: &str) {
@@ -311,50 +770,72 @@ impl<'a> Builder<'a> {
         at: &str,
     ) -> Field {
         let ty = self.type_of(Some(property), owner, json_name, at);
-        let (description, nullable, assumption, constraints) =
-            match resolve::boxed_schema(self.doc, property, at) {
-                Ok(schema) => {
-                    let constraints = match ty {
-                        TypeRef::Model(_) | TypeRef::Enum(_) => Constraints::default(),
-                        _ => self.constraints(schema, at),
-                    };
-                    let assumption = match property {
-                        ReferenceOr::Item(_) => self.note(&schema.schema_data.extensions, at),
-                        ReferenceOr::Reference { .. } => None,
-                    };
-                    (
-                        schema.schema_data.description.clone(),
-                        schema.schema_data.nullable,
-                        assumption,
-                        constraints,
-                    )
-                }
-                Err(e) => {
-                    self.errors.push(e);
-                    (None, false, None, Constraints::default())
-                }
-            };
-        if let ReferenceOr::Item(schema) = property
-            && let Some(example) = &schema.schema_data.example
-        {
-            self.examples.push(Example {
-                pointer: child(at, "example"),
-                value: example.clone(),
-                ty: ty.clone(),
-                constraints: constraints.clone(),
-                nullable,
-            });
-        }
-        Field {
+        let mut field = Field {
             json_name: json_name.to_string(),
             rust_name: snake_case(json_name),
-            ty,
+            ty: ty.clone(),
             required,
-            nullable,
-            description,
-            assumption,
-            constraints,
+            nullable: false,
+            description: None,
+            assumption: None,
+            constraints: Constraints::default(),
+            boxed: false,
+            access: Access::Both,
+            deprecated: false,
+            default: None,
+            unchecked: None,
+        };
+        let schema = match resolve::boxed_schema(self.doc, property, at) {
+            Ok(schema) => schema,
+            Err(e) => {
+                self.errors.push(e);
+                return field;
+            }
+        };
+        let data = &schema.schema_data;
+        field.constraints = match ty {
+            TypeRef::Model(_) | TypeRef::Enum(_) | TypeRef::Union(_) => Constraints::default(),
+            _ => self.constraints(schema, at),
+        };
+        if let ReferenceOr::Item(_) = property {
+            field.assumption = self.note(&data.extensions, at);
+            field.unchecked = extensions::string(&data.extensions, "x-unchecked", at)
+                .unwrap_or_else(|e| {
+                    self.errors.push(e);
+                    None
+                });
         }
+        field.description = data.description.clone();
+        field.nullable = data.nullable;
+        field.deprecated = data.deprecated;
+        field.access = match (data.read_only, data.write_only) {
+            (true, true) => {
+                self.errors.push(SpecError::new(
+                    at,
+                    "a property cannot be both readOnly and writeOnly",
+                ));
+                Access::Both
+            }
+            (true, false) => Access::ReadOnly,
+            (false, true) => Access::WriteOnly,
+            (false, false) => Access::Both,
+        };
+        // One side never sends it: required only on the other, so optional in Rust.
+        field.required = required && field.access == Access::Both;
+        field.default = data.default.clone();
+        let examples = [("example", &data.example), ("default", &data.default)];
+        for (key, value) in examples {
+            if let (ReferenceOr::Item(_), Some(value)) = (property, value) {
+                self.push_example(Example {
+                    pointer: child(at, key),
+                    value: value.clone(),
+                    ty: ty.clone(),
+                    constraints: field.constraints.clone(),
+                    nullable: field.nullable,
+                });
+            }
+        }
+        field
     }
 
     fn constraints(&mut self, schema: &Schema, at: &str) -> Constraints {
@@ -364,7 +845,7 @@ impl<'a> Builder<'a> {
                 c.min_length = s.min_length;
                 c.max_length = s.max_length;
                 if let Some(pattern) = &s.pattern {
-                    if let Err(e) = regex::Regex::new(pattern) {
+                    if let Err(e) = crate::rules::compiled(pattern) {
                         self.errors.push(SpecError::new(
                             child(at, "pattern"),
                             format!("not a valid regular expression for the regex crate: {e}"),
@@ -372,48 +853,71 @@ impl<'a> Builder<'a> {
                     }
                     c.pattern = Some(pattern.clone());
                 }
+                c.format = match &s.format {
+                    VariantOrUnknownOrEmpty::Item(StringFormat::Date) => Some(Format::Date),
+                    VariantOrUnknownOrEmpty::Item(StringFormat::DateTime) => Some(Format::DateTime),
+                    VariantOrUnknownOrEmpty::Item(StringFormat::Byte) => Some(Format::Byte),
+                    // password, binary, uuid, email, ...: plain strings, documented only.
+                    _ => None,
+                };
             }
             SchemaKind::Type(Type::Integer(i)) => {
-                if i.exclusive_minimum || i.exclusive_maximum || i.multiple_of.is_some() {
+                if !i.enumeration.is_empty() {
                     self.errors.push(SpecError::new(
-                        at,
-                        "exclusiveMinimum, exclusiveMaximum and multipleOf are not supported",
+                        child(at, "enum"),
+                        "enum on an integer is not supported (only string enums)",
+                    ));
+                }
+                if i.multiple_of == Some(0) {
+                    self.errors.push(SpecError::new(
+                        child(at, "multipleOf"),
+                        "multipleOf must be greater than 0",
                     ));
                 }
                 c.minimum = i.minimum.map(Limit::Integer);
                 c.maximum = i.maximum.map(Limit::Integer);
+                c.exclusive_minimum = i.exclusive_minimum && i.minimum.is_some();
+                c.exclusive_maximum = i.exclusive_maximum && i.maximum.is_some();
+                c.multiple_of = i.multiple_of.filter(|m| *m > 0).map(Limit::Integer);
             }
             SchemaKind::Type(Type::Number(n)) => {
-                if n.exclusive_minimum || n.exclusive_maximum || n.multiple_of.is_some() {
+                if !n.enumeration.is_empty() {
                     self.errors.push(SpecError::new(
-                        at,
-                        "exclusiveMinimum, exclusiveMaximum and multipleOf are not supported",
+                        child(at, "enum"),
+                        "enum on a number is not supported (only string enums)",
+                    ));
+                }
+                if n.multiple_of.is_some_and(|m| m <= 0.0) {
+                    self.errors.push(SpecError::new(
+                        child(at, "multipleOf"),
+                        "multipleOf must be greater than 0",
                     ));
                 }
                 c.minimum = n.minimum.map(Limit::Number);
                 c.maximum = n.maximum.map(Limit::Number);
+                c.exclusive_minimum = n.exclusive_minimum && n.minimum.is_some();
+                c.exclusive_maximum = n.exclusive_maximum && n.maximum.is_some();
+                c.multiple_of = n.multiple_of.filter(|m| *m > 0.0).map(Limit::Number);
             }
             SchemaKind::Type(Type::Array(a)) => {
                 c.min_items = a.min_items;
                 c.max_items = a.max_items;
-                if a.unique_items {
-                    self.errors.push(SpecError::new(
-                        child(at, "uniqueItems"),
-                        "uniqueItems is not supported",
-                    ));
-                }
+                c.unique_items = a.unique_items;
                 if let Some(items) = &a.items
-                    && let Ok(items) = resolve::boxed_schema(self.doc, items, at)
+                    && let Ok(items_schema) = resolve::boxed_schema(self.doc, items, at)
+                    && matches!(shape(items_schema), Shape::Inline)
                 {
-                    let nested = self.constraints(items, &child(at, "items"));
-                    let is_model = matches!(shape(items), Shape::Struct | Shape::Map | Shape::Enum);
-                    if !nested.is_empty() && !is_model {
-                        self.errors.push(SpecError::new(
-                            child(at, "items"),
-                            "constraints on array items are not supported",
-                        ));
+                    let nested = self.constraints(items_schema, &child(at, "items"));
+                    if !nested.is_empty() {
+                        c.items = Some(Box::new(nested));
                     }
                 }
+            }
+            SchemaKind::Type(Type::Boolean(b)) if !b.enumeration.is_empty() => {
+                self.errors.push(SpecError::new(
+                    child(at, "enum"),
+                    "enum on a boolean is not supported (only string enums)",
+                ));
             }
             _ => {}
         }
@@ -443,9 +947,11 @@ impl<'a> Builder<'a> {
                 };
                 let name =
                     resolve::ref_name(reference, "#/components/schemas/").unwrap_or_default();
+                let name = self.final_component(name);
                 match shape(target) {
                     Shape::Struct | Shape::Map => TypeRef::Model(type_name(name)),
                     Shape::Enum => TypeRef::Enum(type_name(name)),
+                    Shape::Union => TypeRef::Union(type_name(name)),
                     Shape::Inline => {
                         self.inline_type(target, name, "", &resolve::schema_pointer(name))
                     }
@@ -464,8 +970,14 @@ impl<'a> Builder<'a> {
                 TypeRef::Enum(name)
             }
             SchemaKind::Type(Type::String(_)) => TypeRef::String,
-            SchemaKind::Type(Type::Integer(_)) => TypeRef::Integer,
-            SchemaKind::Type(Type::Number(_)) => TypeRef::Number,
+            SchemaKind::Type(Type::Integer(i)) => match i.format {
+                VariantOrUnknownOrEmpty::Item(IntegerFormat::Int32) => TypeRef::Integer32,
+                _ => TypeRef::Integer,
+            },
+            SchemaKind::Type(Type::Number(n)) => match n.format {
+                VariantOrUnknownOrEmpty::Item(NumberFormat::Float) => TypeRef::Float,
+                _ => TypeRef::Number,
+            },
             SchemaKind::Type(Type::Boolean(_)) => TypeRef::Boolean,
             SchemaKind::Type(Type::Array(a)) => {
                 let item = self.type_of(
@@ -476,29 +988,164 @@ impl<'a> Builder<'a> {
                 );
                 TypeRef::Array(Box::new(item))
             }
-            SchemaKind::Type(Type::Object(_)) => match shape(schema) {
+            SchemaKind::Type(Type::Object(_)) | SchemaKind::AllOf { .. } => match shape(schema) {
                 Shape::Struct | Shape::Map => {
                     self.model(&nested_name, &nested_name, schema, at);
                     TypeRef::Model(nested_name)
                 }
-                _ => TypeRef::FreeForm,
+                _ => match &schema.schema_kind {
+                    SchemaKind::AllOf { all_of } => {
+                        let part = value_as_boxed(&all_of[0]);
+                        self.type_of(
+                            part.as_ref(),
+                            owner,
+                            property,
+                            &child(&child(at, "allOf"), "0"),
+                        )
+                    }
+                    _ => TypeRef::FreeForm,
+                },
             },
+            SchemaKind::OneOf { .. } | SchemaKind::AnyOf { .. } => {
+                self.union(&nested_name, &nested_name, schema, at);
+                TypeRef::Union(nested_name)
+            }
             SchemaKind::Any(any)
                 if any.typ.is_none()
                     && any.properties.is_empty()
                     && any.items.is_none()
-                    && any.enumeration.is_empty() =>
+                    && any.enumeration.is_empty()
+                    && any.one_of.is_empty()
+                    && any.all_of.is_empty()
+                    && any.any_of.is_empty()
+                    && any.not.is_none() =>
             {
+                TypeRef::Any
+            }
+            SchemaKind::Not { .. } => {
+                self.errors.push(SpecError::new(
+                    child(at, "not"),
+                    "`not` is not supported: no Rust type says \"anything but this\"",
+                ));
                 TypeRef::Any
             }
             _ => {
                 self.errors.push(SpecError::new(
                     at,
-                    "unsupported schema (oneOf/allOf/anyOf/not or mixed keywords)",
+                    "unsupported schema: keywords of different types mixed in one schema (e.g. properties beside oneOf/allOf, or type with allOf); move them into an allOf part",
                 ));
                 TypeRef::Any
             }
         }
+    }
+
+    /// Adds the enum of a `oneOf` / `anyOf` schema, tagged when it has a `discriminator`.
+    fn union(&mut self, schema_name: &str, rust_name: &str, schema: &Schema, at: &str) {
+        let (branches, one_of, keyword) = match &schema.schema_kind {
+            SchemaKind::OneOf { one_of } => (one_of, true, "oneOf"),
+            SchemaKind::AnyOf { any_of } => (any_of, false, "anyOf"),
+            _ => return,
+        };
+        let assumption = self.note(&schema.schema_data.extensions, at);
+        let index = self.unions.len();
+        self.unions.push(Union {
+            schema_name: schema_name.to_string(),
+            rust_name: rust_name.to_string(),
+            description: schema.schema_data.description.clone(),
+            assumption,
+            one_of,
+            tag: None,
+            variants: Vec::new(),
+        });
+        let discriminator = schema.schema_data.discriminator.as_ref();
+        let mut variants: Vec<UnionVariant> = Vec::new();
+        for (i, branch) in branches.iter().enumerate() {
+            let b_at = child(&child(at, keyword), &i.to_string());
+            let boxed = value_as_boxed(branch);
+            let ty = self.type_of(boxed.as_ref(), rust_name, &format!("Variant{i}"), &b_at);
+            let constraints = match (&ty, resolve::schema(self.doc, branch, &b_at)) {
+                (TypeRef::Model(_) | TypeRef::Enum(_) | TypeRef::Union(_), _) | (_, Err(_)) => {
+                    Constraints::default()
+                }
+                (_, Ok(s)) => self.constraints(s, &b_at),
+            };
+            let name = match &ty {
+                TypeRef::Model(n) | TypeRef::Enum(n) | TypeRef::Union(n) => n
+                    .strip_prefix(rust_name)
+                    .filter(|rest| !rest.is_empty())
+                    .unwrap_or(n)
+                    .to_string(),
+                TypeRef::String => "String".into(),
+                TypeRef::Integer | TypeRef::Integer32 => "Integer".into(),
+                TypeRef::Number | TypeRef::Float => "Number".into(),
+                TypeRef::Boolean => "Boolean".into(),
+                TypeRef::ResultStatus => "ResultStatus".into(),
+                TypeRef::Array(_) => "Array".into(),
+                TypeRef::FreeForm => "Object".into(),
+                TypeRef::Any => {
+                    self.errors.push(SpecError::new(
+                        &b_at,
+                        "a branch without a type matches every value; give it a type",
+                    ));
+                    "Any".into()
+                }
+            };
+            if name == "Unknown" || variants.iter().any(|v| v.name == name) {
+                self.errors.push(SpecError::new(
+                    &b_at,
+                    format!("the branch gives the variant {name}, which is already taken"),
+                ));
+            }
+            let mut tag_values = Vec::new();
+            if let Some(d) = discriminator {
+                match branch {
+                    ReferenceOr::Reference { reference } => {
+                        let target = resolve::ref_name(reference, "#/components/schemas/")
+                            .unwrap_or_default();
+                        tag_values = d
+                            .mapping
+                            .iter()
+                            .filter(|(_, to)| *to == reference || *to == target)
+                            .map(|(value, _)| value.clone())
+                            .collect();
+                        if tag_values.is_empty() {
+                            // Without a mapping entry the value is the schema name.
+                            tag_values.push(target.to_string());
+                        }
+                    }
+                    ReferenceOr::Item(_) => self.errors.push(SpecError::new(
+                        &b_at,
+                        "a branch of a union with a discriminator must be a $ref to an object schema",
+                    )),
+                }
+            }
+            variants.push(UnionVariant {
+                name,
+                ty,
+                constraints,
+                tag_values,
+            });
+        }
+        let tag = discriminator.map(|d| d.property_name.clone());
+        if let Some(d) = discriminator {
+            for (value, to) in &d.mapping {
+                let known = branches.iter().any(|b| match b {
+                    ReferenceOr::Reference { reference } => {
+                        reference == to
+                            || resolve::ref_name(reference, "#/components/schemas/") == Some(to)
+                    }
+                    ReferenceOr::Item(_) => false,
+                });
+                if !known {
+                    self.errors.push(SpecError::new(
+                        child(&child(&child(at, "discriminator"), "mapping"), value),
+                        format!("{to} is not one of the {keyword} branches"),
+                    ));
+                }
+            }
+        }
+        self.unions[index].variants = variants;
+        self.unions[index].tag = tag;
     }
 
     fn open_enum(&mut self, rust_name: &str, origin: &str, schema: &Schema, at: &str) {
@@ -728,7 +1375,7 @@ impl<'a> Builder<'a> {
                 }
             };
             let constraints = self.constraints(schema, &p_at);
-            self.examples.push(Example {
+            self.push_example(Example {
                 pointer: child(&p_at, "example"),
                 value: example.clone(),
                 ty,
@@ -748,6 +1395,7 @@ impl<'a> Builder<'a> {
         match &media.schema {
             Some(ReferenceOr::Reference { reference }) => {
                 let name = resolve::ref_name(reference, "#/components/schemas/")?;
+                let name = self.final_component(name);
                 let model = type_name(name);
                 if !self
                     .models
@@ -772,7 +1420,7 @@ impl<'a> Builder<'a> {
                     .map(|value| (child(&at, "example"), value))
                     .chain(named);
                 for (pointer, value) in all {
-                    self.examples.push(Example {
+                    self.push_example(Example {
                         pointer,
                         value: value.clone(),
                         ty: TypeRef::Model(model.clone()),

@@ -2,7 +2,7 @@
 
 use askama::Template;
 
-use crate::ir::{Api, ModelKind};
+use crate::ir::{Access, Api, Constraints, Effect, ModelKind};
 
 #[derive(Template)]
 #[template(path = "api.md", escape = "none")]
@@ -17,6 +17,10 @@ struct ApiReference {
     operations: Vec<OperationSection>,
     common_codes: Vec<CommonCodeRow>,
     models: Vec<ModelSection>,
+    unions: Vec<UnionRow>,
+    aliases: Vec<AliasRow>,
+    /// Deprecated fields, e.g. `` `Widget.oldName` ``, comma-separated.
+    deprecated: String,
     enums: Vec<EnumRow>,
     assumptions: Vec<AssumptionRow>,
 }
@@ -74,6 +78,7 @@ struct ModelSection {
     assumption: String,
     notes: String,
     rows: Vec<FieldRow>,
+    conditions: Vec<ConditionRow>,
 }
 
 struct FieldRow {
@@ -82,6 +87,23 @@ struct FieldRow {
     required: &'static str,
     constraints: String,
     description: String,
+}
+
+struct ConditionRow {
+    property: String,
+    rule: String,
+    when: String,
+}
+
+struct UnionRow {
+    name: String,
+    kind: String,
+    variants: String,
+}
+
+struct AliasRow {
+    name: String,
+    target: String,
 }
 
 struct EnumRow {
@@ -173,19 +195,29 @@ pub fn api_reference(api: &Api, header: &str) -> Result<String, askama::Error> {
             .models
             .iter()
             .map(|m| {
+                let mut conditions_of = Vec::new();
                 let (rows, notes) = match &m.kind {
                     ModelKind::Struct {
                         fields,
                         keeps_unknown_keys,
                         either_of,
+                        additional,
+                        conditions,
                     } => {
                         let mut notes = Vec::new();
                         if *keeps_unknown_keys {
                             notes.push("Unknown properties are kept (`extra`).".to_string());
                         }
+                        if let Some(a) = additional {
+                            notes.push(format!(
+                                "Other properties are {} (`extra`){}.",
+                                a.ty.describe(),
+                                constraint_suffix(&a.constraints)
+                            ));
+                        }
                         if !either_of.is_empty() {
                             notes.push(format!(
-                                "At least one of {} is required.",
+                                "Exactly one of {} is required (an empty string counts as absent).",
                                 either_of
                                     .iter()
                                     .map(|n| format!("`{n}`"))
@@ -193,12 +225,23 @@ pub fn api_reference(api: &Api, header: &str) -> Result<String, askama::Error> {
                                     .join(", ")
                             ));
                         }
+                        conditions_of.extend(conditions.iter().map(|c| ConditionRow {
+                            property: c.effect.property().to_string(),
+                            rule: cell(&effect_text(&c.effect)),
+                            when: cell(&c.trigger.describe()),
+                        }));
                         let rows = fields
                             .iter()
                             .map(|f| FieldRow {
                                 name: f.json_name.clone(),
                                 ty: cell(&f.ty.describe())
-                                    + if f.nullable { ", nullable" } else { "" },
+                                    + if f.nullable { ", nullable" } else { "" }
+                                    + match f.access {
+                                        Access::ReadOnly => ", read-only (responses)",
+                                        Access::WriteOnly => ", write-only (requests)",
+                                        Access::Both => "",
+                                    }
+                                    + if f.deprecated { ", **deprecated**" } else { "" },
                                 required: if f.required { "yes" } else { "no" },
                                 constraints: cell(&f.constraints.describe().join(", ")),
                                 description: cell(
@@ -208,6 +251,14 @@ pub fn api_reference(api: &Api, header: &str) -> Result<String, askama::Error> {
                                             .as_ref()
                                             .map(|a| format!("**Assumption:** {a}"))
                                             .unwrap_or_default(),
+                                        f.default
+                                            .as_ref()
+                                            .map(|d| format!("Default: `{d}`."))
+                                            .unwrap_or_default(),
+                                        f.unchecked
+                                            .as_ref()
+                                            .map(|n| format!("**Not checked:** {n}"))
+                                            .unwrap_or_default(),
                                     ]
                                     .join(" "),
                                 ),
@@ -215,12 +266,20 @@ pub fn api_reference(api: &Api, header: &str) -> Result<String, askama::Error> {
                             .collect();
                         (rows, notes.join(" "))
                     }
-                    ModelKind::Map { value } => (
+                    ModelKind::Map {
+                        value,
+                        value_constraints,
+                    } => (
                         Vec::new(),
-                        format!("A map from string keys to {}.", value.describe()),
+                        format!(
+                            "A map from string keys to {}{}.",
+                            value.describe(),
+                            constraint_suffix(value_constraints)
+                        ),
                     ),
                 };
                 ModelSection {
+                    conditions: std::mem::take(&mut conditions_of),
                     rust_name: m.rust_name.clone(),
                     schema_note: if m.rust_name == m.schema_name {
                         String::new()
@@ -234,6 +293,62 @@ pub fn api_reference(api: &Api, header: &str) -> Result<String, askama::Error> {
                 }
             })
             .collect(),
+        unions: api
+            .unions
+            .iter()
+            .map(|u| UnionRow {
+                name: u.rust_name.clone(),
+                kind: match (&u.tag, u.one_of) {
+                    (Some(tag), one_of) => format!(
+                        "{}, tagged by `{tag}`",
+                        if one_of { "oneOf" } else { "anyOf" }
+                    ),
+                    (None, true) => "oneOf, untagged (first variant that decodes)".into(),
+                    (None, false) => "anyOf, untagged (first variant that decodes)".into(),
+                },
+                variants: cell(
+                    &u.variants
+                        .iter()
+                        .map(|v| match v.tag_values.as_slice() {
+                            [] => format!(
+                                "`{}`: {}{}",
+                                v.name,
+                                v.ty.describe(),
+                                constraint_suffix(&v.constraints)
+                            ),
+                            values => format!(
+                                "`{}`: {} ({})",
+                                v.name,
+                                v.ty.describe(),
+                                values.iter().map(|t| format!("`{t}`")).collect::<Vec<_>>().join(", ")
+                            ),
+                        })
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                ),
+            })
+            .collect(),
+        aliases: api
+            .aliases
+            .iter()
+            .map(|a| AliasRow {
+                name: a.rust_name.clone(),
+                target: cell(&a.target.describe()),
+            })
+            .collect(),
+        deprecated: api
+            .models
+            .iter()
+            .flat_map(|m| match &m.kind {
+                ModelKind::Struct { fields, .. } => fields
+                    .iter()
+                    .filter(|f| f.deprecated)
+                    .map(|f| format!("`{}.{}`", m.schema_name, f.json_name))
+                    .collect(),
+                ModelKind::Map { .. } => Vec::new(),
+            })
+            .collect::<Vec<_>>()
+            .join(", "),
         enums: api
             .enums
             .iter()
@@ -257,6 +372,34 @@ pub fn api_reference(api: &Api, header: &str) -> Result<String, askama::Error> {
             .collect(),
     };
     page.render()
+}
+
+/// `, with maxLength 8` or nothing.
+fn constraint_suffix(c: &Constraints) -> String {
+    let described = c.describe();
+    if described.is_empty() {
+        String::new()
+    } else {
+        format!(", with {}", described.join(", "))
+    }
+}
+
+/// What a conditional rule does, e.g. `must match ^alipayhk://`.
+fn effect_text(effect: &Effect) -> String {
+    match effect {
+        Effect::Required(_) => "required".into(),
+        Effect::Forbidden(_) => "must be absent".into(),
+        Effect::Pattern { pattern, .. } => format!("must match `{pattern}`"),
+        Effect::Enum { values, .. } => format!(
+            "one of {}",
+            values
+                .iter()
+                .map(|v| format!("`{v}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        Effect::Default { value, .. } => format!("defaults to `{value}` (`<field>_or_default()`)"),
+    }
 }
 
 fn header_row(h: &crate::ir::Header) -> HeaderRow {

@@ -5,7 +5,7 @@
 use serde_json::Value;
 
 use crate::error::{SpecError, SpecErrors, child};
-use crate::ir::{Api, Constraints, Model, ModelKind, TypeRef};
+use crate::ir::{Api, Constraints, Effect, Model, ModelKind, TypeRef, Union};
 use crate::rules;
 
 /// Checks every example the IR records; `Err` lists all problems, each at the example's
@@ -63,14 +63,18 @@ impl Checker<'_, '_> {
                 (value.is_string(), String::new())
             }
             TypeRef::Integer => (value.is_i64(), value.to_string()),
-            TypeRef::Number => (
+            TypeRef::Integer32 => (
+                value.as_i64().is_some_and(|n| i32::try_from(n).is_ok()),
+                value.to_string(),
+            ),
+            TypeRef::Number | TypeRef::Float => (
                 value.is_number(),
                 value.as_f64().unwrap_or_default().to_string(),
             ),
             TypeRef::Boolean => (value.is_boolean(), String::new()),
             TypeRef::Array(_) => (value.is_array(), String::new()),
             TypeRef::FreeForm | TypeRef::Model(_) => (value.is_object(), String::new()),
-            TypeRef::Any => (true, String::new()),
+            TypeRef::Any | TypeRef::Union(_) => (true, String::new()),
         };
         if !decodes {
             return self.fail(at, format!("expected {}, found {value}", expected(ty)));
@@ -92,11 +96,16 @@ impl Checker<'_, '_> {
                 }
             }
             TypeRef::Array(item) => {
+                let item_constraints = c.items.as_deref().cloned().unwrap_or_default();
                 for (i, element) in value.as_array().into_iter().flatten().enumerate() {
                     let element_at = child(at, &i.to_string());
-                    self.value(item, &Constraints::default(), false, element, &element_at);
+                    self.value(item, &item_constraints, false, element, &element_at);
                 }
             }
+            TypeRef::Union(name) => match self.api.unions.iter().find(|u| &u.rust_name == name) {
+                Some(union) => self.union(union, value, at),
+                None => self.fail(at, format!("generator bug: no union {name}")),
+            },
             TypeRef::Model(name) => match self.api.models.iter().find(|m| &m.rust_name == name) {
                 Some(model) => self.model(model, value, at),
                 None => self.fail(at, format!("generator bug: no model {name}")),
@@ -119,40 +128,149 @@ impl Checker<'_, '_> {
         }
     }
 
+    /// A union value fits the branch the generated type would pick: by discriminator when
+    /// tagged, otherwise the first branch it fits without problems.
+    fn union(&mut self, union: &Union, value: &Value, at: &str) {
+        let known = || {
+            let names: Vec<&str> = union.variants.iter().map(|v| v.name.as_str()).collect();
+            format!("{names:?}")
+        };
+        if let Some(tag) = &union.tag {
+            let actual = value.get(tag).and_then(Value::as_str);
+            match union
+                .variants
+                .iter()
+                .find(|v| actual.is_some_and(|a| v.tag_values.iter().any(|t| t == a)))
+            {
+                Some(variant) => self.value(&variant.ty, &variant.constraints, false, value, at),
+                None => self.fail(at, rules::no_branch_matches(&known())),
+            }
+            return;
+        }
+        for variant in &union.variants {
+            let mut problems = Vec::new();
+            Checker {
+                api: self.api,
+                problems: &mut problems,
+            }
+            .value(&variant.ty, &variant.constraints, false, value, at);
+            if problems.is_empty() {
+                return;
+            }
+        }
+        self.fail(at, rules::no_branch_matches(&known()));
+    }
+
     fn model(&mut self, model: &Model, value: &Value, at: &str) {
         let Some(map) = value.as_object() else {
             return;
         };
         match &model.kind {
-            ModelKind::Map { value } => {
+            ModelKind::Map {
+                value,
+                value_constraints,
+            } => {
                 for (key, item) in map {
-                    self.value(value, &Constraints::default(), false, item, &child(at, key));
+                    self.value(value, value_constraints, false, item, &child(at, key));
                 }
             }
             ModelKind::Struct {
-                fields, either_of, ..
+                fields,
+                either_of,
+                additional,
+                conditions,
+                ..
             } => {
                 for field in fields.iter().filter(|f| f.required) {
                     if !map.contains_key(&field.json_name) {
                         self.fail(at, format!("missing required property {}", field.json_name));
                     }
                 }
-                if let Some(first) = either_of.first()
-                    && !either_of.iter().any(|key| map.contains_key(key))
-                {
-                    self.fail(&child(at, first), rules::none_of_either_of(either_of));
+                if let Some(first) = either_of.first() {
+                    let given = either_of
+                        .iter()
+                        .filter(|key| rules::counts_as_given(map.get(key.as_str())))
+                        .count();
+                    if given == 0 {
+                        self.fail(&child(at, first), rules::none_of_either_of(either_of));
+                    } else if given > 1 {
+                        self.fail(
+                            &child(at, first),
+                            rules::more_than_one_of_either_of(either_of),
+                        );
+                    }
                 }
                 for (key, item) in map {
                     let item_at = child(at, key);
-                    match fields.iter().find(|f| &f.json_name == key) {
-                        Some(f) => self.value(&f.ty, &f.constraints, f.nullable, item, &item_at),
-                        None if model.rejects_unknown_keys => {
+                    match (fields.iter().find(|f| &f.json_name == key), additional) {
+                        (Some(f), _) => {
+                            self.value(&f.ty, &f.constraints, f.nullable, item, &item_at)
+                        }
+                        (None, Some(extra)) => {
+                            self.value(&extra.ty, &extra.constraints, false, item, &item_at)
+                        }
+                        (None, None) if model.rejects_unknown_keys => {
                             self.fail(&item_at, format!("unexpected property {key}"))
                         }
-                        None => {}
+                        (None, None) => {}
+                    }
+                }
+                for condition in conditions {
+                    if !condition.trigger.holds(map) {
+                        continue;
+                    }
+                    let property = condition.effect.property();
+                    let present = map.get(property).filter(|v| !v.is_null());
+                    let p_at = child(at, property);
+                    let trigger = &condition.trigger;
+                    match (&condition.effect, present) {
+                        (Effect::Required(_), None) => {
+                            self.fail(&p_at, rules::conditionally_required(trigger))
+                        }
+                        (Effect::Forbidden(_), Some(_)) => {
+                            self.fail(&p_at, rules::conditionally_forbidden(trigger))
+                        }
+                        (Effect::Pattern { pattern, .. }, Some(v)) => {
+                            let rule = rules::Rule::Pattern(pattern);
+                            self.each_string(v, &p_at, |text, at, checker| {
+                                if !rule.allows(&Value::String(text.to_string())) {
+                                    checker
+                                        .fail(at, rules::conditional(&rule.problem(""), trigger));
+                                }
+                            });
+                        }
+                        (Effect::Enum { values, .. }, Some(v)) => {
+                            self.each_string(v, &p_at, |text, at, checker| {
+                                if !values.iter().any(|known| known == text) {
+                                    let problem = rules::not_one_of(
+                                        &format!("{text:?}"),
+                                        &format!("{values:?}"),
+                                    );
+                                    checker.fail(at, rules::conditional(&problem, trigger));
+                                }
+                            });
+                        }
+                        _ => {}
                     }
                 }
             }
+        }
+    }
+}
+
+impl Checker<'_, '_> {
+    /// Calls `check` on a string, or on each string of an array (with its pointer).
+    fn each_string(&mut self, value: &Value, at: &str, check: impl Fn(&str, &str, &mut Self)) {
+        match value {
+            Value::String(text) => check(text, at, self),
+            Value::Array(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    if let Some(text) = item.as_str() {
+                        check(text, &child(at, &i.to_string()), self);
+                    }
+                }
+            }
+            _ => {}
         }
     }
 }
@@ -162,10 +280,11 @@ fn expected(ty: &TypeRef) -> &'static str {
     match ty {
         TypeRef::String | TypeRef::Enum(_) | TypeRef::ResultStatus => "a string",
         TypeRef::Integer => "a 64-bit integer",
-        TypeRef::Number => "a number",
+        TypeRef::Integer32 => "a 32-bit integer",
+        TypeRef::Number | TypeRef::Float => "a number",
         TypeRef::Boolean => "a boolean",
         TypeRef::Array(_) => "an array",
         TypeRef::FreeForm | TypeRef::Model(_) => "an object",
-        TypeRef::Any => "any JSON value",
+        TypeRef::Any | TypeRef::Union(_) => "any JSON value",
     }
 }

@@ -79,3 +79,43 @@ pub fn string(
 
 /// `openapiv3` keeps vendor extensions in an ordered map.
 pub type Extensions = indexmap::IndexMap<String, serde_json::Value>;
+
+/// One entry of an object schema's `x-conditions`: a trigger (`if` or `unless`, a list of
+/// alternatives, each a map from a sibling property to the values that match) and the effects
+/// that apply while it holds.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConditionEntry {
+    #[serde(rename = "if")]
+    pub when: Option<Vec<indexmap::IndexMap<String, OneOrMany>>>,
+    pub unless: Option<Vec<indexmap::IndexMap<String, OneOrMany>>>,
+    #[serde(default)]
+    pub required: Vec<String>,
+    #[serde(default)]
+    pub forbidden: Vec<String>,
+    #[serde(default)]
+    pub pattern: indexmap::IndexMap<String, String>,
+    #[serde(rename = "enum", default)]
+    pub enumeration: indexmap::IndexMap<String, Vec<String>>,
+    #[serde(default)]
+    pub default: indexmap::IndexMap<String, serde_json::Value>,
+    /// Where the rule comes from (a page), for readers; not emitted.
+    pub source: Option<String>,
+}
+
+/// `COUPON` or `[PASS, MOVIE]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl OneOrMany {
+    pub fn into_vec(self) -> Vec<String> {
+        match self {
+            OneOrMany::One(one) => vec![one],
+            OneOrMany::Many(many) => many,
+        }
+    }
+}

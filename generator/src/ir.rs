@@ -15,6 +15,10 @@ pub struct Api {
     pub operations: Vec<Operation>,
     pub models: Vec<Model>,
     pub enums: Vec<OpenEnum>,
+    /// `oneOf` / `anyOf` schemas: one enum with a variant per branch.
+    pub unions: Vec<Union>,
+    /// Component schemas that are only a `$ref` (`pub type Alias = Target;`).
+    pub aliases: Vec<Alias>,
     /// Gateway-level codes any operation can return (root `x-common-result-codes`).
     pub common_codes: Vec<CommonCode>,
     /// Every example the spec gives, with the type it must fit (checked by `examples::check`).
@@ -155,11 +159,121 @@ pub enum ModelKind {
         fields: Vec<Field>,
         /// `additionalProperties: true`: unknown keys kept in a flattened `extra` map.
         keeps_unknown_keys: bool,
-        /// `x-either-of`: at least one of these JSON names must be present.
+        /// `x-either-of`: exactly one of these JSON names must be present (an empty string
+        /// counts as absent).
         either_of: Vec<String>,
+        /// `additionalProperties: <schema>` beside properties: other keys, typed, kept in a
+        /// flattened `extra` map.
+        additional: Option<Box<Additional>>,
+        /// `x-conditions`: rules on sibling values.
+        conditions: Vec<Condition>,
     },
     /// `additionalProperties: <schema>` and no properties: a map keyed by string.
-    Map { value: TypeRef },
+    Map {
+        value: TypeRef,
+        /// Constraints on every value.
+        value_constraints: Constraints,
+    },
+}
+
+/// The type of the keys an object does not name (`additionalProperties: <schema>`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Additional {
+    pub ty: TypeRef,
+    pub constraints: Constraints,
+}
+
+/// One `x-conditions` rule: when `trigger` holds, `effect` applies.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Condition {
+    pub trigger: Trigger,
+    pub effect: Effect,
+    /// JSON pointer of the rule in the spec.
+    pub pointer: String,
+}
+
+/// When a condition applies: any of the alternatives holds (`if`), or none does (`unless`).
+/// An alternative holds when every named sibling is present with one of the listed values.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Trigger {
+    pub alternatives: Vec<Vec<(String, Vec<String>)>>,
+    pub negated: bool,
+}
+
+/// What a condition does to one property (by JSON name).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    Required(String),
+    Forbidden(String),
+    /// A string (or each string of an array) must match.
+    Pattern {
+        property: String,
+        pattern: String,
+    },
+    /// A string (or each string of an array) must be one of the values.
+    Enum {
+        property: String,
+        values: Vec<String>,
+    },
+    /// The value an absent property has (`<field>_or_default()`).
+    Default {
+        property: String,
+        value: serde_json::Value,
+    },
+}
+
+impl Effect {
+    pub fn property(&self) -> &str {
+        match self {
+            Effect::Required(p) | Effect::Forbidden(p) => p,
+            Effect::Pattern { property, .. }
+            | Effect::Enum { property, .. }
+            | Effect::Default { property, .. } => property,
+        }
+    }
+}
+
+/// Who sends a property (`readOnly` / `writeOnly`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Access {
+    #[default]
+    Both,
+    /// `readOnly`: only responses carry it; a request may omit it even when it is required.
+    ReadOnly,
+    /// `writeOnly`: only requests carry it; a response may omit it even when it is required.
+    WriteOnly,
+}
+
+/// A `oneOf` / `anyOf` schema.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Union {
+    pub schema_name: String,
+    pub rust_name: String,
+    pub description: Option<String>,
+    pub assumption: Option<String>,
+    /// `true` for `oneOf` (exactly one branch), `false` for `anyOf`.
+    pub one_of: bool,
+    /// The discriminator property: the variant is chosen by its value, not by trying branches.
+    pub tag: Option<String>,
+    pub variants: Vec<UnionVariant>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct UnionVariant {
+    /// Variant name, e.g. `Cat` or `String`.
+    pub name: String,
+    pub ty: TypeRef,
+    pub constraints: Constraints,
+    /// The discriminator values choosing this variant (tagged unions only).
+    pub tag_values: Vec<String>,
+}
+
+/// A component schema that is only a `$ref` to another.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Alias {
+    pub schema_name: String,
+    pub rust_name: String,
+    pub target: TypeRef,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -172,6 +286,15 @@ pub struct Field {
     pub description: Option<String>,
     pub assumption: Option<String>,
     pub constraints: Constraints,
+    /// `Box`ed in Rust: the field's type contains the owner again (recursion through `$ref`).
+    pub boxed: bool,
+    pub access: Access,
+    /// `deprecated: true`: `#[deprecated]` on the field.
+    pub deprecated: bool,
+    /// `default`: documented, and returned by `<field>_or_default()` when absent.
+    pub default: Option<serde_json::Value>,
+    /// `x-unchecked`: a rule the page states that no generated code can check.
+    pub unchecked: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -179,10 +302,39 @@ pub struct Constraints {
     pub min_length: Option<usize>,
     pub max_length: Option<usize>,
     pub pattern: Option<String>,
+    pub format: Option<Format>,
     pub minimum: Option<Limit>,
     pub maximum: Option<Limit>,
+    /// `exclusiveMinimum: true`: `minimum` itself is not allowed.
+    pub exclusive_minimum: bool,
+    pub exclusive_maximum: bool,
+    pub multiple_of: Option<Limit>,
     pub min_items: Option<usize>,
     pub max_items: Option<usize>,
+    pub unique_items: bool,
+    /// Constraints on every item of an array (nested arrays nest).
+    pub items: Option<Box<Constraints>>,
+}
+
+/// A string format whose text `validate()` checks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// RFC 3339 `full-date`, e.g. `2024-05-01`.
+    Date,
+    /// RFC 3339 `date-time`, e.g. `2024-05-01T12:00:00+08:00`.
+    DateTime,
+    /// Base64 (`byte`).
+    Byte,
+}
+
+impl Format {
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Date => "date",
+            Format::DateTime => "date-time",
+            Format::Byte => "byte",
+        }
+    }
 }
 
 impl Constraints {
@@ -202,17 +354,42 @@ impl Constraints {
         if let Some(p) = &self.pattern {
             out.push(format!("pattern `{p}`"));
         }
+        if let Some(f) = self.format {
+            out.push(format!("format {}", f.name()));
+        }
         if let Some(l) = &self.minimum {
-            out.push(format!("minimum {l}"));
+            let name = if self.exclusive_minimum {
+                "exclusiveMinimum"
+            } else {
+                "minimum"
+            };
+            out.push(format!("{name} {l}"));
         }
         if let Some(l) = &self.maximum {
-            out.push(format!("maximum {l}"));
+            let name = if self.exclusive_maximum {
+                "exclusiveMaximum"
+            } else {
+                "maximum"
+            };
+            out.push(format!("{name} {l}"));
+        }
+        if let Some(l) = &self.multiple_of {
+            out.push(format!("multipleOf {l}"));
         }
         if let Some(n) = self.min_items {
             out.push(format!("minItems {n}"));
         }
         if let Some(n) = self.max_items {
             out.push(format!("maxItems {n}"));
+        }
+        if self.unique_items {
+            out.push("uniqueItems".to_string());
+        }
+        if let Some(items) = &self.items {
+            let inner = items.describe();
+            if !inner.is_empty() {
+                out.push(format!("items: {}", inner.join(", ")));
+            }
         }
         out
     }
@@ -238,10 +415,14 @@ impl std::fmt::Display for Limit {
 #[derive(Debug, Clone, PartialEq)]
 pub enum TypeRef {
     String,
-    /// `integer` (any format): `i64`.
+    /// `integer` (`int64` or no format): `i64`.
     Integer,
-    /// `number`: `f64`.
+    /// `integer` with `format: int32`: `i32`.
+    Integer32,
+    /// `number` (`double` or no format): `f64`.
     Number,
+    /// `number` with `format: float`: `f32`.
+    Float,
     Boolean,
     /// No type at all: `serde_json::Value`.
     Any,
@@ -251,6 +432,8 @@ pub enum TypeRef {
     Model(String),
     /// A generated open enum, by Rust name.
     Enum(String),
+    /// A generated `oneOf` / `anyOf` enum, by Rust name.
+    Union(String),
     /// `S` / `F` / `U`: the runtime's `alipayhk_runtime::ResultStatus`.
     ResultStatus,
     Array(Box<TypeRef>),
@@ -262,11 +445,15 @@ impl TypeRef {
         match self {
             TypeRef::String => "string".into(),
             TypeRef::Integer => "integer".into(),
+            TypeRef::Integer32 => "integer (int32)".into(),
             TypeRef::Number => "number".into(),
+            TypeRef::Float => "number (float)".into(),
             TypeRef::Boolean => "boolean".into(),
             TypeRef::Any => "any JSON".into(),
             TypeRef::FreeForm => "object (free-form)".into(),
-            TypeRef::Model(name) | TypeRef::Enum(name) => format!("`{name}`"),
+            TypeRef::Model(name) | TypeRef::Enum(name) | TypeRef::Union(name) => {
+                format!("`{name}`")
+            }
             TypeRef::ResultStatus => "`ResultStatus` (`S`, `F` or `U`)".into(),
             TypeRef::Array(item) => format!("array of {}", item.describe()),
         }
@@ -339,6 +526,9 @@ impl Api {
                     );
                 }
             }
+        }
+        for union in &self.unions {
+            add(format!("schema {}", union.schema_name), &union.assumption);
         }
         out
     }

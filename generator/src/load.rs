@@ -2,6 +2,13 @@
 //!
 //! The YAML is read twice only on failure: once into a JSON value (syntax errors carry line and
 //! column) and then into the typed document, whose errors carry the JSON pointer.
+//!
+//! Two budgets: a spec file the user points at ([`Origin::LocalFile`], what [`load`] and
+//! `generate` use) may be as large as the machine allows: no node or event count, up to 1 GiB
+//! of scalar text. Text from anywhere else ([`Origin::Untrusted`], e.g. fetched over the
+//! network) keeps serde-saphyr's default budget (250,000 nodes, 1,000,000 events, 64 MiB of
+//! scalars). Both keep the nesting-depth and alias limits (a "billion laughs" file is refused
+//! either way).
 
 use openapiv3::OpenAPI;
 
@@ -15,17 +22,48 @@ pub struct LoadedSpec {
     pub tree: serde_json::Value,
 }
 
-/// Parses YAML (anchors and aliases included) into an OpenAPI 3.0 document.
+/// Where spec text comes from, which decides the parser's budget.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// A file the user named: only depth and alias limits.
+    LocalFile,
+    /// Anything else (network, uploads): the parser's default budget.
+    Untrusted,
+}
+
+/// The YAML parser options for text of `origin` (also used by `xtask`'s spec facts).
+pub fn yaml_options(origin: Origin) -> serde_saphyr::Options {
+    let mut budget = serde_saphyr::Budget::default();
+    if origin == Origin::LocalFile {
+        budget.max_reader_input_bytes = None;
+        budget.max_events = usize::MAX;
+        budget.max_nodes = usize::MAX;
+        budget.max_total_scalar_bytes = 1 << 30;
+    }
+    let mut options = serde_saphyr::Options::default();
+    options.budget = Some(budget);
+    options
+}
+
+/// Parses a spec file the user points at (see [`Origin::LocalFile`]).
 pub fn load(yaml: &str) -> Result<LoadedSpec, SpecErrors> {
-    let tree: serde_json::Value = serde_saphyr::from_str(yaml).map_err(|error| SpecError {
-        pointer: String::new(),
-        line_column: error.location().map(|l| (l.line(), l.column())),
-        problem: format!("not valid YAML: {error}"),
-    })?;
+    load_from(yaml, Origin::LocalFile)
+}
+
+/// Parses YAML (anchors and aliases included) into an OpenAPI 3.0 document, within the budget
+/// of `origin`.
+pub fn load_from(yaml: &str, origin: Origin) -> Result<LoadedSpec, SpecErrors> {
+    let options = || yaml_options(origin);
+    let tree: serde_json::Value =
+        serde_saphyr::from_str_with_options(yaml, options()).map_err(|error| SpecError {
+            pointer: String::new(),
+            line_column: error.location().map(|l| (l.line(), l.column())),
+            problem: format!("not valid YAML: {error}"),
+        })?;
     let document: OpenAPI = serde_path_to_error::deserialize(&tree).map_err(|error| {
         let pointer = pointer_of(error.path());
         // The typed parse of the YAML text knows the line and column of the same problem.
-        let line_column = serde_saphyr::from_str::<OpenAPI>(yaml)
+        let line_column = serde_saphyr::from_str_with_options::<OpenAPI>(yaml, options())
             .err()
             .and_then(|e| e.location())
             .map(|l| (l.line(), l.column()));

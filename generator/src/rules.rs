@@ -5,7 +5,7 @@
 
 use serde_json::Value;
 
-use crate::ir::{Constraints, Limit};
+use crate::ir::{Constraints, Format, Limit, Trigger};
 
 /// One constraint on one value.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -13,10 +13,45 @@ pub enum Rule<'a> {
     MaxLength(usize),
     MinLength(usize),
     Pattern(&'a str),
+    Format(Format),
     Minimum(Limit),
     Maximum(Limit),
+    ExclusiveMinimum(Limit),
+    ExclusiveMaximum(Limit),
+    MultipleOf(Limit),
     MaxItems(usize),
     MinItems(usize),
+    UniqueItems,
+}
+
+impl Format {
+    /// The regular expression the text of this format matches (checked by `validate()`
+    /// through a compiled-once `regex::Regex`, and by the example check through this one).
+    pub fn regex(self) -> &'static str {
+        match self {
+            Format::Date => r"^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$",
+            Format::DateTime => {
+                r"^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])[Tt]([01]\d|2[0-3]):[0-5]\d:([0-5]\d|60)(\.\d+)?([Zz]|[+-]([01]\d|2[0-3]):[0-5]\d)$"
+            }
+            Format::Byte => r"^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$",
+        }
+    }
+
+    /// What the format is called in a violation.
+    fn described(self) -> &'static str {
+        match self {
+            Format::Date => "a date (RFC 3339 full-date, e.g. 2024-05-01)",
+            Format::DateTime => "a date-time (RFC 3339, e.g. 2024-05-01T12:00:00+08:00)",
+            Format::Byte => "base64 (format byte)",
+        }
+    }
+}
+
+/// Whether `value` is a multiple of `step`: exactly for integers, within 1e-9 of a whole
+/// quotient for floating point (the emitted check uses the same formula).
+pub fn is_multiple_of(value: f64, step: f64) -> bool {
+    let quotient = value / step;
+    (quotient - quotient.round()).abs() < 1e-9
 }
 
 impl Constraints {
@@ -26,10 +61,23 @@ impl Constraints {
         rules.extend(self.max_length.map(Rule::MaxLength));
         rules.extend(self.min_length.map(Rule::MinLength));
         rules.extend(self.pattern.as_deref().map(Rule::Pattern));
-        rules.extend(self.minimum.map(Rule::Minimum));
-        rules.extend(self.maximum.map(Rule::Maximum));
+        rules.extend(self.format.map(Rule::Format));
+        if self.exclusive_minimum {
+            rules.extend(self.minimum.map(Rule::ExclusiveMinimum));
+        } else {
+            rules.extend(self.minimum.map(Rule::Minimum));
+        }
+        if self.exclusive_maximum {
+            rules.extend(self.maximum.map(Rule::ExclusiveMaximum));
+        } else {
+            rules.extend(self.maximum.map(Rule::Maximum));
+        }
+        rules.extend(self.multiple_of.map(Rule::MultipleOf));
         rules.extend(self.max_items.map(Rule::MaxItems));
         rules.extend(self.min_items.map(Rule::MinItems));
+        if self.unique_items {
+            rules.push(Rule::UniqueItems);
+        }
         rules
     }
 }
@@ -42,10 +90,19 @@ impl Rule<'_> {
             Rule::MaxLength(max) => format!("more than maxLength {max} characters"),
             Rule::MinLength(min) => format!("fewer than minLength {min} characters"),
             Rule::Pattern(pattern) => format!("does not match the pattern {pattern}"),
+            Rule::Format(format) => format!("is not {}", format.described()),
             Rule::Minimum(min) => format!("is {actual}, below the minimum {min}"),
             Rule::Maximum(max) => format!("is {actual}, above the maximum {max}"),
+            Rule::ExclusiveMinimum(min) => {
+                format!("is {actual}, not above the exclusive minimum {min}")
+            }
+            Rule::ExclusiveMaximum(max) => {
+                format!("is {actual}, not below the exclusive maximum {max}")
+            }
+            Rule::MultipleOf(step) => format!("is {actual}, not a multiple of {step}"),
             Rule::MaxItems(max) => format!("more than maxItems {max} items"),
             Rule::MinItems(min) => format!("fewer than minItems {min} items"),
+            Rule::UniqueItems => "has duplicate items (uniqueItems)".to_string(),
         }
     }
 
@@ -56,16 +113,52 @@ impl Rule<'_> {
         match self {
             Rule::MaxLength(max) => value.as_str().is_none_or(|s| s.chars().count() <= *max),
             Rule::MinLength(min) => value.as_str().is_none_or(|s| s.chars().count() >= *min),
-            Rule::Pattern(pattern) => match (value.as_str(), regex::Regex::new(pattern)) {
+            Rule::Pattern(pattern) => match (value.as_str(), compiled(pattern)) {
+                (Some(text), Ok(re)) => re.is_match(text),
+                _ => true,
+            },
+            Rule::Format(format) => match (value.as_str(), compiled(format.regex())) {
                 (Some(text), Ok(re)) => re.is_match(text),
                 _ => true,
             },
             Rule::Minimum(min) => compare(value, *min).is_none_or(|o| o.is_ge()),
             Rule::Maximum(max) => compare(value, *max).is_none_or(|o| o.is_le()),
+            Rule::ExclusiveMinimum(min) => compare(value, *min).is_none_or(|o| o.is_gt()),
+            Rule::ExclusiveMaximum(max) => compare(value, *max).is_none_or(|o| o.is_lt()),
+            Rule::MultipleOf(step) => match (step, value.as_i64()) {
+                (Limit::Integer(step), Some(n)) => step == &0 || n % step == 0,
+                (step, _) => value.as_f64().is_none_or(|v| {
+                    let step = match step {
+                        Limit::Integer(n) => *n as f64,
+                        Limit::Number(n) => *n,
+                    };
+                    is_multiple_of(v, step)
+                }),
+            },
             Rule::MaxItems(max) => value.as_array().is_none_or(|a| a.len() <= *max),
             Rule::MinItems(min) => value.as_array().is_none_or(|a| a.len() >= *min),
+            Rule::UniqueItems => value
+                .as_array()
+                .is_none_or(|a| a.iter().enumerate().all(|(i, item)| !a[..i].contains(item))),
         }
     }
+}
+
+/// `pattern` compiled, once per process: a large spec meets the same pattern in many copies
+/// and examples, and compiling dominated generation time. The cache is only looked up, never
+/// iterated, so output does not depend on it.
+pub fn compiled(pattern: &str) -> Result<regex::Regex, regex::Error> {
+    use std::collections::HashMap;
+    use std::sync::{LazyLock, Mutex};
+    type Cache = HashMap<String, Result<regex::Regex, regex::Error>>;
+    static CACHE: LazyLock<Mutex<Cache>> = LazyLock::new(Default::default);
+    let mut cache = CACHE
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    cache
+        .entry(pattern.to_string())
+        .or_insert_with(|| regex::Regex::new(pattern))
+        .clone()
 }
 
 /// `value` against a bound: integers as integers, anything else as floating point.
@@ -83,9 +176,71 @@ pub fn not_one_of(actual: &str, known: &str) -> String {
     format!("{actual} is not one of {known}")
 }
 
-/// An `x-either-of` group with none of its properties present.
+/// An `x-either-of` group with none of its properties present (an empty string is absent).
 pub fn none_of_either_of(names: &[String]) -> String {
     format!("at least one of {} is required", names.join(", "))
+}
+
+/// An `x-either-of` group with more than one of its properties present: exactly one is meant.
+pub fn more_than_one_of_either_of(names: &[String]) -> String {
+    format!("only one of {} may be given", names.join(", "))
+}
+
+/// Whether a property counts as present for `x-either-of`: there, and not an empty string.
+pub fn counts_as_given(value: Option<&Value>) -> bool {
+    value.is_some_and(|v| !v.is_null() && v.as_str() != Some(""))
+}
+
+impl Trigger {
+    /// Whether the trigger holds for an object's sibling values (only strings compare).
+    pub fn holds(&self, object: &serde_json::Map<String, Value>) -> bool {
+        let any = self.alternatives.iter().any(|alternative| {
+            alternative.iter().all(|(property, values)| {
+                object
+                    .get(property)
+                    .and_then(Value::as_str)
+                    .is_some_and(|actual| values.iter().any(|v| v == actual))
+            })
+        });
+        any != self.negated
+    }
+
+    /// How the trigger reads, e.g. `when type is COUPON, or product is PASS or MOVIE`.
+    pub fn describe(&self) -> String {
+        let alternatives: Vec<String> = self
+            .alternatives
+            .iter()
+            .map(|alternative| {
+                alternative
+                    .iter()
+                    .map(|(property, values)| format!("{property} is {}", values.join(" or ")))
+                    .collect::<Vec<_>>()
+                    .join(" and ")
+            })
+            .collect();
+        let keyword = if self.negated { "unless" } else { "when" };
+        format!("{keyword} {}", alternatives.join(", or "))
+    }
+}
+
+/// A property a condition requires, absent.
+pub fn conditionally_required(trigger: &Trigger) -> String {
+    format!("is required {}", trigger.describe())
+}
+
+/// A property a condition forbids, present.
+pub fn conditionally_forbidden(trigger: &Trigger) -> String {
+    format!("must be absent {}", trigger.describe())
+}
+
+/// A rule that applies only under a condition: the rule's problem, then when it applies.
+pub fn conditional(problem: &str, trigger: &Trigger) -> String {
+    format!("{problem} {}", trigger.describe())
+}
+
+/// A `oneOf` / `anyOf` value that fits none of its branches (kept as `Unknown`).
+pub fn no_branch_matches(known: &str) -> String {
+    format!("matches none of {known}")
 }
 
 #[cfg(test)]
@@ -109,6 +264,74 @@ mod tests {
         let max = Rule::MaxLength(2);
         assert!(max.allows(&json!("香港")));
         assert!(!max.allows(&json!("abc")));
+    }
+
+    #[test]
+    fn exclusive_bounds_refuse_the_bound_itself() {
+        let min = Rule::ExclusiveMinimum(Limit::Integer(0));
+        assert!(!min.allows(&json!(0)));
+        assert!(min.allows(&json!(1)));
+        assert_eq!(min.problem("0"), "is 0, not above the exclusive minimum 0");
+        let max = Rule::ExclusiveMaximum(Limit::Number(1.5));
+        assert!(!max.allows(&json!(1.5)));
+        assert!(max.allows(&json!(1.25)));
+    }
+
+    #[test]
+    fn multiple_of_is_exact_for_integers_and_tolerant_for_floats() {
+        let step = Rule::MultipleOf(Limit::Integer(5));
+        assert!(step.allows(&json!(15)));
+        assert!(!step.allows(&json!(16)));
+        let cents = Rule::MultipleOf(Limit::Number(0.01));
+        assert!(cents.allows(&json!(19.99)));
+        assert!(!cents.allows(&json!(19.995)));
+    }
+
+    #[test]
+    fn unique_items_and_formats() {
+        assert!(Rule::UniqueItems.allows(&json!(["a", "b"])));
+        assert!(!Rule::UniqueItems.allows(&json!(["a", "b", "a"])));
+        let date = Rule::Format(Format::Date);
+        assert!(date.allows(&json!("2024-05-01")));
+        assert!(!date.allows(&json!("2024-13-01")));
+        let time = Rule::Format(Format::DateTime);
+        assert!(time.allows(&json!("2024-05-01T12:00:00.5+08:00")));
+        assert!(!time.allows(&json!("2024-05-01 12:00")));
+        let byte = Rule::Format(Format::Byte);
+        assert!(byte.allows(&json!("aGk=")));
+        assert!(!byte.allows(&json!("a?k=")));
+    }
+
+    #[test]
+    fn triggers_compare_sibling_strings() {
+        let trigger = Trigger {
+            alternatives: vec![
+                vec![("type".into(), vec!["COUPON".into()])],
+                vec![("product".into(), vec!["PASS".into(), "MOVIE".into()])],
+            ],
+            negated: false,
+        };
+        let object = |v: Value| v.as_object().cloned().unwrap_or_default();
+        assert!(trigger.holds(&object(json!({"type": "COUPON"}))));
+        assert!(trigger.holds(&object(json!({"type": "TICKET", "product": "MOVIE"}))));
+        assert!(!trigger.holds(&object(json!({"type": "TICKET"}))));
+        assert_eq!(
+            trigger.describe(),
+            "when type is COUPON, or product is PASS or MOVIE"
+        );
+        let unless = Trigger {
+            negated: true,
+            ..trigger
+        };
+        assert!(unless.holds(&object(json!({}))));
+        assert!(unless.describe().starts_with("unless "));
+    }
+
+    #[test]
+    fn an_empty_string_is_not_given() {
+        assert!(!counts_as_given(Some(&json!(""))));
+        assert!(!counts_as_given(None));
+        assert!(counts_as_given(Some(&json!("u-1"))));
     }
 
     #[test]

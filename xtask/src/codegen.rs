@@ -1,8 +1,11 @@
-//! `cargo xtask codegen [--check]`: regenerate `generated/` from `spec/alipayhk.yaml`.
+//! `cargo xtask codegen [--check] [--spec FILE --out DIR]`: regenerate `generated/` from
+//! `spec/alipayhk.yaml`, or any spec of the family into any folder.
 //!
-//! Two targets: the real crate (`generated/`) and the generator's feature fixture
-//! (`generated/tests/fixture/`, compiled as a test target of the generated crate so that the
-//! fixture's output must build and pass clippy, like the real output).
+//! Without `--spec`, two targets: the real crate (`generated/`) and the generator's feature
+//! fixture (`generated/tests/fixture/`, compiled as a test target of the generated crate so
+//! that the fixture's output must build and pass clippy, like the real output). With
+//! `--spec FILE --out DIR` (paths relative to the current directory), that one target; the
+//! headers name FILE as given, so the output depends only on the spec text and that name.
 //!
 //! Without `--check`, writes the files that changed (and removes generated files the generator
 //! no longer emits), then prints what changed and how long it took. With `--check`, writes
@@ -24,30 +27,88 @@ const TARGETS: [(&str, &str); 2] = [
     ),
 ];
 
+const USAGE: &str = "usage: cargo xtask codegen [--check] [--spec FILE --out DIR]";
+
+/// The parsed command line.
+#[derive(Debug)]
+struct Args {
+    check: bool,
+    /// `(spec, output)`, as given.
+    target: Option<(String, String)>,
+}
+
+fn parse_args(args: &[String]) -> Result<Args, String> {
+    let mut parsed = Args {
+        check: false,
+        target: None,
+    };
+    let (mut spec, mut out) = (None, None);
+    let mut rest = args.iter();
+    while let Some(arg) = rest.next() {
+        match arg.as_str() {
+            "--check" => parsed.check = true,
+            "--spec" => spec = Some(rest.next().ok_or(USAGE)?.clone()),
+            "--out" => out = Some(rest.next().ok_or(USAGE)?.clone()),
+            _ => return Err(USAGE.to_string()),
+        }
+    }
+    parsed.target = match (spec, out) {
+        (Some(spec), Some(out)) => Some((spec, out)),
+        (None, None) => None,
+        _ => {
+            return Err(format!(
+                "{USAGE}
+--spec and --out go together"
+            ));
+        }
+    };
+    Ok(parsed)
+}
+
 pub fn run(args: &[String]) -> Result<ExitCode, String> {
-    let check = match args {
-        [] => false,
-        [flag] if flag == "--check" => true,
-        _ => return Err("usage: cargo xtask codegen [--check]".to_string()),
+    let Args { check, target } = parse_args(args)?;
+    let rerun = match &target {
+        Some((spec, out)) => format!("cargo xtask codegen --spec {spec} --out {out}"),
+        None => "cargo xtask codegen".to_string(),
     };
     let root = crate::project_root();
+    let targets: Vec<(String, String, std::path::PathBuf, std::path::PathBuf)> = match target {
+        Some((spec, out)) => {
+            let (spec_file, out_dir) = (
+                std::path::PathBuf::from(&spec),
+                std::path::PathBuf::from(&out),
+            );
+            vec![(spec, out, spec_file, out_dir)]
+        }
+        None => TARGETS
+            .iter()
+            .map(|(spec, out)| {
+                (
+                    spec.to_string(),
+                    out.to_string(),
+                    root.join(spec),
+                    root.join(out),
+                )
+            })
+            .collect(),
+    };
     let mut stale = false;
     let mut took = Duration::ZERO;
     let mut count = 0;
-    for (spec, output) in TARGETS {
-        let yaml =
-            fs::read_to_string(root.join(spec)).map_err(|e| format!("cannot read {spec}: {e}"))?;
+    for (spec, output, spec_file, out_dir) in &targets {
+        let (spec, output) = (spec.as_str(), output.as_str());
+        let yaml = fs::read_to_string(spec_file)
+            .map_err(|e| format!("cannot read {}: {e}", spec_file.display()))?;
         let started = Instant::now();
         let files =
             alipayhk_generator::generate(&yaml, spec).map_err(|e| format!("{spec}: {e}"))?;
         took += started.elapsed();
         count += files.len();
-        let out_dir = root.join(output);
-        let changes = compare(&out_dir, &files)?;
+        let changes = compare(out_dir, &files)?;
         if check {
             stale |= report_check(output, &changes, &yaml);
         } else {
-            write(&out_dir, output, &changes)?;
+            write(out_dir, output, &changes)?;
             if changes.is_empty() {
                 println!("{output}/ is up to date ({} files)", files.len());
             }
@@ -55,7 +116,7 @@ pub fn run(args: &[String]) -> Result<ExitCode, String> {
     }
     if check {
         if stale {
-            eprintln!("run `cargo xtask codegen` and commit");
+            eprintln!("run `{rerun}` and commit");
             return Ok(ExitCode::FAILURE);
         }
         println!("generated code is up to date");
@@ -182,4 +243,41 @@ fn report_check(output: &str, changes: &[Change], yaml: &str) -> bool {
 
 fn short(sha: &str) -> &str {
     sha.get(..12).unwrap_or(sha)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn spec_and_out_go_together() {
+        assert!(parse_args(&args(&["--spec", "a.yaml"])).is_err());
+        assert!(parse_args(&args(&["--out", "dir"])).is_err());
+        assert!(parse_args(&args(&["--spec"])).is_err());
+        let parsed = parse_args(&args(&["--check", "--spec", "a.yaml", "--out", "dir"])).unwrap();
+        assert!(parsed.check);
+        assert_eq!(parsed.target, Some(("a.yaml".into(), "dir".into())));
+    }
+
+    #[test]
+    fn another_spec_generates_into_another_folder_and_checks_clean() {
+        let spec = crate::project_root().join("generator/tests/fixtures/features.yaml");
+        let out = std::env::temp_dir().join(format!("xtask-codegen-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&out);
+        let (spec, out_arg) = (spec.display().to_string(), out.display().to_string());
+        let code = run(&args(&["--spec", &spec, "--out", &out_arg])).unwrap();
+        assert_eq!(code, ExitCode::SUCCESS);
+        assert!(out.join("src/models.rs").exists());
+        assert!(out.join("API.md").exists());
+        let check = run(&args(&["--check", "--spec", &spec, "--out", &out_arg])).unwrap();
+        assert_eq!(check, ExitCode::SUCCESS);
+        fs::write(out.join("src/models.rs"), "// edited\n").unwrap();
+        let stale = run(&args(&["--check", "--spec", &spec, "--out", &out_arg])).unwrap();
+        assert_eq!(stale, ExitCode::FAILURE);
+        let _ = fs::remove_dir_all(&out);
+    }
 }

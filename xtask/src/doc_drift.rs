@@ -6,8 +6,10 @@
 //! (code, status, message, order). Spec facts the page does not state are drift too, unless
 //! the spec marks them `x-assumption`: those are listed separately, not as drift.
 
-use crate::doc_page::{DocPage, PageCode, PageField, PageHeader};
-use crate::spec_facts::{CodeFact, FieldFact, HeaderFact, OperationFacts, SpecFacts};
+use crate::doc_page::{DocPage, PageCode, PageCondition, PageField, PageHeader};
+use crate::spec_facts::{
+    CodeFact, ConditionFact, FieldFact, HeaderFact, OperationFacts, SpecFacts,
+};
 use serde::Serialize;
 use std::fmt::Write as _;
 
@@ -72,8 +74,110 @@ pub fn check(page_name: &str, page: &DocPage, spec: &SpecFacts) -> PageReport {
         &op.response_fields,
         &mut report,
     );
+    check_conditions(
+        "request",
+        &page.request_fields,
+        &op.request_conditions,
+        &mut report,
+    );
+    check_conditions(
+        "response",
+        &page.response_fields,
+        &op.response_conditions,
+        &mut report,
+    );
     check_codes(&page.codes, &op.codes, &mut report);
     report
+}
+
+/// Whether a spec condition says what a page condition says. `only` is the spec's
+/// `forbidden` `unless` the trigger; a code table (`enum`) compares its codes only (its
+/// trigger is prose the page parser does not read).
+fn condition_matches(page: &PageCondition, fact: &ConditionFact) -> bool {
+    let same_trigger = |negated: bool| {
+        let page_fact = ConditionFact {
+            path: String::new(),
+            effect: String::new(),
+            value: String::new(),
+            negated,
+            alternatives: page.alternatives.clone(),
+        };
+        page_fact.trigger_key() == fact.trigger_key()
+    };
+    let sorted = |text: &str| {
+        let mut values: Vec<String> = text.split(", ").map(str::to_string).collect();
+        values.sort();
+        values
+    };
+    match page.effect.as_str() {
+        "pattern" => fact.effect == "pattern" && fact.value == page.value && same_trigger(false),
+        "only" => fact.effect == "forbidden" && same_trigger(true),
+        "default" => {
+            fact.effect == "default"
+                && serde_json::from_str::<serde_json::Value>(&fact.value).ok()
+                    == Some(serde_json::Value::String(page.value.clone()))
+                && same_trigger(false)
+        }
+        "enum" => fact.effect == "enum" && sorted(&fact.value) == sorted(&page.value),
+        _ => false,
+    }
+}
+
+fn describe_page_condition(page: &PageCondition) -> String {
+    let trigger = page
+        .alternatives
+        .iter()
+        .flatten()
+        .map(|(p, v)| format!("{p} == {}", v.join("/")))
+        .collect::<Vec<_>>()
+        .join(" or ");
+    match page.effect.as_str() {
+        "pattern" => format!("must match {} when {trigger}", page.value),
+        "only" => format!("only when {trigger}"),
+        "default" => format!("defaults to {} when {trigger}", page.value),
+        "enum" => format!("one of the table's codes ({})", page.value),
+        other => other.to_string(),
+    }
+}
+
+/// The page's conditional rules against the spec's `x-conditions` (top-level fields only,
+/// like the other field checks).
+fn check_conditions(
+    side: &str,
+    page: &[PageField],
+    spec: &[ConditionFact],
+    report: &mut PageReport,
+) {
+    let mut matched = vec![false; spec.len()];
+    for field in page {
+        for condition in &field.conditions {
+            let found = spec
+                .iter()
+                .enumerate()
+                .filter(|(_, f)| f.path == field.name)
+                .find(|(_, f)| condition_matches(condition, f));
+            match found {
+                Some((i, _)) => {
+                    matched[i] = true;
+                    // One page "only" covers the spec's forbidden-unless of the same trigger.
+                }
+                None => report.drift.push(format!(
+                    "{side} field {}: the page says it {}; the spec has no such x-conditions rule",
+                    field.name,
+                    describe_page_condition(condition)
+                )),
+            }
+        }
+    }
+    for (fact, matched) in spec.iter().zip(matched) {
+        if !matched && !fact.path.contains(['.', '[']) {
+            report.drift.push(format!(
+                "{side} field {}: the spec's x-conditions rule `{}` is not on the page",
+                fact.path,
+                fact.describe()
+            ));
+        }
+    }
 }
 
 fn find_operation<'a>(page: &DocPage, spec: &'a SpecFacts) -> Option<&'a OperationFacts> {
@@ -228,7 +332,11 @@ fn check_fields(side: &str, page: &[PageField], spec: &[FieldFact], report: &mut
             None => report.drift.push(line),
         }
     }
-    for fact in spec.iter().filter(|f| f.path.contains(['.', '['])) {
+    // The row of an array's items (`categories[]`) belongs to its field, which the page shows.
+    for fact in spec
+        .iter()
+        .filter(|f| f.path.contains(['.', '[']) && !is_item_row(f))
+    {
         if fact.assumption.is_none() {
             report.drift.push(format!(
                 "{side} field {} is nested below what the page shows and is not labelled as an assumption",
@@ -236,6 +344,11 @@ fn check_fields(side: &str, page: &[PageField], spec: &[FieldFact], report: &mut
             ));
         }
     }
+}
+
+/// `categories[]`, `labels{}`: the items or values of a field, not a field of their own.
+pub fn is_item_row(fact: &FieldFact) -> bool {
+    fact.path.ends_with("[]") || fact.path.ends_with("{}")
 }
 
 fn requiredness(required: bool, conditional: bool) -> &'static str {

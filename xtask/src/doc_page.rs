@@ -51,6 +51,22 @@ pub struct PageField {
     pub max_items: Option<u64>,
     pub range: Option<(f64, f64)>,
     pub enum_values: Vec<String>,
+    /// Rules on sibling values the description states ("Link should start with alipayhk://
+    /// if any condition met: type == COUPON ...").
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub conditions: Vec<PageCondition>,
+}
+
+/// A conditional rule read from a field's description.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PageCondition {
+    /// `pattern` (a link prefix), `only` (the field is there only when the trigger holds),
+    /// `default` or `enum` (a code table; its trigger is prose and not read).
+    pub effect: String,
+    /// The pattern (`^alipayhk://`), the default value, or the comma-separated codes.
+    pub value: String,
+    /// Any of these holds (each a sibling and its values); empty for `enum`.
+    pub alternatives: crate::spec_facts::Alternatives,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -120,7 +136,11 @@ pub fn parse(text: &str) -> DocPage {
             }
             Section::RequestParams | Section::ResponseParams => {
                 if let Some(mut field) = field_line(line) {
+                    let start = i;
                     i = read_field_details(&lines, i, &mut field, &mut page.unchecked);
+                    let (conditions, notes) = conditions_of(&field.name, &lines[start..i]);
+                    field.conditions = conditions;
+                    page.unchecked.extend(notes);
                     if section == Section::RequestParams {
                         page.request_fields.push(field);
                     } else {
@@ -293,6 +313,119 @@ fn read_field_details(
         field.enum_values.extend(run);
     }
     i
+}
+
+/// The conditional rules of a field's description lines, and what could not be read.
+fn conditions_of(field: &str, lines: &[&str]) -> (Vec<PageCondition>, Vec<String>) {
+    let mut conditions = Vec::new();
+    let mut notes = Vec::new();
+    // A code table (`Code Value | ... |`): its first column.
+    let mut codes = Vec::new();
+    let mut in_table = false;
+    for line in lines.iter().map(|l| l.trim()) {
+        if line.starts_with("Code Value |") {
+            in_table = true;
+            continue;
+        }
+        if in_table {
+            match line.split('|').next().map(str::trim) {
+                Some(code) if line.contains('|') && is_value_token(code) => {
+                    codes.push(code.to_string())
+                }
+                _ => in_table = false,
+            }
+        }
+    }
+    if !codes.is_empty() {
+        conditions.push(PageCondition {
+            effect: "enum".into(),
+            value: codes.join(", "),
+            alternatives: Vec::new(),
+        });
+    }
+    let text = lines
+        .iter()
+        .map(|l| l.trim())
+        .filter(|l| !l.contains('|'))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut rest = text.as_str();
+    while let Some((before, marker_len)) = next_trigger(rest) {
+        let effect_text = &rest[..before];
+        let after = &rest[before + marker_len..];
+        let (alternatives, used) = trigger_pairs(after);
+        rest = &after[used..];
+        if alternatives.is_empty() {
+            continue;
+        }
+        let effect = if let Some((_, link)) = effect_text.rsplit_once("Link should start with ") {
+            let link = link.split_whitespace().next().unwrap_or_default();
+            Some(("pattern", format!("^{}", regex::escape(link))))
+        } else if let Some(head) = effect_text.trim_end().strip_suffix(": default") {
+            let value = head.split_whitespace().last().unwrap_or_default();
+            Some(("default", value.to_string()))
+        } else if effect_text.trim().is_empty() {
+            None
+        } else {
+            Some(("only", String::new()))
+        };
+        match effect {
+            Some((effect, value)) => conditions.push(PageCondition {
+                effect: effect.into(),
+                value,
+                alternatives,
+            }),
+            None => notes.push(format!(
+                "{field}: a condition without a stated effect ({})",
+                alternatives
+                    .iter()
+                    .flatten()
+                    .map(|(p, v)| format!("{p} == {}", v.join("/")))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
+        }
+    }
+    (conditions, notes)
+}
+
+/// Where the next trigger starts (`when` or `if any condition met:`) and its length.
+fn next_trigger(text: &str) -> Option<(usize, usize)> {
+    let markers = ["if any condition met:", "when "];
+    let mut best: Option<(usize, usize)> = None;
+    for marker in markers {
+        let mut from = 0;
+        while let Some(at) = text[from..].find(marker).map(|i| i + from) {
+            let word_start = at == 0 || text[..at].ends_with(' ');
+            if word_start {
+                if best.is_none_or(|(b, _)| at < b) {
+                    best = Some((at, marker.len()));
+                }
+                break;
+            }
+            from = at + marker.len();
+        }
+    }
+    best
+}
+
+/// `type ==COUPON product ==PASS /MOVIE`: each pair an alternative; and how much was read.
+fn trigger_pairs(text: &str) -> (crate::spec_facts::Alternatives, usize) {
+    static PAIR: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(
+            r"^\s*([a-z][A-Za-z0-9]*)\s*==\s*([A-Z][A-Z0-9_]*(?:\s*/\s*[A-Z][A-Z0-9_]*)*)\s*\.?",
+        )
+        .expect("valid")
+    });
+    let mut alternatives = Vec::new();
+    let mut used = 0;
+    while let Some(m) = PAIR.captures(&text[used..]) {
+        let values = m[2].split('/').map(|v| v.trim().to_string()).collect();
+        alternatives.push(vec![(m[1].to_string(), values)]);
+        used += m[0].len();
+    }
+    (alternatives, used)
 }
 
 enum Constraint {

@@ -1,9 +1,13 @@
 //! `cargo xtask <command>`: repository chores.
 //!
-//! - `codegen [--check]`: regenerate `generated/` from `spec/` (see `codegen.rs`).
+//! - `codegen [--check] [--spec FILE --out DIR]`: regenerate `generated/` from `spec/`, or
+//!   any spec into any folder (see `codegen.rs`).
+//! - `bench codegen`: time codegen on synthetic specs next to openapi-generator (see
+//!   `bench.rs`).
 //! - `spec-diff OLD [NEW]`: classify spec changes for client callers (see `spec_diff.rs`).
 //! - `doc-drift PAGE.txt...`: compare documentation pages with the spec (see `doc_drift.rs`).
 
+mod bench;
 mod codegen;
 mod spec_tools;
 
@@ -13,7 +17,11 @@ pub use xtask::project_root;
 const USAGE: &str = "usage: cargo xtask <command>
 
 commands:
-  codegen [--check]      regenerate generated/ from spec/ (--check: fail with a diff if stale)
+  codegen [--check] [--spec FILE --out DIR]
+                         regenerate generated/ from spec/, or FILE into DIR
+                         (--check: fail with a diff if stale)
+  bench codegen [--sizes 5,50,250,1000] [--skip-openapi-generator] [--skip-cargo-check]
+                         time codegen on synthetic specs (see xtask/src/bench.rs)
   spec-diff OLD [NEW]    classify spec changes for client callers (--format, --fail-on)
   doc-drift PAGE.txt...  compare documentation pages with the spec";
 
@@ -21,6 +29,7 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("codegen") => codegen::run(&args[1..]),
+        Some("bench") => bench::run(&args[1..]),
         Some("spec-diff") => spec_tools::spec_diff(&args[1..]),
         Some("doc-drift") => spec_tools::doc_drift(&args[1..]),
         _ => Err(USAGE.to_string()),

@@ -4,7 +4,9 @@
 //! so a new value is safe; request constraints are checked before sending, so a tighter one
 //! breaks callers; a result code whose status moves to `U` changes what callers must do.
 
-use crate::spec_facts::{CodeFact, FieldFact, HeaderFact, OperationFacts, SpecFacts};
+use crate::spec_facts::{
+    CodeFact, ConditionFact, FieldFact, HeaderFact, OperationFacts, SpecFacts,
+};
 use serde::Serialize;
 use std::fmt::Write as _;
 
@@ -145,12 +147,64 @@ fn diff_operation(old: &OperationFacts, new: &OperationFacts, out: &mut Vec<Chan
         &new.response_fields,
         out,
     );
+    diff_conditions(
+        &old.id,
+        Side::Request,
+        &old.request_conditions,
+        &new.request_conditions,
+        out,
+    );
+    diff_conditions(
+        &old.id,
+        Side::Response,
+        &old.response_conditions,
+        &new.response_conditions,
+        out,
+    );
     diff_codes(
         &format!("{} result code", old.id),
         &old.codes,
         &new.codes,
         out,
     );
+}
+
+/// `x-conditions` rules, compared whole (a changed rule is one removed and one added). A new
+/// request rule is checked before sending, so it breaks callers that break it; a new response
+/// rule is safe for lenient clients; a new or changed default changes what an absent value
+/// means, which callers reading `<field>_or_default()` see.
+fn diff_conditions(
+    op: &str,
+    side: Side,
+    old: &[ConditionFact],
+    new: &[ConditionFact],
+    out: &mut Vec<Change>,
+) {
+    let request = side == Side::Request;
+    for fact in new.iter().filter(|c| !old.contains(c)) {
+        let severity = match (fact.effect.as_str(), request) {
+            ("default", _) => Severity::PotentiallyBreaking,
+            (_, true) => Severity::Breaking,
+            (_, false) => Severity::Safe,
+        };
+        out.push(Change {
+            severity,
+            subject: format!("{op} {} field {}", side.label(), fact.path),
+            detail: format!("condition added: {}", fact.describe()),
+        });
+    }
+    for fact in old.iter().filter(|c| !new.contains(c)) {
+        let severity = if fact.effect == "default" {
+            Severity::PotentiallyBreaking
+        } else {
+            Severity::Safe
+        };
+        out.push(Change {
+            severity,
+            subject: format!("{op} {} field {}", side.label(), fact.path),
+            detail: format!("condition removed: {}", fact.describe()),
+        });
+    }
 }
 
 fn show(value: &Option<String>) -> String {
@@ -433,6 +487,92 @@ fn diff_field(subject: &str, side: Side, old: &FieldFact, new: &FieldFact, out: 
     {
         // Generated enums are open (`Unknown(String)`), so a new value never fails decoding.
         push(Severity::Safe, format!("enum value `{value}` added"));
+    }
+    if old.min_length != new.min_length {
+        let tighter = match (old.min_length, new.min_length) {
+            (_, None) => false,
+            (None, Some(_)) => true,
+            (Some(a), Some(b)) => b > a,
+        };
+        push(
+            limit(tighter),
+            format!(
+                "minLength: {} -> {}",
+                num(old.min_length),
+                num(new.min_length)
+            ),
+        );
+    }
+    if old.min_items != new.min_items {
+        let tighter = match (old.min_items, new.min_items) {
+            (_, None) => false,
+            (None, Some(_)) => true,
+            (Some(a), Some(b)) => b > a,
+        };
+        push(
+            limit(tighter),
+            format!("minItems: {} -> {}", num(old.min_items), num(new.min_items)),
+        );
+    }
+    if old.unique_items != new.unique_items {
+        push(
+            limit(new.unique_items),
+            format!("uniqueItems: {} -> {}", old.unique_items, new.unique_items),
+        );
+    }
+    if old.exclusive_minimum != new.exclusive_minimum
+        || old.exclusive_maximum != new.exclusive_maximum
+    {
+        push(
+            limit(new.exclusive_minimum || new.exclusive_maximum),
+            format!(
+                "exclusive bounds: min {} max {} -> min {} max {}",
+                old.exclusive_minimum,
+                old.exclusive_maximum,
+                new.exclusive_minimum,
+                new.exclusive_maximum
+            ),
+        );
+    }
+    if old.multiple_of != new.multiple_of {
+        // Any new step can refuse a value the old one allowed, unless it divides the old one.
+        let looser = match (old.multiple_of, new.multiple_of) {
+            (_, None) => true,
+            (Some(a), Some(b)) => (a / b).fract() == 0.0,
+            (None, Some(_)) => false,
+        };
+        push(
+            limit(!looser),
+            format!(
+                "multipleOf: {} -> {}",
+                num(old.multiple_of),
+                num(new.multiple_of)
+            ),
+        );
+    }
+    if old.format != new.format {
+        push(
+            limit(new.format.is_some()),
+            format!("format: {} -> {}", show(&old.format), show(&new.format)),
+        );
+    }
+    for variant in new.variants.iter().filter(|v| !old.variants.contains(v)) {
+        // A response branch old clients do not know decodes as `Unknown(..)`: nothing fails,
+        // but code matching on the variants never sees it.
+        let severity = if request {
+            Severity::Safe
+        } else {
+            Severity::PotentiallyBreaking
+        };
+        push(severity, format!("oneOf/anyOf branch `{variant}` added"));
+    }
+    for variant in old.variants.iter().filter(|v| !new.variants.contains(v)) {
+        let severity = if request {
+            Severity::Breaking
+        } else {
+            Severity::Safe
+        };
+        push(severity, format!("oneOf/anyOf branch `{variant}` removed"));
     }
     if old.type_name != new.type_name && old.ty == new.ty {
         push(

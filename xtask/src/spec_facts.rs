@@ -3,7 +3,10 @@
 //!
 //! `spec-diff` compares two of these and `doc-drift` compares one with a documentation page.
 //! Nested fields are addressed by dotted paths in JSON names: `benefitIssueDetail.amount`,
-//! `benefitRedeemInfos[].amount`, `localeInfo{}.name` (map values).
+//! `benefitRedeemInfos[].amount`, `localeInfo{}.name` (map values). The items of an array of
+//! strings or numbers (and the values of such a map) are a row of their own, `categories[]`,
+//! so a constraint on them compares like any other. `allOf` parts are merged; `oneOf` /
+//! `anyOf` fields list their branches; `x-conditions` become condition rows.
 
 use serde::Serialize;
 use serde_json::Value;
@@ -29,7 +32,78 @@ pub struct OperationFacts {
     pub response_headers: Vec<HeaderFact>,
     pub request_fields: Vec<FieldFact>,
     pub response_fields: Vec<FieldFact>,
+    /// `x-conditions` of the request body's objects.
+    pub request_conditions: Vec<ConditionFact>,
+    pub response_conditions: Vec<ConditionFact>,
     pub codes: Vec<CodeFact>,
+}
+
+/// A condition's alternatives: any holds; each holds when all its (sibling, values) match.
+pub type Alternatives = Vec<Vec<(String, Vec<String>)>>;
+
+/// One effect of one `x-conditions` rule.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ConditionFact {
+    /// The field the rule is about (a field path, like [`FieldFact::path`]).
+    pub path: String,
+    /// `required`, `forbidden`, `pattern`, `enum` or `default`.
+    pub effect: String,
+    /// The pattern, the enum values (comma-separated) or the default (JSON); empty otherwise.
+    pub value: String,
+    /// `unless` rather than `if`.
+    pub negated: bool,
+    /// Any of these holds; each holds when all its (sibling, values) pairs match.
+    pub alternatives: Alternatives,
+}
+
+impl ConditionFact {
+    /// `pattern ^alipayhk:// when type is COUPON, or product is PASS or MOVIE`.
+    pub fn describe(&self) -> String {
+        let value = if self.value.is_empty() {
+            String::new()
+        } else {
+            format!(" {}", self.value)
+        };
+        format!("{}{value} {}", self.effect, self.trigger())
+    }
+
+    /// `when type is COUPON, or product is PASS or MOVIE` / `unless ...`.
+    pub fn trigger(&self) -> String {
+        let alternatives: Vec<String> = self
+            .alternatives
+            .iter()
+            .map(|all| {
+                all.iter()
+                    .map(|(p, values)| format!("{p} is {}", values.join(" or ")))
+                    .collect::<Vec<_>>()
+                    .join(" and ")
+            })
+            .collect();
+        let keyword = if self.negated { "unless" } else { "when" };
+        format!("{keyword} {}", alternatives.join(", or "))
+    }
+
+    /// The trigger with alternatives and values sorted, for comparing.
+    pub fn trigger_key(&self) -> (bool, Alternatives) {
+        let mut alternatives: Alternatives = self
+            .alternatives
+            .iter()
+            .map(|all| {
+                let mut all: Vec<(String, Vec<String>)> = all
+                    .iter()
+                    .map(|(p, v)| {
+                        let mut v = v.clone();
+                        v.sort();
+                        (p.clone(), v)
+                    })
+                    .collect();
+                all.sort();
+                all
+            })
+            .collect();
+        alternatives.sort();
+        (self.negated, alternatives)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -54,7 +128,17 @@ pub struct FieldFact {
     pub enum_values: Vec<String>,
     pub minimum: Option<f64>,
     pub maximum: Option<f64>,
+    pub exclusive_minimum: bool,
+    pub exclusive_maximum: bool,
+    pub multiple_of: Option<f64>,
+    pub min_length: Option<u64>,
+    pub min_items: Option<u64>,
     pub max_items: Option<u64>,
+    pub unique_items: bool,
+    /// `date-time`, `int32`, ...
+    pub format: Option<String>,
+    /// The branches of a `oneOf` / `anyOf` field (schema names, or types of inline ones).
+    pub variants: Vec<String>,
     /// The field's own `x-assumption`, or that of the schema it refers to.
     pub assumption: Option<String>,
 }
@@ -99,7 +183,10 @@ const MAX_DEPTH: usize = 16;
 impl SpecFacts {
     /// Parses YAML (or JSON) spec text. `origin` names the source in errors.
     pub fn from_yaml(text: &str, origin: &str) -> Result<SpecFacts, FactsError> {
-        let root: Value = serde_saphyr::from_str(text)
+        // A spec in the repository or one the user names: the local-file budget.
+        let options =
+            alipayhk_generator::load::yaml_options(alipayhk_generator::load::Origin::LocalFile);
+        let root: Value = serde_saphyr::from_str_with_options(text, options)
             .map_err(|e| error("", format!("{origin} is not valid YAML: {e}")))?;
         SpecFacts::from_value(&root)
     }
@@ -196,14 +283,11 @@ fn operation_facts(
         if let Some(schema) = body.pointer("/content/application~1json/schema") {
             let schema_pointer = format!("{body_pointer}/content/application~1json/schema");
             let (schema, _) = resolve(root, schema, &schema_pointer)?;
-            flatten_properties(
-                root,
-                schema,
-                "",
-                &schema_pointer,
-                &mut facts.request_fields,
-                0,
-            )?;
+            let mut out = Flattened {
+                fields: &mut facts.request_fields,
+                conditions: &mut facts.request_conditions,
+            };
+            flatten_properties(root, schema, "", &schema_pointer, &mut out, 0)?;
         }
     }
 
@@ -224,14 +308,11 @@ fn operation_facts(
         if let Some(schema) = ok.pointer("/content/application~1json/schema") {
             let schema_pointer = format!("{ok_pointer}/content/application~1json/schema");
             let (schema, _) = resolve(root, schema, &schema_pointer)?;
-            flatten_properties(
-                root,
-                schema,
-                "",
-                &schema_pointer,
-                &mut facts.response_fields,
-                0,
-            )?;
+            let mut out = Flattened {
+                fields: &mut facts.response_fields,
+                conditions: &mut facts.response_conditions,
+            };
+            flatten_properties(root, schema, "", &schema_pointer, &mut out, 0)?;
         }
     }
 
@@ -309,88 +390,299 @@ fn resolve<'a>(
     Err(error(pointer, "reference chain is too long (a cycle?)"))
 }
 
+/// Where flattening writes its rows.
+struct Flattened<'a> {
+    fields: &'a mut Vec<FieldFact>,
+    conditions: &'a mut Vec<ConditionFact>,
+}
+
+/// An object's properties, `required` and `x-conditions`, with `allOf` parts merged (a later
+/// part's property replaces an earlier one).
+struct ObjectParts<'a> {
+    properties: Vec<(&'a String, &'a Value, String)>,
+    required: Vec<&'a str>,
+    conditions: Vec<&'a Value>,
+    assumption: Option<String>,
+}
+
+fn object_parts<'a>(
+    root: &'a Value,
+    schema: &'a Value,
+    pointer: &str,
+    depth: usize,
+) -> Result<ObjectParts<'a>, FactsError> {
+    if depth > MAX_DEPTH {
+        return Err(error(pointer, "allOf nesting is too deep (a cycle?)"));
+    }
+    let mut parts = ObjectParts {
+        properties: Vec::new(),
+        required: schema
+            .get("required")
+            .and_then(Value::as_array)
+            .map(|list| list.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default(),
+        conditions: schema
+            .get("x-conditions")
+            .and_then(Value::as_array)
+            .map(|list| list.iter().collect())
+            .unwrap_or_default(),
+        assumption: str_field(schema, "x-assumption"),
+    };
+    if let Some(properties) = schema.get("properties").and_then(Value::as_object) {
+        for (name, property) in properties {
+            let p = format!("{pointer}/properties/{}", escape_pointer(name));
+            parts.properties.push((name, property, p));
+        }
+    }
+    if let Some(all_of) = schema.get("allOf").and_then(Value::as_array) {
+        for (i, part) in all_of.iter().enumerate() {
+            let part_pointer = format!("{pointer}/allOf/{i}");
+            let (part, _) = resolve(root, part, &part_pointer)?;
+            let inner = object_parts(root, part, &part_pointer, depth + 1)?;
+            for (name, property, p) in inner.properties {
+                match parts.properties.iter_mut().find(|(n, ..)| *n == name) {
+                    Some(slot) => *slot = (name, property, p),
+                    None => parts.properties.push((name, property, p)),
+                }
+            }
+            parts.required.extend(inner.required);
+            parts.conditions.extend(inner.conditions);
+            if parts.assumption.is_none() {
+                parts.assumption = inner.assumption;
+            }
+        }
+    }
+    Ok(parts)
+}
+
 fn flatten_properties(
     root: &Value,
     schema: &Value,
     prefix: &str,
     pointer: &str,
-    out: &mut Vec<FieldFact>,
+    out: &mut Flattened<'_>,
     depth: usize,
 ) -> Result<(), FactsError> {
     if depth > MAX_DEPTH {
         return Err(error(pointer, "schema nesting is too deep (a cycle?)"));
     }
-    let required: Vec<&str> = schema
-        .get("required")
-        .and_then(Value::as_array)
-        .map(|list| list.iter().filter_map(Value::as_str).collect())
-        .unwrap_or_default();
-    let Some(properties) = schema.get("properties").and_then(Value::as_object) else {
-        return Ok(());
-    };
+    let parts = object_parts(root, schema, pointer, 0)?;
+    for entry in &parts.conditions {
+        out.conditions.extend(condition_facts(entry, prefix));
+    }
     // Children of an assumed schema are assumptions too, unless they say otherwise.
-    let container_assumption = str_field(schema, "x-assumption");
-    for (name, property) in properties {
-        let property_pointer = format!("{pointer}/properties/{}", escape_pointer(name));
+    let container_assumption = parts.assumption.clone();
+    for (name, property, property_pointer) in &parts.properties {
         let path = format!("{prefix}{name}");
         let mut fact = field_fact(
             root,
             property,
             &path,
-            required.contains(&name.as_str()),
-            &property_pointer,
+            parts.required.contains(&name.as_str()),
+            property_pointer,
         )?;
         if fact.assumption.is_none() {
             fact.assumption.clone_from(&container_assumption);
         }
-        out.push(fact);
-        flatten_children(root, property, &path, &property_pointer, out, depth + 1)?;
+        let assumption = fact.assumption.clone();
+        out.fields.push(fact);
+        flatten_children(
+            root,
+            property,
+            &path,
+            property_pointer,
+            assumption,
+            out,
+            depth + 1,
+        )?;
     }
     Ok(())
 }
 
-/// Adds the facts of an object's, array item's or map value's own properties.
+/// The effects of one `x-conditions` entry, for fields below `prefix`.
+fn condition_facts(entry: &Value, prefix: &str) -> Vec<ConditionFact> {
+    let (alternatives, negated) = match (entry.get("if"), entry.get("unless")) {
+        (Some(when), _) => (when, false),
+        (None, Some(unless)) => (unless, true),
+        (None, None) => return Vec::new(),
+    };
+    let values = |v: &Value| -> Vec<String> {
+        match v {
+            Value::Array(list) => list.iter().map(enum_text).collect(),
+            other => vec![enum_text(other)],
+        }
+    };
+    let alternatives: Alternatives = alternatives
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_object)
+        .map(|all| all.iter().map(|(p, v)| (p.clone(), values(v))).collect())
+        .collect();
+    let fact = |property: &str, effect: &str, value: String| ConditionFact {
+        path: format!("{prefix}{property}"),
+        effect: effect.to_string(),
+        value,
+        negated,
+        alternatives: alternatives.clone(),
+    };
+    let mut out = Vec::new();
+    for effect in ["required", "forbidden"] {
+        for property in entry
+            .get(effect)
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            if let Some(property) = property.as_str() {
+                out.push(fact(property, effect, String::new()));
+            }
+        }
+    }
+    for (effect, render) in [
+        (
+            "pattern",
+            (|v: &Value| enum_text(v)) as fn(&Value) -> String,
+        ),
+        ("enum", |v: &Value| match v {
+            Value::Array(list) => list.iter().map(enum_text).collect::<Vec<_>>().join(", "),
+            other => enum_text(other),
+        }),
+        ("default", |v: &Value| v.to_string()),
+    ] {
+        for (property, value) in entry
+            .get(effect)
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+        {
+            out.push(fact(property, effect, render(value)));
+        }
+    }
+    out
+}
+
+/// Adds the facts of an object's, array item's or map value's own properties (and the row
+/// of a primitive item or map value).
 fn flatten_children(
     root: &Value,
     property: &Value,
     path: &str,
     pointer: &str,
-    out: &mut Vec<FieldFact>,
+    assumption: Option<String>,
+    out: &mut Flattened<'_>,
     depth: usize,
 ) -> Result<(), FactsError> {
     let (schema, _) = resolve(root, property, pointer)?;
+    let (schema, pointer) = match nullable_ref(schema) {
+        Some(target) => (
+            resolve(root, target, pointer)?.0,
+            format!("{pointer}/allOf/0"),
+        ),
+        None => (schema, pointer.to_string()),
+    };
+    let pointer = pointer.as_str();
     match schema.get("type").and_then(Value::as_str) {
         Some("array") => {
             if let Some(items) = schema.get("items") {
                 let items_pointer = format!("{pointer}/items");
-                let (items, _) = resolve(root, items, &items_pointer)?;
-                flatten_properties(
+                if primitive_row(
                     root,
                     items,
-                    &format!("{path}[]."),
+                    &format!("{path}[]"),
                     &items_pointer,
+                    &assumption,
                     out,
-                    depth,
-                )?;
+                )? {
+                    // Nested arrays: their items in turn.
+                    let (inner, _) = resolve(root, items, &items_pointer)?;
+                    if inner.get("type").and_then(Value::as_str) == Some("array") {
+                        flatten_children(
+                            root,
+                            items,
+                            &format!("{path}[]"),
+                            &items_pointer,
+                            assumption.clone(),
+                            out,
+                            depth + 1,
+                        )?;
+                    }
+                } else {
+                    let (items, _) = resolve(root, items, &items_pointer)?;
+                    flatten_properties(
+                        root,
+                        items,
+                        &format!("{path}[]."),
+                        &items_pointer,
+                        out,
+                        depth,
+                    )?;
+                }
             }
         }
         _ => {
             flatten_properties(root, schema, &format!("{path}."), pointer, out, depth)?;
             if let Some(values) = schema.get("additionalProperties").filter(|v| v.is_object()) {
                 let values_pointer = format!("{pointer}/additionalProperties");
-                let (values, _) = resolve(root, values, &values_pointer)?;
-                flatten_properties(
+                if !primitive_row(
                     root,
                     values,
-                    &format!("{path}{{}}."),
+                    &format!("{path}{{}}"),
                     &values_pointer,
+                    &assumption,
                     out,
-                    depth,
-                )?;
+                )? {
+                    let (values, _) = resolve(root, values, &values_pointer)?;
+                    flatten_properties(
+                        root,
+                        values,
+                        &format!("{path}{{}}."),
+                        &values_pointer,
+                        out,
+                        depth,
+                    )?;
+                }
             }
         }
     }
     Ok(())
+}
+
+/// Adds the row of an array item or map value that is not an object; `true` when it was one.
+fn primitive_row(
+    root: &Value,
+    inner: &Value,
+    path: &str,
+    pointer: &str,
+    assumption: &Option<String>,
+    out: &mut Flattened<'_>,
+) -> Result<bool, FactsError> {
+    let (target, _) = resolve(root, inner, pointer)?;
+    let is_object = target.get("properties").is_some()
+        || target.get("allOf").is_some()
+        || target
+            .get("additionalProperties")
+            .is_some_and(Value::is_object);
+    if !is_object {
+        let mut fact = field_fact(root, inner, path, false, pointer)?;
+        if fact.assumption.is_none() {
+            fact.assumption.clone_from(assumption);
+        }
+        out.fields.push(fact);
+    }
+    Ok(!is_object)
+}
+
+/// The `$ref` of `allOf: [$ref]` (a nullable reference).
+fn nullable_ref(schema: &Value) -> Option<&Value> {
+    match schema
+        .get("allOf")
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+    {
+        Some([only]) if only.get("$ref").is_some() => Some(only),
+        _ => None,
+    }
 }
 
 fn field_fact(
@@ -401,13 +693,32 @@ fn field_fact(
     pointer: &str,
 ) -> Result<FieldFact, FactsError> {
     let own_assumption = str_field(property, "x-assumption");
+    let nullable_wrapper = property.get("nullable").and_then(Value::as_bool) == Some(true);
     let (schema, type_name) = resolve(root, property, pointer)?;
+    let (schema, type_name) = match nullable_ref(schema) {
+        Some(target) => resolve(root, target, pointer)?,
+        None => (schema, type_name),
+    };
+    let variants = ["oneOf", "anyOf"]
+        .iter()
+        .filter_map(|k| schema.get(*k).and_then(Value::as_array))
+        .flatten()
+        .map(|branch| match branch.get("$ref").and_then(Value::as_str) {
+            Some(reference) => reference
+                .rsplit('/')
+                .next()
+                .unwrap_or(reference)
+                .to_string(),
+            None => str_field(branch, "type").unwrap_or_else(|| "any".to_string()),
+        })
+        .collect();
+    let flag = |key: &str| schema.get(key).and_then(Value::as_bool) == Some(true);
     Ok(FieldFact {
         path: path.to_string(),
         ty: type_of(root, schema, pointer)?,
         type_name,
         required,
-        nullable: schema.get("nullable").and_then(Value::as_bool) == Some(true),
+        nullable: nullable_wrapper || flag("nullable"),
         max_length: schema.get("maxLength").and_then(Value::as_u64),
         pattern: str_field(schema, "pattern"),
         enum_values: schema
@@ -417,7 +728,15 @@ fn field_fact(
             .unwrap_or_default(),
         minimum: schema.get("minimum").and_then(Value::as_f64),
         maximum: schema.get("maximum").and_then(Value::as_f64),
+        exclusive_minimum: flag("exclusiveMinimum"),
+        exclusive_maximum: flag("exclusiveMaximum"),
+        multiple_of: schema.get("multipleOf").and_then(Value::as_f64),
+        min_length: schema.get("minLength").and_then(Value::as_u64),
+        min_items: schema.get("minItems").and_then(Value::as_u64),
         max_items: schema.get("maxItems").and_then(Value::as_u64),
+        unique_items: flag("uniqueItems"),
+        format: str_field(schema, "format"),
+        variants,
         assumption: own_assumption.or_else(|| str_field(schema, "x-assumption")),
     })
 }
@@ -443,6 +762,12 @@ fn type_of(root: &Value, schema: &Value, pointer: &str) -> Result<String, FactsE
             None => "array<any>".to_string(),
         },
         Some("object") | None if schema.get("properties").is_some() => "object".to_string(),
+        None if schema.get("oneOf").is_some() => "oneOf".to_string(),
+        None if schema.get("anyOf").is_some() => "anyOf".to_string(),
+        None if schema.get("allOf").is_some() => match nullable_ref(schema) {
+            Some(target) => named(target, &format!("{pointer}/allOf/0"))?,
+            None => "object".to_string(),
+        },
         Some("object") => match schema.get("additionalProperties") {
             Some(values) if values.is_object() => format!(
                 "map<{}>",

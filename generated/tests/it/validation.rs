@@ -153,3 +153,120 @@ fn unknown_numbers_survive_a_json_round_trip_exactly() {
     let encoded = serde_json::to_string(&first).expect("encodes");
     assert!(encoded.contains("1.2008888888888892e+59"), "{encoded}");
 }
+
+/// A Query Template answer from JSON (the simulator's admin upload decodes templates the same
+/// way and calls `validate()`).
+fn template(body: serde_json::Value) -> QueryTemplateResponse {
+    let mut body = body;
+    body["result"] = serde_json::json!({"resultCode": "SUCCESS", "resultStatus": "S"});
+    serde_json::from_value(body).expect("decodes")
+}
+
+#[test]
+fn coupon_links_must_be_app_links() {
+    let coupon = template(serde_json::json!({
+        "type": "COUPON",
+        "orderPageLink": "https://shop.example/order",
+        "categories": ["CoffeeAndTea"]
+    }));
+    let errors = coupon
+        .validate()
+        .expect_err("a coupon's order link is an app link");
+    assert_eq!(paths(errors.clone()), ["orderPageLink"]);
+    assert_eq!(
+        errors.0[0].problem,
+        "does not match the pattern ^alipayhk:// when type is COUPON, or product is PASS or MOVIE"
+    );
+    // A gift-card ticket may link anywhere.
+    let ticket = template(serde_json::json!({
+        "type": "TICKET",
+        "product": "GIFT_CARD",
+        "orderPageLink": "https://shop.example/order",
+        "detailLink": "https://shop.example/detail"
+    }));
+    assert_eq!(ticket.validate(), Ok(()));
+    // A movie's detail link must be an app link.
+    let movie = template(serde_json::json!({
+        "type": "TICKET",
+        "product": "MOVIE",
+        "detailLink": "https://shop.example/detail"
+    }));
+    assert_eq!(
+        paths(movie.validate().expect_err("movie links")),
+        ["detailLink"]
+    );
+}
+
+#[test]
+fn stock_bizmids_and_pass_ext_info_only_where_the_page_allows() {
+    let ticket = template(serde_json::json!({
+        "type": "TICKET",
+        "product": "PASS",
+        "stock": 10,
+        "bizMids": ["2160120041113167"],
+        "passExtInfo": {"city": "HK"}
+    }));
+    assert_eq!(
+        paths(
+            ticket
+                .validate()
+                .expect_err("coupon-only and movie-only fields")
+        ),
+        ["stock", "bizMids", "passExtInfo"]
+    );
+    let movie_coupon = template(serde_json::json!({
+        "type": "COUPON",
+        "product": "MOVIE",
+        "stock": 10,
+        "passExtInfo": {"city": "HK"}
+    }));
+    assert_eq!(movie_coupon.validate(), Ok(()));
+}
+
+#[test]
+fn coupon_categories_come_from_the_page_table_and_tickets_default_to_hidden() {
+    let coupon = template(serde_json::json!({"type": "COUPON", "categories": ["Food", "Cinema"]}));
+    assert_eq!(
+        paths(coupon.validate().expect_err("Cinema is not a coupon code")),
+        ["categories[1]"]
+    );
+    let ticket = template(serde_json::json!({"type": "TICKET", "categories": ["Cinema"]}));
+    assert_eq!(ticket.validate(), Ok(()));
+    assert_eq!(
+        ticket.exposure_or_default(),
+        Some(QueryTemplateResponseExposure::Hidden)
+    );
+    assert_eq!(
+        template(serde_json::json!({"type": "COUPON"})).exposure_or_default(),
+        None
+    );
+}
+
+#[test]
+fn update_card_takes_exactly_one_non_empty_user_id_or_open_id() {
+    let request = UpdateMembershipCardRequest::builder()
+        .merchant_id("2160120041113167")
+        .pass_id("2024121119027102160254809674364")
+        .status(UpdateMembershipCardRequestStatus::Update)
+        .update_detail_type(UpdateMembershipCardRequestUpdateDetailType::UpdateMemberCard);
+    let both = request
+        .clone()
+        .user_id("2160400000000135")
+        .open_id("open-1");
+    assert_eq!(
+        both.build().expect_err("both").0[0].problem,
+        "only one of userId, openId may be given"
+    );
+    let empty = request.clone().user_id("");
+    assert_eq!(
+        empty.build().expect_err("empty").0[0].problem,
+        "at least one of userId, openId is required"
+    );
+    assert!(
+        request
+            .user_id("2160400000000135")
+            .open_id("")
+            .build()
+            .is_ok()
+    );
+}

@@ -33,6 +33,25 @@ pub fn rust_file(name: &str, header: &str, tokens: TokenStream) -> Result<String
     ))
 }
 
+/// Formats a file given as pieces of whole items: each piece is parsed and printed alone (the
+/// printer keeps no state between top-level items, so the text is the same as for the whole
+/// stream), which keeps memory and time linear for large specs.
+pub fn rust_file_chunks(
+    name: &str,
+    header: &str,
+    chunks: Vec<TokenStream>,
+) -> Result<String, EmitError> {
+    let mut code = String::new();
+    for chunk in chunks {
+        let file: syn::File = syn::parse2(chunk).map_err(|e| EmitError {
+            file: name.to_string(),
+            problem: e.to_string(),
+        })?;
+        code.push_str(&prettyplease::unparse(&file));
+    }
+    Ok(format!("{header}\n{}", space_items(&code)))
+}
+
 /// A blank line after every top-level item, for readability (`prettyplease` adds none).
 fn space_items(code: &str) -> String {
     let mut out = String::with_capacity(code.len() + code.len() / 20);

@@ -5,13 +5,34 @@ use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
 
 use super::{doc_lines, ident, item_docs};
-use crate::ir::{Api, Constraints, Field, Limit, Model, ModelKind, OpenEnum, TypeRef};
+use crate::ir::{
+    Access, Alias, Api, Condition, Constraints, Effect, Field, Limit, Model, ModelKind, OpenEnum,
+    Trigger, TypeRef, Union,
+};
 use crate::naming::snake_case;
 use crate::rules::{self, Rule};
 
 pub fn emit(api: &Api) -> TokenStream {
-    let models = api.models.iter().map(model);
-    let enums = api.enums.iter().map(open_enum);
+    emit_chunks(api).into_iter().collect()
+}
+
+/// The file in pieces of whole items (the module header, then one piece per type), so each
+/// is parsed and printed on its own: a large spec never builds one huge token stream.
+pub fn emit_chunks(api: &Api) -> Vec<TokenStream> {
+    let mut chunks = vec![header(api)];
+    chunks.extend(api.models.iter().map(model));
+    chunks.extend(api.unions.iter().map(union));
+    chunks.extend(api.aliases.iter().map(alias));
+    chunks.extend(api.enums.iter().map(open_enum));
+    chunks
+}
+
+fn header(api: &Api) -> TokenStream {
+    let deprecated = api.models.iter().any(|m| {
+        matches!(&m.kind, ModelKind::Struct { fields, .. } if fields.iter().any(|f| f.deprecated))
+    });
+    // Deprecated fields warn where callers use them, not in the code that defines them.
+    let allow_deprecated = deprecated.then(|| quote! { #![allow(deprecated)] });
     quote! {
         //! Request, response and nested types, one per schema of the spec.
         //!
@@ -19,12 +40,10 @@ pub fn emit(api: &Api) -> TokenStream {
         //! reports all violations with JSON field paths. Enums are open: a value the spec does
         //! not list decodes as `Unknown(..)` (lenient client) and fails `validate()` (strict
         //! server).
+        #allow_deprecated
 
         use alipayhk_runtime::validation::{FieldViolation, ValidationErrors};
         use serde::{Deserialize, Serialize};
-
-        #(#models)*
-        #(#enums)*
     }
 }
 
@@ -33,12 +52,14 @@ pub fn rust_type(ty: &TypeRef) -> TokenStream {
     match ty {
         TypeRef::String => quote! { String },
         TypeRef::Integer => quote! { i64 },
+        TypeRef::Integer32 => quote! { i32 },
         TypeRef::Number => quote! { f64 },
+        TypeRef::Float => quote! { f32 },
         TypeRef::Boolean => quote! { bool },
         TypeRef::Any => quote! { serde_json::Value },
         TypeRef::ResultStatus => quote! { alipayhk_runtime::ResultStatus },
         TypeRef::FreeForm => quote! { serde_json::Map<String, serde_json::Value> },
-        TypeRef::Model(name) | TypeRef::Enum(name) => {
+        TypeRef::Model(name) | TypeRef::Enum(name) | TypeRef::Union(name) => {
             let name = ident(name);
             quote! { #name }
         }
@@ -49,35 +70,131 @@ pub fn rust_type(ty: &TypeRef) -> TokenStream {
     }
 }
 
+/// The type of a struct member: `Box<T>` when the field is recursive.
+fn field_type(field: &Field) -> TokenStream {
+    let ty = rust_type(&field.ty);
+    if field.boxed {
+        quote! { Box<#ty> }
+    } else {
+        ty
+    }
+}
+
+/// Name stem of the compiled-once regexes of one value, e.g. `QUERY_TEMPLATE_RESPONSE_DISCOUNT`.
+fn static_stem(owner: &str, part: &str) -> String {
+    let owner = snake_case(owner).to_uppercase();
+    let part = part.trim_start_matches("r#").to_uppercase();
+    if part.is_empty() {
+        owner
+    } else {
+        format!("{owner}_{part}")
+    }
+}
+
+/// A compiled-once regex static.
+fn regex_static(name: &proc_macro2::Ident, pattern: &str, doc: &str) -> TokenStream {
+    let doc = format!(" {doc}");
+    quote! {
+        #[doc = #doc]
+        static #name: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+            regex::Regex::new(#pattern).expect("the generator checked that this pattern compiles")
+        });
+    }
+}
+
+/// A violation message that names the value: `marker` becomes the `{value:?}`-style
+/// placeholder, every other brace is escaped for `format!`.
+fn format_message(problem: &str, marker: &str, placeholder: &str) -> String {
+    problem
+        .replace('{', "{{")
+        .replace('}', "}}")
+        .replace(marker, placeholder)
+}
+
+/// Emission of one model's checks: the checks, and the regex statics they use.
+struct Checks {
+    statics: Vec<TokenStream>,
+}
+
 fn model(model: &Model) -> TokenStream {
     let name = ident(&model.rust_name);
     let docs = doc_lines(&item_docs(&model.description, &model.assumption, &[]));
-    let statics = pattern_statics(model);
+    let mut emitted = Checks {
+        statics: Vec::new(),
+    };
     match &model.kind {
         ModelKind::Struct {
             fields,
             keeps_unknown_keys,
             either_of,
+            additional,
+            conditions,
         } => {
             let defaultable = fields.iter().all(|f| !f.required);
             let derive_default = defaultable.then(|| quote! { Default, });
             let members = fields.iter().map(field_member);
-            let extra = keeps_unknown_keys.then(|| {
+            let extra_ty = match additional {
+                Some(a) => {
+                    let ty = rust_type(&a.ty);
+                    Some(quote! { std::collections::BTreeMap<String, #ty> })
+                }
+                None if *keeps_unknown_keys => {
+                    Some(quote! { serde_json::Map<String, serde_json::Value> })
+                }
+                None => None,
+            };
+            let extra = extra_ty.as_ref().map(|ty| {
+                let doc = if additional.is_some() {
+                    " Properties the spec does not name, typed by its `additionalProperties`."
+                } else {
+                    " Properties the spec does not name, kept so they survive a round trip."
+                };
                 quote! {
-                    /// Properties the spec does not name, kept so they survive a round trip.
+                    #[doc = #doc]
                     #[serde(flatten)]
-                    pub extra: serde_json::Map<String, serde_json::Value>,
+                    pub extra: #ty,
                 }
             });
-            let constructor = constructor(model, fields, *keeps_unknown_keys);
-            let builder = builder(model, fields, *keeps_unknown_keys);
+            let constructor = constructor(model, fields, extra_ty.is_some());
+            let builder = builder(model, fields, extra_ty.as_ref(), additional.as_deref());
             let setters = fields.iter().filter(|f| !f.required).map(setter);
-            let checks: Vec<TokenStream> = fields.iter().map(|f| field_checks(model, f)).collect();
-            let either = either_of_check(fields, either_of);
-            let has_checks = checks.iter().any(|c| !c.is_empty()) || !either.is_empty();
-            let collect = collect_violations(has_checks, quote! { #(#checks)* #either });
+            let defaults = fields
+                .iter()
+                .filter_map(|f| default_accessor(f, fields, conditions));
+            let mut checks: Vec<TokenStream> = fields
+                .iter()
+                .map(|f| field_checks(model, f, &mut emitted))
+                .collect();
+            if let Some(a) = additional {
+                let stem = static_stem(&model.rust_name, "extra");
+                let path = quote! { alipayhk_runtime::validation::field_path(path, key) };
+                let label = format!("Other properties of `{}`", model.schema_name);
+                let item = value_checks(
+                    &a.ty,
+                    &a.constraints,
+                    "value",
+                    path,
+                    &stem,
+                    &label,
+                    &mut emitted,
+                );
+                if !item.is_empty() {
+                    checks.push(quote! {
+                        for (key, value) in &self.extra {
+                            #item
+                        }
+                    });
+                }
+            }
+            checks.push(either_of_check(fields, either_of));
+            for (i, condition) in conditions.iter().enumerate() {
+                checks.push(condition_check(model, fields, condition, i, &mut emitted));
+            }
+            let has_checks = checks.iter().any(|c| !c.is_empty());
+            let collect = collect_violations(has_checks, quote! { #(#checks)* });
+            let statics = &emitted.statics;
             quote! {
-                #statics
+                #(#statics)*
                 #docs
                 #[derive(Debug, Clone, PartialEq, #derive_default Serialize, Deserialize)]
                 pub struct #name {
@@ -88,20 +205,27 @@ fn model(model: &Model) -> TokenStream {
                 impl #name {
                     #constructor
                     #(#setters)*
+                    #(#defaults)*
                     #collect
                 }
 
                 #builder
             }
         }
-        ModelKind::Map { value } => {
+        ModelKind::Map {
+            value,
+            value_constraints,
+        } => {
             let value_ty = rust_type(value);
+            let stem = static_stem(&model.rust_name, "values");
             let item_checks = value_checks(
-                &TypeRef::clone(value),
-                &Constraints::default(),
+                value,
+                value_constraints,
                 "value",
                 quote! { alipayhk_runtime::validation::field_path(path, key) },
-                "",
+                &stem,
+                &format!("Values of `{}`", model.schema_name),
+                &mut emitted,
             );
             let has_checks = !item_checks.is_empty();
             let body = quote! {
@@ -110,7 +234,9 @@ fn model(model: &Model) -> TokenStream {
                 }
             };
             let collect = collect_violations(has_checks, body);
+            let statics = &emitted.statics;
             quote! {
+                #(#statics)*
                 #docs
                 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
                 #[serde(transparent)]
@@ -148,45 +274,78 @@ fn collect_violations(has_checks: bool, body: TokenStream) -> TokenStream {
     }
 }
 
+/// The documentation paragraphs of a field beyond its description: nullability, access,
+/// default, deprecation and what cannot be checked.
+fn field_notes(field: &Field) -> Vec<String> {
+    let mut notes = Vec::new();
+    if field.nullable {
+        notes.push("Nullable: `null` decodes as `None`.".into());
+    }
+    match field.access {
+        Access::ReadOnly => notes.push(
+            "Read-only: only responses carry it (optional here, so requests can omit it).".into(),
+        ),
+        Access::WriteOnly => notes.push(
+            "Write-only: only requests carry it (optional here, so responses can omit it).".into(),
+        ),
+        Access::Both => {}
+    }
+    if let Some(default) = &field.default {
+        notes.push(format!("Default: `{default}` (when absent)."));
+    }
+    if field.deprecated {
+        notes.push("Deprecated in the spec.".into());
+    }
+    if let Some(note) = &field.unchecked {
+        notes.push(format!("Not checked: {note}"));
+    }
+    notes
+}
+
 fn field_member(field: &Field) -> TokenStream {
     let name = ident(&field.rust_name);
     let json = &field.json_name;
-    let ty = rust_type(&field.ty);
+    let ty = field_type(field);
     let mut paragraphs = item_docs(
         &field.description,
         &field.assumption,
         &field.constraints.describe(),
     );
-    if field.nullable {
-        paragraphs.push("Nullable: `null` decodes as `None`.".into());
-    }
+    paragraphs.extend(field_notes(field));
     let docs = doc_lines(&paragraphs);
+    let deprecated = field
+        .deprecated
+        .then(|| quote! { #[deprecated(note = "deprecated in the spec")] });
     if field.required && !field.nullable {
         quote! {
             #docs
+            #deprecated
             #[serde(rename = #json)]
             pub #name: #ty,
         }
     } else if field.required {
         quote! {
             #docs
+            #deprecated
             #[serde(rename = #json)]
             pub #name: Option<#ty>,
         }
     } else {
         quote! {
             #docs
+            #deprecated
             #[serde(rename = #json, default, skip_serializing_if = "Option::is_none")]
             pub #name: Option<#ty>,
         }
     }
 }
 
-/// Parameter type and conversion for a constructor or setter argument.
+/// Parameter type and conversion (to the member type) for a constructor or setter argument.
 fn argument(field: &Field) -> (TokenStream, TokenStream) {
     let name = ident(&field.rust_name);
     match field.ty {
         TypeRef::String => (quote! { impl Into<String> }, quote! { #name.into() }),
+        _ if field.boxed => (rust_type(&field.ty), quote! { Box::new(#name) }),
         _ => (rust_type(&field.ty), quote! { #name }),
     }
 }
@@ -196,13 +355,14 @@ fn member_init(field: &Field) -> TokenStream {
     let name = ident(&field.rust_name);
     match field.ty {
         TypeRef::String => quote! { #name: #name.into(), },
+        _ if field.boxed => quote! { #name: Box::new(#name), },
         _ => quote! { #name, },
     }
 }
 
 /// `new(required field)` when there is at most one required field, so arguments cannot be
 /// mixed up; types with more use only [`builder`]. Optional fields start as `None`.
-fn constructor(model: &Model, fields: &[Field], keeps_unknown_keys: bool) -> TokenStream {
+fn constructor(model: &Model, fields: &[Field], has_extra: bool) -> TokenStream {
     let required: Vec<&Field> = fields
         .iter()
         .filter(|f| f.required && !f.nullable)
@@ -223,7 +383,7 @@ fn constructor(model: &Model, fields: &[Field], keeps_unknown_keys: bool) -> Tok
             quote! { #name: None, }
         }
     });
-    let extra = keeps_unknown_keys.then(|| quote! { extra: serde_json::Map::new(), });
+    let extra = has_extra.then(|| quote! { extra: Default::default(), });
     let doc = format!(
         " A `{}` with its required fields; optional fields start empty.",
         model.rust_name
@@ -238,15 +398,19 @@ fn constructor(model: &Model, fields: &[Field], keeps_unknown_keys: bool) -> Tok
 
 /// `<Model>Builder`: one setter per field, named after it; `build()` reports every missing
 /// required field by JSON name, then runs `validate()`.
-fn builder(model: &Model, fields: &[Field], keeps_unknown_keys: bool) -> TokenStream {
+fn builder(
+    model: &Model,
+    fields: &[Field],
+    extra_ty: Option<&TokenStream>,
+    additional: Option<&crate::ir::Additional>,
+) -> TokenStream {
     let name = ident(&model.rust_name);
     let builder = format_ident!("{}Builder", model.rust_name);
     let members = fields.iter().map(|f| {
-        let (field, ty) = (ident(&f.rust_name), rust_type(&f.ty));
+        let (field, ty) = (ident(&f.rust_name), field_type(f));
         quote! { #field: Option<#ty>, }
     });
-    let extra_member =
-        keeps_unknown_keys.then(|| quote! { extra: serde_json::Map<String, serde_json::Value>, });
+    let extra_member = extra_ty.map(|ty| quote! { extra: #ty, });
     let setters = fields.iter().map(|f| {
         let field = ident(&f.rust_name);
         let (ty, value) = argument(f);
@@ -261,18 +425,26 @@ fn builder(model: &Model, fields: &[Field], keeps_unknown_keys: bool) -> TokenSt
             &f.constraints.describe(),
         ));
         let docs = doc_lines(&paragraphs);
+        let deprecated = f
+            .deprecated
+            .then(|| quote! { #[deprecated(note = "deprecated in the spec")] });
         quote! {
             #docs
+            #deprecated
             pub fn #field(mut self, #field: #ty) -> Self {
                 self.#field = Some(#value);
                 self
             }
         }
     });
-    let extra_setter = keeps_unknown_keys.then(|| {
+    let extra_setter = extra_ty.map(|_| {
+        let value_ty = match additional {
+            Some(a) => rust_type(&a.ty),
+            None => quote! { serde_json::Value },
+        };
         quote! {
             /// Adds a property the spec does not name (kept on the wire as given).
-            pub fn extra(mut self, key: impl Into<String>, value: serde_json::Value) -> Self {
+            pub fn extra(mut self, key: impl Into<String>, value: #value_ty) -> Self {
                 self.extra.insert(key.into(), value);
                 self
             }
@@ -327,7 +499,7 @@ fn builder(model: &Model, fields: &[Field], keeps_unknown_keys: bool) -> TokenSt
             quote! { #field: self.#field, }
         }
     });
-    let extra_init = keeps_unknown_keys.then(|| quote! { extra: self.extra, });
+    let extra_init = extra_ty.map(|_| quote! { extra: self.extra, });
     let type_doc = format!(
         " Builds a [`{}`] field by field, by name; [`{}::build`] reports every missing required field (by JSON name) and every broken constraint at once.",
         model.rust_name, builder
@@ -371,8 +543,12 @@ fn setter(field: &Field) -> TokenStream {
     let method = format_ident!("with_{}", field.rust_name.trim_start_matches("r#"));
     let (ty, value) = argument(field);
     let doc = format!(" Sets `{}`.", field.json_name);
+    let deprecated = field
+        .deprecated
+        .then(|| quote! { #[deprecated(note = "deprecated in the spec")] });
     quote! {
         #[doc = #doc]
+        #deprecated
         pub fn #method(mut self, #name: #ty) -> Self {
             self.#name = Some(#value);
             self
@@ -380,44 +556,307 @@ fn setter(field: &Field) -> TokenStream {
     }
 }
 
-/// Name of the compiled-once regex of a field's pattern.
-fn pattern_static(model: &Model, field: &Field) -> proc_macro2::Ident {
-    format_ident!(
-        "{}_{}_PATTERN",
-        snake_case(&model.rust_name).to_uppercase(),
-        field.rust_name.trim_start_matches("r#").to_uppercase()
-    )
+/// A Rust expression for a JSON default of a scalar or enum type; `None` for anything else
+/// (documented, not applied).
+fn default_value(ty: &TypeRef, value: &serde_json::Value) -> Option<TokenStream> {
+    Some(match (ty, value) {
+        (TypeRef::String, serde_json::Value::String(s)) => quote! { #s.to_string() },
+        (TypeRef::Enum(name), serde_json::Value::String(s)) => {
+            let name = ident(name);
+            quote! { #name::from(#s) }
+        }
+        (TypeRef::Integer, serde_json::Value::Number(n)) => {
+            let n = Literal::i64_unsuffixed(n.as_i64()?);
+            quote! { #n }
+        }
+        (TypeRef::Integer32, serde_json::Value::Number(n)) => {
+            let n = Literal::i32_unsuffixed(i32::try_from(n.as_i64()?).ok()?);
+            quote! { #n }
+        }
+        (TypeRef::Number | TypeRef::Float, serde_json::Value::Number(n)) => {
+            let n = Literal::f64_unsuffixed(n.as_f64()?);
+            quote! { #n }
+        }
+        (TypeRef::Boolean, serde_json::Value::Bool(b)) => quote! { #b },
+        _ => return None,
+    })
 }
 
-fn pattern_statics(model: &Model) -> TokenStream {
-    let ModelKind::Struct { fields, .. } = &model.kind else {
+/// `<field>_or_default()` for an optional field with a `default`, or a conditional default
+/// (`x-conditions`): the value, or the default that applies. The wire form is untouched, so a
+/// round trip keeps an absent field absent.
+fn default_accessor(
+    field: &Field,
+    fields: &[Field],
+    conditions: &[Condition],
+) -> Option<TokenStream> {
+    if field.required {
+        return None;
+    }
+    let name = ident(&field.rust_name);
+    let method = format_ident!("{}_or_default", field.rust_name.trim_start_matches("r#"));
+    let ty = rust_type(&field.ty);
+    let conditional: Vec<(&Trigger, TokenStream)> = conditions
+        .iter()
+        .filter_map(|c| match &c.effect {
+            Effect::Default { property, value } if *property == field.json_name => {
+                Some((&c.trigger, default_value(&field.ty, value)?))
+            }
+            _ => None,
+        })
+        .collect();
+    let fixed = field
+        .default
+        .as_ref()
+        .and_then(|v| default_value(&field.ty, v));
+    if conditional.is_empty() && fixed.is_none() {
+        return None;
+    }
+    let copy = matches!(
+        field.ty,
+        TypeRef::Integer | TypeRef::Integer32 | TypeRef::Number | TypeRef::Float | TypeRef::Boolean
+    );
+    let value = match (field.boxed, copy) {
+        (true, true) => quote! { **value },
+        (true, false) => quote! { (**value).clone() },
+        (false, true) => quote! { *value },
+        (false, false) => quote! { value.clone() },
+    };
+    let arms = conditional.iter().map(|(trigger, default)| {
+        let holds = trigger_expr(trigger, fields);
+        quote! {
+            if #holds {
+                return Some(#default);
+            }
+        }
+    });
+    let describe: Vec<String> = conditional
+        .iter()
+        .map(|(trigger, _)| {
+            let value = conditions
+                .iter()
+                .find_map(|c| match &c.effect {
+                    Effect::Default { property, value }
+                        if *property == field.json_name && &c.trigger == *trigger =>
+                    {
+                        Some(value.to_string())
+                    }
+                    _ => None,
+                })
+                .unwrap_or_default();
+            format!("`{value}` {}", trigger.describe())
+        })
+        .collect();
+    match fixed {
+        Some(fixed) if conditional.is_empty() => {
+            let doc = format!(
+                " `{}`, or its default `{}` when absent.",
+                field.json_name,
+                field
+                    .default
+                    .as_ref()
+                    .map(|v| v.to_string())
+                    .unwrap_or_default()
+            );
+            Some(quote! {
+                #[doc = #doc]
+                pub fn #method(&self) -> #ty {
+                    match &self.#name {
+                        Some(value) => #value,
+                        None => #fixed,
+                    }
+                }
+            })
+        }
+        fixed => {
+            let fallback = match fixed {
+                Some(fixed) => quote! { Some(#fixed) },
+                None => quote! { None },
+            };
+            let doc = format!(
+                " `{}`, or the default the spec gives when it is absent: {}.",
+                field.json_name,
+                describe.join("; ")
+            );
+            Some(quote! {
+                #[doc = #doc]
+                pub fn #method(&self) -> Option<#ty> {
+                    if let Some(value) = &self.#name {
+                        return Some(#value);
+                    }
+                    #(#arms)*
+                    #fallback
+                }
+            })
+        }
+    }
+}
+
+/// An `Option<&str>` expression of a string or enum field's value.
+fn str_value(field: &Field) -> TokenStream {
+    let name = ident(&field.rust_name);
+    match (&field.ty, field.required && !field.nullable) {
+        (TypeRef::String, true) => quote! { Some(self.#name.as_str()) },
+        (TypeRef::String, false) => quote! { self.#name.as_deref() },
+        (_, true) => quote! { Some(self.#name.as_str()) },
+        (_, false) => quote! { self.#name.as_ref().map(|value| value.as_str()) },
+    }
+}
+
+/// A `bool` expression: whether the trigger holds for `self` (parenthesised only where
+/// precedence needs it, so it can stand as an `if` condition).
+fn trigger_expr(trigger: &Trigger, fields: &[Field]) -> TokenStream {
+    let alternatives: Vec<TokenStream> = trigger
+        .alternatives
+        .iter()
+        .map(|alternative| {
+            let all: Vec<TokenStream> = alternative
+                .iter()
+                .map(
+                    |(property, values)| match fields.iter().find(|f| &f.json_name == property) {
+                        Some(f) => {
+                            let value = str_value(f);
+                            quote! { matches!(#value, Some(#(#values)|*)) }
+                        }
+                        None => quote! { false },
+                    },
+                )
+                .collect();
+            match all.as_slice() {
+                [one] => one.clone(),
+                many => quote! { (#(#many)&&*) },
+            }
+        })
+        .collect();
+    match (alternatives.as_slice(), trigger.negated) {
+        ([one], false) => one.clone(),
+        ([one], true) => quote! { !#one },
+        (many, false) => quote! { #(#many)||* },
+        (many, true) => quote! { !(#(#many)||*) },
+    }
+}
+
+/// The checks of one `x-conditions` rule.
+fn condition_check(
+    model: &Model,
+    fields: &[Field],
+    condition: &Condition,
+    index: usize,
+    emitted: &mut Checks,
+) -> TokenStream {
+    let property = condition.effect.property();
+    let Some(field) = fields.iter().find(|f| f.json_name == property) else {
         return TokenStream::new();
     };
-    let statics = fields.iter().filter_map(|f| {
-        let pattern = f.constraints.pattern.as_ref()?;
-        let name = pattern_static(model, f);
-        let doc = format!(" `{}.{}` must match `{pattern}`.", model.schema_name, f.json_name);
-        Some(quote! {
-            #[doc = #doc]
-            static #name: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
-                regex::Regex::new(#pattern).expect("the generator checked that this pattern compiles")
+    let name = ident(&field.rust_name);
+    let json = &field.json_name;
+    let holds = trigger_expr(&condition.trigger, fields);
+    let trigger = &condition.trigger;
+    let path = quote! { alipayhk_runtime::validation::field_path(path, #json) };
+    let is_array = matches!(field.ty, TypeRef::Array(_));
+    // Checks one string `text` at `at` (pattern and enum effects).
+    let each = |check: TokenStream| {
+        if is_array {
+            quote! {
+                for (index, text) in value.iter().enumerate() {
+                    let at = alipayhk_runtime::validation::index_path(&#path, index);
+                    #check
+                }
+            }
+        } else {
+            quote! {
+                let (text, at) = (value, #path);
+                #check
+            }
+        }
+    };
+    match &condition.effect {
+        Effect::Required(_) => {
+            let problem = rules::conditionally_required(trigger);
+            quote! {
+                if #holds {
+                    if self.#name.is_none() {
+                        out.push(FieldViolation::new(#path, #problem));
+                    }
+                }
+            }
+        }
+        Effect::Forbidden(_) => {
+            let problem = rules::conditionally_forbidden(trigger);
+            quote! {
+                if #holds {
+                    if self.#name.is_some() {
+                        out.push(FieldViolation::new(#path, #problem));
+                    }
+                }
+            }
+        }
+        Effect::Pattern { pattern, .. } => {
+            let stem = static_stem(
+                &model.rust_name,
+                &format!("{}_IF{index}", field.rust_name.trim_start_matches("r#")),
+            );
+            let static_name = format_ident!("{stem}_PATTERN");
+            let doc = format!(
+                "`{}.{}` must match `{pattern}` {}.",
+                model.schema_name,
+                json,
+                trigger.describe()
+            );
+            emitted
+                .statics
+                .push(regex_static(&static_name, pattern, &doc));
+            let problem = rules::conditional(&Rule::Pattern(pattern).problem(""), trigger);
+            let check = each(quote! {
+                if !#static_name.is_match(text) {
+                    out.push(FieldViolation::new(at, #problem));
+                }
             });
-        })
-    });
-    quote! { #(#statics)* }
+            quote! {
+                if #holds {
+                    if let Some(value) = &self.#name {
+                        #check
+                    }
+                }
+            }
+        }
+        Effect::Enum { values, .. } => {
+            const MARKER: &str = "\u{0}";
+            let problem =
+                rules::conditional(&rules::not_one_of(MARKER, &format!("{values:?}")), trigger);
+            let problem = format_message(&problem, MARKER, "{text:?}");
+            let check = each(quote! {
+                if !matches!(text.as_str(), #(#values)|*) {
+                    out.push(FieldViolation::new(at, format!(#problem)));
+                }
+            });
+            quote! {
+                if #holds {
+                    if let Some(value) = &self.#name {
+                        #check
+                    }
+                }
+            }
+        }
+        Effect::Default { .. } => TokenStream::new(),
+    }
 }
 
-fn field_checks(model: &Model, field: &Field) -> TokenStream {
+fn field_checks(model: &Model, field: &Field, emitted: &mut Checks) -> TokenStream {
     let name = ident(&field.rust_name);
     let json = &field.json_name;
     let path = quote! { alipayhk_runtime::validation::field_path(path, #json) };
-    let pattern = field
-        .constraints
-        .pattern
-        .as_ref()
-        .map(|_| pattern_static(model, field).to_string())
-        .unwrap_or_default();
-    let checks = value_checks(&field.ty, &field.constraints, "value", path, &pattern);
+    let stem = static_stem(&model.rust_name, &field.rust_name);
+    let label = format!("`{}.{}`", model.schema_name, json);
+    let checks = value_checks(
+        &field.ty,
+        &field.constraints,
+        "value",
+        path,
+        &stem,
+        &label,
+        emitted,
+    );
     if checks.is_empty() {
         return TokenStream::new();
     }
@@ -428,13 +867,16 @@ fn field_checks(model: &Model, field: &Field) -> TokenStream {
     }
 }
 
-/// Checks of one value (`value: &T`) at `path` (an expression of type `&str`).
+/// Checks of one value (`value: &T`) at `path` (an expression of type `String`); regexes
+/// become statics named after `stem` (`_ITEMS` per array level).
 fn value_checks(
     ty: &TypeRef,
     c: &Constraints,
     value_name: &str,
     path: TokenStream,
-    pattern_static: &str,
+    stem: &str,
+    label: &str,
+    emitted: &mut Checks,
 ) -> TokenStream {
     let value = proc_macro2::Ident::new(value_name, proc_macro2::Span::call_site());
     let mut checks = Vec::new();
@@ -451,16 +893,32 @@ fn value_checks(
             }
             if let Some(min) = c.min_length {
                 let problem = Rule::MinLength(min).problem("");
-                let min = Literal::usize_unsuffixed(min);
+                let too_short = if min == 1 {
+                    quote! { #value.is_empty() }
+                } else {
+                    let min = Literal::usize_unsuffixed(min);
+                    quote! { #value.chars().count() < #min }
+                };
                 checks.push(quote! {
-                    if #value.chars().count() < #min {
+                    if #too_short {
                         out.push(FieldViolation::new(#path, #problem));
                     }
                 });
             }
-            if let Some(pattern) = &c.pattern {
-                let name = proc_macro2::Ident::new(pattern_static, proc_macro2::Span::call_site());
-                let problem = Rule::Pattern(pattern).problem("");
+            let regexes = [
+                c.pattern
+                    .as_deref()
+                    .map(|p| (p, Rule::Pattern(p), "PATTERN")),
+                c.format.map(|f| (f.regex(), Rule::Format(f), "FORMAT")),
+            ];
+            for (pattern, rule, suffix) in regexes.into_iter().flatten() {
+                let name = format_ident!("{stem}_{suffix}");
+                let doc = match rule {
+                    Rule::Format(f) => format!("{label} must be of format `{}`.", f.name()),
+                    _ => format!("{label} must match `{pattern}`."),
+                };
+                emitted.statics.push(regex_static(&name, pattern, &doc));
+                let problem = rule.problem("");
                 checks.push(quote! {
                     if !#name.is_match(#value) {
                         out.push(FieldViolation::new(#path, #problem));
@@ -468,21 +926,53 @@ fn value_checks(
                 });
             }
         }
-        TypeRef::Integer | TypeRef::Number => {
+        TypeRef::Integer | TypeRef::Integer32 | TypeRef::Number | TypeRef::Float => {
             // The message is a `format!` string that names the value.
             let placeholder = format!("{{{value_name}}}");
-            if let Some(min) = c.minimum {
-                let (literal, problem) = (limit(min), Rule::Minimum(min).problem(&placeholder));
-                checks.push(quote! {
-                    if *#value < #literal {
-                        out.push(FieldViolation::new(#path, format!(#problem)));
+            for rule in c.rules() {
+                let (test, literal) = match rule {
+                    Rule::Minimum(l) => (quote! { < }, limit(l)),
+                    Rule::Maximum(l) => (quote! { > }, limit(l)),
+                    Rule::ExclusiveMinimum(l) => (quote! { <= }, limit(l)),
+                    Rule::ExclusiveMaximum(l) => (quote! { >= }, limit(l)),
+                    Rule::MultipleOf(step) => {
+                        let problem = rule.problem(&placeholder);
+                        let broken = match (ty, step) {
+                            (TypeRef::Integer | TypeRef::Integer32, Limit::Integer(n)) => {
+                                let n = Literal::i64_unsuffixed(n);
+                                quote! { *#value % #n != 0 }
+                            }
+                            (_, step) => {
+                                let step = match step {
+                                    Limit::Integer(n) => Literal::f64_unsuffixed(n as f64),
+                                    Limit::Number(n) => Literal::f64_unsuffixed(n),
+                                };
+                                let as_f64 = match ty {
+                                    TypeRef::Number => quote! { *#value },
+                                    _ => quote! { f64::from(*#value) },
+                                };
+                                // `rules::is_multiple_of`, inline.
+                                checks.push(quote! {
+                                    let quotient = #as_f64 / #step;
+                                    if (quotient - quotient.round()).abs() >= 1e-9 {
+                                        out.push(FieldViolation::new(#path, format!(#problem)));
+                                    }
+                                });
+                                continue;
+                            }
+                        };
+                        checks.push(quote! {
+                            if #broken {
+                                out.push(FieldViolation::new(#path, format!(#problem)));
+                            }
+                        });
+                        continue;
                     }
-                });
-            }
-            if let Some(max) = c.maximum {
-                let (literal, problem) = (limit(max), Rule::Maximum(max).problem(&placeholder));
+                    _ => continue,
+                };
+                let problem = rule.problem(&placeholder);
                 checks.push(quote! {
-                    if *#value > #literal {
+                    if *#value #test #literal {
                         out.push(FieldViolation::new(#path, format!(#problem)));
                     }
                 });
@@ -497,7 +987,9 @@ fn value_checks(
                 }
             });
         }
-        TypeRef::Model(_) => checks.push(quote! { #value.collect_violations(&#path, out); }),
+        TypeRef::Model(_) | TypeRef::Union(_) => {
+            checks.push(quote! { #value.collect_violations(&#path, out); })
+        }
         TypeRef::Array(item) => {
             if let Some(max) = c.max_items {
                 let problem = Rule::MaxItems(max).problem("");
@@ -522,11 +1014,45 @@ fn value_checks(
                     }
                 });
             }
-            let item_path = quote! { alipayhk_runtime::validation::index_path(&#path, index) };
-            let item_checks = value_checks(item, &Constraints::default(), "item", item_path, "");
+            if c.unique_items {
+                let problem = Rule::UniqueItems.problem("");
+                checks.push(quote! {
+                    if #value.iter().enumerate().any(|(index, item)| #value[..index].contains(item)) {
+                        out.push(FieldViolation::new(#path, #problem));
+                    }
+                });
+            }
+            // Nested arrays name their items `item`, `item_1`, `item_2`, ...
+            let depth = match value_name {
+                "value" => 0,
+                "item" => 1,
+                other => {
+                    other
+                        .trim_start_matches("item_")
+                        .parse::<usize>()
+                        .unwrap_or(0)
+                        + 1
+                }
+            };
+            let (item_name, index_name) = match depth {
+                0 => ("item".to_string(), format_ident!("index")),
+                n => (format!("item_{n}"), format_ident!("index_{n}")),
+            };
+            let item_ident = format_ident!("{item_name}");
+            let item_path = quote! { alipayhk_runtime::validation::index_path(&#path, #index_name) };
+            let item_constraints = c.items.as_deref().cloned().unwrap_or_default();
+            let item_checks = value_checks(
+                item,
+                &item_constraints,
+                &item_name,
+                item_path,
+                &format!("{stem}_ITEMS"),
+                &format!("{label} items"),
+                emitted,
+            );
             if !item_checks.is_empty() {
                 checks.push(quote! {
-                    for (index, item) in #value.iter().enumerate() {
+                    for (#index_name, #item_ident) in #value.iter().enumerate() {
                         #item_checks
                     }
                 });
@@ -545,22 +1071,163 @@ fn limit(limit: Limit) -> Literal {
     }
 }
 
+/// `x-either-of`: exactly one of the properties, and an empty string does not count.
 fn either_of_check(fields: &[Field], either_of: &[String]) -> TokenStream {
     let Some(first) = either_of.first() else {
         return TokenStream::new();
     };
-    let absent = either_of
+    let given = either_of
         .iter()
         .filter_map(|json| fields.iter().find(|f| &f.json_name == json))
         .map(|f| {
             let name = ident(&f.rust_name);
-            quote! { self.#name.is_none() }
+            match f.ty {
+                TypeRef::String => quote! { self.#name.as_deref().is_some_and(|v| !v.is_empty()) },
+                _ => quote! { self.#name.is_some() },
+            }
         });
-    let problem = rules::none_of_either_of(either_of);
+    let none = rules::none_of_either_of(either_of);
+    let many = rules::more_than_one_of_either_of(either_of);
     quote! {
-        if #(#absent)&&* {
-            out.push(FieldViolation::new(alipayhk_runtime::validation::field_path(path, #first), #problem));
+        match [#(#given),*].iter().filter(|given| **given).count() {
+            0 => out.push(FieldViolation::new(alipayhk_runtime::validation::field_path(path, #first), #none)),
+            1 => {}
+            _ => out.push(FieldViolation::new(alipayhk_runtime::validation::field_path(path, #first), #many)),
         }
+    }
+}
+
+/// A `oneOf` / `anyOf` enum: untagged (the first branch that decodes wins), or tagged by its
+/// discriminator (the value picks the branch). A value no branch takes is kept as `Unknown`
+/// (lenient client) and fails `validate()` (strict server).
+fn union(u: &Union) -> TokenStream {
+    let name = ident(&u.rust_name);
+    let mut paragraphs = item_docs(&u.description, &u.assumption, &[]);
+    paragraphs.push(match &u.tag {
+        Some(tag) => format!(
+            "{}: the `{tag}` property picks the variant; an unlisted value is kept as `Unknown`.",
+            if u.one_of { "oneOf" } else { "anyOf" }
+        ),
+        None => format!(
+            "{}, untagged: the first variant (in spec order) the value decodes as wins; a value that fits none is kept as `Unknown`.",
+            if u.one_of { "oneOf" } else { "anyOf" }
+        ),
+    });
+    let docs = doc_lines(&paragraphs);
+    let mut emitted = Checks {
+        statics: Vec::new(),
+    };
+    let variants = u.variants.iter().map(|v| {
+        let variant = ident(&v.name);
+        let ty = rust_type(&v.ty);
+        let doc = match v.tag_values.as_slice() {
+            [] => format!(" {}", v.ty.describe()),
+            values => format!(
+                " {} (`{}`: {})",
+                v.ty.describe(),
+                u.tag.as_deref().unwrap_or(""),
+                values.join(", ")
+            ),
+        };
+        quote! { #[doc = #doc] #variant(#ty), }
+    });
+    let known: Vec<&str> = u.variants.iter().map(|v| v.name.as_str()).collect();
+    let none = rules::no_branch_matches(&format!("{known:?}"));
+    let arms: Vec<TokenStream> = u
+        .variants
+        .iter()
+        .map(|v| {
+            let variant = ident(&v.name);
+            if matches!(v.ty, TypeRef::Model(_) | TypeRef::Union(_)) {
+                return quote! { #name::#variant(value) => value.collect_violations(path, out), };
+            }
+            let stem = static_stem(&u.rust_name, &v.name);
+            let checks = value_checks(
+                &v.ty,
+                &v.constraints,
+                "value",
+                quote! { path.to_string() },
+                &stem,
+                &format!("`{}` variant {}", u.schema_name, v.name),
+                &mut emitted,
+            );
+            if checks.is_empty() {
+                quote! { #name::#variant(_) => {} }
+            } else {
+                quote! { #name::#variant(value) => { #checks } }
+            }
+        })
+        .collect();
+    let collect = collect_violations(
+        true,
+        quote! {
+            match self {
+                #(#arms)*
+                #name::Unknown(_) => out.push(FieldViolation::new(path, #none)),
+            }
+        },
+    );
+    let deserialize = match &u.tag {
+        None => TokenStream::new(),
+        Some(tag) => {
+            let arms = u.variants.iter().map(|v| {
+                let variant = ident(&v.name);
+                let values = &v.tag_values;
+                quote! {
+                    Some(#(#values)|*) => serde_json::from_value(value).map(#name::#variant).map_err(serde::de::Error::custom),
+                }
+            });
+            quote! {
+                impl<'de> Deserialize<'de> for #name {
+                    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                        let value = serde_json::Value::deserialize(deserializer)?;
+                        let tag = value.get(#tag).and_then(serde_json::Value::as_str).map(str::to_owned);
+                        match tag.as_deref() {
+                            #(#arms)*
+                            _ => Ok(#name::Unknown(value)),
+                        }
+                    }
+                }
+            }
+        }
+    };
+    let derive = if u.tag.is_some() {
+        quote! { #[derive(Debug, Clone, PartialEq, Serialize)] }
+    } else {
+        quote! { #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)] }
+    };
+    let statics = &emitted.statics;
+    quote! {
+        #(#statics)*
+        #docs
+        #derive
+        #[serde(untagged)]
+        pub enum #name {
+            #(#variants)*
+            /// A value no variant takes, kept as received.
+            Unknown(serde_json::Value),
+        }
+
+        impl #name {
+            #collect
+        }
+
+        #deserialize
+    }
+}
+
+/// A component that is only a `$ref`: a type alias.
+fn alias(a: &Alias) -> TokenStream {
+    let name = ident(&a.rust_name);
+    let target = rust_type(&a.target);
+    let doc = format!(
+        " Schema `{}`: another name for {}.",
+        a.schema_name,
+        a.target.describe()
+    );
+    quote! {
+        #[doc = #doc]
+        pub type #name = #target;
     }
 }
 

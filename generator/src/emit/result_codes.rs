@@ -8,8 +8,19 @@ use super::{doc_lines, ident, rustdoc_escape, status_tokens};
 use crate::ir::{Api, Model, ModelKind, Operation, Status, TypeRef};
 
 pub fn emit(api: &Api) -> TokenStream {
+    emit_chunks(api).into_iter().collect()
+}
+
+/// The file in pieces of whole items (the shared part, then one piece per operation), each
+/// parsed and printed on its own (see `models::emit_chunks`).
+pub fn emit_chunks(api: &Api) -> Vec<TokenStream> {
+    let mut chunks = vec![shared(api)];
+    chunks.extend(api.operations.iter().map(|op| code_enums(api, op)));
+    chunks
+}
+
+fn shared(api: &Api) -> TokenStream {
     let gateway = gateway_enum(api);
-    let enums = api.operations.iter().map(|op| code_enums(api, op));
     quote! {
         //! Result codes: [`GatewayCode`], the gateway codes any operation can return (the
         //! spec's `x-common-result-codes`), and per operation an `<Op>ResultCode` (its
@@ -46,8 +57,6 @@ pub fn emit(api: &Api) -> TokenStream {
                 f.write_str(&self.0)
             }
         }
-
-        #(#enums)*
     }
 }
 

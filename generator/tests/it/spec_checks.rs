@@ -241,13 +241,13 @@ fn structural_error_names_the_pointer() {
 fn unsupported_schema_is_an_error_not_a_panic() {
     let message = error_of(&broken(
         "        rating:\n          description:",
-        "        rating:\n          oneOf: [{type: string}, {type: number}]\n          description:",
+        "        rating:\n          not: {type: string}\n          description:",
     ));
     assert!(
-        message.contains("/components/schemas/PassExtInfo/properties/rating"),
+        message.contains("/components/schemas/PassExtInfo/properties/rating/not"),
         "{message}"
     );
-    assert!(message.contains("unsupported schema"), "{message}");
+    assert!(message.contains("`not` is not supported"), "{message}");
 }
 
 #[test]
@@ -285,4 +285,147 @@ fn idempotency_key_must_be_a_request_property() {
         message.contains("/x-idempotency-key: orderNo is not a property of RedeemAPointRequest"),
         "{message}"
     );
+}
+
+#[test]
+fn mixed_keywords_are_refused_with_the_pointer() {
+    let message = error_of(&broken(
+        "        rating:\n          description:",
+        "        rating:\n          properties: {a: {type: string}}\n          oneOf: [{type: string}]\n          description:",
+    ));
+    assert!(
+        message.contains("/components/schemas/PassExtInfo/properties/rating: unsupported schema: keywords of different types mixed"),
+        "{message}"
+    );
+}
+
+#[test]
+fn a_discriminator_branch_must_carry_the_property() {
+    let message = error_of(&broken(
+        "        rating:\n          description:",
+        "        rating:\n          oneOf: [{$ref: \"#/components/schemas/Amount\"}]\n          discriminator: {propertyName: kind}\n          description:",
+    ));
+    assert!(
+        message.contains("branch Amount is not an object with a string property kind"),
+        "{message}"
+    );
+}
+
+#[test]
+fn a_mapping_to_no_branch_is_refused() {
+    let message = error_of(&broken(
+        "        rating:\n          description:",
+        "        rating:\n          oneOf: [{$ref: \"#/components/schemas/Amount\"}]\n          discriminator: {propertyName: currency, mapping: {x: Button}}\n          description:",
+    ));
+    assert!(
+        message.contains("rating/discriminator/mapping/x: Button is not one of the oneOf branches"),
+        "{message}"
+    );
+}
+
+#[test]
+fn conditions_name_real_properties_and_listed_values() {
+    let message = error_of(&broken(
+        "      x-conditions:\n        - if: [{type: COUPON}, {product: [PASS, MOVIE]}]\n",
+        "      x-conditions:\n        - if: [{type: VOUCHER}]\n          required: [nosuch]\n        - if: [{stock: '1'}]\n          forbidden: [bizMids]\n        - if: [{type: COUPON}, {product: [PASS, MOVIE]}]\n",
+    ));
+    assert!(
+        message.contains("compares type with \"VOUCHER\", which its enum does not list"),
+        "{message}"
+    );
+    assert!(
+        message.contains("names nosuch, which is not a property here"),
+        "{message}"
+    );
+    assert!(
+        message
+            .contains("a condition can compare only string or enum properties; stock is not one"),
+        "{message}"
+    );
+    assert!(
+        message.contains("/components/schemas/QueryTemplateResponse/x-conditions/0"),
+        "{message}"
+    );
+}
+
+#[test]
+fn a_conditional_default_is_checked_like_an_example() {
+    let message = error_of(&broken(
+        "      x-conditions:\n        - if: [{type: COUPON}, {product: [PASS, MOVIE]}]\n",
+        "      x-conditions:\n        - if: [{type: TICKET}]\n          default: {exposure: invisible}\n        - if: [{type: COUPON}, {product: [PASS, MOVIE]}]\n",
+    ));
+    assert!(
+        message.contains("x-conditions/0/default/exposure: example does not validate: \"invisible\" is not one of"),
+        "{message}"
+    );
+}
+
+#[test]
+fn enum_on_a_number_and_read_write_only_together_are_refused() {
+    let message = error_of(&broken(
+        "        soldNum:\n          type: integer\n",
+        "        soldNum:\n          type: integer\n          enum: [1, 2]\n          readOnly: true\n          writeOnly: true\n",
+    ));
+    assert!(
+        message.contains("soldNum/enum: enum on an integer is not supported"),
+        "{message}"
+    );
+    assert!(
+        message.contains("soldNum: a property cannot be both readOnly and writeOnly"),
+        "{message}"
+    );
+}
+
+#[test]
+fn constraints_on_array_items_and_map_values_are_accepted_and_checked_in_examples() {
+    // Once refused; now checked, and the spec's own example is judged by them.
+    let message = error_of(&broken(
+        "          maxItems: 2\n          items:\n            type: string\n",
+        "          maxItems: 2\n          items:\n            type: string\n            maxLength: 3\n",
+    ));
+    assert!(
+        message
+            .contains("/categories/0: example does not validate: more than maxLength 3 characters"),
+        "{message}"
+    );
+}
+
+#[test]
+fn a_component_alias_is_a_type_alias() {
+    let spec = broken(
+        "    Button:\n",
+        "    ButtonAlias:\n      $ref: \"#/components/schemas/Button\"\n    Button:\n",
+    );
+    let api = alipayhk_generator::parse(&spec).unwrap_or_else(|e| panic!("{e}"));
+    let alias = api
+        .aliases
+        .iter()
+        .find(|a| a.schema_name == "ButtonAlias")
+        .expect("alias");
+    assert_eq!(
+        alias.target,
+        alipayhk_generator::ir::TypeRef::Model("Button".into())
+    );
+}
+
+#[test]
+fn a_large_local_spec_loads_and_untrusted_text_keeps_the_budget() {
+    // 260,000 scalars: above serde-saphyr's default node budget (250,000).
+    let big_example = vec!["0"; 260_000].join(",");
+    let spec = broken(
+        "    Button:\n",
+        &format!(
+            "    Big:\n      type: array\n      items: {{type: integer}}\n      example: [{big_example}]\n    Button:\n"
+        ),
+    );
+    let loaded = load::load(&spec).unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        loaded
+            .tree
+            .pointer("/components/schemas/Big/example/259999")
+            .is_some()
+    );
+    let refused =
+        load::load_from(&spec, load::Origin::Untrusted).expect_err("over the default budget");
+    assert!(refused.to_string().contains("not valid YAML"), "{refused}");
 }

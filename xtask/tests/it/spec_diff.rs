@@ -294,3 +294,71 @@ fn spec_source_reads_files_and_git_revisions() {
     let err = xtask::spec_source::read("no-such-revision-xyz", &root).unwrap_err();
     assert!(err.contains("neither a file nor a git revision"), "{err}");
 }
+
+#[test]
+fn new_response_one_of_branch_is_potentially_breaking() {
+    let changes = diff_after(|s| {
+        at(s, &format!("{QUERY_RESPONSE}/reward/oneOf"))
+            .as_array_mut()
+            .unwrap()
+            .push(json!({"$ref": "#/components/schemas/Points"}));
+        at(s, &format!("{QUERY_RESPONSE}/reward/oneOf/2"))["$ref"] =
+            json!("#/components/schemas/Gift");
+        at(s, "/components/schemas")["Gift"] = json!({"type": "object"});
+    });
+    let change = only(&changes);
+    assert_eq!(change.severity, Severity::PotentiallyBreaking);
+    assert_eq!(change.detail, "oneOf/anyOf branch `Gift` added");
+    insta::assert_snapshot!(report(&changes));
+}
+
+#[test]
+fn tighter_item_constraint_is_a_change_of_the_item_row() {
+    let changes = diff_after(|s| {
+        at(s, &format!("{QUERY_RESPONSE}/tags/items"))["maxLength"] = json!(8);
+    });
+    let change = only(&changes);
+    assert_eq!(change.subject, "queryThing response field tags[]");
+    assert_eq!(change.detail, "maxLength: (none) -> 8");
+    // Responses are decoded leniently; the same change on a request item breaks callers.
+    assert_eq!(change.severity, Severity::Safe);
+    let mut old = base();
+    at(&mut old, &format!("{REDEEM_REQUEST}/properties"))["codes"] =
+        json!({"type": "array", "items": {"type": "string"}});
+    let mut new = old.clone();
+    at(
+        &mut new,
+        &format!("{REDEEM_REQUEST}/properties/codes/items"),
+    )["pattern"] = json!("^[A-Z]+$");
+    let changes = spec_diff::diff(
+        &SpecFacts::from_value(&old).unwrap(),
+        &SpecFacts::from_value(&new).unwrap(),
+    );
+    assert_eq!(only(&changes).severity, Severity::PotentiallyBreaking);
+    assert_eq!(only(&changes).subject, "redeemThing request field codes[]");
+    insta::assert_snapshot!(report(&changes));
+}
+
+#[test]
+fn new_request_condition_is_breaking_and_a_new_default_potentially() {
+    let changes = diff_after(|s| {
+        at(s, REDEEM_REQUEST)["x-conditions"] =
+            json!([{"if": [{"kind": "POINT"}], "required": ["note"]}]);
+    });
+    let change = only(&changes);
+    assert_eq!(change.severity, Severity::Breaking);
+    assert_eq!(change.subject, "redeemThing request field note");
+    assert_eq!(
+        change.detail,
+        "condition added: required when kind is POINT"
+    );
+    insta::assert_snapshot!(report(&changes));
+    let changes = diff_after(|s| {
+        let response = format!("{QUERY}/responses/200/content/application~1json/schema");
+        at(s, &response)["x-conditions"]
+            .as_array_mut()
+            .unwrap()
+            .push(json!({"if": [{"type": "TICKET"}], "default": {"status": "closed"}}));
+    });
+    assert_eq!(only(&changes).severity, Severity::PotentiallyBreaking);
+}
