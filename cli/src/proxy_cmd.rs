@@ -38,7 +38,7 @@ use crate::error::CliError;
 /// Flags of `alipayhk proxy`.
 #[derive(Debug, Args)]
 pub struct ProxyArgs {
-    /// Where requests go, e.g. https://sandbox.example or http://127.0.0.1:8480.
+    /// Where requests go, e.g. `https://sandbox.example` or `http://127.0.0.1:8480`.
     #[arg(long, value_name = "URL")]
     upstream: String,
     /// Where the partner's client connects.
