@@ -158,7 +158,9 @@ pub fn proxy(args: ProxyArgs) -> Result<Outcome, CliError> {
         let address = listener
             .local_addr()
             .map_err(|e| CliError::io("listener", e))?;
-        println!(
+        // Not println!: a closed stdout (a reader that went away) must not stop the proxy.
+        let _ = writeln!(
+            std::io::stdout(),
             "alipayhk proxy\n  listening: http://{address}\n  upstream:  {upstream}\n  report:    {}\nPoint your client's base URL at http://{address}. Press Ctrl-C to stop.",
             args.report.display()
         );
