@@ -457,8 +457,12 @@ impl Drop for TimedBody {
         if !self.drain_unread || http_body::Body::is_end_stream(&inner) {
             return;
         }
+        // Outside a runtime (one shutting down) there is nothing left to answer.
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
         let deadline = self.deadline.deadline();
-        tokio::spawn(async move {
+        runtime.spawn(async move {
             use http_body_util::BodyExt as _;
             let mut drained = 0usize;
             let _ = tokio::time::timeout_at(deadline, async {
