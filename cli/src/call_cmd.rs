@@ -131,6 +131,11 @@ fn read_body(data: Option<&str>) -> Result<Vec<u8>, CliError> {
         }
         Some(json) => Ok(json.as_bytes().to_vec()),
         None => {
+            if std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+                return Err(CliError::Refused(
+                    "no body: give --data JSON, --data @FILE, or pipe it on stdin".into(),
+                ));
+            }
             let mut body = Vec::new();
             std::io::stdin()
                 .read_to_end(&mut body)

@@ -38,7 +38,7 @@ use crate::error::CliError;
 /// Flags of `alipayhk proxy`.
 #[derive(Debug, Args)]
 pub struct ProxyArgs {
-    /// Where requests go, e.g. https://sandbox.example or http://127.0.0.1:8480.
+    /// Where requests go, e.g. `https://sandbox.example` or `http://127.0.0.1:8480`.
     #[arg(long, value_name = "URL")]
     upstream: String,
     /// Where the partner's client connects.
@@ -158,7 +158,9 @@ pub fn proxy(args: ProxyArgs) -> Result<Outcome, CliError> {
         let address = listener
             .local_addr()
             .map_err(|e| CliError::io("listener", e))?;
-        println!(
+        // Not println!: a closed stdout (a reader that went away) must not stop the proxy.
+        let _ = writeln!(
+            std::io::stdout(),
             "alipayhk proxy\n  listening: http://{address}\n  upstream:  {upstream}\n  report:    {}\nPoint your client's base URL at http://{address}. Press Ctrl-C to stop.",
             args.report.display()
         );

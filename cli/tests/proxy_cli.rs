@@ -17,6 +17,8 @@ struct Proxy {
     child: Child,
     address: SocketAddr,
     report: PathBuf,
+    /// Kept open: a closed pipe would fail the proxy's writes to stdout.
+    _stdout: std::io::Lines<BufReader<std::process::ChildStdout>>,
 }
 
 impl Drop for Proxy {
@@ -44,10 +46,13 @@ fn start_proxy(served: &Served, data_dir: &Path) -> Proxy {
         .expect("alipayhk proxy starts");
     let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
     let mut address = None;
+    // The banner ends with the Ctrl-C hint.
     for _ in 0..20 {
         let Some(Ok(line)) = lines.next() else { break };
         if let Some(rest) = line.trim().strip_prefix("listening: http://") {
             address = rest.parse().ok();
+        }
+        if line.contains("Ctrl-C") {
             break;
         }
     }
@@ -55,6 +60,7 @@ fn start_proxy(served: &Served, data_dir: &Path) -> Proxy {
         child,
         address: address.expect("the proxy prints where it listens"),
         report,
+        _stdout: lines,
     }
 }
 

@@ -2,7 +2,7 @@
 //! parse -> to_header_value -> parse unchanged, in the SDKs' canonical form.
 #![no_main]
 
-use alipayhk_runtime::signature_header::SignatureHeader;
+use alipayhk_runtime::signature::SignatureHeader;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

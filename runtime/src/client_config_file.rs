@@ -497,4 +497,44 @@ mod tests {
         );
         std::fs::remove_dir_all(dir).ok();
     }
+
+    #[test]
+    fn encrypt_and_an_extra_root_certificate_are_optional_settings() {
+        let dir = temp_dir("tls-encrypt");
+        let (partner, alipay) = keys_in(&dir);
+        std::fs::write(
+            dir.join("ca.pem"),
+            "-----BEGIN CERTIFICATE-----\nAA==\n-----END CERTIFICATE-----\n",
+        )
+        .expect("write");
+        let text = "base_url = \"https://127.0.0.1:8480\"\nclient_id = \"DEMO\"\nprivate_key = \"partner.pem\"\nalipay_public_key = \"alipay.pem\"\nroot_certificate = \"ca.pem\"\nencrypt = true\n";
+        let config = ClientConfig::from_toml(text, "c.toml", &dir).expect("loads");
+        assert_eq!(
+            config.root_certificates_pem,
+            vec![std::fs::read(dir.join("ca.pem")).expect("read")]
+        );
+        let encryption = config.encryption.expect("encrypt = true");
+        assert_eq!(encryption.alipay_public_key, alipay.public_key());
+        assert_eq!(
+            encryption.partner_private_key.public_key(),
+            partner.public_key()
+        );
+
+        // Flags override single settings before the keys load.
+        let mut settings = ClientSettings::from_toml(text, "c.toml", &dir).expect("reads");
+        settings.encrypt = false;
+        settings.base_url = Some("http://127.0.0.1:9".into());
+        let config = settings.build().expect("loads");
+        assert!(config.encryption.is_none());
+        assert_eq!(config.base_url, "http://127.0.0.1:9");
+
+        let error =
+            ClientConfig::from_lookup(|k| (k == "ALIPAYHK_ENCRYPT").then(|| "maybe".to_string()))
+                .expect_err("not a bool");
+        assert!(error.to_string().contains("ALIPAYHK_ENCRYPT"), "{error}");
+        let missing = text.replace("ca.pem", "missing-ca.pem");
+        let error = ClientConfig::from_toml(&missing, "c.toml", &dir).expect_err("no CA file");
+        assert!(error.to_string().contains("root_certificate"), "{error}");
+        std::fs::remove_dir_all(dir).ok();
+    }
 }

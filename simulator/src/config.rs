@@ -481,6 +481,27 @@ mod tests {
     }
 
     #[test]
+    fn tls_is_generated_or_a_certificate_and_key_together() {
+        let merge = |text: &str| {
+            let file: ConfigFile = toml::from_str(text).unwrap();
+            SimulatorConfig::default().merge(file, Path::new("/etc/sim"))
+        };
+        assert_eq!(merge("").unwrap().tls, TlsMode::Off);
+        assert_eq!(merge("tls = true").unwrap().tls, TlsMode::Generated);
+        assert_eq!(
+            merge("tls_cert = \"c.pem\"\ntls_key = \"k.pem\"")
+                .unwrap()
+                .tls,
+            TlsMode::Files {
+                cert: PathBuf::from("/etc/sim/c.pem"),
+                key: PathBuf::from("/etc/sim/k.pem"),
+            }
+        );
+        let error = merge("tls_cert = \"c.pem\"").unwrap_err().to_string();
+        assert!(error.contains("tls_key"), "{error}");
+    }
+
+    #[test]
     fn unknown_key_is_a_clear_error() {
         let dir = std::env::temp_dir().join(format!("sim-config-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();

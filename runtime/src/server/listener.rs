@@ -193,6 +193,7 @@ where
             phase,
             body_timeout: limits.body_timeout,
             in_flight: Arc::default(),
+            drain_unread: false,
         };
         if let Some(acceptor) = &tls {
             let (acceptor, watcher) = (acceptor.clone(), graceful.watcher());
@@ -202,6 +203,10 @@ where
                 match acceptor.accept(timed).await {
                     Ok(stream) => {
                         let negotiated_h2 = stream.get_ref().1.alpn_protocol() == Some(b"h2");
+                        let service = ConnectionService {
+                            drain_unread: negotiated_h2,
+                            ..service
+                        };
                         let io = TokioIo::new(stream);
                         let service = hyper_util::service::TowerToHyperService::new(service);
                         let served = if negotiated_h2 {
@@ -387,6 +392,8 @@ struct ConnectionService {
     /// Requests with the handler: one at most over HTTP/1, up to [`MAX_H2_STREAMS`] over
     /// h2, where the connection is idle only when the last one returns.
     in_flight: Arc<std::sync::atomic::AtomicUsize>,
+    /// h2: read what is left of a body the handler did not read (see [`TimedBody`]).
+    drain_unread: bool,
 }
 
 impl Service<Request<Incoming>> for ConnectionService {
@@ -406,10 +413,12 @@ impl Service<Request<Incoming>> for ConnectionService {
         let phase = self.phase.clone();
         let in_flight = self.in_flight.clone();
         let deadline = Instant::now() + self.body_timeout;
+        let drain_unread = self.drain_unread;
         let req = req.map(|body| {
             Body::new(TimedBody {
-                inner: body,
+                inner: Some(body),
                 deadline: Box::pin(tokio::time::sleep_until(deadline)),
+                drain_unread,
             })
         });
         Box::pin(async move {
@@ -426,9 +435,49 @@ impl Service<Request<Incoming>> for ConnectionService {
 /// A request body that fails once `body_timeout` after its head has passed while it is
 /// still being read. Only a body someone reads can stall; a handler that ignores it is
 /// not held up.
+///
+/// Over h2, a body dropped unread (the signing layer answers a bad head without reading
+/// it) would reset the stream at once, and clients report the reset instead of the answer
+/// that follows; so what is left is read and discarded in the background, up to
+/// [`MAX_DRAINED_BYTES`] and within the same deadline, and the stream ends normally.
 struct TimedBody {
-    inner: Incoming,
+    inner: Option<Incoming>,
     deadline: Pin<Box<Sleep>>,
+    drain_unread: bool,
+}
+
+/// Most of an unread h2 request body read and discarded (more resets the stream).
+const MAX_DRAINED_BYTES: usize = 64 * 1024;
+
+impl Drop for TimedBody {
+    fn drop(&mut self) {
+        let Some(mut inner) = self.inner.take() else {
+            return;
+        };
+        if !self.drain_unread || http_body::Body::is_end_stream(&inner) {
+            return;
+        }
+        // Outside a runtime (one shutting down) there is nothing left to answer.
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        let deadline = self.deadline.deadline();
+        runtime.spawn(async move {
+            use http_body_util::BodyExt as _;
+            let mut drained = 0usize;
+            let _ = tokio::time::timeout_at(deadline, async {
+                while drained <= MAX_DRAINED_BYTES {
+                    match inner.frame().await {
+                        Some(Ok(frame)) => {
+                            drained += frame.data_ref().map_or(0, |d| d.len());
+                        }
+                        _ => break,
+                    }
+                }
+            })
+            .await;
+        });
+    }
 }
 
 impl http_body::Body for TimedBody {
@@ -440,7 +489,10 @@ impl http_body::Body for TimedBody {
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
         let this = self.get_mut();
-        match Pin::new(&mut this.inner).poll_frame(cx) {
+        let Some(inner) = this.inner.as_mut() else {
+            return Poll::Ready(None);
+        };
+        match Pin::new(inner).poll_frame(cx) {
             Poll::Ready(frame) => Poll::Ready(frame.map(|f| f.map_err(Into::into))),
             Poll::Pending => match this.deadline.as_mut().poll(cx) {
                 Poll::Ready(()) => Poll::Ready(Some(Err(timed_out(
@@ -453,11 +505,15 @@ impl http_body::Body for TimedBody {
     }
 
     fn is_end_stream(&self) -> bool {
-        self.inner.is_end_stream()
+        self.inner
+            .as_ref()
+            .is_none_or(|inner| inner.is_end_stream())
     }
 
     fn size_hint(&self) -> http_body::SizeHint {
-        self.inner.size_hint()
+        self.inner
+            .as_ref()
+            .map_or_else(http_body::SizeHint::default, |inner| inner.size_hint())
     }
 }
 

@@ -96,6 +96,25 @@ async fn tls_with_the_generated_ca_speaks_http1_and_h2() {
         // Unsigned: the signing layer's signed refusal, over TLS.
         assert!(response.headers().contains_key("signature"));
     }
+    // Refused on its head, a body is never read; over h2 the client must still get the
+    // answer, not a reset stream (found with curl: "Stream error in the HTTP/2 framing layer").
+    let h2 = reqwest::Client::builder()
+        .add_root_certificate(root)
+        .build()
+        .unwrap();
+    let body = format!("{{\"accessToken\":\"{}\"}}", "x".repeat(100 * 1024));
+    for _ in 0..5 {
+        let response = h2
+            .post(&url)
+            .header("content-type", "application/json")
+            .body(body.clone())
+            .send()
+            .await;
+        let response = response.expect("an answer, not a reset");
+        assert_eq!(response.version(), reqwest::Version::HTTP_2);
+        assert!(response.headers().contains_key("signature"));
+        assert!(response.text().await.unwrap().contains("INVALID_HEADER"));
+    }
 }
 
 #[tokio::test]
