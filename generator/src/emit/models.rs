@@ -1039,7 +1039,8 @@ fn value_checks(
                 n => (format!("item_{n}"), format_ident!("index_{n}")),
             };
             let item_ident = format_ident!("{item_name}");
-            let item_path = quote! { alipayhk_runtime::validation::index_path(&#path, #index_name) };
+            let item_path =
+                quote! { alipayhk_runtime::validation::index_path(&#path, #index_name) };
             let item_constraints = c.items.as_deref().cloned().unwrap_or_default();
             let item_checks = value_checks(
                 item,
