@@ -39,6 +39,20 @@ pub struct Vector {
     pub signature_b64: String,
 }
 
+impl Vector {
+    /// The content the vector's signature covers.
+    pub fn content(&self) -> Vec<u8> {
+        alipayhk_runtime::signature::SignedContent {
+            method: &self.method,
+            path: &self.path,
+            client_id: &self.client_id,
+            time: &self.time,
+            body: &self.body,
+        }
+        .to_bytes()
+    }
+}
+
 pub fn vectors() -> Vec<Vector> {
     let table = read_vector_text("vectors.tsv");
     table

@@ -18,14 +18,7 @@ fn b64(s: &str) -> Vec<u8> {
 #[test]
 fn content_to_sign_matches_the_bytes_openssl_signed() {
     for v in vectors() {
-        let ours = SignedContent {
-            method: &v.method,
-            path: &v.path,
-            client_id: &v.client_id,
-            time: &v.time,
-            body: &v.body,
-        }
-        .to_bytes();
+        let ours = v.content();
         assert_eq!(
             ours,
             read_vector(&format!("{}.content", v.name)),
@@ -39,14 +32,7 @@ fn content_to_sign_matches_the_bytes_openssl_signed() {
 fn signer_reproduces_openssl_signatures_byte_for_byte() {
     let signer = KeySigner::new(test_private_key(), Some(1));
     for v in vectors() {
-        let content = SignedContent {
-            method: &v.method,
-            path: &v.path,
-            client_id: &v.client_id,
-            time: &v.time,
-            body: &v.body,
-        }
-        .to_bytes();
+        let content = v.content();
         let header = signer.sign_header_now(&content).expect("signs");
         assert_eq!(header.signature, b64(&v.signature_b64), "{}", v.name);
         let expected = format!(
@@ -60,14 +46,7 @@ fn signer_reproduces_openssl_signatures_byte_for_byte() {
 #[test]
 fn every_private_key_format_signs_identically() {
     let v = &vectors()[0];
-    let content = SignedContent {
-        method: &v.method,
-        path: &v.path,
-        client_id: &v.client_id,
-        time: &v.time,
-        body: &v.body,
-    }
-    .to_bytes();
+    let content = v.content();
     for file in [
         "test_key_pkcs8.pem",
         "test_key_pkcs1.pem",
@@ -86,14 +65,7 @@ fn every_private_key_format_signs_identically() {
 fn openssl_signatures_verify_from_raw_and_url_encoded_headers() {
     let key = test_public_key();
     for v in vectors() {
-        let content = SignedContent {
-            method: &v.method,
-            path: &v.path,
-            client_id: &v.client_id,
-            time: &v.time,
-            body: &v.body,
-        }
-        .to_bytes();
+        let content = v.content();
         for header in [
             format!(
                 "algorithm=RSA256,keyVersion=1,signature={}",
@@ -196,14 +168,7 @@ fn verification_rejects_another_key_and_a_flipped_signature_bit() {
     let other = PublicKey::from_file(vector_path("other_test_pub_spki.pem")).expect("loads");
     let key = test_public_key();
     let v = &vectors()[1];
-    let content = SignedContent {
-        method: &v.method,
-        path: &v.path,
-        client_id: &v.client_id,
-        time: &v.time,
-        body: &v.body,
-    }
-    .to_bytes();
+    let content = v.content();
     let mut sig = SignatureHeader::rsa256(Some(1), b64(&v.signature_b64));
     assert_eq!(verify(&other, &content, &sig), Err(VerifyError::Mismatch));
     sig.signature[17] ^= 0x01;
@@ -221,14 +186,7 @@ fn a_signature_claiming_another_key_version_is_checked_against_that_versions_key
             PublicKey::from_file(vector_path("other_test_pub_spki.pem")).expect("loads"),
         );
     let v = &vectors()[1];
-    let content = SignedContent {
-        method: &v.method,
-        path: &v.path,
-        client_id: &v.client_id,
-        time: &v.time,
-        body: &v.body,
-    }
-    .to_bytes();
+    let content = v.content();
     for (version, expected) in [(1, Ok(())), (2, Err(VerifyError::Mismatch))] {
         let sig = SignatureHeader::rsa256(Some(version), b64(&v.signature_b64));
         let KeyLookup::Found(key) = store.lookup(&v.client_id, sig.key_version) else {
@@ -249,14 +207,7 @@ fn a_signature_claiming_another_key_version_is_checked_against_that_versions_key
 #[test]
 fn ecc224_is_refused_as_not_supported() {
     let v = &vectors()[0];
-    let content = SignedContent {
-        method: &v.method,
-        path: &v.path,
-        client_id: &v.client_id,
-        time: &v.time,
-        body: &v.body,
-    }
-    .to_bytes();
+    let content = v.content();
     let header = SignatureHeader::parse(&format!(
         "algorithm=ECC224,keyVersion=1,signature={}",
         v.signature_b64
