@@ -5,8 +5,10 @@
 //! arrived and the answer exactly as it left (signed, encrypted or not). Each exchange
 //! becomes one [`JournalEntry`] in a bounded ring (the newest `capacity`, default 1,000),
 //! and is sent to live subscribers (the admin API's event stream). Secrets never enter
-//! it: `Signature` and `Encrypt` values and access tokens are masked, encrypted bodies
-//! are shown by size only. When a request's signature does not verify, the entry says what
+//! it: `Signature` and `Encrypt` values and access tokens are masked. An encrypted body is
+//! shown by its size, and beside it the plaintext the signing layer decrypted and answered
+//! (the runtime's [`DecryptedExchange`] extension), masked the same way; the result code
+//! and ledger entries of an encrypted exchange come from that plaintext. When a request's signature does not verify, the entry says what
 //! the simulator expected to be signed and which common mistake, if any, explains the
 //! signature the partner sent ([`crate::diagnosis`]).
 //!
@@ -21,7 +23,7 @@ use std::time::Instant;
 use alipayhk_api::OperationId;
 use alipayhk_api::spec::COMMON_RESULT_CODES;
 use alipayhk_runtime::headers::{CLIENT_ID, ENCRYPT, SIGNATURE, TRACER_ID};
-use alipayhk_runtime::server::ClientKeyStore;
+use alipayhk_runtime::server::{ClientKeyStore, DecryptedExchange};
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
 use axum::middleware::Next;
@@ -99,6 +101,9 @@ pub struct Message {
     pub headers: Vec<(String, String)>,
     /// The body as text (JSON as sent), or a note for a body that cannot be shown.
     pub body: String,
+    /// For an `RSA_AES`-encrypted body: the JSON it decrypts to (secrets masked).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decrypted: Option<String>,
 }
 
 /// What a listing may filter on.
@@ -152,6 +157,8 @@ pub struct Recorded {
     response_body: Bytes,
     latency: std::time::Duration,
     diagnosis: Option<Diagnosis>,
+    /// The plaintext of an encrypted exchange, from the signing layer.
+    plaintext: Option<DecryptedExchange>,
 }
 
 impl Recorded {
@@ -171,12 +178,25 @@ impl Recorded {
             .and_then(|v| v.to_str().ok())
     }
 
-    /// `resultCode` and `resultStatus`, unless the answer is encrypted.
-    fn result(&self) -> Option<(String, Option<String>)> {
+    /// The answer as JSON: the wire body, or the plaintext of an encrypted answer.
+    fn response_json(&self) -> Option<&[u8]> {
         if self.response_headers.contains_key(ENCRYPT) {
-            return None;
+            return self.plaintext.as_ref().map(|p| p.response.as_ref());
         }
-        serde_json::from_slice::<Value>(&self.response_body)
+        Some(&self.response_body)
+    }
+
+    /// The request as JSON: the wire body, or the plaintext of an encrypted request.
+    fn request_json(&self) -> Option<&[u8]> {
+        if self.request_headers.contains_key(ENCRYPT) {
+            return self.plaintext.as_ref().map(|p| p.request.as_ref());
+        }
+        self.request_body.as_deref()
+    }
+
+    /// `resultCode` and `resultStatus` (of the plaintext, when the answer is encrypted).
+    fn result(&self) -> Option<(String, Option<String>)> {
+        serde_json::from_slice::<Value>(self.response_json()?)
             .ok()
             .and_then(|v| result_object(&v))
     }
@@ -207,6 +227,10 @@ impl Recorded {
                     self.request_body.as_deref(),
                     self.request_headers.contains_key(ENCRYPT),
                 ),
+                decrypted: self
+                    .plaintext
+                    .as_ref()
+                    .map(|p| shown_body(Some(&p.request), false)),
             },
             response: Message {
                 headers: redact_headers(&self.response_headers),
@@ -214,6 +238,10 @@ impl Recorded {
                     Some(&self.response_body),
                     self.response_headers.contains_key(ENCRYPT),
                 ),
+                decrypted: self
+                    .plaintext
+                    .as_ref()
+                    .map(|p| shown_body(Some(&p.response), false)),
             },
             diagnosis: self.diagnosis.clone(),
         }
@@ -227,7 +255,7 @@ impl Recorded {
         ) {
             return None;
         }
-        serde_json::from_slice::<Value>(self.request_body.as_deref()?)
+        serde_json::from_slice::<Value>(self.request_json()?)
             .ok()?
             .get("bizNo")?
             .as_str()
@@ -415,6 +443,10 @@ pub async fn record(State(recorder): State<Recorder>, request: Request, next: Ne
         response_body: response_body.clone(),
         latency: started.elapsed(),
         diagnosis: None,
+        plaintext: response_parts
+            .extensions
+            .get::<DecryptedExchange>()
+            .cloned(),
     };
     // Only a refused signature costs more than keeping the parts: diagnose it now, while
     // the keys it was checked against are the current ones.
@@ -625,6 +657,7 @@ mod tests {
             )),
             latency: std::time::Duration::from_millis(1),
             diagnosis: None,
+            plaintext: None,
         }
     }
 

@@ -23,7 +23,7 @@ use crate::keys::PublicKey;
 use crate::signature::{self, SignatureHeader, SignedContent, VerifyError};
 use crate::time::{TimeError, check_window, now_header_value};
 
-use super::{CallerContext, KeyLookup, RejectReason, ServedApi, ServerConfig};
+use super::{CallerContext, DecryptedExchange, KeyLookup, RejectReason, ServedApi, ServerConfig};
 
 /// Wraps an axum `Router` (or any `Service<Request<Body>>`) with AlipayHK request
 /// verification and response signing. See the [`server`](super) module docs.
@@ -110,6 +110,8 @@ struct Exchange {
     result_field: String,
     /// Set once the caller's key is known and the request was encrypted.
     encrypt_for: Option<(PublicKey, Option<u32>)>,
+    /// The decrypted request body of an encrypted request (for [`DecryptedExchange`]).
+    plaintext_request: Option<Bytes>,
 }
 
 async fn handle<S>(shared: Arc<Shared>, mut inner: S, req: Request<Body>) -> Response
@@ -125,6 +127,7 @@ where
         tracer_id: new_tracer_id(),
         result_field: "result".to_owned(),
         encrypt_for: None,
+        plaintext_request: None,
     };
     let Shared { api, config } = &*shared;
     let verified = match verify_request(api, config, &mut exchange, req).await {
@@ -236,7 +239,9 @@ async fn verify_request(
                 header::CONTENT_TYPE,
                 HeaderValue::from_static(JSON_CONTENT_TYPE),
             );
-            Bytes::from(plain)
+            let plain = Bytes::from(plain);
+            exchange.plaintext_request = Some(plain.clone());
+            plain
         }
         None => raw,
     };
@@ -426,6 +431,12 @@ async fn sign_response(
     let wire = match encrypt_for {
         Some((key, key_version)) => match encryption::seal(key, *key_version, &raw) {
             Ok(sealed) => {
+                if let Some(request) = &exchange.plaintext_request {
+                    parts.extensions.insert(DecryptedExchange {
+                        request: request.clone(),
+                        response: Bytes::from(raw),
+                    });
+                }
                 insert_header(
                     &mut parts.headers,
                     ENCRYPT,

@@ -42,7 +42,7 @@ mod tls;
 
 pub use crate::rejection::{RejectReason, UnknownRejectReason};
 pub use config::{DEFAULT_MAX_BODY_BYTES, ServerConfig};
-pub use context::CallerContext;
+pub use context::{CallerContext, DecryptedExchange};
 pub use dispatch::{HandlerError, Operation, dispatch};
 pub use keystore::{ClientKeyStore, InMemoryKeyStore, KeyLookup};
 pub use layer::{SigningLayer, SigningService};

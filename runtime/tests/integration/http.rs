@@ -10,7 +10,7 @@ use alipayhk_runtime::client::{
 };
 use alipayhk_runtime::keys::{PrivateKey, PublicKey};
 use alipayhk_runtime::server::{
-    CallerContext, InMemoryKeyStore, RejectReason, ServerConfig, SigningLayer,
+    CallerContext, DecryptedExchange, InMemoryKeyStore, RejectReason, ServerConfig, SigningLayer,
 };
 use alipayhk_runtime::signature::{KeySigner, SignatureHeader, SignedContent, verify};
 use axum::extract::State;
@@ -41,6 +41,18 @@ fn keys() -> Keys {
 struct Seen {
     bodies: Mutex<Vec<(Vec<u8>, CallerContext)>>,
     flaky_calls: AtomicUsize,
+    /// What a recorder outside the layer found in each answer's extensions.
+    decrypted: Mutex<Vec<Option<DecryptedExchange>>>,
+}
+
+/// A recorder wrapped around the signing layer, as a request journal is.
+async fn record_decrypted(
+    State(seen): State<Arc<Seen>>,
+    response: axum::response::Response,
+) -> axum::response::Response {
+    let found = response.extensions().get::<DecryptedExchange>().cloned();
+    seen.decrypted.lock().expect("lock").push(found);
+    response
 }
 
 async fn echo(
@@ -117,6 +129,10 @@ async fn start_server(keys: &Keys, decrypt: bool, max_body: usize) -> Server {
                 (BROKEN, "result"),
             ]),
             config,
+        ))
+        .layer(axum::middleware::map_response_with_state(
+            seen.clone(),
+            record_decrypted,
         ));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
@@ -208,6 +224,27 @@ async fn encrypted_request_is_decrypted_for_the_handler_and_the_response_is_encr
     let seen = server.seen.bodies.lock().expect("lock");
     assert_eq!(seen[0].0, body);
     assert!(seen[0].1.encrypted);
+    // Outside the layer, the exchange's plaintext rides along as an extension: the
+    // request as the handler saw it and the answer before it was sealed.
+    let decrypted = server.seen.decrypted.lock().expect("lock");
+    let plain = decrypted[0]
+        .as_ref()
+        .expect("an encrypted answer carries its plaintext");
+    assert_eq!(plain.request.as_ref(), body.as_slice());
+    assert_eq!(plain.response.as_ref(), resp.body.as_slice());
+}
+
+#[tokio::test]
+async fn a_plain_exchange_carries_no_plaintext_extension() {
+    let keys = keys();
+    let server = start_server(&keys, true, 64 * 1024).await;
+    transport(&server, &keys, false)
+        .send(ECHO, b"{}".to_vec(), &never_unknown)
+        .await
+        .expect("verified response");
+    let decrypted = server.seen.decrypted.lock().expect("lock");
+    assert_eq!(decrypted.len(), 1);
+    assert!(decrypted[0].is_none());
 }
 
 #[tokio::test]

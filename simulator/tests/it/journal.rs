@@ -306,3 +306,79 @@ async fn a_redeem_shows_the_points_it_moved_and_a_replay_none() {
         moved[1]
     );
 }
+
+#[tokio::test]
+async fn an_encrypted_exchange_shows_its_decrypted_bodies_masked() {
+    use alipayhk_api::Client;
+    use alipayhk_api::models::RedeemAPointRequest;
+    use alipayhk_runtime::client::EncryptionConfig;
+    use alipayhk_simulator::seed::DEMO_USER_ID;
+    let server = TestServer::start().await;
+    let config = server.client_config();
+    let partner =
+        PrivateKey::from_file(shared_data_dir().join("keys/demo-partner-private.pem")).unwrap();
+    let client = Client::new(config.clone().with_encryption(EncryptionConfig {
+        alipay_public_key: config.alipay_public_key.clone(),
+        key_version: Some(1),
+        partner_private_key: partner,
+    }))
+    .unwrap();
+
+    let inquire = client
+        .inquire_a_point(&InquireAPointRequest::new(DEMO_ACCESS_TOKEN))
+        .await
+        .unwrap();
+    let (status, entry) = server
+        .admin
+        .call(
+            Method::GET,
+            &format!("/admin/requests/{}", inquire.tracer_id().unwrap()),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{entry}");
+    let wire = entry["request"]["body"].as_str().unwrap();
+    assert!(wire.starts_with("(RSA_AES-encrypted"), "{wire}");
+    let plain: Value =
+        serde_json::from_str(entry["request"]["decrypted"].as_str().unwrap()).unwrap();
+    assert!(
+        plain["accessToken"].as_str().unwrap().contains("(redacted"),
+        "{plain}"
+    );
+    assert!(
+        !entry.to_string().contains(DEMO_ACCESS_TOKEN),
+        "the access token leaked: {entry}"
+    );
+    // The code comes from the plaintext answer, so filters and the list see it.
+    assert_eq!(entry["resultCode"], "SUCCESS");
+    let answer: Value =
+        serde_json::from_str(entry["response"]["decrypted"].as_str().unwrap()).unwrap();
+    assert_eq!(answer["result"]["resultStatus"], "S");
+
+    let redeem: RedeemAPointRequest = serde_json::from_value(serde_json::json!({
+        "benefitProductCode": "POINT", "bizNo": "JOURNAL-ENC-1", "bizdt": "1716360141000",
+        "ipRoleId": DEMO_USER_ID, "sceneCode": "OFFLINE_REDEEM", "benefitRedeemInfos": [{"amount": 7}]
+    }))
+    .unwrap();
+    let redeemed = client.redeem_a_point(&redeem).await.unwrap();
+    let (_, entry) = server
+        .admin
+        .call(
+            Method::GET,
+            &format!("/admin/requests/{}", redeemed.tracer_id().unwrap()),
+            None,
+        )
+        .await;
+    let moved = entry["ledgerEntries"].as_array().unwrap();
+    assert_eq!(moved.len(), 1, "{entry}");
+    assert_eq!(moved[0]["delta"], -7);
+    let (_, listed) = server
+        .admin
+        .call(
+            Method::GET,
+            "/admin/requests?resultCode=SUCCESS&operation=redeemAPoint",
+            None,
+        )
+        .await;
+    assert_eq!(listed.as_array().unwrap().len(), 1, "{listed}");
+}
