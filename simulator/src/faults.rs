@@ -10,8 +10,10 @@
 //!
 //! Matching a rule that names a user needs the caller's user id from the body, so only
 //! then is the body read here (up to the configured limit, after which it is handed on
-//! unchanged); an encrypted body is not decrypted here and matches only rules without a
-//! user.
+//! unchanged). An `RSA_AES`-encrypted body is decrypted for that, with the simulator's own
+//! key (the one it signs with, which is also the signing layer's decryption key); the
+//! signing layer still checks and decrypts the untouched bytes itself. A body that does not
+//! decrypt names no user, and the request goes on to be refused by the signing layer.
 
 use std::pin::Pin;
 use std::sync::Arc;
@@ -19,7 +21,8 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use alipayhk_api::OperationId;
-use alipayhk_runtime::headers::{CLIENT_ID, CONTENT_TYPE, RESPONSE_TIME, SIGNATURE};
+use alipayhk_runtime::encryption::{self, EncryptHeader};
+use alipayhk_runtime::headers::{CLIENT_ID, CONTENT_TYPE, ENCRYPT, RESPONSE_TIME, SIGNATURE};
 use alipayhk_runtime::signature::{KeySigner, SignatureHeader, SignedContent};
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
@@ -124,12 +127,18 @@ async fn caller_user(
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
-    let encrypted = request
+    let json_body = request
         .headers()
         .get(CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| !v.to_ascii_lowercase().starts_with("application/json"));
-    if encrypted || declared.is_some_and(|n| n > state.max_body_bytes as u64) {
+        .is_some_and(|v| v.to_ascii_lowercase().starts_with("application/json"));
+    let encrypt = request
+        .headers()
+        .get(ENCRYPT)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let readable = json_body || encrypt.is_some();
+    if !readable || declared.is_some_and(|n| n > state.max_body_bytes as u64) {
         // Left to the signing layer (which refuses an oversize body unread).
         return Some((request, None));
     }
@@ -137,9 +146,15 @@ async fn caller_user(
     let bytes = axum::body::to_bytes(body, state.max_body_bytes)
         .await
         .ok()?;
-    let user_id = match serde_json::from_slice::<Value>(&bytes) {
-        Ok(json) => user_of(&state.simulator, operation, &json).await,
-        Err(_) => None,
+    let plaintext = match &encrypt {
+        None => Some(bytes.to_vec()),
+        Some(value) => EncryptHeader::parse(value)
+            .and_then(|header| encryption::open(state.signer.private_key(), &header, &bytes))
+            .ok(),
+    };
+    let user_id = match plaintext.and_then(|p| serde_json::from_slice::<Value>(&p).ok()) {
+        Some(json) => user_of(&state.simulator, operation, &json).await,
+        None => None,
     };
     Some((Request::from_parts(parts, Body::from(bytes)), user_id))
 }

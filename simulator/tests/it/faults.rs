@@ -249,3 +249,51 @@ async fn admin_refuses_faults_it_cannot_serve() {
     assert_eq!(body["fault"], json!({"http_status": 503}));
     assert!(body["ruleId"].as_u64().is_some());
 }
+
+#[tokio::test]
+async fn a_fault_for_a_user_matches_an_encrypted_request_too() {
+    use alipayhk_runtime::client::EncryptionConfig;
+    use alipayhk_runtime::keys::PrivateKey;
+    let server = TestServer::start().await;
+    let config = server.client_config();
+    let partner = PrivateKey::from_file(
+        crate::support::shared_data_dir().join("keys/demo-partner-private.pem"),
+    )
+    .unwrap();
+    let encrypted = Client::new(config.clone().with_encryption(EncryptionConfig {
+        alipay_public_key: config.alipay_public_key.clone(),
+        key_version: Some(1),
+        partner_private_key: partner,
+    }))
+    .unwrap();
+    // A rule for another user is not taken by the demo user's encrypted call.
+    server
+        .admin
+        .rule(json!({"operation": "redeemAPoint", "userId": "2160400000000136", "fault": "reset_before"}))
+        .await;
+    server
+        .admin
+        .rule(json!({"operation": "redeemAPoint", "userId": DEMO_USER_ID, "fault": "reset_after_commit", "times": 1}))
+        .await;
+    let before = balance(&server).await;
+    let lost = encrypted
+        .redeem_a_point(&redeem("LOST-ENCRYPTED-1", 20))
+        .await;
+    assert!(
+        matches!(lost, Err(CallError::Unknown { .. })),
+        "the user's rule matched the decrypted body: {lost:?}"
+    );
+    assert_eq!(balance(&server).await, before - 20);
+    let retry = encrypted
+        .redeem_a_point(&redeem("LOST-ENCRYPTED-1", 20))
+        .await;
+    assert!(retry.is_ok(), "the retry gets the recorded S: {retry:?}");
+    assert_eq!(balance(&server).await, before - 20);
+    assert_eq!(entries_for(&server, "LOST-ENCRYPTED-1").await, 1);
+    let (_, rules) = server.admin.call(Method::GET, "/admin/rules", None).await;
+    assert_eq!(
+        rules.as_array().unwrap().len(),
+        1,
+        "only the other user's rule is left: {rules}"
+    );
+}
