@@ -8,6 +8,9 @@
 //! spec, an undocumented code, a documented code with another status, a status other than
 //! 200) is printed on stderr and appended as one JSON line to the report file: how a
 //! maintainer learns from real traffic that the documentation is out of date.
+//!
+//! The listener speaks plain HTTP, or HTTPS (`--tls`: a local CA of the proxy's own, made
+//! as `serve --tls` makes the simulator's; or `--tls-cert`/`--tls-key`).
 
 use std::io::Write as _;
 use std::net::SocketAddr;
@@ -31,6 +34,9 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use clap::Args;
 use serde_json::json;
+
+use alipayhk_simulator::config::TlsMode;
+use alipayhk_simulator::tls;
 
 use crate::Outcome;
 use crate::error::CliError;
@@ -65,6 +71,19 @@ pub struct ProxyArgs {
     /// Seconds to wait for the upstream's answer.
     #[arg(long, value_name = "SECONDS", default_value_t = 60)]
     timeout_seconds: u64,
+    /// Serve HTTPS (HTTP/1.1 and h2) to the partner's client: a local CA and a certificate
+    /// for 127.0.0.1 and localhost, made on first start in --tls-dir.
+    #[arg(long, conflicts_with = "tls_cert")]
+    tls: bool,
+    /// Where --tls keeps its CA (`ca.pem`: your client's extra root) and certificate.
+    #[arg(long, value_name = "DIR", default_value = "alipayhk-proxy-tls")]
+    tls_dir: PathBuf,
+    /// Serve HTTPS with this certificate chain (PEM) instead; needs --tls-key.
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// The private key (PEM) of --tls-cert.
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
 }
 
 /// Largest answer relayed (the client's default cap).
@@ -140,6 +159,16 @@ pub fn proxy(args: ProxyArgs) -> Result<Outcome, CliError> {
         .append(true)
         .open(&args.report)
         .map_err(|e| CliError::io(format!("cannot open {}", args.report.display()), e))?;
+    let tls_mode = match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => TlsMode::Files {
+            cert: cert.clone(),
+            key: key.clone(),
+        },
+        _ if args.tls => TlsMode::Generated,
+        _ => TlsMode::Off,
+    };
+    let tls = tls::prepare_mode(&tls_mode, &args.tls_dir)
+        .map_err(|e| CliError::Refused(e.to_string()))?;
     let state = Arc::new(Proxy {
         upstream: upstream.clone(),
         http,
@@ -158,17 +187,33 @@ pub fn proxy(args: ProxyArgs) -> Result<Outcome, CliError> {
         let address = listener
             .local_addr()
             .map_err(|e| CliError::io("listener", e))?;
+        let scheme = if tls.is_some() { "https" } else { "http" };
+        let trust = match tls.as_ref().and_then(|t| t.ca_certificate.as_ref()) {
+            Some(ca) => format!(
+                "  TLS CA:    {} (give it to your client as an extra root; `root_certificate` in client-config.toml)\n",
+                ca.display()
+            ),
+            None if tls.is_some() => "  TLS:       your --tls-cert\n".to_owned(),
+            None => String::new(),
+        };
         // Not println!: a closed stdout (a reader that went away) must not stop the proxy.
         let _ = writeln!(
             std::io::stdout(),
-            "alipayhk proxy\n  listening: http://{address}\n  upstream:  {upstream}\n  report:    {}\nPoint your client's base URL at http://{address}. Press Ctrl-C to stop.",
+            "alipayhk proxy\n  listening: {scheme}://{address}\n  upstream:  {upstream}\n  report:    {}\n{trust}Point your client's base URL at {scheme}://{address}. Press Ctrl-C to stop.",
             args.report.display()
         );
         let router = axum::Router::new().fallback(relay).with_state(state);
-        alipayhk_runtime::server::serve(listener, router, ListenerLimits::default(), async {
+        let stop = async {
             let _ = tokio::signal::ctrl_c().await;
-        })
-        .await
+        };
+        let limits = ListenerLimits::default();
+        match tls {
+            Some(tls) => {
+                alipayhk_runtime::server::serve_tls(listener, router, limits, tls.server_config, stop)
+                    .await
+            }
+            None => alipayhk_runtime::server::serve(listener, router, limits, stop).await,
+        }
         .map_err(|e| CliError::io("the proxy stopped", e))
     })?;
     Ok(Outcome::Success)

@@ -16,6 +16,8 @@ const DEMO_TOKEN: &str = "281001133486932346851012000aKLpNuDBB";
 struct Proxy {
     child: Child,
     address: SocketAddr,
+    /// `http` or `https`.
+    scheme: String,
     report: PathBuf,
     /// Kept open: a closed pipe would fail the proxy's writes to stdout.
     _stdout: std::io::Lines<BufReader<std::process::ChildStdout>>,
@@ -29,6 +31,10 @@ impl Drop for Proxy {
 }
 
 fn start_proxy(served: &Served, data_dir: &Path) -> Proxy {
+    start_proxy_with(served, data_dir, &[])
+}
+
+fn start_proxy_with(served: &Served, data_dir: &Path, extra: &[&str]) -> Proxy {
     let report = data_dir.join("deviations.jsonl");
     let keys = data_dir.join("keys");
     let mut child = Command::new(env!("CARGO_BIN_EXE_alipayhk"))
@@ -40,16 +46,23 @@ fn start_proxy(served: &Served, data_dir: &Path) -> Proxy {
         .arg(keys.join("simulator-public.pem"))
         .arg("--report")
         .arg(&report)
+        .args(extra)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
         .expect("alipayhk proxy starts");
     let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
     let mut address = None;
+    let mut scheme = String::new();
     // The banner ends with the Ctrl-C hint.
     for _ in 0..20 {
         let Some(Ok(line)) = lines.next() else { break };
-        if let Some(rest) = line.trim().strip_prefix("listening: http://") {
+        if let Some((found, rest)) = line
+            .trim()
+            .strip_prefix("listening: ")
+            .and_then(|l| l.split_once("://"))
+        {
+            scheme = found.to_owned();
             address = rest.parse().ok();
         }
         if line.contains("Ctrl-C") {
@@ -59,6 +72,7 @@ fn start_proxy(served: &Served, data_dir: &Path) -> Proxy {
     Proxy {
         child,
         address: address.expect("the proxy prints where it listens"),
+        scheme,
         report,
         _stdout: lines,
     }
@@ -75,7 +89,10 @@ fn call_through(
         .args(["call", operation, "--data", body])
         .arg("--config")
         .arg(data_dir.join("client-config.toml"))
-        .args(["--base-url", &format!("http://{}", proxy.address)])
+        .args([
+            "--base-url",
+            &format!("{}://{}", proxy.scheme, proxy.address),
+        ])
         .args(extra)
         .output()
         .expect("alipayhk call runs")
@@ -222,4 +239,43 @@ fn scripted_deviations_are_each_reported() {
         new.contains(&"request bad_signature".to_string()),
         "{new:?}"
     );
+}
+
+#[test]
+fn the_proxy_serves_https_with_a_local_ca_of_its_own() {
+    let dir = tempfile::tempdir().unwrap();
+    let data_dir = dir.path().join("sim");
+    let tls_dir = dir.path().join("proxy-tls");
+    let served = serve(&data_dir);
+    let proxy = start_proxy_with(
+        &served,
+        &data_dir,
+        &["--tls", "--tls-dir", tls_dir.to_str().unwrap()],
+    );
+    assert_eq!(proxy.scheme, "https");
+    let ca = tls_dir.join("ca.pem");
+    assert!(ca.exists(), "the CA is written on first start");
+    let inquiry = format!(r#"{{"accessToken":"{DEMO_TOKEN}"}}"#);
+    let out = call_through(
+        &proxy,
+        &data_dir,
+        "inquireAPoint",
+        &inquiry,
+        &["--root-certificate", ca.to_str().unwrap()],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Without the proxy's CA, the client refuses the certificate: nothing is sent.
+    let out = call_through(&proxy, &data_dir, "inquireAPoint", &inquiry, &[]);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "an untrusted certificate is a local error: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(kinds(&deviations(&proxy)), Vec::<String>::new());
 }

@@ -65,12 +65,17 @@ impl std::fmt::Debug for PreparedTls {
 
 /// Creates (on first start) or reads the certificate files; `None` without TLS.
 pub fn prepare(config: &SimulatorConfig) -> Result<Option<PreparedTls>, TlsError> {
-    let (cert, key, ca) = match &config.tls {
+    prepare_mode(&config.tls, &config.data_dir.join("tls"))
+}
+
+/// [`prepare`] for any listener (the CLI's proxy too): `mode`, with a generated CA and
+/// certificate kept in `generated_dir`.
+pub fn prepare_mode(mode: &TlsMode, generated_dir: &Path) -> Result<Option<PreparedTls>, TlsError> {
+    let (cert, key, ca) = match mode {
         TlsMode::Off => return Ok(None),
         TlsMode::Files { cert, key } => (cert.clone(), key.clone(), None),
         TlsMode::Generated => {
-            let dir = config.data_dir.join("tls");
-            let files = generated_files(&dir)?;
+            let files = generated_files(generated_dir)?;
             (files.1, files.2, Some(files.0))
         }
     };
