@@ -74,3 +74,68 @@ pub fn field_path(parent: &str, name: &str) -> String {
 pub fn index_path(parent: &str, index: usize) -> String {
     format!("{parent}[{index}]")
 }
+
+/// The fields of `sent` that its model does not know: every member present (and not
+/// `null`) in `sent` but absent from `known`, by path (`a.b`, `items[0].c`), in the order
+/// `sent` has them. `known` is
+/// `sent` decoded into its model and encoded again, so a member the model dropped is one
+/// the spec does not document; a documented member sent as `null` is not reported. This is
+/// how a proxy learns from live traffic that the documentation has fallen behind.
+pub fn undocumented_fields(sent: &serde_json::Value, known: &serde_json::Value) -> Vec<String> {
+    fn walk(
+        path: &str,
+        sent: &serde_json::Value,
+        known: &serde_json::Value,
+        found: &mut Vec<String>,
+    ) {
+        use serde_json::Value;
+        match (sent, known) {
+            (Value::Object(sent), Value::Object(known)) => {
+                for (name, value) in sent {
+                    let here = field_path(path, name);
+                    match known.get(name) {
+                        Some(known_value) => walk(&here, value, known_value, found),
+                        None if value.is_null() => {}
+                        None => found.push(here),
+                    }
+                }
+            }
+            (Value::Array(sent), Value::Array(known)) => {
+                for (index, (value, known_value)) in sent.iter().zip(known).enumerate() {
+                    walk(&index_path(path, index), value, known_value, found);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut found = Vec::new();
+    walk("", sent, known, &mut found);
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn members_the_model_dropped_are_undocumented_at_any_depth() {
+        let sent = json!({
+            "bizNo": "1", "surprise": 1, "nullish": null,
+            "info": {"userId": "u", "nickname": "n"},
+            "items": [{"amount": 1}, {"amount": 2, "colour": "red"}],
+            "extendInfo": {"any": "key"}
+        });
+        let known = json!({
+            "bizNo": "1",
+            "info": {"userId": "u"},
+            "items": [{"amount": 1}, {"amount": 2}],
+            "extendInfo": {"any": "key"}
+        });
+        assert_eq!(
+            undocumented_fields(&sent, &known),
+            ["surprise", "info.nickname", "items[1].colour"]
+        );
+        assert!(undocumented_fields(&known, &known).is_empty());
+    }
+}
