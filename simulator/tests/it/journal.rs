@@ -354,6 +354,15 @@ async fn an_encrypted_exchange_shows_its_decrypted_bodies_masked() {
     let answer: Value =
         serde_json::from_str(entry["response"]["decrypted"].as_str().unwrap()).unwrap();
     assert_eq!(answer["result"]["resultStatus"], "S");
+    // The console's detail page shows the same plaintext, masked.
+    let page = console_page(
+        &server,
+        &format!("/console/requests/{}", inquire.tracer_id().unwrap()),
+    )
+    .await;
+    assert!(page.contains("id=\"request-decrypted\""), "{page}");
+    assert!(page.contains("id=\"response-decrypted\""), "{page}");
+    assert!(!page.contains(DEMO_ACCESS_TOKEN), "the access token leaked");
 
     let redeem: RedeemAPointRequest = serde_json::from_value(serde_json::json!({
         "benefitProductCode": "POINT", "bizNo": "JOURNAL-ENC-1", "bizdt": "1716360141000",
@@ -381,4 +390,29 @@ async fn an_encrypted_exchange_shows_its_decrypted_bodies_masked() {
         )
         .await;
     assert_eq!(listed.as_array().unwrap().len(), 1, "{listed}");
+}
+
+/// A console page, fetched with a fresh session.
+async fn console_page(server: &TestServer, path: &str) -> String {
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let base = &server.admin.base;
+    let signed_in = http
+        .post(format!("{base}/console/login"))
+        .form(&[("token", server.admin.token.as_str())])
+        .send()
+        .await
+        .unwrap();
+    let cookie = signed_in.headers()["set-cookie"].to_str().unwrap();
+    let session = cookie.split(';').next().unwrap().to_owned();
+    let page = http
+        .get(format!("{base}{path}"))
+        .header("Cookie", session)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    page.text().await.unwrap()
 }
