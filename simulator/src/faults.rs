@@ -13,7 +13,10 @@
 //! unchanged). An `RSA_AES`-encrypted body is decrypted for that, with the simulator's own
 //! key (the one it signs with, which is also the signing layer's decryption key); the
 //! signing layer still checks and decrypts the untouched bytes itself. A body that does not
-//! decrypt names no user, and the request goes on to be refused by the signing layer.
+//! decrypt names no user, and the request goes on to be refused by the signing layer. This
+//! runs before the signature is checked, which is safe because `encryption::open` unwraps
+//! with implicit rejection (a bad RSA padding yields a random AES key, not an error): all a
+//! caller can learn is whether a body it could have decrypted itself names the rule's user.
 
 use std::pin::Pin;
 use std::sync::Arc;
