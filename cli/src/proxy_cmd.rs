@@ -5,8 +5,8 @@
 //! is checked against the spec and verified with the partner's public key, and every
 //! answer verified with the upstream's key and checked the same way. Each deviation (a
 //! missing header, a signature that does not verify, a stale time, a body that breaks the
-//! spec, an undocumented code, a documented code with another status, a status other than
-//! 200) is printed on stderr and appended as one JSON line to the report file: how a
+//! spec, a field the spec does not document, an undocumented code, a documented code with
+//! another status, a status other than 200) is printed on stderr and appended as one JSON line to the report file: how a
 //! maintainer learns from real traffic that the documentation is out of date.
 //!
 //! The listener speaks plain HTTP, or HTTPS (`--tls`: a local CA of the proxy's own, made
@@ -421,9 +421,11 @@ fn check_request(
             format!("Content-Type {content_type:?} on a plain JSON request"),
         ));
     }
-    found.extend(body_deviations(
+    let info = operation.info();
+    found.extend(body_deviations("request", (info.check_request)(body)));
+    found.extend(field_deviations(
         "request",
-        (operation.info().check_request)(body),
+        (info.undocumented_in_request)(body),
     ));
     found
 }
@@ -477,8 +479,26 @@ fn check_response(
         return found;
     }
     found.extend(body_deviations("response", (info.check_response)(body)));
+    found.extend(field_deviations(
+        "response",
+        (info.undocumented_in_response)(body),
+    ));
     found.extend(code_deviations(info, body));
     found
+}
+
+/// Members the spec does not document: the first sign that the docs are behind.
+fn field_deviations(direction: &'static str, paths: Vec<String>) -> Vec<Deviation> {
+    paths
+        .into_iter()
+        .map(|path| {
+            deviation(
+                direction,
+                "undocumented_field",
+                format!("{path} is not in the spec"),
+            )
+        })
+        .collect()
 }
 
 fn body_deviations(direction: &'static str, checked: Result<(), BodyProblem>) -> Vec<Deviation> {
@@ -571,5 +591,30 @@ fn report(
         if let Err(e) = writeln!(file, "{line}").and_then(|()| file.flush()) {
             eprintln!("proxy: cannot write the report: {e}");
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn members_the_spec_does_not_document_are_deviations_in_both_directions() {
+        let info = OperationId::InquireAPoint.info();
+        let request = br#"{"accessToken":"t","deviceId":"d1"}"#;
+        let found = field_deviations("request", (info.undocumented_in_request)(request));
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].kind, "undocumented_field");
+        assert_eq!(found[0].detail, "deviceId is not in the spec");
+        // `accountBenefitModel` keeps unknown keys by the spec (its fields are collapsed on
+        // the page), so `expiry` there is no deviation; `traceId` and `surprise` are.
+        let answer = br#"{"result":{"resultCode":"SUCCESS","resultStatus":"S","resultMessage":"ok","traceId":"x"},"accountBenefitModel":{"benefitProductCode":"POINT","balance":1,"expiry":"2027"},"surprise":true}"#;
+        assert_eq!(
+            (info.undocumented_in_response)(answer),
+            ["result.traceId", "surprise"]
+        );
+        // The spec's own example has nothing undocumented.
+        assert!((info.undocumented_in_response)(info.response_example.as_bytes()).is_empty());
+        assert!((info.undocumented_in_request)(info.request_example.as_bytes()).is_empty());
     }
 }

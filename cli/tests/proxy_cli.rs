@@ -233,8 +233,21 @@ fn scripted_deviations_are_each_reported() {
         &inquiry,
         &["--private-key", wrong_key.to_str().unwrap()],
     );
+    // A field the spec does not know, sent anyway.
+    let extra = format!(r#"{{"accessToken":"{DEMO_TOKEN}","deviceId":"D-1"}}"#);
+    call_through(
+        &proxy,
+        &data_dir,
+        "inquireAPoint",
+        &extra,
+        &["--no-validate"],
+    );
     let new = kinds(&deviations(&proxy)[before..]);
     assert!(new.contains(&"request body".to_string()), "{new:?}");
+    assert!(
+        new.contains(&"request undocumented_field".to_string()),
+        "{new:?}"
+    );
     assert!(
         new.contains(&"request bad_signature".to_string()),
         "{new:?}"

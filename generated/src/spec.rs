@@ -146,6 +146,11 @@ pub struct OperationInfo {
     /// Decodes a response body into its model and runs `validate()`, so a tool can
     /// check any operation's answers without naming its types.
     pub check_response: fn(&[u8]) -> Result<(), BodyProblem>,
+    /// The members of a request body that its model does not document, by path
+    /// (empty when the body does not decode: `check_request` says why).
+    pub undocumented_in_request: fn(&[u8]) -> Vec<String>,
+    /// The members of a response body that its model does not document.
+    pub undocumented_in_response: fn(&[u8]) -> Vec<String>,
 }
 
 /// Why a body does not match its schema.
@@ -166,8 +171,8 @@ impl std::fmt::Display for BodyProblem {
     }
 }
 
-/// What every model has: a serde decoder and `validate()`.
-trait Checked: serde::de::DeserializeOwned {
+/// What every model has: serde both ways and `validate()`.
+trait Checked: serde::de::DeserializeOwned + serde::Serialize {
     fn check_constraints(
         &self,
     ) -> Result<(), alipayhk_runtime::validation::ValidationErrors>;
@@ -259,6 +264,20 @@ fn check<T: Checked>(body: &[u8]) -> Result<(), BodyProblem> {
     model.check_constraints().map_err(BodyProblem::Invalid)
 }
 
+/// The body's members that do not survive decoding into `T` and encoding again.
+fn undocumented<T: Checked>(body: &[u8]) -> Vec<String> {
+    let Ok(sent) = serde_json::from_slice::<serde_json::Value>(body) else {
+        return Vec::new();
+    };
+    let known = serde_json::from_value::<T>(sent.clone())
+        .ok()
+        .and_then(|model| serde_json::to_value(&model).ok());
+    match known {
+        Some(known) => alipayhk_runtime::validation::undocumented_fields(&sent, &known),
+        None => Vec::new(),
+    }
+}
+
 impl OperationInfo {
     /// The documented entry for `code`, if any.
     pub fn code(&self, code: &str) -> Option<&'static ResultCodeInfo> {
@@ -340,6 +359,8 @@ pub static OPERATIONS: &[OperationInfo] = &[
         response_example: "{\"result\":{\"resultCode\":\"SUCCESS\",\"resultStatus\":\"S\",\"resultMessage\":\"Success\"},\"accountBenefitModel\":{\"benefitProductCode\":\"POINT\",\"balance\":1200}}",
         check_request: check::<crate::models::InquireAPointRequest>,
         check_response: check::<crate::models::InquireAPointResponse>,
+        undocumented_in_request: undocumented::<crate::models::InquireAPointRequest>,
+        undocumented_in_response: undocumented::<crate::models::InquireAPointResponse>,
     },
     OperationInfo {
         id: "issueAPoint",
@@ -411,6 +432,8 @@ pub static OPERATIONS: &[OperationInfo] = &[
         response_example: "{\"result\":{\"resultCode\":\"SUCCESS\",\"resultStatus\":\"S\",\"resultMessage\":\"Success.\"},\"benefitValueInfo\":{\"value\":\"100\",\"currency\":\"HKD\"}}",
         check_request: check::<crate::models::IssueAPointRequest>,
         check_response: check::<crate::models::IssueAPointResponse>,
+        undocumented_in_request: undocumented::<crate::models::IssueAPointRequest>,
+        undocumented_in_response: undocumented::<crate::models::IssueAPointResponse>,
     },
     OperationInfo {
         id: "redeemAPoint",
@@ -464,6 +487,8 @@ pub static OPERATIONS: &[OperationInfo] = &[
         response_example: "{\"result\":{\"resultCode\":\"POINT_NOT_ENOUGH\",\"resultStatus\":\"F\",\"resultMessage\":\"The user has insufficient points.\"}}",
         check_request: check::<crate::models::RedeemAPointRequest>,
         check_response: check::<crate::models::RedeemAPointResponse>,
+        undocumented_in_request: undocumented::<crate::models::RedeemAPointRequest>,
+        undocumented_in_response: undocumented::<crate::models::RedeemAPointResponse>,
     },
     OperationInfo {
         id: "queryTemplate",
@@ -505,6 +530,8 @@ pub static OPERATIONS: &[OperationInfo] = &[
         response_example: "{\"result\":{\"resultCode\":\"SUCCESS\",\"resultStatus\":\"S\",\"resultMessage\":\"Success\"},\"templateCode\":\"82022031000135000000000000624234\",\"type\":\"COUPON\",\"product\":\"GIFT_CARD\",\"startDate\":1640970061000,\"endDate\":1672506061000,\"status\":\"valid\",\"codeType\":\"qrcode\",\"codeStandard\":\"QRCODE\",\"imageUrl\":\"https://example.com/images/coffee-350.png\",\"button\":{\"browserOpen\":false,\"btnType\":\"usage\",\"btnUrl\":\"alipayhk://platformapi/startapp?appId=20000067\",\"urlType\":\"CODE_PAY_BTN\"},\"localeInfo\":{\"zh_HK\":{\"name\":\"咖啡禮券\",\"subName\":\"大杯咖啡\",\"description\":\"適用於全線分店\",\"brandName\":\"示範咖啡\"},\"en_US\":{\"name\":\"Coffee voucher\",\"subName\":\"Large coffee\",\"description\":\"Valid at all branches\",\"brandName\":\"Demo Coffee\"}},\"merchantLogo\":\"https://example.com/images/logo.png\",\"currentAmount\":{\"value\":\"2800\",\"currency\":\"HKD\"},\"originalAmount\":{\"value\":\"3800\",\"currency\":\"HKD\"},\"discount\":\"74\",\"stock\":1000,\"availableStock\":950,\"orderPageLink\":\"alipayhk://platformapi/startapp?appId=20000067&page=order\",\"categories\":[\"CoffeeAndTea\"],\"bizMids\":[\"2160120041113167\"],\"exposure\":\"exposed\"}",
         check_request: check::<crate::models::QueryTemplateRequest>,
         check_response: check::<crate::models::QueryTemplateResponse>,
+        undocumented_in_request: undocumented::<crate::models::QueryTemplateRequest>,
+        undocumented_in_response: undocumented::<crate::models::QueryTemplateResponse>,
     },
     OperationInfo {
         id: "updateMembershipCard",
@@ -538,6 +565,12 @@ pub static OPERATIONS: &[OperationInfo] = &[
         response_example: "{\"resultInfo\":{\"resultCode\":\"SUCCESS\",\"resultStatus\":\"S\",\"resultMessage\":\"success\"}}",
         check_request: check::<crate::models::UpdateMembershipCardRequest>,
         check_response: check::<crate::models::UpdateMembershipCardResponse>,
+        undocumented_in_request: undocumented::<
+            crate::models::UpdateMembershipCardRequest,
+        >,
+        undocumented_in_response: undocumented::<
+            crate::models::UpdateMembershipCardResponse,
+        >,
     },
 ];
 

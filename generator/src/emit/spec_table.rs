@@ -48,6 +48,8 @@ pub fn emit(api: &Api) -> TokenStream {
                 response_example: #response_example,
                 check_request: check::<crate::models::#request_type>,
                 check_response: check::<crate::models::#response_type>,
+                undocumented_in_request: undocumented::<crate::models::#request_type>,
+                undocumented_in_response: undocumented::<crate::models::#response_type>,
             },
         }
     });
@@ -210,6 +212,11 @@ pub fn emit(api: &Api) -> TokenStream {
             /// Decodes a response body into its model and runs `validate()`, so a tool can
             /// check any operation's answers without naming its types.
             pub check_response: fn(&[u8]) -> Result<(), BodyProblem>,
+            /// The members of a request body that its model does not document, by path
+            /// (empty when the body does not decode: `check_request` says why).
+            pub undocumented_in_request: fn(&[u8]) -> Vec<String>,
+            /// The members of a response body that its model does not document.
+            pub undocumented_in_response: fn(&[u8]) -> Vec<String>,
         }
 
         /// Why a body does not match its schema.
@@ -230,8 +237,8 @@ pub fn emit(api: &Api) -> TokenStream {
             }
         }
 
-        /// What every model has: a serde decoder and `validate()`.
-        trait Checked: serde::de::DeserializeOwned {
+        /// What every model has: serde both ways and `validate()`.
+        trait Checked: serde::de::DeserializeOwned + serde::Serialize {
             fn check_constraints(&self) -> Result<(), alipayhk_runtime::validation::ValidationErrors>;
         }
 
@@ -241,6 +248,20 @@ pub fn emit(api: &Api) -> TokenStream {
             let model: T = serde_json::from_slice(body)
                 .map_err(|e| BodyProblem::Undecodable(e.to_string()))?;
             model.check_constraints().map_err(BodyProblem::Invalid)
+        }
+
+        /// The body's members that do not survive decoding into `T` and encoding again.
+        fn undocumented<T: Checked>(body: &[u8]) -> Vec<String> {
+            let Ok(sent) = serde_json::from_slice::<serde_json::Value>(body) else {
+                return Vec::new();
+            };
+            let known = serde_json::from_value::<T>(sent.clone())
+                .ok()
+                .and_then(|model| serde_json::to_value(&model).ok());
+            match known {
+                Some(known) => alipayhk_runtime::validation::undocumented_fields(&sent, &known),
+                None => Vec::new(),
+            }
         }
 
         impl OperationInfo {
