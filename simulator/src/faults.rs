@@ -11,12 +11,11 @@
 //! Matching a rule that names a user needs the caller's user id from the body, so only
 //! then is the body read here (up to the configured limit, after which it is handed on
 //! unchanged). An `RSA_AES`-encrypted body is decrypted for that, with the simulator's own
-//! key (the one it signs with, which is also the signing layer's decryption key); the
-//! signing layer still checks and decrypts the untouched bytes itself. A body that does not
-//! decrypt names no user, and the request goes on to be refused by the signing layer. This
-//! runs before the signature is checked, which is safe because `encryption::open` unwraps
-//! with implicit rejection (a bad RSA padding yields a random AES key, not an error): all a
-//! caller can learn is whether a body it could have decrypted itself names the rule's user.
+//! key (the one it signs with, which is also the signing layer's decryption key), but only
+//! once its signature verifies with the caller's registered key, as `encryption::open`
+//! requires (no decryption of unauthenticated bytes, so no oracle); the signing layer still
+//! checks and decrypts the untouched bytes itself. A body that does not verify or decrypt
+//! names no user, and the request goes on to the signing layer, which refuses it.
 
 use std::pin::Pin;
 use std::sync::Arc;
@@ -25,8 +24,11 @@ use std::time::Duration;
 
 use alipayhk_api::OperationId;
 use alipayhk_runtime::encryption::{self, EncryptHeader};
-use alipayhk_runtime::headers::{CLIENT_ID, CONTENT_TYPE, ENCRYPT, RESPONSE_TIME, SIGNATURE};
-use alipayhk_runtime::signature::{KeySigner, SignatureHeader, SignedContent};
+use alipayhk_runtime::headers::{
+    CLIENT_ID, CONTENT_TYPE, ENCRYPT, REQUEST_TIME, RESPONSE_TIME, SIGNATURE,
+};
+use alipayhk_runtime::server::{ClientKeyStore, KeyLookup};
+use alipayhk_runtime::signature::{KeySigner, SignatureHeader, SignedContent, verify};
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
@@ -49,21 +51,25 @@ const GARBAGE: &[u8] = b"\x00\xff\xfe<<not json>>\x1b[0m";
 struct FaultState {
     simulator: Simulator,
     signer: Arc<KeySigner>,
+    key_store: Arc<dyn ClientKeyStore>,
     max_body_bytes: usize,
 }
 
 /// Wraps the signed API `router` so that fault rules of `simulator` apply to its calls.
-/// `signer` is the simulator's own (a stale answer is validly signed); `max_body_bytes`
-/// bounds the body read to find a rule's user.
+/// `signer` is the simulator's own (a stale answer is validly signed); `key_store` holds the
+/// partners' keys (an encrypted body is decrypted only once its signature verifies);
+/// `max_body_bytes` bounds the body read to find a rule's user.
 pub fn layer(
     router: axum::Router,
     simulator: Simulator,
     signer: Arc<KeySigner>,
+    key_store: Arc<dyn ClientKeyStore>,
     max_body_bytes: usize,
 ) -> axum::Router {
     let state = FaultState {
         simulator,
         signer,
+        key_store,
         max_body_bytes,
     };
     router.layer(middleware::from_fn_with_state(state, inject))
@@ -151,15 +157,41 @@ async fn caller_user(
         .ok()?;
     let plaintext = match &encrypt {
         None => Some(bytes.to_vec()),
-        Some(value) => EncryptHeader::parse(value)
+        Some(value) if signed_by_caller(state, &parts, &bytes) => EncryptHeader::parse(value)
             .and_then(|header| encryption::open(state.signer.private_key(), &header, &bytes))
             .ok(),
+        Some(_) => None,
     };
     let user_id = match plaintext.and_then(|p| serde_json::from_slice::<Value>(&p).ok()) {
         Some(json) => user_of(&state.simulator, operation, &json).await,
         None => None,
     };
     Some((Request::from_parts(parts, Body::from(bytes)), user_id))
+}
+
+/// Whether `body` carries a signature by the caller's registered key (the signing layer's
+/// check, minus the time window: a stale request is refused there all the same).
+fn signed_by_caller(state: &FaultState, parts: &http::request::Parts, body: &[u8]) -> bool {
+    let header = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok());
+    let (Some(client_id), Some(time), Some(signature)) = (
+        header(CLIENT_ID),
+        header(REQUEST_TIME),
+        header(SIGNATURE).and_then(|v| SignatureHeader::parse(v).ok()),
+    ) else {
+        return false;
+    };
+    let KeyLookup::Found(key) = state.key_store.lookup(client_id, signature.key_version) else {
+        return false;
+    };
+    let content = SignedContent {
+        method: parts.method.as_str(),
+        path: parts.uri.path(),
+        client_id,
+        time,
+        body,
+    }
+    .to_bytes();
+    verify(&key, &content, &signature).is_ok()
 }
 
 /// The user a scripted rule matches: the same fields the operations match answer rules on.

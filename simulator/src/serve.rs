@@ -138,13 +138,14 @@ pub async fn start(config: SimulatorConfig) -> Result<RunningSimulator, ServeErr
     // scripted transport faults included.
     let recorder = journal::Recorder {
         simulator: simulator.clone(),
-        key_store,
+        key_store: key_store.clone(),
         max_body_bytes: config.max_body_bytes,
     };
     let api_router = faults::layer(
         api::router(simulator.clone(), server_config),
         simulator.clone(),
         signer,
+        key_store,
         config.max_body_bytes,
     )
     .layer(axum::middleware::from_fn_with_state(

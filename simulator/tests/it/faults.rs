@@ -276,6 +276,30 @@ async fn a_fault_for_a_user_matches_an_encrypted_request_too() {
         .rule(json!({"operation": "redeemAPoint", "userId": DEMO_USER_ID, "fault": "reset_after_commit", "times": 1}))
         .await;
     let before = balance(&server).await;
+    // Signed by a key the simulator does not know: its body is never decrypted, so it
+    // names no user and takes no rule (the signing layer refuses it).
+    let mut forged = config.clone().with_encryption(EncryptionConfig {
+        alipay_public_key: config.alipay_public_key.clone(),
+        key_version: Some(1),
+        partner_private_key: PrivateKey::generate_rsa2048().unwrap(),
+    });
+    forged.signer = std::sync::Arc::new(alipayhk_runtime::signature::KeySigner::new(
+        PrivateKey::generate_rsa2048().unwrap(),
+        Some(1),
+    ));
+    let refused = Client::new(forged)
+        .unwrap()
+        .redeem_a_point(&redeem("FORGED-ENCRYPTED-1", 20))
+        .await;
+    assert!(
+        matches!(
+            refused,
+            Err(CallError::Unknown { .. }) | Err(CallError::Failed { .. })
+        ),
+        "{refused:?}"
+    );
+    let (_, rules) = server.admin.call(Method::GET, "/admin/rules", None).await;
+    assert_eq!(rules.as_array().unwrap().len(), 2, "no rule taken: {rules}");
     let lost = encrypted
         .redeem_a_point(&redeem("LOST-ENCRYPTED-1", 20))
         .await;
