@@ -256,16 +256,7 @@ async fn a_fault_for_a_user_matches_an_encrypted_request_too() {
     use alipayhk_runtime::keys::PrivateKey;
     let server = TestServer::start().await;
     let config = server.client_config();
-    let partner = PrivateKey::from_file(
-        crate::support::shared_data_dir().join("keys/demo-partner-private.pem"),
-    )
-    .unwrap();
-    let encrypted = Client::new(config.clone().with_encryption(EncryptionConfig {
-        alipay_public_key: config.alipay_public_key.clone(),
-        key_version: Some(1),
-        partner_private_key: partner,
-    }))
-    .unwrap();
+    let encrypted = server.encrypted_client();
     // A rule for another user is not taken by the demo user's encrypted call.
     server
         .admin

@@ -309,34 +309,16 @@ async fn a_redeem_shows_the_points_it_moved_and_a_replay_none() {
 
 #[tokio::test]
 async fn an_encrypted_exchange_shows_its_decrypted_bodies_masked() {
-    use alipayhk_api::Client;
     use alipayhk_api::models::RedeemAPointRequest;
-    use alipayhk_runtime::client::EncryptionConfig;
     use alipayhk_simulator::seed::DEMO_USER_ID;
     let server = TestServer::start().await;
-    let config = server.client_config();
-    let partner =
-        PrivateKey::from_file(shared_data_dir().join("keys/demo-partner-private.pem")).unwrap();
-    let client = Client::new(config.clone().with_encryption(EncryptionConfig {
-        alipay_public_key: config.alipay_public_key.clone(),
-        key_version: Some(1),
-        partner_private_key: partner,
-    }))
-    .unwrap();
+    let client = server.encrypted_client();
 
     let inquire = client
         .inquire_a_point(&InquireAPointRequest::new(DEMO_ACCESS_TOKEN))
         .await
         .unwrap();
-    let (status, entry) = server
-        .admin
-        .call(
-            Method::GET,
-            &format!("/admin/requests/{}", inquire.tracer_id().unwrap()),
-            None,
-        )
-        .await;
-    assert_eq!(status, 200, "{entry}");
+    let entry = journal_entry(&server, inquire.tracer_id().unwrap()).await;
     let wire = entry["request"]["body"].as_str().unwrap();
     assert!(wire.starts_with("(RSA_AES-encrypted"), "{wire}");
     let plain: Value =
@@ -370,14 +352,7 @@ async fn an_encrypted_exchange_shows_its_decrypted_bodies_masked() {
     }))
     .unwrap();
     let redeemed = client.redeem_a_point(&redeem).await.unwrap();
-    let (_, entry) = server
-        .admin
-        .call(
-            Method::GET,
-            &format!("/admin/requests/{}", redeemed.tracer_id().unwrap()),
-            None,
-        )
-        .await;
+    let entry = journal_entry(&server, redeemed.tracer_id().unwrap()).await;
     let moved = entry["ledgerEntries"].as_array().unwrap();
     assert_eq!(moved.len(), 1, "{entry}");
     assert_eq!(moved[0]["delta"], -7);
@@ -415,4 +390,14 @@ async fn console_page(server: &TestServer, path: &str) -> String {
         .unwrap();
     assert_eq!(page.status(), 200);
     page.text().await.unwrap()
+}
+
+/// The journal entry with this Tracer-Id, from the admin API.
+async fn journal_entry(server: &TestServer, tracer_id: &str) -> Value {
+    let (status, entry) = server
+        .admin
+        .call(Method::GET, &format!("/admin/requests/{tracer_id}"), None)
+        .await;
+    assert_eq!(status, 200, "{entry}");
+    entry
 }

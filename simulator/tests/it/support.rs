@@ -155,6 +155,21 @@ impl TestServer {
     pub fn client(&self) -> Client {
         Client::new(self.client_config()).unwrap()
     }
+
+    /// The generated client with `RSA_AES` encryption on, as the demo partner.
+    pub fn encrypted_client(&self) -> Client {
+        let config = self.client_config();
+        let partner = alipayhk_runtime::keys::PrivateKey::from_file(
+            shared_data_dir().join("keys/demo-partner-private.pem"),
+        )
+        .unwrap();
+        let encryption = alipayhk_runtime::client::EncryptionConfig {
+            alipay_public_key: config.alipay_public_key.clone(),
+            key_version: Some(1),
+            partner_private_key: partner,
+        };
+        Client::new(config.with_encryption(encryption)).unwrap()
+    }
 }
 
 /// A client configuration for the demo partner of `data_dir`, calling `address`: the
