@@ -26,6 +26,11 @@ pub struct ServeArgs {
     /// Keep the database in memory (state is lost on exit).
     #[arg(long)]
     in_memory: bool,
+    /// A PostgreSQL database instead of the SQLite file, shared by every instance given the
+    /// same URL: postgres://USER:PASSWORD@HOST:PORT/DATABASE. Prefer ALIPAYHK_DATABASE_URL or
+    /// `database_url` in the config file: a flag is visible to other users in `ps`.
+    #[arg(long, value_name = "URL")]
+    database_url: Option<String>,
     /// Accepted distance between Request-Time and the simulator's clock, in seconds [default: 300].
     #[arg(long, value_name = "SECONDS")]
     clock_skew_seconds: Option<u64>,
@@ -98,6 +103,7 @@ impl ServeArgs {
                 admin_listen: self.admin_listen.clone(),
                 data_dir: self.data_dir.clone(),
                 in_memory: self.in_memory.then_some(true),
+                database_url: self.database_url.clone(),
                 clock_skew_seconds: self.clock_skew_seconds,
                 max_body_bytes: self.max_body_bytes,
                 max_connections: self.max_connections,
@@ -131,7 +137,8 @@ fn config_from(flags: ServeFlags) -> Result<SimulatorConfig, CliError> {
     let base = match &flags.config {
         Some(path) => SimulatorConfig::from_file(path).map_err(refused)?,
         None => SimulatorConfig::default(),
-    };
+    }
+    .with_env();
     let mut file = flags.file;
     for partner in &flags.partners {
         file.partners.push(parse_partner(partner)?);
