@@ -117,6 +117,9 @@ struct Dashboard {
     rules: Vec<RuleRow>,
     operations: Vec<&'static str>,
     error: Option<String>,
+    /// Which instance this is, when several share one PostgreSQL database (the journal is
+    /// per instance; state and rules are shared).
+    instance: Option<String>,
 }
 
 /// One line of the request list.
@@ -282,6 +285,10 @@ async fn dashboard_page(s: &AdminState, error: Option<String>) -> Response {
             .map(|op| op.as_str())
             .collect(),
         error,
+        instance: match s.simulator.store() {
+            crate::store::Store::Postgres(_) => Some(instance_name()),
+            crate::store::Store::Sqlite(_) => None,
+        },
     })
 }
 
@@ -471,6 +478,16 @@ async fn remove_rule(
         tracing::error!(error = %e, "console could not remove a rule");
     }
     Redirect::to("/#rules").into_response()
+}
+
+/// This process, as an instance behind a load balancer: host name and process id.
+fn instance_name() -> String {
+    let host = std::fs::read_to_string("/etc/hostname")
+        .ok()
+        .map(|h| h.trim().to_string())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "this host".into());
+    format!("{host}, pid {}", std::process::id())
 }
 
 type State4 = (

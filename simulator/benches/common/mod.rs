@@ -238,15 +238,27 @@ pub async fn closed_loop(
     concurrency: usize,
     window: Duration,
 ) -> Measurement {
+    closed_loop_round_robin(http, &[base.to_string()], requests, concurrency, window).await
+}
+
+/// [`closed_loop`] over several servers: worker `i` sends to `bases[i % bases.len()]`, the
+/// simplest load balancer (round robin by connection).
+pub async fn closed_loop_round_robin(
+    http: &reqwest::Client,
+    bases: &[String],
+    requests: Vec<SignedRequest>,
+    concurrency: usize,
+    window: Duration,
+) -> Measurement {
     let requests = Arc::new(requests);
     let next = Arc::new(AtomicUsize::new(0));
     let start = Instant::now();
     let deadline = start + window;
     let workers: Vec<_> = (0..concurrency)
-        .map(|_| {
+        .map(|worker| {
             let (http, base, requests, next) = (
                 http.clone(),
-                base.to_string(),
+                bases[worker % bases.len()].clone(),
                 requests.clone(),
                 next.clone(),
             );

@@ -287,6 +287,19 @@ impl Cluster {
     }
 }
 
+impl Cluster {
+    /// The postmaster's process id (its children are the backends), for CPU accounting.
+    pub fn server_pid(&self) -> Option<u32> {
+        std::fs::read_to_string(self.dir.join("data/postmaster.pid"))
+            .ok()?
+            .lines()
+            .next()?
+            .trim()
+            .parse()
+            .ok()
+    }
+}
+
 impl Drop for Cluster {
     fn drop(&mut self) {
         stop(&self.dir, &self.bin, self.run_as_postgres);

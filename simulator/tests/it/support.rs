@@ -174,7 +174,13 @@ impl TestServer {
             config.database_url = Some(url);
         }
         adjust(&mut config);
+        let on_postgres = config.database_url.is_some();
         let running = serve::start(config).await.expect("the simulator starts");
+        assert_eq!(
+            matches!(running.simulator.store(), Store::Postgres(_)),
+            on_postgres,
+            "the simulator runs on the database it was given"
+        );
         let admin = AdminClient {
             base: format!("http://{}", running.admin_address),
             token: ADMIN_TOKEN.into(),
