@@ -512,6 +512,39 @@ mod tests {
     }
 
     #[test]
+    fn an_unversioned_database_is_adopted_and_a_newer_one_refused() {
+        let dir = std::env::temp_dir().join(format!(
+            "sim-store-migrate-{}-{}",
+            std::process::id(),
+            now_ms()
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("simulator.db");
+        // A database from before versioning: the tables, user_version 0.
+        Connection::open(&path)
+            .unwrap()
+            .execute_batch(SCHEMA_V1)
+            .unwrap();
+        drop(SqliteStore::open(&path).unwrap());
+        let version = |path: &Path| -> i64 {
+            Connection::open(path)
+                .unwrap()
+                .query_row("PRAGMA user_version", [], |row| row.get(0))
+                .unwrap()
+        };
+        assert_eq!(version(&path), MIGRATIONS.len() as i64);
+        Connection::open(&path)
+            .unwrap()
+            .execute_batch("PRAGMA user_version = 7")
+            .unwrap();
+        match SqliteStore::open(&path) {
+            Ok(_) => panic!("a database from a newer simulator was opened"),
+            Err(e) => assert!(e.to_string().contains("schema version 7"), "{e}"),
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
     fn failing_job_rolls_back_only_itself() {
         let store = SqliteStore::in_memory().unwrap();
         let insert = |id: &'static str| {
