@@ -263,7 +263,7 @@ impl SqliteStore {
         answer.recv().map_err(|_| E::from(StoreError::WriterGone))?
     }
 
-    /// [`Store::write`] without blocking the async runtime.
+    /// [`SqliteStore::write`] without blocking the async runtime.
     pub async fn write_async<T, E>(
         &self,
         work: impl FnOnce(&Connection) -> Result<T, E> + Send + 'static,
