@@ -194,19 +194,47 @@ fn backends(
     );
     let pg_key = PrivateKey::from_file(first.partner_key_path()).unwrap();
     let base = |p: &process::SimulatorProcess| format!("http://{}", p.api_address);
-    let runs: [(&str, Vec<&process::SimulatorProcess>, &PrivateKey, bool); 3] = [
-        ("SQLite, 1 instance", vec![sqlite], sqlite_key, false),
-        ("PostgreSQL, 1 instance", vec![&first], &pg_key, true),
-        (
-            "PostgreSQL, 2 instances (round robin)",
+    // Writes to one hot user (every issue and redeem locks the same rows), then spread over
+    // LOAD_USERS users and budgets.
+    type Run<'a> = (
+        String,
+        Vec<&'a process::SimulatorProcess>,
+        &'a PrivateKey,
+        bool,
+        usize,
+    );
+    let mut runs: Vec<Run> = Vec::new();
+    for users in [1, common::LOAD_USERS] {
+        let spread = if users == 1 {
+            "1 hot user".to_string()
+        } else {
+            format!("{users} users")
+        };
+        runs.push((
+            format!("SQLite, 1 instance, {spread}"),
+            vec![sqlite],
+            sqlite_key,
+            false,
+            users,
+        ));
+        runs.push((
+            format!("PostgreSQL, 1 instance, {spread}"),
+            vec![&first],
+            &pg_key,
+            true,
+            users,
+        ));
+        runs.push((
+            format!("PostgreSQL, 2 instances RR, {spread}"),
             vec![&first, &second],
             &pg_key,
             true,
-        ),
-    ];
+            users,
+        ));
+    }
     let mut rows = Vec::new();
-    for (n, (name, servers, key, on_pg)) in runs.into_iter().enumerate() {
-        let requests = sign_requests(key, pool_size, 100 + n);
+    for (n, (name, servers, key, on_pg, users)) in runs.into_iter().enumerate() {
+        let requests = common::sign_requests_spread(key, pool_size, 100 + n, users);
         let bases: Vec<String> = servers.iter().map(|s| base(s)).collect();
         let instance_cpu = || -> Option<f64> { servers.iter().map(|s| s.cpu_seconds()).sum() };
         let pg_cpu = || cluster.server_pid().and_then(tree_cpu_seconds);
@@ -227,7 +255,7 @@ fn backends(
     }
     println!();
     println!(
-        "{:<40} {:>8} {:>8} {:>8} {:>14} {:>6} {:>18} {:>18}",
+        "{:<44} {:>8} {:>8} {:>8} {:>14} {:>6} {:>18} {:>18}",
         "backend (concurrency 64)",
         "req/s",
         "p50 ms",
@@ -240,7 +268,7 @@ fn backends(
     let shown = |v: Option<f64>| v.map_or_else(|| "-".to_string(), |v| format!("{v:.3}"));
     for (name, m, instances_ms, database_ms) in &rows {
         println!(
-            "{:<40} {:>8.0} {:>8.2} {:>8.2} {:>14.2} {:>6.1} {:>18} {:>18}",
+            "{:<44} {:>8.0} {:>8.2} {:>8.2} {:>14.2} {:>6.1} {:>18} {:>18}",
             name,
             m.rate(),
             m.percentile_ms(0.50),
