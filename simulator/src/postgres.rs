@@ -479,32 +479,22 @@ async fn post(
     kind: EntryKind,
     source: &PostingSource<'_>,
 ) -> Result<Result<i64, PostingRefused>, StoreError> {
-    let updated = row(
+    // One statement, so the user's row lock is held one round trip less: the balance
+    // moves and the entry is written together, or neither (no row: refused).
+    let posted = row(
         c,
-        "UPDATE users SET balance = balance + $2::BIGINT
-         WHERE user_id = $1 AND balance >= -($2::BIGINT)
-           AND balance <= 9223372036854775807 - GREATEST($2::BIGINT, 0)
-         RETURNING balance",
-        &[&user_id, &delta],
-    )
-    .await?;
-    let Some(updated) = updated else {
-        let exists = row(c, "SELECT 1 FROM users WHERE user_id = $1", &[&user_id]).await?;
-        return Ok(Err(if exists.is_some() {
-            PostingRefused::PointNotEnough
-        } else {
-            PostingRefused::NoSuchUser
-        }));
-    };
-    let balance_after: i64 = updated.get(0);
-    exec(
-        c,
-        "INSERT INTO point_ledger (user_id, delta, balance_after, kind, client_id, biz_no, product_id, created_at_ms)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        "WITH moved AS (
+             UPDATE users SET balance = balance + $2::BIGINT
+             WHERE user_id = $1 AND balance >= -($2::BIGINT)
+               AND balance <= 9223372036854775807 - GREATEST($2::BIGINT, 0)
+             RETURNING balance
+         )
+         INSERT INTO point_ledger (user_id, delta, balance_after, kind, client_id, biz_no, product_id, created_at_ms)
+         SELECT $1::TEXT, $2::BIGINT, balance, $3::TEXT, $4::TEXT, $5::TEXT, $6::TEXT, $7::BIGINT FROM moved
+         RETURNING balance_after",
         &[
             &user_id,
             &delta,
-            &balance_after,
             &kind.as_str(),
             &source.client_id,
             &source.biz_no,
@@ -513,6 +503,15 @@ async fn post(
         ],
     )
     .await?;
+    let Some(posted) = posted else {
+        let exists = row(c, "SELECT 1 FROM users WHERE user_id = $1", &[&user_id]).await?;
+        return Ok(Err(if exists.is_some() {
+            PostingRefused::PointNotEnough
+        } else {
+            PostingRefused::NoSuchUser
+        }));
+    };
+    let balance_after: i64 = posted.get(0);
     Ok(Ok(balance_after))
 }
 
