@@ -225,4 +225,27 @@ mod tests {
             .to_string();
         assert!(error.contains("loopback"), "{error}");
     }
+
+    #[test]
+    fn database_url_flag_is_taken_and_checked_without_showing_the_password() {
+        let flags = |url: &str| ServeFlags {
+            config: None,
+            file: ConfigFile {
+                database_url: Some(url.into()),
+                ..ConfigFile::default()
+            },
+            partners: vec![],
+        };
+        let config = config_from(flags("postgres://sim:s3cret@db:5432/sim")).unwrap();
+        assert_eq!(
+            config.database_url.as_deref(),
+            Some("postgres://sim:s3cret@db:5432/sim")
+        );
+        let error = config_from(flags("mysql://sim:s3cret@db/sim"))
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(error.contains("postgres://"), "{error}");
+        assert!(!error.contains("s3cret"), "{error}");
+    }
 }
