@@ -26,6 +26,11 @@ pub struct ServeArgs {
     /// Keep the database in memory (state is lost on exit).
     #[arg(long)]
     in_memory: bool,
+    /// A PostgreSQL database instead of the SQLite file, shared by every instance given the
+    /// same URL: postgres://USER:PASSWORD@HOST:PORT/DATABASE. Prefer ALIPAYHK_DATABASE_URL or
+    /// `database_url` in the config file: a flag is visible to other users in `ps`.
+    #[arg(long, value_name = "URL")]
+    database_url: Option<String>,
     /// Accepted distance between Request-Time and the simulator's clock, in seconds [default: 300].
     #[arg(long, value_name = "SECONDS")]
     clock_skew_seconds: Option<u64>,
@@ -98,6 +103,7 @@ impl ServeArgs {
                 admin_listen: self.admin_listen.clone(),
                 data_dir: self.data_dir.clone(),
                 in_memory: self.in_memory.then_some(true),
+                database_url: self.database_url.clone(),
                 clock_skew_seconds: self.clock_skew_seconds,
                 max_body_bytes: self.max_body_bytes,
                 max_connections: self.max_connections,
@@ -131,7 +137,8 @@ fn config_from(flags: ServeFlags) -> Result<SimulatorConfig, CliError> {
     let base = match &flags.config {
         Some(path) => SimulatorConfig::from_file(path).map_err(refused)?,
         None => SimulatorConfig::default(),
-    };
+    }
+    .with_env();
     let mut file = flags.file;
     for partner in &flags.partners {
         file.partners.push(parse_partner(partner)?);
@@ -217,5 +224,28 @@ mod tests {
             .unwrap()
             .to_string();
         assert!(error.contains("loopback"), "{error}");
+    }
+
+    #[test]
+    fn database_url_flag_is_taken_and_checked_without_showing_the_password() {
+        let flags = |url: &str| ServeFlags {
+            config: None,
+            file: ConfigFile {
+                database_url: Some(url.into()),
+                ..ConfigFile::default()
+            },
+            partners: vec![],
+        };
+        let config = config_from(flags("postgres://sim:s3cret@db:5432/sim")).unwrap();
+        assert_eq!(
+            config.database_url.as_deref(),
+            Some("postgres://sim:s3cret@db:5432/sim")
+        );
+        let error = config_from(flags("mysql://sim:s3cret@db/sim"))
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(error.contains("postgres://"), "{error}");
+        assert!(!error.contains("s3cret"), "{error}");
     }
 }

@@ -24,7 +24,7 @@ use alipayhk_runtime::server::{InMemoryKeyStore, ServerConfig};
 use alipayhk_runtime::signature::{self, KeySigner, SignatureHeader, SignedContent};
 use alipayhk_simulator::data_dir::{DEMO_CLIENT_ID, DEMO_KEY_VERSION};
 use alipayhk_simulator::seed::Fixtures;
-use alipayhk_simulator::store::Store;
+use alipayhk_simulator::store::{SqliteStore, Store};
 use alipayhk_simulator::{api, Simulator};
 use arbitrary::Arbitrary;
 use axum::body::Body;
@@ -64,11 +64,11 @@ fn world() -> &'static World {
             .expect("tokio runtime");
         let simulator_key = PrivateKey::generate_rsa2048().expect("simulator key");
         let partner_key = PrivateKey::generate_rsa2048().expect("partner key");
-        let store = Store::in_memory().expect("in-memory store");
+        let store = SqliteStore::in_memory().expect("in-memory store");
         store
             .write(|db| Fixtures::demo().apply(db))
             .expect("demo data");
-        let simulator = Simulator::new(store, Fixtures::demo());
+        let simulator = Simulator::new(Store::Sqlite(store), Fixtures::demo());
         let key_store = InMemoryKeyStore::new().with_key(
             DEMO_CLIENT_ID,
             DEMO_KEY_VERSION,

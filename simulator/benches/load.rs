@@ -8,6 +8,11 @@
 //! `LOAD_SECONDS` (default 5) sets the length of each window. The load generator shares
 //! the machine's cores with the server, so the numbers are a lower bound.
 //!
+//! Then the backends, same run: concurrency 64 against one SQLite instance (the one above),
+//! one PostgreSQL instance, and two PostgreSQL instances on one database, which the load
+//! generator calls round robin; with the CPU the instances and the PostgreSQL server used
+//! per request, to show where the bottleneck moves (skipped without PostgreSQL).
+//!
 //! Last, the client side: the same number of Inquire calls through the generated `Client`
 //! and through a minimal reference (reqwest, one sign, one verify of the same bytes), in
 //! turn, with the load generator's CPU time per call for each (`CLIENT_CALLS`, default 1500).
@@ -15,13 +20,19 @@
 #[path = "../tests/it/process.rs"]
 mod process;
 
+#[path = "../tests/it/pg.rs"]
+mod pg;
+
 mod common;
 
 use std::time::Duration;
 
 use alipayhk_runtime::keys::PrivateKey;
 
-use common::{closed_loop, load_seconds, own_cpu_seconds, paced, percentile_ms, sign_requests};
+use common::{
+    closed_loop, closed_loop_round_robin, load_seconds, own_cpu_seconds, paced, percentile_ms,
+    sign_requests,
+};
 
 fn main() {
     let seconds = load_seconds();
@@ -130,9 +141,150 @@ fn main() {
         }
         None => println!("openssl speed: not available"),
     }
+    backends(&runtime, &http, &server, &key, pool_size, window);
     client_overhead(&runtime, &server, &base);
     drop(server);
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// CPU seconds used so far by `pid` and its live children (a PostgreSQL server and its backends).
+fn tree_cpu_seconds(pid: u32) -> Option<f64> {
+    let ticks = |stat: &str| -> Option<(u32, f64)> {
+        let rest = &stat[stat.rfind(')')? + 2..];
+        let fields: Vec<&str> = rest.split_whitespace().collect();
+        let ppid = fields.get(1)?.parse().ok()?;
+        Some((
+            ppid,
+            fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?,
+        ))
+    };
+    let mut total = ticks(&std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?)?.1;
+    for entry in std::fs::read_dir("/proc").ok()?.flatten() {
+        if let Ok(stat) = std::fs::read_to_string(entry.path().join("stat"))
+            && let Some((ppid, t)) = ticks(&stat)
+            && ppid == pid
+        {
+            total += t;
+        }
+    }
+    Some(total / 100.0)
+}
+
+/// One SQLite instance, one PostgreSQL instance, two PostgreSQL instances round robin:
+/// the same closed loop (concurrency 64), one after the other.
+fn backends(
+    runtime: &tokio::runtime::Runtime,
+    http: &reqwest::Client,
+    sqlite: &process::SimulatorProcess,
+    sqlite_key: &PrivateKey,
+    pool_size: usize,
+    window: Duration,
+) {
+    let Some(cluster) = pg::Cluster::start() else {
+        println!("\nbackends: PostgreSQL is not installed; skipped");
+        return;
+    };
+    let url = cluster.create_database();
+    let database = format!("database_url = \"{url}\"\n");
+    let (pg_dir, first) = common::start_simulator("load-pg", &database);
+    let second = process::SimulatorProcess::start(
+        std::path::Path::new(env!("CARGO_BIN_EXE_alipayhk-simulator")),
+        &pg_dir,
+        &format!("clock_skew_seconds = 3600\nfixtures = \"load-fixtures.toml\"\n{database}"),
+    );
+    let pg_key = PrivateKey::from_file(first.partner_key_path()).unwrap();
+    let base = |p: &process::SimulatorProcess| format!("http://{}", p.api_address);
+    // Writes to one hot user (every issue and redeem locks the same rows), then spread over
+    // LOAD_USERS users and budgets.
+    type Run<'a> = (
+        String,
+        Vec<&'a process::SimulatorProcess>,
+        &'a PrivateKey,
+        bool,
+        usize,
+    );
+    let mut runs: Vec<Run> = Vec::new();
+    for users in [1, common::LOAD_USERS] {
+        let spread = if users == 1 {
+            "1 hot user".to_string()
+        } else {
+            format!("{users} users")
+        };
+        runs.push((
+            format!("SQLite, 1 instance, {spread}"),
+            vec![sqlite],
+            sqlite_key,
+            false,
+            users,
+        ));
+        runs.push((
+            format!("PostgreSQL, 1 instance, {spread}"),
+            vec![&first],
+            &pg_key,
+            true,
+            users,
+        ));
+        runs.push((
+            format!("PostgreSQL, 2 instances RR, {spread}"),
+            vec![&first, &second],
+            &pg_key,
+            true,
+            users,
+        ));
+    }
+    let mut rows = Vec::new();
+    for (n, (name, servers, key, on_pg, users)) in runs.into_iter().enumerate() {
+        let requests = common::sign_requests_spread(key, pool_size, 100 + n, users);
+        let bases: Vec<String> = servers.iter().map(|s| base(s)).collect();
+        let instance_cpu = || -> Option<f64> { servers.iter().map(|s| s.cpu_seconds()).sum() };
+        let pg_cpu = || cluster.server_pid().and_then(tree_cpu_seconds);
+        let (cpu_before, pg_before) = (instance_cpu(), pg_cpu());
+        let m = runtime.block_on(closed_loop_round_robin(http, &bases, requests, 64, window));
+        let per_request = |after: Option<f64>, before: Option<f64>| {
+            after
+                .zip(before)
+                .map(|(a, b)| 1000.0 * (a - b) / m.requests.max(1) as f64)
+        };
+        let instances_ms = per_request(instance_cpu(), cpu_before);
+        let database_ms = if on_pg {
+            per_request(pg_cpu(), pg_before)
+        } else {
+            None
+        };
+        rows.push((name, m, instances_ms, database_ms));
+    }
+    println!();
+    println!(
+        "{:<44} {:>8} {:>8} {:>8} {:>14} {:>6} {:>18} {:>18}",
+        "backend (concurrency 64)",
+        "req/s",
+        "p50 ms",
+        "p99 ms",
+        "p99 write ms",
+        "ok %",
+        "instances CPU ms/req",
+        "PostgreSQL CPU ms/req"
+    );
+    let shown = |v: Option<f64>| v.map_or_else(|| "-".to_string(), |v| format!("{v:.3}"));
+    for (name, m, instances_ms, database_ms) in &rows {
+        println!(
+            "{:<44} {:>8.0} {:>8.2} {:>8.2} {:>14.2} {:>6.1} {:>18} {:>18}",
+            name,
+            m.rate(),
+            m.percentile_ms(0.50),
+            m.percentile_ms(0.99),
+            percentile_ms(&m.write_latencies_us, 0.99),
+            100.0 * m.successes as f64 / m.requests.max(1) as f64,
+            shown(*instances_ms),
+            shown(*database_ms),
+        );
+    }
+    println!(
+        "(both cores are shared by the load generator, the instances and PostgreSQL: a run is \
+         bound by whichever CPU column, times its rate, nears the cores left)"
+    );
+    drop((first, second));
+    let _ = std::fs::remove_dir_all(&pg_dir);
 }
 
 /// The generated client against the minimal reference, CPU per call in this process.

@@ -150,11 +150,11 @@ fn row_to_user(row: &rusqlite::Row<'_>) -> rusqlite::Result<User> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::Store;
+    use crate::sqlite::SqliteStore;
 
     #[test]
     fn expired_unknown_and_malformed_tokens_are_invalid() {
-        let store = Store::in_memory().unwrap();
+        let store = SqliteStore::in_memory().unwrap();
         store
             .write(|db| {
                 create_user(db, "2160000000000001", None)?;
@@ -174,7 +174,7 @@ mod tests {
 
     #[test]
     fn token_of_deleted_user_is_user_gone() {
-        let store = Store::in_memory().unwrap();
+        let store = SqliteStore::in_memory().unwrap();
         store
             .write(|db| {
                 create_user(db, "2160000000000002", None)?;

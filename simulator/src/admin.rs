@@ -20,14 +20,14 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::accounts::{self, User};
-use crate::budget::{self, IssueBudget};
-use crate::cards::{self, MembershipCard, PassTemplate};
+use crate::budget::IssueBudget;
+use crate::cards::{MembershipCard, PassTemplate};
 use crate::journal::{Journal, JournalEntry, JournalFilter};
-use crate::ledger::{LedgerEntry, PointLedger, PostingRefused};
+use crate::ledger::{LedgerEntry, PostingRefused};
 use crate::operations::{Simulator, SimulatorError};
 use crate::rules::{FaultRule, Rule, ScriptedRule};
 use crate::seed::{Fixtures, NEVER_MS, UserFixture};
-use crate::store::{StoreError, now_ms};
+use crate::store::{CreatedUser, StoreError, now_ms};
 
 /// The admin API's shared state.
 #[derive(Clone)]
@@ -290,18 +290,8 @@ async fn stream_requests(
     Sse::new(stream).keep_alive(KeepAlive::default())
 }
 
-/// Runs `work` in a write transaction on the blocking pool.
-async fn write<T: Send + 'static>(
-    simulator: &Simulator,
-    work: impl FnOnce(&rusqlite::Connection) -> AdminResult<T> + Send + 'static,
-) -> AdminResult<T> {
-    simulator.store().write_async(move |db| work(db)).await
-}
-
 async fn list_users(State(s): State<AdminState>) -> AdminResult<Json<Vec<User>>> {
-    Ok(Json(
-        write(&s.simulator, |db| Ok(accounts::list_users(db)?)).await?,
-    ))
+    Ok(Json(s.simulator.store().list_users().await?))
 }
 
 async fn create_user(
@@ -315,40 +305,25 @@ async fn create_user(
     fixtures
         .check()
         .map_err(|e| AdminError::bad_request(e.to_string()))?;
-    let user = write(&s.simulator, move |db| {
-        if accounts::find_user(db, &fixture.user_id)?.is_some() {
-            return Err(AdminError::new(
-                StatusCode::CONFLICT,
-                format!(
-                    "user `{}` exists; PUT /admin/users/{{userId}}/balance to change it",
-                    fixture.user_id
-                ),
-            ));
-        }
-        if !accounts::create_user(db, &fixture.user_id, fixture.open_id.as_deref())? {
-            return Err(AdminError::new(
-                StatusCode::CONFLICT,
-                "the openId belongs to another user; choose another",
-            ));
-        }
-        fixtures.apply(db)?;
-        Ok(accounts::find_user(db, &fixture.user_id)?)
-    })
-    .await?;
-    let user =
-        user.ok_or_else(|| AdminError::new(StatusCode::INTERNAL_SERVER_ERROR, "user vanished"))?;
-    Ok((StatusCode::CREATED, Json(user)))
+    let user_id = fixture.user_id.clone();
+    match s.simulator.store().create_user(fixture).await? {
+        CreatedUser::Created(user) => Ok((StatusCode::CREATED, Json(user))),
+        CreatedUser::Exists => Err(AdminError::new(
+            StatusCode::CONFLICT,
+            format!("user `{user_id}` exists; PUT /admin/users/{{userId}}/balance to change it"),
+        )),
+        CreatedUser::OpenIdTaken => Err(AdminError::new(
+            StatusCode::CONFLICT,
+            "the openId belongs to another user; choose another",
+        )),
+    }
 }
 
 async fn get_user(
     State(s): State<AdminState>,
     Path(user_id): Path<String>,
 ) -> AdminResult<Json<User>> {
-    let user = write(&s.simulator, {
-        let user_id = user_id.clone();
-        move |db| Ok(accounts::find_user(db, &user_id)?)
-    })
-    .await?;
+    let user = s.simulator.store().find_user(user_id.clone()).await?;
     user.map(Json)
         .ok_or_else(|| AdminError::not_found("user", &user_id))
 }
@@ -357,12 +332,7 @@ async fn delete_user(
     State(s): State<AdminState>,
     Path(user_id): Path<String>,
 ) -> AdminResult<StatusCode> {
-    let deleted = write(&s.simulator, {
-        let user_id = user_id.clone();
-        move |db| Ok(accounts::delete_user(db, &user_id)?)
-    })
-    .await?;
-    if deleted {
+    if s.simulator.store().delete_user(user_id.clone()).await? {
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(AdminError::not_found("user", &user_id))
@@ -383,19 +353,18 @@ async fn set_balance(
     if body.balance < 0 {
         return Err(AdminError::bad_request("balance cannot be negative"));
     }
-    write(&s.simulator, move |db| {
-        match PointLedger::new(db).set_balance(&user_id, body.balance)? {
-            Ok(_) => {}
-            Err(PostingRefused::NoSuchUser) => return Err(AdminError::not_found("user", &user_id)),
-            Err(PostingRefused::PointNotEnough) => {
-                return Err(AdminError::bad_request("balance cannot be negative"));
-            }
+    match s
+        .simulator
+        .store()
+        .set_balance(user_id.clone(), body.balance)
+        .await?
+    {
+        Ok(user) => Ok(Json(user)),
+        Err(PostingRefused::NoSuchUser) => Err(AdminError::not_found("user", &user_id)),
+        Err(PostingRefused::PointNotEnough) => {
+            Err(AdminError::bad_request("balance cannot be negative"))
         }
-        let user = accounts::find_user(db, &user_id)?;
-        user.map(Json)
-            .ok_or_else(|| AdminError::not_found("user", &user_id))
-    })
-    .await
+    }
 }
 
 #[derive(Deserialize)]
@@ -440,10 +409,10 @@ async fn create_token(
     };
     let (token, user_id) = (issued.token.clone(), issued.user_id.clone());
     // A token may name a user that does not exist (yet): that is how USER_NOT_EXIST is produced.
-    write(&s.simulator, move |db| {
-        Ok(accounts::put_token(db, &token, &user_id, expires_at_ms)?)
-    })
-    .await?;
+    s.simulator
+        .store()
+        .put_token(token, user_id, expires_at_ms)
+        .await?;
     Ok((StatusCode::CREATED, Json(issued)))
 }
 
@@ -459,22 +428,15 @@ async fn put_budget(
     if b.total_remaining < 0 || b.current_remaining < 0 {
         return Err(AdminError::bad_request("budgets cannot be negative"));
     }
-    write(&s.simulator, move |db| {
-        budget::put_budget(db, &b)?;
-        Ok(Json(b))
-    })
-    .await
+    s.simulator.store().put_budget(b.clone()).await?;
+    Ok(Json(b))
 }
 
 async fn get_budget(
     State(s): State<AdminState>,
     Path(product_id): Path<String>,
 ) -> AdminResult<Json<IssueBudget>> {
-    let found = write(&s.simulator, {
-        let id = product_id.clone();
-        move |db| Ok(budget::find_budget(db, &id)?)
-    })
-    .await?;
+    let found = s.simulator.store().find_budget(product_id.clone()).await?;
     found
         .map(Json)
         .ok_or_else(|| AdminError::not_found("budget", &product_id))
@@ -490,22 +452,15 @@ async fn put_template(
         ));
     }
     crate::cards::check_template(&t).map_err(AdminError::bad_request)?;
-    write(&s.simulator, move |db| {
-        cards::put_template(db, &t)?;
-        Ok(Json(t))
-    })
-    .await
+    s.simulator.store().put_template(t.clone()).await?;
+    Ok(Json(t))
 }
 
 async fn get_template(
     State(s): State<AdminState>,
     Path(code): Path<String>,
 ) -> AdminResult<Json<PassTemplate>> {
-    let found = write(&s.simulator, {
-        let code = code.clone();
-        move |db| Ok(cards::find_template(db, &code)?)
-    })
-    .await?;
+    let found = s.simulator.store().find_template(code.clone()).await?;
     found
         .map(Json)
         .ok_or_else(|| AdminError::not_found("template", &code))
@@ -515,29 +470,22 @@ async fn put_card(
     State(s): State<AdminState>,
     Body(card): Body<MembershipCard>,
 ) -> AdminResult<Json<MembershipCard>> {
-    write(&s.simulator, move |db| {
-        cards::put_card(db, &card)?;
-        Ok(Json(card))
-    })
-    .await
+    s.simulator.store().put_card(card.clone()).await?;
+    Ok(Json(card))
 }
 
 async fn get_card(
     State(s): State<AdminState>,
     Path(pass_id): Path<String>,
 ) -> AdminResult<Json<MembershipCard>> {
-    let found = write(&s.simulator, {
-        let id = pass_id.clone();
-        move |db| Ok(cards::find_card(db, &id)?)
-    })
-    .await?;
+    let found = s.simulator.store().find_card(pass_id.clone()).await?;
     found
         .map(Json)
         .ok_or_else(|| AdminError::not_found("card", &pass_id))
 }
 
-async fn list_rules(State(s): State<AdminState>) -> Json<Vec<Rule>> {
-    Json(s.simulator.rules().list())
+async fn list_rules(State(s): State<AdminState>) -> AdminResult<Json<Vec<Rule>>> {
+    Ok(Json(s.simulator.rules().list().await?))
 }
 
 /// A scripted answer (`code`, `delayMs`) or, with a `fault` field, a transport fault.
@@ -563,14 +511,14 @@ async fn add_rule(
         if let Some(problem) = rule.fault.problem() {
             return Err(AdminError::bad_request(problem));
         }
-        let rule = s.simulator.rules().add_fault(rule);
+        let rule = s.simulator.rules().add_fault(rule).await?;
         return Ok((StatusCode::CREATED, Json(Rule::Fault(rule))));
     }
     let rule: ScriptedRule = serde_json::from_value(body).map_err(unprocessable)?;
     check_rule(&rule).map_err(AdminError::bad_request)?;
     Ok((
         StatusCode::CREATED,
-        Json(Rule::Answer(s.simulator.rules().add(rule))),
+        Json(Rule::Answer(s.simulator.rules().add(rule).await?)),
     ))
 }
 
@@ -594,16 +542,16 @@ fn check_times(times: Option<u32>) -> AdminResult<()> {
     Ok(())
 }
 
-async fn clear_rules(State(s): State<AdminState>) -> StatusCode {
-    s.simulator.rules().clear();
-    StatusCode::NO_CONTENT
+async fn clear_rules(State(s): State<AdminState>) -> AdminResult<StatusCode> {
+    s.simulator.rules().clear().await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 async fn remove_rule(
     State(s): State<AdminState>,
     Path(rule_id): Path<u64>,
 ) -> AdminResult<StatusCode> {
-    if s.simulator.rules().remove(rule_id) {
+    if s.simulator.rules().remove(rule_id).await? {
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(AdminError::not_found("rule", &rule_id.to_string()))
@@ -620,10 +568,7 @@ async fn read_ledger(
     State(s): State<AdminState>,
     Query(q): Query<LedgerQuery>,
 ) -> AdminResult<Json<Vec<LedgerEntry>>> {
-    let entries = write(&s.simulator, move |db| {
-        Ok(PointLedger::new(db).entries(q.user_id.as_deref())?)
-    })
-    .await?;
+    let entries = s.simulator.store().ledger_entries(q.user_id).await?;
     Ok(Json(entries))
 }
 
@@ -634,7 +579,10 @@ async fn apply_fixtures(
     fixtures
         .check()
         .map_err(|e| AdminError::bad_request(e.to_string()))?;
-    write(&s.simulator, move |db| Ok(fixtures.apply(db)?)).await?;
+    s.simulator
+        .store()
+        .apply_fixtures(std::sync::Arc::new(fixtures))
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -65,20 +65,33 @@ impl IssueBudget {
 /// The budget of `product_id`.
 pub fn find_budget(db: &Connection, product_id: &str) -> Result<Option<IssueBudget>, StoreError> {
     Ok(db
-        .prepare_cached("SELECT product_id, total_remaining, current_remaining, campaign_start_ms, campaign_end_ms, paused
-             FROM issue_budgets WHERE product_id = ?1")?.query_row([product_id],
-            |row| {
-                Ok(IssueBudget {
-                    product_id: row.get(0)?,
-                    total_remaining: row.get(1)?,
-                    current_remaining: row.get(2)?,
-                    campaign_start_ms: row.get(3)?,
-                    campaign_end_ms: row.get(4)?,
-                    paused: row.get(5)?,
-                })
-            },
-        )
+        .prepare_cached(
+            "SELECT product_id, total_remaining, current_remaining, campaign_start_ms, campaign_end_ms, paused
+             FROM issue_budgets WHERE product_id = ?1",
+        )?
+        .query_row([product_id], budget_row)
         .optional()?)
+}
+
+/// Every budget, by product id.
+pub fn list_budgets(db: &Connection) -> Result<Vec<IssueBudget>, StoreError> {
+    let mut statement = db.prepare_cached(
+        "SELECT product_id, total_remaining, current_remaining, campaign_start_ms, campaign_end_ms, paused
+         FROM issue_budgets ORDER BY product_id",
+    )?;
+    let rows = statement.query_map([], budget_row)?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+fn budget_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<IssueBudget> {
+    Ok(IssueBudget {
+        product_id: row.get(0)?,
+        total_remaining: row.get(1)?,
+        current_remaining: row.get(2)?,
+        campaign_start_ms: row.get(3)?,
+        campaign_end_ms: row.get(4)?,
+        paused: row.get(5)?,
+    })
 }
 
 /// Creates or replaces a budget.

@@ -112,10 +112,7 @@ pub fn find_template(
 
 /// Creates or replaces a card.
 pub fn put_card(db: &Connection, card: &MembershipCard) -> Result<(), StoreError> {
-    let status = match card.status {
-        CardStatus::Active => "ACTIVE",
-        CardStatus::Closed => "CLOSED",
-    };
+    let status = status_text(card.status);
     db.prepare_cached("INSERT OR REPLACE INTO membership_cards
          (pass_id, merchant_id, user_id, open_id, template_code, status, point, level, end_date_ms, data_info, updated_at_ms)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)")?.execute(params![
@@ -138,34 +135,81 @@ pub fn put_card(db: &Connection, card: &MembershipCard) -> Result<(), StoreError
 /// The card with this pass id.
 pub fn find_card(db: &Connection, pass_id: &str) -> Result<Option<MembershipCard>, StoreError> {
     let row = db
-        .prepare_cached("SELECT pass_id, merchant_id, user_id, open_id, template_code, status, point, level, end_date_ms, data_info
-             FROM membership_cards WHERE pass_id = ?1")?.query_row([pass_id],
-            |row| {
-                Ok((
-                    MembershipCard {
-                        pass_id: row.get(0)?,
-                        merchant_id: row.get(1)?,
-                        user_id: row.get(2)?,
-                        open_id: row.get(3)?,
-                        template_code: row.get(4)?,
-                        status: if row.get::<_, String>(5)? == "CLOSED" { CardStatus::Closed } else { CardStatus::Active },
-                        point: row.get(6)?,
-                        level: row.get(7)?,
-                        end_date_ms: row.get(8)?,
-                        data_info: Map::new(),
-                    },
-                    row.get::<_, Option<String>>(9)?,
-                ))
-            },
-        )
+        .prepare_cached(&format!(
+            "SELECT {CARD_COLUMNS} FROM membership_cards WHERE pass_id = ?1"
+        ))?
+        .query_row([pass_id], card_row)
         .optional()?;
-    row.map(|(mut card, data_info)| {
-        if let Some(json) = data_info {
-            card.data_info = serde_json::from_str(&json)?;
-        }
-        Ok(card)
-    })
-    .transpose()
+    row.map(with_data_info).transpose()
+}
+
+/// Every card, by pass id.
+pub fn list_cards(db: &Connection) -> Result<Vec<MembershipCard>, StoreError> {
+    let mut statement = db.prepare_cached(&format!(
+        "SELECT {CARD_COLUMNS} FROM membership_cards ORDER BY pass_id"
+    ))?;
+    let rows = statement
+        .query_map([], card_row)?
+        .collect::<Result<Vec<_>, _>>()?;
+    rows.into_iter().map(with_data_info).collect()
+}
+
+/// Every template's code and merchant, by code.
+pub fn list_templates(db: &Connection) -> Result<Vec<(String, String)>, StoreError> {
+    let mut statement = db.prepare_cached(
+        "SELECT template_code, merchant_id FROM templates ORDER BY template_code",
+    )?;
+    let rows = statement.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// The columns [`card_row`] reads, in order (both backends use them).
+pub(crate) const CARD_COLUMNS: &str = "pass_id, merchant_id, user_id, open_id, template_code, status, point, level, end_date_ms, data_info";
+
+/// A card's stored status text.
+pub(crate) fn status_text(status: CardStatus) -> &'static str {
+    match status {
+        CardStatus::Active => "ACTIVE",
+        CardStatus::Closed => "CLOSED",
+    }
+}
+
+/// The status a stored text means.
+pub(crate) fn parse_status(text: &str) -> CardStatus {
+    if text == "CLOSED" {
+        CardStatus::Closed
+    } else {
+        CardStatus::Active
+    }
+}
+
+/// A card whose `dataInfo` JSON is still text.
+pub(crate) type CardRow = (MembershipCard, Option<String>);
+
+fn card_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<CardRow> {
+    Ok((
+        MembershipCard {
+            pass_id: row.get(0)?,
+            merchant_id: row.get(1)?,
+            user_id: row.get(2)?,
+            open_id: row.get(3)?,
+            template_code: row.get(4)?,
+            status: parse_status(&row.get::<_, String>(5)?),
+            point: row.get(6)?,
+            level: row.get(7)?,
+            end_date_ms: row.get(8)?,
+            data_info: Map::new(),
+        },
+        row.get(9)?,
+    ))
+}
+
+/// Reads the stored `dataInfo` JSON into the card.
+pub(crate) fn with_data_info((mut card, data_info): CardRow) -> Result<MembershipCard, StoreError> {
+    if let Some(json) = data_info {
+        card.data_info = serde_json::from_str(&json)?;
+    }
+    Ok(card)
 }
 
 /// The template as a typed Query Template answer (its `result` is a placeholder `SUCCESS`
@@ -198,11 +242,11 @@ pub fn check_template(template: &PassTemplate) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::Store;
+    use crate::sqlite::SqliteStore;
 
     #[test]
     fn template_body_round_trips() {
-        let store = Store::in_memory().unwrap();
+        let store = SqliteStore::in_memory().unwrap();
         let mut body = Map::new();
         body.insert("type".into(), "COUPON".into());
         let template = PassTemplate {
@@ -221,7 +265,7 @@ mod tests {
 
     #[test]
     fn card_round_trips() {
-        let store = Store::in_memory().unwrap();
+        let store = SqliteStore::in_memory().unwrap();
         let card = MembershipCard {
             pass_id: "P1".into(),
             merchant_id: "M".into(),

@@ -16,6 +16,8 @@
 //! fixtures = "fixtures.toml"        # more seed data (TOML or JSON), applied on first start
 //! simulator_private_key = "keys/simulator-private.pem"   # default: generated in data_dir
 //! admin_token = "..."               # default: generated into data_dir/admin-token
+//! database_url = "postgres://sim:PASSWORD@db:5432/sim"  # PostgreSQL instead of data_dir/simulator.db
+//!                                   # (also ALIPAYHK_DATABASE_URL); several instances may share it
 //! tls = true                        # HTTPS on `listen`: a local CA and certificate in data_dir/tls
 //! tls_cert = "cert.pem"             # or your own certificate chain (PEM) ...
 //! tls_key = "key.pem"               # ... and its private key (both imply tls)
@@ -39,6 +41,8 @@ use serde::Deserialize;
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8480";
 /// Where the admin API listens by default.
 pub const DEFAULT_ADMIN_LISTEN: &str = "127.0.0.1:8481";
+/// The environment variable naming a PostgreSQL database (like `database_url`).
+pub const DATABASE_URL_ENV: &str = "ALIPAYHK_DATABASE_URL";
 /// The default data directory, relative to the working directory.
 pub const DEFAULT_DATA_DIR: &str = "alipayhk-simulator";
 
@@ -71,6 +75,8 @@ pub struct ConfigFile {
     pub data_dir: Option<PathBuf>,
     /// Keep everything in memory (nothing is written; for tests).
     pub in_memory: Option<bool>,
+    /// A PostgreSQL database instead of the SQLite file (`postgres://…`).
+    pub database_url: Option<String>,
     /// Accepted Request-Time distance, seconds.
     pub clock_skew_seconds: Option<u64>,
     /// Largest accepted request body.
@@ -134,6 +140,9 @@ pub struct SimulatorConfig {
     pub data_dir: PathBuf,
     /// Keep the database in memory.
     pub in_memory: bool,
+    /// A PostgreSQL database (`postgres://…`) instead of `data_dir/simulator.db`; several
+    /// simulator instances may share one. Holds a password: never print it unredacted.
+    pub database_url: Option<String>,
     /// Accepted Request-Time distance.
     pub clock_skew: Duration,
     /// Largest accepted request body.
@@ -166,6 +175,13 @@ impl std::fmt::Debug for ConfigFile {
             .field("admin_listen", &self.admin_listen)
             .field("data_dir", &self.data_dir)
             .field("in_memory", &self.in_memory)
+            .field(
+                "database_url",
+                &self
+                    .database_url
+                    .as_deref()
+                    .map(crate::postgres::redact_url),
+            )
             .field("clock_skew_seconds", &self.clock_skew_seconds)
             .field("max_body_bytes", &self.max_body_bytes)
             .field("max_connections", &self.max_connections)
@@ -199,6 +215,13 @@ impl std::fmt::Debug for SimulatorConfig {
             .field("admin_listen", &self.admin_listen)
             .field("data_dir", &self.data_dir)
             .field("in_memory", &self.in_memory)
+            .field(
+                "database_url",
+                &self
+                    .database_url
+                    .as_deref()
+                    .map(crate::postgres::redact_url),
+            )
             .field("clock_skew", &self.clock_skew)
             .field("limits", &self.limits)
             .field("demo_data", &self.demo_data)
@@ -219,6 +242,7 @@ impl Default for SimulatorConfig {
             admin_listen: SocketAddr::from(([127, 0, 0, 1], 8481)),
             data_dir: PathBuf::from(DEFAULT_DATA_DIR),
             in_memory: false,
+            database_url: None,
             clock_skew: Duration::from_secs(300),
             max_body_bytes: 1024 * 1024,
             limits: ListenerLimits::default(),
@@ -310,6 +334,9 @@ impl SimulatorConfig {
         if let Some(in_memory) = file.in_memory {
             self.in_memory = in_memory;
         }
+        if let Some(url) = file.database_url.filter(|u| !u.trim().is_empty()) {
+            self.database_url = Some(url);
+        }
         if let Some(seconds) = file.clock_skew_seconds {
             self.clock_skew = Duration::from_secs(seconds);
         }
@@ -374,8 +401,38 @@ impl SimulatorConfig {
         Ok(self)
     }
 
+    /// Takes `ALIPAYHK_DATABASE_URL` from the environment when it is set and not empty
+    /// (it overrides the file; a `--database-url` flag merged afterwards overrides it).
+    pub fn with_env(self) -> Self {
+        self.with_database_url_from(std::env::var(DATABASE_URL_ENV).ok())
+    }
+
+    fn with_database_url_from(mut self, value: Option<String>) -> Self {
+        if let Some(url) = value.filter(|u| !u.trim().is_empty()) {
+            self.database_url = Some(url);
+        }
+        self
+    }
+
     /// Refuses settings the simulator cannot start with.
     pub fn check(&self) -> Result<(), ConfigError> {
+        if let Some(url) = &self.database_url {
+            if !crate::postgres::is_postgres_url(url) {
+                return Err(ConfigError::Invalid {
+                    key: "database_url",
+                    detail: format!(
+                        "`{}` is not a postgres:// URL; leave it out for the SQLite database in data_dir",
+                        crate::postgres::redact_url(url)
+                    ),
+                });
+            }
+            if self.in_memory {
+                return Err(ConfigError::Invalid {
+                    key: "database_url",
+                    detail: "give either in_memory or database_url, not both".into(),
+                });
+            }
+        }
         if !self.admin_listen.ip().is_loopback() {
             return Err(ConfigError::AdminNotLoopback(self.admin_listen));
         }
@@ -499,6 +556,45 @@ mod tests {
         );
         let error = merge("tls_cert = \"c.pem\"").unwrap_err().to_string();
         assert!(error.contains("tls_key"), "{error}");
+    }
+
+    #[test]
+    fn database_url_comes_from_file_then_environment_and_is_checked() {
+        let file: ConfigFile =
+            toml::from_str("database_url = \"postgres://sim:pw@db/sim\"").unwrap();
+        let config = SimulatorConfig::default()
+            .merge(file, Path::new("/etc/sim"))
+            .unwrap();
+        assert_eq!(
+            config.database_url.as_deref(),
+            Some("postgres://sim:pw@db/sim")
+        );
+        config.check().unwrap();
+        let shown = format!("{config:?}");
+        assert!(
+            shown.contains("sim:***@db") && !shown.contains("pw"),
+            "{shown}"
+        );
+        let from_env = config
+            .clone()
+            .with_database_url_from(Some("postgres://other/sim".into()));
+        assert_eq!(
+            from_env.database_url.as_deref(),
+            Some("postgres://other/sim")
+        );
+        let unset = config.clone().with_database_url_from(Some(String::new()));
+        assert_eq!(unset.database_url, config.database_url);
+        let sqlite = SimulatorConfig {
+            database_url: Some("sqlite:///tmp/x.db".into()),
+            ..SimulatorConfig::default()
+        };
+        let error = sqlite.check().unwrap_err().to_string();
+        assert!(error.contains("postgres://"), "{error}");
+        let both = SimulatorConfig {
+            in_memory: true,
+            ..config
+        };
+        assert!(both.check().is_err());
     }
 
     #[test]

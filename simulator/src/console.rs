@@ -21,10 +21,10 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 use serde::Deserialize;
 
-use crate::accounts::{self, User};
+use crate::accounts::User;
 use crate::admin::{AdminState, constant_time_eq};
 use crate::journal::{Journal, JournalEntry, JournalFilter, Verification};
-use crate::ledger::{LedgerEntry, PointLedger};
+use crate::ledger::LedgerEntry;
 use crate::rules::{Rule, ScriptedRule};
 use crate::store::StoreError;
 
@@ -117,6 +117,9 @@ struct Dashboard {
     rules: Vec<RuleRow>,
     operations: Vec<&'static str>,
     error: Option<String>,
+    /// Which instance this is, when several share one PostgreSQL database (the journal is
+    /// per instance; state and rules are shared).
+    instance: Option<String>,
 }
 
 /// One line of the request list.
@@ -251,18 +254,7 @@ async fn dashboard_page(s: &AdminState, error: Option<String>) -> Response {
         .iter()
         .map(RequestRow::from)
         .collect();
-    let state = s
-        .simulator
-        .store()
-        .read_async(|db| -> Result<_, StoreError> {
-            Ok((
-                accounts::list_users(db)?,
-                list_budgets(db)?,
-                list_templates(db)?,
-                list_cards(db)?,
-            ))
-        })
-        .await;
+    let state = read_state(s).await;
     let (users, budgets, templates, cards) = match state {
         Ok(state) => state,
         Err(e) => {
@@ -274,13 +266,13 @@ async fn dashboard_page(s: &AdminState, error: Option<String>) -> Response {
                 .into_response();
         }
     };
-    let rules = s
-        .simulator
-        .rules()
-        .list()
-        .into_iter()
-        .map(RuleRow::from)
-        .collect();
+    let rules = match s.simulator.rules().list().await {
+        Ok(rules) => rules.into_iter().map(RuleRow::from).collect(),
+        Err(e) => {
+            tracing::error!(error = %e, "console could not read the rules");
+            Vec::new()
+        }
+    };
     render(Dashboard {
         requests,
         users,
@@ -293,6 +285,10 @@ async fn dashboard_page(s: &AdminState, error: Option<String>) -> Response {
             .map(|op| op.as_str())
             .collect(),
         error,
+        instance: match s.simulator.store() {
+            crate::store::Store::Postgres(_) => Some(instance_name()),
+            crate::store::Store::Sqlite(_) => None,
+        },
     })
 }
 
@@ -372,15 +368,15 @@ async fn user_detail(
     if !s.sessions.is_valid(&headers) {
         return Redirect::to("/").into_response();
     }
-    let found = s
-        .simulator
-        .store()
-        .read_async(move |db| -> Result<_, StoreError> {
-            let user = accounts::find_user(db, &user_id)?;
-            let ledger = PointLedger::new(db).entries(Some(&user_id))?;
-            Ok(user.map(|user| (user, ledger)))
-        })
-        .await;
+    let store = s.simulator.store();
+    let found = async {
+        let Some(user) = store.find_user(user_id.clone()).await? else {
+            return Ok::<_, StoreError>(None);
+        };
+        let ledger = store.ledger_entries(Some(user_id)).await?;
+        Ok(Some((user, ledger)))
+    }
+    .await;
     match found {
         Ok(Some((user, ledger))) => render(UserPage { user, ledger }),
         Ok(None) => (StatusCode::NOT_FOUND, "no such user").into_response(),
@@ -424,7 +420,11 @@ async fn add_rule(
     }
     match rule_from(form) {
         Ok(rule) => {
-            s.simulator.rules().add(rule);
+            if let Err(e) = s.simulator.rules().add(rule).await {
+                tracing::error!(error = %e, "console could not add a rule");
+                let page = dashboard_page(&s, Some(format!("the rule was not added: {e}"))).await;
+                return (StatusCode::INTERNAL_SERVER_ERROR, page).into_response();
+            }
             Redirect::to("/#rules").into_response()
         }
         Err(problem) => {
@@ -474,51 +474,61 @@ async fn remove_rule(
     if !s.sessions.is_valid(&headers) {
         return Redirect::to("/").into_response();
     }
-    s.simulator.rules().remove(rule_id);
+    if let Err(e) = s.simulator.rules().remove(rule_id).await {
+        tracing::error!(error = %e, "console could not remove a rule");
+    }
     Redirect::to("/#rules").into_response()
 }
 
-fn list_budgets(db: &rusqlite::Connection) -> Result<Vec<BudgetRow>, StoreError> {
-    let mut statement = db.prepare_cached(
-        "SELECT product_id, total_remaining, current_remaining, paused FROM issue_budgets ORDER BY product_id",
-    )?;
-    let rows = statement.query_map([], |row| {
-        Ok(BudgetRow {
-            product_id: row.get(0)?,
-            total_remaining: row.get(1)?,
-            current_remaining: row.get(2)?,
-            paused: row.get(3)?,
-        })
-    })?;
-    Ok(rows.collect::<Result<_, _>>()?)
+/// This process, as an instance behind a load balancer: host name and process id.
+fn instance_name() -> String {
+    let host = std::fs::read_to_string("/etc/hostname")
+        .ok()
+        .map(|h| h.trim().to_string())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "this host".into());
+    format!("{host}, pid {}", std::process::id())
 }
 
-fn list_templates(db: &rusqlite::Connection) -> Result<Vec<(String, String)>, StoreError> {
-    let mut statement = db.prepare_cached(
-        "SELECT template_code, merchant_id FROM templates ORDER BY template_code",
-    )?;
-    let rows = statement.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?;
-    Ok(rows.collect::<Result<_, _>>()?)
-}
+type State4 = (
+    Vec<User>,
+    Vec<BudgetRow>,
+    Vec<(String, String)>,
+    Vec<CardRow>,
+);
 
-fn list_cards(db: &rusqlite::Connection) -> Result<Vec<CardRow>, StoreError> {
-    let mut statement = db.prepare_cached(
-        "SELECT pass_id, merchant_id, COALESCE(user_id, open_id, ''), status, point, level
-         FROM membership_cards ORDER BY pass_id",
-    )?;
-    let rows = statement.query_map([], |row| {
-        Ok(CardRow {
-            pass_id: row.get(0)?,
-            merchant_id: row.get(1)?,
-            holder: row.get(2)?,
-            status: row.get(3)?,
-            point: row
-                .get::<_, Option<i64>>(4)?
-                .map_or_else(|| "-".into(), |p| p.to_string()),
-            level: row
-                .get::<_, Option<String>>(5)?
-                .unwrap_or_else(|| "-".into()),
+/// Users, budgets, templates and cards, as the dashboard lists them.
+async fn read_state(s: &AdminState) -> Result<State4, StoreError> {
+    let store = s.simulator.store();
+    let users = store.list_users().await?;
+    let budgets = store
+        .list_budgets()
+        .await?
+        .into_iter()
+        .map(|b| BudgetRow {
+            product_id: b.product_id,
+            total_remaining: b.total_remaining,
+            current_remaining: b.current_remaining,
+            paused: b.paused,
         })
-    })?;
-    Ok(rows.collect::<Result<_, _>>()?)
+        .collect();
+    let templates = store.list_templates().await?;
+    let cards = store
+        .list_cards()
+        .await?
+        .into_iter()
+        .map(|card| CardRow {
+            holder: card
+                .user_id
+                .clone()
+                .or(card.open_id.clone())
+                .unwrap_or_default(),
+            status: crate::cards::status_text(card.status).to_string(),
+            point: card.point.map_or_else(|| "-".into(), |p| p.to_string()),
+            level: card.level.unwrap_or_else(|| "-".into()),
+            pass_id: card.pass_id,
+            merchant_id: card.merchant_id,
+        })
+        .collect();
+    Ok((users, budgets, templates, cards))
 }

@@ -178,7 +178,10 @@ pub fn prepare(config: &SimulatorConfig) -> Result<PreparedData, DataDirError> {
         });
     }
 
-    let (database, fresh_database) = if config.in_memory {
+    let (database, fresh_database) = if config.database_url.is_some() {
+        // PostgreSQL: the schema's creator seeds it (see `postgres.rs`).
+        (None, false)
+    } else if config.in_memory {
         (None, true)
     } else {
         let path = root.join("simulator.db");

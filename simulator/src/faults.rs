@@ -37,7 +37,6 @@ use axum::response::Response;
 use serde_json::Value;
 
 use crate::Simulator;
-use crate::accounts;
 use crate::rules::{Fault, FaultInterest};
 
 /// How old a `stale_response_time` answer claims to be: far outside any client's window.
@@ -89,7 +88,7 @@ async fn inject(State(state): State<FaultState>, request: Request, next: Next) -
             None => return connection_reset(),
         },
     };
-    let Some((rule_id, fault)) = rules.take_fault(operation, user_id.as_deref()) else {
+    let Some((rule_id, fault)) = rules.take_fault(operation, user_id.as_deref()).await else {
         return next.run(request).await;
     };
     tracing::info!(rule_id, %operation, ?fault, "transport fault injected");
@@ -200,12 +199,7 @@ async fn user_of(simulator: &Simulator, operation: OperationId, body: &Value) ->
     match operation {
         OperationId::InquireAPoint => {
             let token = text("/accessToken")?;
-            simulator
-                .store()
-                .read_async(move |db| accounts::token_owner(db, &token))
-                .await
-                .ok()
-                .flatten()
+            simulator.store().token_owner(token).await.ok().flatten()
         }
         OperationId::IssueAPoint => text("/providerUserInfo/userId"),
         OperationId::RedeemAPoint => text("/ipRoleId"),

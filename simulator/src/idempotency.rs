@@ -81,7 +81,7 @@ pub fn record(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::Store;
+    use crate::sqlite::SqliteStore;
 
     const KEY: IdempotencyKey<'static> = IdempotencyKey {
         client_id: "CLIENT",
@@ -98,7 +98,7 @@ mod tests {
 
     #[test]
     fn unseen_key_is_first_time() {
-        let store = Store::in_memory().unwrap();
+        let store = SqliteStore::in_memory().unwrap();
         assert_eq!(
             store.write(|db| lookup(db, &KEY, "amount=1")).unwrap(),
             Replay::FirstTime
@@ -107,7 +107,7 @@ mod tests {
 
     #[test]
     fn same_parameters_replay_the_recorded_answer() {
-        let store = Store::in_memory().unwrap();
+        let store = SqliteStore::in_memory().unwrap();
         store
             .write(|db| record(db, &KEY, "amount=1", &success()))
             .unwrap();
@@ -119,7 +119,7 @@ mod tests {
 
     #[test]
     fn other_parameters_are_inconsistent() {
-        let store = Store::in_memory().unwrap();
+        let store = SqliteStore::in_memory().unwrap();
         store
             .write(|db| record(db, &KEY, "amount=1", &success()))
             .unwrap();
@@ -129,7 +129,7 @@ mod tests {
 
     #[test]
     fn key_includes_client_and_operation() {
-        let store = Store::in_memory().unwrap();
+        let store = SqliteStore::in_memory().unwrap();
         store
             .write(|db| record(db, &KEY, "amount=1", &success()))
             .unwrap();

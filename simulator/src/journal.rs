@@ -34,9 +34,8 @@ use serde_json::Value;
 use tokio::sync::broadcast;
 
 use crate::diagnosis::{self, Diagnosis};
-use crate::ledger::{LedgerEntry, PointLedger};
+use crate::ledger::LedgerEntry;
 use crate::operations::Simulator;
-use crate::store::StoreError;
 
 /// Default number of entries kept.
 pub const DEFAULT_CAPACITY: usize = 1000;
@@ -363,9 +362,7 @@ impl Journal {
             let to_ms = from_ms + recorded.latency.as_millis() as i64 + 1;
             entry.ledger_entries = simulator
                 .store()
-                .read_async(move |db| -> Result<_, StoreError> {
-                    PointLedger::new(db).entries_between(from_ms, to_ms, &client_id, &biz_no)
-                })
+                .entries_between(from_ms, to_ms, client_id, biz_no)
                 .await
                 .unwrap_or_default();
         }

@@ -23,7 +23,7 @@ pub enum EntryKind {
 }
 
 impl EntryKind {
-    fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Self::Issue => "issue",
             Self::Redeem => "redeem",
@@ -31,7 +31,7 @@ impl EntryKind {
         }
     }
 
-    fn parse(text: &str) -> Self {
+    pub(crate) fn parse(text: &str) -> Self {
         match text {
             "issue" => Self::Issue,
             "redeem" => Self::Redeem,
@@ -204,12 +204,12 @@ fn entry_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<LedgerEntry> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::Store;
+    use crate::sqlite::SqliteStore;
 
     const USER: &str = "2160000000000001";
 
-    fn store_with_user() -> Store {
-        let store = Store::in_memory().unwrap();
+    fn store_with_user() -> SqliteStore {
+        let store = SqliteStore::in_memory().unwrap();
         store
             .write(|db| accounts::create_user(db, USER, None))
             .unwrap();
@@ -259,7 +259,7 @@ mod tests {
 
     #[test]
     fn posting_to_unknown_user_is_refused() {
-        let store = Store::in_memory().unwrap();
+        let store = SqliteStore::in_memory().unwrap();
         let refused = store
             .write(|db| {
                 PointLedger::new(db).post(USER, 1, EntryKind::Issue, &PostingSource::default())

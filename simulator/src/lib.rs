@@ -1,6 +1,7 @@
 //! The reference AlipayHK partner simulator: a fake AlipayHK that partners test against.
 //!
-//! It implements the generated server trait on an embedded SQLite database, so points,
+//! It implements the generated server trait on an embedded SQLite database (or, for
+//! several instances behind a load balancer, one PostgreSQL database), so points,
 //! budgets, templates and cards behave like the documented service and survive restarts;
 //! scripted rules make every other documented result code (and delays) reachable.
 //!
@@ -8,7 +9,9 @@
 //!
 //! | module          | what it holds                                                    |
 //! |-----------------|------------------------------------------------------------------|
-//! | [`store`]       | the SQLite database: schema, one writer, durable transactions   |
+//! | [`store`]       | the database interface: units of work, two backends              |
+//! | [`sqlite`]      | the embedded SQLite backend: one writer, group commit             |
+//! | [`postgres`]    | the PostgreSQL backend: several instances on one database         |
 //! | [`accounts`]    | AlipayHK users and access tokens                                 |
 //! | [`ledger`]      | the append-only [`ledger::PointLedger`]                          |
 //! | [`budget`]      | issue budgets per campaign and the codes they produce            |
@@ -68,9 +71,11 @@ pub mod idempotency;
 pub mod journal;
 pub mod ledger;
 pub mod operations;
+pub mod postgres;
 pub mod rules;
 pub mod seed;
 pub mod serve;
+pub mod sqlite;
 pub mod store;
 pub mod tls;
 

@@ -22,7 +22,7 @@ use serde_json::{Map, Value};
 
 use crate::accounts::{self, TokenCheck};
 use crate::budget;
-use crate::cards::{self, CardStatus};
+use crate::cards::{self, CardStatus, MembershipCard};
 use crate::idempotency::{self, IdempotencyKey, RecordedAnswer, Replay};
 use crate::journal::Journal;
 use crate::ledger::{EntryKind, PointLedger, PostingRefused, PostingSource};
@@ -159,8 +159,8 @@ impl Simulator {
     /// A simulator on `store`; `fixtures` is what an admin reset re-applies.
     pub fn new(store: Store, fixtures: Fixtures) -> Self {
         Self {
+            rules: Arc::new(RuleBook::for_store(&store)),
             store,
-            rules: Arc::new(RuleBook::default()),
             fixtures: Arc::new(fixtures),
             journal: Arc::new(Journal::new(crate::journal::DEFAULT_CAPACITY)),
         }
@@ -189,17 +189,11 @@ impl Simulator {
 
     /// Clears all state and rules, then applies the configured fixtures unless `empty`.
     pub async fn reset(&self, empty: bool) -> Result<(), SimulatorError> {
-        self.rules.clear();
         let fixtures = (!empty).then(|| Arc::clone(&self.fixtures));
-        self.store
-            .write_async(move |db| {
-                crate::store::clear_tables(db)?;
-                if let Some(fixtures) = fixtures {
-                    fixtures.apply(db)?;
-                }
-                Ok::<_, SimulatorError>(())
-            })
-            .await
+        // On PostgreSQL the reset empties the shared rules in the same transaction.
+        self.store.reset(fixtures).await?;
+        self.rules.clear().await?;
+        Ok(())
     }
 
     /// Applies a scripted rule, if one matches: waits its delay, returns its answer.
@@ -208,7 +202,7 @@ impl Simulator {
         operation: OperationId,
         user_id: Option<&str>,
     ) -> Option<Answer<C, P>> {
-        let action = self.rules.take(operation, user_id)?;
+        let action = self.rules.take(operation, user_id).await?;
         tracing::info!(rule_id = action.rule_id, %operation, code = ?action.code, "scripted rule applied");
         if let Some(delay) = action.delay {
             tokio::time::sleep(delay).await;
@@ -224,11 +218,7 @@ impl Simulator {
     /// Inquire A. Point: the balance behind an access token.
     pub async fn inquire(&self, access_token: String) -> Result<InquireAnswer, SimulatorError> {
         if !self.rules.is_empty() {
-            let token = access_token.clone();
-            let owner = self
-                .store
-                .read_async(move |db| accounts::token_owner(db, &token))
-                .await?;
+            let owner = self.store.token_owner(access_token.clone()).await?;
             if let Some(answer) = self
                 .script(OperationId::InquireAPoint, owner.as_deref())
                 .await
@@ -239,10 +229,7 @@ impl Simulator {
         if access_token.trim().is_empty() {
             return Ok(Answer::code(InquireAPointFailure::ParameterIllegal));
         }
-        let check = self
-            .store
-            .read_async(move |db| accounts::check_token(db, &access_token, now_ms()))
-            .await?;
+        let check = self.store.check_token(access_token, now_ms()).await?;
         Ok(match check {
             TokenCheck::Valid(user) => Answer::success(
                 InquireAPointResultCode::Success,
@@ -279,19 +266,26 @@ impl Simulator {
             "user={:?};openId={:?};product={product_id};amount={};bizDate={:?};body={}",
             request.user_id, request.open_id, request.amount, request.biz_date_ms, request.body
         );
-        self.store
-            .write_async(move |db| {
-                idempotent(
-                    db,
-                    &client_id,
-                    OperationId::IssueAPoint,
-                    request.biz_no.as_deref(),
-                    &fingerprint,
-                    IssueAPointFailure::RepeatReqInconsistent,
-                    |db| issue_points(db, &client_id, &request, &product_id),
-                )
-            })
-            .await
+        let db = match &self.store {
+            Store::Postgres(pg) => {
+                return pg
+                    .issue(&client_id, &request, &product_id, &fingerprint)
+                    .await;
+            }
+            Store::Sqlite(db) => db,
+        };
+        db.write_async(move |db| {
+            idempotent(
+                db,
+                &client_id,
+                OperationId::IssueAPoint,
+                request.biz_no.as_deref(),
+                &fingerprint,
+                IssueAPointFailure::RepeatReqInconsistent,
+                |db| issue_points(db, &client_id, &request, &product_id),
+            )
+        })
+        .await
     }
 
     /// Redeem A. Point: debits points atomically, idempotent by bizNo.
@@ -320,42 +314,55 @@ impl Simulator {
             "user={};scene={};bizdt={};amounts={:?};body={}",
             request.user_id, request.scene_code, request.bizdt, request.amounts, request.body
         );
-        self.store
-            .write_async(move |db| {
-                idempotent(
-                    db,
-                    &client_id,
-                    OperationId::RedeemAPoint,
-                    Some(&request.biz_no),
-                    &fingerprint,
-                    RedeemAPointFailure::RepeatReqInconsistent,
-                    |db| {
-                        let source = PostingSource {
-                            client_id: Some(&client_id),
-                            biz_no: Some(&request.biz_no),
-                            product_id: None,
-                        };
-                        Ok(
-                            match PointLedger::new(db).post(
-                                &request.user_id,
-                                -total,
-                                EntryKind::Redeem,
-                                &source,
-                            )? {
-                                Ok(_) => Answer::code(RedeemAPointResultCode::Success),
-                                // Assumption: an unknown ipRoleId is a parameter error (no documented code).
-                                Err(PostingRefused::NoSuchUser) => {
-                                    Answer::code(RedeemAPointFailure::ParamIllegal)
-                                }
-                                Err(PostingRefused::PointNotEnough) => {
-                                    Answer::code(RedeemAPointFailure::PointNotEnough)
-                                }
-                            },
-                        )
-                    },
-                )
-            })
-            .await
+        let db = match &self.store {
+            Store::Postgres(pg) => {
+                return pg
+                    .redeem(
+                        &client_id,
+                        &request.biz_no,
+                        &request.user_id,
+                        total,
+                        &fingerprint,
+                    )
+                    .await;
+            }
+            Store::Sqlite(db) => db,
+        };
+        db.write_async(move |db| {
+            idempotent(
+                db,
+                &client_id,
+                OperationId::RedeemAPoint,
+                Some(&request.biz_no),
+                &fingerprint,
+                RedeemAPointFailure::RepeatReqInconsistent,
+                |db| {
+                    let source = PostingSource {
+                        client_id: Some(&client_id),
+                        biz_no: Some(&request.biz_no),
+                        product_id: None,
+                    };
+                    Ok(
+                        match PointLedger::new(db).post(
+                            &request.user_id,
+                            -total,
+                            EntryKind::Redeem,
+                            &source,
+                        )? {
+                            Ok(_) => Answer::code(RedeemAPointResultCode::Success),
+                            // Assumption: an unknown ipRoleId is a parameter error (no documented code).
+                            Err(PostingRefused::NoSuchUser) => {
+                                Answer::code(RedeemAPointFailure::ParamIllegal)
+                            }
+                            Err(PostingRefused::PointNotEnough) => {
+                                Answer::code(RedeemAPointFailure::PointNotEnough)
+                            }
+                        },
+                    )
+                },
+            )
+        })
+        .await
     }
 
     /// Query Template: a seeded template of the merchant.
@@ -370,10 +377,7 @@ impl Simulator {
         if merchant_id.trim().is_empty() || template_code.trim().is_empty() {
             return Ok(Answer::code(QueryTemplateFailure::ParamIllegal));
         }
-        let template = self
-            .store
-            .read_async(move |db| cards::find_template(db, &template_code))
-            .await?;
+        let template = self.store.find_template(template_code).await?;
         Ok(match template.filter(|t| t.merchant_id == merchant_id) {
             Some(template) => Answer::success(
                 QueryTemplateResultCode::Success,
@@ -391,9 +395,10 @@ impl Simulator {
         {
             return Ok(answer);
         }
-        self.store
-            .write_async(move |db| update_card(db, update))
-            .await
+        match &self.store {
+            Store::Sqlite(db) => db.write_async(move |db| update_card(db, update)).await,
+            Store::Postgres(pg) => pg.update_card(update).await,
+        }
     }
 }
 
@@ -470,9 +475,20 @@ fn issue_points(
 
 fn update_card(db: &Connection, update: CardUpdate) -> Result<CardAnswer, SimulatorError> {
     let illegal = Ok(Answer::code(UpdateMembershipCardFailure::ParamIllegal));
-    let Some(mut card) = cards::find_card(db, &update.pass_id)? else {
+    let Some(card) = cards::find_card(db, &update.pass_id)? else {
         return illegal;
     };
+    let Some(card) = updated_card(card, update) else {
+        return illegal;
+    };
+    cards::put_card(db, &card)?;
+    Ok(Answer::code(UpdateMembershipCardResultCode::Success))
+}
+
+/// `card` after `update`, or `None` when the update is illegal for it (another merchant
+/// or holder, a closed card, a non-numeric point or non-text level). Both backends use it.
+pub(crate) fn updated_card(mut card: MembershipCard, update: CardUpdate) -> Option<MembershipCard> {
+    let illegal = None;
     let holder_matches = update
         .user_id
         .as_ref()
@@ -512,8 +528,7 @@ fn update_card(db: &Connection, update: CardUpdate) -> Result<CardAnswer, Simula
             card.template_code = Some(template_code);
         }
     }
-    cards::put_card(db, &card)?;
-    Ok(Answer::code(UpdateMembershipCardResultCode::Success))
+    Some(card)
 }
 
 #[cfg(test)]
@@ -525,13 +540,22 @@ mod tests {
         DEMO_ACCESS_TOKEN, DEMO_MERCHANT_ID, DEMO_PASS_ID, DEMO_PRODUCT_ID, DEMO_TEMPLATE_CODE,
         DEMO_USER_ID,
     };
+    use crate::sqlite::SqliteStore;
 
     const CLIENT: &str = "CLIENT";
 
     fn simulator() -> Simulator {
-        let store = Store::in_memory().unwrap();
+        let store = SqliteStore::in_memory().unwrap();
         store.write(|db| Fixtures::demo().apply(db)).unwrap();
-        Simulator::new(store, Fixtures::demo())
+        Simulator::new(Store::Sqlite(store), Fixtures::demo())
+    }
+
+    /// The SQLite database under a test simulator.
+    fn db(sim: &Simulator) -> &SqliteStore {
+        match sim.store() {
+            Store::Sqlite(db) => db,
+            Store::Postgres(_) => unreachable!("the unit tests run on SQLite"),
+        }
     }
 
     fn issue(biz_no: &str, amount: i64) -> IssueRequest {
@@ -559,8 +583,7 @@ mod tests {
 
     fn balance(sim: &Simulator, user_id: &str) -> i64 {
         let user_id = user_id.to_string();
-        let (balance, sum) = sim
-            .store()
+        let (balance, sum) = db(sim)
             .write(move |db| {
                 let user = accounts::find_user(db, &user_id)?.unwrap();
                 Ok::<_, StoreError>((user.balance, PointLedger::new(db).sum(&user_id)?))
@@ -571,7 +594,7 @@ mod tests {
     }
 
     fn set_budget(sim: &Simulator, change: impl FnOnce(&mut IssueBudget) + Send + 'static) {
-        sim.store()
+        db(sim)
             .write(move |db| {
                 let mut b = budget::find_budget(db, DEMO_PRODUCT_ID)?.unwrap();
                 change(&mut b);
@@ -602,14 +625,14 @@ mod tests {
             sim.inquire(" ".into()).await.unwrap().code,
             InquireAPointResultCode::Failure(InquireAPointFailure::ParameterIllegal)
         );
-        sim.store()
+        db(&sim)
             .write(|db| accounts::put_token(db, "old", DEMO_USER_ID, 1))
             .unwrap();
         assert_eq!(
             sim.inquire("old".into()).await.unwrap().code,
             InquireAPointResultCode::Failure(InquireAPointFailure::AccesstokenValidateFailed)
         );
-        sim.store()
+        db(&sim)
             .write(|db| accounts::delete_user(db, DEMO_USER_ID))
             .unwrap();
         assert_eq!(
@@ -629,8 +652,7 @@ mod tests {
             IssueAPointResultCode::Success
         );
         assert_eq!(balance(&sim, DEMO_USER_ID), 1300);
-        let b = sim
-            .store()
+        let b = db(&sim)
             .write(|db| budget::find_budget(db, DEMO_PRODUCT_ID))
             .unwrap()
             .unwrap();
@@ -853,8 +875,7 @@ mod tests {
             sim.update_card(card_update(false)).await.unwrap().code,
             UpdateMembershipCardResultCode::Success
         );
-        let card = sim
-            .store()
+        let card = db(&sim)
             .write(|db| cards::find_card(db, DEMO_PASS_ID))
             .unwrap()
             .unwrap();
@@ -866,8 +887,7 @@ mod tests {
             sim.update_card(card_update(true)).await.unwrap().code,
             UpdateMembershipCardResultCode::Success
         );
-        let card = sim
-            .store()
+        let card = db(&sim)
             .write(|db| cards::find_card(db, DEMO_PASS_ID))
             .unwrap()
             .unwrap();
@@ -902,16 +922,19 @@ mod tests {
     #[tokio::test]
     async fn scripted_rule_overrides_state_and_is_not_recorded() {
         let sim = simulator();
-        sim.rules().add(ScriptedRule {
-            rule_id: 0,
-            operation: OperationId::IssueAPoint,
-            user_id: Some(DEMO_USER_ID.into()),
-            code: Some("UNKNOWN_EXCEPTION".into()),
-            status: None,
-            message: None,
-            times: Some(1),
-            delay_ms: Some(1),
-        });
+        sim.rules()
+            .add(ScriptedRule {
+                rule_id: 0,
+                operation: OperationId::IssueAPoint,
+                user_id: Some(DEMO_USER_ID.into()),
+                code: Some("UNKNOWN_EXCEPTION".into()),
+                status: None,
+                message: None,
+                times: Some(1),
+                delay_ms: Some(1),
+            })
+            .await
+            .unwrap();
         assert_eq!(
             sim.issue(CLIENT.into(), issue("S1", 10))
                 .await
@@ -934,16 +957,19 @@ mod tests {
     #[tokio::test]
     async fn scripted_rule_for_inquiry_matches_the_tokens_user() {
         let sim = simulator();
-        sim.rules().add(ScriptedRule {
-            rule_id: 0,
-            operation: OperationId::InquireAPoint,
-            user_id: Some(DEMO_USER_ID.into()),
-            code: Some("UNKNOWN_EXCEPTION".into()),
-            status: None,
-            message: None,
-            times: None,
-            delay_ms: None,
-        });
+        sim.rules()
+            .add(ScriptedRule {
+                rule_id: 0,
+                operation: OperationId::InquireAPoint,
+                user_id: Some(DEMO_USER_ID.into()),
+                code: Some("UNKNOWN_EXCEPTION".into()),
+                status: None,
+                message: None,
+                times: None,
+                delay_ms: None,
+            })
+            .await
+            .unwrap();
         assert_eq!(
             sim.inquire(DEMO_ACCESS_TOKEN.into()).await.unwrap().code,
             InquireAPointResultCode::Failure(InquireAPointFailure::UnknownException)
@@ -991,7 +1017,7 @@ mod tests {
                 }
                 _ => {
                     let (user, target) = (user.to_string(), next(2_000) as i64);
-                    sim.store()
+                    db(&sim)
                         .write(move |db| PointLedger::new(db).set_balance(&user, target))
                         .unwrap()
                         .unwrap();
@@ -1002,8 +1028,7 @@ mod tests {
         for user in users {
             balance(&sim, user); // asserts balance == ledger sum
         }
-        let entries = sim
-            .store()
+        let entries = db(&sim)
             .write(|db| PointLedger::new(db).entries(None))
             .unwrap();
         let mut moved = std::collections::HashSet::new();
@@ -1017,16 +1042,19 @@ mod tests {
     async fn reset_restores_fixtures_and_clears_rules() {
         let sim = simulator();
         sim.redeem(CLIENT.into(), redeem("X", 1200)).await.unwrap();
-        sim.rules().add(ScriptedRule {
-            rule_id: 0,
-            operation: OperationId::QueryTemplate,
-            user_id: None,
-            code: Some("PARAM_ILLEGAL".into()),
-            status: None,
-            message: None,
-            times: None,
-            delay_ms: None,
-        });
+        sim.rules()
+            .add(ScriptedRule {
+                rule_id: 0,
+                operation: OperationId::QueryTemplate,
+                user_id: None,
+                code: Some("PARAM_ILLEGAL".into()),
+                status: None,
+                message: None,
+                times: None,
+                delay_ms: None,
+            })
+            .await
+            .unwrap();
         sim.reset(false).await.unwrap();
         assert_eq!(balance(&sim, DEMO_USER_ID), 1200);
         assert!(sim.rules().is_empty());

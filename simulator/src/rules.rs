@@ -12,14 +12,18 @@
 //! HTTP error page or held back (see [`crate::faults`]). Answer rules and fault rules are
 //! matched separately, each in the order added, so one call can meet one of each.
 //!
-//! Rules live in memory: they are test scripting, cleared by a restart or a reset.
+//! With SQLite, rules live in memory: they are test scripting, cleared by a restart or a
+//! reset. With PostgreSQL they live in the database, shared by every instance (see
+//! [`RuleBook`]), and a reset on any instance clears them for all.
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
 use alipayhk_api::{OperationId, ResultStatus};
+
+use crate::store::{PgStore, Store, StoreError};
 
 /// A rule as added through the admin API.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -131,6 +135,20 @@ impl Rule {
             Rule::Fault(rule) => rule.rule_id,
         }
     }
+
+    fn times(&self) -> Option<u32> {
+        match self {
+            Rule::Answer(rule) => rule.times,
+            Rule::Fault(rule) => rule.times,
+        }
+    }
+
+    fn times_mut(&mut self) -> Option<&mut u32> {
+        match self {
+            Rule::Answer(rule) => rule.times.as_mut(),
+            Rule::Fault(rule) => rule.times.as_mut(),
+        }
+    }
 }
 
 /// What calls of an operation the fault rules want to see.
@@ -160,10 +178,23 @@ pub struct RuleAction {
 }
 
 /// The ordered list of active rules.
+///
+/// On SQLite the list lives in this process. On PostgreSQL the `scripted_rules` table is the
+/// list, shared by every instance, and this is its cache: refreshed when any instance
+/// announces a change (`LISTEN`/`NOTIFY`) and every [`REFRESH`] anyway. Matching a call
+/// reads the cache only, so a call that no rule names costs no database round trip; a
+/// match on a rule with `times` claims one of them in the database (a conditional
+/// `UPDATE`), so a rule for the next N calls fires N times over all instances. A rule
+/// without `times` is answered from the cache.
 #[derive(Debug, Default)]
 pub struct RuleBook {
-    state: Mutex<RuleBookState>,
+    state: Arc<Mutex<RuleBookState>>,
+    shared: Option<PgStore>,
 }
+
+/// How often a PostgreSQL rule cache is refreshed without a notification (a safety net
+/// for a lost listener connection).
+pub const REFRESH: Duration = Duration::from_secs(2);
 
 #[derive(Debug, Default)]
 struct RuleBookState {
@@ -172,76 +203,111 @@ struct RuleBookState {
 }
 
 impl RuleBook {
+    /// The rule book for `store`: in memory for SQLite, shared for PostgreSQL (this starts
+    /// the cache's listener task, so call it inside a Tokio runtime).
+    pub fn for_store(store: &Store) -> Self {
+        match store {
+            Store::Sqlite(_) => Self::default(),
+            Store::Postgres(pg) => {
+                let book = Self {
+                    state: Arc::default(),
+                    shared: Some(pg.clone()),
+                };
+                watch(pg.clone(), Arc::downgrade(&book.state));
+                book
+            }
+        }
+    }
+
     /// Adds a rule at the end and returns it with its id.
-    pub fn add(&self, mut rule: ScriptedRule) -> ScriptedRule {
+    pub async fn add(&self, mut rule: ScriptedRule) -> Result<ScriptedRule, StoreError> {
+        if let Some(pg) = &self.shared {
+            rule.rule_id = pg
+                .insert_rule(false, rule.times, &serde_json::to_string(&rule)?)
+                .await?;
+            self.reload(pg).await?;
+            return Ok(rule);
+        }
         let mut state = self.lock();
         state.next_id += 1;
         rule.rule_id = state.next_id;
         state.rules.push(Rule::Answer(rule.clone()));
-        rule
+        Ok(rule)
     }
 
     /// Adds a fault rule at the end and returns it with its id.
-    pub fn add_fault(&self, mut rule: FaultRule) -> FaultRule {
+    pub async fn add_fault(&self, mut rule: FaultRule) -> Result<FaultRule, StoreError> {
+        if let Some(pg) = &self.shared {
+            rule.rule_id = pg
+                .insert_rule(true, rule.times, &serde_json::to_string(&rule)?)
+                .await?;
+            self.reload(pg).await?;
+            return Ok(rule);
+        }
         let mut state = self.lock();
         state.next_id += 1;
         rule.rule_id = state.next_id;
         state.rules.push(Rule::Fault(rule.clone()));
-        rule
+        Ok(rule)
     }
 
-    /// The active rules in the order added.
-    pub fn list(&self) -> Vec<Rule> {
-        self.lock().rules.clone()
+    /// The active rules in the order added (on PostgreSQL: read from the database, which
+    /// also refreshes this instance's cache).
+    pub async fn list(&self) -> Result<Vec<Rule>, StoreError> {
+        if let Some(pg) = &self.shared {
+            self.reload(pg).await?;
+        }
+        Ok(self.lock().rules.clone())
     }
 
-    /// Whether no rule is active (lets inquiries skip the token-owner lookup).
+    /// Whether no rule is active (lets inquiries skip the token-owner lookup); from the
+    /// cache on PostgreSQL.
     pub fn is_empty(&self) -> bool {
         self.lock().rules.is_empty()
     }
 
     /// Removes one rule; `false` if it was not there.
-    pub fn remove(&self, rule_id: u64) -> bool {
+    pub async fn remove(&self, rule_id: u64) -> Result<bool, StoreError> {
+        if let Some(pg) = &self.shared {
+            let removed = pg.delete_rules(Some(rule_id)).await?;
+            self.reload(pg).await?;
+            return Ok(removed);
+        }
         let mut state = self.lock();
         let before = state.rules.len();
         state.rules.retain(|r| r.id() != rule_id);
-        state.rules.len() != before
+        Ok(state.rules.len() != before)
     }
 
     /// Removes every rule.
-    pub fn clear(&self) {
+    pub async fn clear(&self) -> Result<(), StoreError> {
+        if let Some(pg) = &self.shared {
+            pg.delete_rules(None).await?;
+        }
         self.lock().rules.clear();
+        Ok(())
     }
 
     /// Finds the first answer rule for this call, uses up one of its times, and says what
     /// to do. Fault rules are not considered (see [`RuleBook::take_fault`]).
-    pub fn take(&self, operation: OperationId, user_id: Option<&str>) -> Option<RuleAction> {
-        let mut state = self.lock();
-        let index = state.rules.iter().position(|rule| match rule {
+    pub async fn take(&self, operation: OperationId, user_id: Option<&str>) -> Option<RuleAction> {
+        let matches = |rule: &Rule| match rule {
             Rule::Answer(rule) => {
-                rule.operation == operation
-                    && matches_user(rule.user_id.as_deref(), user_id)
-                    && rule.times != Some(0)
+                rule.operation == operation && matches_user(rule.user_id.as_deref(), user_id)
             }
             Rule::Fault(_) => false,
-        })?;
-        let Rule::Answer(rule) = &mut state.rules[index] else {
+        };
+        let taken = self.take_first(matches).await?;
+        let Rule::Answer(rule) = taken else {
             return None;
         };
-        let action = RuleAction {
+        Some(RuleAction {
             rule_id: rule.rule_id,
             delay: rule.delay_ms.map(Duration::from_millis),
-            code: rule.code.clone(),
+            code: rule.code,
             status: rule.status,
-            message: rule.message.clone(),
-        };
-        if let Some(times) = rule.times.as_mut() {
-            *times -= 1;
-            if *times == 0 {
-                state.rules.remove(index);
-            }
-        }
-        Some(action)
+            message: rule.message,
+        })
     }
 
     /// Whether fault rules for `operation` exist, and whether matching them needs the
@@ -263,39 +329,144 @@ impl RuleBook {
     }
 
     /// Finds the first fault rule for this call and uses up one of its times.
-    pub fn take_fault(
+    pub async fn take_fault(
         &self,
         operation: OperationId,
         user_id: Option<&str>,
     ) -> Option<(u64, Fault)> {
-        let mut state = self.lock();
-        let index = state.rules.iter().position(|rule| match rule {
+        let matches = |rule: &Rule| match rule {
             Rule::Fault(rule) => {
-                rule.operation == operation
-                    && matches_user(rule.user_id.as_deref(), user_id)
-                    && rule.times != Some(0)
+                rule.operation == operation && matches_user(rule.user_id.as_deref(), user_id)
             }
             Rule::Answer(_) => false,
-        })?;
-        let Rule::Fault(rule) = &mut state.rules[index] else {
-            return None;
         };
-        let taken = (rule.rule_id, rule.fault);
-        if let Some(times) = rule.times.as_mut() {
-            *times -= 1;
-            if *times == 0 {
-                state.rules.remove(index);
+        match self.take_first(matches).await? {
+            Rule::Fault(rule) => Some((rule.rule_id, rule.fault)),
+            Rule::Answer(_) => None,
+        }
+    }
+
+    /// The first rule `matches` accepts, with one of its times used up: in memory, or on
+    /// PostgreSQL claimed in the database (a rule another instance spent is dropped from
+    /// the cache and the next match tried).
+    async fn take_first(&self, matches: impl Fn(&Rule) -> bool) -> Option<Rule> {
+        loop {
+            let candidate = {
+                let mut state = self.lock();
+                let index = state
+                    .rules
+                    .iter()
+                    .position(|rule| matches(rule) && rule.times() != Some(0))?;
+                let rule = state.rules[index].clone();
+                if self.shared.is_none() {
+                    if let Some(times) = state.rules[index].times_mut() {
+                        *times -= 1;
+                        if *times == 0 {
+                            state.rules.remove(index);
+                        }
+                    }
+                    return Some(rule);
+                }
+                rule
+            };
+            let Some(pg) = &self.shared else {
+                return None;
+            };
+            if candidate.times().is_none() {
+                return Some(candidate);
+            }
+            let id = candidate.id();
+            match pg.claim_rule(id).await {
+                Ok(Some(left)) => {
+                    let mut state = self.lock();
+                    if let Some(index) = state.rules.iter().position(|r| r.id() == id) {
+                        if left == 0 {
+                            state.rules.remove(index);
+                        } else if let Some(times) = state.rules[index].times_mut() {
+                            *times = left;
+                        }
+                    }
+                    return Some(candidate);
+                }
+                Ok(None) => self.lock().rules.retain(|r| r.id() != id),
+                Err(e) => {
+                    tracing::error!(error = %e, rule_id = id, "cannot claim a shared rule; the call runs without it");
+                    return None;
+                }
             }
         }
-        Some(taken)
+    }
+
+    async fn reload(&self, pg: &PgStore) -> Result<(), StoreError> {
+        let rules = load(pg).await?;
+        self.lock().rules = rules;
+        Ok(())
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, RuleBookState> {
-        // A panic while holding this lock cannot leave the list half-updated.
-        self.state
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        lock(&self.state)
     }
+}
+
+fn lock(state: &Mutex<RuleBookState>) -> std::sync::MutexGuard<'_, RuleBookState> {
+    // A panic while holding this lock cannot leave the list half-updated.
+    state
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// The shared rules, parsed.
+async fn load(pg: &PgStore) -> Result<Vec<Rule>, StoreError> {
+    let mut rules = Vec::new();
+    for (rule_id, fault, times, json) in pg.load_rules().await? {
+        rules.push(if fault {
+            let mut rule: FaultRule = serde_json::from_str(&json)?;
+            (rule.rule_id, rule.times) = (rule_id, times);
+            Rule::Fault(rule)
+        } else {
+            let mut rule: ScriptedRule = serde_json::from_str(&json)?;
+            (rule.rule_id, rule.times) = (rule_id, times);
+            Rule::Answer(rule)
+        });
+    }
+    Ok(rules)
+}
+
+/// Keeps a PostgreSQL rule cache fresh until its rule book is dropped.
+fn watch(pg: PgStore, state: Weak<Mutex<RuleBookState>>) {
+    tokio::spawn(async move {
+        loop {
+            let mut notified = match pg.listen(crate::postgres::RULES_CHANNEL).await {
+                Ok(notified) => Some(notified),
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot listen for rule changes; polling every {REFRESH:?}");
+                    None
+                }
+            };
+            loop {
+                let lost = match notified.as_mut() {
+                    Some(notified) => matches!(
+                        tokio::time::timeout(REFRESH, notified.recv()).await,
+                        Ok(None)
+                    ),
+                    None => {
+                        tokio::time::sleep(REFRESH).await;
+                        true
+                    }
+                };
+                let Some(state) = state.upgrade() else {
+                    return;
+                };
+                match load(&pg).await {
+                    Ok(rules) => lock(&state).rules = rules,
+                    Err(e) => tracing::warn!(error = %e, "cannot refresh the shared rules"),
+                }
+                if lost {
+                    break;
+                }
+            }
+        }
+    });
 }
 
 /// A rule without a user matches every call; one with a user only that user's calls.
@@ -325,87 +496,104 @@ mod tests {
         }
     }
 
-    #[test]
-    fn rule_applies_exactly_its_number_of_times() {
+    #[tokio::test]
+    async fn rule_applies_exactly_its_number_of_times() {
         let book = RuleBook::default();
-        book.add(rule(OperationId::IssueAPoint, None, "RISK_REJECT", Some(2)));
+        book.add(rule(OperationId::IssueAPoint, None, "RISK_REJECT", Some(2)))
+            .await
+            .unwrap();
         for _ in 0..2 {
             assert_eq!(
                 book.take(OperationId::IssueAPoint, None)
+                    .await
                     .unwrap()
                     .code
                     .as_deref(),
                 Some("RISK_REJECT")
             );
         }
-        assert_eq!(book.take(OperationId::IssueAPoint, None), None);
-        assert!(book.list().is_empty());
+        assert_eq!(book.take(OperationId::IssueAPoint, None).await, None);
+        assert!(book.list().await.unwrap().is_empty());
     }
 
-    #[test]
-    fn rule_for_a_user_ignores_other_users_and_operations() {
+    #[tokio::test]
+    async fn rule_for_a_user_ignores_other_users_and_operations() {
         let book = RuleBook::default();
         book.add(rule(
             OperationId::RedeemAPoint,
             Some("2160000000000001"),
             "RISK_REJECT",
             None,
-        ));
+        ))
+        .await
+        .unwrap();
         assert_eq!(
-            book.take(OperationId::RedeemAPoint, Some("2160000000000002")),
+            book.take(OperationId::RedeemAPoint, Some("2160000000000002"))
+                .await,
             None
         );
         assert_eq!(
-            book.take(OperationId::IssueAPoint, Some("2160000000000001")),
+            book.take(OperationId::IssueAPoint, Some("2160000000000001"))
+                .await,
             None
         );
         assert!(
             book.take(OperationId::RedeemAPoint, Some("2160000000000001"))
+                .await
                 .is_some()
         );
     }
 
-    #[test]
-    fn rule_without_times_applies_until_cleared() {
+    #[tokio::test]
+    async fn rule_without_times_applies_until_cleared() {
         let book = RuleBook::default();
         book.add(rule(
             OperationId::QueryTemplate,
             None,
             "PARAM_ILLEGAL",
             None,
-        ));
+        ))
+        .await
+        .unwrap();
         for _ in 0..10 {
-            assert!(book.take(OperationId::QueryTemplate, None).is_some());
+            assert!(book.take(OperationId::QueryTemplate, None).await.is_some());
         }
-        book.clear();
-        assert_eq!(book.take(OperationId::QueryTemplate, None), None);
+        book.clear().await.unwrap();
+        assert_eq!(book.take(OperationId::QueryTemplate, None).await, None);
     }
 
-    #[test]
-    fn first_added_rule_wins_and_can_be_removed() {
+    #[tokio::test]
+    async fn first_added_rule_wins_and_can_be_removed() {
         let book = RuleBook::default();
-        let first = book.add(rule(
-            OperationId::InquireAPoint,
-            None,
-            "UNKNOWN_EXCEPTION",
-            None,
-        ));
+        let first = book
+            .add(rule(
+                OperationId::InquireAPoint,
+                None,
+                "UNKNOWN_EXCEPTION",
+                None,
+            ))
+            .await
+            .unwrap();
         book.add(rule(
             OperationId::InquireAPoint,
             None,
             "USER_NOT_EXIST",
             None,
-        ));
+        ))
+        .await
+        .unwrap();
         assert_eq!(
             book.take(OperationId::InquireAPoint, None)
+                .await
                 .unwrap()
                 .code
                 .as_deref(),
             Some("UNKNOWN_EXCEPTION")
         );
-        assert!(book.remove(first.rule_id));
+        assert!(book.remove(first.rule_id).await.unwrap());
         assert_eq!(
             book.take(OperationId::InquireAPoint, None)
+                .await
                 .unwrap()
                 .code
                 .as_deref(),
@@ -471,21 +659,25 @@ mod tests {
         assert_eq!(Fault::HttpStatus(504).problem(), None);
     }
 
-    #[test]
-    fn fault_rules_and_answer_rules_are_taken_separately() {
+    #[tokio::test]
+    async fn fault_rules_and_answer_rules_are_taken_separately() {
         let book = RuleBook::default();
         book.add_fault(fault_rule(
             OperationId::RedeemAPoint,
             None,
             Fault::ResetBefore,
             Some(1),
-        ));
+        ))
+        .await
+        .unwrap();
         book.add(rule(
             OperationId::RedeemAPoint,
             None,
             "RISK_REJECT",
             Some(1),
-        ));
+        ))
+        .await
+        .unwrap();
         assert_eq!(
             book.fault_interest(OperationId::RedeemAPoint),
             FaultInterest::AnyUser
@@ -496,6 +688,7 @@ mod tests {
         );
         assert_eq!(
             book.take(OperationId::RedeemAPoint, None)
+                .await
                 .unwrap()
                 .code
                 .as_deref(),
@@ -503,36 +696,42 @@ mod tests {
         );
         assert_eq!(
             book.take_fault(OperationId::RedeemAPoint, None)
+                .await
                 .map(|(_, f)| f),
             Some(Fault::ResetBefore)
         );
         assert!(book.is_empty());
     }
 
-    #[test]
-    fn fault_rule_for_a_user_needs_the_user() {
+    #[tokio::test]
+    async fn fault_rule_for_a_user_needs_the_user() {
         let book = RuleBook::default();
-        let added = book.add_fault(fault_rule(
-            OperationId::IssueAPoint,
-            Some("2160000000000001"),
-            Fault::Unsigned,
-            None,
-        ));
+        let added = book
+            .add_fault(fault_rule(
+                OperationId::IssueAPoint,
+                Some("2160000000000001"),
+                Fault::Unsigned,
+                None,
+            ))
+            .await
+            .unwrap();
         assert_eq!(
             book.fault_interest(OperationId::IssueAPoint),
             FaultInterest::SomeUsers
         );
-        assert_eq!(book.take_fault(OperationId::IssueAPoint, None), None);
+        assert_eq!(book.take_fault(OperationId::IssueAPoint, None).await, None);
         assert_eq!(
-            book.take_fault(OperationId::IssueAPoint, Some("2160000000000002")),
+            book.take_fault(OperationId::IssueAPoint, Some("2160000000000002"))
+                .await,
             None
         );
         assert_eq!(
-            book.take_fault(OperationId::IssueAPoint, Some("2160000000000001")),
+            book.take_fault(OperationId::IssueAPoint, Some("2160000000000001"))
+                .await,
             Some((added.rule_id, Fault::Unsigned))
         );
-        assert_eq!(book.list(), vec![Rule::Fault(added.clone())]);
-        assert!(book.remove(added.rule_id));
+        assert_eq!(book.list().await.unwrap(), vec![Rule::Fault(added.clone())]);
+        assert!(book.remove(added.rule_id).await.unwrap());
         assert!(book.is_empty());
     }
 }

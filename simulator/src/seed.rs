@@ -282,11 +282,11 @@ fn invalid(what: &str, detail: &str) -> FixtureError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::Store;
+    use crate::sqlite::SqliteStore;
 
     #[test]
     fn demo_fixtures_apply_and_keep_the_ledger_invariant() {
-        let store = Store::in_memory().unwrap();
+        let store = SqliteStore::in_memory().unwrap();
         let demo = Fixtures::demo();
         demo.check().unwrap();
         store.write(move |db| demo.apply(db)).unwrap();

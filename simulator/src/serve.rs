@@ -17,7 +17,7 @@ use tokio::task::JoinHandle;
 use crate::config::{ConfigError, SimulatorConfig};
 use crate::data_dir::{self, DataDirError, PreparedData};
 use crate::seed::{FixtureError, Fixtures};
-use crate::store::{Store, StoreError};
+use crate::store::{PgStore, Store, StoreError};
 use crate::tls::{self, PreparedTls, TlsError};
 use crate::{Simulator, admin, api, faults, journal};
 
@@ -118,13 +118,25 @@ pub async fn start(config: SimulatorConfig) -> Result<RunningSimulator, ServeErr
             .map_err(|e| ServeError::Task(e.to_string()))??
     };
     let fixtures = startup_fixtures(&config)?;
-    let store = match &prepared.database {
-        Some(path) => Store::open(path)?,
-        None => Store::in_memory()?,
+    let store = match (&config.database_url, &prepared.database) {
+        (Some(url), _) => {
+            let (pg, created) = PgStore::connect(url, &fixtures).await?;
+            if created {
+                tracing::info!(
+                    database = pg.shown_url(),
+                    "created and seeded the shared database"
+                );
+            }
+            Store::Postgres(pg)
+        }
+        (None, Some(path)) => Store::open(path)?,
+        (None, None) => Store::in_memory()?,
     };
-    if prepared.fresh_database {
+    if prepared.fresh_database
+        && let Store::Sqlite(db) = &store
+    {
         let seed = fixtures.clone();
-        store.write(move |db| seed.apply(db))?;
+        db.write(move |db| seed.apply(db))?;
     }
     let simulator = Simulator::new(store, fixtures).with_journal_capacity(config.journal_size);
 
@@ -357,9 +369,13 @@ pub fn banner(config: &SimulatorConfig, running: &RunningSimulator) -> String {
         Some(path) => text.push_str(&format!("  admin token:           {}\n", path.display())),
         None => text.push_str("  admin token:           from the configuration file\n"),
     }
-    match &data.database {
-        Some(path) => text.push_str(&format!("  database:              {}\n", path.display())),
-        None => text.push_str("  database:              in memory (state is lost on exit)\n"),
+    match (&running.simulator.store(), &data.database) {
+        (Store::Postgres(pg), _) => text.push_str(&format!(
+            "  database:              PostgreSQL {} (shared; journal per instance)\n",
+            pg.shown_url()
+        )),
+        (_, Some(path)) => text.push_str(&format!("  database:              {}\n", path.display())),
+        (_, None) => text.push_str("  database:              in memory (state is lost on exit)\n"),
     }
     text.push_str(&format!(
         "  simulator public key:  {}\n",

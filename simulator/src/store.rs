@@ -1,105 +1,29 @@
-//! The embedded SQLite database: one file (or memory), one schema, one writer.
+//! The simulator's database, behind one interface with two backends.
 //!
-//! One thread owns the only connection and runs every unit of work ("job") submitted
-//! through [`Store::write`] / [`Store::write_async`], so concurrent redeems on one account
-//! are serialised and never overdraw. Jobs that arrive while a transaction is being
-//! committed are run together in the next `BEGIN IMMEDIATE` transaction, each inside its
-//! own savepoint (a failing job rolls back only itself), and committed with one fsync
-//! (group commit). The file is in WAL mode with `synchronous = FULL`, and a job's caller
-//! hears back only after the commit: an acknowledged change survives `kill -9`.
-//! Reads that change nothing (token checks, template lookups) use read-only connections
-//! of their own ([`Store::read_async`]), so they never wait behind a commit's fsync, and run
-//! on the calling thread: a lookup by key takes microseconds, less than a hop to a thread
-//! pool and back. Every statement is prepared once per connection (`prepare_cached`).
+//! [`Store`] exposes the units of work the simulator needs (token checks, template
+//! lookups, admin changes, ledger reads, reset), each one transaction. The five
+//! operations' own units (issue, redeem, card update) live in `operations.rs`, written
+//! once per backend. Two backends:
+//!
+//! - [`SqliteStore`] (`sqlite.rs`), the embedded default: one file, one writer thread,
+//!   group commit. One simulator process per file.
+//! - [`PgStore`] (`postgres.rs`), `serve --database-url postgres://…`: several simulator
+//!   instances share one PostgreSQL database; the invariants (balance = sum of the ledger,
+//!   never negative; a bizNo moves points once; durable commit before the answer) are kept
+//!   by the database, not by a process.
+//!
+//! Both schemas are versioned; a database written by a newer simulator is refused.
 
-use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, TryLockError, mpsc};
+use std::sync::Arc;
 
-use rusqlite::{Connection, OpenFlags, TransactionBehavior};
+use crate::accounts::{self, TokenCheck, User};
+use crate::budget::{self, IssueBudget};
+use crate::cards::{self, MembershipCard, PassTemplate};
+use crate::ledger::{LedgerEntry, PointLedger, PostingRefused};
+use crate::seed::{Fixtures, UserFixture};
 
-/// The most jobs committed together.
-const MAX_BATCH: usize = 256;
-
-/// Read-only connections of a file database: reads on more threads than this at once wait
-/// for one on the blocking pool.
-const READERS: usize = 4;
-
-/// Prepared statements kept per connection (the simulator has a few dozen).
-const STATEMENT_CACHE: usize = 64;
-
-const SCHEMA: &str = r#"
-CREATE TABLE IF NOT EXISTS users (
-    user_id TEXT PRIMARY KEY,
-    open_id TEXT UNIQUE,
-    balance INTEGER NOT NULL DEFAULT 0
-);
--- No foreign key on purpose: a token can outlive its user (USER_NOT_EXIST).
-CREATE TABLE IF NOT EXISTS access_tokens (
-    token TEXT PRIMARY KEY,
-    user_id TEXT NOT NULL,
-    expires_at_ms INTEGER NOT NULL
-);
--- Append-only: a user's balance is the sum of their entries.
-CREATE TABLE IF NOT EXISTS point_ledger (
-    entry_id INTEGER PRIMARY KEY AUTOINCREMENT,
-    user_id TEXT NOT NULL,
-    delta INTEGER NOT NULL,
-    balance_after INTEGER NOT NULL,
-    kind TEXT NOT NULL,
-    client_id TEXT,
-    biz_no TEXT,
-    product_id TEXT,
-    created_at_ms INTEGER NOT NULL
-);
-CREATE INDEX IF NOT EXISTS point_ledger_user ON point_ledger(user_id);
-CREATE TABLE IF NOT EXISTS issue_budgets (
-    product_id TEXT PRIMARY KEY,
-    total_remaining INTEGER NOT NULL,
-    current_remaining INTEGER NOT NULL,
-    campaign_start_ms INTEGER NOT NULL,
-    campaign_end_ms INTEGER NOT NULL,
-    paused INTEGER NOT NULL DEFAULT 0
-);
-CREATE TABLE IF NOT EXISTS templates (
-    template_code TEXT PRIMARY KEY,
-    merchant_id TEXT NOT NULL,
-    body TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS membership_cards (
-    pass_id TEXT PRIMARY KEY,
-    merchant_id TEXT NOT NULL,
-    user_id TEXT,
-    open_id TEXT,
-    template_code TEXT,
-    status TEXT NOT NULL,
-    point INTEGER,
-    level TEXT,
-    end_date_ms INTEGER,
-    data_info TEXT,
-    updated_at_ms INTEGER NOT NULL
-);
-CREATE TABLE IF NOT EXISTS idempotency_records (
-    client_id TEXT NOT NULL,
-    operation TEXT NOT NULL,
-    biz_no TEXT NOT NULL,
-    fingerprint TEXT NOT NULL,
-    result_code TEXT NOT NULL,
-    detail TEXT,
-    created_at_ms INTEGER NOT NULL,
-    PRIMARY KEY (client_id, operation, biz_no)
-);
-"#;
-
-const TABLES: [&str; 7] = [
-    "users",
-    "access_tokens",
-    "point_ledger",
-    "issue_budgets",
-    "templates",
-    "membership_cards",
-    "idempotency_records",
-];
+pub use crate::postgres::PgStore;
+pub use crate::sqlite::SqliteStore;
 
 /// What went wrong in the database.
 #[derive(Debug, thiserror::Error)]
@@ -110,7 +34,7 @@ pub enum StoreError {
     )]
     Open {
         /// The database file.
-        path: PathBuf,
+        path: std::path::PathBuf,
         /// The SQLite error.
         #[source]
         source: rusqlite::Error,
@@ -121,7 +45,7 @@ pub enum StoreError {
     )]
     Permissions {
         /// The file.
-        path: PathBuf,
+        path: std::path::PathBuf,
         /// Why.
         #[source]
         source: std::io::Error,
@@ -129,6 +53,39 @@ pub enum StoreError {
     /// A query failed.
     #[error("simulator database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    /// A PostgreSQL query failed (the message never holds the database URL).
+    #[error("simulator database error (PostgreSQL): {}", crate::postgres::describe_error(.0))]
+    Postgres(#[from] tokio_postgres::Error),
+    /// The PostgreSQL server could not be reached or refused the connection.
+    #[error(
+        "cannot connect to the simulator database {url}: {detail}; check --database-url (or ALIPAYHK_DATABASE_URL) and that the server is up"
+    )]
+    Connect {
+        /// The database URL without its password.
+        url: String,
+        /// Why.
+        detail: String,
+    },
+    /// The database URL does not parse.
+    #[error(
+        "the database URL {url} is invalid: {detail}; write postgres://USER:PASSWORD@HOST:PORT/DATABASE"
+    )]
+    Url {
+        /// The URL without its password.
+        url: String,
+        /// Why.
+        detail: String,
+    },
+    /// The schema was written by a newer simulator.
+    #[error(
+        "the simulator database has schema version {found}, but this simulator knows versions up to {known}; upgrade the simulator (a newer one has already migrated this database)"
+    )]
+    SchemaTooNew {
+        /// The database's version.
+        found: i64,
+        /// The newest version this binary knows.
+        known: i64,
+    },
     /// A stored JSON document could not be read back.
     #[error("simulator database holds invalid JSON: {0}")]
     Json(#[from] serde_json::Error),
@@ -143,232 +100,320 @@ pub enum StoreError {
     WriterGone,
 }
 
-/// The simulator's database: cheap to clone; every clone feeds the one writer thread.
+/// The simulator's database: cheap to clone.
 #[derive(Clone)]
-pub struct Store {
-    jobs: mpsc::Sender<Job>,
-    /// Connections for reads, so they never wait for a commit's fsync (file databases
-    /// only; WAL lets them read the last committed state concurrently).
-    readers: Option<Arc<[Mutex<Connection>]>>,
+pub enum Store {
+    /// The embedded SQLite database of one process.
+    Sqlite(SqliteStore),
+    /// A PostgreSQL database that several instances may share.
+    Postgres(PgStore),
 }
 
-/// Runs against the open transaction; returns whether it succeeded (else its savepoint
-/// is rolled back) and what to tell its caller once the transaction's fate is known.
-type Job = Box<dyn FnOnce(&Connection) -> (bool, Delivery) + Send>;
-type Delivery = Box<dyn FnOnce(Result<(), StoreError>) + Send>;
+/// What creating a user through the admin API came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CreatedUser {
+    /// Created, with its fixture applied.
+    Created(User),
+    /// A user with this id exists.
+    Exists,
+    /// The open id belongs to another user.
+    OpenIdTaken,
+}
 
 impl Store {
-    /// Opens (creating if needed) the database file at `path`, durable against `kill -9`.
-    ///
-    /// The database and its `-wal` and `-shm` files are readable by the owner only
-    /// (they hold access tokens and the ledger).
-    pub fn open(path: &Path) -> Result<Self, StoreError> {
-        let open_error = |source| StoreError::Open {
-            path: path.to_path_buf(),
-            source,
-        };
-        make_private(path)?;
-        let connection = Connection::open(path).map_err(open_error)?;
-        connection
-            .execute_batch(
-                "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000;",
-            )
-            .map_err(open_error)?;
-        connection.execute_batch(SCHEMA).map_err(open_error)?;
-        let readers = (0..READERS)
-            .map(|_| {
-                let reader = Connection::open_with_flags(
-                    path,
-                    OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-                )?;
-                reader.execute_batch("PRAGMA busy_timeout = 5000;")?;
-                reader.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
-                Ok(Mutex::new(reader))
-            })
-            .collect::<Result<Vec<_>, rusqlite::Error>>()
-            .map_err(open_error)?;
-        let mut store = Self::start_writer(connection);
-        store.readers = Some(readers.into());
-        Ok(store)
+    /// Opens (creating if needed) the SQLite database file at `path`.
+    pub fn open(path: &std::path::Path) -> Result<Self, StoreError> {
+        SqliteStore::open(path).map(Self::Sqlite)
     }
 
-    /// Opens a fresh database that lives only as long as this value (for tests).
+    /// A fresh SQLite database in memory (for tests).
     pub fn in_memory() -> Result<Self, StoreError> {
-        let connection = Connection::open_in_memory()?;
-        connection.execute_batch(SCHEMA)?;
-        Ok(Self::start_writer(connection))
+        SqliteStore::in_memory().map(Self::Sqlite)
     }
 
-    fn start_writer(connection: Connection) -> Self {
-        connection.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
-        let (jobs, queue) = mpsc::channel::<Job>();
-        // The thread ends when the last Store clone is dropped.
-        std::thread::Builder::new()
-            .name("simulator-db-writer".into())
-            .spawn(move || run_writer(connection, queue))
-            .map(|_| ())
-            .unwrap_or_else(
-                |e| tracing::error!(error = %e, "cannot start the database writer thread"),
-            );
-        Self {
-            jobs,
-            readers: None,
+    /// Which backend, for the banner and logs (a PostgreSQL URL without its password).
+    pub fn describe(&self) -> String {
+        match self {
+            Self::Sqlite(_) => "SQLite".into(),
+            Self::Postgres(pg) => format!("PostgreSQL {}", pg.shown_url()),
         }
     }
 
-    /// Runs read-only `work` on a reader connection, seeing the last committed state: on
-    /// this thread with the first free reader, or, when every reader is busy, on the
-    /// blocking pool (so no async worker waits for a lock). Falls back to the writer for
-    /// in-memory databases.
-    pub async fn read_async<T, E>(
-        &self,
-        work: impl FnOnce(&Connection) -> Result<T, E> + Send + 'static,
-    ) -> Result<T, E>
-    where
-        T: Send + 'static,
-        E: From<StoreError> + Send + 'static,
-    {
-        let Some(readers) = self.readers.clone() else {
-            return self.write_async(work).await;
-        };
-        for reader in readers.iter() {
-            // A poisoned lock only means an earlier read panicked; the connection is still usable.
-            let connection = match reader.try_lock() {
-                Ok(connection) => connection,
-                Err(TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
-                Err(TryLockError::WouldBlock) => continue,
-            };
-            return work(&connection);
+    /// The user id a token belongs to, whatever its state (for matching scripted rules).
+    pub async fn token_owner(&self, token: String) -> Result<Option<String>, StoreError> {
+        match self {
+            Self::Sqlite(db) => {
+                db.read_async(move |db| accounts::token_owner(db, &token))
+                    .await
+            }
+            Self::Postgres(pg) => pg.token_owner(&token).await,
         }
-        tokio::task::spawn_blocking(move || {
-            let connection = readers[0]
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner());
-            work(&connection)
-        })
-        .await
-        .map_err(|e| E::from(StoreError::Task(e.to_string())))?
     }
 
-    /// Runs `work` in a transaction (committed iff it returns `Ok`) and waits for the commit.
-    ///
-    /// Blocking: from async code use [`Store::write_async`].
-    pub fn write<T, E>(
-        &self,
-        work: impl FnOnce(&Connection) -> Result<T, E> + Send + 'static,
-    ) -> Result<T, E>
-    where
-        T: Send + 'static,
-        E: From<StoreError> + Send + 'static,
-    {
-        let (reply, answer) = mpsc::sync_channel(1);
-        self.submit(work, move |result| {
-            let _ = reply.send(result);
-        })?;
-        answer.recv().map_err(|_| E::from(StoreError::WriterGone))?
+    /// Resolves `token` at time `now_ms`.
+    pub async fn check_token(&self, token: String, now_ms: i64) -> Result<TokenCheck, StoreError> {
+        match self {
+            Self::Sqlite(db) => {
+                db.read_async(move |db| accounts::check_token(db, &token, now_ms))
+                    .await
+            }
+            Self::Postgres(pg) => pg.check_token(&token, now_ms).await,
+        }
     }
 
-    /// [`Store::write`] without blocking the async runtime.
-    pub async fn write_async<T, E>(
-        &self,
-        work: impl FnOnce(&Connection) -> Result<T, E> + Send + 'static,
-    ) -> Result<T, E>
-    where
-        T: Send + 'static,
-        E: From<StoreError> + Send + 'static,
-    {
-        let (reply, answer) = tokio::sync::oneshot::channel();
-        self.submit(work, move |result| {
-            let _ = reply.send(result);
-        })?;
-        answer.await.map_err(|_| E::from(StoreError::WriterGone))?
+    /// The user with this id.
+    pub async fn find_user(&self, user_id: String) -> Result<Option<User>, StoreError> {
+        match self {
+            Self::Sqlite(db) => {
+                db.read_async(move |db| accounts::find_user(db, &user_id))
+                    .await
+            }
+            Self::Postgres(pg) => pg.find_user(&user_id).await,
+        }
     }
 
-    fn submit<T, E>(
-        &self,
-        work: impl FnOnce(&Connection) -> Result<T, E> + Send + 'static,
-        reply: impl FnOnce(Result<T, E>) + Send + 'static,
-    ) -> Result<(), StoreError>
-    where
-        T: Send + 'static,
-        E: From<StoreError> + Send + 'static,
-    {
-        let job: Job = Box::new(move |db| {
-            let result = catch_unwind(AssertUnwindSafe(|| work(db))).unwrap_or_else(|_| {
-                Err(E::from(StoreError::Task("a database job panicked".into())))
-            });
-            let succeeded = result.is_ok();
-            let delivery: Delivery = Box::new(move |commit| {
-                reply(match commit {
-                    Ok(()) => result,
-                    Err(e) => Err(E::from(e)),
+    /// Every user, ordered by id.
+    pub async fn list_users(&self) -> Result<Vec<User>, StoreError> {
+        match self {
+            Self::Sqlite(db) => db.read_async(accounts::list_users).await,
+            Self::Postgres(pg) => pg.list_users().await,
+        }
+    }
+
+    /// Creates a user from its fixture (balance and tokens).
+    pub async fn create_user(&self, fixture: UserFixture) -> Result<CreatedUser, StoreError> {
+        match self {
+            Self::Sqlite(db) => {
+                db.write_async(move |db| {
+                    if accounts::find_user(db, &fixture.user_id)?.is_some() {
+                        return Ok(CreatedUser::Exists);
+                    }
+                    if !accounts::create_user(db, &fixture.user_id, fixture.open_id.as_deref())? {
+                        return Ok(CreatedUser::OpenIdTaken);
+                    }
+                    let user_id = fixture.user_id.clone();
+                    Fixtures {
+                        users: vec![fixture],
+                        ..Fixtures::default()
+                    }
+                    .apply(db)?;
+                    Ok(match accounts::find_user(db, &user_id)? {
+                        Some(user) => CreatedUser::Created(user),
+                        None => CreatedUser::Exists,
+                    })
                 })
-            });
-            (succeeded, delivery)
-        });
-        self.jobs.send(job).map_err(|_| StoreError::WriterGone)
+                .await
+            }
+            Self::Postgres(pg) => pg.create_user(fixture).await,
+        }
     }
-}
 
-/// The writer thread: take every waiting job, run them in one transaction, commit once.
-fn run_writer(mut connection: Connection, queue: mpsc::Receiver<Job>) {
-    while let Ok(first) = queue.recv() {
-        let mut batch = vec![first];
-        while batch.len() < MAX_BATCH {
-            match queue.try_recv() {
-                Ok(job) => batch.push(job),
-                Err(_) => break,
+    /// Deletes a user (tokens and ledger entries stay); `false` if there was none.
+    pub async fn delete_user(&self, user_id: String) -> Result<bool, StoreError> {
+        match self {
+            Self::Sqlite(db) => {
+                db.write_async(move |db| accounts::delete_user(db, &user_id))
+                    .await
+            }
+            Self::Postgres(pg) => pg.delete_user(&user_id).await,
+        }
+    }
+
+    /// Sets a balance by posting the difference as an adjustment; the user afterwards.
+    pub async fn set_balance(
+        &self,
+        user_id: String,
+        balance: i64,
+    ) -> Result<Result<User, PostingRefused>, StoreError> {
+        match self {
+            Self::Sqlite(db) => {
+                db.write_async(move |db| {
+                    if let Err(refused) = PointLedger::new(db).set_balance(&user_id, balance)? {
+                        return Ok(Err(refused));
+                    }
+                    Ok(accounts::find_user(db, &user_id)?.ok_or(PostingRefused::NoSuchUser))
+                })
+                .await
+            }
+            Self::Postgres(pg) => pg.set_balance(&user_id, balance).await,
+        }
+    }
+
+    /// Stores (or replaces) an access token for `user_id`.
+    pub async fn put_token(
+        &self,
+        token: String,
+        user_id: String,
+        expires_at_ms: i64,
+    ) -> Result<(), StoreError> {
+        match self {
+            Self::Sqlite(db) => {
+                db.write_async(move |db| accounts::put_token(db, &token, &user_id, expires_at_ms))
+                    .await
+            }
+            Self::Postgres(pg) => pg.put_token(&token, &user_id, expires_at_ms).await,
+        }
+    }
+
+    /// Creates or replaces a budget.
+    pub async fn put_budget(&self, budget: IssueBudget) -> Result<(), StoreError> {
+        match self {
+            Self::Sqlite(db) => {
+                db.write_async(move |db| budget::put_budget(db, &budget))
+                    .await
+            }
+            Self::Postgres(pg) => pg.put_budget(&budget).await,
+        }
+    }
+
+    /// The budget of `product_id`.
+    pub async fn find_budget(&self, product_id: String) -> Result<Option<IssueBudget>, StoreError> {
+        match self {
+            Self::Sqlite(db) => {
+                db.read_async(move |db| budget::find_budget(db, &product_id))
+                    .await
+            }
+            Self::Postgres(pg) => pg.find_budget(&product_id).await,
+        }
+    }
+
+    /// Every budget, by product id.
+    pub async fn list_budgets(&self) -> Result<Vec<IssueBudget>, StoreError> {
+        match self {
+            Self::Sqlite(db) => db.read_async(budget::list_budgets).await,
+            Self::Postgres(pg) => pg.list_budgets().await,
+        }
+    }
+
+    /// Creates or replaces a template.
+    pub async fn put_template(&self, template: PassTemplate) -> Result<(), StoreError> {
+        match self {
+            Self::Sqlite(db) => {
+                db.write_async(move |db| cards::put_template(db, &template))
+                    .await
+            }
+            Self::Postgres(pg) => pg.put_template(&template).await,
+        }
+    }
+
+    /// The template with this code.
+    pub async fn find_template(&self, code: String) -> Result<Option<PassTemplate>, StoreError> {
+        match self {
+            Self::Sqlite(db) => {
+                db.read_async(move |db| cards::find_template(db, &code))
+                    .await
+            }
+            Self::Postgres(pg) => pg.find_template(&code).await,
+        }
+    }
+
+    /// Every template's code and merchant, by code.
+    pub async fn list_templates(&self) -> Result<Vec<(String, String)>, StoreError> {
+        match self {
+            Self::Sqlite(db) => db.read_async(cards::list_templates).await,
+            Self::Postgres(pg) => pg.list_templates().await,
+        }
+    }
+
+    /// Creates or replaces a card.
+    pub async fn put_card(&self, card: MembershipCard) -> Result<(), StoreError> {
+        match self {
+            Self::Sqlite(db) => db.write_async(move |db| cards::put_card(db, &card)).await,
+            Self::Postgres(pg) => pg.put_card(&card).await,
+        }
+    }
+
+    /// The card with this pass id.
+    pub async fn find_card(&self, pass_id: String) -> Result<Option<MembershipCard>, StoreError> {
+        match self {
+            Self::Sqlite(db) => {
+                db.read_async(move |db| cards::find_card(db, &pass_id))
+                    .await
+            }
+            Self::Postgres(pg) => pg.find_card(&pass_id).await,
+        }
+    }
+
+    /// Every card, by pass id.
+    pub async fn list_cards(&self) -> Result<Vec<MembershipCard>, StoreError> {
+        match self {
+            Self::Sqlite(db) => db.read_async(cards::list_cards).await,
+            Self::Postgres(pg) => pg.list_cards().await,
+        }
+    }
+
+    /// Ledger entries in order, for one user or for all.
+    pub async fn ledger_entries(
+        &self,
+        user_id: Option<String>,
+    ) -> Result<Vec<LedgerEntry>, StoreError> {
+        match self {
+            Self::Sqlite(db) => {
+                db.read_async(move |db| PointLedger::new(db).entries(user_id.as_deref()))
+                    .await
+            }
+            Self::Postgres(pg) => pg.entries(user_id.as_deref()).await,
+        }
+    }
+
+    /// The sum of a user's ledger entries (what the balance must equal).
+    pub async fn ledger_sum(&self, user_id: String) -> Result<i64, StoreError> {
+        match self {
+            Self::Sqlite(db) => {
+                db.read_async(move |db| PointLedger::new(db).sum(&user_id))
+                    .await
+            }
+            Self::Postgres(pg) => pg.ledger_sum(&user_id).await,
+        }
+    }
+
+    /// The entries `client_id` caused under `biz_no` between two instants (ms since the
+    /// epoch, inclusive): what one request moved, for the request journal.
+    pub async fn entries_between(
+        &self,
+        from_ms: i64,
+        to_ms: i64,
+        client_id: String,
+        biz_no: String,
+    ) -> Result<Vec<LedgerEntry>, StoreError> {
+        match self {
+            Self::Sqlite(db) => {
+                db.read_async(move |db| {
+                    PointLedger::new(db).entries_between(from_ms, to_ms, &client_id, &biz_no)
+                })
+                .await
+            }
+            Self::Postgres(pg) => {
+                pg.entries_between(from_ms, to_ms, &client_id, &biz_no)
+                    .await
             }
         }
-        run_batch(&mut connection, batch);
     }
-}
 
-/// Runs each statement through the connection's statement cache (no parsing per job).
-fn run_cached(connection: &Connection, statements: &[&str]) -> rusqlite::Result<()> {
-    for sql in statements {
-        connection.prepare_cached(sql)?.execute([])?;
-    }
-    Ok(())
-}
-
-fn run_batch(connection: &mut Connection, batch: Vec<Job>) {
-    // On any failure here the jobs (and their reply channels) are dropped: callers get WriterGone.
-    let transaction = match connection.transaction_with_behavior(TransactionBehavior::Immediate) {
-        Ok(transaction) => transaction,
-        Err(e) => {
-            tracing::error!(error = %e, "cannot begin a database transaction");
-            return;
-        }
-    };
-    let mut deliveries = Vec::with_capacity(batch.len());
-    for job in batch {
-        if run_cached(&transaction, &["SAVEPOINT job"]).is_err() {
-            continue;
-        }
-        let (succeeded, delivery) = job(&transaction);
-        let end: &[&str] = if succeeded {
-            &["RELEASE job"]
-        } else {
-            &["ROLLBACK TO job", "RELEASE job"]
-        };
-        match run_cached(&transaction, end) {
-            Ok(()) => deliveries.push(delivery),
-            Err(e) => delivery(Err(StoreError::Sqlite(e))),
+    /// Writes fixtures into the database, in one transaction.
+    pub async fn apply_fixtures(&self, fixtures: Arc<Fixtures>) -> Result<(), StoreError> {
+        match self {
+            Self::Sqlite(db) => db.write_async(move |db| fixtures.apply(db)).await,
+            Self::Postgres(pg) => pg.apply_fixtures(&fixtures).await,
         }
     }
-    let commit = transaction.commit().map_err(|e| e.to_string());
-    for delivery in deliveries {
-        delivery(commit.clone().map_err(StoreError::Commit));
-    }
-}
 
-/// Deletes every row of every table (the admin `reset`), inside the caller's transaction.
-pub fn clear_tables(db: &Connection) -> Result<(), StoreError> {
-    for table in TABLES {
-        db.execute(&format!("DELETE FROM {table}"), [])?;
+    /// Deletes all state (and, on PostgreSQL, the shared rules), then applies `fixtures`.
+    pub async fn reset(&self, fixtures: Option<Arc<Fixtures>>) -> Result<(), StoreError> {
+        match self {
+            Self::Sqlite(db) => {
+                db.write_async(move |db| {
+                    crate::sqlite::clear_tables(db)?;
+                    if let Some(fixtures) = fixtures {
+                        fixtures.apply(db)?;
+                    }
+                    Ok(())
+                })
+                .await
+            }
+            Self::Postgres(pg) => pg.reset(fixtures.as_deref()).await,
+        }
     }
-    Ok(())
 }
 
 /// Milliseconds since the Unix epoch, the unit of every date in these APIs.
@@ -377,173 +422,4 @@ pub fn now_ms() -> i64 {
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap_or_default();
     i64::try_from(now.as_millis()).unwrap_or(i64::MAX)
-}
-
-/// Creates the database file with mode 0600 if it is missing (SQLite gives its `-wal`
-/// and `-shm` files the database file's mode), and tightens files an older version
-/// created with the umask's mode.
-fn make_private(path: &Path) -> Result<(), StoreError> {
-    let failed = |path: &Path| {
-        let path = path.to_path_buf();
-        move |source| StoreError::Permissions { path, source }
-    };
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::{OpenOptionsExt as _, PermissionsExt as _};
-        match std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .open(path)
-        {
-            Ok(_) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
-            Err(e) => return Err(failed(path)(e)),
-        }
-        for suffix in ["", "-wal", "-shm"] {
-            let mut name = path.as_os_str().to_owned();
-            name.push(suffix);
-            let file = PathBuf::from(name);
-            match std::fs::metadata(&file) {
-                Ok(meta) if meta.permissions().mode() & 0o077 != 0 => {
-                    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600))
-                        .map_err(failed(&file))?;
-                }
-                Ok(_) => {}
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                Err(e) => return Err(failed(&file)(e)),
-            }
-        }
-    }
-    #[cfg(not(unix))]
-    let _ = (path, failed);
-    Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// Reads answer while the writer is stuck in a transaction, and more reads at once than
-    /// there are reader connections all complete (the rest wait on the blocking pool).
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn reads_never_wait_for_the_writer() {
-        let dir = std::env::temp_dir().join(format!(
-            "sim-store-reads-{}-{}",
-            std::process::id(),
-            now_ms()
-        ));
-        std::fs::create_dir_all(&dir).unwrap();
-        let store = Store::open(&dir.join("simulator.db")).unwrap();
-        store
-            .write_async(|db| {
-                db.execute(
-                    "INSERT INTO users (user_id, balance) VALUES ('2160', 5)",
-                    [],
-                )
-                .map_err(StoreError::from)
-            })
-            .await
-            .unwrap();
-        // A write that holds the writer (and its open transaction) until we let it go.
-        let (release, released) = mpsc::channel::<()>();
-        let (started, has_started) = mpsc::channel::<()>();
-        let blocked = store.clone();
-        let write = tokio::spawn(async move {
-            blocked
-                .write_async(move |db| {
-                    db.execute("UPDATE users SET balance = 6 WHERE user_id = '2160'", [])?;
-                    let _ = started.send(());
-                    let _ = released.recv();
-                    Ok::<_, StoreError>(())
-                })
-                .await
-        });
-        tokio::task::spawn_blocking(move || has_started.recv())
-            .await
-            .unwrap()
-            .unwrap();
-        let reads = (0..3 * READERS).map(|_| {
-            let store = store.clone();
-            tokio::spawn(async move {
-                store
-                    .read_async(|db| {
-                        Ok::<i64, StoreError>(db.query_row(
-                            "SELECT balance FROM users WHERE user_id = '2160'",
-                            [],
-                            |row| row.get(0),
-                        )?)
-                    })
-                    .await
-            })
-        });
-        for read in reads.collect::<Vec<_>>() {
-            // The uncommitted 6 is invisible; the committed 5 is what every read sees.
-            assert_eq!(read.await.unwrap().unwrap(), 5);
-        }
-        release.send(()).unwrap();
-        write.await.unwrap().unwrap();
-        std::fs::remove_dir_all(&dir).unwrap();
-    }
-
-    #[tokio::test]
-    async fn committed_writes_are_visible_to_the_reader_and_survive_reopening() {
-        let dir =
-            std::env::temp_dir().join(format!("sim-store-{}-{}", std::process::id(), now_ms()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("simulator.db");
-        let store = Store::open(&path).unwrap();
-        store
-            .write_async(|db| {
-                db.execute(
-                    "INSERT INTO users (user_id, balance) VALUES ('2160', 5)",
-                    [],
-                )
-                .map_err(StoreError::from)
-            })
-            .await
-            .unwrap();
-        let read = |db: &Connection| -> Result<i64, StoreError> {
-            Ok(db.query_row(
-                "SELECT balance FROM users WHERE user_id = '2160'",
-                [],
-                |row| row.get(0),
-            )?)
-        };
-        assert_eq!(store.read_async(read).await.unwrap(), 5);
-        drop(store);
-        assert_eq!(
-            Store::open(&path).unwrap().read_async(read).await.unwrap(),
-            5
-        );
-        std::fs::remove_dir_all(&dir).unwrap();
-    }
-
-    #[test]
-    fn failing_job_rolls_back_only_itself() {
-        let store = Store::in_memory().unwrap();
-        let insert = |id: &'static str| {
-            move |db: &Connection| -> Result<(), StoreError> {
-                db.execute("INSERT INTO users (user_id, balance) VALUES (?1, 0)", [id])?;
-                Ok(())
-            }
-        };
-        store.write(insert("2160000000000001")).unwrap();
-        let failed: Result<(), StoreError> = store.write(|db| {
-            db.execute(
-                "INSERT INTO users (user_id, balance) VALUES ('2160000000000002', 0)",
-                [],
-            )?;
-            Err(StoreError::Task("refused".into()))
-        });
-        assert!(failed.is_err());
-        let count: i64 = store
-            .write(|db| {
-                Ok::<_, StoreError>(
-                    db.query_row("SELECT COUNT(*) FROM users", [], |row| row.get(0))?,
-                )
-            })
-            .unwrap();
-        assert_eq!(count, 1);
-    }
 }

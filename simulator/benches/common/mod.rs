@@ -34,14 +34,21 @@ pub fn load_seconds() -> u64 {
 /// load configuration.
 pub fn start_simulator(name: &str, extra_config: &str) -> (PathBuf, process::SimulatorProcess) {
     let dir = process::temp_dir(name);
-    std::fs::write(
-        dir.join("load-fixtures.toml"),
-        format!(
-            "[[users]]\nuserId = \"{LOAD_USER}\"\nbalance = 1000000000000\naccessTokens = [{{ token = \"{LOAD_TOKEN}\" }}]\n\
-             [[budgets]]\nproductId = \"LOAD\"\ntotalRemaining = 1000000000000000\ncurrentRemaining = 1000000000000000\n"
-        ),
-    )
-    .unwrap();
+    let mut fixtures = format!(
+        "[[users]]\nuserId = \"{LOAD_USER}\"\nbalance = 1000000000000\naccessTokens = [{{ token = \"{LOAD_TOKEN}\" }}]\n"
+    );
+    for n in 0..LOAD_USERS {
+        let (user, product) = load_user(n);
+        if n > 0 {
+            fixtures.push_str(&format!(
+                "[[users]]\nuserId = \"{user}\"\nbalance = 1000000000000\n"
+            ));
+        }
+        fixtures.push_str(&format!(
+            "[[budgets]]\nproductId = \"{product}\"\ntotalRemaining = 1000000000000000\ncurrentRemaining = 1000000000000000\n"
+        ));
+    }
+    std::fs::write(dir.join("load-fixtures.toml"), fixtures).unwrap();
     let server = process::SimulatorProcess::start(
         Path::new(env!("CARGO_BIN_EXE_alipayhk-simulator")),
         &dir,
@@ -93,6 +100,29 @@ pub fn percentile_ms(sorted_us: &[u64], p: f64) -> f64 {
 
 /// Half inquiries, a quarter issues and a quarter redeems, each issue/redeem with a fresh bizNo.
 pub fn sign_requests(key: &PrivateKey, count: usize, run: usize) -> Vec<SignedRequest> {
+    sign_requests_spread(key, count, run, 1)
+}
+
+/// Users (and issue budgets) in the load fixtures: writes can go to one hot user or be
+/// spread over all of them.
+pub const LOAD_USERS: usize = 64;
+
+/// The `n`th load user (0 is [`LOAD_USER`]) and its campaign.
+pub fn load_user(n: usize) -> (String, String) {
+    if n == 0 {
+        (LOAD_USER.to_string(), "LOAD".to_string())
+    } else {
+        (format!("21609999{n:08}"), format!("LOAD{n}"))
+    }
+}
+
+/// [`sign_requests`] with the issues and redeems spread over `users` load users.
+pub fn sign_requests_spread(
+    key: &PrivateKey,
+    count: usize,
+    run: usize,
+    users: usize,
+) -> Vec<SignedRequest> {
     let threads = 2;
     let chunks: Vec<Vec<SignedRequest>> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..threads)
@@ -100,7 +130,7 @@ pub fn sign_requests(key: &PrivateKey, count: usize, run: usize) -> Vec<SignedRe
                 scope.spawn(move || {
                     (t..count)
                         .step_by(threads)
-                        .map(|i| sign_one(key, i, run))
+                        .map(|i| sign_one_for(key, i, run, load_user((i / 4) % users.max(1))))
                         .collect::<Vec<_>>()
                 })
             })
@@ -111,18 +141,27 @@ pub fn sign_requests(key: &PrivateKey, count: usize, run: usize) -> Vec<SignedRe
 }
 
 pub fn sign_one(key: &PrivateKey, i: usize, run: usize) -> SignedRequest {
+    sign_one_for(key, i, run, load_user(0))
+}
+
+fn sign_one_for(
+    key: &PrivateKey,
+    i: usize,
+    run: usize,
+    (user, product): (String, String),
+) -> SignedRequest {
     let (path, body) = match i % 4 {
         0 | 1 => (INQUIRE, format!(r#"{{"accessToken":"{LOAD_TOKEN}"}}"#)),
         2 => (
             ISSUE,
             format!(
-                r#"{{"bizNo":"L{run}-{i}","providerUserInfo":{{"userId":"{LOAD_USER}"}},"benefitIssueMode":"BENEFIT_PRODUCT_ID","benefitIssueDetail":{{"benefitProductId":"LOAD","amount":1}}}}"#
+                r#"{{"bizNo":"L{run}-{i}","providerUserInfo":{{"userId":"{user}"}},"benefitIssueMode":"BENEFIT_PRODUCT_ID","benefitIssueDetail":{{"benefitProductId":"{product}","amount":1}}}}"#
             ),
         ),
         _ => (
             REDEEM,
             format!(
-                r#"{{"benefitProductCode":"POINT","bizNo":"L{run}-{i}","bizdt":"1716360141000","ipRoleId":"{LOAD_USER}","sceneCode":"LOAD","benefitRedeemInfos":[{{"amount":1}}]}}"#
+                r#"{{"benefitProductCode":"POINT","bizNo":"L{run}-{i}","bizdt":"1716360141000","ipRoleId":"{user}","sceneCode":"LOAD","benefitRedeemInfos":[{{"amount":1}}]}}"#
             ),
         ),
     };
@@ -238,15 +277,27 @@ pub async fn closed_loop(
     concurrency: usize,
     window: Duration,
 ) -> Measurement {
+    closed_loop_round_robin(http, &[base.to_string()], requests, concurrency, window).await
+}
+
+/// [`closed_loop`] over several servers: worker `i` sends to `bases[i % bases.len()]`, the
+/// simplest load balancer (round robin by connection).
+pub async fn closed_loop_round_robin(
+    http: &reqwest::Client,
+    bases: &[String],
+    requests: Vec<SignedRequest>,
+    concurrency: usize,
+    window: Duration,
+) -> Measurement {
     let requests = Arc::new(requests);
     let next = Arc::new(AtomicUsize::new(0));
     let start = Instant::now();
     let deadline = start + window;
     let workers: Vec<_> = (0..concurrency)
-        .map(|_| {
+        .map(|worker| {
             let (http, base, requests, next) = (
                 http.clone(),
-                base.to_string(),
+                bases[worker % bases.len()].clone(),
                 requests.clone(),
                 next.clone(),
             );

@@ -20,7 +20,7 @@ fn main() -> ExitCode {
         }
     };
     let config = match config {
-        Ok(config) => config,
+        Ok(config) => config.with_env(),
         Err(e) => {
             eprintln!("error: {e}");
             return ExitCode::from(2);

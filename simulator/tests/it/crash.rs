@@ -15,9 +15,9 @@ use serde_json::json;
 use crate::process::{SimulatorProcess, temp_dir};
 use crate::support::{AdminClient, client_config, code_of};
 
-const BINARY: &str = env!("CARGO_BIN_EXE_alipayhk-simulator");
+pub(crate) const BINARY: &str = env!("CARGO_BIN_EXE_alipayhk-simulator");
 
-fn admin_of(process: &SimulatorProcess) -> AdminClient {
+pub(crate) fn admin_of(process: &SimulatorProcess) -> AdminClient {
     AdminClient {
         base: format!("http://{}", process.admin_address),
         token: process.admin_token(),
@@ -25,7 +25,7 @@ fn admin_of(process: &SimulatorProcess) -> AdminClient {
     }
 }
 
-fn issue(biz_no: &str) -> IssueAPointRequest {
+pub(crate) fn issue(biz_no: &str) -> IssueAPointRequest {
     serde_json::from_value(json!({
         "bizNo": biz_no,
         "providerUserInfo": {"userId": DEMO_USER_ID},
@@ -35,7 +35,7 @@ fn issue(biz_no: &str) -> IssueAPointRequest {
     .unwrap()
 }
 
-fn redeem(biz_no: &str) -> RedeemAPointRequest {
+pub(crate) fn redeem(biz_no: &str) -> RedeemAPointRequest {
     serde_json::from_value(json!({
         "benefitProductCode": "POINT", "bizNo": biz_no, "bizdt": "1716360141000",
         "ipRoleId": DEMO_USER_ID, "sceneCode": "CRASH", "benefitRedeemInfos": [{"amount": 1}]
@@ -62,7 +62,9 @@ async fn drive(client: Arc<Client>, worker: usize, acked: Arc<Mutex<Vec<String>>
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigkill_mid_load_loses_no_acknowledged_transaction() {
     let dir = temp_dir("crash");
-    let server = SimulatorProcess::start(Path::new(BINARY), &dir, "");
+    // `ALIPAYHK_TEST_POSTGRES=1`: the same test on a PostgreSQL database.
+    let database = crate::support::suite_process_config();
+    let server = SimulatorProcess::start(Path::new(BINARY), &dir, &database);
     let admin = admin_of(&server);
     let (status, _) = admin
         .call(
@@ -93,7 +95,7 @@ async fn sigkill_mid_load_loses_no_acknowledged_transaction() {
         acked.len()
     );
 
-    let restarted = SimulatorProcess::start(Path::new(BINARY), &dir, "");
+    let restarted = SimulatorProcess::start(Path::new(BINARY), &dir, &database);
     let admin = admin_of(&restarted);
     let (status, ledger) = admin
         .call(
@@ -153,7 +155,8 @@ async fn sigkill_mid_load_loses_no_acknowledged_transaction() {
 #[tokio::test]
 async fn sigterm_shuts_down_cleanly() {
     let dir = temp_dir("sigterm");
-    let server = SimulatorProcess::start(Path::new(BINARY), &dir, "");
+    let database = crate::support::suite_process_config();
+    let server = SimulatorProcess::start(Path::new(BINARY), &dir, &database);
     assert_eq!(server.terminate(), Some(0));
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -137,10 +137,10 @@ async fn secrets_and_the_database_are_readable_by_the_owner_only() {
         alipayhk_api::client::Client::new(crate::support::client_config(&dir, running.api_address))
             .unwrap();
     client.inquire_a_point(&inquiry()).await.unwrap();
-    running
-        .simulator
-        .store()
-        .write(|_db| Ok::<(), alipayhk_simulator::store::StoreError>(()))
+    let alipayhk_simulator::store::Store::Sqlite(db) = running.simulator.store() else {
+        panic!("a data directory without database_url is SQLite");
+    };
+    db.write(|_db| Ok::<(), alipayhk_simulator::store::StoreError>(()))
         .unwrap();
     for name in [
         "admin-token",

@@ -7,6 +7,8 @@ mod crash;
 mod faults;
 mod hardening;
 mod journal;
+mod pg;
 mod process;
+mod scale_out;
 mod support;
 mod tls;

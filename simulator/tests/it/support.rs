@@ -4,7 +4,40 @@ use std::net::SocketAddr;
 
 use alipayhk_simulator::Simulator;
 use alipayhk_simulator::seed::Fixtures;
-use alipayhk_simulator::store::Store;
+use alipayhk_simulator::store::{PgStore, SqliteStore, Store};
+
+/// A fresh store with the demo data: in memory, or with `ALIPAYHK_TEST_POSTGRES=1` a fresh
+/// database on the shared test cluster.
+pub async fn test_store() -> Store {
+    if let Some(url) = suite_database() {
+        let (store, created) = PgStore::connect(&url, &Fixtures::demo()).await.unwrap();
+        assert!(
+            created,
+            "a fresh database gets the schema and the demo data"
+        );
+        return Store::Postgres(store);
+    }
+    let store = SqliteStore::in_memory().unwrap();
+    store.write(|db| Fixtures::demo().apply(db)).unwrap();
+    Store::Sqlite(store)
+}
+
+/// With `ALIPAYHK_TEST_POSTGRES=1`: a fresh database on the shared cluster, for one simulator.
+pub fn suite_database() -> Option<String> {
+    if !crate::pg::suite_on_postgres() {
+        return None;
+    }
+    let cluster = crate::pg::shared()
+        .expect("ALIPAYHK_TEST_POSTGRES=1 needs PostgreSQL (initdb, pg_ctl) installed");
+    Some(cluster.create_database())
+}
+
+/// The `database_url` line for a simulator process's config file ("" on SQLite).
+pub fn suite_process_config() -> String {
+    suite_database()
+        .map(|url| format!("database_url = \"{url}\"\n"))
+        .unwrap_or_default()
+}
 use serde_json::Value;
 
 pub const ADMIN_TOKEN: &str = "test-admin-token-0123456789";
@@ -18,8 +51,7 @@ pub struct AdminServer {
 
 impl AdminServer {
     pub async fn start() -> Self {
-        let store = Store::in_memory().unwrap();
-        store.write(|db| Fixtures::demo().apply(db)).unwrap();
+        let store = test_store().await;
         let simulator = Simulator::new(store, Fixtures::demo());
         let router = alipayhk_simulator::admin::router(simulator.clone(), ADMIN_TOKEN);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -137,8 +169,18 @@ impl TestServer {
             admin_token: Some(ADMIN_TOKEN.into()),
             ..SimulatorConfig::default()
         };
+        if let Some(url) = suite_database() {
+            config.in_memory = false;
+            config.database_url = Some(url);
+        }
         adjust(&mut config);
+        let on_postgres = config.database_url.is_some();
         let running = serve::start(config).await.expect("the simulator starts");
+        assert_eq!(
+            matches!(running.simulator.store(), Store::Postgres(_)),
+            on_postgres,
+            "the simulator runs on the database it was given"
+        );
         let admin = AdminClient {
             base: format!("http://{}", running.admin_address),
             token: ADMIN_TOKEN.into(),
