@@ -4,7 +4,7 @@
 use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
 
-use super::{doc_lines, ident, item_docs};
+use super::{Piece, doc_lines, ident, item_docs, piece};
 use crate::ir::{
     Access, Alias, Api, Condition, Constraints, Effect, Field, Limit, Model, ModelKind, OpenEnum,
     Trigger, TypeRef, Union,
@@ -13,18 +13,18 @@ use crate::naming::snake_case;
 use crate::rules::{self, Rule};
 
 pub fn emit(api: &Api) -> TokenStream {
-    emit_chunks(api).into_iter().collect()
+    pieces(api).iter().map(|p| p()).collect()
 }
 
 /// The file in pieces of whole items (the module header, then one piece per type), so each
 /// is parsed and printed on its own: a large spec never builds one huge token stream.
-pub fn emit_chunks(api: &Api) -> Vec<TokenStream> {
-    let mut chunks = vec![header(api)];
-    chunks.extend(api.models.iter().map(model));
-    chunks.extend(api.unions.iter().map(union));
-    chunks.extend(api.aliases.iter().map(alias));
-    chunks.extend(api.enums.iter().map(open_enum));
-    chunks
+pub fn pieces(api: &Api) -> Vec<Piece<'_>> {
+    let mut pieces = vec![piece(|| header(api))];
+    pieces.extend(api.models.iter().map(|m| piece(move || model(m))));
+    pieces.extend(api.unions.iter().map(|u| piece(move || union(u))));
+    pieces.extend(api.aliases.iter().map(|a| piece(move || alias(a))));
+    pieces.extend(api.enums.iter().map(|e| piece(move || open_enum(e))));
+    pieces
 }
 
 fn header(api: &Api) -> TokenStream {
