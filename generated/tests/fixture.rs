@@ -490,3 +490,116 @@ fn either_of_means_exactly_one_and_an_empty_string_is_absent() {
     // An empty second one does not count either.
     assert!(base().owner_id("o-1").team_id("").build().is_ok());
 }
+
+// ---- readOnly / writeOnly by direction, oneOf exactly one, array and object defaults.
+
+#[test]
+fn a_server_refuses_a_request_carrying_a_read_only_property_at_any_depth() {
+    use alipayhk_runtime::server::Operation;
+    let mut request: GetWidgetRequest = round_trip(serde_json::json!({
+        "widgetId": "W-1",
+        "catalog": {"id": "C-1", "sku": "S", "secret": "hunter2"}
+    }));
+    // `validate()` alone is direction-free (the client stays lenient) ...
+    assert_eq!(request.validate(), Ok(()));
+    // ... the server's contract is not: `catalog.id` is readOnly.
+    assert_eq!(
+        problems(server::operations::GetWidget::validate(&request)),
+        [(
+            "catalog.id".to_string(),
+            "is read-only: only responses carry it".to_string()
+        )]
+    );
+    // writeOnly `secret` is what a request may carry; without `id` it is accepted.
+    request.catalog.as_mut().expect("catalog").id = None;
+    assert_eq!(server::operations::GetWidget::validate(&request), Ok(()));
+    // A constraint violation and a direction violation are reported together.
+    let both: GetWidgetRequest = serde_json::from_value(serde_json::json!({
+        "widgetId": "W-1",
+        "catalog": {"id": "C-1", "sku": "S", "codes": ["ab"]}
+    }))
+    .expect("decodes");
+    let found = problems(both.validate_request());
+    assert_eq!(found.len(), 2, "{found:?}");
+    assert!(found.iter().any(|(path, _)| path == "catalog.id"));
+}
+
+#[test]
+fn a_response_carrying_a_write_only_property_is_refused_before_sending() {
+    let response: GetWidgetResponse = round_trip(serde_json::json!({
+        "resultInfo": {"resultCode": "SUCCESS", "resultStatus": "S"},
+        "history": [{"id": "C-1", "sku": "S"}, {"id": "C-2", "sku": "T", "secret": "x"}]
+    }));
+    assert_eq!(response.validate(), Ok(()));
+    assert_eq!(
+        problems(response.check_direction(Direction::Response)),
+        [(
+            "history[1].secret".to_string(),
+            "is write-only: only requests carry it".to_string()
+        )]
+    );
+    // readOnly `id` is what a response carries.
+    let mut clean = response.clone();
+    clean.history.as_mut().expect("history")[1].secret = None;
+    assert_eq!(clean.check_direction(Direction::Response), Ok(()));
+    // The same value as a request: every `id` is refused.
+    assert_eq!(
+        problems(response.check_direction(Direction::Request)).len(),
+        2
+    );
+}
+
+#[test]
+fn an_untagged_one_of_value_must_fit_exactly_one_branch() {
+    // 2.5 is only a number; 5 is an integer and a number.
+    let number: Amount = round_trip(serde_json::json!(2.5));
+    assert!(matches!(number, Amount::Number(_)));
+    assert_eq!(number.validate(), Ok(()));
+    let both: Amount = round_trip(serde_json::json!(5));
+    assert!(matches!(both, Amount::Integer(5)));
+    assert_eq!(
+        problems(both.validate()),
+        [(
+            "".to_string(),
+            "matches more than one of [\"Integer\", \"Number\"] (oneOf allows exactly one)"
+                .to_string()
+        )]
+    );
+    // Objects: {phone, email} is a PhoneContact and, ignoring `phone`, an EmailContact.
+    let email: Contact = round_trip(serde_json::json!({"email": "a@b"}));
+    assert!(matches!(email, Contact::EmailContact(_)));
+    assert_eq!(email.validate(), Ok(()));
+    let phone: Contact = round_trip(serde_json::json!({"phone": "123"}));
+    assert_eq!(phone.validate(), Ok(()));
+    let two: Contact = round_trip(serde_json::json!({"phone": "123", "email": "a@b"}));
+    assert!(matches!(two, Contact::PhoneContact(_)));
+    assert_eq!(
+        problems(two.validate()),
+        [(
+            "".to_string(),
+            "matches more than one of [\"PhoneContact\", \"EmailContact\"] (oneOf allows exactly one)"
+                .to_string()
+        )]
+    );
+}
+
+#[test]
+fn array_and_object_defaults_apply_when_absent() {
+    let absent = Catalog::new("S");
+    assert_eq!(absent.sizes_or_default(), vec![1, 2]);
+    let mut mode = serde_json::Map::new();
+    mode.insert("mode".into(), serde_json::json!("fast"));
+    assert_eq!(absent.options_or_default(), mode);
+    assert_eq!(absent.box_or_default().width, Some(3));
+    // Given values win, and the wire form is untouched.
+    let given = catalog(serde_json::json!({
+        "sku": "S", "sizes": [7], "options": {}, "box": {"width": 9}
+    }));
+    assert_eq!(given.sizes_or_default(), vec![7]);
+    assert!(given.options_or_default().is_empty());
+    assert_eq!(given.box_or_default().width, Some(9));
+    assert_eq!(
+        serde_json::to_value(&absent).expect("encodes").get("sizes"),
+        None
+    );
+}

@@ -237,8 +237,8 @@ pub fn api_reference(api: &Api, header: &str) -> Result<String, askama::Error> {
                                 ty: cell(&f.ty.describe())
                                     + if f.nullable { ", nullable" } else { "" }
                                     + match f.access {
-                                        Access::ReadOnly => ", read-only (responses)",
-                                        Access::WriteOnly => ", write-only (requests)",
+                                        Access::ReadOnly => ", read-only (responses; a server refuses a request that carries it)",
+                                        Access::WriteOnly => ", write-only (requests; a server does not send a response that carries it)",
                                         Access::Both => "",
                                     }
                                     + if f.deprecated { ", **deprecated**" } else { "" },
@@ -303,7 +303,7 @@ pub fn api_reference(api: &Api, header: &str) -> Result<String, askama::Error> {
                         "{}, tagged by `{tag}`",
                         if one_of { "oneOf" } else { "anyOf" }
                     ),
-                    (None, true) => "oneOf, untagged (first variant that decodes)".into(),
+                    (None, true) => "oneOf, untagged (first variant that decodes; `validate()` fails when the value fits more than one)".into(),
                     (None, false) => "anyOf, untagged (first variant that decodes)".into(),
                 },
                 variants: cell(

@@ -129,7 +129,8 @@ impl Checker<'_, '_> {
     }
 
     /// A union value fits the branch the generated type would pick: by discriminator when
-    /// tagged, otherwise the first branch it fits without problems.
+    /// tagged, otherwise the first branch it fits without problems (anyOf), or the only one
+    /// (oneOf: fitting several is a problem, as in the generated `validate()`).
     fn union(&mut self, union: &Union, value: &Value, at: &str) {
         let known = || {
             let names: Vec<&str> = union.variants.iter().map(|v| v.name.as_str()).collect();
@@ -147,6 +148,8 @@ impl Checker<'_, '_> {
             }
             return;
         }
+        // anyOf: the first branch that fits; oneOf: exactly one may fit.
+        let mut fitting = 0;
         for variant in &union.variants {
             let mut problems = Vec::new();
             Checker {
@@ -155,10 +158,17 @@ impl Checker<'_, '_> {
             }
             .value(&variant.ty, &variant.constraints, false, value, at);
             if problems.is_empty() {
-                return;
+                if !union.one_of {
+                    return;
+                }
+                fitting += 1;
             }
         }
-        self.fail(at, rules::no_branch_matches(&known()));
+        match fitting {
+            0 => self.fail(at, rules::no_branch_matches(&known())),
+            1 => {}
+            _ => self.fail(at, rules::several_branches_match(&known())),
+        }
     }
 
     fn model(&mut self, model: &Model, value: &Value, at: &str) {

@@ -1,6 +1,6 @@
 //! Stage 1: YAML text -> `openapiv3::OpenAPI`.
 //!
-//! The YAML is read twice only on failure: once into a JSON value (syntax errors carry line and
+//! A local spec in JSON is read by the JSON parser (see [`json_tree`]). The YAML is read twice only on failure: once into a JSON value (syntax errors carry line and
 //! column) and then into the typed document, whose errors carry the JSON pointer.
 //!
 //! Two budgets: a spec file the user points at ([`Origin::LocalFile`], what [`load`] and
@@ -54,12 +54,16 @@ pub fn load(yaml: &str) -> Result<LoadedSpec, SpecErrors> {
 /// of `origin`.
 pub fn load_from(yaml: &str, origin: Origin) -> Result<LoadedSpec, SpecErrors> {
     let options = || yaml_options(origin);
-    let tree: serde_json::Value =
-        serde_saphyr::from_str_with_options(yaml, options()).map_err(|error| SpecError {
-            pointer: String::new(),
-            line_column: error.location().map(|l| (l.line(), l.column())),
-            problem: format!("not valid YAML: {error}"),
-        })?;
+    let tree: serde_json::Value = match json_tree(yaml, origin) {
+        Some(tree) => tree,
+        None => {
+            serde_saphyr::from_str_with_options(yaml, options()).map_err(|error| SpecError {
+                pointer: String::new(),
+                line_column: error.location().map(|l| (l.line(), l.column())),
+                problem: format!("not valid YAML: {error}"),
+            })?
+        }
+    };
     let document: OpenAPI = serde_path_to_error::deserialize(&tree).map_err(|error| {
         let pointer = pointer_of(error.path());
         // The typed parse of the YAML text knows the line and column of the same problem.
@@ -84,6 +88,17 @@ pub fn load_from(yaml: &str, origin: Origin) -> Result<LoadedSpec, SpecErrors> {
         .into());
     }
     Ok(LoadedSpec { document, tree })
+}
+
+/// A local spec written as JSON (a subset of YAML, and how large specs are usually shipped)
+/// is read by the JSON parser, about ten times faster than the YAML one. Anything that is not
+/// valid JSON, and all untrusted text (which keeps the YAML parser's budget), goes through the
+/// YAML parser, so its errors and its limits are the YAML parser's.
+fn json_tree(text: &str, origin: Origin) -> Option<serde_json::Value> {
+    if origin != Origin::LocalFile || !text.trim_start().starts_with('{') {
+        return None;
+    }
+    serde_json::from_str(text).ok()
 }
 
 fn pointer_of(path: &serde_path_to_error::Path) -> String {

@@ -243,6 +243,17 @@ pub fn no_branch_matches(known: &str) -> String {
     format!("matches none of {known}")
 }
 
+/// A `readOnly` property in a request (the server's check).
+pub const READ_ONLY_IN_REQUEST: &str = "is read-only: only responses carry it";
+
+/// A `writeOnly` property in a response (the server's check before sending).
+pub const WRITE_ONLY_IN_RESPONSE: &str = "is write-only: only requests carry it";
+
+/// An untagged `oneOf` value that fits more than one branch.
+pub fn several_branches_match(known: &str) -> String {
+    format!("matches more than one of {known} (oneOf allows exactly one)")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -148,9 +148,11 @@ fn rename_refs(value: &mut Value, kinds: &[&str], suffix: &str) {
     }
 }
 
-/// Wall time (s), peak resident memory (MiB, when `/usr/bin/time` exists) and success.
+/// Wall time (s), CPU time (user + system, s) and peak resident memory (MiB), the last two
+/// when `/usr/bin/time` exists, and success.
 struct Measured {
     seconds: f64,
+    cpu_seconds: Option<f64>,
     peak_mib: Option<f64>,
     ok: bool,
     stdout: String,
@@ -163,7 +165,7 @@ fn measure(mut command: Command, log: &Path) -> Measured {
         let mut wrapped = Command::new("/usr/bin/time");
         wrapped
             .arg("-f")
-            .arg("%M")
+            .arg("%U %S %M")
             .arg("-o")
             .arg(&time_file)
             .arg(command.get_program())
@@ -193,12 +195,24 @@ fn measure(mut command: Command, log: &Path) -> Measured {
         Err(e) => (false, String::new(), e.to_string()),
     };
     let _ = fs::write(log, format!("{stdout}\n--- stderr\n{stderr}"));
-    let peak_mib = fs::read_to_string(&time_file)
+    // The last line is `user system peak-KiB` (earlier lines may be the exit status).
+    let times: Vec<f64> = fs::read_to_string(&time_file)
         .ok()
-        .and_then(|t| t.lines().last()?.trim().parse::<f64>().ok())
-        .map(|kib| kib / 1024.0);
+        .and_then(|t| {
+            t.lines()
+                .last()?
+                .split_whitespace()
+                .map(|n| n.parse::<f64>().ok())
+                .collect::<Option<Vec<f64>>>()
+        })
+        .unwrap_or_default();
+    let (cpu_seconds, peak_mib) = match times.as_slice() {
+        [user, system, kib] => (Some(user + system), Some(kib / 1024.0)),
+        _ => (None, None),
+    };
     Measured {
         seconds,
+        cpu_seconds,
         peak_mib,
         ok,
         stdout,
@@ -232,6 +246,7 @@ struct Row {
     tool: String,
     operations: usize,
     seconds: Option<f64>,
+    cpu_seconds: Option<f64>,
     peak_mib: Option<f64>,
     lines: usize,
     check_seconds: Option<f64>,
@@ -253,6 +268,7 @@ pub fn run(args: &[String]) -> Result<ExitCode, String> {
         .openapi_generator
         .then(|| openapi_generator(&target))
         .transpose()?;
+    let load_at_start = load_average();
     let mut rows = Vec::new();
     for &n in &options.sizes {
         let spec = multiply(&real, n / 5);
@@ -286,6 +302,7 @@ pub fn run(args: &[String]) -> Result<ExitCode, String> {
             tool: "cargo xtask codegen".into(),
             operations: n,
             seconds: m.ok.then_some(m.seconds),
+            cpu_seconds: m.cpu_seconds.filter(|_| m.ok),
             peak_mib: m.peak_mib,
             lines: rust_lines(&out.join("src")),
             check_seconds: None,
@@ -319,6 +336,7 @@ pub fn run(args: &[String]) -> Result<ExitCode, String> {
                     tool: format!("openapi-generator {generator}"),
                     operations: n,
                     seconds: m.ok.then_some(m.seconds),
+                    cpu_seconds: m.cpu_seconds.filter(|_| m.ok),
                     peak_mib: m.peak_mib,
                     lines: rust_lines(&out),
                     check_seconds: None,
@@ -350,10 +368,24 @@ pub fn run(args: &[String]) -> Result<ExitCode, String> {
             }
         }
     }
-    let report = render(&rows);
+    let mut report = render(&rows);
+    // Times are wall times on a machine others may share: say how busy it was.
+    report.push_str(&format!(
+        "- load average (1, 5, 15 min) at start: {load_at_start}; at end: {}; cores: {}\n",
+        load_average(),
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    ));
     print!("{report}");
     fs::write(work.join("results.md"), &report).map_err(|e| e.to_string())?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The first three fields of `/proc/loadavg`, or `?`.
+fn load_average() -> String {
+    fs::read_to_string("/proc/loadavg")
+        .ok()
+        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|| "?".into())
 }
 
 /// The venv's `openapi-generator-cli`, installed on first use (`pip install` from PyPI).
@@ -439,16 +471,17 @@ fn cold_check(dir: &Path, work: &Path, package: &str) -> Option<f64> {
 
 fn render(rows: &[Row]) -> String {
     let mut out = String::from(
-        "| tool | operations | time (s) | peak memory (MiB) | Rust lines | lines / operation | cold cargo check (s) | note |\n|---|---|---|---|---|---|---|---|\n",
+        "| tool | operations | time (s) | CPU time (s) | peak memory (MiB) | Rust lines | lines / operation | cold cargo check (s) | note |\n|---|---|---|---|---|---|---|---|---|\n",
     );
     let num =
         |v: Option<f64>, digits: usize| v.map_or("-".to_string(), |v| format!("{v:.digits$}"));
     for row in rows {
         out.push_str(&format!(
-            "| {} | {} | {} | {} | {} | {:.0} | {} | {} |\n",
+            "| {} | {} | {} | {} | {} | {} | {:.0} | {} | {} |\n",
             row.tool,
             row.operations,
             num(row.seconds, 2),
+            num(row.cpu_seconds, 2),
             num(row.peak_mib, 0),
             row.lines,
             row.lines as f64 / row.operations as f64,
@@ -457,11 +490,9 @@ fn render(rows: &[Row]) -> String {
         ));
     }
     // Ratios within the run.
-    let time = |tool: &str, n: usize| {
-        rows.iter()
-            .find(|r| r.tool == tool && r.operations == n)
-            .and_then(|r| r.seconds)
-    };
+    let find = |tool: &str, n: usize| rows.iter().find(|r| r.tool == tool && r.operations == n);
+    let time = |tool: &str, n: usize| find(tool, n).and_then(|r| r.seconds);
+    let cpu = |tool: &str, n: usize| find(tool, n).and_then(|r| r.cpu_seconds);
     let ours = "cargo xtask codegen";
     out.push('\n');
     let sizes: Vec<usize> = {
@@ -472,8 +503,12 @@ fn render(rows: &[Row]) -> String {
     for n in &sizes {
         for other in ["openapi-generator rust", "openapi-generator rust-axum"] {
             if let (Some(a), Some(b)) = (time(ours, *n), time(other, *n)) {
+                let cpu = match (cpu(ours, *n), cpu(other, *n)) {
+                    (Some(a), Some(b)) => format!(", {:.1}x our CPU time", b / a),
+                    _ => String::new(),
+                };
                 out.push_str(&format!(
-                    "- {n} operations: {other} takes {:.1}x our time\n",
+                    "- {n} operations: {other} takes {:.1}x our time{cpu}\n",
                     b / a
                 ));
             }

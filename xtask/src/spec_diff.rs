@@ -5,7 +5,8 @@
 //! breaks callers; a result code whose status moves to `U` changes what callers must do.
 
 use crate::spec_facts::{
-    CodeFact, ConditionFact, FieldFact, HeaderFact, OperationFacts, SpecFacts,
+    Alternatives, CodeFact, ConditionFact, EitherOfFact, FieldFact, HeaderFact, OperationFacts,
+    SpecFacts,
 };
 use serde::Serialize;
 use std::fmt::Write as _;
@@ -161,6 +162,20 @@ fn diff_operation(old: &OperationFacts, new: &OperationFacts, out: &mut Vec<Chan
         &new.response_conditions,
         out,
     );
+    diff_either_of(
+        &old.id,
+        Side::Request,
+        &old.request_either_of,
+        &new.request_either_of,
+        out,
+    );
+    diff_either_of(
+        &old.id,
+        Side::Response,
+        &old.response_either_of,
+        &new.response_either_of,
+        out,
+    );
     diff_codes(
         &format!("{} result code", old.id),
         &old.codes,
@@ -169,10 +184,13 @@ fn diff_operation(old: &OperationFacts, new: &OperationFacts, out: &mut Vec<Chan
     );
 }
 
-/// `x-conditions` rules, compared whole (a changed rule is one removed and one added). A new
-/// request rule is checked before sending, so it breaks callers that break it; a new response
-/// rule is safe for lenient clients; a new or changed default changes what an absent value
-/// means, which callers reading `<field>_or_default()` see.
+/// `x-conditions` rules. A rule that keeps its field, effect and trigger but changes its value,
+/// or keeps its value but changes its trigger, is one change: tightened (a narrower `enum`, a
+/// trigger that holds in more cases), loosened (the reverse) or changed (a new pattern, a
+/// trigger neither wider nor narrower). Request rules are checked before sending, so a new or
+/// tightened one breaks callers that break it, and a changed one may; response rules are
+/// safe for lenient clients; a new or changed default changes what an absent value means,
+/// which callers reading `<field>_or_default()` see.
 fn diff_conditions(
     op: &str,
     side: Side,
@@ -181,7 +199,55 @@ fn diff_conditions(
     out: &mut Vec<Change>,
 ) {
     let request = side == Side::Request;
-    for fact in new.iter().filter(|c| !old.contains(c)) {
+    let subject = |fact: &ConditionFact| format!("{op} {} field {}", side.label(), fact.path);
+    let added: Vec<&ConditionFact> = new.iter().filter(|c| !old.contains(c)).collect();
+    let removed: Vec<&ConditionFact> = old.iter().filter(|c| !new.contains(c)).collect();
+    let mut paired_old: Vec<&ConditionFact> = Vec::new();
+    let mut paired_new: Vec<&ConditionFact> = Vec::new();
+    for fact in &added {
+        let same_rule = |o: &&&ConditionFact| {
+            o.path == fact.path
+                && o.effect == fact.effect
+                && !paired_old.iter().any(|p| std::ptr::eq(*p, **o))
+        };
+        let by_trigger = removed
+            .iter()
+            .find(|o| same_rule(o) && o.trigger_key() == fact.trigger_key());
+        let by_value = removed
+            .iter()
+            .find(|o| same_rule(o) && o.value == fact.value && o.negated == fact.negated);
+        let (previous, what) = match (by_trigger, by_value) {
+            (Some(o), _) => (*o, value_change(o, fact)),
+            (None, Some(o)) => (*o, trigger_change(o, fact)),
+            (None, None) => continue,
+        };
+        paired_old.push(previous);
+        paired_new.push(*fact);
+        let severity = match (fact.effect.as_str(), what, request) {
+            ("default", ..) => Severity::PotentiallyBreaking,
+            (_, _, false) | (_, Tightness::Looser, true) => Severity::Safe,
+            (_, Tightness::Tighter, true) => Severity::Breaking,
+            (_, Tightness::Other, true) => Severity::PotentiallyBreaking,
+        };
+        let verb = match what {
+            Tightness::Tighter => "tightened",
+            Tightness::Looser => "loosened",
+            Tightness::Other => "changed",
+        };
+        out.push(Change {
+            severity,
+            subject: subject(fact),
+            detail: format!(
+                "condition {verb}: {} -> {}",
+                previous.describe(),
+                fact.describe()
+            ),
+        });
+    }
+    for fact in added
+        .iter()
+        .filter(|f| !paired_new.iter().any(|p| std::ptr::eq(*p, **f)))
+    {
         let severity = match (fact.effect.as_str(), request) {
             ("default", _) => Severity::PotentiallyBreaking,
             (_, true) => Severity::Breaking,
@@ -189,11 +255,14 @@ fn diff_conditions(
         };
         out.push(Change {
             severity,
-            subject: format!("{op} {} field {}", side.label(), fact.path),
+            subject: subject(fact),
             detail: format!("condition added: {}", fact.describe()),
         });
     }
-    for fact in old.iter().filter(|c| !new.contains(c)) {
+    for fact in removed
+        .iter()
+        .filter(|f| !paired_old.iter().any(|p| std::ptr::eq(*p, **f)))
+    {
         let severity = if fact.effect == "default" {
             Severity::PotentiallyBreaking
         } else {
@@ -201,8 +270,136 @@ fn diff_conditions(
         };
         out.push(Change {
             severity,
-            subject: format!("{op} {} field {}", side.label(), fact.path),
+            subject: subject(fact),
             detail: format!("condition removed: {}", fact.describe()),
+        });
+    }
+}
+
+/// How a changed rule compares with the old one, for the values it accepts.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Tightness {
+    Tighter,
+    Looser,
+    Other,
+}
+
+/// The same rule (field, effect, trigger) with another value: an `enum` that lists fewer
+/// values is tighter, more is looser; another pattern or default cannot be ordered.
+fn value_change(old: &ConditionFact, new: &ConditionFact) -> Tightness {
+    if old.effect != "enum" {
+        return Tightness::Other;
+    }
+    let values = |fact: &ConditionFact| -> Vec<String> {
+        fact.value.split(", ").map(str::to_string).collect()
+    };
+    let (old, new) = (values(old), values(new));
+    if new.iter().all(|v| old.contains(v)) {
+        Tightness::Tighter
+    } else if old.iter().all(|v| new.contains(v)) {
+        Tightness::Looser
+    } else {
+        Tightness::Other
+    }
+}
+
+/// The same rule (field, effect, value) with another trigger: one that holds whenever the
+/// old one did (and more) makes the rule apply more often, so it is tighter; the reverse is
+/// looser. `unless` turns this around.
+fn trigger_change(old: &ConditionFact, new: &ConditionFact) -> Tightness {
+    // Every alternative of `narrow` is covered by one of `wide` (same siblings, at least the
+    // same values each), so `wide` holds whenever `narrow` does.
+    let covers = |wide: &Alternatives, narrow: &Alternatives| {
+        narrow.iter().all(|n| {
+            wide.iter().any(|w| {
+                w.iter().all(|(p, _)| n.iter().any(|(q, _)| q == p))
+                    && n.iter().all(|(p, values)| {
+                        w.iter()
+                            .find(|(q, _)| q == p)
+                            .is_none_or(|(_, wide)| values.iter().all(|v| wide.contains(v)))
+                    })
+            })
+        })
+    };
+    let (wider, narrower) = (
+        covers(&new.alternatives, &old.alternatives),
+        covers(&old.alternatives, &new.alternatives),
+    );
+    let applies_more = match (wider, narrower) {
+        (true, false) => Some(true),
+        (false, true) => Some(false),
+        _ => None,
+    };
+    match applies_more.map(|more| more != new.negated) {
+        Some(true) => Tightness::Tighter,
+        Some(false) => Tightness::Looser,
+        _ => Tightness::Other,
+    }
+}
+
+/// `x-either-of`, matched by the fields they share. In a request the rule is checked before
+/// sending: a new one, or one that drops a field, breaks callers; one that only adds a field
+/// may (a caller sending it beside another now sends two). In a response a new or changed
+/// rule is safe for lenient clients, and a removed one may leave callers with neither field.
+fn diff_either_of(
+    op: &str,
+    side: Side,
+    old: &[EitherOfFact],
+    new: &[EitherOfFact],
+    out: &mut Vec<Change>,
+) {
+    let request = side == Side::Request;
+    let subject =
+        |fact: &EitherOfFact| format!("{op} {} fields {}", side.label(), fact.paths.join(", "));
+    let shares = |a: &EitherOfFact, b: &EitherOfFact| a.paths.iter().any(|p| b.paths.contains(p));
+    for fact in new {
+        if old.iter().any(|o| o.key() == fact.key()) {
+            continue;
+        }
+        let (severity, detail) = match old.iter().find(|o| shares(o, fact)) {
+            Some(previous) => {
+                let dropped = previous.paths.iter().any(|p| !fact.paths.contains(p));
+                let severity = match (request, dropped) {
+                    (false, _) => Severity::Safe,
+                    (true, true) => Severity::Breaking,
+                    (true, false) => Severity::PotentiallyBreaking,
+                };
+                (
+                    severity,
+                    format!(
+                        "x-either-of changed: {} -> {}",
+                        previous.describe(),
+                        fact.describe()
+                    ),
+                )
+            }
+            None => (
+                if request {
+                    Severity::Breaking
+                } else {
+                    Severity::Safe
+                },
+                format!("x-either-of added: {}", fact.describe()),
+            ),
+        };
+        out.push(Change {
+            severity,
+            subject: subject(fact),
+            detail,
+        });
+    }
+    for fact in old {
+        if new.iter().any(|n| n.key() == fact.key() || shares(n, fact)) {
+            continue;
+        }
+        out.push(Change {
+            severity: if request {
+                Severity::Safe
+            } else {
+                Severity::PotentiallyBreaking
+            },
+            subject: subject(fact),
+            detail: format!("x-either-of removed: {}", fact.describe()),
         });
     }
 }

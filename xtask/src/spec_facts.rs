@@ -35,7 +35,31 @@ pub struct OperationFacts {
     /// `x-conditions` of the request body's objects.
     pub request_conditions: Vec<ConditionFact>,
     pub response_conditions: Vec<ConditionFact>,
+    /// `x-either-of` of the request body's objects.
+    pub request_either_of: Vec<EitherOfFact>,
+    pub response_either_of: Vec<EitherOfFact>,
     pub codes: Vec<CodeFact>,
+}
+
+/// One object's `x-either-of`: exactly one of these fields (paths, like
+/// [`FieldFact::path`]) is given.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EitherOfFact {
+    pub paths: Vec<String>,
+}
+
+impl EitherOfFact {
+    /// `exactly one of userId, openId`.
+    pub fn describe(&self) -> String {
+        format!("exactly one of {}", self.paths.join(", "))
+    }
+
+    /// The paths, sorted, for comparing.
+    pub fn key(&self) -> Vec<String> {
+        let mut paths = self.paths.clone();
+        paths.sort();
+        paths
+    }
 }
 
 /// A condition's alternatives: any holds; each holds when all its (sibling, values) match.
@@ -286,6 +310,7 @@ fn operation_facts(
             let mut out = Flattened {
                 fields: &mut facts.request_fields,
                 conditions: &mut facts.request_conditions,
+                either_of: &mut facts.request_either_of,
             };
             flatten_properties(root, schema, "", &schema_pointer, &mut out, 0)?;
         }
@@ -311,6 +336,7 @@ fn operation_facts(
             let mut out = Flattened {
                 fields: &mut facts.response_fields,
                 conditions: &mut facts.response_conditions,
+                either_of: &mut facts.response_either_of,
             };
             flatten_properties(root, schema, "", &schema_pointer, &mut out, 0)?;
         }
@@ -394,6 +420,7 @@ fn resolve<'a>(
 struct Flattened<'a> {
     fields: &'a mut Vec<FieldFact>,
     conditions: &'a mut Vec<ConditionFact>,
+    either_of: &'a mut Vec<EitherOfFact>,
 }
 
 /// An object's properties, `required` and `x-conditions`, with `allOf` parts merged (a later
@@ -402,6 +429,8 @@ struct ObjectParts<'a> {
     properties: Vec<(&'a String, &'a Value, String)>,
     required: Vec<&'a str>,
     conditions: Vec<&'a Value>,
+    /// `x-either-of` of every part, united.
+    either_of: Vec<&'a str>,
     assumption: Option<String>,
 }
 
@@ -426,6 +455,11 @@ fn object_parts<'a>(
             .and_then(Value::as_array)
             .map(|list| list.iter().collect())
             .unwrap_or_default(),
+        either_of: schema
+            .get("x-either-of")
+            .and_then(Value::as_array)
+            .map(|list| list.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default(),
         assumption: str_field(schema, "x-assumption"),
     };
     if let Some(properties) = schema.get("properties").and_then(Value::as_object) {
@@ -447,6 +481,7 @@ fn object_parts<'a>(
             }
             parts.required.extend(inner.required);
             parts.conditions.extend(inner.conditions);
+            parts.either_of.extend(inner.either_of);
             if parts.assumption.is_none() {
                 parts.assumption = inner.assumption;
             }
@@ -469,6 +504,15 @@ fn flatten_properties(
     let parts = object_parts(root, schema, pointer, 0)?;
     for entry in &parts.conditions {
         out.conditions.extend(condition_facts(entry, prefix));
+    }
+    if !parts.either_of.is_empty() {
+        out.either_of.push(EitherOfFact {
+            paths: parts
+                .either_of
+                .iter()
+                .map(|p| format!("{prefix}{p}"))
+                .collect(),
+        });
     }
     // Children of an assumed schema are assumptions too, unless they say otherwise.
     let container_assumption = parts.assumption.clone();

@@ -33,23 +33,82 @@ pub fn rust_file(name: &str, header: &str, tokens: TokenStream) -> Result<String
     ))
 }
 
-/// Formats a file given as pieces of whole items: each piece is parsed and printed alone (the
-/// printer keeps no state between top-level items, so the text is the same as for the whole
-/// stream), which keeps memory and time linear for large specs.
-pub fn rust_file_chunks(
-    name: &str,
+/// A piece of a Rust file: emits whole top-level items when called. A piece is a function,
+/// not a token stream, because token streams cannot cross threads: each worker emits, parses
+/// and prints the pieces it takes.
+pub type Piece<'a> = Box<dyn Fn() -> TokenStream + Sync + 'a>;
+
+/// A piece from a function of the IR.
+pub fn piece<'a>(emit: impl Fn() -> TokenStream + Sync + 'a) -> Piece<'a> {
+    Box::new(emit)
+}
+
+/// Formats files given as pieces of whole items, each below `header`: every piece is emitted,
+/// parsed and printed alone (the printer keeps no state between top-level items, so the text
+/// is the same as for the whole stream) on up to `threads` worker threads, and the texts are
+/// joined in piece order. Time and memory stay linear in the spec, and the output does not
+/// depend on the number of threads. A piece that does not parse is reported for the first
+/// file in order that has one.
+pub fn rust_files(
     header: &str,
-    chunks: Vec<TokenStream>,
-) -> Result<String, EmitError> {
-    let mut code = String::new();
-    for chunk in chunks {
-        let file: syn::File = syn::parse2(chunk).map_err(|e| EmitError {
-            file: name.to_string(),
-            problem: e.to_string(),
-        })?;
-        code.push_str(&prettyplease::unparse(&file));
+    files: Vec<(&str, Vec<Piece<'_>>)>,
+    threads: usize,
+) -> Result<Vec<String>, EmitError> {
+    // (file, piece) in the order workers take them: files of one piece (whole-file streams,
+    // the largest pieces) first, so no worker is left with one at the end.
+    let mut jobs: Vec<(usize, usize)> = Vec::new();
+    for single in [true, false] {
+        for (f, (_, pieces)) in files.iter().enumerate() {
+            if (pieces.len() == 1) == single {
+                jobs.extend((0..pieces.len()).map(|p| (f, p)));
+            }
+        }
     }
-    Ok(format!("{header}\n{}", space_items(&code)))
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let work = || {
+        let mut done = Vec::new();
+        loop {
+            let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let Some(&(f, p)) = jobs.get(i) else {
+                return done;
+            };
+            let (name, pieces) = &files[f];
+            let text = syn::parse2::<syn::File>(pieces[p]())
+                .map(|file| prettyplease::unparse(&file))
+                .map_err(|e| EmitError {
+                    file: name.to_string(),
+                    problem: e.to_string(),
+                });
+            done.push(((f, p), text));
+        }
+    };
+    let threads = threads.clamp(1, jobs.len().max(1));
+    let mut results: Vec<((usize, usize), Result<String, EmitError>)> = if threads == 1 {
+        work()
+    } else {
+        std::thread::scope(|scope| {
+            let workers: Vec<_> = (1..threads).map(|_| scope.spawn(work)).collect();
+            let mut all = work();
+            for worker in workers {
+                all.extend(worker.join().expect("a formatting worker panicked"));
+            }
+            all
+        })
+    };
+    results.sort_by_key(|(at, _)| *at);
+    let mut code = vec![String::new(); files.len()];
+    for ((f, _), text) in results {
+        code[f].push_str(&text?);
+    }
+    Ok(code
+        .iter()
+        .map(|code| format!("{header}\n{}", space_items(code)))
+        .collect())
+}
+
+/// How many threads [`rust_files`] uses: the machine's parallelism.
+pub fn default_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
 /// A blank line after every top-level item, for readability (`prettyplease` adds none).

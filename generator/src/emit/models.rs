@@ -1,10 +1,13 @@
 //! `models.rs`: one struct per object schema, one open enum per string enum, each with
 //! `validate()`.
 
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
 use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
 
-use super::{doc_lines, ident, item_docs};
+use super::{Piece, doc_lines, ident, item_docs, piece};
 use crate::ir::{
     Access, Alias, Api, Condition, Constraints, Effect, Field, Limit, Model, ModelKind, OpenEnum,
     Trigger, TypeRef, Union,
@@ -13,26 +16,142 @@ use crate::naming::snake_case;
 use crate::rules::{self, Rule};
 
 pub fn emit(api: &Api) -> TokenStream {
-    emit_chunks(api).into_iter().collect()
+    pieces(api).iter().map(|p| p()).collect()
 }
 
 /// The file in pieces of whole items (the module header, then one piece per type), so each
 /// is parsed and printed on its own: a large spec never builds one huge token stream.
-pub fn emit_chunks(api: &Api) -> Vec<TokenStream> {
-    let mut chunks = vec![header(api)];
-    chunks.extend(api.models.iter().map(model));
-    chunks.extend(api.unions.iter().map(union));
-    chunks.extend(api.aliases.iter().map(alias));
-    chunks.extend(api.enums.iter().map(open_enum));
-    chunks
+pub fn pieces(api: &Api) -> Vec<Piece<'_>> {
+    let directed = Arc::new(direction_types(api));
+    let mut pieces = vec![{
+        let any = !directed.is_empty();
+        piece(move || header(api, any))
+    }];
+    pieces.extend(api.models.iter().map(|m| {
+        let directed = Arc::clone(&directed);
+        piece(move || model(m, &directed))
+    }));
+    pieces.extend(api.unions.iter().map(|u| {
+        let directed = Arc::clone(&directed);
+        piece(move || union(u, &directed))
+    }));
+    pieces.extend(api.aliases.iter().map(|a| piece(move || alias(a))));
+    pieces.extend(api.enums.iter().map(|e| piece(move || open_enum(e))));
+    pieces
 }
 
-fn header(api: &Api) -> TokenStream {
+/// The models and unions whose values may carry a `readOnly` or `writeOnly` property at some
+/// depth: they get `collect_direction_violations`, `check_direction` and `validate_request`.
+pub fn direction_types(api: &Api) -> BTreeSet<String> {
+    fn refers(ty: &TypeRef, set: &BTreeSet<String>) -> bool {
+        match ty {
+            TypeRef::Model(name) | TypeRef::Union(name) => set.contains(name),
+            TypeRef::Array(item) => refers(item, set),
+            _ => false,
+        }
+    }
+    let mut set = BTreeSet::new();
+    loop {
+        let before = set.len();
+        for m in &api.models {
+            let carries = match &m.kind {
+                ModelKind::Struct {
+                    fields, additional, ..
+                } => {
+                    fields
+                        .iter()
+                        .any(|f| f.access != Access::Both || refers(&f.ty, &set))
+                        || additional.as_ref().is_some_and(|a| refers(&a.ty, &set))
+                }
+                ModelKind::Map { value, .. } => refers(value, &set),
+            };
+            if carries {
+                set.insert(m.rust_name.clone());
+            }
+        }
+        for u in &api.unions {
+            if u.variants.iter().any(|v| refers(&v.ty, &set)) {
+                set.insert(u.rust_name.clone());
+            }
+        }
+        if set.len() == before {
+            return set;
+        }
+    }
+}
+
+/// Walks `value` (of type `ty`, at `path`) into the values below it that may carry a
+/// property of one direction; empty when none can.
+fn direction_walk(
+    ty: &TypeRef,
+    value: TokenStream,
+    path: TokenStream,
+    directed: &BTreeSet<String>,
+) -> TokenStream {
+    match ty {
+        TypeRef::Model(name) | TypeRef::Union(name) if directed.contains(name) => {
+            quote! { #value.collect_direction_violations(direction, &#path, out); }
+        }
+        TypeRef::Array(item) => {
+            let inner = direction_walk(item, quote! { item }, quote! { path }, directed);
+            if inner.is_empty() {
+                return inner;
+            }
+            quote! {
+                for (index, item) in #value.iter().enumerate() {
+                    let path = alipayhk_runtime::validation::index_path(&#path, index);
+                    #inner
+                }
+            }
+        }
+        _ => TokenStream::new(),
+    }
+}
+
+/// `collect_direction_violations`, `check_direction` and `validate_request` over `body`.
+fn direction_methods(body: TokenStream) -> TokenStream {
+    quote! {
+        /// Adds a violation for every property at or below this value that must not travel
+        /// as `direction`: a `readOnly` one in a request, a `writeOnly` one in a response.
+        pub fn collect_direction_violations(&self, direction: Direction, path: &str, out: &mut Vec<FieldViolation>) {
+            #body
+        }
+
+        /// Whether this value may travel as `direction` (see `collect_direction_violations`).
+        pub fn check_direction(&self, direction: Direction) -> Result<(), ValidationErrors> {
+            let mut violations = Vec::new();
+            self.collect_direction_violations(direction, "", &mut violations);
+            ValidationErrors::check(violations)
+        }
+
+        /// What a server accepts as a request: `validate()`, and no `readOnly` property.
+        pub fn validate_request(&self) -> Result<(), ValidationErrors> {
+            let mut violations = Vec::new();
+            self.collect_violations("", &mut violations);
+            self.collect_direction_violations(Direction::Request, "", &mut violations);
+            ValidationErrors::check(violations)
+        }
+    }
+}
+
+fn header(api: &Api, directed: bool) -> TokenStream {
     let deprecated = api.models.iter().any(|m| {
         matches!(&m.kind, ModelKind::Struct { fields, .. } if fields.iter().any(|f| f.deprecated))
     });
     // Deprecated fields warn where callers use them, not in the code that defines them.
     let allow_deprecated = deprecated.then(|| quote! { #![allow(deprecated)] });
+    let direction = directed.then(|| {
+        quote! {
+            /// Which way a value travels, for the spec's `readOnly` / `writeOnly` properties.
+            #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+            pub enum Direction {
+                /// Client to server: must not carry a `readOnly` property.
+                Request,
+                /// Server to client: must not carry a `writeOnly` property.
+                Response,
+            }
+        }
+    });
     quote! {
         //! Request, response and nested types, one per schema of the spec.
         //!
@@ -44,6 +163,8 @@ fn header(api: &Api) -> TokenStream {
 
         use alipayhk_runtime::validation::{FieldViolation, ValidationErrors};
         use serde::{Deserialize, Serialize};
+
+        #direction
     }
 }
 
@@ -116,7 +237,7 @@ struct Checks {
     statics: Vec<TokenStream>,
 }
 
-fn model(model: &Model) -> TokenStream {
+fn model(model: &Model, directed: &BTreeSet<String>) -> TokenStream {
     let name = ident(&model.rust_name);
     let docs = doc_lines(&item_docs(&model.description, &model.assumption, &[]));
     let mut emitted = Checks {
@@ -192,6 +313,44 @@ fn model(model: &Model) -> TokenStream {
             }
             let has_checks = checks.iter().any(|c| !c.is_empty());
             let collect = collect_violations(has_checks, quote! { #(#checks)* });
+            let direction = directed.contains(&model.rust_name).then(|| {
+                let mut body = Vec::new();
+                for f in fields {
+                    let (name, json) = (ident(&f.rust_name), &f.json_name);
+                    let path = quote! { alipayhk_runtime::validation::field_path(path, #json) };
+                    let refused = match f.access {
+                        Access::ReadOnly => Some((quote! { Request }, rules::READ_ONLY_IN_REQUEST)),
+                        Access::WriteOnly => {
+                            Some((quote! { Response }, rules::WRITE_ONLY_IN_RESPONSE))
+                        }
+                        Access::Both => None,
+                    };
+                    if let Some((way, problem)) = refused {
+                        body.push(quote! {
+                            if direction == Direction::#way && self.#name.is_some() {
+                                out.push(FieldViolation::new(#path, #problem));
+                            }
+                        });
+                    }
+                    let walk = direction_walk(&f.ty, quote! { value }, path, directed);
+                    if walk.is_empty() {
+                        continue;
+                    }
+                    body.push(if f.required && !f.nullable {
+                        quote! { { let value = &self.#name; #walk } }
+                    } else {
+                        quote! { if let Some(value) = &self.#name { #walk } }
+                    });
+                }
+                if let Some(a) = additional {
+                    let path = quote! { alipayhk_runtime::validation::field_path(path, key) };
+                    let walk = direction_walk(&a.ty, quote! { value }, path, directed);
+                    if !walk.is_empty() {
+                        body.push(quote! { for (key, value) in &self.extra { #walk } });
+                    }
+                }
+                direction_methods(quote! { #(#body)* })
+            });
             let statics = &emitted.statics;
             quote! {
                 #(#statics)*
@@ -207,6 +366,7 @@ fn model(model: &Model) -> TokenStream {
                     #(#setters)*
                     #(#defaults)*
                     #collect
+                    #direction
                 }
 
                 #builder
@@ -234,6 +394,11 @@ fn model(model: &Model) -> TokenStream {
                 }
             };
             let collect = collect_violations(has_checks, body);
+            let direction = directed.contains(&model.rust_name).then(|| {
+                let path = quote! { alipayhk_runtime::validation::field_path(path, key) };
+                let walk = direction_walk(value, quote! { value }, path, directed);
+                direction_methods(quote! { for (key, value) in &self.0 { #walk } })
+            });
             let statics = &emitted.statics;
             quote! {
                 #(#statics)*
@@ -244,6 +409,7 @@ fn model(model: &Model) -> TokenStream {
 
                 impl #name {
                     #collect
+                    #direction
                 }
             }
         }
@@ -283,10 +449,10 @@ fn field_notes(field: &Field) -> Vec<String> {
     }
     match field.access {
         Access::ReadOnly => notes.push(
-            "Read-only: only responses carry it (optional here, so requests can omit it).".into(),
+            "Read-only: only responses carry it (optional here, so requests can omit it; a server refuses a request that carries it).".into(),
         ),
         Access::WriteOnly => notes.push(
-            "Write-only: only requests carry it (optional here, so responses can omit it).".into(),
+            "Write-only: only requests carry it (optional here, so responses can omit it; a server refuses to send a response that carries it).".into(),
         ),
         Access::Both => {}
     }
@@ -556,10 +722,26 @@ fn setter(field: &Field) -> TokenStream {
     }
 }
 
-/// A Rust expression for a JSON default of a scalar or enum type; `None` for anything else
-/// (documented, not applied).
+/// A Rust expression for a JSON default: a literal for scalars, enums and arrays of them;
+/// decoded from the spec's JSON text for objects, maps and unions (`build` checked that the
+/// default fits the type, like an example). `None` when the value does not fit the type.
 fn default_value(ty: &TypeRef, value: &serde_json::Value) -> Option<TokenStream> {
     Some(match (ty, value) {
+        (TypeRef::Array(item), serde_json::Value::Array(items)) => {
+            match items
+                .iter()
+                .map(|v| default_value(item, v))
+                .collect::<Option<Vec<_>>>()
+            {
+                Some(items) => quote! { vec![#(#items),*] },
+                None => decoded_default(ty, value),
+            }
+        }
+        (
+            TypeRef::Model(_) | TypeRef::Union(_) | TypeRef::FreeForm | TypeRef::Any,
+            serde_json::Value::Object(_),
+        )
+        | (TypeRef::Union(_) | TypeRef::Any, _) => decoded_default(ty, value),
         (TypeRef::String, serde_json::Value::String(s)) => quote! { #s.to_string() },
         (TypeRef::Enum(name), serde_json::Value::String(s)) => {
             let name = ident(name);
@@ -580,6 +762,15 @@ fn default_value(ty: &TypeRef, value: &serde_json::Value) -> Option<TokenStream>
         (TypeRef::Boolean, serde_json::Value::Bool(b)) => quote! { #b },
         _ => return None,
     })
+}
+
+/// A default decoded from its JSON text (`expect`: the generator checked that it fits).
+fn decoded_default(ty: &TypeRef, value: &serde_json::Value) -> TokenStream {
+    let ty = rust_type(ty);
+    let text = value.to_string();
+    quote! {
+        serde_json::from_str::<#ty>(#text).expect("the spec's default fits its type")
+    }
 }
 
 /// `<field>_or_default()` for an optional field with a `default`, or a conditional default
@@ -1101,7 +1292,7 @@ fn either_of_check(fields: &[Field], either_of: &[String]) -> TokenStream {
 /// A `oneOf` / `anyOf` enum: untagged (the first branch that decodes wins), or tagged by its
 /// discriminator (the value picks the branch). A value no branch takes is kept as `Unknown`
 /// (lenient client) and fails `validate()` (strict server).
-fn union(u: &Union) -> TokenStream {
+fn union(u: &Union, directed: &BTreeSet<String>) -> TokenStream {
     let name = ident(&u.rust_name);
     let mut paragraphs = item_docs(&u.description, &u.assumption, &[]);
     paragraphs.push(match &u.tag {
@@ -1109,6 +1300,7 @@ fn union(u: &Union) -> TokenStream {
             "{}: the `{tag}` property picks the variant; an unlisted value is kept as `Unknown`.",
             if u.one_of { "oneOf" } else { "anyOf" }
         ),
+        None if u.one_of && u.variants.len() > 1 => "oneOf, untagged: the first variant (in spec order) the value decodes as wins; a value that fits none is kept as `Unknown`; `validate()` fails when the value fits more than one variant (decodes as it with no violation).".to_string(),
         None => format!(
             "{}, untagged: the first variant (in spec order) the value decodes as wins; a value that fits none is kept as `Unknown`.",
             if u.one_of { "oneOf" } else { "anyOf" }
@@ -1159,15 +1351,55 @@ fn union(u: &Union) -> TokenStream {
             }
         })
         .collect();
-    let collect = collect_violations(
-        true,
-        quote! {
-            match self {
-                #(#arms)*
-                #name::Unknown(_) => out.push(FieldViolation::new(path, #none)),
+    let branch_checks = quote! {
+        match self {
+            #(#arms)*
+            #name::Unknown(_) => out.push(FieldViolation::new(path, #none)),
+        }
+    };
+    let collect = if u.one_of && u.tag.is_none() && u.variants.len() > 1 {
+        // oneOf: the value must fit exactly one branch (decode as it, with no violation);
+        // decoding took the first that decodes, so the others are tried on the wire form.
+        let several = rules::several_branches_match(&format!("{known:?}"));
+        let fits = u.variants.iter().map(|v| {
+            let variant = ident(&v.name);
+            let ty = rust_type(&v.ty);
+            quote! {
+                serde_json::from_value::<#ty>(value.clone()).is_ok_and(|branch| {
+                    let mut problems = Vec::new();
+                    #name::#variant(branch).collect_branch_violations("", &mut problems);
+                    problems.is_empty()
+                })
             }
-        },
-    );
+        });
+        let validate = collect_violations(
+            true,
+            quote! {
+                self.collect_branch_violations(path, out);
+                if !matches!(self, #name::Unknown(_))
+                    && serde_json::to_value(self).is_ok_and(|value| Self::fitting_branches(&value) > 1)
+                {
+                    out.push(FieldViolation::new(path, #several));
+                }
+            },
+        );
+        quote! {
+            #validate
+
+            /// The violations of the branch the value decoded as.
+            #[allow(clippy::collapsible_if, clippy::collapsible_match)]
+            fn collect_branch_violations(&self, path: &str, out: &mut Vec<FieldViolation>) {
+                #branch_checks
+            }
+
+            /// How many branches the wire form `value` fits (decodes as, with no violation).
+            fn fitting_branches(value: &serde_json::Value) -> usize {
+                [#(#fits),*].into_iter().filter(|fits| *fits).count()
+            }
+        }
+    } else {
+        collect_violations(true, branch_checks)
+    };
     let deserialize = match &u.tag {
         None => TokenStream::new(),
         Some(tag) => {
@@ -1197,6 +1429,19 @@ fn union(u: &Union) -> TokenStream {
     } else {
         quote! { #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)] }
     };
+    let direction = directed.contains(&u.rust_name).then(|| {
+        let arms = u.variants.iter().filter_map(|v| {
+            let variant = ident(&v.name);
+            let walk = direction_walk(&v.ty, quote! { value }, quote! { path }, directed);
+            (!walk.is_empty()).then(|| quote! { #name::#variant(value) => { #walk } })
+        });
+        direction_methods(quote! {
+            match self {
+                #(#arms)*
+                _ => {}
+            }
+        })
+    });
     let statics = &emitted.statics;
     quote! {
         #(#statics)*
@@ -1211,6 +1456,7 @@ fn union(u: &Union) -> TokenStream {
 
         impl #name {
             #collect
+            #direction
         }
 
         #deserialize

@@ -4,19 +4,23 @@
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use super::{doc_lines, ident, rustdoc_escape, status_tokens};
+use super::{Piece, doc_lines, ident, piece, rustdoc_escape, status_tokens};
 use crate::ir::{Api, Model, ModelKind, Operation, Status, TypeRef};
 
 pub fn emit(api: &Api) -> TokenStream {
-    emit_chunks(api).into_iter().collect()
+    pieces(api).iter().map(|p| p()).collect()
 }
 
 /// The file in pieces of whole items (the shared part, then one piece per operation), each
-/// parsed and printed on its own (see `models::emit_chunks`).
-pub fn emit_chunks(api: &Api) -> Vec<TokenStream> {
-    let mut chunks = vec![shared(api)];
-    chunks.extend(api.operations.iter().map(|op| code_enums(api, op)));
-    chunks
+/// parsed and printed on its own (see `models::pieces`).
+pub fn pieces(api: &Api) -> Vec<Piece<'_>> {
+    let mut pieces = vec![piece(|| shared(api))];
+    pieces.extend(
+        api.operations
+            .iter()
+            .map(|op| piece(move || code_enums(api, op))),
+    );
+    pieces
 }
 
 fn shared(api: &Api) -> TokenStream {

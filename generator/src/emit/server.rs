@@ -2,6 +2,8 @@
 //! routes each operation through the runtime's one `dispatch`; each operation only declares
 //! its `Operation` contract (models and stock answers).
 
+use std::collections::BTreeSet;
+
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
@@ -16,8 +18,9 @@ pub fn emit(api: &Api) -> TokenStream {
         let handler = format_ident!("{}", op.method_name);
         quote! { .route(paths::#path, post(#handler::<A>)) }
     });
-    let contracts = api.operations.iter().map(contract);
-    let handlers = api.operations.iter().map(handler);
+    let directed = super::models::direction_types(api);
+    let contracts = api.operations.iter().map(|op| contract(op, &directed));
+    let handlers = api.operations.iter().map(|op| handler(op, &directed));
     quote! {
         //! Server stubs: implement [`AlipayHkApi`] and serve [`router`].
         //!
@@ -99,7 +102,7 @@ fn trait_method(op: &Operation) -> TokenStream {
     }
 }
 
-fn contract(op: &Operation) -> TokenStream {
+fn contract(op: &Operation, directed: &BTreeSet<String>) -> TokenStream {
     let marker = ident(&op.type_stem);
     let request = ident(&op.request_type);
     let response = ident(&op.response_type);
@@ -124,6 +127,12 @@ fn contract(op: &Operation) -> TokenStream {
         // (assumption) rather than invent an `F`.
         None => quote! { #codes::from("UNKNOWN_EXCEPTION") },
     };
+    // A request must not carry a `readOnly` property (at any depth).
+    let validate = if directed.contains(&op.request_type) {
+        quote! { request.validate_request() }
+    } else {
+        quote! { request.validate() }
+    };
     let doc = format!(" `{id}`.");
     quote! {
         #[doc = #doc]
@@ -137,7 +146,7 @@ fn contract(op: &Operation) -> TokenStream {
             type Failure = #failures;
 
             fn validate(request: &#request) -> Result<(), ValidationErrors> {
-                request.validate()
+                #validate
             }
 
             fn illegal(detail: &str) -> #response {
@@ -161,10 +170,28 @@ fn contract(op: &Operation) -> TokenStream {
     }
 }
 
-fn handler(op: &Operation) -> TokenStream {
+fn handler(op: &Operation, directed: &BTreeSet<String>) -> TokenStream {
     let name = format_ident!("{}", op.method_name);
     let marker = ident(&op.type_stem);
     let doc = format!(" Dispatches `{}`.", op.id);
+    // A `writeOnly` property never leaves the server: a response that carries one is the
+    // handler's bug, logged and answered with `UNKNOWN_EXCEPTION` instead.
+    let dispatch = if directed.contains(&op.response_type) {
+        quote! {
+            dispatch::<operations::#marker, _, _>(&body, |request| async move {
+                let response = api.#name(ctx, request).await?;
+                response.check_direction(Direction::Response).map_err(|errors| {
+                    HandlerError::msg(format!("the response carries a write-only property: {errors}"))
+                })?;
+                Ok(response)
+            })
+            .await
+        }
+    } else {
+        quote! {
+            dispatch::<operations::#marker, _, _>(&body, |request| api.#name(ctx, request)).await
+        }
+    };
     quote! {
         #[doc = #doc]
         async fn #name<A: AlipayHkApi>(
@@ -172,7 +199,7 @@ fn handler(op: &Operation) -> TokenStream {
             Extension(ctx): Extension<CallerContext>,
             body: Bytes,
         ) -> Response {
-            dispatch::<operations::#marker, _, _>(&body, |request| api.#name(ctx, request)).await
+            #dispatch
         }
     }
 }

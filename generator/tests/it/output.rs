@@ -49,3 +49,34 @@ fn every_file_starts_with_the_do_not_edit_line_and_stamp() {
         );
     }
 }
+
+#[test]
+fn the_output_does_not_depend_on_the_number_of_threads() {
+    use alipayhk_generator::emit;
+    let spec = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/features.yaml"
+    ))
+    .unwrap();
+    let api = alipayhk_generator::parse(&spec).unwrap_or_else(|e| panic!("{e}"));
+    let files = || {
+        vec![
+            ("src/models.rs", emit::models::pieces(&api)),
+            ("src/result_codes.rs", emit::result_codes::pieces(&api)),
+        ]
+    };
+    let one = emit::rust_files("// header\n", files(), 1).unwrap();
+    for threads in [2, 3, 16] {
+        assert_eq!(
+            emit::rust_files("// header\n", files(), threads).unwrap(),
+            one
+        );
+    }
+    // The same text as the whole file's stream printed at once.
+    let whole = emit::rust_files(
+        "// header\n",
+        vec![("f", vec![emit::piece(|| emit::models::emit(&api))])],
+        1,
+    );
+    assert_eq!(whole.unwrap()[0], one[0]);
+}

@@ -429,3 +429,27 @@ fn a_large_local_spec_loads_and_untrusted_text_keeps_the_budget() {
         load::load_from(&spec, load::Origin::Untrusted).expect_err("over the default budget");
     assert!(refused.to_string().contains("not valid YAML"), "{refused}");
 }
+
+#[test]
+fn a_json_spec_loads_like_its_yaml_and_untrusted_json_keeps_the_budget() {
+    let yaml = crate::real_spec();
+    let yaml_tree = load::load(&yaml).unwrap_or_else(|e| panic!("{e}")).tree;
+    let json = serde_json::to_string_pretty(&yaml_tree).unwrap();
+    let json_loaded = load::load(&json).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(json_loaded.tree, yaml_tree);
+    // Same IR and same output (headers aside, which name the spec's hash).
+    assert_eq!(
+        alipayhk_generator::parse(&json).unwrap_or_else(|e| panic!("{e}")),
+        alipayhk_generator::parse(&yaml).unwrap_or_else(|e| panic!("{e}"))
+    );
+    // Untrusted JSON goes through the YAML parser and its budget.
+    let big = format!(
+        "{{\"openapi\": \"3.0.3\", \"x\": [{}]}}",
+        vec!["0"; 260_000].join(",")
+    );
+    let refused = load::load_from(&big, load::Origin::Untrusted).expect_err("over the budget");
+    assert!(refused.to_string().contains("not valid YAML"), "{refused}");
+    // Broken JSON is reported by the YAML parser, with its line and column.
+    let broken = load::load("{\"openapi\": \"3.0.3\",\n  \"info\": [}").expect_err("broken");
+    assert!(broken.to_string().contains("not valid YAML"), "{broken}");
+}

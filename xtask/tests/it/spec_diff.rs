@@ -362,3 +362,143 @@ fn new_request_condition_is_breaking_and_a_new_default_potentially() {
     });
     assert_eq!(only(&changes).severity, Severity::PotentiallyBreaking);
 }
+
+/// Diffs the base fixture changed by `old_edit` against it changed by `new_edit`.
+fn diff_between(
+    old_edit: impl FnOnce(&mut Value),
+    new_edit: impl FnOnce(&mut Value),
+) -> Vec<Change> {
+    let (mut old, mut new) = (base(), base());
+    old_edit(&mut old);
+    new_edit(&mut new);
+    spec_diff::diff(
+        &SpecFacts::from_value(&old).unwrap(),
+        &SpecFacts::from_value(&new).unwrap(),
+    )
+}
+
+fn with_request_condition(rule: Value) -> impl FnOnce(&mut Value) {
+    move |s: &mut Value| at(s, REDEEM_REQUEST)["x-conditions"] = json!([rule])
+}
+
+#[test]
+fn a_tightened_request_condition_is_breaking_and_a_loosened_one_safe() {
+    let two = json!({"if": [{"kind": "POINT"}], "enum": {"note": ["a", "b"]}});
+    let one = json!({"if": [{"kind": "POINT"}], "enum": {"note": ["a"]}});
+    let changes = diff_between(
+        with_request_condition(two.clone()),
+        with_request_condition(one.clone()),
+    );
+    let change = only(&changes);
+    assert_eq!(change.severity, Severity::Breaking);
+    assert_eq!(change.subject, "redeemThing request field note");
+    assert_eq!(
+        change.detail,
+        "condition tightened: enum a, b when kind is POINT -> enum a when kind is POINT"
+    );
+    let changes = diff_between(with_request_condition(one), with_request_condition(two));
+    assert_eq!(only(&changes).severity, Severity::Safe);
+    assert!(only(&changes).detail.starts_with("condition loosened: "));
+}
+
+#[test]
+fn a_condition_whose_trigger_widens_is_tighter_and_a_new_pattern_only_potentially() {
+    let point = json!({"if": [{"kind": "POINT"}], "required": ["note"]});
+    let more = json!({"if": [{"kind": ["POINT", "CASH"]}], "required": ["note"]});
+    let changes = diff_between(
+        with_request_condition(point.clone()),
+        with_request_condition(more.clone()),
+    );
+    assert_eq!(only(&changes).severity, Severity::Breaking);
+    assert_eq!(
+        only(&changes).detail,
+        "condition tightened: required when kind is POINT -> required when kind is POINT or CASH"
+    );
+    // `unless` turns it around: excluding more cases applies the rule less often.
+    let unless = |rule: &Value| {
+        let mut rule = rule.clone();
+        let when = rule["if"].take();
+        rule["unless"] = when;
+        rule.as_object_mut().unwrap().remove("if");
+        rule
+    };
+    let changes = diff_between(
+        with_request_condition(unless(&point)),
+        with_request_condition(unless(&more)),
+    );
+    assert_eq!(only(&changes).severity, Severity::Safe);
+    assert!(only(&changes).detail.starts_with("condition loosened: "));
+    // Another pattern cannot be ordered: potentially breaking in a request ...
+    let pattern = |p: &str| json!({"if": [{"kind": "POINT"}], "pattern": {"note": p}});
+    let changes = diff_between(
+        with_request_condition(pattern("^a")),
+        with_request_condition(pattern("^b")),
+    );
+    assert_eq!(only(&changes).severity, Severity::PotentiallyBreaking);
+    assert_eq!(
+        only(&changes).detail,
+        "condition changed: pattern ^a when kind is POINT -> pattern ^b when kind is POINT"
+    );
+    // ... and safe in a response (lenient clients).
+    let response = format!("{QUERY}/responses/200/content/application~1json/schema");
+    let changes = diff_after(|s| {
+        at(s, &response)["x-conditions"][1]["pattern"] = json!({"link": "^https://"});
+    });
+    assert_eq!(only(&changes).severity, Severity::Safe);
+    assert!(only(&changes).detail.starts_with("condition changed: "));
+}
+
+#[test]
+fn either_of_added_removed_and_changed_by_side() {
+    let either = |fields: Value| move |s: &mut Value| at(s, REDEEM_REQUEST)["x-either-of"] = fields;
+    let changes = diff_after(either(json!(["note", "bizNo"])));
+    let change = only(&changes);
+    assert_eq!(change.severity, Severity::Breaking);
+    assert_eq!(change.subject, "redeemThing request fields note, bizNo");
+    assert_eq!(
+        change.detail,
+        "x-either-of added: exactly one of note, bizNo"
+    );
+    // Removing it lets more requests through.
+    let changes = diff_between(either(json!(["note", "bizNo"])), |_| {});
+    assert_eq!(only(&changes).severity, Severity::Safe);
+    assert_eq!(
+        only(&changes).detail,
+        "x-either-of removed: exactly one of note, bizNo"
+    );
+    // Dropping a field breaks callers that sent it; only adding one may.
+    let changes = diff_between(
+        either(json!(["note", "bizNo", "kind"])),
+        either(json!(["note", "bizNo"])),
+    );
+    assert_eq!(only(&changes).severity, Severity::Breaking);
+    assert_eq!(
+        only(&changes).detail,
+        "x-either-of changed: exactly one of note, bizNo, kind -> exactly one of note, bizNo"
+    );
+    let changes = diff_between(
+        either(json!(["note", "bizNo"])),
+        either(json!(["note", "bizNo", "kind"])),
+    );
+    assert_eq!(only(&changes).severity, Severity::PotentiallyBreaking);
+    // The same order-insensitive rule is no change.
+    assert!(
+        diff_between(
+            either(json!(["note", "bizNo"])),
+            either(json!(["bizNo", "note"]))
+        )
+        .is_empty()
+    );
+    // In a response: added is safe, removed potentially breaking.
+    let response = format!("{QUERY}/responses/200/content/application~1json/schema");
+    let response_either =
+        |s: &mut Value| at(s, &response)["x-either-of"] = json!(["status", "link"]);
+    let changes = diff_after(response_either);
+    assert_eq!(only(&changes).severity, Severity::Safe);
+    assert_eq!(
+        only(&changes).subject,
+        "queryThing response fields status, link"
+    );
+    let changes = diff_between(response_either, |_| {});
+    assert_eq!(only(&changes).severity, Severity::PotentiallyBreaking);
+}
