@@ -1,7 +1,9 @@
 //! Stage 1: YAML text -> `openapiv3::OpenAPI`.
 //!
-//! A local spec in JSON is read by the JSON parser (see [`json_tree`]). The YAML is read twice only on failure: once into a JSON value (syntax errors carry line and
-//! column) and then into the typed document, whose errors carry the JSON pointer.
+//! A local spec written in JSON is read by the JSON parser (`json_tree`), which is much
+//! faster on a large file. The YAML is read twice only on failure: once into a JSON value
+//! (syntax errors carry line and column) and then into the typed document, whose errors carry
+//! the JSON pointer.
 //!
 //! Two budgets: a spec file the user points at ([`Origin::LocalFile`], what [`load`] and
 //! `generate` use) may be as large as the machine allows: no node or event count, up to 1 GiB
