@@ -4,11 +4,12 @@
 //! every fact the page states is compared with the spec: endpoint, headers, top-level fields
 //! (type, required, max length, max size, value range, enum values) and the result-code table
 //! (code, status, message, order). Spec facts the page does not state are drift too, unless
-//! the spec marks them `x-assumption`: those are listed separately, not as drift.
+//! the spec marks them `x-assumption`: those are listed separately, not as drift. Rules the
+//! descriptions state in prose are compared with `x-conditions` and `x-either-of`, both ways.
 
 use crate::doc_page::{DocPage, PageCode, PageCondition, PageField, PageHeader};
 use crate::spec_facts::{
-    CodeFact, ConditionFact, FieldFact, HeaderFact, OperationFacts, SpecFacts,
+    CodeFact, ConditionFact, EitherOfFact, FieldFact, HeaderFact, OperationFacts, SpecFacts,
 };
 use serde::Serialize;
 use std::fmt::Write as _;
@@ -86,8 +87,56 @@ pub fn check(page_name: &str, page: &DocPage, spec: &SpecFacts) -> PageReport {
         &op.response_conditions,
         &mut report,
     );
+    check_either_of(
+        "request",
+        &page.request_fields,
+        &op.request_either_of,
+        &mut report,
+    );
+    check_either_of(
+        "response",
+        &page.response_fields,
+        &op.response_either_of,
+        &mut report,
+    );
     check_codes(&page.codes, &op.codes, &mut report);
     report
+}
+
+/// The page's "either A or B" rules against the spec's `x-either-of`, both ways, as sets of
+/// fields (top-level only, like the other field checks). Each field of a rule may state it;
+/// it is one rule.
+fn check_either_of(
+    side: &str,
+    page: &[PageField],
+    spec: &[EitherOfFact],
+    report: &mut PageReport,
+) {
+    let mut page_rules: Vec<Vec<String>> = Vec::new();
+    for field in page.iter().filter(|f| !f.either_of.is_empty()) {
+        let rule = EitherOfFact {
+            paths: field.either_of.clone(),
+        };
+        if !page_rules.contains(&rule.key()) {
+            page_rules.push(rule.key());
+            if !spec.iter().any(|fact| fact.key() == rule.key()) {
+                report.drift.push(format!(
+                    "{side} fields {}: the page says one of them must be given; the spec has no such x-either-of rule",
+                    rule.paths.join(", ")
+                ));
+            }
+        }
+    }
+    for fact in spec {
+        let top_level = !fact.paths.iter().any(|p| p.contains(['.', '[']));
+        if top_level && !page_rules.contains(&fact.key()) {
+            report.drift.push(format!(
+                "{side} fields {}: the spec's x-either-of rule `{}` is not on the page",
+                fact.paths.join(", "),
+                fact.describe()
+            ));
+        }
+    }
 }
 
 /// Whether a spec condition says what a page condition says. `only` is the spec's

@@ -55,6 +55,10 @@ pub struct PageField {
     /// if any condition met: type == COUPON ...").
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub conditions: Vec<PageCondition>,
+    /// "to provide either userId or openId": the fields (this one among them) of which the
+    /// page says one must be given; the spec's `x-either-of`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub either_of: Vec<String>,
 }
 
 /// A conditional rule read from a field's description.
@@ -140,6 +144,7 @@ pub fn parse(text: &str) -> DocPage {
                     i = read_field_details(&lines, i, &mut field, &mut page.unchecked);
                     let (conditions, notes) = conditions_of(&field.name, &lines[start..i]);
                     field.conditions = conditions;
+                    field.either_of = either_of(&field.name, &lines[start..i]);
                     page.unchecked.extend(notes);
                     if section == Section::RequestParams {
                         page.request_fields.push(field);
@@ -156,6 +161,8 @@ pub fn parse(text: &str) -> DocPage {
             Section::Other => {}
         }
     }
+    keep_either_of_on_listed_fields(&mut page.request_fields, &mut page.unchecked);
+    keep_either_of_on_listed_fields(&mut page.response_fields, &mut page.unchecked);
     page
 }
 
@@ -343,13 +350,7 @@ fn conditions_of(field: &str, lines: &[&str]) -> (Vec<PageCondition>, Vec<String
             alternatives: Vec::new(),
         });
     }
-    let text = lines
-        .iter()
-        .map(|l| l.trim())
-        .filter(|l| !l.contains('|'))
-        .collect::<Vec<_>>()
-        .join(" ");
-    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let text = prose(lines);
     let mut rest = text.as_str();
     while let Some((before, marker_len)) = next_trigger(rest) {
         let effect_text = &rest[..before];
@@ -388,6 +389,61 @@ fn conditions_of(field: &str, lines: &[&str]) -> (Vec<PageCondition>, Vec<String
         }
     }
     (conditions, notes)
+}
+
+/// A description's prose (table rows left out) on one line, single-spaced.
+fn prose(lines: &[&str]) -> String {
+    let text = lines
+        .iter()
+        .map(|l| l.trim())
+        .filter(|l| !l.contains('|'))
+        .collect::<Vec<_>>()
+        .join(" ");
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The fields of an "either A or B" rule in a field's description, when the field is one of
+/// them (prose that merely mentions other fields states no rule about this one). Reads
+/// `to provide either userId or openId`, `Provide userId or openId`, `one of a, b or c`, and
+/// the real page's glued `userId oropenId`.
+fn either_of(field: &str, lines: &[&str]) -> Vec<String> {
+    static EITHER: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(
+            r"\b(?i:either|provide|one of)\s+([a-z][A-Za-z0-9]*\b(?:\s*,\s*[a-z][A-Za-z0-9]*\b)*)\s*,?\s*or\s*([a-z][A-Za-z0-9]*)\b",
+        )
+        .expect("valid")
+    });
+    let text = prose(lines);
+    for m in EITHER.captures_iter(&text) {
+        let mut names: Vec<String> = m[1].split(',').map(|n| n.trim().to_string()).collect();
+        names.push(m[2].to_string());
+        if names.iter().any(|n| n == field) {
+            return names;
+        }
+    }
+    Vec::new()
+}
+
+/// An "either" rule naming a field the page does not list (in the same section) cannot be
+/// compared with the spec: it goes to `unchecked` instead.
+fn keep_either_of_on_listed_fields(fields: &mut [PageField], unchecked: &mut Vec<String>) {
+    let listed: Vec<String> = fields.iter().map(|f| f.name.clone()).collect();
+    for field in fields.iter_mut() {
+        let unknown: Vec<&String> = field
+            .either_of
+            .iter()
+            .filter(|n| !listed.contains(n))
+            .collect();
+        if !unknown.is_empty() {
+            unchecked.push(format!(
+                "{}: \"either {}\" names fields the page does not list here ({})",
+                field.name,
+                field.either_of.join(" or "),
+                unknown.iter().map(|n| n.as_str()).collect::<Vec<_>>().join(", ")
+            ));
+            field.either_of.clear();
+        }
+    }
 }
 
 /// Where the next trigger starts (`when` or `if any condition met:`) and its length.
@@ -613,5 +669,46 @@ mod tests {
         assert!(field_line("Quantity in stock.").is_none());
         assert!(field_line("when").is_none());
         assert!(field_line("More information:").is_none());
+    }
+
+    #[test]
+    fn either_rules_are_read_in_the_pages_wordings() {
+        let rule = |field: &str, text: &str| either_of(field, &text.lines().collect::<Vec<_>>());
+        // The real Update Membership Card page, "or" glued to the next name.
+        assert_eq!(
+            rule("userId", "Unique Id.\nto provide either\nuserId\noropenId\n."),
+            ["userId", "openId"]
+        );
+        assert_eq!(
+            rule("openId", "Provide userId or openId."),
+            ["userId", "openId"]
+        );
+        assert_eq!(rule("b", "Give one of a, b or c."), ["a", "b", "c"]);
+        assert_eq!(
+            rule("a", "Either a or b must be given, not both."),
+            ["a", "b"]
+        );
+    }
+
+    #[test]
+    fn either_prose_about_other_fields_or_inside_words_is_no_rule() {
+        let rule = |field: &str, text: &str| either_of(field, &text.lines().collect::<Vec<_>>());
+        // About other fields: no rule on this one.
+        assert!(rule("note", "Provide either userId or openId.").is_empty());
+        // No "either", "provide" or "one of": a mention, not a rule.
+        assert!(rule("userId", "The userId or openId of the user.").is_empty());
+        assert!(rule("userId", "An ID provided by userId or openId.").is_empty());
+    }
+
+    #[test]
+    fn an_either_rule_naming_an_unlisted_field_is_unchecked() {
+        let page = parse(
+            "Thing\nRequest parameters\nuserId string\nAn id.\nProvide either userId or unionId.\n",
+        );
+        assert!(page.request_fields[0].either_of.is_empty());
+        assert_eq!(
+            page.unchecked,
+            ["userId: \"either userId or unionId\" names fields the page does not list here (unionId)"]
+        );
     }
 }

@@ -143,3 +143,110 @@ fn the_real_query_template_page_states_every_spec_condition() {
         ]
     );
 }
+
+fn member_spec() -> serde_json::Value {
+    serde_saphyr::from_str(&crate::read_fixture("member.yaml")).expect("fixture parses")
+}
+
+fn check_member(page: &str, spec: &serde_json::Value) -> PageReport {
+    let spec = SpecFacts::from_value(spec).unwrap();
+    let text = crate::read_fixture(&format!("pages/{page}"));
+    doc_drift::check(page, &doc_page::parse(&text), &spec)
+}
+
+/// Drops every `x-either-of` of the spec's component schemas.
+fn without_either_of(mut spec: serde_json::Value) -> serde_json::Value {
+    let schemas = spec
+        .pointer_mut("/components/schemas")
+        .and_then(serde_json::Value::as_object_mut)
+        .expect("the spec has component schemas");
+    let mut removed = 0;
+    for schema in schemas.values_mut() {
+        if let Some(schema) = schema.as_object_mut() {
+            removed += usize::from(schema.remove("x-either-of").is_some());
+        }
+    }
+    assert_eq!(removed, 1, "the spec has one x-either-of");
+    spec
+}
+
+#[test]
+fn either_rule_on_the_page_matches_the_spec_x_either_of() {
+    let page = doc_page::parse(&crate::read_fixture("pages/table_either_of.txt"));
+    let rules: Vec<(&str, &[String])> = page
+        .request_fields
+        .iter()
+        .filter(|f| !f.either_of.is_empty())
+        .map(|f| (f.name.as_str(), f.either_of.as_slice()))
+        .collect();
+    let both = ["userId".to_string(), "openId".to_string()];
+    assert_eq!(rules, [("userId", &both[..]), ("openId", &both[..])]);
+    let report = check_member("table_either_of.txt", &member_spec());
+    assert!(report.drift.is_empty(), "{:#?}", report.drift);
+}
+
+#[test]
+fn either_rule_removed_from_the_spec_is_drift() {
+    let report = check_member("table_either_of.txt", &without_either_of(member_spec()));
+    assert_eq!(
+        report.drift,
+        [
+            "request fields userId, openId: the page says one of them must be given; the spec has no such x-either-of rule"
+        ]
+    );
+}
+
+#[test]
+fn spec_x_either_of_the_page_does_not_state_is_drift() {
+    let report = check_member("table_either_of_unstated.txt", &member_spec());
+    assert_eq!(
+        report.drift,
+        [
+            "request fields userId, openId: the spec's x-either-of rule `exactly one of userId, openId` is not on the page"
+        ]
+    );
+}
+
+#[test]
+fn either_rule_added_to_a_page_whose_spec_has_none_is_drift() {
+    let report = check("plain_either_of_not_in_spec.txt");
+    assert_eq!(
+        report.drift,
+        [
+            "request fields note, kind: the page says one of them must be given; the spec has no such x-either-of rule"
+        ]
+    );
+}
+
+#[test]
+fn the_real_update_card_page_states_the_spec_x_either_of() {
+    let text = std::fs::read_to_string(xtask::project_root().join("spec/alipayhk.yaml")).unwrap();
+    let spec: serde_json::Value = serde_saphyr::from_str(&text).unwrap();
+    let facts = SpecFacts::from_value(&spec).unwrap();
+    let fewer = SpecFacts::from_value(&without_either_of(spec)).unwrap();
+    let page_path =
+        xtask::project_root().join("../shared/docs/seed/5-update-membership-card.txt");
+    let Ok(page) = std::fs::read_to_string(&page_path) else {
+        // The seed pages live outside the repository; CI runs doc-drift on them.
+        return;
+    };
+    let page = doc_page::parse(&page);
+    assert!(doc_drift::check("5", &page, &facts).drift.is_empty());
+    assert_eq!(
+        doc_drift::check("5", &page, &fewer).drift,
+        [
+            "request fields userId, openId: the page says one of them must be given; the spec has no such x-either-of rule"
+        ]
+    );
+    // The page without its "provide either" prose: the spec's rule is drift.
+    let mut unstated = page.clone();
+    for field in &mut unstated.request_fields {
+        field.either_of.clear();
+    }
+    assert_eq!(
+        doc_drift::check("5", &unstated, &facts).drift,
+        [
+            "request fields userId, openId: the spec's x-either-of rule `exactly one of userId, openId` is not on the page"
+        ]
+    );
+}
