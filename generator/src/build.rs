@@ -390,6 +390,7 @@ impl<'a> Builder<'a> {
                     ty,
                     constraints,
                     nullable: schema.schema_data.nullable,
+                    direction: None,
                 });
             }
         }
@@ -739,6 +740,7 @@ impl<'a> Builder<'a> {
                     ty,
                     constraints,
                     nullable: false,
+                    direction: None,
                 });
             }
             _ => {}
@@ -832,6 +834,7 @@ impl<'a> Builder<'a> {
                     ty: ty.clone(),
                     constraints: field.constraints.clone(),
                     nullable: field.nullable,
+                    direction: None,
                 });
             }
         }
@@ -1239,6 +1242,7 @@ impl<'a> Builder<'a> {
                 .as_ref()
                 .and_then(|b| resolve::request_body(self.doc, b, at).ok())
                 .map(|b| &b.content),
+            Direction::Request,
             &child(at, "requestBody"),
         )?;
         let response = op
@@ -1248,6 +1252,7 @@ impl<'a> Builder<'a> {
             .and_then(|r| resolve::response(self.doc, r, at).ok());
         let (response_type, response_example) = self.body_type(
             response.map(|r| &r.content),
+            Direction::Response,
             &child(&child(at, "responses"), "200"),
         )?;
         let result_field = extensions::string(&op.extensions, "x-result-field", at)
@@ -1381,6 +1386,7 @@ impl<'a> Builder<'a> {
                 ty,
                 constraints,
                 nullable: schema.schema_data.nullable,
+                direction: None,
             });
         }
     }
@@ -1389,6 +1395,7 @@ impl<'a> Builder<'a> {
     fn body_type(
         &mut self,
         content: Option<&indexmap::IndexMap<String, openapiv3::MediaType>>,
+        direction: Direction,
         at: &str,
     ) -> Option<(String, Option<serde_json::Value>)> {
         let media = content.and_then(|c| c.get("application/json"))?;
@@ -1426,6 +1433,7 @@ impl<'a> Builder<'a> {
                         ty: TypeRef::Model(model.clone()),
                         constraints: Constraints::default(),
                         nullable: false,
+                        direction: Some(direction),
                     });
                 }
                 Some((model, media.example.clone()))

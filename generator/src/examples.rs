@@ -1,11 +1,15 @@
 //! Every example in the spec fits the IR type it documents, judged by the rules of
 //! [`crate::rules`]: the same rules, in the same words, as the emitted `validate()`, plus the
-//! decoding the generated types do (JSON types, required properties, known enum values).
+//! decoding the generated types do (JSON types, required properties, known enum values). A
+//! body example also keeps its side's rule, as the server does: no `readOnly` property in a
+//! request example, no `writeOnly` one in a response example, at any depth.
 
 use serde_json::Value;
 
 use crate::error::{SpecError, SpecErrors, child};
-use crate::ir::{Api, Constraints, Effect, Model, ModelKind, TypeRef, Union};
+use crate::ir::{
+    Access, Api, Constraints, Direction, Effect, Field, Model, ModelKind, TypeRef, Union,
+};
 use crate::rules;
 
 /// Checks every example the IR records; `Err` lists all problems, each at the example's
@@ -16,6 +20,7 @@ pub fn check(api: &Api) -> Result<(), SpecErrors> {
         let mut problems = Vec::new();
         let mut checker = Checker {
             api,
+            direction: example.direction,
             problems: &mut problems,
         };
         checker.value(
@@ -41,6 +46,8 @@ pub fn check(api: &Api) -> Result<(), SpecErrors> {
 
 struct Checker<'a, 'p> {
     api: &'a Api,
+    /// The side sending the example, when it is a body example.
+    direction: Option<Direction>,
     /// (pointer inside the example, problem)
     problems: &'p mut Vec<(String, String)>,
 }
@@ -154,6 +161,7 @@ impl Checker<'_, '_> {
             let mut problems = Vec::new();
             Checker {
                 api: self.api,
+                direction: self.direction,
                 problems: &mut problems,
             }
             .value(&variant.ty, &variant.constraints, false, value, at);
@@ -214,6 +222,7 @@ impl Checker<'_, '_> {
                     let item_at = child(at, key);
                     match (fields.iter().find(|f| &f.json_name == key), additional) {
                         (Some(f), _) => {
+                            self.access(f, item, &item_at);
                             self.value(&f.ty, &f.constraints, f.nullable, item, &item_at)
                         }
                         (None, Some(extra)) => {
@@ -269,6 +278,19 @@ impl Checker<'_, '_> {
 }
 
 impl Checker<'_, '_> {
+    /// A property the example's side never sends. `null` decodes as absent (the field is an
+    /// `Option`), so, as in the server's check, only a value counts.
+    fn access(&mut self, field: &Field, value: &Value, at: &str) {
+        let refused = match (self.direction, field.access) {
+            (Some(Direction::Request), Access::ReadOnly) => rules::READ_ONLY_IN_REQUEST,
+            (Some(Direction::Response), Access::WriteOnly) => rules::WRITE_ONLY_IN_RESPONSE,
+            _ => return,
+        };
+        if !value.is_null() {
+            self.fail(at, refused.to_string());
+        }
+    }
+
     /// Calls `check` on a string, or on each string of an array (with its pointer).
     fn each_string(&mut self, value: &Value, at: &str, check: impl Fn(&str, &str, &mut Self)) {
         match value {

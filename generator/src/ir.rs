@@ -34,6 +34,18 @@ pub struct Example {
     pub ty: TypeRef,
     pub constraints: Constraints,
     pub nullable: bool,
+    /// The side that sends a body example, whose `readOnly` / `writeOnly` rule it must keep;
+    /// `None` for schema, property, default and parameter examples (direction-free, like
+    /// `validate()`).
+    pub direction: Option<Direction>,
+}
+
+/// Which side sends a body: a request must not carry `readOnly` properties, a response must
+/// not carry `writeOnly` ones.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    Request,
+    Response,
 }
 
 #[derive(Debug, Clone, PartialEq)]

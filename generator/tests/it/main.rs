@@ -1,5 +1,6 @@
 //! All generator integration tests, in one binary to keep link times down.
 
+mod example_directions;
 mod output;
 mod snapshots;
 mod spec_checks;
