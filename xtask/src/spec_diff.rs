@@ -782,6 +782,30 @@ fn diff_field(subject: &str, side: Side, old: &FieldFact, new: &FieldFact, out: 
         );
     }
     diff_assumption(subject, &old.assumption, &new.assumption, out);
+    diff_unchecked(subject, &old.unchecked, &new.unchecked, out);
+}
+
+/// An `x-unchecked` note is documentation: no generated code checks it, so adding, removing
+/// or rewording one changes nothing a caller's program sees.
+fn diff_unchecked(
+    subject: &str,
+    old: &Option<String>,
+    new: &Option<String>,
+    out: &mut Vec<Change>,
+) {
+    let detail = match (old, new) {
+        (None, Some(new)) => format!("x-unchecked note added (documentation): {new}"),
+        (Some(old), None) => format!("x-unchecked note removed (documentation): was {old}"),
+        (Some(a), Some(b)) if a != b => {
+            format!("x-unchecked note changed (documentation): {a} -> {b}")
+        }
+        _ => return,
+    };
+    out.push(Change {
+        severity: Severity::Safe,
+        subject: subject.to_string(),
+        detail,
+    });
 }
 
 fn is_tighter_max(old: Option<f64>, new: Option<f64>) -> bool {

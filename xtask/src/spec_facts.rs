@@ -6,7 +6,8 @@
 //! `benefitRedeemInfos[].amount`, `localeInfo{}.name` (map values). The items of an array of
 //! strings or numbers (and the values of such a map) are a row of their own, `categories[]`,
 //! so a constraint on them compares like any other. `allOf` parts are merged; `oneOf` /
-//! `anyOf` fields list their branches; `x-conditions` become condition rows.
+//! `anyOf` fields list their branches; `x-conditions` become condition rows; a field keeps its
+//! `x-unchecked` note.
 
 use serde::Serialize;
 use serde_json::Value;
@@ -165,6 +166,9 @@ pub struct FieldFact {
     pub variants: Vec<String>,
     /// The field's own `x-assumption`, or that of the schema it refers to.
     pub assumption: Option<String>,
+    /// The field's `x-unchecked` note (a rule the page states that no code can check), or
+    /// that of the schema it refers to.
+    pub unchecked: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -737,6 +741,7 @@ fn field_fact(
     pointer: &str,
 ) -> Result<FieldFact, FactsError> {
     let own_assumption = str_field(property, "x-assumption");
+    let own_unchecked = str_field(property, "x-unchecked");
     let nullable_wrapper = property.get("nullable").and_then(Value::as_bool) == Some(true);
     let (schema, type_name) = resolve(root, property, pointer)?;
     let (schema, type_name) = match nullable_ref(schema) {
@@ -782,6 +787,7 @@ fn field_fact(
         format: str_field(schema, "format"),
         variants,
         assumption: own_assumption.or_else(|| str_field(schema, "x-assumption")),
+        unchecked: own_unchecked.or_else(|| str_field(schema, "x-unchecked")),
     })
 }
 

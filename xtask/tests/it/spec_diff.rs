@@ -502,3 +502,53 @@ fn either_of_added_removed_and_changed_by_side() {
     let changes = diff_between(response_either, |_| {});
     assert_eq!(only(&changes).severity, Severity::PotentiallyBreaking);
 }
+
+/// `queryThing`'s response field `link`, which the edits give an `x-unchecked` note.
+fn link(spec: &mut Value) -> &mut serde_json::Map<String, Value> {
+    at(spec, &format!("{QUERY_RESPONSE}/link"))
+        .as_object_mut()
+        .expect("link is a mapping")
+}
+
+#[test]
+fn unchecked_note_added_removed_or_changed_is_a_safe_documentation_change() {
+    let note = "The page at the link is under 1 MB.";
+    let added = diff_after(|s| {
+        link(s).insert("x-unchecked".into(), json!(note));
+    });
+    assert_eq!(
+        only(&added),
+        &Change {
+            severity: Severity::Safe,
+            subject: "queryThing response field link".into(),
+            detail: format!("x-unchecked note added (documentation): {note}"),
+        }
+    );
+    // The reverse edit: the note removed.
+    let mut with_note = base();
+    link(&mut with_note).insert("x-unchecked".into(), json!(note));
+    let old = SpecFacts::from_value(&with_note).unwrap();
+    let removed = spec_diff::diff(&old, &SpecFacts::from_value(&base()).unwrap());
+    assert_eq!(
+        only(&removed).detail,
+        format!("x-unchecked note removed (documentation): was {note}")
+    );
+    assert_eq!(only(&removed).severity, Severity::Safe);
+    let mut reworded = with_note.clone();
+    link(&mut reworded).insert("x-unchecked".into(), json!("Under 2 MB."));
+    let changed = spec_diff::diff(&old, &SpecFacts::from_value(&reworded).unwrap());
+    assert_eq!(only(&changed).severity, Severity::Safe);
+    insta::assert_snapshot!(report(&[added, removed, changed].concat()));
+}
+
+#[test]
+fn unchecked_note_on_a_request_field_is_safe_too() {
+    let changes = diff_after(|s| {
+        at(s, &format!("{REDEEM_REQUEST}/properties/note"))
+            .as_object_mut()
+            .unwrap()
+            .insert("x-unchecked".into(), json!("Written in English."));
+    });
+    assert_eq!(only(&changes).severity, Severity::Safe);
+    assert_eq!(only(&changes).subject, "redeemThing request field note");
+}
