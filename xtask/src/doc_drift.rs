@@ -106,12 +106,7 @@ pub fn check(page_name: &str, page: &DocPage, spec: &SpecFacts) -> PageReport {
 /// The page's "either A or B" rules against the spec's `x-either-of`, both ways, as sets of
 /// fields (top-level only, like the other field checks). Each field of a rule may state it;
 /// it is one rule.
-fn check_either_of(
-    side: &str,
-    page: &[PageField],
-    spec: &[EitherOfFact],
-    report: &mut PageReport,
-) {
+fn check_either_of(side: &str, page: &[PageField], spec: &[EitherOfFact], report: &mut PageReport) {
     let mut page_rules: Vec<Vec<String>> = Vec::new();
     for field in page.iter().filter(|f| !f.either_of.is_empty()) {
         let rule = EitherOfFact {

@@ -439,7 +439,11 @@ fn keep_either_of_on_listed_fields(fields: &mut [PageField], unchecked: &mut Vec
                 "{}: \"either {}\" names fields the page does not list here ({})",
                 field.name,
                 field.either_of.join(" or "),
-                unknown.iter().map(|n| n.as_str()).collect::<Vec<_>>().join(", ")
+                unknown
+                    .iter()
+                    .map(|n| n.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ));
             field.either_of.clear();
         }
@@ -676,7 +680,10 @@ mod tests {
         let rule = |field: &str, text: &str| either_of(field, &text.lines().collect::<Vec<_>>());
         // The real Update Membership Card page, "or" glued to the next name.
         assert_eq!(
-            rule("userId", "Unique Id.\nto provide either\nuserId\noropenId\n."),
+            rule(
+                "userId",
+                "Unique Id.\nto provide either\nuserId\noropenId\n."
+            ),
             ["userId", "openId"]
         );
         assert_eq!(
@@ -708,7 +715,9 @@ mod tests {
         assert!(page.request_fields[0].either_of.is_empty());
         assert_eq!(
             page.unchecked,
-            ["userId: \"either userId or unionId\" names fields the page does not list here (unionId)"]
+            [
+                "userId: \"either userId or unionId\" names fields the page does not list here (unionId)"
+            ]
         );
     }
 }

@@ -52,7 +52,9 @@ fn a_read_only_property_in_a_request_example_is_refused_at_its_pointer() {
     let at = format!("{GET}/requestBody/content/application~1json/example/catalog/id");
     assert_eq!(
         message.trim_end(),
-        format!("the spec has 1 problem(s):\n  {at}: example does not validate: {READ_ONLY_IN_REQUEST}"),
+        format!(
+            "the spec has 1 problem(s):\n  {at}: example does not validate: {READ_ONLY_IN_REQUEST}"
+        ),
     );
 }
 
@@ -65,7 +67,9 @@ fn a_write_only_property_in_a_response_example_is_refused_at_its_pointer() {
     let at = format!("{GET}/responses/200/content/application~1json/example/history/1/secret");
     assert_eq!(
         message.trim_end(),
-        format!("the spec has 1 problem(s):\n  {at}: example does not validate: {WRITE_ONLY_IN_RESPONSE}"),
+        format!(
+            "the spec has 1 problem(s):\n  {at}: example does not validate: {WRITE_ONLY_IN_RESPONSE}"
+        ),
     );
 }
 

@@ -224,8 +224,7 @@ fn the_real_update_card_page_states_the_spec_x_either_of() {
     let spec: serde_json::Value = serde_saphyr::from_str(&text).unwrap();
     let facts = SpecFacts::from_value(&spec).unwrap();
     let fewer = SpecFacts::from_value(&without_either_of(spec)).unwrap();
-    let page_path =
-        xtask::project_root().join("../shared/docs/seed/5-update-membership-card.txt");
+    let page_path = xtask::project_root().join("../shared/docs/seed/5-update-membership-card.txt");
     let Ok(page) = std::fs::read_to_string(&page_path) else {
         // The seed pages live outside the repository; CI runs doc-drift on them.
         return;
