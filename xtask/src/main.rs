@@ -14,6 +14,10 @@ mod spec_tools;
 use std::process::ExitCode;
 pub use xtask::project_root;
 
+// See xtask/Cargo.toml: allocation is most of what large-spec generation does.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const USAGE: &str = "usage: cargo xtask <command>
 
 commands:

@@ -39,7 +39,7 @@ pub fn emit(api: &Api) -> TokenStream {
         #inner
         #example
 
-        // prettyplease, not rustfmt, formats the generated modules; `cargo fmt` leaves them be.
+        // The generator's printer, not rustfmt, formats the generated modules; `cargo fmt` leaves them be.
         #[cfg(feature = "client")]
         #[rustfmt::skip]
         pub mod client;

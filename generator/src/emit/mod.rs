@@ -1,9 +1,10 @@
-//! Stage 4: IR -> Rust source. Each module emits one file as a token stream; [`rust_file`]
-//! parses it into a `syn::File` and prints it with `prettyplease`.
+//! Stage 4: IR -> Rust source. Each module emits its file as token streams (`quote`), in
+//! pieces of whole items; [`print`] lays the tokens out as text (no syntax tree is built).
 
 pub mod client;
 pub mod lib_rs;
 pub mod models;
+pub mod print;
 pub mod result_codes;
 pub mod server;
 pub mod spec_table;
@@ -13,29 +14,9 @@ use quote::quote;
 
 use crate::naming::is_keyword;
 
-/// Why emitted tokens did not form a Rust file (a generator bug, reported, not a panic).
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("generator bug: {file} does not parse as Rust: {problem}")]
-pub struct EmitError {
-    pub file: String,
-    pub problem: String,
-}
-
-/// Formats `tokens` as a Rust file below `header` (comment lines).
-pub fn rust_file(name: &str, header: &str, tokens: TokenStream) -> Result<String, EmitError> {
-    let file: syn::File = syn::parse2(tokens).map_err(|e| EmitError {
-        file: name.to_string(),
-        problem: e.to_string(),
-    })?;
-    Ok(format!(
-        "{header}\n{}",
-        space_items(&prettyplease::unparse(&file))
-    ))
-}
-
 /// A piece of a Rust file: emits whole top-level items when called. A piece is a function,
-/// not a token stream, because token streams cannot cross threads: each worker emits, parses
-/// and prints the pieces it takes.
+/// not a token stream, because token streams cannot cross threads: each worker emits and
+/// prints the pieces it takes.
 pub type Piece<'a> = Box<dyn Fn() -> TokenStream + Sync + 'a>;
 
 /// A piece from a function of the IR.
@@ -43,17 +24,12 @@ pub fn piece<'a>(emit: impl Fn() -> TokenStream + Sync + 'a) -> Piece<'a> {
     Box::new(emit)
 }
 
-/// Formats files given as pieces of whole items, each below `header`: every piece is emitted,
-/// parsed and printed alone (the printer keeps no state between top-level items, so the text
-/// is the same as for the whole stream) on up to `threads` worker threads, and the texts are
-/// joined in piece order. Time and memory stay linear in the spec, and the output does not
-/// depend on the number of threads. A piece that does not parse is reported for the first
-/// file in order that has one.
-pub fn rust_files(
-    header: &str,
-    files: Vec<(&str, Vec<Piece<'_>>)>,
-    threads: usize,
-) -> Result<Vec<String>, EmitError> {
+/// Formats files given as pieces of whole items, each below `header`: every piece is emitted
+/// and printed alone (the printer keeps no state between top-level items, so the text is the
+/// same as for the whole stream) on up to `threads` worker threads, and the texts are joined
+/// in piece order. Time and memory stay linear in the spec, and the output does not depend
+/// on the number of threads.
+pub fn rust_files(header: &str, files: Vec<(&str, Vec<Piece<'_>>)>, threads: usize) -> Vec<String> {
     // (file, piece) in the order workers take them: files of one piece (whole-file streams,
     // the largest pieces) first, so no worker is left with one at the end.
     let mut jobs: Vec<(usize, usize)> = Vec::new();
@@ -72,18 +48,11 @@ pub fn rust_files(
             let Some(&(f, p)) = jobs.get(i) else {
                 return done;
             };
-            let (name, pieces) = &files[f];
-            let text = syn::parse2::<syn::File>(pieces[p]())
-                .map(|file| prettyplease::unparse(&file))
-                .map_err(|e| EmitError {
-                    file: name.to_string(),
-                    problem: e.to_string(),
-                });
-            done.push(((f, p), text));
+            done.push(((f, p), print::file(files[f].1[p]())));
         }
     };
     let threads = threads.clamp(1, jobs.len().max(1));
-    let mut results: Vec<((usize, usize), Result<String, EmitError>)> = if threads == 1 {
+    let mut results: Vec<((usize, usize), String)> = if threads == 1 {
         work()
     } else {
         std::thread::scope(|scope| {
@@ -98,12 +67,11 @@ pub fn rust_files(
     results.sort_by_key(|(at, _)| *at);
     let mut code = vec![String::new(); files.len()];
     for ((f, _), text) in results {
-        code[f].push_str(&text?);
+        code[f].push_str(&text);
     }
-    Ok(code
-        .iter()
+    code.iter()
         .map(|code| format!("{header}\n{}", space_items(code)))
-        .collect())
+        .collect()
 }
 
 /// How many threads [`rust_files`] uses: the machine's parallelism.
@@ -111,7 +79,7 @@ pub fn default_threads() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
-/// A blank line after every top-level item, for readability (`prettyplease` adds none).
+/// A blank line after every top-level item, for readability (the printer adds none).
 fn space_items(code: &str) -> String {
     let mut out = String::with_capacity(code.len() + code.len() / 20);
     let mut previous = "";

@@ -65,12 +65,9 @@ fn the_output_does_not_depend_on_the_number_of_threads() {
             ("src/result_codes.rs", emit::result_codes::pieces(&api)),
         ]
     };
-    let one = emit::rust_files("// header\n", files(), 1).unwrap();
+    let one = emit::rust_files("// header\n", files(), 1);
     for threads in [2, 3, 16] {
-        assert_eq!(
-            emit::rust_files("// header\n", files(), threads).unwrap(),
-            one
-        );
+        assert_eq!(emit::rust_files("// header\n", files(), threads), one);
     }
     // The same text as the whole file's stream printed at once.
     let whole = emit::rust_files(
@@ -78,5 +75,72 @@ fn the_output_does_not_depend_on_the_number_of_threads() {
         vec![("f", vec![emit::piece(|| emit::models::emit(&api))])],
         1,
     );
-    assert_eq!(whole.unwrap()[0], one[0]);
+    assert_eq!(whole[0], one[0]);
+}
+
+/// The printer changes layout only: every generated Rust file lexes back to exactly the
+/// tokens the emitters produced (doc attributes compared by their text, so `///` lines count
+/// as the `#[doc]` they stand for; a trailing comma before a closing delimiter, which the
+/// printer adds to elements it puts one per line, does not count).
+#[test]
+fn printed_files_lex_back_to_the_emitted_tokens() {
+    use proc_macro2::{TokenStream, TokenTree};
+
+    fn flatten(tokens: TokenStream, out: &mut Vec<String>) {
+        for tree in tokens {
+            match tree {
+                TokenTree::Group(g) => {
+                    out.push(format!("open {:?}", g.delimiter()));
+                    flatten(g.stream(), out);
+                    if out.last().is_some_and(|t| t == "punct ,") {
+                        out.pop();
+                    }
+                    out.push("close".into());
+                }
+                TokenTree::Ident(i) => out.push(format!("ident {i}")),
+                TokenTree::Punct(p) => out.push(format!("punct {}", p.as_char())),
+                TokenTree::Literal(l) => {
+                    let text = l.to_string();
+                    out.push(match alipayhk_generator::emit::print::unescape(&text) {
+                        Some(value) => format!("string {value:?}"),
+                        None => format!("literal {text}"),
+                    });
+                }
+            }
+        }
+    }
+
+    let fixture = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/features.yaml");
+    let fixture = std::fs::read_to_string(fixture).expect("the feature fixture is readable");
+    for (name, spec) in [
+        ("real spec", crate::real_spec()),
+        ("feature fixture", fixture),
+    ] {
+        let api = alipayhk_generator::parse(&spec).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let files = generate(&spec, "spec.yaml").unwrap_or_else(|e| panic!("{name}: {e}"));
+        for (path, pieces) in alipayhk_generator::rust_pieces(&api) {
+            let mut emitted = Vec::new();
+            for piece in &pieces {
+                flatten(piece(), &mut emitted);
+            }
+            let text = &files
+                .iter()
+                .find(|f| f.path == path)
+                .expect("file generated")
+                .contents;
+            let lexed: TokenStream = text
+                .parse()
+                .unwrap_or_else(|e| panic!("{name}: {path} does not lex: {e}"));
+            let mut printed = Vec::new();
+            flatten(lexed, &mut printed);
+            let first_difference = emitted.iter().zip(&printed).position(|(a, b)| a != b);
+            assert!(
+                first_difference.is_none() && emitted.len() == printed.len(),
+                "{name}: {path} prints other tokens than emitted, from token {:?}: emitted {:?}, printed {:?}",
+                first_difference,
+                first_difference.map(|i| &emitted[i..(i + 8).min(emitted.len())]),
+                first_difference.map(|i| &printed[i..(i + 8).min(printed.len())]),
+            );
+        }
+    }
 }
