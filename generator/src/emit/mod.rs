@@ -1,5 +1,6 @@
 //! Stage 4: IR -> Rust source. Each module emits its file as token streams (`quote`), in
-//! pieces of whole items; [`print`] lays the tokens out as text (no syntax tree is built).
+//! pieces of whole items; [`print`](mod@print) lays the tokens out as text (no syntax tree
+//! is built).
 
 pub mod client;
 pub mod lib_rs;
