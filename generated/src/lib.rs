@@ -82,11 +82,7 @@ pub use alipayhk_runtime::client::{EncryptionConfig, RetryPolicy, TransportError
 
 #[cfg(feature = "client")]
 pub use alipayhk_runtime::outcome::{
-    CallError,
-    NotSent,
-    ResponseMeta,
-    ResponseValue,
-    UnknownOutcome,
+    CallError, NotSent, ResponseMeta, ResponseValue, UnknownOutcome,
 };
 
 #[cfg(feature = "client")]

@@ -27,9 +27,12 @@ const INDENT: &str = "    ";
 
 /// The formatted text of `tokens`, a sequence of items, ending with a newline.
 pub fn file(tokens: TokenStream) -> String {
-    let tree = convert(tokens);
+    // Every identifier and literal is written once into `src`; tokens keep their place in it.
+    let mut src = String::new();
+    let tree = convert(tokens, &mut src);
     let mut printer = Printer {
-        out: String::with_capacity(tree.len() * 8),
+        src: &src,
+        out: String::with_capacity(src.len() * 2),
         indent: 0,
         measuring: false,
     };
@@ -40,18 +43,47 @@ pub fn file(tokens: TokenStream) -> String {
     printer.out
 }
 
+/// Where a token's text is in the source buffer of [`file`] (one buffer for a whole piece,
+/// so a token costs no allocation of its own).
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Text {
+    start: u32,
+    end: u32,
+}
+
+impl Text {
+    fn len(self) -> usize {
+        (self.end - self.start) as usize
+    }
+
+    fn of(self, src: &str) -> &str {
+        &src[self.start as usize..self.end as usize]
+    }
+}
+
+/// Writes `value` at the end of `src`.
+fn write_text(src: &mut String, value: impl std::fmt::Display) -> Text {
+    use std::fmt::Write;
+    let start = src.len() as u32;
+    write!(src, "{value}").expect("writing to a String cannot fail");
+    Text {
+        start,
+        end: src.len() as u32,
+    }
+}
+
 /// A token as the printer sees it: multi-character operators joined, lifetimes joined.
 #[derive(Debug, Clone, PartialEq)]
 enum Tok {
-    Ident(String),
-    Lifetime(String),
-    Literal(String),
+    Ident(Text),
+    Lifetime(Text),
+    Literal(Text),
     /// One operator, possibly several characters (`::`, `=>`, `&&`, `..=`).
     Op(&'static str),
     Group(Delimiter, Vec<Tok>),
 }
 
-fn convert(tokens: TokenStream) -> Vec<Tok> {
+fn convert(tokens: TokenStream, src: &mut String) -> Vec<Tok> {
     let mut out: Vec<Tok> = Vec::new();
     // Characters of an operator still being joined (the previous punct was `Joint`).
     let mut pending = String::new();
@@ -75,16 +107,19 @@ fn convert(tokens: TokenStream) -> Vec<Tok> {
                 if pending == "'" {
                     // A lifetime: `'` joined to the identifier after it.
                     pending.clear();
-                    out.push(Tok::Lifetime(format!("'{other}")));
+                    let start = src.len() as u32;
+                    src.push('\'');
+                    let end = write_text(src, &other).end;
+                    out.push(Tok::Lifetime(Text { start, end }));
                     continue;
                 }
                 if !pending.is_empty() {
                     push_op(&mut out, &mut pending);
                 }
                 out.push(match other {
-                    TokenTree::Ident(i) => Tok::Ident(i.to_string()),
-                    TokenTree::Literal(l) => Tok::Literal(l.to_string()),
-                    TokenTree::Group(g) => Tok::Group(g.delimiter(), convert(g.stream())),
+                    TokenTree::Ident(i) => Tok::Ident(write_text(src, i)),
+                    TokenTree::Literal(l) => Tok::Literal(write_text(src, l)),
+                    TokenTree::Group(g) => Tok::Group(g.delimiter(), convert(g.stream(), src)),
                     TokenTree::Punct(_) => unreachable!("handled above"),
                 });
             }
@@ -232,7 +267,9 @@ enum Prev {
     Bang,
 }
 
-struct Printer {
+struct Printer<'a> {
+    /// The text of the tokens (see [`Text`]).
+    src: &'a str,
     out: String,
     indent: usize,
     /// Measuring a group on one line: nested groups do not break, and a block prints as
@@ -240,7 +277,7 @@ struct Printer {
     measuring: bool,
 }
 
-impl Printer {
+impl<'a> Printer<'a> {
     fn newline(&mut self) {
         while self.out.ends_with(' ') {
             self.out.pop();
@@ -261,7 +298,7 @@ impl Printer {
     }
 
     /// A sequence of statements or items, each starting on its own line.
-    fn block(&mut self, toks: &[Tok]) {
+    fn block(&mut self, toks: &'a [Tok]) {
         let mut i = 0;
         let mut flow = Flow::default();
         // Whether a `,` ended a line: the last element then gets a trailing comma too.
@@ -285,7 +322,7 @@ impl Printer {
                 if !self.at_line_start() {
                     self.newline();
                 }
-                match doc_text(body) {
+                match doc_text(body, self.src) {
                     Some(text) => {
                         self.out.push_str(if inner { "//!" } else { "///" });
                         self.out.push_str(&text);
@@ -314,7 +351,7 @@ impl Printer {
                     !matches!(
                         toks.get(i + 1),
                         Some(Tok::Op(op)) if matches!(*op, ";" | "," | ")" | "=>" | "." | "?")
-                    ) && !matches!(toks.get(i + 1), Some(Tok::Ident(w)) if w == "else")
+                    ) && !matches!(toks.get(i + 1), Some(Tok::Ident(w)) if w.of(self.src) == "else")
                 }
                 _ => false,
             };
@@ -351,7 +388,7 @@ impl Printer {
             match tok {
                 Tok::Op(op) if *op == ";" || *op == "," => break,
                 Tok::Group(Delimiter::Brace, body) if !body.is_empty() => return false,
-                Tok::Op(op) if *op == "." && is_method_call(&toks[i + 1..]) => calls += 1,
+                Tok::Op(op) if *op == "." && is_method_call(&toks[i + 1..], self.src) => calls += 1,
                 Tok::Group(Delimiter::Parenthesis, _) if calls == 0 => calls = 1,
                 _ => {}
             }
@@ -362,18 +399,19 @@ impl Printer {
 
     /// One token in flow, with the space the previous one calls for.
     /// `rest` is what follows `tok` in its group.
-    fn token<'a>(&mut self, tok: &'a Tok, rest: &[Tok], flow: &mut Flow<'a>) {
+    fn token(&mut self, tok: &'a Tok, rest: &[Tok], flow: &mut Flow<'a>) {
         let start = self.at_line_start();
         let prev = if start { Prev::Start } else { flow.prev };
         match tok {
-            Tok::Ident(word) => {
+            Tok::Ident(text) => {
+                let word = text.of(self.src);
                 self.space(prev != Prev::Start && !matches!(prev, Prev::Tight | Prev::Bang));
                 self.out.push_str(word);
                 flow.before_prev = flow.last_word;
                 flow.last_word = word;
                 flow.in_where |= word == "where";
                 flow.opens_body |= matches!(
-                    word.as_str(),
+                    word,
                     "struct"
                         | "enum"
                         | "union"
@@ -399,7 +437,7 @@ impl Printer {
             }
             Tok::Lifetime(text) | Tok::Literal(text) => {
                 self.space(prev != Prev::Start && !matches!(prev, Prev::Tight | Prev::Bang));
-                self.out.push_str(text);
+                self.out.push_str(text.of(self.src));
                 flow.last_word = "";
                 flow.prev = if matches!(tok, Tok::Lifetime(_)) {
                     Prev::Lifetime
@@ -444,7 +482,7 @@ impl Printer {
     }
 
     fn op(&mut self, op: &str, prev: Prev, rest: &[Tok], flow: &mut Flow<'_>) {
-        if op == "." && flow.break_chain && is_method_call(rest) {
+        if op == "." && flow.break_chain && is_method_call(rest, self.src) {
             if !flow.chain_indented {
                 self.indent += 1;
                 flow.chain_indented = true;
@@ -528,7 +566,7 @@ impl Printer {
     /// A delimited group: braces as a block (or inline for a use-tree), parentheses and
     /// brackets in flow, broken one element per line when the line would be too long
     /// (counting what follows the group up to the end of its line, `rest`).
-    fn group<'a>(
+    fn group(
         &mut self,
         delimiter: Delimiter,
         body: &'a [Tok],
@@ -583,6 +621,7 @@ impl Printer {
         }
         // Measure the group on one line, from this line's column.
         let mut flat = Printer {
+            src: self.src,
             out: " ".repeat(column),
             indent: self.indent,
             measuring: true,
@@ -590,7 +629,7 @@ impl Printer {
         flat.out.push_str(open);
         flat.flow_tokens(body, &mut flow.clone());
         flat.out.push_str(close);
-        let elements = split_commas(body);
+        let elements = split_commas(body, self.src);
         let first_line = flat.out.lines().next().unwrap_or("").len();
         match flat.out.find('\n') {
             // No block inside: the measured text is the text, if it fits.
@@ -638,7 +677,7 @@ impl Printer {
     }
 
     /// Tokens on the current line (groups may still break or hold blocks).
-    fn flow_tokens<'a>(&mut self, toks: &'a [Tok], flow: &mut Flow<'a>) {
+    fn flow_tokens(&mut self, toks: &'a [Tok], flow: &mut Flow<'a>) {
         for (i, tok) in toks.iter().enumerate() {
             // In flow, the first token of a group follows its delimiter directly.
             if i == 0 {
@@ -697,7 +736,7 @@ impl Default for Flow<'_> {
 }
 
 /// The elements of a group between top-level commas (commas inside generics do not count).
-fn split_commas(body: &[Tok]) -> Vec<&[Tok]> {
+fn split_commas<'t>(body: &'t [Tok], src: &str) -> Vec<&'t [Tok]> {
     let mut parts = Vec::new();
     let mut start = 0;
     let mut depth = 0usize;
@@ -705,7 +744,7 @@ fn split_commas(body: &[Tok]) -> Vec<&[Tok]> {
         match tok {
             Tok::Op(op) if *op == "<" => {
                 if let Some(Tok::Ident(word)) = i.checked_sub(1).map(|p| &body[p])
-                    && word.starts_with(|c: char| c.is_ascii_uppercase())
+                    && word.of(src).starts_with(|c: char| c.is_ascii_uppercase())
                 {
                     depth += 1;
                 }
@@ -756,13 +795,13 @@ fn short_literal(body: &[Tok], column: usize) -> bool {
 }
 
 /// Whether `rest` (after a `.`) is a method call (`name(..)`, `name::<T>(..)`) or `.await`.
-fn is_method_call(rest: &[Tok]) -> bool {
+fn is_method_call(rest: &[Tok], src: &str) -> bool {
     matches!(
         rest,
         [Tok::Ident(_), Tok::Group(Delimiter::Parenthesis, _), ..]
             | [Tok::Ident(_), Tok::Op(_), ..]
     ) && !matches!(rest.get(1), Some(Tok::Op(op)) if *op != "::")
-        || matches!(rest.first(), Some(Tok::Ident(word)) if word == "await")
+        || matches!(rest.first(), Some(Tok::Ident(word)) if word.of(src) == "await")
 }
 
 /// An upper bound of the width of `toks` on one line (each token with a space), or `None`
@@ -798,10 +837,11 @@ fn ends_with_comma(body: &[Tok]) -> bool {
 
 /// The text of a `doc = "..."` attribute body as a comment line (` text`), when it is one
 /// plain string line.
-fn doc_text(body: &[Tok]) -> Option<String> {
+fn doc_text(body: &[Tok], src: &str) -> Option<String> {
     let [Tok::Ident(doc), Tok::Op(eq), Tok::Literal(literal)] = body else {
         return None;
     };
+    let (doc, literal) = (doc.of(src), literal.of(src));
     if doc != "doc" || *eq != "=" {
         return None;
     }
