@@ -202,43 +202,11 @@ fn push_op(out: &mut Vec<Tok>, pending: &mut String) {
     pending.clear();
 }
 
-/// Keywords after which a `(`, `[`, `&`, `*`, `-` or `|` starts a new expression.
+/// Keywords after which a `(`, `[`, `&`, `*`, `-` or `|` starts a new expression: Rust's
+/// keywords but those that are values or paths themselves (`self`, `true`, `crate`, ..).
 fn is_keyword(word: &str) -> bool {
-    matches!(
-        word,
-        "as" | "async"
-            | "await"
-            | "break"
-            | "const"
-            | "continue"
-            | "dyn"
-            | "else"
-            | "enum"
-            | "extern"
-            | "fn"
-            | "for"
-            | "if"
-            | "impl"
-            | "in"
-            | "let"
-            | "loop"
-            | "match"
-            | "mod"
-            | "move"
-            | "mut"
-            | "pub"
-            | "ref"
-            | "return"
-            | "static"
-            | "struct"
-            | "trait"
-            | "type"
-            | "unsafe"
-            | "use"
-            | "where"
-            | "while"
-            | "yield"
-    )
+    crate::naming::is_keyword(word)
+        && !matches!(word, "self" | "Self" | "super" | "crate" | "true" | "false")
 }
 
 /// What the previous token on the line was, for spacing.
