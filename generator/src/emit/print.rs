@@ -10,7 +10,7 @@
 //!   `#[doc = ".."]` prints as `/// ..` (and `#![doc]` as `//!`).
 //! - **Flow** (everything else): tokens on one line with Rust's usual spacing. A `( .. )` or
 //!   `[ .. ]` group that would run past [`WIDTH`] columns breaks: one comma-separated element
-//!   per line, indented, with a trailing comma.
+//!   per line, indented, with a trailing comma (a use-tree packs its names into full lines).
 //!
 //! Layout never changes the tokens: the text lexes back to the same token stream (tested on
 //! every file the generator writes), so whether the output compiles depends on the emitters
@@ -632,7 +632,17 @@ impl<'a> Printer<'a> {
             prev != Prev::Bang && (elements.len() > 1 || call) || ends_with_comma(body);
         let elements: Vec<&[Tok]> = elements.into_iter().filter(|e| !e.is_empty()).collect();
         for (n, element) in elements.iter().enumerate() {
-            self.newline();
+            // A use-tree packs its names into full lines, as rustfmt does (`lib.rs` of the
+            // generated crate is left to `cargo fmt --check`, so it must print as rustfmt
+            // would); everything else takes a line per element.
+            let packed = use_tree
+                && n > 0
+                && estimate(element).is_some_and(|width| self.column() + 1 + width + 1 <= WIDTH);
+            if packed {
+                self.out.push(' ');
+            } else {
+                self.newline();
+            }
             let mut sub = Flow::default();
             self.flow_tokens(element, &mut sub);
             if n + 1 < elements.len() || trailing_comma {
