@@ -637,7 +637,7 @@ impl<'a> Printer<'a> {
             // would); everything else takes a line per element.
             let packed = use_tree
                 && n > 0
-                && estimate(element).is_some_and(|width| self.column() + 1 + width + 1 <= WIDTH);
+                && estimate(element).is_some_and(|width| self.column() + 1 + width < WIDTH);
             if packed {
                 self.out.push(' ');
             } else {
