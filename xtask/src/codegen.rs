@@ -104,13 +104,14 @@ pub fn run(args: &[String]) -> Result<ExitCode, String> {
             alipayhk_generator::generate(&yaml, spec).map_err(|e| format!("{spec}: {e}"))?;
         took += started.elapsed();
         count += files.len();
-        let changes = compare(out_dir, &files)?;
+        let file_count = files.len();
+        let changes = compare(out_dir, files)?;
         if check {
             stale |= report_check(output, &changes, &yaml);
         } else {
             write(out_dir, output, &changes)?;
             if changes.is_empty() {
-                println!("{output}/ is up to date ({} files)", files.len());
+                println!("{output}/ is up to date ({file_count} files)");
             }
         }
     }
@@ -136,15 +137,16 @@ struct Change {
     new: Option<String>,
 }
 
-fn compare(out_dir: &Path, files: &[GeneratedFile]) -> Result<Vec<Change>, String> {
+fn compare(out_dir: &Path, files: Vec<GeneratedFile>) -> Result<Vec<Change>, String> {
+    let paths: Vec<String> = files.iter().map(|f| f.path.clone()).collect();
     let mut changes = Vec::new();
     for file in files {
         let old = fs::read_to_string(out_dir.join(&file.path)).ok();
         if old.as_deref() != Some(file.contents.as_str()) {
             changes.push(Change {
-                path: file.path.clone(),
+                path: file.path,
                 old,
-                new: Some(file.contents.clone()),
+                new: Some(file.contents),
             });
         }
     }
@@ -155,7 +157,7 @@ fn compare(out_dir: &Path, files: &[GeneratedFile]) -> Result<Vec<Change>, Strin
             .filter_map(|entry| entry.ok())
             .filter_map(|entry| entry.file_name().into_string().ok())
             .map(|name| format!("src/{name}"))
-            .filter(|path| !files.iter().any(|f| &f.path == path))
+            .filter(|path| !paths.contains(path))
             .filter(|path| {
                 fs::read_to_string(out_dir.join(path))
                     .is_ok_and(|text| text.starts_with("// @generated"))

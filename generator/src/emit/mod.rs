@@ -10,7 +10,7 @@ pub mod result_codes;
 pub mod server;
 pub mod spec_table;
 
-use proc_macro2::{Ident, Span, TokenStream};
+use proc_macro2::{Ident, Literal, Span, TokenStream};
 use quote::quote;
 
 use crate::naming::is_keyword;
@@ -66,13 +66,18 @@ pub fn rust_files(header: &str, files: Vec<(&str, Vec<Piece<'_>>)>, threads: usi
         })
     };
     results.sort_by_key(|(at, _)| *at);
-    let mut code = vec![String::new(); files.len()];
-    for ((f, _), text) in results {
-        code[f].push_str(&text);
+    let mut sizes = vec![header.len() + 1; files.len()];
+    for ((f, _), text) in &results {
+        sizes[*f] += text.len() + text.len() / 16;
     }
-    code.iter()
-        .map(|code| format!("{header}\n{}", space_items(code)))
-        .collect()
+    let mut code: Vec<Spacer> = sizes
+        .into_iter()
+        .map(|size| Spacer::new(header, size))
+        .collect();
+    for ((f, _), text) in results {
+        code[f].push(&text);
+    }
+    code.into_iter().map(|spacer| spacer.out).collect()
 }
 
 /// How many threads [`rust_files`] uses: the machine's parallelism.
@@ -80,32 +85,47 @@ pub fn default_threads() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
-/// A blank line after every top-level item, for readability (the printer adds none).
-fn space_items(code: &str) -> String {
-    let mut out = String::with_capacity(code.len() + code.len() / 20);
-    let mut previous = "";
-    for line in code.lines() {
-        let item_ended = matches!(previous, "}" | "});" | "];")
-            || (previous.ends_with(';')
-                && !previous.starts_with(' ')
-                && !previous.starts_with("//"));
-        let inner_attr_ended = previous.starts_with("//!") && !line.starts_with("//!");
-        if (item_ended || inner_attr_ended)
-            && !line.is_empty()
-            && !line.starts_with(' ')
-            && !line.starts_with('}')
-        {
-            let is_use = |l: &str| l.starts_with("use ") || l.starts_with("pub use ");
-            let both_uses = is_use(previous) && is_use(line);
-            if !both_uses {
-                out.push('\n');
-            }
-        }
-        out.push_str(line);
+/// Writes a file's printed pieces below its header with a blank line after every top-level
+/// item, for readability (the printer adds none). It sees the text a line at a time, so the
+/// pieces are copied once.
+struct Spacer {
+    out: String,
+    /// What the previous line was, as far as spacing cares.
+    item_ended: bool,
+    inner_doc: bool,
+    is_use: bool,
+}
+
+impl Spacer {
+    fn new(header: &str, capacity: usize) -> Spacer {
+        let mut out = String::with_capacity(capacity);
+        out.push_str(header);
         out.push('\n');
-        previous = line;
+        Spacer {
+            out,
+            item_ended: false,
+            inner_doc: false,
+            is_use: false,
+        }
     }
-    out
+
+    fn push(&mut self, text: &str) {
+        let is_use = |l: &str| l.starts_with("use ") || l.starts_with("pub use ");
+        for line in text.lines() {
+            let after_item = self.item_ended || (self.inner_doc && !line.starts_with("//!"));
+            let starts_item = !line.is_empty() && !line.starts_with([' ', '}']);
+            let uses_in_a_row = self.is_use && is_use(line);
+            if after_item && starts_item && !uses_in_a_row {
+                self.out.push('\n');
+            }
+            self.out.push_str(line);
+            self.out.push('\n');
+            self.item_ended = matches!(line, "}" | "});" | "];")
+                || (line.ends_with(';') && !line.starts_with(' ') && !line.starts_with("//"));
+            self.inner_doc = line.starts_with("//!");
+            self.is_use = is_use(line);
+        }
+    }
 }
 
 /// An identifier, raw (`r#type`) when it is a keyword.
@@ -119,14 +139,32 @@ pub fn ident(name: &str) -> Ident {
 
 /// `#[doc = "..."]` lines for rustdoc; text is escaped so rustdoc sees no HTML.
 pub fn doc_lines(paragraphs: &[String]) -> TokenStream {
-    let lines = doc_text(paragraphs);
+    let lines = doc_text(paragraphs).into_iter().map(|l| doc_literal(&l));
     quote! { #( #[doc = #lines] )* }
 }
 
 /// `#![doc = "..."]` lines (module and crate docs).
 pub fn inner_doc_lines(paragraphs: &[String]) -> TokenStream {
-    let lines = doc_text(paragraphs);
+    let lines = doc_text(paragraphs).into_iter().map(|l| doc_literal(&l));
     quote! { #( #![doc = #lines] )* }
+}
+
+/// One line of doc text (for `#[doc = ..]`) as a raw string literal (`r"…"`, `r#"…"#` if it
+/// holds a quote), as a `///` comment lexes. The printer writes it back as `///`, so the
+/// output is the same as with a plain literal; a raw one skips escaping every character,
+/// which was most of the cost of docs on a large spec. Text with a line break stays a plain
+/// literal (a raw one would print the break).
+pub fn doc_literal(line: &str) -> Literal {
+    if line.contains(['\n', '\r']) {
+        return Literal::string(line);
+    }
+    let mut fence = String::new();
+    while line.contains(&format!("\"{fence}")) {
+        fence.push('#');
+    }
+    format!("r{fence}\"{line}\"{fence}")
+        .parse()
+        .unwrap_or_else(|_| Literal::string(line))
 }
 
 fn doc_text(paragraphs: &[String]) -> Vec<String> {
@@ -191,5 +229,40 @@ pub fn status_tokens(status: crate::ir::Status) -> TokenStream {
         crate::ir::Status::Success => quote! { alipayhk_runtime::ResultStatus::Success },
         crate::ir::Status::Failure => quote! { alipayhk_runtime::ResultStatus::Failure },
         crate::ir::Status::Unknown => quote! { alipayhk_runtime::ResultStatus::Unknown },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn doc_literals_print_back_as_the_same_comment_text() {
+        for text in [
+            " plain",
+            " with \"quotes\"",
+            " a \"# fence",
+            " a \"## and \"#",
+            "",
+        ] {
+            let literal = doc_literal(text);
+            let printed = print::file(quote! { #[doc = #literal] struct A; });
+            assert_eq!(printed, format!("///{text}\nstruct A;\n"), "{literal}");
+        }
+        // A line break cannot be a `///` line: it stays a plain, escaped literal.
+        let literal = doc_literal(" two\nlines");
+        assert_eq!(literal.to_string(), "\" two\\nlines\"");
+    }
+
+    #[test]
+    fn spacing_puts_a_blank_line_after_items_whichever_piece_they_end() {
+        let mut spacer = Spacer::new("// header", 0);
+        spacer.push("use a::B;\nuse c::D;\nstruct A;\n");
+        spacer.push("fn f() {\n    g();\n}\n");
+        spacer.push("//! not a doc of the item\nstruct B;\n");
+        assert_eq!(
+            spacer.out,
+            "// header\nuse a::B;\nuse c::D;\n\nstruct A;\n\nfn f() {\n    g();\n}\n\n//! not a doc of the item\n\nstruct B;\n"
+        );
     }
 }

@@ -215,6 +215,7 @@ fn static_stem(owner: &str, part: &str) -> String {
 /// A compiled-once regex static.
 fn regex_static(name: &proc_macro2::Ident, pattern: &str, doc: &str) -> TokenStream {
     let doc = format!(" {doc}");
+    let doc = super::doc_literal(&doc);
     quote! {
         #[doc = #doc]
         static #name: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
@@ -270,6 +271,7 @@ fn model(model: &Model, directed: &BTreeSet<String>) -> TokenStream {
                 } else {
                     " Properties the spec does not name, kept so they survive a round trip."
                 };
+                let doc = super::doc_literal(doc);
                 quote! {
                     #[doc = #doc]
                     #[serde(flatten)]
@@ -554,6 +556,7 @@ fn constructor(model: &Model, fields: &[Field], has_extra: bool) -> TokenStream 
         " A `{}` with its required fields; optional fields start empty.",
         model.rust_name
     );
+    let doc = super::doc_literal(&doc);
     quote! {
         #[doc = #doc]
         pub fn new(#(#params),*) -> Self {
@@ -670,7 +673,9 @@ fn builder(
         " Builds a [`{}`] field by field, by name; [`{}::build`] reports every missing required field (by JSON name) and every broken constraint at once.",
         model.rust_name, builder
     );
+    let type_doc = super::doc_literal(&type_doc);
     let builder_doc = format!(" A [`{builder}`]: set fields by name, then `build()`.");
+    let builder_doc = super::doc_literal(&builder_doc);
     quote! {
         impl #name {
             #[doc = #builder_doc]
@@ -709,6 +714,7 @@ fn setter(field: &Field) -> TokenStream {
     let method = format_ident!("with_{}", field.rust_name.trim_start_matches("r#"));
     let (ty, value) = argument(field);
     let doc = format!(" Sets `{}`.", field.json_name);
+    let doc = super::doc_literal(&doc);
     let deprecated = field
         .deprecated
         .then(|| quote! { #[deprecated(note = "deprecated in the spec")] });
@@ -849,6 +855,7 @@ fn default_accessor(
                     .map(|v| v.to_string())
                     .unwrap_or_default()
             );
+            let doc = super::doc_literal(&doc);
             Some(quote! {
                 #[doc = #doc]
                 pub fn #method(&self) -> #ty {
@@ -869,6 +876,7 @@ fn default_accessor(
                 field.json_name,
                 describe.join("; ")
             );
+            let doc = super::doc_literal(&doc);
             Some(quote! {
                 #[doc = #doc]
                 pub fn #method(&self) -> Option<#ty> {
@@ -1322,6 +1330,7 @@ fn union(u: &Union, directed: &BTreeSet<String>) -> TokenStream {
                 values.join(", ")
             ),
         };
+        let doc = super::doc_literal(&doc);
         quote! { #[doc = #doc] #variant(#ty), }
     });
     let known: Vec<&str> = u.variants.iter().map(|v| v.name.as_str()).collect();
@@ -1472,6 +1481,7 @@ fn alias(a: &Alias) -> TokenStream {
         a.schema_name,
         a.target.describe()
     );
+    let doc = super::doc_literal(&doc);
     quote! {
         #[doc = #doc]
         pub type #name = #target;
@@ -1488,6 +1498,7 @@ fn open_enum(e: &OpenEnum) -> TokenStream {
     let variants = e.values.iter().map(|v| {
         let variant = ident(&v.variant);
         let doc = format!(" `{}`", v.value);
+        let doc = super::doc_literal(&doc);
         quote! { #[doc = #doc] #variant, }
     });
     let values: Vec<&String> = e.values.iter().map(|v| &v.value).collect();

@@ -119,7 +119,13 @@ fn convert(tokens: TokenStream, src: &mut String) -> Vec<Tok> {
                 out.push(match other {
                     TokenTree::Ident(i) => Tok::Ident(write_text(src, i)),
                     TokenTree::Literal(l) => Tok::Literal(write_text(src, l)),
-                    TokenTree::Group(g) => Tok::Group(g.delimiter(), convert(g.stream(), src)),
+                    TokenTree::Group(g) => {
+                        // The group is dropped before its stream is walked: a stream no one
+                        // else holds is walked in place, a shared one is copied first.
+                        let (delimiter, stream) = (g.delimiter(), g.stream());
+                        drop(g);
+                        Tok::Group(delimiter, convert(stream, src))
+                    }
                     TokenTree::Punct(_) => unreachable!("handled above"),
                 });
             }

@@ -202,6 +202,7 @@ fn one_enum(
         quote! { #name::#variant => Some(#message), }
     });
     let doc = rustdoc_escape(doc);
+    let doc = super::doc_literal(&doc);
     quote! {
         #[doc = #doc]
         #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -311,6 +312,7 @@ fn code_enums(api: &Api, op: &Operation) -> TokenStream {
         " Result codes of `{}` ({summary}): success, or one of [`{failure}`].",
         op.id
     ));
+    let doc = super::doc_literal(&doc);
     let from_code = from_code(api, op);
     quote! {
         #[doc = #doc]
@@ -465,6 +467,7 @@ fn from_code(api: &Api, op: &Operation) -> TokenStream {
         " A response that carries only `{}`, filled from `code` (documented status and message).",
         op.result_field
     ));
+    let doc = super::doc_literal(&doc);
     quote! {
         impl #response {
             #[doc = #doc]

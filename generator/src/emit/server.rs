@@ -134,6 +134,7 @@ fn contract(op: &Operation, directed: &BTreeSet<String>) -> TokenStream {
         quote! { request.validate() }
     };
     let doc = format!(" `{id}`.");
+    let doc = super::doc_literal(&doc);
     quote! {
         #[doc = #doc]
         #[derive(Debug, Clone, Copy)]
@@ -174,6 +175,7 @@ fn handler(op: &Operation, directed: &BTreeSet<String>) -> TokenStream {
     let name = format_ident!("{}", op.method_name);
     let marker = ident(&op.type_stem);
     let doc = format!(" Dispatches `{}`.", op.id);
+    let doc = super::doc_literal(&doc);
     // A `writeOnly` property never leaves the server: a response that carries one is the
     // handler's bug, logged and answered with `UNKNOWN_EXCEPTION` instead.
     let dispatch = if directed.contains(&op.response_type) {

@@ -13,6 +13,7 @@ pub fn emit(api: &Api) -> TokenStream {
         let name = format_ident!("{}", op.method_name.to_uppercase());
         let path = &op.path;
         let doc = format!(" `{}`", op.id);
+        let doc = super::doc_literal(&doc);
         quote! { #[doc = #doc] pub const #name: &str = #path; }
     });
     let operations = api.operations.iter().map(|op| {
@@ -90,7 +91,7 @@ pub fn emit(api: &Api) -> TokenStream {
     let ids: Vec<&str> = api.operations.iter().map(|op| op.id.as_str()).collect();
     let indexes = (0..api.operations.len()).map(proc_macro2::Literal::usize_unsuffixed);
     let count = proc_macro2::Literal::usize_unsuffixed(api.operations.len());
-    let id_docs = ids.iter().map(|id| format!(" `{id}`"));
+    let id_docs = ids.iter().map(|id| super::doc_literal(&format!(" `{id}`")));
     let id_list = ids.join(", ");
     let unknown_operation = format!("unknown operation `{{0}}`; use one of {id_list}");
     // `validate` proved every reason has exactly one code, so this match is exhaustive.
