@@ -8,12 +8,16 @@
 //!
 //! - `cargo xtask codegen --spec FILE --out DIR` (wall time of the whole command, cargo's
 //!   freshness check included, and the generator's own time as codegen prints it);
+//! - the same xtask binary run directly, with no cargo in front (a process, as
+//!   openapi-generator's CLI is one);
 //! - openapi-generator (PyPI `openapi-generator-cli`, in a venv under the target dir, using the
 //!   machine's Java): `-g rust --additional-properties=library=reqwest` and `-g rust-axum`;
 //!
 //! with peak memory (`/usr/bin/time`), generated lines of Rust per operation, and the cold
 //! `cargo check` of each generated crate (dependencies checked first, untimed; then the crate
-//! alone, after `cargo clean -p`). Results go to stdout and `<target>/bench-codegen/results.md`.
+//! alone, after `cargo clean -p`). Ratios compare ours with each openapi-generator run and with
+//! both together: it needs two runs (`rust`, `rust-axum`) for the client and server we emit in
+//! one. Results go to stdout and `<target>/bench-codegen/results.md`.
 //! Nothing here runs in CI; numbers are ratios within one run on one machine.
 
 use std::fs;
@@ -23,10 +27,15 @@ use std::time::Instant;
 
 use serde_json::Value;
 
-const USAGE: &str = "usage: cargo xtask bench codegen [--sizes 5,50,250,1000] [--skip-openapi-generator] [--skip-cargo-check]";
+const USAGE: &str = "usage: cargo xtask bench codegen [--sizes 5,50,250,1000] [--runs 3] [--skip-openapi-generator] [--skip-cargo-check]";
+
+/// The row of the xtask binary run without cargo.
+const BINARY: &str = "xtask codegen (binary)";
 
 struct Options {
     sizes: Vec<usize>,
+    /// Runs of each command; the median is kept.
+    runs: usize,
     openapi_generator: bool,
     cargo_check: bool,
 }
@@ -38,6 +47,7 @@ fn parse_args(args: &[String]) -> Result<Options, String> {
     }
     let mut options = Options {
         sizes: vec![5, 50, 250, 1000],
+        runs: 3,
         openapi_generator: true,
         cargo_check: true,
     };
@@ -53,6 +63,14 @@ fn parse_args(args: &[String]) -> Result<Options, String> {
                 if options.sizes.iter().any(|n| *n == 0 || n % 5 != 0) {
                     return Err("sizes are multiples of 5 (the real spec has 5 operations)".into());
                 }
+            }
+            "--runs" => {
+                let runs = rest.next().ok_or(USAGE)?;
+                options.runs = runs
+                    .parse()
+                    .ok()
+                    .filter(|n| (1..=20).contains(n))
+                    .ok_or_else(|| format!("--runs takes a number from 1 to 20: {runs}"))?;
             }
             "--skip-openapi-generator" => options.openapi_generator = false,
             "--skip-cargo-check" => options.cargo_check = false,
@@ -158,30 +176,59 @@ struct Measured {
     stdout: String,
 }
 
-fn measure(mut command: Command, log: &Path) -> Measured {
+/// Runs `command` `runs` times, each into an empty `out`, and keeps the run of median wall
+/// time (one run on a shared machine can be an outlier either way).
+fn measure_runs(command: &Command, out: &Path, log: &Path, runs: usize) -> Measured {
+    let mut all: Vec<Measured> = (0..runs.max(1))
+        .map(|_| {
+            let _ = fs::remove_dir_all(out);
+            measure(command, log)
+        })
+        .collect();
+    if all.iter().any(|m| !m.ok) {
+        return all.into_iter().find(|m| !m.ok).expect("a failed run");
+    }
+    all.sort_by(|a, b| a.seconds.total_cmp(&b.seconds));
+    let median = all.len() / 2;
+    all.swap_remove(median)
+}
+
+/// A copy of `command` (program, arguments, environment, directory), prefixed by `prefix`.
+fn copy_command(command: &Command, prefix: &[&std::ffi::OsStr]) -> Command {
+    let (program, args): (&std::ffi::OsStr, Vec<&std::ffi::OsStr>) = match prefix.split_first() {
+        Some((first, rest)) => (
+            first,
+            rest.iter()
+                .copied()
+                .chain(std::iter::once(command.get_program()))
+                .chain(command.get_args())
+                .collect(),
+        ),
+        None => (command.get_program(), command.get_args().collect()),
+    };
+    let mut copy = Command::new(program);
+    copy.args(args);
+    if let Some(dir) = command.get_current_dir() {
+        copy.current_dir(dir);
+    }
+    for (key, value) in command.get_envs() {
+        match value {
+            Some(value) => copy.env(key, value),
+            None => copy.env_remove(key),
+        };
+    }
+    copy
+}
+
+fn measure(command: &Command, log: &Path) -> Measured {
     let time_file = log.with_extension("time");
-    let gnu_time = Path::new("/usr/bin/time").exists();
-    let mut command = if gnu_time {
-        let mut wrapped = Command::new("/usr/bin/time");
-        wrapped
-            .arg("-f")
-            .arg("%U %S %M")
-            .arg("-o")
-            .arg(&time_file)
-            .arg(command.get_program())
-            .args(command.get_args());
-        if let Some(dir) = command.get_current_dir() {
-            wrapped.current_dir(dir);
-        }
-        for (key, value) in command.get_envs() {
-            match value {
-                Some(value) => wrapped.env(key, value),
-                None => wrapped.env_remove(key),
-            };
-        }
-        wrapped
+    let mut command = if Path::new("/usr/bin/time").exists() {
+        let prefix = ["/usr/bin/time", "-f", "%U %S %M", "-o"].map(std::ffi::OsStr::new);
+        let mut prefix = prefix.to_vec();
+        prefix.push(time_file.as_os_str());
+        copy_command(command, &prefix)
     } else {
-        std::mem::replace(&mut command, Command::new("true"))
+        copy_command(command, &[])
     };
     let started = Instant::now();
     let output = command.output();
@@ -281,14 +328,18 @@ pub fn run(args: &[String]) -> Result<ExitCode, String> {
         );
 
         let out = work.join(format!("ours-{n}"));
-        let _ = fs::remove_dir_all(&out);
         let mut cmd = Command::new("cargo");
         cmd.current_dir(&root)
             .args(["xtask", "codegen", "--spec"])
             .arg(&spec_file)
             .arg("--out")
             .arg(&out);
-        let m = measure(cmd, &work.join(format!("ours-{n}.log")));
+        let m = measure_runs(
+            &cmd,
+            &out,
+            &work.join(format!("ours-{n}.log")),
+            options.runs,
+        );
         let in_process = m
             .stdout
             .lines()
@@ -314,6 +365,32 @@ pub fn run(args: &[String]) -> Result<ExitCode, String> {
         }
         rows.push(row);
 
+        // The same command without cargo in front: this very binary, as a process, the way
+        // openapi-generator runs (its time includes the JVM's start, ours the process's).
+        let out = work.join(format!("ours-binary-{n}"));
+        let mut cmd = Command::new(std::env::current_exe().map_err(|e| e.to_string())?);
+        cmd.current_dir(&root)
+            .args(["codegen", "--spec"])
+            .arg(&spec_file)
+            .arg("--out")
+            .arg(&out);
+        let m = measure_runs(
+            &cmd,
+            &out,
+            &work.join(format!("ours-binary-{n}.log")),
+            options.runs,
+        );
+        rows.push(Row {
+            tool: BINARY.into(),
+            operations: n,
+            seconds: m.ok.then_some(m.seconds),
+            cpu_seconds: m.cpu_seconds.filter(|_| m.ok),
+            peak_mib: m.peak_mib,
+            lines: rust_lines(&out.join("src")),
+            check_seconds: None,
+            note: "no cargo in front".into(),
+        });
+
         if let Some(og) = &og {
             for (generator, extra) in [
                 // The spec's version (2024.05.0) is not semver: name one for the crate.
@@ -324,14 +401,14 @@ pub fn run(args: &[String]) -> Result<ExitCode, String> {
                 ("rust-axum", "packageVersion=0.1.0,packageName=og_axum"),
             ] {
                 let out = work.join(format!("og-{generator}-{n}"));
-                let _ = fs::remove_dir_all(&out);
                 let mut cmd = Command::new(og);
                 cmd.args(["generate", "--skip-validate-spec", "-g", generator, "-i"])
                     .arg(&spec_file)
                     .arg("-o")
                     .arg(&out)
                     .arg(format!("--additional-properties={extra}"));
-                let m = measure(cmd, &work.join(format!("og-{generator}-{n}.log")));
+                let log = work.join(format!("og-{generator}-{n}.log"));
+                let m = measure_runs(&cmd, &out, &log, options.runs);
                 let mut row = Row {
                     tool: format!("openapi-generator {generator}"),
                     operations: n,
@@ -455,7 +532,7 @@ fn cold_check(dir: &Path, work: &Path, package: &str) -> Option<f64> {
         cmd
     };
     let log = work.join(format!("{package}-check.log"));
-    if !measure(cargo(&["check", "--quiet"]), &log).ok {
+    if !measure(&cargo(&["check", "--quiet"]), &log).ok {
         return None;
     }
     // Only the crate itself is cold: its dependencies stay checked.
@@ -465,7 +542,7 @@ fn cold_check(dir: &Path, work: &Path, package: &str) -> Option<f64> {
     if !cleaned {
         return None;
     }
-    let m = measure(cargo(&["check", "--quiet"]), &log);
+    let m = measure(&cargo(&["check", "--quiet"]), &log);
     m.ok.then_some(m.seconds)
 }
 
@@ -500,17 +577,35 @@ fn render(rows: &[Row]) -> String {
         s.dedup();
         s
     };
+    let (client, server) = ("openapi-generator rust", "openapi-generator rust-axum");
+    let sum = |a: Option<f64>, b: Option<f64>| Some(a? + b?);
     for n in &sizes {
-        for other in ["openapi-generator rust", "openapi-generator rust-axum"] {
-            if let (Some(a), Some(b)) = (time(ours, *n), time(other, *n)) {
-                let cpu = match (cpu(ours, *n), cpu(other, *n)) {
-                    (Some(a), Some(b)) => format!(", {:.1}x our CPU time", b / a),
-                    _ => String::new(),
-                };
-                out.push_str(&format!(
-                    "- {n} operations: {other} takes {:.1}x our time{cpu}\n",
-                    b / a
-                ));
+        for (ours, how) in [
+            (ours, "`cargo xtask codegen`"),
+            (BINARY, "the binary alone"),
+        ] {
+            // openapi-generator needs two runs for what we emit in one: a client (`rust`) and
+            // a server (`rust-axum`); each alone, and both, against ours.
+            let others = [
+                (client.to_string(), time(client, *n), cpu(client, *n)),
+                (server.to_string(), time(server, *n), cpu(server, *n)),
+                (
+                    format!("{client} + {server} (client and server, as we emit)"),
+                    sum(time(client, *n), time(server, *n)),
+                    sum(cpu(client, *n), cpu(server, *n)),
+                ),
+            ];
+            for (other, other_time, other_cpu) in others {
+                if let (Some(a), Some(b)) = (time(ours, *n), other_time) {
+                    let cpu = match (cpu(ours, *n), other_cpu) {
+                        (Some(a), Some(b)) => format!(", {:.1}x its CPU time", b / a),
+                        _ => String::new(),
+                    };
+                    out.push_str(&format!(
+                        "- {n} operations: {other} takes {:.1}x the time of {how}{cpu}\n",
+                        b / a
+                    ));
+                }
             }
         }
     }
