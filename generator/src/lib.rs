@@ -100,7 +100,8 @@ impl Stamp {
 /// Generates every file of the generated crate (`src/*.rs`, `API.md`) from `yaml`.
 /// `spec_path` is how headers name the spec, e.g. `spec/alipayhk.yaml`.
 pub fn generate(yaml: &str, spec_path: &str) -> Result<Vec<GeneratedFile>, GenerateError> {
-    let api = parse(yaml)?;
+    let spec = validate::check(load::load(yaml)?)?;
+    let api = build::build_unchecked(&spec)?;
     let stamp = Stamp {
         spec_sha256: spec_sha256(yaml),
         generator_version: GENERATOR_VERSION.to_string(),
@@ -110,12 +111,19 @@ pub fn generate(yaml: &str, spec_path: &str) -> Result<Vec<GeneratedFile>, Gener
     let rust = rust_pieces(&api);
     let paths: Vec<&str> = rust.iter().map(|(path, _)| *path).collect();
     let md_header = format!("<!-- {do_not_edit} -->\n<!-- {} -->", stamp.line());
-    // API.md is written beside the Rust files, on its own thread.
-    let (code, reference) = std::thread::scope(|scope| {
+    // The examples are checked, and API.md is written, beside the Rust files, each on its own
+    // thread; nothing is returned unless the examples fit.
+    let (code, reference, examples) = std::thread::scope(|scope| {
+        let examples = scope.spawn(|| examples::check(&api));
         let reference = scope.spawn(|| docs::api_reference(&api, &md_header));
         let code = emit::rust_files(&rust_header, rust, emit::default_threads());
-        (code, reference.join().expect("the API.md thread panicked"))
+        (
+            code,
+            reference.join().expect("the API.md thread panicked"),
+            examples.join().expect("the examples thread panicked"),
+        )
     });
+    examples?;
     let mut files: Vec<GeneratedFile> = paths
         .into_iter()
         .zip(code)

@@ -159,8 +159,11 @@ pub fn doc_literal(line: &str) -> Literal {
         return Literal::string(line);
     }
     let mut fence = String::new();
-    while line.contains(&format!("\"{fence}")) {
+    if line.contains('"') {
         fence.push('#');
+        while line.contains(&format!("\"{fence}")) {
+            fence.push('#');
+        }
     }
     format!("r{fence}\"{line}\"{fence}")
         .parse()
@@ -191,6 +194,9 @@ fn doc_text(paragraphs: &[String]) -> Vec<String> {
 
 /// Escapes text for rustdoc markdown: angle brackets outside code spans would be HTML.
 pub fn rustdoc_escape(text: &str) -> String {
+    if !text.contains(['<', '>']) {
+        return text.to_string();
+    }
     text.split('`')
         .enumerate()
         .map(|(i, part)| {
