@@ -300,6 +300,27 @@ struct Row {
     note: String,
 }
 
+impl Row {
+    /// The row of `tool` at `n` operations from its measurement, counting the Rust lines below
+    /// `sources`; a failed run has no times and says so.
+    fn of(tool: &str, n: usize, m: &Measured, sources: &Path, note: String) -> Row {
+        Row {
+            tool: tool.to_string(),
+            operations: n,
+            seconds: m.ok.then_some(m.seconds),
+            cpu_seconds: m.cpu_seconds.filter(|_| m.ok),
+            peak_mib: m.peak_mib,
+            lines: rust_lines(sources),
+            check_seconds: None,
+            note: if m.ok {
+                note
+            } else {
+                "failed (see log)".into()
+            },
+        }
+    }
+}
+
 pub fn run(args: &[String]) -> Result<ExitCode, String> {
     let options = parse_args(args)?;
     let root = crate::project_root();
@@ -327,19 +348,20 @@ pub fn run(args: &[String]) -> Result<ExitCode, String> {
             fs::metadata(&spec_file).map_or(0, |m| m.len() / 1024)
         );
 
-        let out = work.join(format!("ours-{n}"));
-        let mut cmd = Command::new("cargo");
-        cmd.current_dir(&root)
-            .args(["xtask", "codegen", "--spec"])
-            .arg(&spec_file)
-            .arg("--out")
-            .arg(&out);
-        let m = measure_runs(
-            &cmd,
-            &out,
-            &work.join(format!("ours-{n}.log")),
-            options.runs,
-        );
+        // Our codegen, `program` and `prefix` in front of `codegen --spec FILE --out DIR`.
+        let ours = |program: &std::ffi::OsStr, prefix: &[&str], name: &str| {
+            let out = work.join(format!("{name}-{n}"));
+            let mut cmd = Command::new(program);
+            cmd.current_dir(&root)
+                .args(prefix)
+                .args(["codegen", "--spec"])
+                .arg(&spec_file)
+                .arg("--out")
+                .arg(&out);
+            let log = work.join(format!("{name}-{n}.log"));
+            (measure_runs(&cmd, &out, &log, options.runs), out)
+        };
+        let (m, out) = ours("cargo".as_ref(), &["xtask"], "ours");
         let in_process = m
             .stdout
             .lines()
@@ -349,16 +371,8 @@ pub fn run(args: &[String]) -> Result<ExitCode, String> {
             })
             .unwrap_or("?")
             .to_string();
-        let mut row = Row {
-            tool: "cargo xtask codegen".into(),
-            operations: n,
-            seconds: m.ok.then_some(m.seconds),
-            cpu_seconds: m.cpu_seconds.filter(|_| m.ok),
-            peak_mib: m.peak_mib,
-            lines: rust_lines(&out.join("src")),
-            check_seconds: None,
-            note: format!("generator itself: {in_process}"),
-        };
+        let note = format!("generator itself: {in_process}");
+        let mut row = Row::of("cargo xtask codegen", n, &m, &out.join("src"), note);
         if m.ok && options.cargo_check {
             write_our_manifest(&root, &out, n)?;
             row.check_seconds = cold_check(&out, &work, &format!("bench-ours-{n}"));
@@ -367,29 +381,10 @@ pub fn run(args: &[String]) -> Result<ExitCode, String> {
 
         // The same command without cargo in front: this very binary, as a process, the way
         // openapi-generator runs (its time includes the JVM's start, ours the process's).
-        let out = work.join(format!("ours-binary-{n}"));
-        let mut cmd = Command::new(std::env::current_exe().map_err(|e| e.to_string())?);
-        cmd.current_dir(&root)
-            .args(["codegen", "--spec"])
-            .arg(&spec_file)
-            .arg("--out")
-            .arg(&out);
-        let m = measure_runs(
-            &cmd,
-            &out,
-            &work.join(format!("ours-binary-{n}.log")),
-            options.runs,
-        );
-        rows.push(Row {
-            tool: BINARY.into(),
-            operations: n,
-            seconds: m.ok.then_some(m.seconds),
-            cpu_seconds: m.cpu_seconds.filter(|_| m.ok),
-            peak_mib: m.peak_mib,
-            lines: rust_lines(&out.join("src")),
-            check_seconds: None,
-            note: "no cargo in front".into(),
-        });
+        let binary = std::env::current_exe().map_err(|e| e.to_string())?;
+        let (m, out) = ours(binary.as_os_str(), &[], "ours-binary");
+        let note = "no cargo in front".to_string();
+        rows.push(Row::of(BINARY, n, &m, &out.join("src"), note));
 
         if let Some(og) = &og {
             for (generator, extra) in [
@@ -409,20 +404,8 @@ pub fn run(args: &[String]) -> Result<ExitCode, String> {
                     .arg(format!("--additional-properties={extra}"));
                 let log = work.join(format!("og-{generator}-{n}.log"));
                 let m = measure_runs(&cmd, &out, &log, options.runs);
-                let mut row = Row {
-                    tool: format!("openapi-generator {generator}"),
-                    operations: n,
-                    seconds: m.ok.then_some(m.seconds),
-                    cpu_seconds: m.cpu_seconds.filter(|_| m.ok),
-                    peak_mib: m.peak_mib,
-                    lines: rust_lines(&out),
-                    check_seconds: None,
-                    note: if m.ok {
-                        String::new()
-                    } else {
-                        "failed (see log)".into()
-                    },
-                };
+                let tool = format!("openapi-generator {generator}");
+                let mut row = Row::of(&tool, n, &m, &out, String::new());
                 if m.ok && options.cargo_check {
                     // Each crate stands alone (not part of the toolkit's workspace).
                     let manifest = out.join("Cargo.toml");
