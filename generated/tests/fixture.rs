@@ -555,8 +555,9 @@ fn an_untagged_one_of_value_must_fit_exactly_one_branch() {
     let number: Amount = round_trip(serde_json::json!(2.5));
     assert!(matches!(number, Amount::Number(_)));
     assert_eq!(number.validate(), Ok(()));
+    // Fitting both, it is kept as received.
     let both: Amount = round_trip(serde_json::json!(5));
-    assert!(matches!(both, Amount::Integer(5)));
+    assert_eq!(both, Amount::Unknown(serde_json::json!(5)));
     assert_eq!(
         problems(both.validate()),
         [(
@@ -572,13 +573,56 @@ fn an_untagged_one_of_value_must_fit_exactly_one_branch() {
     let phone: Contact = round_trip(serde_json::json!({"phone": "123"}));
     assert_eq!(phone.validate(), Ok(()));
     let two: Contact = round_trip(serde_json::json!({"phone": "123", "email": "a@b"}));
-    assert!(matches!(two, Contact::PhoneContact(_)));
+    assert!(matches!(two, Contact::Unknown(_)));
     assert_eq!(
         problems(two.validate()),
         [(
             "".to_string(),
             "matches more than one of [\"PhoneContact\", \"EmailContact\"] (oneOf allows exactly one)"
                 .to_string()
+        )]
+    );
+    // A value built in code is judged on its own wire form.
+    let built = Contact::PhoneContact(PhoneContact::new("123").with_email("a@b"));
+    assert_eq!(problems(built.validate()).len(), 1);
+    assert_eq!(
+        Contact::PhoneContact(PhoneContact::new("123")).validate(),
+        Ok(())
+    );
+}
+
+#[test]
+fn an_untagged_one_of_value_is_judged_on_its_wire_form_not_on_the_first_branch() {
+    // EmailContact, tried first, does not name `phone`: it decodes {email, phone} and drops
+    // `phone`. The wire form fits PhoneContact too, so oneOf is broken, in either order.
+    let two: ContactByEmailFirst = round_trip(serde_json::json!({"email": "a@b", "phone": "123"}));
+    assert!(matches!(two, ContactByEmailFirst::Unknown(_)));
+    assert_eq!(
+        problems(two.validate()),
+        [(
+            "".to_string(),
+            "matches more than one of [\"EmailContact\", \"PhoneContact\"] (oneOf allows exactly one)"
+                .to_string()
+        )]
+    );
+    // A value that decodes as the first branch only with a violation, and fits the second,
+    // is the second: `phone` breaks PhoneContact's pattern, EmailContact takes it.
+    let email: Contact =
+        serde_json::from_value(serde_json::json!({"phone": "abc", "email": "a@b"})).unwrap();
+    assert!(matches!(email, Contact::EmailContact(_)));
+    assert_eq!(email.validate(), Ok(()));
+    // Fitting no branch, it is the first it decodes as, with that branch's violation.
+    let bad: Contact = serde_json::from_value(serde_json::json!({"phone": "abc"})).unwrap();
+    assert!(matches!(bad, Contact::PhoneContact(_)));
+    assert_eq!(problems(bad.validate()).len(), 1);
+    // Decoding as none, it is kept as received.
+    let none: Contact = round_trip(serde_json::json!({"fax": "1"}));
+    assert!(matches!(none, Contact::Unknown(_)));
+    assert_eq!(
+        problems(none.validate()),
+        [(
+            "".to_string(),
+            "matches none of [\"PhoneContact\", \"EmailContact\"]".to_string()
         )]
     );
 }

@@ -303,7 +303,7 @@ pub fn api_reference(api: &Api, header: &str) -> Result<String, askama::Error> {
                         "{}, tagged by `{tag}`",
                         if one_of { "oneOf" } else { "anyOf" }
                     ),
-                    (None, true) => "oneOf, untagged (first variant that decodes; `validate()` fails when the value fits more than one)".into(),
+                    (None, true) => "oneOf, untagged (the one variant the wire value fits; fitting none, the first it decodes as; fitting several: `Unknown`, which `validate()` refuses)".into(),
                     (None, false) => "anyOf, untagged (first variant that decodes)".into(),
                 },
                 variants: cell(

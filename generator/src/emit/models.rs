@@ -1308,7 +1308,7 @@ fn union(u: &Union, directed: &BTreeSet<String>) -> TokenStream {
             "{}: the `{tag}` property picks the variant; an unlisted value is kept as `Unknown`.",
             if u.one_of { "oneOf" } else { "anyOf" }
         ),
-        None if u.one_of && u.variants.len() > 1 => "oneOf, untagged: the first variant (in spec order) the value decodes as wins; a value that fits none is kept as `Unknown`; `validate()` fails when the value fits more than one variant (decodes as it with no violation).".to_string(),
+        None if u.one_of && u.variants.len() > 1 => "oneOf, untagged: a value is judged on its wire form. It decodes as the one variant it fits (decodes as, with no violation); fitting none, as the first variant (in spec order) it decodes as; fitting several, or decoding as none, it is kept as `Unknown`. `validate()` fails on `Unknown`, and when the value fits more than one variant.".to_string(),
         None => format!(
             "{}, untagged: the first variant (in spec order) the value decodes as wins; a value that fits none is kept as `Unknown`.",
             if u.one_of { "oneOf" } else { "anyOf" }
@@ -1360,16 +1360,28 @@ fn union(u: &Union, directed: &BTreeSet<String>) -> TokenStream {
             }
         })
         .collect();
+    let exactly_one = u.one_of && u.tag.is_none() && u.variants.len() > 1;
+    let several = rules::several_branches_match(&format!("{known:?}"));
+    let unknown_check = if exactly_one {
+        // Kept as `Unknown` because it fits several branches, or because it fits none.
+        quote! {
+            #name::Unknown(value) => out.push(FieldViolation::new(
+                path,
+                if Self::fitting_branches(value) > 1 { #several } else { #none },
+            )),
+        }
+    } else {
+        quote! { #name::Unknown(_) => out.push(FieldViolation::new(path, #none)), }
+    };
     let branch_checks = quote! {
         match self {
             #(#arms)*
-            #name::Unknown(_) => out.push(FieldViolation::new(path, #none)),
+            #unknown_check
         }
     };
-    let collect = if u.one_of && u.tag.is_none() && u.variants.len() > 1 {
-        // oneOf: the value must fit exactly one branch (decode as it, with no violation);
-        // decoding took the first that decodes, so the others are tried on the wire form.
-        let several = rules::several_branches_match(&format!("{known:?}"));
+    let collect = if exactly_one {
+        // oneOf: the value must fit exactly one branch (decode as it, with no violation).
+        // Decoding judged the wire form; a value built in code is judged on its own.
         let fits = u.variants.iter().map(|v| {
             let variant = ident(&v.name);
             let ty = rust_type(&v.ty);
@@ -1410,6 +1422,38 @@ fn union(u: &Union, directed: &BTreeSet<String>) -> TokenStream {
         collect_violations(true, branch_checks)
     };
     let deserialize = match &u.tag {
+        None if exactly_one => {
+            let decoded = u.variants.iter().map(|v| {
+                let variant = ident(&v.name);
+                let ty = rust_type(&v.ty);
+                quote! { serde_json::from_value::<#ty>(value.clone()).ok().map(#name::#variant) }
+            });
+            quote! {
+                impl<'de> Deserialize<'de> for #name {
+                    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                        let value = serde_json::Value::deserialize(deserializer)?;
+                        // Every branch is tried on the wire form: a branch ignores keys it does
+                        // not name, so the first that decodes may not be the one the value fits.
+                        let mut fitting = Vec::new();
+                        let mut first = None;
+                        for branch in [#(#decoded),*].into_iter().flatten() {
+                            let mut problems = Vec::new();
+                            branch.collect_branch_violations("", &mut problems);
+                            if problems.is_empty() {
+                                fitting.push(branch);
+                            } else if first.is_none() {
+                                first = Some(branch);
+                            }
+                        }
+                        Ok(match (fitting.len(), first) {
+                            (1, _) => fitting.swap_remove(0),
+                            (0, Some(branch)) => branch,
+                            _ => #name::Unknown(value),
+                        })
+                    }
+                }
+            }
+        }
         None => TokenStream::new(),
         Some(tag) => {
             let arms = u.variants.iter().map(|v| {
@@ -1433,7 +1477,7 @@ fn union(u: &Union, directed: &BTreeSet<String>) -> TokenStream {
             }
         }
     };
-    let derive = if u.tag.is_some() {
+    let derive = if u.tag.is_some() || exactly_one {
         quote! { #[derive(Debug, Clone, PartialEq, Serialize)] }
     } else {
         quote! { #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)] }
