@@ -17,14 +17,6 @@ use crate::validate::ValidatedSpec;
 /// Builds the IR of a validated spec (references resolve), reports anything it cannot
 /// represent, then checks every example against the IR.
 pub fn build(spec: &ValidatedSpec) -> Result<Api, SpecErrors> {
-    let api = build_unchecked(spec)?;
-    crate::examples::check(&api)?;
-    Ok(api)
-}
-
-/// [`build`] without the examples check, for a caller that runs [`crate::examples::check`]
-/// itself (`generate` runs it beside the emitters) and must not use the IR if it fails.
-pub fn build_unchecked(spec: &ValidatedSpec) -> Result<Api, SpecErrors> {
     let doc = spec.document();
     let mut builder = Builder {
         doc,
@@ -80,6 +72,7 @@ pub fn build_unchecked(spec: &ValidatedSpec) -> Result<Api, SpecErrors> {
     };
     unify_result_status(&mut api);
     box_recursive_fields(&mut api)?;
+    crate::examples::check(&api)?;
     Ok(api)
 }
 
