@@ -6,6 +6,10 @@ set -euo pipefail
 venv=${1:?usage: setup-venv.sh VENV_DIR}
 here=$(cd "$(dirname "$0")" && pwd)
 check() { "$venv/bin/python" -c 'import com.alipay.ams.api.default_alipay_client' >/dev/null 2>&1; }
+# Test binaries run their tests in parallel: one sets the venv up while the others wait.
+mkdir -p "$(dirname "$venv")"
+exec 9>"$venv.lock"
+flock 9
 if [ -x "$venv/bin/python" ] && check; then
   exit 0
 fi
