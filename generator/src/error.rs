@@ -66,5 +66,13 @@ pub fn escape(segment: &str) -> String {
 
 /// Appends a segment to a JSON pointer.
 pub fn child(pointer: &str, segment: &str) -> String {
-    format!("{pointer}/{}", escape(segment))
+    let mut out = String::with_capacity(pointer.len() + 1 + segment.len());
+    out.push_str(pointer);
+    out.push('/');
+    if segment.contains(['~', '/']) {
+        out.push_str(&escape(segment));
+    } else {
+        out.push_str(segment);
+    }
+    out
 }

@@ -158,16 +158,24 @@ pub fn doc_literal(line: &str) -> Literal {
     if line.contains(['\n', '\r']) {
         return Literal::string(line);
     }
-    let mut fence = String::new();
+    // The fence has one `#` more than the longest run of `#` after a quote in the line.
+    let mut hashes = 0;
     if line.contains('"') {
-        fence.push('#');
-        while line.contains(&format!("\"{fence}")) {
-            fence.push('#');
-        }
+        hashes = 1 + line
+            .split('"')
+            .skip(1)
+            .map(|after| after.len() - after.trim_start_matches('#').len())
+            .max()
+            .unwrap_or(0);
     }
-    format!("r{fence}\"{line}\"{fence}")
-        .parse()
-        .unwrap_or_else(|_| Literal::string(line))
+    let mut text = String::with_capacity(line.len() + 3 + 2 * hashes);
+    text.push('r');
+    text.extend(std::iter::repeat_n('#', hashes));
+    text.push('"');
+    text.push_str(line);
+    text.push('"');
+    text.extend(std::iter::repeat_n('#', hashes));
+    text.parse().unwrap_or_else(|_| Literal::string(line))
 }
 
 fn doc_text(paragraphs: &[String]) -> Vec<String> {

@@ -1382,16 +1382,10 @@ fn union(u: &Union, directed: &BTreeSet<String>) -> TokenStream {
     let collect = if exactly_one {
         // oneOf: the value must fit exactly one branch (decode as it, with no violation).
         // Decoding judged the wire form; a value built in code is judged on its own.
-        let fits = u.variants.iter().map(|v| {
+        let decoded = u.variants.iter().map(|v| {
             let variant = ident(&v.name);
             let ty = rust_type(&v.ty);
-            quote! {
-                serde_json::from_value::<#ty>(value.clone()).is_ok_and(|branch| {
-                    let mut problems = Vec::new();
-                    #name::#variant(branch).collect_branch_violations("", &mut problems);
-                    problems.is_empty()
-                })
-            }
+            quote! { serde_json::from_value::<#ty>(value.clone()).ok().map(#name::#variant) }
         });
         let validate = collect_violations(
             true,
@@ -1413,47 +1407,45 @@ fn union(u: &Union, directed: &BTreeSet<String>) -> TokenStream {
                 #branch_checks
             }
 
-            /// How many branches the wire form `value` fits (decodes as, with no violation).
+            /// The branches the wire form `value` decodes as, in spec order, each with whether
+            /// it fits (decodes with no violation).
+            fn decoded_branches(value: &serde_json::Value) -> Vec<(Self, bool)> {
+                [#(#decoded),*]
+                    .into_iter()
+                    .flatten()
+                    .map(|branch| {
+                        let mut problems = Vec::new();
+                        branch.collect_branch_violations("", &mut problems);
+                        (branch, problems.is_empty())
+                    })
+                    .collect()
+            }
+
+            /// How many branches the wire form `value` fits.
             fn fitting_branches(value: &serde_json::Value) -> usize {
-                [#(#fits),*].into_iter().filter(|fits| *fits).count()
+                Self::decoded_branches(value).iter().filter(|(_, fits)| *fits).count()
             }
         }
     } else {
         collect_violations(true, branch_checks)
     };
     let deserialize = match &u.tag {
-        None if exactly_one => {
-            let decoded = u.variants.iter().map(|v| {
-                let variant = ident(&v.name);
-                let ty = rust_type(&v.ty);
-                quote! { serde_json::from_value::<#ty>(value.clone()).ok().map(#name::#variant) }
-            });
-            quote! {
-                impl<'de> Deserialize<'de> for #name {
-                    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                        let value = serde_json::Value::deserialize(deserializer)?;
-                        // Every branch is tried on the wire form: a branch ignores keys it does
-                        // not name, so the first that decodes may not be the one the value fits.
-                        let mut fitting = Vec::new();
-                        let mut first = None;
-                        for branch in [#(#decoded),*].into_iter().flatten() {
-                            let mut problems = Vec::new();
-                            branch.collect_branch_violations("", &mut problems);
-                            if problems.is_empty() {
-                                fitting.push(branch);
-                            } else if first.is_none() {
-                                first = Some(branch);
-                            }
-                        }
-                        Ok(match (fitting.len(), first) {
-                            (1, _) => fitting.swap_remove(0),
-                            (0, Some(branch)) => branch,
-                            _ => #name::Unknown(value),
-                        })
-                    }
+        None if exactly_one => quote! {
+            impl<'de> Deserialize<'de> for #name {
+                fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                    let value = serde_json::Value::deserialize(deserializer)?;
+                    // Every branch is tried on the wire form: a branch ignores keys it does not
+                    // name, so the first that decodes may not be the one the value fits.
+                    let branches = #name::decoded_branches(&value);
+                    let chosen = match branches.iter().filter(|(_, fits)| *fits).count() {
+                        1 => branches.into_iter().find(|(_, fits)| *fits),
+                        0 => branches.into_iter().next(),
+                        _ => None,
+                    };
+                    Ok(chosen.map_or(#name::Unknown(value), |(branch, _)| branch))
                 }
             }
-        }
+        },
         None => TokenStream::new(),
         Some(tag) => {
             let arms = u.variants.iter().map(|v| {

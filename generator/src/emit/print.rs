@@ -19,6 +19,8 @@
 //! a space, never a different token, because two tokens that would lex as one are always
 //! separated.
 
+use std::borrow::Cow;
+
 use proc_macro2::{Delimiter, Spacing, TokenStream, TokenTree};
 
 /// Lines longer than this break their widest bracket groups.
@@ -821,7 +823,7 @@ fn ends_with_comma(body: &[Tok]) -> bool {
 
 /// The text of a `doc = "..."` attribute body as a comment line (` text`), when it is one
 /// plain string line.
-fn doc_text(body: &[Tok], src: &str) -> Option<String> {
+fn doc_text<'s>(body: &[Tok], src: &'s str) -> Option<Cow<'s, str>> {
     let [Tok::Ident(doc), Tok::Op(eq), Tok::Literal(literal)] = body else {
         return None;
     };
@@ -834,15 +836,15 @@ fn doc_text(body: &[Tok], src: &str) -> Option<String> {
 }
 
 /// The value of a string literal: raw, or plain with the escapes `quote` writes.
-pub fn unescape(literal: &str) -> Option<String> {
+pub fn unescape(literal: &str) -> Option<Cow<'_, str>> {
     if let Some(raw) = literal.strip_prefix('r') {
         // A raw string (`r"…"`, `r#"…"#`, as `///` comments lex): its text is verbatim.
         let hashes = raw.len() - raw.trim_start_matches('#').len();
-        let fence = "#".repeat(hashes);
-        let inner = raw
-            .strip_prefix(&format!("{fence}\""))?
-            .strip_suffix(&format!("\"{fence}"))?;
-        return Some(inner.to_string());
+        let inner = raw[hashes..].strip_prefix('"')?;
+        let inner = inner.get(..inner.len().checked_sub(hashes + 1)?)?;
+        let closing = &raw[hashes + 1 + inner.len()..];
+        let well_formed = closing.starts_with('"') && closing[1..].bytes().all(|b| b == b'#');
+        return well_formed.then_some(Cow::Borrowed(inner));
     }
     let inner = literal.strip_prefix('"')?.strip_suffix('"')?;
     let mut out = String::with_capacity(inner.len());
@@ -868,7 +870,7 @@ pub fn unescape(literal: &str) -> Option<String> {
             _ => return None,
         }
     }
-    Some(out)
+    Some(Cow::Owned(out))
 }
 
 #[cfg(test)]
@@ -952,6 +954,10 @@ fn f() {
             Some(" a \"b\" \\ \u{e9}")
         );
         assert_eq!(unescape(r##"r#" a "b" "#"##).as_deref(), Some(r#" a "b" "#));
+        assert_eq!(unescape(r#"r"""#).as_deref(), Some(""));
+        // A raw string whose fence does not close is no doc line.
+        assert_eq!(unescape(r##"r#" a ""##), None);
+        assert_eq!(unescape(r#"r" a"#), None);
         let text = file(quote! {
             /// From a comment.
             #[doc = "two\nlines"]
