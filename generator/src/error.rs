@@ -76,3 +76,15 @@ pub fn child(pointer: &str, segment: &str) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pointer_segments_are_escaped_only_where_needed() {
+        assert_eq!(child("/paths", "/a/{id}"), "/paths/~1a~1{id}");
+        assert_eq!(child("", "x~y"), "/x~0y");
+        assert_eq!(child("/components", "schemas"), "/components/schemas");
+    }
+}

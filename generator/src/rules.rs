@@ -3,6 +3,8 @@
 //! the example check (`examples`) evaluates the same rules, so a spec example and a generated
 //! model are judged alike and in the same words.
 
+use std::sync::Arc;
+
 use serde_json::Value;
 
 use crate::ir::{Constraints, Format, Limit, Trigger};
@@ -145,20 +147,23 @@ impl Rule<'_> {
 }
 
 /// `pattern` compiled, once per process: a large spec meets the same pattern in many copies
-/// and examples, and compiling dominated generation time. The cache is only looked up, never
+/// and examples, and compiling dominated generation time. Every caller shares the one
+/// `Regex` (a clone would start its own match cache). The cache is only looked up, never
 /// iterated, so output does not depend on it.
-pub fn compiled(pattern: &str) -> Result<regex::Regex, regex::Error> {
+pub fn compiled(pattern: &str) -> Result<Arc<regex::Regex>, regex::Error> {
     use std::collections::HashMap;
     use std::sync::{LazyLock, Mutex};
-    type Cache = HashMap<String, Result<regex::Regex, regex::Error>>;
+    type Cache = HashMap<String, Result<Arc<regex::Regex>, regex::Error>>;
     static CACHE: LazyLock<Mutex<Cache>> = LazyLock::new(Default::default);
     let mut cache = CACHE
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
-    cache
-        .entry(pattern.to_string())
-        .or_insert_with(|| regex::Regex::new(pattern))
-        .clone()
+    if let Some(known) = cache.get(pattern) {
+        return known.clone();
+    }
+    let compiled = regex::Regex::new(pattern).map(Arc::new);
+    cache.insert(pattern.to_string(), compiled.clone());
+    compiled
 }
 
 /// `value` against a bound: integers as integers, anything else as floating point.

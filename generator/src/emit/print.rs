@@ -270,7 +270,12 @@ impl<'a> Printer<'a> {
     }
 
     fn at_line_start(&self) -> bool {
-        self.out.is_empty() || self.out.trim_end_matches(' ').ends_with('\n')
+        // Bytes, not chars: this runs before every token.
+        let out = self.out.as_bytes();
+        match out.iter().rposition(|&b| b != b' ') {
+            Some(last) => out[last] == b'\n',
+            None => out.is_empty(),
+        }
     }
 
     /// A sequence of statements or items, each starting on its own line.
@@ -534,7 +539,7 @@ impl<'a> Printer<'a> {
     }
 
     fn space(&mut self, space: bool) {
-        if space && !self.out.ends_with([' ', '\n']) {
+        if space && !matches!(self.out.as_bytes().last(), Some(b' ' | b'\n')) {
             self.out.push(' ');
         }
     }
@@ -832,7 +837,7 @@ fn doc_text<'s>(body: &[Tok], src: &'s str) -> Option<Cow<'s, str>> {
         return None;
     }
     let text = unescape(literal)?;
-    (!text.contains(['\n', '\r'])).then_some(text)
+    (!super::contains_any(&text, b"\n\r")).then_some(text)
 }
 
 /// The value of a string literal: raw, or plain with the escapes `quote` writes.
