@@ -627,6 +627,60 @@ fn an_untagged_one_of_value_is_judged_on_its_wire_form_not_on_the_first_branch()
     );
 }
 
+const NOT_A_PROPERTY: &str = "is not a property of this object (additionalProperties: false)";
+
+#[test]
+fn a_closed_object_decodes_a_forbidden_key_and_validate_reports_it() {
+    // Lenient decoding: the key is kept, and the wire form survives a round trip.
+    let filter: Filter = round_trip(serde_json::json!({"color": "red", "colour": "red"}));
+    assert_eq!(filter.color.as_deref(), Some("red"));
+    assert_eq!(filter.extra.get("colour"), Some(&serde_json::json!("red")));
+    // Strict validation: each forbidden key is a violation under its own path.
+    assert_eq!(
+        problems(filter.validate()),
+        [("colour".to_string(), NOT_A_PROPERTY.to_string())]
+    );
+    // At depth, through the request that carries it (the server's check).
+    let request: GetWidgetRequest = round_trip(serde_json::json!({
+        "widgetId": "W-1", "filter": {"colour": "red", "size": 2}
+    }));
+    assert_eq!(
+        problems(request.validate_request()),
+        [
+            ("filter.colour".to_string(), NOT_A_PROPERTY.to_string()),
+            ("filter.size".to_string(), NOT_A_PROPERTY.to_string())
+        ]
+    );
+    // Values built in code carry no other key: the builder has no setter for one.
+    let built = Filter::builder().color("red").build().expect("valid");
+    assert!(built.extra.is_empty());
+    assert_eq!(
+        serde_json::to_value(&built).unwrap(),
+        serde_json::json!({"color": "red"})
+    );
+    let request = GetWidgetRequest::new("W-1").with_filter(Filter::new().with_color("red"));
+    assert_eq!(request.validate_request(), Ok(()));
+}
+
+#[test]
+fn a_closed_branch_does_not_fit_a_value_with_a_key_it_forbids() {
+    // {email, phone}: ClosedEmailContact forbids `phone`, so only PhoneContact fits (the open
+    // EmailContact of `Contact` fits too, and makes that value `Unknown`).
+    let two: StrictContact = round_trip(serde_json::json!({"email": "a@b", "phone": "123"}));
+    assert!(matches!(two, StrictContact::PhoneContact(_)), "{two:?}");
+    assert_eq!(two.validate(), Ok(()));
+    let email: StrictContact = round_trip(serde_json::json!({"email": "a@b"}));
+    assert!(matches!(email, StrictContact::ClosedEmailContact(_)));
+    assert_eq!(email.validate(), Ok(()));
+    // Fitting none, it is the first branch it decodes as, with the forbidden key reported.
+    let fax: StrictContact = round_trip(serde_json::json!({"email": "a@b", "fax": "1"}));
+    assert!(matches!(fax, StrictContact::ClosedEmailContact(_)));
+    assert_eq!(
+        problems(fax.validate()),
+        [("fax".to_string(), NOT_A_PROPERTY.to_string())]
+    );
+}
+
 #[test]
 fn array_and_object_defaults_apply_when_absent() {
     let absent = Catalog::new("S");

@@ -1,7 +1,8 @@
 //! The feature fixture's generated server and client over real HTTP on 127.0.0.1: a handler
 //! whose response carries a `writeOnly` property (`history[].secret` of `getWidget`) never
 //! gets it onto the wire. The server logs the handler's bug and answers
-//! `UNKNOWN_EXCEPTION`, which the client reports as an unknown outcome.
+//! `UNKNOWN_EXCEPTION`, which the client reports as an unknown outcome. A request with a key
+//! that `additionalProperties: false` forbids is refused before the handler runs.
 
 #![allow(dead_code)]
 
@@ -139,4 +140,31 @@ async fn the_same_response_without_the_write_only_property_is_sent() {
         .expect("success")
         .into_inner();
     assert_eq!(response.history.map(|h| h.len()), Some(2));
+}
+
+#[tokio::test]
+async fn the_server_refuses_a_key_that_additional_properties_false_forbids() {
+    let (client, transport) = serve(Widgets { leak: false }).await;
+    let body = serde_json::json!({"widgetId": "W-1", "filter": {"color": "red", "colour": "red"}});
+    let raw = transport
+        .send(
+            spec::paths::GET_WIDGET,
+            body.to_string().into_bytes(),
+            &|_| false,
+        )
+        .await
+        .expect("a signed 200 answer");
+    let answer: serde_json::Value = serde_json::from_slice(&raw.body).expect("JSON body");
+    assert_eq!(
+        answer["resultInfo"]["resultCode"], "PARAMETER_ILLEGAL",
+        "{answer}"
+    );
+    let message = answer["resultInfo"]["resultMessage"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(message.contains("filter.colour"), "{answer}");
+    // The same request without the forbidden key is served.
+    let request = GetWidgetRequest::new("W-1").with_filter(Filter::new().with_color("red"));
+    let response = client.get_widget(&request).await.expect("success");
+    assert_eq!(response.into_inner().history.map(|h| h.len()), Some(2));
 }

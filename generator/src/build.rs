@@ -552,7 +552,10 @@ impl<'a> Builder<'a> {
                     ));
                 }
             }
-            self.check_field_names(&fields, keeps_unknown_keys || additional.is_some(), at);
+            let has_extra = keeps_unknown_keys
+                || additional.is_some()
+                || matches!(merged.additional, Some(AdditionalProperties::Any(false)));
+            self.check_field_names(&fields, has_extra, at);
             ModelKind::Struct {
                 fields,
                 keeps_unknown_keys,
@@ -747,9 +750,9 @@ impl<'a> Builder<'a> {
         }
     }
 
-    fn check_field_names(&mut self, fields: &[Field], keeps_unknown_keys: bool, at: &str) {
+    fn check_field_names(&mut self, fields: &[Field], has_extra: bool, at: &str) {
         let mut names: Vec<&str> = Vec::new();
-        if keeps_unknown_keys {
+        if has_extra {
             names.push("extra");
         }
         for field in fields {

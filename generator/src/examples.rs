@@ -229,7 +229,7 @@ impl Checker<'_, '_> {
                             self.value(&extra.ty, &extra.constraints, false, item, &item_at)
                         }
                         (None, None) if model.rejects_unknown_keys => {
-                            self.fail(&item_at, format!("unexpected property {key}"))
+                            self.fail(&item_at, rules::UNEXPECTED_PROPERTY.to_string())
                         }
                         (None, None) => {}
                     }

@@ -159,8 +159,8 @@ pub struct Model {
     pub description: Option<String>,
     pub assumption: Option<String>,
     pub kind: ModelKind,
-    /// `additionalProperties: false`: examples may not carry other keys. (The generated type
-    /// ignores them when decoding, like any key it does not name.)
+    /// `additionalProperties: false`: examples may not carry other keys. A struct decodes them
+    /// into its `extra` map (lenient client) and `validate()` reports each (strict server).
     pub rejects_unknown_keys: bool,
 }
 

@@ -248,6 +248,11 @@ pub fn no_branch_matches(known: &str) -> String {
     format!("matches none of {known}")
 }
 
+/// A key an object with `additionalProperties: false` does not name (decoded into `extra`,
+/// reported by `validate()`).
+pub const UNEXPECTED_PROPERTY: &str =
+    "is not a property of this object (additionalProperties: false)";
+
 /// A `readOnly` property in a request (the server's check).
 pub const READ_ONLY_IN_REQUEST: &str = "is read-only: only responses carry it";
 

@@ -255,12 +255,17 @@ fn model(model: &Model, directed: &BTreeSet<String>) -> TokenStream {
             let defaultable = fields.iter().all(|f| !f.required);
             let derive_default = defaultable.then(|| quote! { Default, });
             let members = fields.iter().map(field_member);
+            // `additionalProperties: false`: other keys still decode (lenient client) into
+            // `extra`, and `validate()` reports each (strict server), as an unlisted enum
+            // value decodes as `Unknown` and fails `validate()`.
+            let forbids_extra =
+                model.rejects_unknown_keys && additional.is_none() && !*keeps_unknown_keys;
             let extra_ty = match additional {
                 Some(a) => {
                     let ty = rust_type(&a.ty);
                     Some(quote! { std::collections::BTreeMap<String, #ty> })
                 }
-                None if *keeps_unknown_keys => {
+                None if *keeps_unknown_keys || forbids_extra => {
                     Some(quote! { serde_json::Map<String, serde_json::Value> })
                 }
                 None => None,
@@ -268,6 +273,8 @@ fn model(model: &Model, directed: &BTreeSet<String>) -> TokenStream {
             let extra = extra_ty.as_ref().map(|ty| {
                 let doc = if additional.is_some() {
                     " Properties the spec does not name, typed by its `additionalProperties`."
+                } else if forbids_extra {
+                    " Properties the spec forbids (`additionalProperties: false`) that a decoded value carried: kept, so decoding loses nothing, and reported by `validate()`. Leave it empty."
                 } else {
                     " Properties the spec does not name, kept so they survive a round trip."
                 };
@@ -279,7 +286,14 @@ fn model(model: &Model, directed: &BTreeSet<String>) -> TokenStream {
                 }
             });
             let constructor = constructor(model, fields, extra_ty.is_some());
-            let builder = builder(model, fields, extra_ty.as_ref(), additional.as_deref());
+            let settable_extra = extra_ty.as_ref().filter(|_| !forbids_extra);
+            let builder = builder(
+                model,
+                fields,
+                settable_extra,
+                extra_ty.is_some(),
+                additional.as_deref(),
+            );
             let setters = fields.iter().filter(|f| !f.required).map(setter);
             let defaults = fields
                 .iter()
@@ -308,6 +322,14 @@ fn model(model: &Model, directed: &BTreeSet<String>) -> TokenStream {
                         }
                     });
                 }
+            }
+            if forbids_extra {
+                let problem = rules::UNEXPECTED_PROPERTY;
+                checks.push(quote! {
+                    for key in self.extra.keys() {
+                        out.push(FieldViolation::new(alipayhk_runtime::validation::field_path(path, key), #problem));
+                    }
+                });
             }
             checks.push(either_of_check(fields, either_of));
             for (i, condition) in conditions.iter().enumerate() {
@@ -567,10 +589,13 @@ fn constructor(model: &Model, fields: &[Field], has_extra: bool) -> TokenStream 
 
 /// `<Model>Builder`: one setter per field, named after it; `build()` reports every missing
 /// required field by JSON name, then runs `validate()`.
+/// `extra_ty` is the type of `extra` when the builder may set it; `has_extra` says whether the
+/// model has an `extra` at all (one it may not set starts empty).
 fn builder(
     model: &Model,
     fields: &[Field],
     extra_ty: Option<&TokenStream>,
+    has_extra: bool,
     additional: Option<&crate::ir::Additional>,
 ) -> TokenStream {
     let name = ident(&model.rust_name);
@@ -668,7 +693,11 @@ fn builder(
             quote! { #field: self.#field, }
         }
     });
-    let extra_init = extra_ty.map(|_| quote! { extra: self.extra, });
+    let extra_init = match extra_ty {
+        Some(_) => quote! { extra: self.extra, },
+        None if has_extra => quote! { extra: Default::default(), },
+        None => TokenStream::new(),
+    };
     let type_doc = format!(
         " Builds a [`{}`] field by field, by name; [`{}::build`] reports every missing required field (by JSON name) and every broken constraint at once.",
         model.rust_name, builder

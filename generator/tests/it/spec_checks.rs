@@ -453,3 +453,22 @@ fn a_json_spec_loads_like_its_yaml_and_untrusted_json_keeps_the_budget() {
     let broken = load::load("{\"openapi\": \"3.0.3\",\n  \"info\": [}").expect_err("broken");
     assert!(broken.to_string().contains("not valid YAML"), "{broken}");
 }
+
+#[test]
+fn a_key_that_additional_properties_false_forbids_fails_the_example_in_validate_words() {
+    let fixture = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/features.yaml"
+    ))
+    .expect("fixture is readable");
+    let from = "      example: {color: red}\n";
+    assert!(fixture.contains(from), "the fixture no longer has {from:?}");
+    let message =
+        error_of(&fixture.replacen(from, "      example: {color: red, colour: red}\n", 1));
+    assert!(
+        message.contains(
+            "/components/schemas/Filter/example/colour: example does not validate: is not a property of this object (additionalProperties: false)\n"
+        ),
+        "{message}"
+    );
+}
