@@ -176,6 +176,20 @@ fn diff_operation(old: &OperationFacts, new: &OperationFacts, out: &mut Vec<Chan
         &new.response_either_of,
         out,
     );
+    diff_closed(
+        &old.id,
+        Side::Request,
+        &old.request_closed,
+        &new.request_closed,
+        out,
+    );
+    diff_closed(
+        &old.id,
+        Side::Response,
+        &old.response_closed,
+        &new.response_closed,
+        out,
+    );
     diff_codes(
         &format!("{} result code", old.id),
         &old.codes,
@@ -400,6 +414,35 @@ fn diff_either_of(
             },
             subject: subject(fact),
             detail: format!("x-either-of removed: {}", fact.describe()),
+        });
+    }
+}
+
+/// `additionalProperties: false`, by object path. A request object that becomes closed is
+/// refused by the server with any key it does not name: callers that sent one (`extra`)
+/// break. Opening one is safe, and in a response either way is (clients stay lenient: a
+/// forbidden key decodes into `extra`).
+fn diff_closed(op: &str, side: Side, old: &[String], new: &[String], out: &mut Vec<Change>) {
+    let subject = |path: &str| match path {
+        "" => format!("{op} {} body", side.label()),
+        path => format!("{op} {} object {path}", side.label()),
+    };
+    for path in new.iter().filter(|p| !old.contains(p)) {
+        out.push(Change {
+            severity: match side {
+                Side::Request => Severity::PotentiallyBreaking,
+                Side::Response => Severity::Safe,
+            },
+            subject: subject(path),
+            detail: "now refuses keys it does not name (additionalProperties: false)".into(),
+        });
+    }
+    for path in old.iter().filter(|p| !new.contains(p)) {
+        out.push(Change {
+            severity: Severity::Safe,
+            subject: subject(path),
+            detail: "no longer refuses keys it does not name (additionalProperties: false removed)"
+                .into(),
         });
     }
 }

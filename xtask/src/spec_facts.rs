@@ -39,6 +39,10 @@ pub struct OperationFacts {
     /// `x-either-of` of the request body's objects.
     pub request_either_of: Vec<EitherOfFact>,
     pub response_either_of: Vec<EitherOfFact>,
+    /// The objects of the request body that forbid keys they do not name
+    /// (`additionalProperties: false`), by path like [`FieldFact::path`]; `""` is the body.
+    pub request_closed: Vec<String>,
+    pub response_closed: Vec<String>,
     pub codes: Vec<CodeFact>,
 }
 
@@ -315,6 +319,7 @@ fn operation_facts(
                 fields: &mut facts.request_fields,
                 conditions: &mut facts.request_conditions,
                 either_of: &mut facts.request_either_of,
+                closed: &mut facts.request_closed,
             };
             flatten_properties(root, schema, "", &schema_pointer, &mut out, 0)?;
         }
@@ -341,6 +346,7 @@ fn operation_facts(
                 fields: &mut facts.response_fields,
                 conditions: &mut facts.response_conditions,
                 either_of: &mut facts.response_either_of,
+                closed: &mut facts.response_closed,
             };
             flatten_properties(root, schema, "", &schema_pointer, &mut out, 0)?;
         }
@@ -425,6 +431,7 @@ struct Flattened<'a> {
     fields: &'a mut Vec<FieldFact>,
     conditions: &'a mut Vec<ConditionFact>,
     either_of: &'a mut Vec<EitherOfFact>,
+    closed: &'a mut Vec<String>,
 }
 
 /// An object's properties, `required` and `x-conditions`, with `allOf` parts merged (a later
@@ -436,6 +443,8 @@ struct ObjectParts<'a> {
     /// `x-either-of` of every part, united.
     either_of: Vec<&'a str>,
     assumption: Option<String>,
+    /// `additionalProperties`, the last part's that states one (as the generator merges).
+    additional: Option<&'a Value>,
 }
 
 fn object_parts<'a>(
@@ -465,6 +474,7 @@ fn object_parts<'a>(
             .map(|list| list.iter().filter_map(Value::as_str).collect())
             .unwrap_or_default(),
         assumption: str_field(schema, "x-assumption"),
+        additional: schema.get("additionalProperties"),
     };
     if let Some(properties) = schema.get("properties").and_then(Value::as_object) {
         for (name, property) in properties {
@@ -486,6 +496,7 @@ fn object_parts<'a>(
             parts.required.extend(inner.required);
             parts.conditions.extend(inner.conditions);
             parts.either_of.extend(inner.either_of);
+            parts.additional = inner.additional.or(parts.additional);
             if parts.assumption.is_none() {
                 parts.assumption = inner.assumption;
             }
@@ -517,6 +528,10 @@ fn flatten_properties(
                 .map(|p| format!("{prefix}{p}"))
                 .collect(),
         });
+    }
+    if parts.additional == Some(&Value::Bool(false)) {
+        out.closed
+            .push(prefix.strip_suffix('.').unwrap_or(prefix).to_string());
     }
     // Children of an assumed schema are assumptions too, unless they say otherwise.
     let container_assumption = parts.assumption.clone();

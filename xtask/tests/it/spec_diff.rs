@@ -552,3 +552,29 @@ fn unchecked_note_on_a_request_field_is_safe_too() {
     assert_eq!(only(&changes).severity, Severity::Safe);
     assert_eq!(only(&changes).subject, "redeemThing request field note");
 }
+
+#[test]
+fn a_request_object_that_forbids_other_keys_is_potentially_breaking() {
+    let changes = diff_after(|s| {
+        at(s, "/components/schemas/Line")["additionalProperties"] = json!(false);
+    });
+    let change = only(&changes);
+    assert_eq!(change.severity, Severity::PotentiallyBreaking);
+    assert_eq!(change.subject, "redeemThing request object lines[]");
+    insta::assert_snapshot!(report(&changes));
+    // The body itself is named as the body.
+    let changes = diff_after(|s| {
+        at(s, REDEEM_REQUEST)["additionalProperties"] = json!(false);
+    });
+    assert_eq!(only(&changes).subject, "redeemThing request body");
+    // Opening it again, or closing a response, is safe for lenient clients.
+    let close = |s: &mut Value| at(s, REDEEM_REQUEST)["additionalProperties"] = json!(false);
+    let change = diff_between(close, |_| {});
+    assert_eq!(only(&change).severity, Severity::Safe);
+    let changes = diff_after(|s| {
+        let response = format!("{QUERY}/responses/200/content/application~1json/schema");
+        at(s, &response)["additionalProperties"] = json!(false);
+    });
+    assert_eq!(only(&changes).severity, Severity::Safe);
+    assert_eq!(only(&changes).subject, "queryThing response body");
+}
