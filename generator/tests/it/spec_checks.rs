@@ -442,6 +442,26 @@ fn a_json_spec_loads_like_its_yaml_and_untrusted_json_keeps_the_budget() {
         alipayhk_generator::parse(&json).unwrap_or_else(|e| panic!("{e}")),
         alipayhk_generator::parse(&yaml).unwrap_or_else(|e| panic!("{e}"))
     );
+    // The typed document, read from the JSON text beside the tree, is the one the tree gives,
+    // here and for the feature fixture's every construct.
+    let fixture = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/features.yaml"
+    ))
+    .expect("fixture is readable");
+    for text in [yaml.as_str(), fixture.as_str()] {
+        let tree = load::load(text).unwrap_or_else(|e| panic!("{e}")).tree;
+        let json = load::load(&serde_json::to_string(&tree).unwrap()).unwrap();
+        assert_eq!(
+            json.document,
+            <openapiv3::OpenAPI as serde::Deserialize>::deserialize(&json.tree).unwrap()
+        );
+    }
+    // Valid JSON that is not an OpenAPI document is reported with the pointer of the problem.
+    let wrong =
+        load::load(r#"{"openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "paths": []}"#)
+            .expect_err("paths is not a map");
+    assert!(wrong.to_string().contains("/paths"), "{wrong}");
     // Untrusted JSON goes through the YAML parser and its budget.
     let big = format!(
         "{{\"openapi\": \"3.0.3\", \"x\": [{}]}}",
