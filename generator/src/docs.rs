@@ -207,7 +207,7 @@ pub fn api_reference(api: &Api, header: &str) -> Result<String, askama::Error> {
                         let mut notes = Vec::new();
                         if *keeps_unknown_keys {
                             notes.push("Unknown properties are kept (`extra`).".to_string());
-                        } else if m.rejects_unknown_keys && additional.is_none() {
+                        } else if m.forbids_other_keys() {
                             notes.push(
                                 "Other properties are refused (`additionalProperties: false`): they decode into `extra`, and `validate()` reports each.".to_string(),
                             );

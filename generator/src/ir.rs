@@ -164,6 +164,22 @@ pub struct Model {
     pub rejects_unknown_keys: bool,
 }
 
+impl Model {
+    /// A struct whose other keys are forbidden and kept nowhere else: they decode into its
+    /// `extra` (which no builder sets) and `validate()` reports each.
+    pub fn forbids_other_keys(&self) -> bool {
+        self.rejects_unknown_keys
+            && matches!(
+                self.kind,
+                ModelKind::Struct {
+                    keeps_unknown_keys: false,
+                    additional: None,
+                    ..
+                }
+            )
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum ModelKind {
     /// An object with named properties.

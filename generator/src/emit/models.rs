@@ -258,8 +258,7 @@ fn model(model: &Model, directed: &BTreeSet<String>) -> TokenStream {
             // `additionalProperties: false`: other keys still decode (lenient client) into
             // `extra`, and `validate()` reports each (strict server), as an unlisted enum
             // value decodes as `Unknown` and fails `validate()`.
-            let forbids_extra =
-                model.rejects_unknown_keys && additional.is_none() && !*keeps_unknown_keys;
+            let forbids_extra = model.forbids_other_keys();
             let extra_ty = match additional {
                 Some(a) => {
                     let ty = rust_type(&a.ty);
