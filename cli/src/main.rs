@@ -19,9 +19,24 @@ mod signature_cmd;
 
 use error::CliError;
 
+/// What `alipayhk --version` prints: the toolkit's version, and the spec and generator its
+/// API tables were generated from: `0.1.0 (spec 2024.05.0 sha256 9eda…, generator 0.1.0+r10)`.
+fn long_version() -> &'static str {
+    static TEXT: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    TEXT.get_or_init(|| {
+        format!(
+            "{} (spec {} sha256 {}, generator {})",
+            env!("CARGO_PKG_VERSION"),
+            alipayhk_api::SPEC_VERSION,
+            alipayhk_api::SPEC_SHA256,
+            alipayhk_api::GENERATOR_VERSION
+        )
+    })
+}
+
 /// AlipayHK partner API toolkit.
 #[derive(Debug, Parser)]
-#[command(name = "alipayhk", version, about, propagate_version = true)]
+#[command(name = "alipayhk", version = long_version(), about, propagate_version = true)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

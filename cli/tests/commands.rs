@@ -199,3 +199,28 @@ fn keygen_writes_a_private_key_only_its_owner_can_read_and_refuses_to_overwrite(
     assert!(forced.status.success());
     assert_ne!(std::fs::read_to_string(&private).expect("replaced"), pem);
 }
+
+#[test]
+fn version_names_the_toolkit_the_spec_and_the_generator_it_was_built_from() {
+    let out = run(&["--version"], b"");
+    assert!(out.status.success());
+    let text = stdout(&out);
+    let expected = format!(
+        "alipayhk {} (spec {} sha256 {}, generator {})",
+        env!("CARGO_PKG_VERSION"),
+        alipayhk_api::SPEC_VERSION,
+        alipayhk_api::SPEC_SHA256,
+        alipayhk_api::GENERATOR_VERSION
+    );
+    assert_eq!(text.trim(), expected);
+    // The hash is the generated crate's own record of its spec (each file's header).
+    let header = include_str!("../../generated/src/lib.rs");
+    assert!(
+        header.contains(&format!(
+            "spec-sha256: {} generator: {}",
+            alipayhk_api::SPEC_SHA256,
+            alipayhk_api::GENERATOR_VERSION
+        )),
+        "the constants agree with the header"
+    );
+}

@@ -1,11 +1,15 @@
-//! `cargo xtask codegen [--check] [--spec FILE --out DIR]`: regenerate `generated/` from
-//! `spec/alipayhk.yaml`, or any spec of the family into any folder.
+//! `cargo xtask codegen [--check] [--spec FILE --out DIR [--crate-name NAME]]`: regenerate
+//! `generated/` from `spec/alipayhk.yaml`, or any spec of the family into a crate of its own.
 //!
-//! Without `--spec`, two targets: the real crate (`generated/`) and the generator's feature
-//! fixture (`generated/tests/fixture/`, compiled as a test target of the generated crate so
-//! that the fixture's output must build and pass clippy, like the real output). With
-//! `--spec FILE --out DIR` (paths relative to the current directory), that one target; the
-//! headers name FILE as given, so the output depends only on the spec text and that name.
+//! Without `--spec`, two targets: the real crate (`generated/`, its `Cargo.toml` and
+//! `README.md` included: the generator owns them, and `generated/dev-dependencies.toml` adds
+//! the repository's test dependencies) and the generator's feature fixture
+//! (`generated/tests/fixture/`, sources only, compiled as a test target of the generated
+//! crate so that the fixture's output must build and pass clippy, like the real output).
+//! With `--spec FILE --out DIR` (paths relative to the current directory), a complete crate
+//! named NAME (default: DIR's last component) that depends on `alipayhk-runtime` by version
+//! and builds on its own; the headers name FILE as given, so the output depends only on the
+//! spec text, that name and NAME.
 //!
 //! Without `--check`, writes the files that changed (and removes generated files the generator
 //! no longer emits), then prints what changed and how long it took. With `--check`, writes
@@ -16,18 +20,24 @@ use std::path::Path;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
+use alipayhk_generator::package::{CrateOptions, check_crate_name};
 use alipayhk_generator::{GENERATOR_VERSION, GeneratedFile, Stamp};
 
-/// (spec, output folder), both relative to the repository root.
-const TARGETS: [(&str, &str); 2] = [
-    ("spec/alipayhk.yaml", "generated"),
+/// (spec, output folder, whether it is a crate of its own), relative to the repository root.
+const TARGETS: [(&str, &str, bool); 2] = [
+    ("spec/alipayhk.yaml", "generated", true),
     (
         "generator/tests/fixtures/features.yaml",
         "generated/tests/fixture",
+        false,
     ),
 ];
 
-const USAGE: &str = "usage: cargo xtask codegen [--check] [--spec FILE --out DIR]";
+/// The repository's own additions to `generated/Cargo.toml` (its tests' dependencies).
+const REPOSITORY_MANIFEST_TAIL: &str = "generated/dev-dependencies.toml";
+
+const USAGE: &str =
+    "usage: cargo xtask codegen [--check] [--spec FILE --out DIR [--crate-name NAME]]";
 
 /// The parsed command line.
 #[derive(Debug)]
@@ -35,12 +45,15 @@ struct Args {
     check: bool,
     /// `(spec, output)`, as given.
     target: Option<(String, String)>,
+    /// `--crate-name`, with `--spec` only.
+    crate_name: Option<String>,
 }
 
 fn parse_args(args: &[String]) -> Result<Args, String> {
     let mut parsed = Args {
         check: false,
         target: None,
+        crate_name: None,
     };
     let (mut spec, mut out) = (None, None);
     let mut rest = args.iter();
@@ -49,6 +62,7 @@ fn parse_args(args: &[String]) -> Result<Args, String> {
             "--check" => parsed.check = true,
             "--spec" => spec = Some(rest.next().ok_or(USAGE)?.clone()),
             "--out" => out = Some(rest.next().ok_or(USAGE)?.clone()),
+            "--crate-name" => parsed.crate_name = Some(rest.next().ok_or(USAGE)?.clone()),
             _ => return Err(USAGE.to_string()),
         }
     }
@@ -62,46 +76,100 @@ fn parse_args(args: &[String]) -> Result<Args, String> {
             ));
         }
     };
+    if parsed.crate_name.is_some() && parsed.target.is_none() {
+        return Err(format!("{USAGE}\n--crate-name goes with --spec and --out"));
+    }
     Ok(parsed)
 }
 
+/// One spec to generate, where, and the crate it makes (`None`: sources only).
+struct Target {
+    spec: String,
+    output: String,
+    spec_file: std::path::PathBuf,
+    out_dir: std::path::PathBuf,
+    crate_options: Option<CrateOptions>,
+}
+
+/// The crate name for `--out DIR` without `--crate-name`: DIR's last component.
+fn default_crate_name(out: &str) -> Result<String, String> {
+    let name = Path::new(out)
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default()
+        .to_string();
+    check_crate_name(&name)
+        .map(|()| name)
+        .map_err(|e| format!("{e}; name the crate with --crate-name"))
+}
+
 pub fn run(args: &[String]) -> Result<ExitCode, String> {
-    let Args { check, target } = parse_args(args)?;
-    let rerun = match &target {
-        Some((spec, out)) => format!("cargo xtask codegen --spec {spec} --out {out}"),
-        None => "cargo xtask codegen".to_string(),
+    let Args {
+        check,
+        target,
+        crate_name,
+    } = parse_args(args)?;
+    let rerun = match (&target, &crate_name) {
+        (Some((spec, out)), Some(name)) => {
+            format!("cargo xtask codegen --spec {spec} --out {out} --crate-name {name}")
+        }
+        (Some((spec, out)), None) => format!("cargo xtask codegen --spec {spec} --out {out}"),
+        _ => "cargo xtask codegen".to_string(),
     };
     let root = crate::project_root();
-    let targets: Vec<(String, String, std::path::PathBuf, std::path::PathBuf)> = match target {
+    let targets: Vec<Target> = match target {
         Some((spec, out)) => {
-            let (spec_file, out_dir) = (
-                std::path::PathBuf::from(&spec),
-                std::path::PathBuf::from(&out),
-            );
-            vec![(spec, out, spec_file, out_dir)]
+            let name = match crate_name {
+                Some(name) => {
+                    check_crate_name(&name).map_err(|e| e.to_string())?;
+                    name
+                }
+                None => default_crate_name(&out)?,
+            };
+            vec![Target {
+                spec_file: std::path::PathBuf::from(&spec),
+                out_dir: std::path::PathBuf::from(&out),
+                spec,
+                output: out,
+                crate_options: Some(CrateOptions::new(name)),
+            }]
         }
-        None => TARGETS
-            .iter()
-            .map(|(spec, out)| {
-                (
-                    spec.to_string(),
-                    out.to_string(),
-                    root.join(spec),
-                    root.join(out),
-                )
-            })
-            .collect(),
+        None => {
+            let tail = root.join(REPOSITORY_MANIFEST_TAIL);
+            let tail = fs::read_to_string(&tail)
+                .map_err(|e| format!("cannot read {}: {e}", tail.display()))?;
+            TARGETS
+                .iter()
+                .map(|(spec, out, is_crate)| Target {
+                    spec: spec.to_string(),
+                    output: out.to_string(),
+                    spec_file: root.join(spec),
+                    out_dir: root.join(out),
+                    crate_options: is_crate.then(|| CrateOptions {
+                        name: "alipayhk-api".to_string(),
+                        version: alipayhk_generator::package::RUNTIME_VERSION.to_string(),
+                        runtime_path: Some("../runtime".to_string()),
+                        license: Some("MIT OR Apache-2.0".to_string()),
+                        manifest_tail: Some(tail.clone()),
+                    }),
+                })
+                .collect()
+        }
     };
     let mut stale = false;
     let mut took = Duration::ZERO;
     let mut count = 0;
-    for (spec, output, spec_file, out_dir) in &targets {
-        let (spec, output) = (spec.as_str(), output.as_str());
+    for target in &targets {
+        let (spec, output) = (target.spec.as_str(), target.output.as_str());
+        let (spec_file, out_dir) = (&target.spec_file, &target.out_dir);
         let yaml = fs::read_to_string(spec_file)
             .map_err(|e| format!("cannot read {}: {e}", spec_file.display()))?;
         let started = Instant::now();
-        let files =
-            alipayhk_generator::generate(&yaml, spec).map_err(|e| format!("{spec}: {e}"))?;
+        let files = match &target.crate_options {
+            Some(options) => alipayhk_generator::generate_crate(&yaml, spec, options),
+            None => alipayhk_generator::generate(&yaml, spec),
+        }
+        .map_err(|e| format!("{spec}: {e}"))?;
         took += started.elapsed();
         count += files.len();
         let file_count = files.len();

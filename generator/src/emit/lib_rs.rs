@@ -4,9 +4,12 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::inner_doc_lines;
+use crate::Stamp;
 use crate::ir::{Api, ModelKind, Operation, Status, TypeRef};
 
-pub fn emit(api: &Api) -> TokenStream {
+pub fn emit(api: &Api, stamp: &Stamp) -> TokenStream {
+    let (spec_sha256, generator_version, spec_version) =
+        (&stamp.spec_sha256, &stamp.generator_version, &api.version);
     let mut guide = vec![
         format!("{} (version {}), generated from the spec.", api.title, api.version),
         "One import: this crate re-exports every runtime item a caller touches (`ClientConfig`, keys, `KeySigner`, `CallError`, `ResponseValue`, `ResultStatus`), so a client needs no other dependency.".to_string(),
@@ -52,6 +55,13 @@ pub fn emit(api: &Api) -> TokenStream {
         pub mod server;
         #[rustfmt::skip]
         pub mod spec;
+
+        /// SHA-256 of the spec text this crate was generated from (as in every file's header).
+        pub const SPEC_SHA256: &str = #spec_sha256;
+        /// The spec's `info.version`.
+        pub const SPEC_VERSION: &str = #spec_version;
+        /// The generator that wrote this crate (`+rN`: the revision of its output).
+        pub const GENERATOR_VERSION: &str = #generator_version;
 
         pub use alipayhk_runtime::ResultStatus;
         pub use alipayhk_runtime::keys::{KeyError, PrivateKey, PublicKey};

@@ -118,7 +118,11 @@ fn printed_files_lex_back_to_the_emitted_tokens() {
     ] {
         let api = alipayhk_generator::parse(&spec).unwrap_or_else(|e| panic!("{name}: {e}"));
         let files = generate(&spec, "spec.yaml").unwrap_or_else(|e| panic!("{name}: {e}"));
-        for (path, pieces) in alipayhk_generator::rust_pieces(&api) {
+        let stamp = alipayhk_generator::Stamp {
+            spec_sha256: alipayhk_generator::spec_sha256(&spec),
+            generator_version: alipayhk_generator::GENERATOR_VERSION.to_string(),
+        };
+        for (path, pieces) in alipayhk_generator::rust_pieces(&api, &stamp) {
             let mut emitted = Vec::new();
             for piece in &pieces {
                 flatten(piece(), &mut emitted);

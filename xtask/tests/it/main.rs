@@ -2,6 +2,7 @@
 
 mod doc_drift;
 mod spec_diff;
+mod standalone_crate;
 
 use std::path::PathBuf;
 
