@@ -2,6 +2,8 @@
 //!
 //! - `vectors`: byte-exact agreement with signatures and RSA_AES messages made by the
 //!   `openssl` command line (`tests/vectors/make.sh`).
+//! - `docs_vectors`: docs/vectors/, the signing and RSA_AES vectors published for partners in
+//!   any language, recomputed byte for byte, and checked again by Alipay's Python SDK.
 //! - `keys`: every accepted key format, and the refusals.
 //! - `properties`: proptest of the header parsers and the content-to-sign builder.
 //! - `http`: client and server halves over real HTTP on 127.0.0.1.
@@ -11,6 +13,7 @@
 //!   oversize bodies, stale or misaddressed signed answers).
 
 mod client_hostile;
+mod docs_vectors;
 mod http;
 mod keys;
 mod properties;
