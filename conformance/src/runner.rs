@@ -7,10 +7,13 @@ use alipayhk_runtime::time::DEFAULT_CLOCK_SKEW;
 use time::OffsetDateTime;
 
 use crate::admin::AdminClient;
+use crate::business::{self, Bodies, Sequence, TestUser};
 use crate::case::{Case, CaseKind, Expectation};
 use crate::checks::{ClockWindow, check_response};
 use crate::derive::derive_cases;
 use crate::exchange::{Exchange, Redaction};
+use crate::invalid::mutate;
+use crate::schema_walk::{RequestSchema, Rng};
 use crate::spec::{OperationSpec, SpecTable};
 use crate::wire::{Credentials, RequestPlan, Tamper, Wire, WireError, build_request};
 
@@ -49,6 +52,15 @@ pub struct RunOptions {
     /// tokens, user ids and template codes, for a server without an admin API (a
     /// sandbox). The idempotency key is still replaced per case.
     pub requests: std::collections::BTreeMap<String, serde_json::Value>,
+    /// The user the business-rule sequences act on; with an admin API and no user, one
+    /// is created.
+    pub test_user: TestUser,
+    /// Leave out the cases that rest on an `x-assumption` (only the pages' facts run).
+    pub facts_only: bool,
+    /// How a reproduction command names the server and the keys, e.g. `--base-url
+    /// http://127.0.0.1:8480 --client-id ID --private-key partner.pem --alipay-public-key
+    /// server.pem` (empty: placeholders).
+    pub call_flags: String,
 }
 
 impl Default for RunOptions {
@@ -59,9 +71,15 @@ impl Default for RunOptions {
             oversize_by: DEFAULT_OVERSIZE_BY,
             response_time_window: DEFAULT_CLOCK_SKEW,
             requests: std::collections::BTreeMap::new(),
+            test_user: TestUser::default(),
+            facts_only: false,
+            call_flags: String::new(),
         }
     }
 }
+
+/// Placeholders of a reproduction command when [`RunOptions::call_flags`] is empty.
+pub const PLACEHOLDER_CALL_FLAGS: &str = "--base-url <URL> --client-id <ID> --private-key <PARTNER_KEY> --alipay-public-key <SERVER_KEY>";
 
 /// The verdict of one case.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -83,6 +101,8 @@ pub struct CaseOutcome {
     pub verdict: Verdict,
     /// The requests sent and responses received, in order.
     pub exchanges: Vec<Exchange>,
+    /// For a failed case: the `alipayhk call` command that sends its failing request again.
+    pub reproduction: Option<String>,
 }
 
 /// The outcomes of a whole run.
@@ -111,6 +131,29 @@ impl SuiteOutcome {
     /// Whether any case failed.
     pub fn has_failures(&self) -> bool {
         self.counts().1 > 0
+    }
+
+    /// Failed cases that rest on an assumption ("assumption not held"), of all failures.
+    pub fn assumptions_not_held(&self) -> usize {
+        self.outcomes
+            .iter()
+            .filter(|o| o.assumption_not_held())
+            .count()
+    }
+
+    /// What the run could not prove on this server, and why: each distinct skip reason with
+    /// the number of cases it left unproven, in first-seen order.
+    pub fn unproven(&self) -> Vec<(String, usize)> {
+        let mut out: Vec<(String, usize)> = Vec::new();
+        for o in &self.outcomes {
+            if let Verdict::Skipped(reason) = &o.verdict {
+                match out.iter_mut().find(|(r, _)| r == reason) {
+                    Some(entry) => entry.1 += 1,
+                    None => out.push((reason.clone(), 1)),
+                }
+            }
+        }
+        out
     }
 }
 
@@ -143,12 +186,39 @@ impl CaseOutcome {
         out
     }
 
-    /// `pass`, `FAIL` or `skipped`, and the reason.
+    /// Whether the case failed and rests on an `x-assumption`.
+    pub fn assumption_not_held(&self) -> bool {
+        matches!(self.verdict, Verdict::Fail(_)) && self.case.assumption.is_some()
+    }
+
+    /// `FAIL`, or `NOT HELD` for a failed case that rests on an assumption.
+    pub fn fail_label(&self) -> &'static str {
+        if self.case.assumption.is_some() {
+            "NOT HELD"
+        } else {
+            "FAIL"
+        }
+    }
+
+    /// `pass`, `FAIL` (`NOT HELD`: assumption not held) or `skipped`, and the reason; a
+    /// failure is followed by its reproduction.
     pub fn summary_line(&self) -> String {
         match &self.verdict {
             Verdict::Pass => format!("pass     {}", self.case.id()),
             Verdict::Fail(problems) => {
-                format!("FAIL     {}: {}", self.case.id(), problems.join("; "))
+                let mut line = format!(
+                    "{:8} {}: {}",
+                    self.fail_label(),
+                    self.case.id(),
+                    problems.join("; ")
+                );
+                if let Some(note) = &self.case.assumption {
+                    line.push_str(&format!("\n         assumption not held: {note}"));
+                }
+                if let Some(repro) = &self.reproduction {
+                    line.push_str(&format!("\n         reproduce: {repro}"));
+                }
+                line
             }
             Verdict::Skipped(reason) => format!("skipped  {}: {reason}", self.case.id()),
         }
@@ -183,7 +253,21 @@ pub async fn run_suite(
                 .as_ref()
                 .is_none_or(|p| c.id().contains(p.as_str()))
         })
+        .filter(|c| !(options.facts_only && c.assumption.is_some()))
         .collect();
+    let mut test_user = options.test_user.clone();
+    if test_user.missing().is_some()
+        && let Some(admin) = &target.admin
+        && cases
+            .iter()
+            .any(|c| matches!(c.kind, CaseKind::Business(_)))
+    {
+        // Errors surface as the business cases' failures below.
+        if let Ok(user) = admin.create_test_user().await {
+            test_user = user;
+        }
+    }
+    let cases = without_publicly_proven_codes(cases, target.admin.is_some(), &test_user);
     if cases.is_empty() {
         return Err(RunError::NothingSelected(
             options.only.clone().unwrap_or_default(),
@@ -194,6 +278,7 @@ pub async fn run_suite(
         table,
         options,
         wire,
+        test_user,
     };
     let mut outcomes = Vec::with_capacity(cases.len());
     for case in cases {
@@ -207,17 +292,52 @@ pub async fn run_suite(
     })
 }
 
+/// Without an admin API, a scripted-code case is left out when another case of the run
+/// provokes the same code through the public API (an invalid request, an inconsistent
+/// replay, a redemption over the balance): what stays skipped is what the public API cannot
+/// provoke.
+fn without_publicly_proven_codes(cases: Vec<Case>, admin: bool, user: &TestUser) -> Vec<Case> {
+    if admin {
+        return cases;
+    }
+    let provoked: Vec<(String, String)> = cases
+        .iter()
+        .filter(|c| c.skip.is_none())
+        .filter_map(|c| match &c.kind {
+            CaseKind::InvalidRequest(_) | CaseKind::InconsistentReplay => {
+                Some((c.operation.clone(), c.expect.result_code.clone()))
+            }
+            CaseKind::Business(Sequence::RedeemOverBalance) if user.missing().is_none() => {
+                Some((c.operation.clone(), business::point_not_enough().to_owned()))
+            }
+            _ => None,
+        })
+        .collect();
+    cases
+        .into_iter()
+        .filter(|c| match &c.kind {
+            CaseKind::ScriptedCode { code } => !provoked
+                .iter()
+                .any(|(op, p)| *op == c.operation && p == code),
+            _ => true,
+        })
+        .collect()
+}
+
 struct CaseRunner<'a> {
     target: &'a Target,
     table: &'a SpecTable,
     options: &'a RunOptions,
     wire: Wire,
+    test_user: TestUser,
 }
 
 /// One call of a case: the body, the defect, and what the response must say.
 struct Call<'a> {
     label: &'a str,
     body: &'a serde_json::Value,
+    /// Bytes sent instead of `body` (an invalid request).
+    raw: Option<Vec<u8>>,
     tamper: Option<&'a Tamper>,
     encrypt: bool,
     expect: &'a Expectation,
@@ -240,6 +360,7 @@ impl CaseRunner<'_> {
         let plain = |label, expect| Call {
             label,
             body: &body,
+            raw: None,
             tamper: None,
             encrypt: false,
             expect,
@@ -251,10 +372,10 @@ impl CaseRunner<'_> {
             }
             CaseKind::ScriptedCode { code } => {
                 let Some(admin) = &self.target.admin else {
-                    return skipped(
-                        case.clone(),
-                        "needs the server's admin API to force this code (pass --admin-url and --admin-token)".into(),
+                    let reason = format!(
+                        "{code} cannot be provoked through the public API (it rests on the server's own state or judgement); pass --admin-url and --admin-token of a server that can script it"
                     );
+                    return skipped(case.clone(), reason);
                 };
                 if let Err(e) = admin.script_next(&op.id, code).await {
                     let problem = format!("could not script {code}: {e}");
@@ -331,6 +452,46 @@ impl CaseRunner<'_> {
                     self.call(op, call, &mut exchanges).await;
                 }
             }
+            CaseKind::InvalidRequest(breach) => {
+                let schema = RequestSchema::new(op.request_rules, &body);
+                let mut rng = Rng::new(0);
+                match mutate(&schema, &body, *breach, &mut rng) {
+                    Err(reason) => return skipped(case.clone(), reason),
+                    Ok(mutant) => {
+                        if let Some(check) = op.validate_request
+                            && check(&mutant.body).is_ok()
+                        {
+                            let reason = format!(
+                                "the request built to break {} passes the spec's own validation; nothing to prove",
+                                mutant.name
+                            );
+                            return skipped(case.clone(), reason);
+                        }
+                        let call = Call {
+                            raw: Some(mutant.body),
+                            ..plain("request", &case.expect)
+                        };
+                        self.call(op, call, &mut exchanges).await;
+                    }
+                }
+            }
+            CaseKind::Business(sequence) => {
+                let Some(bodies) = Bodies::new(&self.test_user) else {
+                    let reason = self.test_user.missing().unwrap_or_default();
+                    return skipped(case.clone(), reason);
+                };
+                let key = format!(
+                    "CF-{}{}",
+                    case.name.replace('/', "-"),
+                    self.options.idempotency_suffix
+                );
+                let mut key = key;
+                key.truncate(MAX_IDEMPOTENCY_KEY_LEN);
+                problems.extend(
+                    self.business(*sequence, &bodies, &key, &mut exchanges)
+                        .await,
+                );
+            }
         }
         let several = exchanges.len() > 1;
         for ex in &exchanges {
@@ -347,9 +508,197 @@ impl CaseRunner<'_> {
                 case,
                 verdict: Verdict::Pass,
                 exchanges,
+                reproduction: None,
             }
         } else {
-            failed(case, problems, exchanges)
+            let mut outcome = failed(case, problems, exchanges);
+            outcome.reproduction = self.reproduction(&outcome);
+            outcome
+        }
+    }
+
+    /// The `alipayhk call` command that sends the first failing request of `outcome` again.
+    fn reproduction(&self, outcome: &CaseOutcome) -> Option<String> {
+        let exchange = outcome
+            .exchanges
+            .iter()
+            .find(|e| !e.problems.is_empty())
+            .or(outcome.exchanges.last())?;
+        let op = self
+            .table
+            .operations
+            .iter()
+            .find(|op| exchange.request.path.ends_with(&op.path))
+            .map_or(outcome.case.operation.as_str(), |op| op.id.as_str());
+        let flags = if self.options.call_flags.is_empty() {
+            PLACEHOLDER_CALL_FLAGS
+        } else {
+            self.options.call_flags.as_str()
+        };
+        Some(crate::exchange::call_command(op, flags, exchange))
+    }
+
+    /// Runs one business sequence; returns what was wrong.
+    async fn business(
+        &self,
+        sequence: Sequence,
+        bodies: &Bodies,
+        key: &str,
+        exchanges: &mut Vec<Exchange>,
+    ) -> Vec<String> {
+        let mut problems = Vec::new();
+        let (Some(inquire), Some(op)) = (
+            self.table.operation(business::INQUIRE.as_str()),
+            self.table.operation(sequence.operation().as_str()),
+        ) else {
+            return vec!["the spec table lacks the operations of the sequence".into()];
+        };
+        let Some(balance_before) = self.balance(inquire, bodies, "inquire B", exchanges).await
+        else {
+            return vec![
+                "could not read the test user's balance B (Inquire A. Point did not answer one)"
+                    .into(),
+            ];
+        };
+        let Some(success) = self.success_expectation(op) else {
+            return vec![format!("{} documents no S code", op.id)];
+        };
+        let expect = |code: &str| {
+            op.code(code).map(|c| Expectation {
+                http_status: 200,
+                result_field: op.result_field.clone(),
+                result_code: c.code.clone(),
+                result_status: c.status,
+            })
+        };
+        let inconsistent = expect(business::repeat_inconsistent(sequence.operation()));
+        // (label, amount, expectation, balance expected after it)
+        let (amount, moved, first_label) = match sequence {
+            Sequence::IssueAndReplay => (business::ISSUED, business::ISSUED, "issue n"),
+            Sequence::RedeemAndReplay => (business::REDEEMED, -business::REDEEMED, "redeem 1"),
+            Sequence::RedeemOverBalance => (balance_before.saturating_add(1), 0, "redeem B+1"),
+        };
+        let body = match sequence {
+            Sequence::IssueAndReplay => bodies.issue(key, amount),
+            _ => bodies.redeem(key, amount),
+        };
+        let body = match body {
+            Ok(b) => b,
+            Err(e) => return vec![e],
+        };
+        let first_expect = match sequence {
+            Sequence::RedeemOverBalance => match expect(business::point_not_enough()) {
+                Some(e) => e,
+                None => {
+                    return vec![format!(
+                        "{} does not document {}",
+                        op.id,
+                        business::point_not_enough()
+                    )];
+                }
+            },
+            _ => success.clone(),
+        };
+        let after = balance_before.saturating_add(moved);
+        let call = |label, body, expect| Call {
+            label,
+            body,
+            tamper: None,
+            encrypt: false,
+            expect,
+            raw: None,
+        };
+        self.call(op, call(first_label, &body, &first_expect), exchanges)
+            .await;
+        let first = exchanges.len() - 1;
+        self.expect_balance(
+            inquire,
+            bodies,
+            after,
+            "balance after it",
+            exchanges,
+            &mut problems,
+        )
+        .await;
+        if sequence == Sequence::RedeemOverBalance {
+            return problems;
+        }
+        self.call(op, call("replay", &body, &first_expect), exchanges)
+            .await;
+        if let Some(p) = compare_replay(&exchanges[first], &exchanges[exchanges.len() - 1]) {
+            problems.push(p);
+        }
+        self.expect_balance(
+            inquire,
+            bodies,
+            after,
+            "balance after the replay",
+            exchanges,
+            &mut problems,
+        )
+        .await;
+        let changed = match sequence {
+            Sequence::IssueAndReplay => bodies.issue(key, amount.saturating_add(1)),
+            _ => bodies.redeem(key, amount.saturating_add(1)),
+        };
+        match (changed, inconsistent) {
+            (Ok(changed), Some(inconsistent)) => {
+                self.call(
+                    op,
+                    call("same bizNo, other body", &changed, &inconsistent),
+                    exchanges,
+                )
+                .await;
+                self.expect_balance(
+                    inquire,
+                    bodies,
+                    after,
+                    "balance after it",
+                    exchanges,
+                    &mut problems,
+                )
+                .await;
+            }
+            (Err(e), _) => problems.push(e),
+            (_, None) => {}
+        }
+        problems
+    }
+
+    async fn balance(
+        &self,
+        inquire: &OperationSpec,
+        bodies: &Bodies,
+        label: &str,
+        exchanges: &mut Vec<Exchange>,
+    ) -> Option<i64> {
+        let body = bodies.inquire().ok()?;
+        let expect = self.success_expectation(inquire)?;
+        let call = Call {
+            label,
+            body: &body,
+            tamper: None,
+            encrypt: false,
+            expect: &expect,
+            raw: None,
+        };
+        self.call(inquire, call, exchanges).await;
+        exchanges.last().and_then(business::balance)
+    }
+
+    async fn expect_balance(
+        &self,
+        inquire: &OperationSpec,
+        bodies: &Bodies,
+        expected: i64,
+        label: &str,
+        exchanges: &mut Vec<Exchange>,
+        problems: &mut Vec<String>,
+    ) {
+        match self.balance(inquire, bodies, label, exchanges).await {
+            Some(b) if b == expected => {}
+            Some(b) => problems.push(format!("{label}: the balance is {b}, expected {expected}")),
+            None => problems.push(format!("{label}: Inquire A. Point answered no balance")),
         }
     }
 
@@ -383,7 +732,9 @@ impl CaseRunner<'_> {
         let path = self.wire.path_for(&op.path);
         let plan = RequestPlan {
             path: &path,
-            body: serde_json::to_vec(call.body).unwrap_or_default(),
+            body: call
+                .raw
+                .unwrap_or_else(|| serde_json::to_vec(call.body).unwrap_or_default()),
             tamper: call.tamper,
             encrypt: call.encrypt,
             oversize_by: self.options.oversize_by,
@@ -449,6 +800,7 @@ fn skipped(case: Case, reason: String) -> CaseOutcome {
         case,
         verdict: Verdict::Skipped(reason),
         exchanges: Vec::new(),
+        reproduction: None,
     }
 }
 
@@ -457,6 +809,7 @@ fn failed(case: Case, problems: Vec<String>, exchanges: Vec<Exchange>) -> CaseOu
         case,
         verdict: Verdict::Fail(problems),
         exchanges,
+        reproduction: None,
     }
 }
 

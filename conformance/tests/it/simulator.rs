@@ -15,6 +15,10 @@ use alipayhk_simulator::serve::{RunningSimulator, start};
 use crate::support::{CLIENT_ID, credentials, keys};
 
 const ADMIN_TOKEN: &str = "conformance-admin-token";
+/// The business sequences' user.
+const TEST_USER_ID: &str = "2160000000000027";
+/// Its access token.
+const TEST_USER_TOKEN: &str = "conformance-test-user-token";
 
 fn snapshot_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/it/snapshots")
@@ -59,7 +63,19 @@ async fn every_case_passes_against_the_simulator_and_matches_its_snapshot() {
         ),
     };
     let table = SpecTable::from_generated();
-    let outcome = run_suite(&target, &table, &RunOptions::default(), |_| {})
+    // A fixed test user, so the business sequences' snapshots do not change between runs.
+    let test_user = target
+        .admin
+        .as_ref()
+        .expect("admin")
+        .create_user(TEST_USER_ID, Some(TEST_USER_TOKEN))
+        .await
+        .expect("create the test user");
+    let options = RunOptions {
+        test_user,
+        ..RunOptions::default()
+    };
+    let outcome = run_suite(&target, &table, &options, |_| {})
         .await
         .expect("run");
 
