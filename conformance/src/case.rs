@@ -44,6 +44,16 @@ pub enum CaseKind {
     InconsistentReplay,
     /// The spec example made to break one rule of the request table.
     InvalidRequest(Breach),
+    /// `--generate`: `count` requests built from the schemas with `seed`; valid ones (any
+    /// documented code but `*_ILLEGAL`), or mutants breaking one rule (`*_ILLEGAL`).
+    Generated {
+        /// Valid requests, or mutants.
+        valid: bool,
+        /// How many.
+        count: u32,
+        /// The seed.
+        seed: u64,
+    },
     /// A business rule over the public API, with the test user.
     Business(crate::business::Sequence),
 }

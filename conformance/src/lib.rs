@@ -28,6 +28,7 @@
 //! | [`schema_walk`] | the request rules table: paths, valid values, a seeded generator |
 //! | [`invalid`] | requests that break one rule each |
 //! | [`business`] | business-rule sequences with a test user |
+//! | [`shrink`] | smaller versions of a failing generated request |
 //! | [`wire`] | builds and sends requests, correct or deliberately broken |
 //! | [`checks`] | the checks every response must pass |
 //! | [`admin`] | the server's admin API, to force result codes |
@@ -47,6 +48,7 @@ pub mod invalid;
 pub mod report;
 pub mod runner;
 pub mod schema_walk;
+pub mod shrink;
 pub mod spec;
 pub mod wire;
 
@@ -54,6 +56,8 @@ pub use admin::AdminClient;
 pub use business::TestUser;
 pub use case::{Case, CaseKind, Expectation};
 pub use derive::derive_cases;
-pub use runner::{CaseOutcome, RunError, RunOptions, SuiteOutcome, Target, Verdict, run_suite};
+pub use runner::{
+    CaseOutcome, Generate, RunError, RunOptions, SuiteOutcome, Target, Verdict, run_suite,
+};
 pub use spec::{CodeSpec, CommonCode, OperationSpec, SpecTable};
 pub use wire::Credentials;

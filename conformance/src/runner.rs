@@ -61,7 +61,24 @@ pub struct RunOptions {
     /// http://127.0.0.1:8480 --client-id ID --private-key partner.pem --alipay-public-key
     /// server.pem` (empty: placeholders).
     pub call_flags: String,
+    /// Generated cases (`--generate N --seed S`): none by default.
+    pub generate: Option<Generate>,
 }
+
+/// `--generate N --seed S`: per operation, N valid requests built from the schemas and N
+/// mutants of them that break one rule each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Generate {
+    /// Requests of each kind per operation.
+    pub count: u32,
+    /// The seed: the same seed sends the same requests.
+    pub seed: u64,
+}
+
+/// How many requests at most a failing generated request's shrinking sends.
+pub const MAX_SHRINK_SENDS: usize = 40;
+/// How many tries a valid request gets before the operation's example is used instead.
+const MAX_GENERATION_TRIES: u32 = 20;
 
 impl Default for RunOptions {
     fn default() -> Self {
@@ -74,6 +91,7 @@ impl Default for RunOptions {
             test_user: TestUser::default(),
             facts_only: false,
             call_flags: String::new(),
+            generate: None,
         }
     }
 }
@@ -267,7 +285,10 @@ pub async fn run_suite(
             test_user = user;
         }
     }
-    let cases = without_publicly_proven_codes(cases, target.admin.is_some(), &test_user);
+    let mut cases = without_publicly_proven_codes(cases, target.admin.is_some(), &test_user);
+    if let Some(generate) = options.generate {
+        cases.extend(generated_cases(table, generate, options.only.as_deref()));
+    }
     if cases.is_empty() {
         return Err(RunError::NothingSelected(
             options.only.clone().unwrap_or_default(),
@@ -290,6 +311,53 @@ pub async fn run_suite(
         base_url: target.base_url.clone(),
         outcomes,
     })
+}
+
+/// Per operation with request rules: `generated/valid` and `generated/invalid`.
+fn generated_cases(table: &SpecTable, generate: Generate, only: Option<&str>) -> Vec<Case> {
+    let mut cases = Vec::new();
+    for op in table
+        .operations
+        .iter()
+        .filter(|op| !op.request_rules.is_empty())
+    {
+        for (name, valid) in [("generated/valid", true), ("generated/invalid", false)] {
+            let code = if valid {
+                Some(crate::checks::ANY_DOCUMENTED_CODE.to_owned())
+            } else {
+                op.illegal().map(|c| c.code.clone())
+            };
+            let status = if valid {
+                alipayhk_runtime::ResultStatus::Unknown
+            } else {
+                op.illegal()
+                    .map_or(alipayhk_runtime::ResultStatus::Failure, |c| c.status)
+            };
+            let case = Case {
+                operation: op.id.clone(),
+                name: name.to_owned(),
+                kind: CaseKind::Generated {
+                    valid,
+                    count: generate.count,
+                    seed: generate.seed,
+                },
+                expect: Expectation {
+                    http_status: 200,
+                    result_field: op.result_field.clone(),
+                    result_code: code.clone().unwrap_or_default(),
+                    result_status: status,
+                },
+                skip: code
+                    .is_none()
+                    .then(|| format!("{} does not document {}", op.id, op.illegal_code)),
+                assumption: None,
+            };
+            if only.is_none_or(|p| case.id().contains(p)) {
+                cases.push(case);
+            }
+        }
+    }
+    cases
 }
 
 /// Without an admin API, a scripted-code case is left out when another case of the run
@@ -475,6 +543,12 @@ impl CaseRunner<'_> {
                     }
                 }
             }
+            CaseKind::Generated { valid, count, seed } => {
+                problems.extend(
+                    self.generated(op, *valid, *count, *seed, &mut exchanges)
+                        .await,
+                );
+            }
             CaseKind::Business(sequence) => {
                 let Some(bodies) = Bodies::new(&self.test_user) else {
                     let reason = self.test_user.missing().unwrap_or_default();
@@ -536,6 +610,144 @@ impl CaseRunner<'_> {
             self.options.call_flags.as_str()
         };
         Some(crate::exchange::call_command(op, flags, exchange))
+    }
+
+    /// Sends `count` generated requests (valid ones, or mutants breaking one rule each);
+    /// the first that fails is shrunk, and only it is kept in `exchanges`.
+    async fn generated(
+        &self,
+        op: &OperationSpec,
+        valid: bool,
+        count: u32,
+        seed: u64,
+        exchanges: &mut Vec<Exchange>,
+    ) -> Vec<String> {
+        let Some(check) = op.validate_request else {
+            return vec![format!(
+                "{} has no request validation to build requests by",
+                op.id
+            )];
+        };
+        let base = self
+            .options
+            .requests
+            .get(&op.id)
+            .cloned()
+            .unwrap_or_else(|| op.example_request.clone());
+        let schema = RequestSchema::new(op.request_rules, &base);
+        let breaches = crate::invalid::breaches(op.request_rules);
+        // Each operation and kind has its own stream, so `--only` does not change the requests.
+        let salt = op.id.bytes().fold(u64::from(valid), |h, b| {
+            h.wrapping_mul(31).wrapping_add(u64::from(b))
+        });
+        let mut rng = Rng::new(seed ^ salt);
+        for i in 0..count {
+            let key = format!(
+                "GEN-{seed}-{}-{i}{}",
+                u8::from(valid),
+                self.options.idempotency_suffix
+            );
+            let mut body = (0..MAX_GENERATION_TRIES)
+                .filter_map(|_| schema.valid("", &mut rng, 1 + i % 3))
+                .map(|mut b| {
+                    set_idempotency_key(op, &mut b, &key);
+                    b
+                })
+                .find(|b| check(&serde_json::to_vec(b).unwrap_or_default()).is_ok())
+                .unwrap_or_else(|| base.clone());
+            set_idempotency_key(op, &mut body, &key);
+            let sent: Vec<u8> = if valid {
+                serde_json::to_vec(&body).unwrap_or_default()
+            } else {
+                let pick = rng.below(breaches.len() as u64) as usize;
+                let Some(breach) = breaches.get(pick) else {
+                    break;
+                };
+                match mutate(&schema, &body, *breach, &mut rng) {
+                    Ok(m) if check(&m.body).is_err() => m.body,
+                    _ => continue,
+                }
+            };
+            let mut attempt = Vec::new();
+            self.send_generated(op, valid, sent.clone(), &key, &mut attempt)
+                .await;
+            let failed = attempt.iter().any(|e| !e.problems.is_empty());
+            if !failed {
+                continue;
+            }
+            // Shrink: keep a smaller request while it stays (in)valid and still fails.
+            let mut smallest = (sent, attempt);
+            let mut sends = 0;
+            'shrink: while sends < MAX_SHRINK_SENDS {
+                let Ok(current) = serde_json::from_slice::<serde_json::Value>(&smallest.0) else {
+                    break;
+                };
+                for candidate in crate::shrink::candidates(&current) {
+                    if sends >= MAX_SHRINK_SENDS {
+                        break 'shrink;
+                    }
+                    let mut candidate = candidate;
+                    if valid {
+                        set_idempotency_key(op, &mut candidate, &format!("{key}-s{sends}"));
+                    }
+                    let bytes = serde_json::to_vec(&candidate).unwrap_or_default();
+                    if check(&bytes).is_ok() != valid {
+                        continue;
+                    }
+                    sends += 1;
+                    let mut tried = Vec::new();
+                    self.send_generated(op, valid, bytes.clone(), &key, &mut tried)
+                        .await;
+                    if tried.iter().any(|e| !e.problems.is_empty()) {
+                        smallest = (bytes, tried);
+                        continue 'shrink;
+                    }
+                }
+                break;
+            }
+            exchanges.extend(smallest.1);
+            return vec![format!(
+                "generated request {} of {count} (seed {seed}) failed; shown shrunk to its smallest failing form",
+                i + 1
+            )];
+        }
+        Vec::new()
+    }
+
+    async fn send_generated(
+        &self,
+        op: &OperationSpec,
+        valid: bool,
+        body: Vec<u8>,
+        _key: &str,
+        exchanges: &mut Vec<Exchange>,
+    ) {
+        let expect = Expectation {
+            http_status: 200,
+            result_field: op.result_field.clone(),
+            result_code: if valid {
+                crate::checks::ANY_DOCUMENTED_CODE.to_owned()
+            } else {
+                op.illegal_code.clone()
+            },
+            result_status: op
+                .illegal()
+                .map_or(alipayhk_runtime::ResultStatus::Failure, |c| c.status),
+        };
+        let null = serde_json::Value::Null;
+        let call = Call {
+            label: if valid {
+                "generated request"
+            } else {
+                "generated mutant"
+            },
+            body: &null,
+            raw: Some(body),
+            tamper: None,
+            encrypt: false,
+            expect: &expect,
+        };
+        self.call(op, call, exchanges).await;
     }
 
     /// Runs one business sequence; returns what was wrong.
@@ -792,6 +1004,15 @@ impl CaseRunner<'_> {
             }
         }
         exchanges.push(exchange);
+    }
+}
+
+/// Sets the operation's idempotency key (when it has one) to `key`.
+fn set_idempotency_key(op: &OperationSpec, body: &mut serde_json::Value, key: &str) {
+    if let (Some(name), Some(object)) = (&op.idempotency_key, body.as_object_mut()) {
+        let mut key = key.to_owned();
+        key.truncate(MAX_IDEMPOTENCY_KEY_LEN);
+        object.insert(name.clone(), serde_json::Value::String(key));
     }
 }
 
