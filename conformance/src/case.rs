@@ -45,7 +45,7 @@ pub enum CaseKind {
     /// The spec example made to break one rule of the request table.
     InvalidRequest(Breach),
     /// `--generate`: `count` requests built from the schemas with `seed`; valid ones (any
-    /// documented code but `*_ILLEGAL`), or mutants breaking one rule (`*_ILLEGAL`).
+    /// documented code of the operation), or mutants breaking one rule (`*_ILLEGAL`).
     Generated {
         /// Valid requests, or mutants.
         valid: bool,

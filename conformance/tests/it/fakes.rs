@@ -276,3 +276,52 @@ async fn every_defective_fake_fails_the_suite_where_its_defect_shows() {
         );
     }
 }
+
+/// `--generate` against a fake without validation: the mutants fail, each operation's
+/// failure shrunk to a small request, and the same seed reports the same request.
+#[tokio::test]
+async fn generated_mutants_catch_a_fake_without_validation_and_shrink_the_failure() {
+    let url = start_fake(Fault::NoValidation).await;
+    let options = RunOptions {
+        only: Some("generated/".into()),
+        generate: Some(alipayhk_conformance::Generate {
+            count: 10,
+            seed: 42,
+        }),
+        ..RunOptions::default()
+    };
+    let table = SpecTable::from_generated();
+    let first = run_against(&table, url.clone(), &options).await;
+    let again = run_against(&table, url, &options).await;
+    let failed: Vec<String> = failed(&first);
+    assert!(
+        failed.contains(&"redeemAPoint/generated/invalid".to_owned()),
+        "{failed:?}"
+    );
+    for (a, b) in first.outcomes.iter().zip(&again.outcomes) {
+        assert_eq!(
+            a.reproduction,
+            b.reproduction,
+            "{}: the same seed, another request",
+            a.case.id()
+        );
+        if matches!(a.verdict, Verdict::Fail(_)) {
+            let [shrunk] = a.exchanges.as_slice() else {
+                panic!("{}: {} exchanges kept", a.case.id(), a.exchanges.len());
+            };
+            let body = shrunk.request.body.len();
+            let original: Value = serde_json::from_str(
+                alipayhk_api::spec::operation(&a.case.operation)
+                    .expect("op")
+                    .request_example,
+            )
+            .expect("example");
+            assert!(
+                body <= original.to_string().len(),
+                "{}: shrunk to {body} bytes: {}",
+                a.case.id(),
+                String::from_utf8_lossy(&shrunk.request.body)
+            );
+        }
+    }
+}
