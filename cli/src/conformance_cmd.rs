@@ -113,7 +113,12 @@ impl std::fmt::Debug for ConformanceArgs {
 pub fn conformance(args: ConformanceArgs) -> Result<Outcome, CliError> {
     let table = SpecTable::from_generated();
     if args.list {
-        return list(&table, args.only.as_deref(), args.admin_url.is_some());
+        return list(
+            &table,
+            args.only.as_deref(),
+            args.admin_url.is_some(),
+            args.facts_only,
+        );
     }
     let requests = match &args.requests {
         Some(path) => read_requests(path)?,
@@ -221,10 +226,16 @@ fn shell_word(word: &str) -> String {
 }
 
 /// `--list`: every case, what it sends and what it expects, without sending anything.
-fn list(table: &SpecTable, only: Option<&str>, admin: bool) -> Result<Outcome, CliError> {
+fn list(
+    table: &SpecTable,
+    only: Option<&str>,
+    admin: bool,
+    facts_only: bool,
+) -> Result<Outcome, CliError> {
     let cases: Vec<_> = alipayhk_conformance::derive_cases(table)
         .into_iter()
         .filter(|c| only.is_none_or(|p| c.id().contains(p)))
+        .filter(|c| !(facts_only && c.assumption.is_some()))
         .collect();
     if cases.is_empty() {
         return Err(CliError::Refused(format!(
@@ -244,6 +255,10 @@ fn list(table: &SpecTable, only: Option<&str>, admin: bool) -> Result<Outcome, C
         };
         let note = if case.needs_admin() && !admin {
             "  [needs --admin-url]"
+        } else if matches!(case.kind, alipayhk_conformance::CaseKind::Business(_)) {
+            "  [needs --test-user-token and --test-user-id, or --admin-url]"
+        } else if case.assumption.is_some() {
+            "  [assumption]"
         } else {
             ""
         };
