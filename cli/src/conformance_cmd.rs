@@ -163,7 +163,7 @@ pub fn conformance(args: ConformanceArgs) -> Result<Outcome, CliError> {
     // this run's cases with the replayed results of an earlier run.
     let run_id = SystemTime::now()
         .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
+        .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
         .unwrap_or_default();
     let options = RunOptions {
         only: args.only,

@@ -554,13 +554,10 @@ impl CaseRunner<'_> {
                     let reason = self.test_user.missing().unwrap_or_default();
                     return skipped(case.clone(), reason);
                 };
-                let key = format!(
-                    "CF-{}{}",
-                    case.name.replace('/', "-"),
-                    self.options.idempotency_suffix
+                let key = idempotency_key(
+                    &format!("CF-{}", case.name.replace('/', "-")),
+                    &self.options.idempotency_suffix,
                 );
-                let mut key = key;
-                key.truncate(MAX_IDEMPOTENCY_KEY_LEN);
                 problems.extend(
                     self.business(*sequence, &bodies, &key, &mut exchanges)
                         .await,
@@ -933,8 +930,10 @@ impl CaseRunner<'_> {
             .cloned()
             .unwrap_or_else(|| op.example_request.clone());
         if let (Some(key), Some(object)) = (&op.idempotency_key, body.as_object_mut()) {
-            let mut value = format!("CF-{}{}", case.name, self.options.idempotency_suffix);
-            value.truncate(MAX_IDEMPOTENCY_KEY_LEN);
+            let value = idempotency_key(
+                &format!("CF-{}", case.name),
+                &self.options.idempotency_suffix,
+            );
             object.insert(key.clone(), serde_json::Value::String(value));
         }
         body
@@ -1007,11 +1006,19 @@ impl CaseRunner<'_> {
     }
 }
 
+/// `name` + `suffix`, at most [`MAX_IDEMPOTENCY_KEY_LEN`] characters: the name is cut, the
+/// run's suffix kept (two runs must not share keys).
+fn idempotency_key(name: &str, suffix: &str) -> String {
+    let room = MAX_IDEMPOTENCY_KEY_LEN.saturating_sub(suffix.chars().count());
+    let mut key: String = name.chars().take(room).collect();
+    key.push_str(suffix);
+    key.chars().take(MAX_IDEMPOTENCY_KEY_LEN).collect()
+}
+
 /// Sets the operation's idempotency key (when it has one) to `key`.
 fn set_idempotency_key(op: &OperationSpec, body: &mut serde_json::Value, key: &str) {
     if let (Some(name), Some(object)) = (&op.idempotency_key, body.as_object_mut()) {
-        let mut key = key.to_owned();
-        key.truncate(MAX_IDEMPOTENCY_KEY_LEN);
+        let key = idempotency_key(key, "");
         object.insert(name.clone(), serde_json::Value::String(key));
     }
 }
