@@ -131,6 +131,10 @@ const EXTRA_ITEMS: u64 = 2;
 /// Characters of generated strings.
 const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ0123456789";
 
+/// The bounds at a path: minimum and maximum (each with whether it is exclusive), and
+/// `multipleOf`.
+type NumberBounds = (Option<(Bound, bool)>, Option<(Bound, bool)>, Option<Bound>);
+
 /// One operation's request schema: its rules and the values of its example by path.
 #[derive(Debug, Clone)]
 pub struct RequestSchema {
@@ -394,7 +398,7 @@ impl RequestSchema {
     fn bounds(
         &self,
         pattern: &str,
-    ) -> (Option<(Bound, bool)>, Option<(Bound, bool)>, Option<Bound>) {
+    ) -> NumberBounds {
         let mut min = None;
         let mut max = None;
         let mut multiple = None;
