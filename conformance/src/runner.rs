@@ -160,14 +160,16 @@ impl SuiteOutcome {
     }
 
     /// What the run could not prove on this server, and why: each distinct skip reason with
-    /// the number of cases it left unproven, in first-seen order.
-    pub fn unproven(&self) -> Vec<(String, usize)> {
-        let mut out: Vec<(String, usize)> = Vec::new();
+    /// the operations whose cases it left unproven, in first-seen order.
+    pub fn unproven(&self) -> Vec<(String, Vec<String>)> {
+        let mut out: Vec<(String, Vec<String>)> = Vec::new();
         for o in &self.outcomes {
             if let Verdict::Skipped(reason) = &o.verdict {
+                let op = &o.case.operation;
                 match out.iter_mut().find(|(r, _)| r == reason) {
-                    Some(entry) => entry.1 += 1,
-                    None => out.push((reason.clone(), 1)),
+                    Some((_, ops)) if ops.contains(op) => {}
+                    Some((_, ops)) => ops.push(op.clone()),
+                    None => out.push((reason.clone(), vec![op.clone()])),
                 }
             }
         }
@@ -441,7 +443,7 @@ impl CaseRunner<'_> {
             CaseKind::ScriptedCode { code } => {
                 let Some(admin) = &self.target.admin else {
                     let reason = format!(
-                        "{code} cannot be provoked through the public API (it rests on the server's own state or judgement); pass --admin-url and --admin-token of a server that can script it"
+                        "{code} cannot be provoked through the public API (the server's own state or judgement decides it; --admin-url scripts it)"
                     );
                     return skipped(case.clone(), reason);
                 };

@@ -395,10 +395,7 @@ impl RequestSchema {
         candidates.into_iter().find(|s| fits(s)).map(Value::String)
     }
 
-    fn bounds(
-        &self,
-        pattern: &str,
-    ) -> NumberBounds {
+    fn bounds(&self, pattern: &str) -> NumberBounds {
         let mut min = None;
         let mut max = None;
         let mut multiple = None;

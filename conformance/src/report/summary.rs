@@ -82,14 +82,11 @@ pub fn render(outcome: &SuiteOutcome) -> String {
     out
 }
 
-/// One line per reason the run left cases unproven: `<reason> (<n> cases)`.
+/// One line per reason the run left cases unproven: `<operations>: <reason>`.
 pub fn unproven_lines(outcome: &SuiteOutcome) -> Vec<String> {
     outcome
         .unproven()
         .into_iter()
-        .map(|(reason, n)| {
-            let cases = if n == 1 { "case" } else { "cases" };
-            format!("{reason} ({n} {cases})")
-        })
+        .map(|(reason, operations)| format!("{}: {reason}", operations.join(", ")))
         .collect()
 }

@@ -33,7 +33,9 @@ async fn summary_lists_every_case_with_its_result_and_reason() {
     );
     let (p, f, s) = outcome.counts();
     assert!(
-        text.contains("Not proven on this server:\n  - USER_NOT_EXIST cannot be provoked"),
+        text.contains(
+            "Not proven on this server:\n  - inquireAPoint: USER_NOT_EXIST cannot be provoked"
+        ),
         "{text}"
     );
     assert!(

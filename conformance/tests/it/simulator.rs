@@ -193,7 +193,9 @@ async fn without_an_admin_api_only_codes_the_public_api_cannot_provoke_stay_unpr
     let text = summary::render(&outcome);
     assert!(text.contains("Not proven on this server:\n"), "{text}");
     assert!(
-        text.contains("\n  - RISK_REJECT cannot be provoked through the public API"),
+        text.contains(
+            "\n  - issueAPoint, redeemAPoint: RISK_REJECT cannot be provoked through the public API"
+        ),
         "{text}"
     );
     simulator.shutdown().await.expect("shutdown");
