@@ -315,7 +315,9 @@ fn broken_value(
             let base = value.as_f64().unwrap_or(0.0);
             let off = if m > 1.0 { 1.0 } else { m / 2.0 };
             match value {
-                Value::Number(n) if n.is_i64() && m > 1.0 => Some(Value::from(base as i64 + 1)),
+                Value::Number(n) if n.is_i64() && m > 1.0 => {
+                    Some(Value::from((base as i64).saturating_add(1)))
+                }
                 _ => serde_json::Number::from_f64(base + off).map(Value::Number),
             }
         }

@@ -276,15 +276,16 @@ pub async fn run_suite(
         .filter(|c| !(options.facts_only && c.assumption.is_some()))
         .collect();
     let mut test_user = options.test_user.clone();
+    let mut test_user_error = None;
     if test_user.missing().is_some()
         && let Some(admin) = &target.admin
         && cases
             .iter()
             .any(|c| matches!(c.kind, CaseKind::Business(_)))
     {
-        // Errors surface as the business cases' failures below.
-        if let Ok(user) = admin.create_test_user().await {
-            test_user = user;
+        match admin.create_test_user().await {
+            Ok(user) => test_user = user,
+            Err(e) => test_user_error = Some(format!("could not create a test user: {e}")),
         }
     }
     let mut cases = without_publicly_proven_codes(cases, target.admin.is_some(), &test_user);
@@ -302,6 +303,7 @@ pub async fn run_suite(
         options,
         wire,
         test_user,
+        test_user_error,
     };
     let mut outcomes = Vec::with_capacity(cases.len());
     for case in cases {
@@ -400,6 +402,8 @@ struct CaseRunner<'a> {
     options: &'a RunOptions,
     wire: Wire,
     test_user: TestUser,
+    /// Why the admin API could not create a test user (the business cases fail with it).
+    test_user_error: Option<String>,
 }
 
 /// One call of a case: the body, the defect, and what the response must say.
@@ -552,6 +556,9 @@ impl CaseRunner<'_> {
                 );
             }
             CaseKind::Business(sequence) => {
+                if let Some(error) = &self.test_user_error {
+                    return failed(case.clone(), vec![error.clone()], Vec::new());
+                }
                 let Some(bodies) = Bodies::new(&self.test_user) else {
                     let reason = self.test_user.missing().unwrap_or_default();
                     return skipped(case.clone(), reason);
@@ -821,7 +828,7 @@ impl CaseRunner<'_> {
         };
         self.call(op, call(first_label, &body, &first_expect), exchanges)
             .await;
-        let first = exchanges.len() - 1;
+        let first = exchanges.last().cloned();
         self.expect_balance(
             inquire,
             bodies,
@@ -836,7 +843,9 @@ impl CaseRunner<'_> {
         }
         self.call(op, call("replay", &body, &first_expect), exchanges)
             .await;
-        if let Some(p) = compare_replay(&exchanges[first], &exchanges[exchanges.len() - 1]) {
+        if let (Some(first), Some(replay)) = (&first, exchanges.last())
+            && let Some(p) = compare_replay(first, replay)
+        {
             problems.push(p);
         }
         self.expect_balance(

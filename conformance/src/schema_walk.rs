@@ -427,14 +427,14 @@ impl RequestSchema {
         if hi < lo {
             return Value::from(lo);
         }
-        let span = (hi - lo).min(1000) as u64;
+        let span = hi.saturating_sub(lo).clamp(0, 1000) as u64;
         let mut n = if size == 0 {
             lo
         } else {
-            lo + rng.below(span + 1) as i64
+            lo.saturating_add(rng.below(span + 1) as i64)
         };
         if let Some(m) = multiple.map(as_int).filter(|m| *m > 0) {
-            n = n.div_euclid(m) * m;
+            n = n.div_euclid(m).saturating_mul(m);
             if n < lo {
                 n = n.saturating_add(m);
             }
