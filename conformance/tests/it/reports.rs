@@ -89,7 +89,10 @@ async fn html_report_puts_failures_first_with_their_exchanges() {
         html.contains("<pre class=\"reproduction\">alipayhk call inquireAPoint --base-url"),
         "every failure carries its reproduction"
     );
-    assert!(html.contains("<h2>Not proven on this server</h2>"), "the summary of the skips");
+    assert!(
+        html.contains("<h2>Not proven on this server</h2>"),
+        "the summary of the skips"
+    );
     assert!(files.junit.exists());
     let _ = std::fs::remove_dir_all(&dir);
 }
