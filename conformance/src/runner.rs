@@ -265,8 +265,10 @@ pub async fn run_suite(
     mut progress: impl FnMut(&CaseOutcome),
 ) -> Result<SuiteOutcome, RunError> {
     let wire = Wire::new(&target.base_url)?;
-    let cases: Vec<Case> = derive_cases(table)
-        .into_iter()
+    let all = derive_cases(table);
+    let cases: Vec<Case> = all
+        .iter()
+        .cloned()
         .filter(|c| {
             options
                 .only
@@ -288,7 +290,7 @@ pub async fn run_suite(
             Err(e) => test_user_error = Some(format!("could not create a test user: {e}")),
         }
     }
-    let mut cases = without_publicly_proven_codes(cases, target.admin.is_some(), &test_user);
+    let mut cases = without_publicly_proven_codes(cases, &all, target.admin.is_some(), &test_user);
     if let Some(generate) = options.generate {
         cases.extend(generated_cases(table, generate, options.only.as_deref()));
     }
@@ -368,30 +370,52 @@ fn generated_cases(table: &SpecTable, generate: Generate, only: Option<&str>) ->
 /// provokes the same code through the public API (an invalid request, an inconsistent
 /// replay, a redemption over the balance): what stays skipped is what the public API cannot
 /// provoke.
-fn without_publicly_proven_codes(cases: Vec<Case>, admin: bool, user: &TestUser) -> Vec<Case> {
+fn without_publicly_proven_codes(
+    cases: Vec<Case>,
+    all: &[Case],
+    admin: bool,
+    user: &TestUser,
+) -> Vec<Case> {
     if admin {
         return cases;
     }
-    let provoked: Vec<(String, String)> = cases
+    // (operation, code, the case that provokes it), from every case the suite has: a
+    // selection (`--only`) that leaves the provoking case out says where the proof is.
+    let provoked: Vec<(String, String, String)> = all
         .iter()
         .filter(|c| c.skip.is_none())
         .filter_map(|c| match &c.kind {
             CaseKind::InvalidRequest(_) | CaseKind::InconsistentReplay => {
-                Some((c.operation.clone(), c.expect.result_code.clone()))
+                Some((c.operation.clone(), c.expect.result_code.clone(), c.id()))
             }
-            CaseKind::Business(Sequence::RedeemOverBalance) if user.missing().is_none() => {
-                Some((c.operation.clone(), business::point_not_enough().to_owned()))
-            }
+            CaseKind::Business(Sequence::RedeemOverBalance) if user.missing().is_none() => Some((
+                c.operation.clone(),
+                business::point_not_enough().to_owned(),
+                c.id(),
+            )),
             _ => None,
         })
         .collect();
+    let selected: Vec<String> = cases.iter().map(Case::id).collect();
     cases
         .into_iter()
-        .filter(|c| match &c.kind {
-            CaseKind::ScriptedCode { code } => !provoked
+        .filter_map(|mut c| {
+            let CaseKind::ScriptedCode { code } = &c.kind else {
+                return Some(c);
+            };
+            let proofs: Vec<&(String, String, String)> = provoked
                 .iter()
-                .any(|(op, p)| *op == c.operation && p == code),
-            _ => true,
+                .filter(|(op, p, _)| *op == c.operation && p == code)
+                .collect();
+            if proofs.iter().any(|(_, _, id)| selected.contains(id)) {
+                return None; // proven by a selected case
+            }
+            if let Some((_, _, id)) = proofs.first() {
+                c.skip = Some(format!(
+                    "{code} is proven through the public API by {id} (and the cases like it), which --only left out"
+                ));
+            }
+            Some(c)
         })
         .collect()
 }

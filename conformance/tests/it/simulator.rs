@@ -190,6 +190,22 @@ async fn without_an_admin_api_only_codes_the_public_api_cannot_provoke_stay_unpr
         skipped.contains(&"redeemAPoint/code_RISK_REJECT".to_owned()),
         "{skipped:?}"
     );
+    // A selection without the proving cases says where the proof is.
+    let only = RunOptions {
+        only: Some("redeemAPoint/code_PARAM_ILLEGAL".into()),
+        ..options.clone()
+    };
+    let selected = run_suite(&target, &SpecTable::from_generated(), &only, |_| {})
+        .await
+        .expect("run");
+    let [single] = selected.outcomes.as_slice() else {
+        panic!("{:?}", selected.outcomes.len());
+    };
+    assert!(
+        matches!(&single.verdict, Verdict::Skipped(r) if r.contains("is proven through the public API by redeemAPoint/invalid/body/not_json")),
+        "{}",
+        single.summary_line()
+    );
     let text = summary::render(&outcome);
     assert!(text.contains("Not proven on this server:\n"), "{text}");
     assert!(
