@@ -268,7 +268,6 @@ pub async fn run_suite(
     let all = derive_cases(table);
     let cases: Vec<Case> = all
         .iter()
-        .cloned()
         .filter(|c| {
             options
                 .only
@@ -276,6 +275,7 @@ pub async fn run_suite(
                 .is_none_or(|p| c.id().contains(p.as_str()))
         })
         .filter(|c| !(options.facts_only && c.assumption.is_some()))
+        .cloned()
         .collect();
     let mut test_user = options.test_user.clone();
     let mut test_user_error = None;
