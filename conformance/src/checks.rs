@@ -22,7 +22,7 @@ use crate::wire::{Credentials, WireRequest, WireResponse, open_response};
 
 /// The spec's `ResponseTime` header pattern (ISO-8601 with an offset).
 const RESPONSE_TIME_PATTERN: &str =
-    r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$";
+    r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}([.,]\d{1,9})?(Z|[+-]\d{2}(:?\d{2})?)$";
 
 static RESPONSE_TIME_SHAPE: LazyLock<Option<Regex>> =
     LazyLock::new(|| Regex::new(RESPONSE_TIME_PATTERN).ok());

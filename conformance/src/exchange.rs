@@ -116,7 +116,7 @@ fn redact_item(value: &str, key: &str, placeholder: &str) -> String {
 static VOLATILE_IN_BODY: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
     [
         (
-            r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})?",
+            r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}([.,]\d{1,9})?(Z|[+-]\d{2}(:?\d{2})?)?",
             "[time]",
         ),
         (r"\b\d+s away\b", "[n]s away"),

@@ -189,6 +189,9 @@ impl CaseOutcome {
             expect.result_code,
             expect.result_status.as_str()
         );
+        if let Some(note) = &self.case.assumption {
+            out.push_str(&format!("assumption: {note}\n"));
+        }
         match &self.verdict {
             Verdict::Pass => out.push_str("verdict: pass\n"),
             Verdict::Skipped(reason) => out.push_str(&format!("verdict: skipped: {reason}\n")),

@@ -486,6 +486,7 @@ impl<'a> Builder<'a> {
                 fields: Vec::new(),
                 keeps_unknown_keys: false,
                 either_of: Vec::new(),
+                either_of_assumption: None,
                 additional: None,
                 conditions: Vec::new(),
             },
@@ -536,10 +537,16 @@ impl<'a> Builder<'a> {
                 _ => (false, None),
             };
             let mut either_of = Vec::new();
+            let mut either_of_assumption = None;
             let mut conditions = Vec::new();
             for (ext, ext_at) in &merged.extensions {
-                match extensions::read::<Vec<String>>(ext, "x-either-of", ext_at) {
-                    Ok(list) => either_of.extend(list.unwrap_or_default()),
+                match extensions::read::<extensions::EitherOfEntry>(ext, "x-either-of", ext_at) {
+                    Ok(Some(entry)) => {
+                        let (of, assumption) = entry.into_parts();
+                        either_of.extend(of);
+                        either_of_assumption = either_of_assumption.or(assumption);
+                    }
+                    Ok(None) => {}
                     Err(e) => self.errors.push(e),
                 }
                 conditions.extend(self.conditions(ext, ext_at, &fields));
@@ -560,6 +567,7 @@ impl<'a> Builder<'a> {
                 fields,
                 keeps_unknown_keys,
                 either_of,
+                either_of_assumption,
                 additional,
                 conditions,
             }
@@ -630,6 +638,7 @@ impl<'a> Builder<'a> {
             let mut effects = Vec::new();
             effects.extend(entry.required.into_iter().map(Effect::Required));
             effects.extend(entry.forbidden.into_iter().map(Effect::Forbidden));
+            effects.extend(entry.applies.into_iter().map(Effect::Applies));
             for (property, pattern) in entry.pattern {
                 if let Err(e) = crate::rules::compiled(&pattern) {
                     self.errors.push(SpecError::new(
@@ -654,7 +663,7 @@ impl<'a> Builder<'a> {
             if effects.is_empty() {
                 self.errors.push(SpecError::new(
                     &c_at,
-                    "a condition needs an effect: required, forbidden, pattern, enum or default",
+                    "a condition needs an effect: required, forbidden, applies, pattern, enum or default",
                 ));
             }
             for effect in effects {

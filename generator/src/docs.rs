@@ -201,6 +201,7 @@ pub fn api_reference(api: &Api, header: &str) -> Result<String, askama::Error> {
                         fields,
                         keeps_unknown_keys,
                         either_of,
+                        either_of_assumption,
                         additional,
                         conditions,
                     } => {
@@ -220,14 +221,19 @@ pub fn api_reference(api: &Api, header: &str) -> Result<String, askama::Error> {
                             ));
                         }
                         if !either_of.is_empty() {
-                            notes.push(format!(
-                                "Exactly one of {} is required (an empty string counts as absent).",
-                                either_of
-                                    .iter()
-                                    .map(|n| format!("`{n}`"))
-                                    .collect::<Vec<_>>()
-                                    .join(", ")
-                            ));
+                            let names = either_of
+                                .iter()
+                                .map(|n| format!("`{n}`"))
+                                .collect::<Vec<_>>()
+                                .join(", ");
+                            notes.push(match either_of_assumption {
+                                Some(note) => format!(
+                                    "At least one of {names} is required; only one may be given, and an empty string counts as absent (**assumption:** {note})."
+                                ),
+                                None => format!(
+                                    "Exactly one of {names} is required (an empty string counts as absent)."
+                                ),
+                            });
                         }
                         conditions_of.extend(conditions.iter().map(|c| ConditionRow {
                             property: c.effect.property().to_string(),
@@ -393,6 +399,7 @@ fn effect_text(effect: &Effect) -> String {
     match effect {
         Effect::Required(_) => "required".into(),
         Effect::Forbidden(_) => "must be absent".into(),
+        Effect::Applies(_) => "applies (not refused otherwise; not checked)".into(),
         Effect::Pattern { pattern, .. } => format!("must match `{pattern}`"),
         Effect::Enum { values, .. } => format!(
             "one of {}",

@@ -93,6 +93,10 @@ pub struct ConditionEntry {
     pub required: Vec<String>,
     #[serde(default)]
     pub forbidden: Vec<String>,
+    /// Properties the page describes "when" the trigger holds, without refusing them
+    /// otherwise: documented, never checked.
+    #[serde(default)]
+    pub applies: Vec<String>,
     #[serde(default)]
     pub pattern: indexmap::IndexMap<String, String>,
     #[serde(rename = "enum", default)]
@@ -101,6 +105,29 @@ pub struct ConditionEntry {
     pub default: indexmap::IndexMap<String, serde_json::Value>,
     /// Where the rule comes from (a page), for readers; not emitted.
     pub source: Option<String>,
+}
+
+/// An object schema's `x-either-of`: the properties, alone (`[userId, openId]`), or with the
+/// assumption that makes "exactly one" stricter than "at least one" (`{of: [..], x-assumption}`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum EitherOfEntry {
+    Fact(Vec<String>),
+    Labelled {
+        of: Vec<String>,
+        #[serde(rename = "x-assumption")]
+        assumption: String,
+    },
+}
+
+impl EitherOfEntry {
+    /// The properties, and the assumption the "only one" half rests on.
+    pub fn into_parts(self) -> (Vec<String>, Option<String>) {
+        match self {
+            EitherOfEntry::Fact(of) => (of, None),
+            EitherOfEntry::Labelled { of, assumption } => (of, Some(assumption)),
+        }
+    }
 }
 
 /// `COUPON` or `[PASS, MOVIE]`.

@@ -190,6 +190,9 @@ pub enum ModelKind {
         /// `x-either-of`: exactly one of these JSON names must be present (an empty string
         /// counts as absent).
         either_of: Vec<String>,
+        /// The `x-assumption` of the `x-either-of` rule: "only one" (and an empty string
+        /// counting as absent) rests on it; "at least one" stays the page's fact.
+        either_of_assumption: Option<String>,
         /// `additionalProperties: <schema>` beside properties: other keys, typed, kept in a
         /// flattened `extra` map.
         additional: Option<Box<Additional>>,
@@ -233,6 +236,9 @@ pub struct Trigger {
 pub enum Effect {
     Required(String),
     Forbidden(String),
+    /// The page describes the property "when" the trigger holds and does not refuse it
+    /// otherwise: documented, never checked.
+    Applies(String),
     /// A string (or each string of an array) must match.
     Pattern {
         property: String,
@@ -253,7 +259,7 @@ pub enum Effect {
 impl Effect {
     pub fn property(&self) -> &str {
         match self {
-            Effect::Required(p) | Effect::Forbidden(p) => p,
+            Effect::Required(p) | Effect::Forbidden(p) | Effect::Applies(p) => p,
             Effect::Pattern { property, .. }
             | Effect::Enum { property, .. }
             | Effect::Default { property, .. } => property,
@@ -511,7 +517,98 @@ pub struct Assumption {
     pub note: String,
 }
 
+/// The most rows [`Api::assumed_paths`] gives one model: a spec whose types nest in many
+/// ways (a diamond of references repeated) would otherwise make the table huge. Past it
+/// the table is cut short, which only leaves violations below without a note.
+const MAX_ASSUMED_PATHS: usize = 1024;
+
+/// How deep [`Api::assumed_paths`] follows nested types (arrays and models).
+const MAX_ASSUMED_DEPTH: usize = 32;
+
 impl Api {
+    /// Where `model`'s constraints rest on an `x-assumption`, as `(path, note)` rows in
+    /// field order: a labelled model or property, at any depth below `model` (`""` for the
+    /// model itself; `[]` stands for any array index and `*` for any map key). Everything
+    /// below a labelled path rests on its note, unless a nearer path has its own; this is
+    /// the one place that says so (`validate()`, the server's decode errors and the
+    /// conformance suite read it). A type met again inside itself is not followed twice.
+    pub fn assumed_paths(&self, model: &Model) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        if let Some(note) = &model.assumption {
+            out.push((String::new(), note.clone()));
+        }
+        let mut ancestors = vec![model.rust_name.as_str()];
+        self.assumed_below(model, "", &mut ancestors, &mut out);
+        out.truncate(MAX_ASSUMED_PATHS);
+        out
+    }
+
+    fn assumed_below<'a>(
+        &'a self,
+        model: &'a Model,
+        prefix: &str,
+        ancestors: &mut Vec<&'a str>,
+        out: &mut Vec<(String, String)>,
+    ) {
+        let join = |name: &str| {
+            if prefix.is_empty() {
+                name.to_string()
+            } else {
+                format!("{prefix}.{name}")
+            }
+        };
+        match &model.kind {
+            ModelKind::Struct { fields, .. } => {
+                for field in fields {
+                    let path = join(&field.json_name);
+                    let labelled = field.assumption.is_some();
+                    if let Some(note) = &field.assumption {
+                        out.push((path.clone(), note.clone()));
+                    }
+                    self.assumed_in(&field.ty, path, labelled, ancestors, out);
+                }
+            }
+            ModelKind::Map { value, .. } => {
+                self.assumed_in(value, join("*"), false, ancestors, out);
+            }
+        }
+    }
+
+    /// The rows below a value of type `ty` at `path`; `labelled`: the path has its note.
+    fn assumed_in<'a>(
+        &'a self,
+        ty: &TypeRef,
+        path: String,
+        labelled: bool,
+        ancestors: &mut Vec<&'a str>,
+        out: &mut Vec<(String, String)>,
+    ) {
+        let mut ty = ty;
+        let mut path = path;
+        while let TypeRef::Array(item) = ty {
+            ty = item;
+            path.push_str("[]");
+        }
+        let TypeRef::Model(name) = ty else {
+            return;
+        };
+        let Some(target) = self.models.iter().find(|m| &m.rust_name == name) else {
+            return;
+        };
+        if out.len() >= MAX_ASSUMED_PATHS
+            || ancestors.len() >= MAX_ASSUMED_DEPTH
+            || ancestors.contains(&target.rust_name.as_str())
+        {
+            return;
+        }
+        if let Some(note) = target.assumption.as_ref().filter(|_| !labelled) {
+            out.push((path.clone(), note.clone()));
+        }
+        ancestors.push(&target.rust_name);
+        self.assumed_below(target, &path, ancestors, out);
+        ancestors.pop();
+    }
+
     /// Every assumption in the API, in spec order.
     pub fn assumptions(&self) -> Vec<Assumption> {
         let mut out = Vec::new();
@@ -526,8 +623,17 @@ impl Api {
         for server in &self.servers {
             add(format!("server {}", server.url), &server.assumption);
         }
-        for header in self.request_headers.iter().chain(&self.response_headers) {
-            add(format!("header {}", header.name), &header.assumption);
+        for header in &self.request_headers {
+            add(
+                format!("request header {}", header.name),
+                &header.assumption,
+            );
+        }
+        for header in &self.response_headers {
+            add(
+                format!("response header {}", header.name),
+                &header.assumption,
+            );
         }
         for op in &self.operations {
             add(format!("operation {}", op.id), &op.assumption);

@@ -1,13 +1,16 @@
 //! `Request-Time` / `Response-Time` values and the clock-skew window.
 //!
 //! Sent: ISO-8601 with offset, seconds precision, UTC (`2026-11-21T23:14:04+00:00`),
-//! the form the AlipayHK pages show (protocol.md §A5, ASSUMPTION). Accepted: any RFC 3339
-//! / ISO-8601 date-time with an offset, fractional seconds allowed. The value is always
-//! signed and verified verbatim; parsing is only for the skew check.
+//! the form the AlipayHK pages show (protocol.md §A5, ASSUMPTION). Accepted: the forms of
+//! the spec's `Request-Time` / `Response-Time` pattern, ISO-8601's extended calendar
+//! date-time with seconds, an optional fraction (`.` or `,`, up to nine digits) and an
+//! offset `Z`, `±hh:mm`, `±hhmm` or `±hh`; nothing else (no week or ordinal dates, no
+//! basic format, no lower-case `t`/`z`). The value is always signed and verified
+//! verbatim; parsing is only for the skew check.
 
 use std::time::Duration;
 
-use time::format_description::well_known::{Iso8601, Rfc3339};
+use time::format_description::well_known::Rfc3339;
 use time::{OffsetDateTime, UtcOffset};
 
 /// Default allowed distance between a request's time and the server's clock.
@@ -72,12 +75,66 @@ pub fn now_header_value() -> String {
     format_time(OffsetDateTime::now_utc())
 }
 
-/// Parses an ISO-8601 date-time that carries an offset (`Z` or `±hh:mm`).
+/// Parses an ISO-8601 date-time with an offset, in one of the forms the spec's time
+/// pattern allows (see the module docs): `2024-05-22T06:42:21+05:30`, `…21.123Z`,
+/// `…21,5+0530`, `…21+05`.
 pub fn parse_time(value: &str) -> Result<OffsetDateTime, TimeError> {
-    let v = value.trim();
-    OffsetDateTime::parse(v, &Rfc3339)
-        .or_else(|_| OffsetDateTime::parse(v, &Iso8601::PARSING))
-        .map_err(|_| TimeError::Unparsable(value.to_owned()))
+    let unparsable = || TimeError::Unparsable(value.to_owned());
+    let rfc3339 = as_rfc3339(value).ok_or_else(unparsable)?;
+    OffsetDateTime::parse(&rfc3339, &Rfc3339).map_err(|_| unparsable())
+}
+
+/// `value` in RFC 3339's spelling (fraction after `.`, offset `±hh:mm`) when it has the
+/// shape `^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}([.,]\d{1,9})?(Z|[+-]\d{2}(:?\d{2})?)$`,
+/// the spec's pattern; `None` otherwise. Digits only: whether they make a date is
+/// RFC 3339's parser's question.
+fn as_rfc3339(value: &str) -> Option<String> {
+    let b = value.as_bytes();
+    let digits = |range: std::ops::Range<usize>| {
+        b.get(range.clone())
+            .is_some_and(|d| d.iter().all(u8::is_ascii_digit))
+    };
+    let shape = [(4, b'-'), (7, b'-'), (10, b'T'), (13, b':'), (16, b':')];
+    let date_time = digits(0..4)
+        && digits(5..7)
+        && digits(8..10)
+        && digits(11..13)
+        && digits(14..16)
+        && digits(17..19)
+        && shape.iter().all(|&(i, c)| b.get(i) == Some(&c));
+    if !date_time {
+        return None;
+    }
+    let mut out = value[..19].to_string();
+    let mut rest = &value[19..];
+    if let Some(fraction) = rest.strip_prefix(['.', ',']) {
+        let n = fraction.bytes().take_while(u8::is_ascii_digit).count();
+        if !(1..=9).contains(&n) {
+            return None;
+        }
+        out.push('.');
+        out.push_str(&fraction[..n]);
+        rest = &fraction[n..];
+    }
+    let offset = match rest.as_bytes() {
+        [b'Z'] => "Z".to_string(),
+        [sign @ (b'+' | b'-'), h1, h2] if h1.is_ascii_digit() && h2.is_ascii_digit() => {
+            format!("{}{}:00", *sign as char, &rest[1..3])
+        }
+        [sign @ (b'+' | b'-'), h1, h2, m1, m2]
+            if [h1, h2, m1, m2].iter().all(|d| d.is_ascii_digit()) =>
+        {
+            format!("{}{}:{}", *sign as char, &rest[1..3], &rest[3..5])
+        }
+        [sign @ (b'+' | b'-'), h1, h2, b':', m1, m2]
+            if [h1, h2, m1, m2].iter().all(|d| d.is_ascii_digit()) =>
+        {
+            format!("{}{}", *sign as char, &rest[1..])
+        }
+        _ => return None,
+    };
+    out.push_str(&offset);
+    Some(out)
 }
 
 /// Checks that `value` parses and lies within `window` of `now`.
@@ -116,6 +173,47 @@ mod tests {
             "2024-05-22T06:42:21+05:30",
         ] {
             assert!(parse_time(v).is_ok(), "{v}");
+        }
+    }
+
+    #[test]
+    fn every_form_of_the_spec_pattern_parses_to_the_same_instant() {
+        let at = parse_time("2024-05-22T01:12:21.5Z").expect("parses");
+        for v in [
+            "2024-05-22T06:42:21.5+05:30",
+            "2024-05-22T06:42:21,5+0530",
+            "2024-05-22T06:42:21.500000000+05:30",
+            "2024-05-22T01:12:21.5+00",
+            "2024-05-21T23:12:21.5-02",
+        ] {
+            assert_eq!(parse_time(v), Ok(at), "{v}");
+        }
+    }
+
+    #[test]
+    fn forms_outside_the_spec_pattern_are_refused() {
+        for v in [
+            " 2024-05-22T06:42:21Z",
+            "2024-05-22T06:42:21Z ",
+            "2024-05-22t06:42:21Z",
+            "2024-05-22T06:42:21z",
+            "20240522T064221Z",
+            "2024-05-22T06:42Z",
+            "2024-05-22T06:42:21.Z",
+            "2024-05-22T06:42:21.1234567890Z",
+            "2024-05-22T06:42:21+5:30",
+            "2024-05-22T06:42:21+05:3",
+            "2024-05-22T06:42:21+05:30:00",
+            "2024-143T06:42:21Z",
+            "2024-W21-3T06:42:21Z",
+            "2024-02-30T06:42:21Z",
+            "2024-05-22T06:42:21+05:30\u{0}",
+            "２０２４-05-22T06:42:21Z",
+        ] {
+            assert!(
+                matches!(parse_time(v), Err(TimeError::Unparsable(_))),
+                "{v:?}"
+            );
         }
     }
 

@@ -111,14 +111,23 @@ fn check_either_of(side: &str, page: &[PageField], spec: &[EitherOfFact], report
     for field in page.iter().filter(|f| !f.either_of.is_empty()) {
         let rule = EitherOfFact {
             paths: field.either_of.clone(),
+            assumption: None,
         };
         if !page_rules.contains(&rule.key()) {
             page_rules.push(rule.key());
-            if !spec.iter().any(|fact| fact.key() == rule.key()) {
-                report.drift.push(format!(
+            match spec.iter().find(|fact| fact.key() == rule.key()) {
+                None => report.drift.push(format!(
                     "{side} fields {}: the page says one of them must be given; the spec has no such x-either-of rule",
                     rule.paths.join(", ")
-                ));
+                )),
+                Some(EitherOfFact {
+                    assumption: Some(note),
+                    ..
+                }) => report.assumptions.push(format!(
+                    "{side} fields {}: only one of them: {note}",
+                    rule.paths.join(", ")
+                )),
+                Some(_) => {}
             }
         }
     }
@@ -134,8 +143,9 @@ fn check_either_of(side: &str, page: &[PageField], spec: &[EitherOfFact], report
     }
 }
 
-/// Whether a spec condition says what a page condition says. `only` is the spec's
-/// `forbidden` `unless` the trigger; a code table (`enum`) compares its codes only (its
+/// Whether a spec condition says what a page condition says. The page's "when X" (`only`)
+/// is the spec's `applies` `if` X (documented, not refused otherwise), or a `forbidden`
+/// `unless` X where the spec reads the page as refusing it otherwise; a code table (`enum`) compares its codes only (its
 /// trigger is prose the page parser does not read).
 fn condition_matches(page: &PageCondition, fact: &ConditionFact) -> bool {
     let same_trigger = |negated: bool| {
@@ -155,7 +165,10 @@ fn condition_matches(page: &PageCondition, fact: &ConditionFact) -> bool {
     };
     match page.effect.as_str() {
         "pattern" => fact.effect == "pattern" && fact.value == page.value && same_trigger(false),
-        "only" => fact.effect == "forbidden" && same_trigger(true),
+        "only" => {
+            (fact.effect == "applies" && same_trigger(false))
+                || (fact.effect == "forbidden" && same_trigger(true))
+        }
         "default" => {
             fact.effect == "default"
                 && serde_json::from_str::<serde_json::Value>(&fact.value).ok()
@@ -312,6 +325,15 @@ fn check_fields(side: &str, page: &[PageField], spec: &[FieldFact], report: &mut
                 .push(format!("{subject} is on the page but not in the spec"));
             continue;
         };
+        // A page field the spec checks beyond what the page says carries its label (a field
+        // of a named schema shows the schema's, about its children: listed with them).
+        if let Some(note) = fact
+            .assumption
+            .as_ref()
+            .filter(|_| fact.type_name.is_none())
+        {
+            report.assumptions.push(format!("{subject}: {note}"));
+        }
         if !types_agree(&field.ty, fact) {
             report.drift.push(format!(
                 "{subject}: page type {}, spec type {}{}",

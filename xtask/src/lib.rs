@@ -8,6 +8,7 @@
 
 pub mod doc_drift;
 pub mod doc_page;
+mod pattern_order;
 pub mod spec_diff;
 pub mod spec_facts;
 pub mod spec_source;

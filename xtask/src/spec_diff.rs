@@ -4,6 +4,7 @@
 //! so a new value is safe; request constraints are checked before sending, so a tighter one
 //! breaks callers; a result code whose status moves to `U` changes what callers must do.
 
+use crate::pattern_order::Inclusion;
 use crate::spec_facts::{
     Alternatives, CodeFact, ConditionFact, EitherOfFact, FieldFact, HeaderFact, OperationFacts,
     SpecFacts,
@@ -264,6 +265,8 @@ fn diff_conditions(
     {
         let severity = match (fact.effect.as_str(), request) {
             ("default", _) => Severity::PotentiallyBreaking,
+            // Documentation only: nothing is refused.
+            ("applies", _) => Severity::Safe,
             (_, true) => Severity::Breaking,
             (_, false) => Severity::Safe,
         };
@@ -512,11 +515,16 @@ fn diff_headers(
             });
         }
         if old_header.pattern != new_header.pattern {
+            let (severity, how) = pattern_change(
+                &old_header.pattern,
+                &new_header.pattern,
+                side == Side::Request,
+            );
             out.push(Change {
-                severity: tighter_if(side == Side::Request && new_header.pattern.is_some()),
+                severity,
                 subject,
                 detail: format!(
-                    "pattern: {} -> {}",
+                    "pattern: {} -> {}{how}",
                     show(&old_header.pattern),
                     show(&new_header.pattern)
                 ),
@@ -549,12 +557,25 @@ fn diff_headers(
     }
 }
 
-/// A pattern change on the request side may reject values that used to pass.
-fn tighter_if(condition: bool) -> Severity {
-    if condition {
-        Severity::PotentiallyBreaking
-    } else {
-        Severity::Safe
+/// A pattern change: safe in a response (clients stay lenient) and, in a request, when the
+/// new pattern accepts every value the old one did; breaking when it refuses one of them
+/// (named); potentially breaking when that cannot be decided. The text says which.
+fn pattern_change(old: &Option<String>, new: &Option<String>, request: bool) -> (Severity, String) {
+    match (old, new) {
+        (_, None) => (Severity::Safe, String::new()),
+        _ if !request => (Severity::Safe, String::new()),
+        (None, Some(_)) => (Severity::PotentiallyBreaking, String::new()),
+        (Some(old), Some(new)) => match crate::pattern_order::compare(old, new) {
+            Inclusion::Wider => (
+                Severity::Safe,
+                " (loosened: every value the old pattern took still matches)".to_string(),
+            ),
+            Inclusion::Narrower(example) => (
+                Severity::Breaking,
+                format!(" (tightened: {example:?} matched before and no longer does)"),
+            ),
+            Inclusion::Unknown => (Severity::PotentiallyBreaking, String::new()),
+        },
     }
 }
 
@@ -623,7 +644,16 @@ fn diff_field(subject: &str, side: Side, old: &FieldFact, new: &FieldFact, out: 
             detail,
         })
     };
-    if old.ty != new.ty {
+    if old.ty != new.ty && new.ty == "any" {
+        // Every value of the old type is still taken on the wire; generated code changes.
+        push(
+            Severity::Safe,
+            format!(
+                "type: {} -> any (loosened: every value it took is still accepted; generated code now holds any JSON value)",
+                old.ty
+            ),
+        );
+    } else if old.ty != new.ty {
         push(
             Severity::Breaking,
             format!("type: {} -> {}", old.ty, new.ty),
@@ -702,9 +732,14 @@ fn diff_field(subject: &str, side: Side, old: &FieldFact, new: &FieldFact, out: 
         );
     }
     if old.pattern != new.pattern {
+        let (severity, how) = pattern_change(&old.pattern, &new.pattern, request);
         push(
-            tighter_if(request && new.pattern.is_some()),
-            format!("pattern: {} -> {}", show(&old.pattern), show(&new.pattern)),
+            severity,
+            format!(
+                "pattern: {} -> {}{how}",
+                show(&old.pattern),
+                show(&new.pattern)
+            ),
         );
     }
     for value in old

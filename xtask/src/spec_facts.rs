@@ -46,17 +46,27 @@ pub struct OperationFacts {
     pub codes: Vec<CodeFact>,
 }
 
-/// One object's `x-either-of`: exactly one of these fields (paths, like
-/// [`FieldFact::path`]) is given.
+/// One object's `x-either-of`: at least one of these fields (paths, like
+/// [`FieldFact::path`]) is given, and only one where `assumption` says so.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct EitherOfFact {
     pub paths: Vec<String>,
+    /// The `x-assumption` of `{of, x-assumption}`: "only one" (and an empty string counting
+    /// as absent) is assumed.
+    pub assumption: Option<String>,
 }
 
 impl EitherOfFact {
-    /// `exactly one of userId, openId`.
+    /// `exactly one of userId, openId`; `at least one of userId, openId (only one: assumed)`
+    /// when "only one" is labelled.
     pub fn describe(&self) -> String {
-        format!("exactly one of {}", self.paths.join(", "))
+        match self.assumption {
+            Some(_) => format!(
+                "at least one of {} (only one: assumed)",
+                self.paths.join(", ")
+            ),
+            None => format!("exactly one of {}", self.paths.join(", ")),
+        }
     }
 
     /// The paths, sorted, for comparing.
@@ -75,7 +85,7 @@ pub type Alternatives = Vec<Vec<(String, Vec<String>)>>;
 pub struct ConditionFact {
     /// The field the rule is about (a field path, like [`FieldFact::path`]).
     pub path: String,
-    /// `required`, `forbidden`, `pattern`, `enum` or `default`.
+    /// `required`, `forbidden`, `applies`, `pattern`, `enum` or `default`.
     pub effect: String,
     /// The pattern, the enum values (comma-separated) or the default (JSON); empty otherwise.
     pub value: String,
@@ -440,8 +450,9 @@ struct ObjectParts<'a> {
     properties: Vec<(&'a String, &'a Value, String)>,
     required: Vec<&'a str>,
     conditions: Vec<&'a Value>,
-    /// `x-either-of` of every part, united.
+    /// `x-either-of` of every part, united, and the first part's assumption about it.
     either_of: Vec<&'a str>,
+    either_of_assumption: Option<String>,
     assumption: Option<String>,
     /// `additionalProperties`, the last part's that states one (as the generator merges).
     additional: Option<&'a Value>,
@@ -468,11 +479,16 @@ fn object_parts<'a>(
             .and_then(Value::as_array)
             .map(|list| list.iter().collect())
             .unwrap_or_default(),
+        // `[a, b]`, or `{of: [a, b], x-assumption}` when "only one" is assumed.
         either_of: schema
             .get("x-either-of")
+            .and_then(|rule| rule.get("of").or(Some(rule)))
             .and_then(Value::as_array)
             .map(|list| list.iter().filter_map(Value::as_str).collect())
             .unwrap_or_default(),
+        either_of_assumption: schema
+            .get("x-either-of")
+            .and_then(|rule| str_field(rule, "x-assumption")),
         assumption: str_field(schema, "x-assumption"),
         additional: schema.get("additionalProperties"),
     };
@@ -496,6 +512,7 @@ fn object_parts<'a>(
             parts.required.extend(inner.required);
             parts.conditions.extend(inner.conditions);
             parts.either_of.extend(inner.either_of);
+            parts.either_of_assumption = parts.either_of_assumption.or(inner.either_of_assumption);
             parts.additional = inner.additional.or(parts.additional);
             if parts.assumption.is_none() {
                 parts.assumption = inner.assumption;
@@ -527,6 +544,7 @@ fn flatten_properties(
                 .iter()
                 .map(|p| format!("{prefix}{p}"))
                 .collect(),
+            assumption: parts.either_of_assumption.clone(),
         });
     }
     if parts.additional == Some(&Value::Bool(false)) {
@@ -590,7 +608,7 @@ fn condition_facts(entry: &Value, prefix: &str) -> Vec<ConditionFact> {
         alternatives: alternatives.clone(),
     };
     let mut out = Vec::new();
-    for effect in ["required", "forbidden"] {
+    for effect in ["required", "forbidden", "applies"] {
         for property in entry
             .get(effect)
             .and_then(Value::as_array)

@@ -135,15 +135,15 @@ fn the_operation_table_checks_bodies_against_their_models() {
             op.id
         );
     }
-    // Decodes, but breaks a stated constraint: maxLength 64 on resultCode.
+    // Decodes, but breaks a stated constraint: maxLength 32 on templateCode.
     let long_code = format!(
-        r#"{{"result":{{"resultCode":"{}","resultStatus":"S"}}}}"#,
-        "X".repeat(65)
+        r#"{{"result":{{"resultCode":"SUCCESS","resultStatus":"S"}},"templateCode":"{}"}}"#,
+        "8".repeat(33)
     );
-    let redeem = spec::operation("redeemAPoint").expect("redeem");
-    match (redeem.check_response)(long_code.as_bytes()) {
+    let query = spec::operation("queryTemplate").expect("query template");
+    match (query.check_response)(long_code.as_bytes()) {
         Err(spec::BodyProblem::Invalid(errors)) => {
-            assert!(errors.to_string().contains("result.resultCode"), "{errors}")
+            assert!(errors.to_string().contains("templateCode"), "{errors}")
         }
         other => panic!("expected a constraint violation, got {other:?}"),
     }

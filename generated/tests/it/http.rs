@@ -16,15 +16,15 @@ use alipayhk_runtime::keys::PrivateKey;
 use alipayhk_runtime::server::{CallerContext, InMemoryKeyStore, ServerConfig};
 use alipayhk_runtime::signature::KeySigner;
 
-const CLIENT_ID: &str = "TEST_CLIENT";
+pub(super) const CLIENT_ID: &str = "TEST_CLIENT";
 
-struct Keys {
-    partner: PrivateKey,
-    alipay: PrivateKey,
+pub(super) struct Keys {
+    pub(super) partner: PrivateKey,
+    pub(super) alipay: PrivateKey,
 }
 
 // RSA key generation is slow; every test shares one pair.
-static KEYS: LazyLock<Keys> = LazyLock::new(|| Keys {
+pub(super) static KEYS: LazyLock<Keys> = LazyLock::new(|| Keys {
     partner: PrivateKey::generate_rsa2048().expect("partner key"),
     alipay: PrivateKey::generate_rsa2048().expect("alipay key"),
 });
@@ -44,10 +44,12 @@ enum Answer {
     RedeemUnknownExceptionSentAsU,
 }
 
-struct Stub {
+pub(super) struct Stub {
     answer: Mutex<Answer>,
     calls: AtomicUsize,
     biz_nos: Mutex<Vec<String>>,
+    /// When set, the body of a successful Query Template answer (its `result` replaced).
+    pub(super) template: Mutex<Option<serde_json::Value>>,
 }
 
 impl Stub {
@@ -120,7 +122,13 @@ impl AlipayHkApi for Stub {
         _ctx: CallerContext,
         request: QueryTemplateRequest,
     ) -> Result<QueryTemplateResponse, HandlerError<QueryTemplateFailure>> {
+        let scripted = self.template.lock().expect("lock").clone();
         Ok(match self.answer() {
+            Answer::Success if scripted.is_some() => {
+                let mut body = scripted.unwrap_or_default();
+                body["result"] = serde_json::json!({"resultCode": "SUCCESS", "resultStatus": "S"});
+                serde_json::from_value(body).map_err(HandlerError::msg)?
+            }
             Answer::Success => QueryTemplateResponse::from_code(QueryTemplateResultCode::Success)
                 .with_template_code(request.template_code)
                 .with_type(QueryTemplateResponseType::Coupon),
@@ -154,11 +162,12 @@ impl AlipayHkApi for Stub {
     }
 }
 
-struct Harness {
-    stub: Arc<Stub>,
-    client: Client,
-    transport: Transport,
-    config: ClientConfig,
+pub(super) struct Harness {
+    pub(super) stub: Arc<Stub>,
+    pub(super) client: Client,
+    pub(super) transport: Transport,
+    pub(super) config: ClientConfig,
+    pub(super) base_url: String,
 }
 
 impl Harness {
@@ -167,12 +176,13 @@ impl Harness {
     }
 }
 
-async fn start() -> Harness {
+pub(super) async fn start() -> Harness {
     let keys = &*KEYS;
     let stub = Arc::new(Stub {
         answer: Mutex::new(Answer::Success),
         calls: AtomicUsize::new(0),
         biz_nos: Mutex::new(Vec::new()),
+        template: Mutex::new(None),
     });
     let store = InMemoryKeyStore::new().with_key(CLIENT_ID, 1, keys.partner.public_key());
     let config = ServerConfig::new(
@@ -201,10 +211,11 @@ async fn start() -> Harness {
         client,
         transport,
         config,
+        base_url: format!("http://{addr}"),
     }
 }
 
-fn example<T: serde::de::DeserializeOwned>(id: &str) -> T {
+pub(super) fn example<T: serde::de::DeserializeOwned>(id: &str) -> T {
     let op = spec::operation(id).expect("operation");
     serde_json::from_str(op.request_example).expect("example decodes")
 }
@@ -597,7 +608,12 @@ async fn client_refuses_an_invalid_request_without_sending() {
 }
 
 /// Sends raw bytes (bypassing the client's validation) and returns the result code.
-async fn raw_result_code(h: &Harness, path: &str, body: &str, result_field: &str) -> String {
+pub(super) async fn raw_result_code(
+    h: &Harness,
+    path: &str,
+    body: &str,
+    result_field: &str,
+) -> String {
     let response = h
         .transport
         .send(path, body.as_bytes().to_vec(), &|_| false)

@@ -2,6 +2,7 @@
 //! One binary, to keep link times down.
 
 mod examples;
+mod fidelity;
 mod hostile;
 mod http;
 mod spec_table;

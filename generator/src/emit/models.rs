@@ -29,7 +29,7 @@ pub fn pieces(api: &Api) -> Vec<Piece<'_>> {
     }];
     pieces.extend(api.models.iter().map(|m| {
         let directed = Arc::clone(&directed);
-        piece(move || model(m, &directed))
+        piece(move || model(api, m, &directed))
     }));
     pieces.extend(api.unions.iter().map(|u| {
         let directed = Arc::clone(&directed);
@@ -109,7 +109,7 @@ fn direction_walk(
 }
 
 /// `collect_direction_violations`, `check_direction` and `validate_request` over `body`.
-fn direction_methods(body: TokenStream) -> TokenStream {
+fn direction_methods(body: TokenStream, mark: &TokenStream) -> TokenStream {
     quote! {
         /// Adds a violation for every property at or below this value that must not travel
         /// as `direction`: a `readOnly` one in a request, a `writeOnly` one in a response.
@@ -129,6 +129,7 @@ fn direction_methods(body: TokenStream) -> TokenStream {
             let mut violations = Vec::new();
             self.collect_violations("", &mut violations);
             self.collect_direction_violations(Direction::Request, "", &mut violations);
+            #mark
             ValidationErrors::check(violations)
         }
     }
@@ -238,9 +239,10 @@ struct Checks {
     statics: Vec<TokenStream>,
 }
 
-fn model(model: &Model, directed: &BTreeSet<String>) -> TokenStream {
+fn model(api: &Api, model: &Model, directed: &BTreeSet<String>) -> TokenStream {
     let name = ident(&model.rust_name);
     let docs = doc_lines(&item_docs(&model.description, &model.assumption, &[]));
+    let (assumptions, mark) = assumptions_table(api, model);
     let mut emitted = Checks {
         statics: Vec::new(),
     };
@@ -249,6 +251,7 @@ fn model(model: &Model, directed: &BTreeSet<String>) -> TokenStream {
             fields,
             keeps_unknown_keys,
             either_of,
+            either_of_assumption,
             additional,
             conditions,
         } => {
@@ -330,12 +333,12 @@ fn model(model: &Model, directed: &BTreeSet<String>) -> TokenStream {
                     }
                 });
             }
-            checks.push(either_of_check(fields, either_of));
+            checks.push(either_of_check(fields, either_of, either_of_assumption));
             for (i, condition) in conditions.iter().enumerate() {
                 checks.push(condition_check(model, fields, condition, i, &mut emitted));
             }
             let has_checks = checks.iter().any(|c| !c.is_empty());
-            let collect = collect_violations(has_checks, quote! { #(#checks)* });
+            let collect = collect_violations(has_checks, quote! { #(#checks)* }, &mark);
             let direction = directed.contains(&model.rust_name).then(|| {
                 let mut body = Vec::new();
                 for f in fields {
@@ -372,7 +375,7 @@ fn model(model: &Model, directed: &BTreeSet<String>) -> TokenStream {
                         body.push(quote! { for (key, value) in &self.extra { #walk } });
                     }
                 }
-                direction_methods(quote! { #(#body)* })
+                direction_methods(quote! { #(#body)* }, &mark)
             });
             let statics = &emitted.statics;
             quote! {
@@ -385,6 +388,7 @@ fn model(model: &Model, directed: &BTreeSet<String>) -> TokenStream {
                 }
 
                 impl #name {
+                    #assumptions
                     #constructor
                     #(#setters)*
                     #(#defaults)*
@@ -416,11 +420,11 @@ fn model(model: &Model, directed: &BTreeSet<String>) -> TokenStream {
                     #item_checks
                 }
             };
-            let collect = collect_violations(has_checks, body);
+            let collect = collect_violations(has_checks, body, &mark);
             let direction = directed.contains(&model.rust_name).then(|| {
                 let path = quote! { alipayhk_runtime::validation::field_path(path, key) };
                 let walk = direction_walk(value, quote! { value }, path, directed);
-                direction_methods(quote! { for (key, value) in &self.0 { #walk } })
+                direction_methods(quote! { for (key, value) in &self.0 { #walk } }, &mark)
             });
             let statics = &emitted.statics;
             quote! {
@@ -431,6 +435,7 @@ fn model(model: &Model, directed: &BTreeSet<String>) -> TokenStream {
                 pub struct #name(pub std::collections::BTreeMap<String, #value_ty>);
 
                 impl #name {
+                    #assumptions
                     #collect
                     #direction
                 }
@@ -439,8 +444,27 @@ fn model(model: &Model, directed: &BTreeSet<String>) -> TokenStream {
     }
 }
 
+/// The model's `ASSUMPTIONS` (where its constraints rest on an `x-assumption`) and the
+/// statement that gives `validate()`'s violations their notes; both empty without any.
+fn assumptions_table(api: &Api, model: &Model) -> (TokenStream, TokenStream) {
+    let rows = api.assumed_paths(model);
+    if rows.is_empty() {
+        return (TokenStream::new(), TokenStream::new());
+    }
+    let rows = rows.iter().map(|(path, note)| quote! { (#path, #note) });
+    (
+        quote! {
+            /// Where this model's constraints rest on an `x-assumption` (path, note); its
+            /// `validate()` gives each violation below such a path the note.
+            #[doc(hidden)]
+            pub const ASSUMPTIONS: alipayhk_runtime::validation::Assumptions = &[#(#rows),*];
+        },
+        quote! { alipayhk_runtime::validation::mark_assumptions(&mut violations, Self::ASSUMPTIONS); },
+    )
+}
+
 /// `validate()` plus `collect_violations()`, which containing types call with their path.
-fn collect_violations(has_checks: bool, body: TokenStream) -> TokenStream {
+fn collect_violations(has_checks: bool, body: TokenStream, mark: &TokenStream) -> TokenStream {
     let (path, out, body) = if has_checks {
         (quote! { path }, quote! { out }, body)
     } else {
@@ -451,6 +475,7 @@ fn collect_violations(has_checks: bool, body: TokenStream) -> TokenStream {
         pub fn validate(&self) -> Result<(), ValidationErrors> {
             let mut violations = Vec::new();
             self.collect_violations("", &mut violations);
+            #mark
             ValidationErrors::check(violations)
         }
 
@@ -1065,7 +1090,7 @@ fn condition_check(
                 }
             }
         }
-        Effect::Default { .. } => TokenStream::new(),
+        Effect::Default { .. } | Effect::Applies(_) => TokenStream::new(),
     }
 }
 
@@ -1299,8 +1324,13 @@ fn limit(limit: Limit) -> Literal {
     }
 }
 
-/// `x-either-of`: exactly one of the properties, and an empty string does not count.
-fn either_of_check(fields: &[Field], either_of: &[String]) -> TokenStream {
+/// `x-either-of`: exactly one of the properties, and an empty string does not count. "At
+/// least one" is the pages' fact; "only one" carries the rule's assumption, if it has one.
+fn either_of_check(
+    fields: &[Field],
+    either_of: &[String],
+    assumption: &Option<String>,
+) -> TokenStream {
     let Some(first) = either_of.first() else {
         return TokenStream::new();
     };
@@ -1316,11 +1346,19 @@ fn either_of_check(fields: &[Field], either_of: &[String]) -> TokenStream {
         });
     let none = rules::none_of_either_of(either_of);
     let many = rules::more_than_one_of_either_of(either_of);
+    let many = match assumption {
+        Some(note) => {
+            quote! { FieldViolation::assumed(alipayhk_runtime::validation::field_path(path, #first), #many, #note) }
+        }
+        None => {
+            quote! { FieldViolation::new(alipayhk_runtime::validation::field_path(path, #first), #many) }
+        }
+    };
     quote! {
         match [#(#given),*].iter().filter(|given| **given).count() {
             0 => out.push(FieldViolation::new(alipayhk_runtime::validation::field_path(path, #first), #none)),
             1 => {}
-            _ => out.push(FieldViolation::new(alipayhk_runtime::validation::field_path(path, #first), #many)),
+            _ => out.push(#many),
         }
     }
 }
@@ -1425,6 +1463,7 @@ fn union(u: &Union, directed: &BTreeSet<String>) -> TokenStream {
                     out.push(FieldViolation::new(path, #several));
                 }
             },
+            &TokenStream::new(),
         );
         quote! {
             #validate
@@ -1455,7 +1494,7 @@ fn union(u: &Union, directed: &BTreeSet<String>) -> TokenStream {
             }
         }
     } else {
-        collect_violations(true, branch_checks)
+        collect_violations(true, branch_checks, &TokenStream::new())
     };
     let deserialize = match &u.tag {
         None if exactly_one => quote! {
@@ -1508,12 +1547,15 @@ fn union(u: &Union, directed: &BTreeSet<String>) -> TokenStream {
             let walk = direction_walk(&v.ty, quote! { value }, quote! { path }, directed);
             (!walk.is_empty()).then(|| quote! { #name::#variant(value) => { #walk } })
         });
-        direction_methods(quote! {
-            match self {
-                #(#arms)*
-                _ => {}
-            }
-        })
+        direction_methods(
+            quote! {
+                match self {
+                    #(#arms)*
+                    _ => {}
+                }
+            },
+            &TokenStream::new(),
+        )
     });
     let statics = &emitted.statics;
     quote! {

@@ -19,7 +19,7 @@ pub fn emit(api: &Api) -> TokenStream {
         quote! { .route(paths::#path, post(#handler::<A>)) }
     });
     let directed = super::models::direction_types(api);
-    let contracts = api.operations.iter().map(|op| contract(op, &directed));
+    let contracts = api.operations.iter().map(|op| contract(api, op, &directed));
     let handlers = api.operations.iter().map(|op| handler(op, &directed));
     quote! {
         //! Server stubs: implement [`AlipayHkApi`] and serve [`router`].
@@ -102,7 +102,7 @@ fn trait_method(op: &Operation) -> TokenStream {
     }
 }
 
-fn contract(op: &Operation, directed: &BTreeSet<String>) -> TokenStream {
+fn contract(api: &Api, op: &Operation, directed: &BTreeSet<String>) -> TokenStream {
     let marker = ident(&op.type_stem);
     let request = ident(&op.request_type);
     let response = ident(&op.response_type);
@@ -133,6 +133,13 @@ fn contract(op: &Operation, directed: &BTreeSet<String>) -> TokenStream {
     } else {
         quote! { request.validate() }
     };
+    // A body that does not decode names the assumption too (`validate()` marks its own).
+    let assumptions = api
+        .models
+        .iter()
+        .find(|m| m.rust_name == op.request_type)
+        .filter(|m| !api.assumed_paths(m).is_empty())
+        .map(|_| quote! { const ASSUMPTIONS: alipayhk_runtime::validation::Assumptions = #request::ASSUMPTIONS; });
     let doc = format!(" `{id}`.");
     let doc = super::doc_literal(&doc);
     quote! {
@@ -145,6 +152,7 @@ fn contract(op: &Operation, directed: &BTreeSet<String>) -> TokenStream {
             type Request = #request;
             type Response = #response;
             type Failure = #failures;
+            #assumptions
 
             fn validate(request: &#request) -> Result<(), ValidationErrors> {
                 #validate

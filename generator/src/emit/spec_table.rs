@@ -496,15 +496,24 @@ impl RuleRow {
 
 /// Every rule on the request model `rust_name`, depth first in spec order, from the IR that
 /// `validate()` is emitted from. A model met again below itself (recursion) is not walked
-/// twice; a union's branches are not walked (its value is `Any`).
+/// twice; a union's branches are not walked (its value is `Any`). A rule rests on the note
+/// of its nearest labelled path in [`Api::assumed_paths`], the table `validate()` marks its
+/// violations by; "only one" of an `x-either-of` on the rule's own note.
 fn request_rules(api: &Api, rust_name: &str) -> Vec<RuleRow> {
+    let assumed = api
+        .models
+        .iter()
+        .find(|m| m.rust_name == rust_name)
+        .map(|m| api.assumed_paths(m))
+        .unwrap_or_default();
     let mut walk = RuleWalk {
         api,
         rows: Vec::new(),
         open: Vec::new(),
+        assumed,
     };
     let ty = TypeRef::Model(rust_name.to_owned());
-    walk.value("", &ty, &EMPTY, false, None);
+    walk.value("", &ty, &EMPTY, false);
     walk.rows
 }
 
@@ -513,52 +522,54 @@ struct RuleWalk<'a> {
     rows: Vec<RuleRow>,
     /// Models being walked (the current path's ancestors).
     open: Vec<String>,
+    /// The request model's labelled paths and their notes.
+    assumed: Vec<(String, String)>,
 }
 
 impl<'a> RuleWalk<'a> {
-    fn push(&mut self, path: &str, rule: TokenStream, assumption: Option<&str>) {
+    /// Adds a rule at `path`, resting on `note` or else on the nearest labelled path.
+    fn push_noted(&mut self, path: &str, rule: TokenStream, note: Option<&str>) {
+        let assumption = note
+            .map(str::to_owned)
+            .or_else(|| nearest_note(&self.assumed, path));
         self.rows.push(RuleRow {
             path: path.to_owned(),
             rule,
-            assumption: assumption.map(str::to_owned),
+            assumption,
         });
     }
 
+    fn push(&mut self, path: &str, rule: TokenStream) {
+        self.push_noted(path, rule, None);
+    }
+
     /// The rules of a value at `path` of type `ty`.
-    fn value(
-        &mut self,
-        path: &str,
-        ty: &TypeRef,
-        constraints: &Constraints,
-        nullable: bool,
-        assumption: Option<&str>,
-    ) {
+    fn value(&mut self, path: &str, ty: &TypeRef, constraints: &Constraints, nullable: bool) {
         let json_type = self.json_type(ty);
         self.push(
             path,
             quote! { Rule::Type { ty: JsonType::#json_type, nullable: #nullable } },
-            assumption,
         );
         if let TypeRef::Enum(name) = ty
             && let Some(e) = self.api.enums.iter().find(|e| e.rust_name == *name)
         {
             let values = e.values.iter().map(|v| &v.value);
-            self.push(path, quote! { Rule::Enum(&[#(#values),*]) }, assumption);
+            self.push(path, quote! { Rule::Enum(&[#(#values),*]) });
         }
-        self.constraints(path, constraints, assumption);
+        self.constraints(path, constraints);
         match ty {
             TypeRef::Array(item) => {
                 let item_path = format!("{path}[]");
                 let none = &EMPTY;
                 let items = constraints.items.as_deref().unwrap_or(none);
-                self.value(&item_path, item, items, false, assumption);
+                self.value(&item_path, item, items, false);
             }
-            TypeRef::Model(name) => self.model(path, name, assumption),
+            TypeRef::Model(name) => self.model(path, name),
             _ => {}
         }
     }
 
-    fn constraints(&mut self, path: &str, c: &Constraints, assumption: Option<&str>) {
+    fn constraints(&mut self, path: &str, c: &Constraints) {
         let mut rules = Vec::new();
         if let Some(n) = c.min_length {
             let n = n as u64;
@@ -601,45 +612,41 @@ impl<'a> RuleWalk<'a> {
             rules.push(quote! { Rule::UniqueItems });
         }
         for rule in rules {
-            self.push(path, rule, assumption);
+            self.push(path, rule);
         }
     }
 
-    fn model(&mut self, path: &str, name: &str, inherited: Option<&str>) {
+    fn model(&mut self, path: &str, name: &str) {
         if self.open.iter().any(|open| open == name) {
             return;
         }
         let Some(model) = self.api.models.iter().find(|m| m.rust_name == name) else {
             return;
         };
-        let assumption = model.assumption.as_deref().or(inherited);
         self.open.push(name.to_owned());
         match &model.kind {
             ModelKind::Struct {
                 fields,
                 either_of,
+                either_of_assumption,
                 additional,
                 conditions,
                 ..
             } => {
                 if model.forbids_other_keys() {
-                    self.push(path, quote! { Rule::NoOtherKeys }, assumption);
+                    self.push(path, quote! { Rule::NoOtherKeys });
                 }
                 if !either_of.is_empty() {
-                    self.push(
+                    self.push_noted(
                         path,
                         quote! { Rule::EitherOfBoth(&[#(#either_of),*]) },
-                        assumption,
+                        either_of_assumption.as_deref(),
                     );
-                    self.push(
-                        path,
-                        quote! { Rule::EitherOfNeither(&[#(#either_of),*]) },
-                        assumption,
-                    );
+                    self.push(path, quote! { Rule::EitherOfNeither(&[#(#either_of),*]) });
                 }
                 for condition in conditions {
                     if let Some(rule) = condition_rule(condition) {
-                        self.push(path, rule, assumption);
+                        self.push(path, rule);
                     }
                 }
                 for field in fields {
@@ -647,27 +654,14 @@ impl<'a> RuleWalk<'a> {
                         continue; // a request never carries it
                     }
                     let field_path = child(path, &field.json_name);
-                    let field_assumption = field.assumption.as_deref().or(assumption);
                     if field.required {
-                        self.push(&field_path, quote! { Rule::Required }, field_assumption);
+                        self.push(&field_path, quote! { Rule::Required });
                     }
-                    self.value(
-                        &field_path,
-                        &field.ty,
-                        &field.constraints,
-                        field.nullable,
-                        field_assumption,
-                    );
+                    self.value(&field_path, &field.ty, &field.constraints, field.nullable);
                 }
                 if let Some(additional) = additional {
                     let key_path = child(path, "*");
-                    self.value(
-                        &key_path,
-                        &additional.ty,
-                        &additional.constraints,
-                        false,
-                        assumption,
-                    );
+                    self.value(&key_path, &additional.ty, &additional.constraints, false);
                 }
             }
             ModelKind::Map {
@@ -675,7 +669,7 @@ impl<'a> RuleWalk<'a> {
                 value_constraints,
             } => {
                 let key_path = child(path, "*");
-                self.value(&key_path, value, value_constraints, false, assumption);
+                self.value(&key_path, value, value_constraints, false);
             }
         }
         self.open.pop();
@@ -713,6 +707,24 @@ static EMPTY: Constraints = Constraints {
     items: None,
 };
 
+/// The note of the nearest labelled ancestor of `path` (itself included): `a.b[].c` looks
+/// at `a.b[].c`, `a.b[]`, `a.b`, `a`, then `""`.
+fn nearest_note(assumed: &[(String, String)], path: &str) -> Option<String> {
+    let mut candidate = path;
+    loop {
+        if let Some((_, note)) = assumed.iter().find(|(p, _)| p == candidate) {
+            return Some(note.clone());
+        }
+        if candidate.is_empty() {
+            return None;
+        }
+        candidate = match candidate.strip_suffix("[]") {
+            Some(parent) => parent,
+            None => candidate.rfind('.').map_or("", |dot| &candidate[..dot]),
+        };
+    }
+}
+
 /// `parent.name`, or `name` at the root.
 fn child(parent: &str, name: &str) -> String {
     if parent.is_empty() {
@@ -747,7 +759,7 @@ fn condition_rule(condition: &Condition) -> Option<TokenStream> {
         Effect::Enum { property, values } => {
             quote! { ConditionEffect::Enum { property: #property, values: &[#(#values),*] } }
         }
-        Effect::Default { .. } => return None,
+        Effect::Default { .. } | Effect::Applies(_) => return None,
     };
     Some(quote! {
         Rule::Condition(ConditionRule {

@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::validation::ValidationErrors;
+use crate::validation::{Assumptions, ValidationErrors, assumption_at};
 
 /// What [`dispatch`] needs to know about one operation; generated per operation.
 pub trait Operation {
@@ -25,6 +25,10 @@ pub trait Operation {
     type Response: Serialize;
     /// The operation's documented failure codes (never `SUCCESS`).
     type Failure: fmt::Display;
+
+    /// Where the request's constraints rest on an `x-assumption`, so that a body that does
+    /// not decode says so too (`validate()` marks its own violations).
+    const ASSUMPTIONS: Assumptions = &[];
 
     /// Every constraint the spec states on the request.
     fn validate(request: &Self::Request) -> Result<(), ValidationErrors>;
@@ -130,9 +134,9 @@ where
     H: FnOnce(O::Request) -> Fut,
     Fut: Future<Output = Result<O::Response, HandlerError<O::Failure>>>,
 {
-    let request: O::Request = match serde_json::from_slice(body) {
+    let request: O::Request = match decode::<O>(body) {
         Ok(request) => request,
-        Err(error) => return answer(O::illegal(&format!("(body: {error})"))),
+        Err(detail) => return answer(O::illegal(&detail)),
     };
     if let Err(errors) = O::validate(&request) {
         return answer(O::illegal(&format!("({errors})")));
@@ -149,6 +153,23 @@ where
             answer(O::unknown_exception())
         }
     }
+}
+
+/// Decodes a request body; on failure, the detail of the `*_ILLEGAL` answer: where it
+/// failed, what was wrong, and the assumption the broken rule rests on, if any.
+fn decode<O: Operation>(body: &[u8]) -> Result<O::Request, String> {
+    let mut deserializer = serde_json::Deserializer::from_slice(body);
+    let request = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
+        let path = error.path().to_string();
+        let note = assumption_at(O::ASSUMPTIONS, if path == "." { "" } else { &path })
+            .map(|note| format!(" (assumption: {note})"))
+            .unwrap_or_default();
+        format!("(body: {error}{note})")
+    })?;
+    deserializer
+        .end()
+        .map_err(|error| format!("(body: {error})"))?;
+    Ok(request)
 }
 
 fn answer(response: impl Serialize) -> Response {

@@ -245,7 +245,7 @@ fn the_real_update_card_page_states_the_spec_x_either_of() {
     assert_eq!(
         doc_drift::check("5", &unstated, &facts).drift,
         [
-            "request fields userId, openId: the spec's x-either-of rule `exactly one of userId, openId` is not on the page"
+            "request fields userId, openId: the spec's x-either-of rule `at least one of userId, openId (only one: assumed)` is not on the page"
         ]
     );
 }
