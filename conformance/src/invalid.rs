@@ -24,7 +24,7 @@ const FILL_SEED: u64 = 27;
 pub enum Breach {
     /// The body is not JSON.
     NotJson,
-    /// The body is JSON, but not an object.
+    /// The body is JSON, but not an object: the object's values as an array.
     NotObject,
     /// One rule of the table (its index in the operation's rules).
     Rule(usize),
@@ -132,11 +132,19 @@ pub fn mutate(
                 assumption: None,
             })
         }
-        Breach::NotObject => Ok(Mutant {
-            name: breach_name(schema, base, breach),
-            body: serde_json::to_vec(&Value::Array(vec![base.clone()])).unwrap_or_default(),
-            assumption: None,
-        }),
+        // The object's values as an array, in order: what a struct's derived decoder
+        // (serde) takes for the object itself when nothing refuses it.
+        Breach::NotObject => {
+            let values: Vec<Value> = match base {
+                Value::Object(map) => map.values().cloned().collect(),
+                other => vec![other.clone()],
+            };
+            Ok(Mutant {
+                name: breach_name(schema, base, breach),
+                body: serde_json::to_vec(&Value::Array(values)).unwrap_or_default(),
+                assumption: None,
+            })
+        }
         Breach::Rule(i) => {
             let rule = schema
                 .rules()

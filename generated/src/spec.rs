@@ -238,6 +238,10 @@ impl Checked for crate::models::UpdateMembershipCardResponse {
 }
 
 fn check<T: Checked>(body: &[u8]) -> Result<(), BodyProblem> {
+    let first = body.iter().find(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r'));
+    if first != Some(&b'{') {
+        return Err(BodyProblem::Undecodable("not a JSON object".to_string()));
+    }
     let model: T = serde_json::from_slice(body)
         .map_err(|e| BodyProblem::Undecodable(e.to_string()))?;
     model.check_constraints().map_err(BodyProblem::Invalid)

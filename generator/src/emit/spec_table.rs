@@ -251,6 +251,12 @@ pub fn emit(api: &Api) -> TokenStream {
         #(#checked_impls)*
 
         fn check<T: Checked>(body: &[u8]) -> Result<(), BodyProblem> {
+            // Every body is a JSON object; a struct's derived decoder would also take a JSON
+            // array of its values in field order.
+            let first = body.iter().find(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r'));
+            if first != Some(&b'{') {
+                return Err(BodyProblem::Undecodable("not a JSON object".to_string()));
+            }
             let model: T = serde_json::from_slice(body)
                 .map_err(|e| BodyProblem::Undecodable(e.to_string()))?;
             model.check_constraints().map_err(BodyProblem::Invalid)
