@@ -5,7 +5,9 @@ use std::path::PathBuf;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use alipayhk_conformance::report::{self, summary};
-use alipayhk_conformance::{AdminClient, Credentials, RunOptions, SpecTable, Target, run_suite};
+use alipayhk_conformance::{
+    AdminClient, Credentials, RunOptions, SpecTable, Target, TestUser, run_suite,
+};
 use alipayhk_runtime::keys::{PrivateKey, PublicKey};
 use clap::Args;
 
@@ -53,6 +55,24 @@ pub struct ConformanceArgs {
     /// How far a response's Response-Time may be from this machine's clock, in seconds.
     #[arg(long, value_name = "SECONDS", default_value_t = 300)]
     response_time_window_seconds: u64,
+    /// An access token of a test user the server knows: enables the business-rule
+    /// sequences (with --test-user-id). Points move: the run issues and redeems 1 point.
+    #[arg(long, value_name = "TOKEN")]
+    test_user_token: Option<String>,
+    /// The AlipayHK user id (2160...) of the test user.
+    #[arg(long, value_name = "ID")]
+    test_user_id: Option<String>,
+    /// Run only the cases that prove the pages' facts: leave out every case resting on an
+    /// x-assumption of the spec.
+    #[arg(long)]
+    facts_only: bool,
+    /// Also send N valid requests per operation built from the schemas, and N mutants of
+    /// them breaking one rule each (signed; fresh idempotency keys).
+    #[arg(long, value_name = "N")]
+    generate: Option<u32>,
+    /// The seed of --generate (printed; the same seed sends the same requests).
+    #[arg(long, value_name = "SEED")]
+    seed: Option<u64>,
 }
 
 // Hand-written so the admin token never reaches logs or panic messages.
@@ -77,6 +97,14 @@ impl std::fmt::Debug for ConformanceArgs {
                 "response_time_window_seconds",
                 &self.response_time_window_seconds,
             )
+            .field(
+                "test_user_token",
+                &self.test_user_token.as_ref().map(|_| "<redacted>"),
+            )
+            .field("test_user_id", &self.test_user_id)
+            .field("facts_only", &self.facts_only)
+            .field("generate", &self.generate)
+            .field("seed", &self.seed)
             .finish()
     }
 }
@@ -85,7 +113,12 @@ impl std::fmt::Debug for ConformanceArgs {
 pub fn conformance(args: ConformanceArgs) -> Result<Outcome, CliError> {
     let table = SpecTable::from_generated();
     if args.list {
-        return list(&table, args.only.as_deref(), args.admin_url.is_some());
+        return list(
+            &table,
+            args.only.as_deref(),
+            args.admin_url.is_some(),
+            args.facts_only,
+        );
     }
     let requests = match &args.requests {
         Some(path) => read_requests(path)?,
@@ -101,6 +134,14 @@ pub fn conformance(args: ConformanceArgs) -> Result<Outcome, CliError> {
             "--base-url, --client-id, --private-key and --server-public-key are required (or --list)".into(),
         ));
     };
+    let call_flags = format!(
+        "--base-url {} --client-id {} --private-key {} --alipay-public-key {} --key-version {}",
+        shell_word(&base_url),
+        shell_word(&client_id),
+        shell_word(&private_key.display().to_string()),
+        shell_word(&server_public_key.display().to_string()),
+        args.key_version
+    );
     let credentials = Credentials {
         client_id,
         private_key: PrivateKey::from_file(&private_key)?,
@@ -122,15 +163,31 @@ pub fn conformance(args: ConformanceArgs) -> Result<Outcome, CliError> {
     // this run's cases with the replayed results of an earlier run.
     let run_id = SystemTime::now()
         .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
+        .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
         .unwrap_or_default();
     let options = RunOptions {
         only: args.only,
         idempotency_suffix: format!("-{run_id}"),
         response_time_window: std::time::Duration::from_secs(args.response_time_window_seconds),
         requests,
+        test_user: TestUser {
+            access_token: args.test_user_token,
+            user_id: args.test_user_id,
+        },
+        facts_only: args.facts_only,
+        call_flags,
+        generate: args.generate.map(|count| alipayhk_conformance::Generate {
+            count,
+            seed: args.seed.unwrap_or(run_id),
+        }),
         ..RunOptions::default()
     };
+    if let Some(generate) = &options.generate {
+        println!(
+            "--generate {} --seed {} (repeat this run with the same seed)",
+            generate.count, generate.seed
+        );
+    }
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -155,11 +212,30 @@ pub fn conformance(args: ConformanceArgs) -> Result<Outcome, CliError> {
     })
 }
 
+/// `word`, single-quoted for a POSIX shell when it holds anything but plain characters.
+fn shell_word(word: &str) -> String {
+    if !word.is_empty()
+        && word
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./:@=+,".contains(c))
+    {
+        word.to_owned()
+    } else {
+        alipayhk_conformance::exchange::shell_quote(word)
+    }
+}
+
 /// `--list`: every case, what it sends and what it expects, without sending anything.
-fn list(table: &SpecTable, only: Option<&str>, admin: bool) -> Result<Outcome, CliError> {
+fn list(
+    table: &SpecTable,
+    only: Option<&str>,
+    admin: bool,
+    facts_only: bool,
+) -> Result<Outcome, CliError> {
     let cases: Vec<_> = alipayhk_conformance::derive_cases(table)
         .into_iter()
         .filter(|c| only.is_none_or(|p| c.id().contains(p)))
+        .filter(|c| !(facts_only && c.assumption.is_some()))
         .collect();
     if cases.is_empty() {
         return Err(CliError::Refused(format!(
@@ -179,6 +255,10 @@ fn list(table: &SpecTable, only: Option<&str>, admin: bool) -> Result<Outcome, C
         };
         let note = if case.needs_admin() && !admin {
             "  [needs --admin-url]"
+        } else if matches!(case.kind, alipayhk_conformance::CaseKind::Business(_)) {
+            "  [needs --test-user-token and --test-user-id, or --admin-url]"
+        } else if case.assumption.is_some() {
+            "  [assumption]"
         } else {
             ""
         };

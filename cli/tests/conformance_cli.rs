@@ -183,3 +183,51 @@ fn requests_from_a_file_drive_the_success_encrypted_and_replay_cases_without_an_
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("inquireAPoint"));
 }
+
+/// A server of one's own without an admin API, given a test user: the business rules and
+/// generated requests run, the seed is printed, and what stays unproven is said.
+#[test]
+fn a_test_user_and_generated_requests_without_an_admin_api() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data_dir = dir.path().join("sim");
+    let served = serve(&data_dir);
+    let output = Command::new(env!("CARGO_BIN_EXE_alipayhk"))
+        .arg("conformance")
+        .args(["--base-url", &format!("http://{}", served.api)])
+        .args(["--client-id", "DEMO0000PARTNER0001"])
+        .arg("--private-key")
+        .arg(data_dir.join("keys/demo-partner-private.pem"))
+        .arg("--server-public-key")
+        .arg(data_dir.join("keys/simulator-public.pem"))
+        .args([
+            "--test-user-token",
+            alipayhk_simulator::seed::DEMO_ACCESS_TOKEN,
+        ])
+        .args(["--test-user-id", alipayhk_simulator::seed::DEMO_USER_ID])
+        .args(["--generate", "5", "--seed", "11", "--facts-only"])
+        .arg("--report-dir")
+        .arg(data_dir.join("report"))
+        .output()
+        .expect("runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stdout}\n{stderr}");
+    assert!(stdout.contains("--generate 5 --seed 11"), "{stdout}");
+    assert!(
+        stderr.contains("pass     redeemAPoint/business/redeem_debits_once"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("pass     issueAPoint/generated/invalid"),
+        "{stderr}"
+    );
+    assert!(stdout.contains("Not proven on this server:\n"), "{stdout}");
+    assert!(
+        stdout.contains("RISK_REJECT cannot be provoked through the public API"),
+        "{stdout}"
+    );
+    assert!(
+        !stdout.contains("benefitRedeemInfos[0].amount/minimum"),
+        "an assumption ran: {stdout}"
+    );
+}

@@ -4,6 +4,9 @@
 use alipayhk_runtime::headers::CONTENT_TYPE;
 use std::time::Duration;
 
+/// The balance of a test user created through the admin API.
+pub const TEST_USER_BALANCE: i64 = 1000;
+
 /// A client for the simulator's admin API (loopback listener, bearer token).
 #[derive(Clone)]
 pub struct AdminClient {
@@ -70,6 +73,36 @@ impl AdminClient {
         self.post("/admin/rules", &rule).await
     }
 
+    /// Creates a fresh test user with [`TEST_USER_BALANCE`] points and an access token
+    /// (the simulator's `POST /admin/users` and `POST /admin/tokens`).
+    pub async fn create_test_user(&self) -> Result<crate::business::TestUser, AdminError> {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos() % 1_000_000_000_000)
+            .unwrap_or_default();
+        self.create_user(&format!("2160{nanos:012}"), None).await
+    }
+
+    /// Creates user `user_id` with [`TEST_USER_BALANCE`] points and an access token (`token`,
+    /// or one the server makes up).
+    pub async fn create_user(
+        &self,
+        user_id: &str,
+        token: Option<&str>,
+    ) -> Result<crate::business::TestUser, AdminError> {
+        let user = serde_json::json!({ "userId": user_id, "balance": TEST_USER_BALANCE });
+        self.post("/admin/users", &user).await?;
+        let mut body = serde_json::json!({ "userId": user_id });
+        if let Some(token) = token {
+            body["token"] = serde_json::Value::from(token);
+        }
+        let issued = self.post_json("/admin/tokens", &body).await?;
+        Ok(crate::business::TestUser {
+            access_token: issued["token"].as_str().map(str::to_owned),
+            user_id: Some(user_id.to_owned()),
+        })
+    }
+
     /// How many ledger entries carry `biz_no` (the simulator's `GET /admin/ledger`).
     pub async fn ledger_entries_for(&self, biz_no: &str) -> Result<usize, AdminError> {
         let url = format!("{}/admin/ledger", self.base_url);
@@ -106,6 +139,15 @@ impl AdminClient {
     }
 
     async fn post(&self, path: &str, body: &serde_json::Value) -> Result<(), AdminError> {
+        self.post_json(path, body).await.map(|_| ())
+    }
+
+    /// POSTs `body` and returns the JSON answer (`null` when it is not JSON).
+    async fn post_json(
+        &self,
+        path: &str,
+        body: &serde_json::Value,
+    ) -> Result<serde_json::Value, AdminError> {
         let url = format!("{}{path}", self.base_url);
         let response = self
             .http
@@ -120,10 +162,10 @@ impl AdminClient {
                 reason: e.to_string(),
             })?;
         let status = response.status();
-        if status.is_success() {
-            return Ok(());
-        }
         let body = response.text().await.unwrap_or_default();
+        if status.is_success() {
+            return Ok(serde_json::from_str(&body).unwrap_or_default());
+        }
         Err(AdminError::Refused {
             url,
             status: status.as_u16(),

@@ -2,6 +2,7 @@
 
 use alipayhk_runtime::ResultStatus;
 
+use crate::invalid::Breach;
 use crate::wire::Tamper;
 
 /// One case of the suite, derived from the spec by [`crate::derive`].
@@ -18,10 +19,13 @@ pub struct Case {
     pub expect: Expectation,
     /// Set when the spec lacks what the case needs; the case is reported as skipped.
     pub skip: Option<String>,
+    /// The `x-assumption` the case rests on: its failure is reported as "assumption not
+    /// held", apart from the pages' facts (`None`: a fact).
+    pub assumption: Option<String>,
 }
 
 /// What a case sends.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum CaseKind {
     /// The spec example, correctly signed.
     Success,
@@ -38,6 +42,20 @@ pub enum CaseKind {
     IdempotentReplay,
     /// The same idempotency key with a changed amount: the second call is refused.
     InconsistentReplay,
+    /// The spec example made to break one rule of the request table.
+    InvalidRequest(Breach),
+    /// `--generate`: `count` requests built from the schemas with `seed`; valid ones (any
+    /// documented code of the operation), or mutants breaking one rule (`*_ILLEGAL`).
+    Generated {
+        /// Valid requests, or mutants.
+        valid: bool,
+        /// How many.
+        count: u32,
+        /// The seed.
+        seed: u64,
+    },
+    /// A business rule over the public API, with the test user.
+    Business(crate::business::Sequence),
 }
 
 /// What the response must say.
@@ -59,9 +77,22 @@ impl Case {
         format!("{}/{}", self.operation, self.name)
     }
 
-    /// `<operationId>__<name>`: the snapshot name (file-system safe).
+    /// `<operationId>__<name>`: the snapshot name (file-system safe: `/` becomes `__`,
+    /// brackets and dots stay).
     pub fn snapshot_name(&self) -> String {
-        format!("{}__{}", self.operation, self.name)
+        let name: String = self
+            .name
+            .replace('/', "__")
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || "_-.[]".contains(c) {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        format!("{}__{name}", self.operation)
     }
 
     /// Whether the case needs the server's admin API.

@@ -4,9 +4,12 @@
 use alipayhk_runtime::ResultStatus;
 use alipayhk_runtime::headers::{CLIENT_ID, REQUEST_TIME, SIGNATURE};
 
+use crate::business::Sequence;
 use crate::case::{Case, CaseKind, Expectation};
+use crate::invalid::{breach_name, breaches};
+use crate::schema_walk::RequestSchema;
 use crate::spec::{CodeSpec, OperationSpec, SpecTable};
-use crate::wire::{SignedPart, Tamper};
+use crate::wire::{SignatureDefect, SignedPart, Tamper, TimeDefect};
 
 /// The request headers every operation requires (the spec's `ClientId`, `RequestTime` and
 /// `Signature` parameters, `required: true`).
@@ -44,6 +47,7 @@ pub fn operation_cases(table: &SpecTable, op: &OperationSpec) -> Vec<Case> {
             },
             expect: documented(op, code),
             skip: None,
+            assumption: None,
         });
     }
     for tamper in protocol_tampers() {
@@ -62,7 +66,88 @@ pub fn operation_cases(table: &SpecTable, op: &OperationSpec) -> Vec<Case> {
         ));
         cases.push(inconsistent_replay_case(op));
     }
+    cases.extend(invalid_request_cases(op));
+    cases.extend(business_cases(op));
     cases
+}
+
+/// One case per rule of the operation's request table, plus a body that is not JSON and
+/// one that is not an object; each expects the operation's `*_ILLEGAL` code.
+pub fn invalid_request_cases(op: &OperationSpec) -> Vec<Case> {
+    if op.request_rules.is_empty() {
+        return Vec::new();
+    }
+    let schema = RequestSchema::new(op.request_rules, &op.example_request);
+    let (expect, skip) = match op.illegal() {
+        Some(code) => (documented(op, code), None),
+        None => (
+            placeholder_expectation(),
+            Some(format!(
+                "{} does not document its illegal-parameter code {}",
+                op.id, op.illegal_code
+            )),
+        ),
+    };
+    let mut names: Vec<String> = Vec::new();
+    let mut cases = Vec::new();
+    for breach in breaches(op.request_rules) {
+        let mut name = format!(
+            "invalid/{}",
+            breach_name(&schema, &op.example_request, breach)
+        );
+        // Two rules of one kind at one path (an item pattern and its own) stay apart.
+        let mut n = 1;
+        while names.contains(&name) {
+            n += 1;
+            name = format!(
+                "invalid/{}#{n}",
+                breach_name(&schema, &op.example_request, breach)
+            );
+        }
+        names.push(name.clone());
+        let assumption = match breach {
+            crate::invalid::Breach::Rule(i) => op
+                .request_rules
+                .get(i)
+                .and_then(|r| r.assumption)
+                .map(str::to_owned),
+            _ => None,
+        };
+        cases.push(Case {
+            operation: op.id.clone(),
+            name,
+            kind: CaseKind::InvalidRequest(breach),
+            expect: expect.clone(),
+            skip: skip.clone(),
+            assumption,
+        });
+    }
+    cases
+}
+
+/// The business sequences about this operation (see [`crate::business`]).
+pub fn business_cases(op: &OperationSpec) -> Vec<Case> {
+    Sequence::ALL
+        .into_iter()
+        .filter(|s| s.operation().as_str() == op.id)
+        .map(|sequence| {
+            let (expect, skip) = match op.success_code() {
+                Some(code) => (documented(op, code), None),
+                None => (
+                    placeholder_expectation(),
+                    Some(format!("the spec documents no S code for {}", op.id)),
+                ),
+            };
+            Case {
+                operation: op.id.clone(),
+                name: sequence.name().to_owned(),
+                kind: CaseKind::Business(sequence),
+                expect,
+                skip,
+                assumption: None,
+            }
+        })
+        .collect()
 }
 
 /// The protocol defects, one case each.
@@ -80,6 +165,13 @@ pub fn protocol_tampers() -> Vec<Tamper> {
         Tamper::UnknownClientId,
         Tamper::WrongKeyVersion,
         Tamper::StaleRequestTime,
+        Tamper::RequestTime(TimeDefect::Future),
+        Tamper::RequestTime(TimeDefect::WithoutOffset),
+        Tamper::RequestTime(TimeDefect::Garbage),
+        Tamper::Signature(SignatureDefect::UnknownAlgorithm),
+        Tamper::Signature(SignatureDefect::NoSignatureKey),
+        Tamper::Signature(SignatureDefect::KeyVersionNotANumber),
+        Tamper::Signature(SignatureDefect::Truncated),
         Tamper::WrongContentType,
         Tamper::OversizedBody,
         Tamper::GarbledEncryption,
@@ -102,6 +194,7 @@ fn success_case(op: &OperationSpec, name: &str, kind: CaseKind) -> Case {
         kind,
         expect,
         skip,
+        assumption: None,
     }
 }
 
@@ -135,6 +228,7 @@ fn protocol_case(table: &SpecTable, op: &OperationSpec, tamper: Tamper) -> Case 
         kind: CaseKind::Protocol(tamper),
         expect,
         skip,
+        assumption: None,
     }
 }
 
@@ -155,6 +249,7 @@ fn inconsistent_replay_case(op: &OperationSpec) -> Case {
         kind: CaseKind::InconsistentReplay,
         expect,
         skip,
+        assumption: None,
     }
 }
 

@@ -116,7 +116,7 @@ fn redact_item(value: &str, key: &str, placeholder: &str) -> String {
 static VOLATILE_IN_BODY: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
     [
         (
-            r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}([.,]\d{1,9})?(Z|[+-]\d{2}(:?\d{2})?)",
+            r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}([.,]\d{1,9})?(Z|[+-]\d{2}(:?\d{2})?)?",
             "[time]",
         ),
         (r"\b\d+s away\b", "[n]s away"),
@@ -163,4 +163,29 @@ pub fn show_body(body: &[u8]) -> String {
         Err(_) => String::from_utf8_lossy(body).into_owned(),
     };
     format!("{text}\n")
+}
+
+/// `alipayhk call <operation> <flags> --no-validate --data '<body>'`: the request of
+/// `exchange` sent again by hand (the plaintext body; `--encrypt` when it was encrypted).
+/// Headers the case broke on purpose are listed after it as a comment, since `alipayhk
+/// call` always sends correct ones.
+pub fn call_command(operation: &str, flags: &str, exchange: &Exchange) -> String {
+    let request = &exchange.request;
+    let body = request.plaintext.as_deref().unwrap_or(&request.body);
+    let body = if body.len() > MAX_SHOWN_BODY {
+        "@request-body.json".to_owned()
+    } else {
+        shell_quote(&String::from_utf8_lossy(body))
+    };
+    let encrypt = if request.plaintext.is_some() {
+        " --encrypt"
+    } else {
+        ""
+    };
+    format!("alipayhk call {operation} {flags}{encrypt} --no-validate --data {body}")
+}
+
+/// `text` in single quotes for a POSIX shell.
+pub fn shell_quote(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "'\\''"))
 }

@@ -25,6 +25,10 @@
 //! | [`spec`] | the suite's view of the spec: operations, result codes, common codes |
 //! | [`case`] | a case: operation, name, what it sends, what must come back |
 //! | [`derive`](mod@derive) | cases from the spec table |
+//! | [`schema_walk`] | the request rules table: paths, valid values, a seeded generator |
+//! | [`invalid`] | requests that break one rule each |
+//! | [`business`] | business-rule sequences with a test user |
+//! | [`shrink`] | smaller versions of a failing generated request |
 //! | [`wire`] | builds and sends requests, correct or deliberately broken |
 //! | [`checks`] | the checks every response must pass |
 //! | [`admin`] | the server's admin API, to force result codes |
@@ -35,18 +39,25 @@
 #![warn(missing_docs)]
 
 pub mod admin;
+pub mod business;
 pub mod case;
 pub mod checks;
 pub mod derive;
 pub mod exchange;
+pub mod invalid;
 pub mod report;
 pub mod runner;
+pub mod schema_walk;
+pub mod shrink;
 pub mod spec;
 pub mod wire;
 
 pub use admin::AdminClient;
+pub use business::TestUser;
 pub use case::{Case, CaseKind, Expectation};
 pub use derive::derive_cases;
-pub use runner::{CaseOutcome, RunError, RunOptions, SuiteOutcome, Target, Verdict, run_suite};
+pub use runner::{
+    CaseOutcome, Generate, RunError, RunOptions, SuiteOutcome, Target, Verdict, run_suite,
+};
 pub use spec::{CodeSpec, CommonCode, OperationSpec, SpecTable};
 pub use wire::Credentials;

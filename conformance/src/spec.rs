@@ -10,6 +10,11 @@ use alipayhk_runtime::ResultStatus;
 /// Decodes a response body with the generated model and runs its `validate()`.
 pub type ResponseValidator = fn(&[u8]) -> Result<(), alipayhk_api::spec::BodyProblem>;
 
+/// Decodes a request body with the generated model and runs its `validate()`.
+pub type RequestValidator = fn(&[u8]) -> Result<(), alipayhk_api::spec::BodyProblem>;
+
+pub use alipayhk_api::spec::RequestRule;
+
 /// Everything the suite needs to know about the API.
 #[derive(Debug, Clone)]
 pub struct SpecTable {
@@ -36,6 +41,12 @@ pub struct OperationSpec {
     pub example_request: serde_json::Value,
     /// Schema check of a (plaintext) response body; `None` checks the result object only.
     pub validate_response: Option<ResponseValidator>,
+    /// The code answered for an invalid request (the one ending in `_ILLEGAL`).
+    pub illegal_code: String,
+    /// Every rule the spec states on the request body (empty: no invalid-request cases).
+    pub request_rules: &'static [RequestRule],
+    /// Schema check of a request body, the oracle of generated requests and mutants.
+    pub validate_request: Option<RequestValidator>,
 }
 
 /// One documented result code.
@@ -89,6 +100,11 @@ impl OperationSpec {
         self.result_codes.iter().find(|c| c.code == code)
     }
 
+    /// The illegal-parameter code with its documented status, if the table lists it.
+    pub fn illegal(&self) -> Option<&CodeSpec> {
+        self.code(&self.illegal_code)
+    }
+
     /// The success code: the first code documented with status `S`.
     pub fn success_code(&self) -> Option<&CodeSpec> {
         self.result_codes
@@ -121,6 +137,9 @@ impl SpecTable {
                 example_request: serde_json::from_str(op.request_example)
                     .unwrap_or(serde_json::Value::Null),
                 validate_response: Some(op.check_response),
+                illegal_code: op.illegal_code.to_owned(),
+                request_rules: op.request_rules,
+                validate_request: Some(op.check_request),
             })
             .collect();
         let common_codes = COMMON_RESULT_CODES

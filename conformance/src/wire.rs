@@ -21,6 +21,12 @@ pub const UNKNOWN_CLIENT_ID: &str = "CONFORMANCE-UNKNOWN-CLIENT";
 pub const STALE_BY: Duration = Duration::from_secs(24 * 60 * 60);
 /// Appended to the operation's path by the unknown-path case.
 pub const UNKNOWN_PATH_SUFFIX: &str = "/undefined";
+/// How far in the future the future `Request-Time` lies (past any sane skew window).
+pub const FUTURE_BY: Duration = Duration::from_secs(2 * 60 * 60);
+/// The garbage `Request-Time`.
+pub const GARBAGE_TIME: &str = "not-a-time";
+/// The algorithm no server supports, in the unknown-algorithm case.
+pub const UNKNOWN_ALGORITHM: &str = "RSA1024MD5";
 /// Added to the configured key version in the wrong-key-version case.
 pub const WRONG_KEY_VERSION_OFFSET: u32 = 1000;
 
@@ -61,6 +67,34 @@ pub enum Tamper {
     /// An encrypted body whose `symmetricKey` is not a key wrapped for the server,
     /// correctly signed.
     GarbledEncryption,
+    /// A `Request-Time` that is wrong in another way, correctly signed over it.
+    RequestTime(TimeDefect),
+    /// A `Signature` header that is wrong in one way, over the right content.
+    Signature(SignatureDefect),
+}
+
+/// A wrong `Request-Time`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimeDefect {
+    /// [`FUTURE_BY`] ahead of the clock.
+    Future,
+    /// The current time with no offset (`2024-05-22T06:42:21`).
+    WithoutOffset,
+    /// [`GARBAGE_TIME`].
+    Garbage,
+}
+
+/// A wrong `Signature` header over correctly signed content.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignatureDefect {
+    /// `algorithm=`[`UNKNOWN_ALGORITHM`].
+    UnknownAlgorithm,
+    /// No `signature=` item.
+    NoSignatureKey,
+    /// `keyVersion=one`.
+    KeyVersionNotANumber,
+    /// The signature cut to half its bytes (valid base64 of a short signature).
+    Truncated,
 }
 
 /// The part of the content to sign that a [`Tamper::SignOverChanged`] alters.
@@ -84,7 +118,8 @@ impl Tamper {
             Tamper::MalformedSignature | Tamper::SignOverChanged(_) => "invalid_signature",
             Tamper::UnknownClientId => "unknown_client",
             Tamper::WrongKeyVersion => "unknown_key_version",
-            Tamper::StaleRequestTime => "request_time_out_of_window",
+            Tamper::StaleRequestTime | Tamper::RequestTime(_) => "request_time_out_of_window",
+            Tamper::Signature(_) => "invalid_signature",
             Tamper::WrongContentType => "unsupported_media_type",
             Tamper::OversizedBody => "body_too_large",
             Tamper::GarbledEncryption => "decryption_failed",
@@ -107,6 +142,19 @@ impl Tamper {
             Tamper::OversizedBody => "oversized_body".into(),
             Tamper::GarbledEncryption => "garbled_encryption".into(),
             Tamper::UnknownPath => "unknown_path".into(),
+            Tamper::RequestTime(TimeDefect::Future) => "request_time_in_future".into(),
+            Tamper::RequestTime(TimeDefect::WithoutOffset) => "request_time_without_offset".into(),
+            Tamper::RequestTime(TimeDefect::Garbage) => "request_time_garbage".into(),
+            Tamper::Signature(SignatureDefect::UnknownAlgorithm) => {
+                "signature_unknown_algorithm".into()
+            }
+            Tamper::Signature(SignatureDefect::NoSignatureKey) => {
+                "signature_without_signature_key".into()
+            }
+            Tamper::Signature(SignatureDefect::KeyVersionNotANumber) => {
+                "signature_key_version_not_a_number".into()
+            }
+            Tamper::Signature(SignatureDefect::Truncated) => "signature_truncated".into(),
         }
     }
 }
@@ -229,6 +277,12 @@ pub fn build_request(
     };
     let request_time = match tamper {
         Some(Tamper::StaleRequestTime) => header_time(plan.now - STALE_BY),
+        Some(Tamper::RequestTime(TimeDefect::Future)) => header_time(plan.now + FUTURE_BY),
+        Some(Tamper::RequestTime(TimeDefect::WithoutOffset)) => {
+            let t = header_time(plan.now);
+            t.get(..19).unwrap_or(&t).to_owned()
+        }
+        Some(Tamper::RequestTime(TimeDefect::Garbage)) => GARBAGE_TIME.to_owned(),
         _ => header_time(plan.now),
     };
     let client_id = match tamper {
@@ -349,7 +403,31 @@ fn signature_value(
         .private_key
         .sign_rsa_sha256(&content)
         .map_err(|e| WireError::Sign(e.to_string()))?;
-    Ok(SignatureHeader::rsa256(key_version, signature).to_header_value())
+    let mut signature = signature;
+    if tamper == Some(&Tamper::Signature(SignatureDefect::Truncated)) {
+        signature.truncate(signature.len() / 2);
+    }
+    let value = SignatureHeader::rsa256(key_version, signature).to_header_value();
+    let Some(Tamper::Signature(defect)) = tamper else {
+        return Ok(value);
+    };
+    let items = value.split(',').filter_map(|item| {
+        let (key, val) = item.split_once('=')?;
+        let val = match (defect, key) {
+            (SignatureDefect::UnknownAlgorithm, "algorithm") => UNKNOWN_ALGORITHM.to_owned(),
+            (SignatureDefect::NoSignatureKey, "signature") => return None,
+            (SignatureDefect::KeyVersionNotANumber, "keyVersion") => "one".to_owned(),
+            _ => val.to_owned(),
+        };
+        Some(format!("{key}={val}"))
+    });
+    let mut items: Vec<String> = items.collect();
+    if *defect == SignatureDefect::KeyVersionNotANumber
+        && !items.iter().any(|i| i.starts_with("keyVersion="))
+    {
+        items.insert(1, "keyVersion=one".to_owned());
+    }
+    Ok(items.join(","))
 }
 
 /// `Request-Time` as the AlipayHK pages show it: ISO-8601, seconds, with an offset.

@@ -139,6 +139,9 @@ pub struct OperationInfo {
     pub request_example: &'static str,
     /// The spec's response example, as compact JSON (empty if none).
     pub response_example: &'static str,
+    /// Every rule the spec states on the request body, at any depth, in spec order:
+    /// the same constraints the request model's `validate()` checks, as data.
+    pub request_rules: &'static [RequestRule],
     /// Decodes a request body into its model and runs `validate()`.
     pub check_request: fn(&[u8]) -> Result<(), BodyProblem>,
     /// Decodes a response body into its model and runs `validate()`, so a tool can
@@ -235,6 +238,10 @@ impl Checked for crate::models::UpdateMembershipCardResponse {
 }
 
 fn check<T: Checked>(body: &[u8]) -> Result<(), BodyProblem> {
+    let first = body.iter().find(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r'));
+    if first != Some(&b'{') {
+        return Err(BodyProblem::Undecodable("not a JSON object".to_string()));
+    }
     let model: T = serde_json::from_slice(body)
         .map_err(|e| BodyProblem::Undecodable(e.to_string()))?;
     model.check_constraints().map_err(BodyProblem::Invalid)
@@ -289,6 +296,140 @@ pub struct CommonCodeInfo {
     pub http_status: u16,
 }
 
+/// One rule the spec states on a request body, where it applies, and whether it
+/// rests on an `x-assumption`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RequestRule {
+    /// The JSON path of the value the rule is about: `""` is the body, `a.b` a
+    /// property, `[]` any item of an array and `*` any key of a map.
+    pub path: &'static str,
+    /// What the value must be.
+    pub rule: Rule,
+    /// The `x-assumption` the rule rests on (the nearest labelled ancestor's);
+    /// `None` when the rule is a fact of the documentation pages.
+    pub assumption: Option<&'static str>,
+}
+
+/// What a value must be.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Rule {
+    /// Its JSON type; `null` is allowed too when `nullable`.
+    Type {
+        /// The JSON type.
+        ty: JsonType,
+        /// Whether `null` is allowed.
+        nullable: bool,
+    },
+    /// The property must be present.
+    Required,
+    /// A string of at least this many characters.
+    MinLength(u64),
+    /// A string of at most this many characters.
+    MaxLength(u64),
+    /// A string matching this regular expression.
+    Pattern(&'static str),
+    /// A string in this format (`date`, `date-time`, `byte`).
+    Format(&'static str),
+    /// A string, one of these values.
+    Enum(&'static [&'static str]),
+    /// A number at least (or, exclusive, above) this bound.
+    Minimum {
+        /// The bound.
+        value: Bound,
+        /// Whether the bound itself is refused.
+        exclusive: bool,
+    },
+    /// A number at most (or, exclusive, below) this bound.
+    Maximum {
+        /// The bound.
+        value: Bound,
+        /// Whether the bound itself is refused.
+        exclusive: bool,
+    },
+    /// A number that is a multiple of this.
+    MultipleOf(Bound),
+    /// An array of at least this many items.
+    MinItems(u64),
+    /// An array of at most this many items.
+    MaxItems(u64),
+    /// An array without duplicates.
+    UniqueItems,
+    /// `x-either-of` on the object: giving more than one of these properties is refused.
+    EitherOfBoth(&'static [&'static str]),
+    /// `x-either-of` on the object: giving none of these properties (or only empty
+    /// strings) is refused.
+    EitherOfNeither(&'static [&'static str]),
+    /// The object refuses keys it does not declare (`additionalProperties: false`).
+    NoOtherKeys,
+    /// An `x-conditions` rule on the object's properties.
+    Condition(ConditionRule),
+}
+
+/// A JSON type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JsonType {
+    /// A string.
+    String,
+    /// A whole number (64-bit).
+    Integer,
+    /// A whole number that fits 32 bits.
+    Integer32,
+    /// Any number.
+    Number,
+    /// `true` or `false`.
+    Boolean,
+    /// An object.
+    Object,
+    /// An array.
+    Array,
+    /// Anything (no type, or a union of types).
+    Any,
+}
+
+/// A numeric bound, as the schema wrote it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Bound {
+    /// On an integer.
+    Integer(i64),
+    /// On a number.
+    Number(f64),
+}
+
+/// One `x-conditions` rule: when the trigger holds, the effect applies.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ConditionRule {
+    /// Alternatives of sibling values: an alternative holds when every named sibling
+    /// is present with one of its listed values.
+    pub alternatives: &'static [&'static [(&'static str, &'static [&'static str])]],
+    /// `unless`: the rule applies when no alternative holds (else when any does).
+    pub negated: bool,
+    /// What the rule requires.
+    pub effect: ConditionEffect,
+}
+
+/// What an `x-conditions` rule requires of one property.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ConditionEffect {
+    /// The property must be present.
+    Required(&'static str),
+    /// The property must be absent.
+    Forbidden(&'static str),
+    /// The property's string (or each string of its array) must match.
+    Pattern {
+        /// The property.
+        property: &'static str,
+        /// The regular expression.
+        pattern: &'static str,
+    },
+    /// The property's string (or each string of its array) must be one of these.
+    Enum {
+        /// The property.
+        property: &'static str,
+        /// The values allowed.
+        values: &'static [&'static str],
+    },
+}
+
 /// Every operation, in spec order.
 pub static OPERATIONS: &[OperationInfo] = &[
     OperationInfo {
@@ -333,6 +474,19 @@ pub static OPERATIONS: &[OperationInfo] = &[
         ],
         request_example: "{\"accessToken\":\"281001133486932346851012000aKLpNuDBB\"}",
         response_example: "{\"result\":{\"resultCode\":\"SUCCESS\",\"resultStatus\":\"S\",\"resultMessage\":\"Success\"},\"accountBenefitModel\":{\"benefitProductCode\":\"POINT\",\"balance\":1200}}",
+        request_rules: &[
+            RequestRule {
+                path: "",
+                rule: Rule::Type { ty: JsonType::Object, nullable: false },
+                assumption: None,
+            },
+            RequestRule { path: "accessToken", rule: Rule::Required, assumption: None },
+            RequestRule {
+                path: "accessToken",
+                rule: Rule::Type { ty: JsonType::String, nullable: false },
+                assumption: None,
+            },
+        ],
         check_request: check::<crate::models::InquireAPointRequest>,
         check_response: check::<crate::models::InquireAPointResponse>,
         undocumented_in_request: undocumented::<crate::models::InquireAPointRequest>,
@@ -406,6 +560,114 @@ pub static OPERATIONS: &[OperationInfo] = &[
         ],
         request_example: "{\"bizNo\":\"ISSUE-20240522-000001\",\"bizDate\":1716360141000,\"providerUserInfo\":{\"userId\":\"2160400000000135\"},\"benefitIssueMode\":\"BENEFIT_PRODUCT_ID\",\"benefitIssueDetail\":{\"benefitProductId\":\"POINT_CAMPAIGN_2024\",\"amount\":100},\"extendInfo\":{\"channel\":\"in-store\"}}",
         response_example: "{\"result\":{\"resultCode\":\"SUCCESS\",\"resultStatus\":\"S\",\"resultMessage\":\"Success.\"},\"benefitValueInfo\":{\"value\":\"100\",\"currency\":\"HKD\"}}",
+        request_rules: &[
+            RequestRule {
+                path: "",
+                rule: Rule::Type { ty: JsonType::Object, nullable: false },
+                assumption: None,
+            },
+            RequestRule {
+                path: "bizNo",
+                rule: Rule::Type { ty: JsonType::String, nullable: false },
+                assumption: None,
+            },
+            RequestRule { path: "bizNo", rule: Rule::MaxLength(64u64), assumption: None },
+            RequestRule {
+                path: "bizDate",
+                rule: Rule::Type { ty: JsonType::Integer, nullable: false },
+                assumption: Some(
+                    "The page types it as number; milliseconds are modelled as a 64-bit integer.",
+                ),
+            },
+            RequestRule {
+                path: "providerUserInfo",
+                rule: Rule::Required,
+                assumption: Some(
+                    "Child fields collapsed on the page; {userId (2160...)} or {openId} assumed, unknown keys kept; protocol.md D6.",
+                ),
+            },
+            RequestRule {
+                path: "providerUserInfo",
+                rule: Rule::Type { ty: JsonType::Object, nullable: false },
+                assumption: Some(
+                    "Child fields collapsed on the page; {userId (2160...)} or {openId} assumed, unknown keys kept; protocol.md D6.",
+                ),
+            },
+            RequestRule {
+                path: "providerUserInfo.userId",
+                rule: Rule::Type { ty: JsonType::String, nullable: false },
+                assumption: Some(
+                    "Child fields collapsed on the page; {userId (2160...)} or {openId} assumed, unknown keys kept; protocol.md D6.",
+                ),
+            },
+            RequestRule {
+                path: "providerUserInfo.openId",
+                rule: Rule::Type { ty: JsonType::String, nullable: false },
+                assumption: Some(
+                    "Child fields collapsed on the page; {userId (2160...)} or {openId} assumed, unknown keys kept; protocol.md D6.",
+                ),
+            },
+            RequestRule { path: "benefitIssueMode", rule: Rule::Required, assumption: None },
+            RequestRule {
+                path: "benefitIssueMode",
+                rule: Rule::Type { ty: JsonType::String, nullable: false },
+                assumption: None,
+            },
+            RequestRule {
+                path: "benefitIssueMode",
+                rule: Rule::Enum(&["BENEFIT_PRODUCT_ID"]),
+                assumption: None,
+            },
+            RequestRule {
+                path: "benefitIssueDetail",
+                rule: Rule::Required,
+                assumption: Some(
+                    "Child fields collapsed on the page; {benefitProductId, amount} assumed from mode BENEFIT_PRODUCT_ID, amount required and at least 1, unknown keys kept; protocol.md D6.",
+                ),
+            },
+            RequestRule {
+                path: "benefitIssueDetail",
+                rule: Rule::Type { ty: JsonType::Object, nullable: false },
+                assumption: Some(
+                    "Child fields collapsed on the page; {benefitProductId, amount} assumed from mode BENEFIT_PRODUCT_ID, amount required and at least 1, unknown keys kept; protocol.md D6.",
+                ),
+            },
+            RequestRule {
+                path: "benefitIssueDetail.benefitProductId",
+                rule: Rule::Type { ty: JsonType::String, nullable: false },
+                assumption: Some(
+                    "Child fields collapsed on the page; {benefitProductId, amount} assumed from mode BENEFIT_PRODUCT_ID, amount required and at least 1, unknown keys kept; protocol.md D6.",
+                ),
+            },
+            RequestRule {
+                path: "benefitIssueDetail.amount",
+                rule: Rule::Required,
+                assumption: Some(
+                    "Required, a whole number of points and at least 1: the page collapses this object; protocol.md D6.",
+                ),
+            },
+            RequestRule {
+                path: "benefitIssueDetail.amount",
+                rule: Rule::Type { ty: JsonType::Integer, nullable: false },
+                assumption: Some(
+                    "Required, a whole number of points and at least 1: the page collapses this object; protocol.md D6.",
+                ),
+            },
+            RequestRule {
+                path: "benefitIssueDetail.amount",
+                rule: Rule::Minimum { value: Bound::Integer(1i64), exclusive: false },
+                assumption: Some(
+                    "Required, a whole number of points and at least 1: the page collapses this object; protocol.md D6.",
+                ),
+            },
+            RequestRule {
+                path: "extendInfo",
+                rule: Rule::Type { ty: JsonType::Object, nullable: false },
+                assumption: Some(
+                    "Child fields collapsed on the page; kept as free-form JSON; protocol.md D6.",
+                ),
+            },
+        ],
         check_request: check::<crate::models::IssueAPointRequest>,
         check_response: check::<crate::models::IssueAPointResponse>,
         undocumented_in_request: undocumented::<crate::models::IssueAPointRequest>,
@@ -461,6 +723,95 @@ pub static OPERATIONS: &[OperationInfo] = &[
         ],
         request_example: "{\"benefitProductCode\":\"POINT\",\"bizNo\":\"REDEEM-20240522-000001\",\"bizdt\":\"1716360141000\",\"ipRoleId\":\"2160400000000135\",\"sceneCode\":\"OFFLINE_REDEEM\",\"benefitRedeemInfos\":[{\"amount\":50}]}",
         response_example: "{\"result\":{\"resultCode\":\"POINT_NOT_ENOUGH\",\"resultStatus\":\"F\",\"resultMessage\":\"The user has insufficient points.\"}}",
+        request_rules: &[
+            RequestRule {
+                path: "",
+                rule: Rule::Type { ty: JsonType::Object, nullable: false },
+                assumption: None,
+            },
+            RequestRule {
+                path: "benefitProductCode",
+                rule: Rule::Required,
+                assumption: None,
+            },
+            RequestRule {
+                path: "benefitProductCode",
+                rule: Rule::Type { ty: JsonType::String, nullable: false },
+                assumption: None,
+            },
+            RequestRule {
+                path: "benefitProductCode",
+                rule: Rule::Enum(&["POINT"]),
+                assumption: None,
+            },
+            RequestRule { path: "bizNo", rule: Rule::Required, assumption: None },
+            RequestRule {
+                path: "bizNo",
+                rule: Rule::Type { ty: JsonType::String, nullable: false },
+                assumption: None,
+            },
+            RequestRule { path: "bizdt", rule: Rule::Required, assumption: None },
+            RequestRule {
+                path: "bizdt",
+                rule: Rule::Type { ty: JsonType::String, nullable: false },
+                assumption: None,
+            },
+            RequestRule { path: "ipRoleId", rule: Rule::Required, assumption: None },
+            RequestRule {
+                path: "ipRoleId",
+                rule: Rule::Type { ty: JsonType::String, nullable: false },
+                assumption: None,
+            },
+            RequestRule {
+                path: "ipRoleId",
+                rule: Rule::Pattern("^2160"),
+                assumption: None,
+            },
+            RequestRule { path: "sceneCode", rule: Rule::Required, assumption: None },
+            RequestRule {
+                path: "sceneCode",
+                rule: Rule::Type { ty: JsonType::String, nullable: false },
+                assumption: None,
+            },
+            RequestRule {
+                path: "benefitRedeemInfos",
+                rule: Rule::Required,
+                assumption: None,
+            },
+            RequestRule {
+                path: "benefitRedeemInfos",
+                rule: Rule::Type { ty: JsonType::Array, nullable: false },
+                assumption: None,
+            },
+            RequestRule {
+                path: "benefitRedeemInfos[]",
+                rule: Rule::Type { ty: JsonType::Object, nullable: false },
+                assumption: Some(
+                    "Child fields collapsed on the page; {amount} in points assumed, required and at least 1, unknown keys kept; protocol.md D6.",
+                ),
+            },
+            RequestRule {
+                path: "benefitRedeemInfos[].amount",
+                rule: Rule::Required,
+                assumption: Some(
+                    "Required, a whole number of points and at least 1: the page collapses this object; protocol.md D6.",
+                ),
+            },
+            RequestRule {
+                path: "benefitRedeemInfos[].amount",
+                rule: Rule::Type { ty: JsonType::Integer, nullable: false },
+                assumption: Some(
+                    "Required, a whole number of points and at least 1: the page collapses this object; protocol.md D6.",
+                ),
+            },
+            RequestRule {
+                path: "benefitRedeemInfos[].amount",
+                rule: Rule::Minimum { value: Bound::Integer(1i64), exclusive: false },
+                assumption: Some(
+                    "Required, a whole number of points and at least 1: the page collapses this object; protocol.md D6.",
+                ),
+            },
+        ],
         check_request: check::<crate::models::RedeemAPointRequest>,
         check_response: check::<crate::models::RedeemAPointResponse>,
         undocumented_in_request: undocumented::<crate::models::RedeemAPointRequest>,
@@ -504,6 +855,30 @@ pub static OPERATIONS: &[OperationInfo] = &[
         ],
         request_example: "{\"merchantId\":\"2160120041113167\",\"templateCode\":\"82022031000135000000000000624234\"}",
         response_example: "{\"result\":{\"resultCode\":\"SUCCESS\",\"resultStatus\":\"S\",\"resultMessage\":\"Success\"},\"templateCode\":\"82022031000135000000000000624234\",\"type\":\"COUPON\",\"product\":\"GIFT_CARD\",\"startDate\":1640970061000,\"endDate\":1672506061000,\"status\":\"valid\",\"codeType\":\"qrcode\",\"codeStandard\":\"QRCODE\",\"imageUrl\":\"https://example.com/images/coffee-350.png\",\"button\":{\"browserOpen\":false,\"btnType\":\"usage\",\"btnUrl\":\"alipayhk://platformapi/startapp?appId=20000067\",\"urlType\":\"CODE_PAY_BTN\"},\"localeInfo\":{\"zh_HK\":{\"name\":\"咖啡禮券\",\"subName\":\"大杯咖啡\",\"description\":\"適用於全線分店\",\"brandName\":\"示範咖啡\"},\"en_US\":{\"name\":\"Coffee voucher\",\"subName\":\"Large coffee\",\"description\":\"Valid at all branches\",\"brandName\":\"Demo Coffee\"}},\"merchantLogo\":\"https://example.com/images/logo.png\",\"currentAmount\":{\"value\":\"2800\",\"currency\":\"HKD\"},\"originalAmount\":{\"value\":\"3800\",\"currency\":\"HKD\"},\"discount\":\"74\",\"stock\":1000,\"availableStock\":950,\"orderPageLink\":\"alipayhk://platformapi/startapp?appId=20000067&page=order\",\"categories\":[\"CoffeeAndTea\"],\"bizMids\":[\"2160120041113167\"],\"exposure\":\"exposed\"}",
+        request_rules: &[
+            RequestRule {
+                path: "",
+                rule: Rule::Type { ty: JsonType::Object, nullable: false },
+                assumption: None,
+            },
+            RequestRule { path: "merchantId", rule: Rule::Required, assumption: None },
+            RequestRule {
+                path: "merchantId",
+                rule: Rule::Type { ty: JsonType::String, nullable: false },
+                assumption: None,
+            },
+            RequestRule { path: "templateCode", rule: Rule::Required, assumption: None },
+            RequestRule {
+                path: "templateCode",
+                rule: Rule::Type { ty: JsonType::String, nullable: false },
+                assumption: None,
+            },
+            RequestRule {
+                path: "templateCode",
+                rule: Rule::MaxLength(32u64),
+                assumption: None,
+            },
+        ],
         check_request: check::<crate::models::QueryTemplateRequest>,
         check_response: check::<crate::models::QueryTemplateResponse>,
         undocumented_in_request: undocumented::<crate::models::QueryTemplateRequest>,
@@ -539,6 +914,135 @@ pub static OPERATIONS: &[OperationInfo] = &[
         ],
         request_example: "{\"merchantId\":\"2160120041113167\",\"userId\":\"2160400000000135\",\"templateCode\":\"82022031000135000000000000624235\",\"passId\":\"2024121119027102160254809674364\",\"status\":\"UPDATE\",\"updateDetailType\":\"UPDATE_MEMBER_CARD\",\"endDate\":1767196799000,\"dataInfo\":{\"point\":1200,\"level\":\"GOLD\",\"billNo\":\"BILL-20240522-0001\",\"lastChangePoints\":200,\"pointsProvider\":\"ALIPAYHK\"}}",
         response_example: "{\"resultInfo\":{\"resultCode\":\"SUCCESS\",\"resultStatus\":\"S\",\"resultMessage\":\"Success\"}}",
+        request_rules: &[
+            RequestRule {
+                path: "",
+                rule: Rule::Type { ty: JsonType::Object, nullable: false },
+                assumption: None,
+            },
+            RequestRule {
+                path: "",
+                rule: Rule::EitherOfBoth(&["userId", "openId"]),
+                assumption: Some(
+                    "Only one of userId and openId, and an empty string counts as absent: the page's \"provide either\" does not say both are refused; both at once would leave AlipayHK to pick which identifies the user.",
+                ),
+            },
+            RequestRule {
+                path: "",
+                rule: Rule::EitherOfNeither(&["userId", "openId"]),
+                assumption: None,
+            },
+            RequestRule { path: "merchantId", rule: Rule::Required, assumption: None },
+            RequestRule {
+                path: "merchantId",
+                rule: Rule::Type { ty: JsonType::String, nullable: false },
+                assumption: None,
+            },
+            RequestRule {
+                path: "merchantId",
+                rule: Rule::MaxLength(64u64),
+                assumption: None,
+            },
+            RequestRule {
+                path: "userId",
+                rule: Rule::Type { ty: JsonType::String, nullable: false },
+                assumption: None,
+            },
+            RequestRule {
+                path: "openId",
+                rule: Rule::Type { ty: JsonType::String, nullable: false },
+                assumption: None,
+            },
+            RequestRule {
+                path: "templateCode",
+                rule: Rule::Type { ty: JsonType::String, nullable: false },
+                assumption: None,
+            },
+            RequestRule { path: "passId", rule: Rule::Required, assumption: None },
+            RequestRule {
+                path: "passId",
+                rule: Rule::Type { ty: JsonType::String, nullable: false },
+                assumption: None,
+            },
+            RequestRule { path: "status", rule: Rule::Required, assumption: None },
+            RequestRule {
+                path: "status",
+                rule: Rule::Type { ty: JsonType::String, nullable: false },
+                assumption: None,
+            },
+            RequestRule {
+                path: "status",
+                rule: Rule::Enum(&["CLOSED", "UPDATE"]),
+                assumption: None,
+            },
+            RequestRule { path: "updateDetailType", rule: Rule::Required, assumption: None },
+            RequestRule {
+                path: "updateDetailType",
+                rule: Rule::Type { ty: JsonType::String, nullable: false },
+                assumption: None,
+            },
+            RequestRule {
+                path: "updateDetailType",
+                rule: Rule::Enum(&["UPDATE_MEMBER_CARD"]),
+                assumption: None,
+            },
+            RequestRule {
+                path: "endDate",
+                rule: Rule::Type { ty: JsonType::Integer, nullable: false },
+                assumption: Some(
+                    "The page types it as number; milliseconds are modelled as a 64-bit integer.",
+                ),
+            },
+            RequestRule {
+                path: "dataInfo",
+                rule: Rule::Type { ty: JsonType::Object, nullable: false },
+                assumption: Some(
+                    "Only billNo, lastChangePoints, pointsProvider are named on the page; point and level assumed for a membership card; unknown keys kept; protocol.md D5.",
+                ),
+            },
+            RequestRule {
+                path: "dataInfo.point",
+                rule: Rule::Type { ty: JsonType::Integer, nullable: false },
+                assumption: Some(
+                    "Only billNo, lastChangePoints, pointsProvider are named on the page; point and level assumed for a membership card; unknown keys kept; protocol.md D5.",
+                ),
+            },
+            RequestRule {
+                path: "dataInfo.level",
+                rule: Rule::Type { ty: JsonType::String, nullable: false },
+                assumption: Some(
+                    "Only billNo, lastChangePoints, pointsProvider are named on the page; point and level assumed for a membership card; unknown keys kept; protocol.md D5.",
+                ),
+            },
+            RequestRule {
+                path: "dataInfo.billNo",
+                rule: Rule::Type { ty: JsonType::String, nullable: true },
+                assumption: Some(
+                    "Only named on the page (can be null); a string and its meaning are assumed; protocol.md D5.",
+                ),
+            },
+            RequestRule {
+                path: "dataInfo.lastChangePoints",
+                rule: Rule::Type { ty: JsonType::Any, nullable: true },
+                assumption: Some(
+                    "Only named on the page (can be null); its meaning is assumed, and any JSON value is kept (protocol.md D5: a number or a string).",
+                ),
+            },
+            RequestRule {
+                path: "dataInfo.pointsProvider",
+                rule: Rule::Type { ty: JsonType::String, nullable: true },
+                assumption: Some(
+                    "Only named on the page (can be null); a string and its meaning are assumed; protocol.md D5.",
+                ),
+            },
+            RequestRule {
+                path: "codeInfo",
+                rule: Rule::Type { ty: JsonType::Object, nullable: true },
+                assumption: Some(
+                    "Child keys not on the page (tickets use $codemsg$ / $codevalue$); free-form JSON; protocol.md D5.",
+                ),
+            },
+        ],
         check_request: check::<crate::models::UpdateMembershipCardRequest>,
         check_response: check::<crate::models::UpdateMembershipCardResponse>,
         undocumented_in_request: undocumented::<crate::models::UpdateMembershipCardRequest>,

@@ -4,10 +4,13 @@
 //!   any spec into any folder (see `codegen.rs`).
 //! - `bench codegen`: time codegen on synthetic specs next to openapi-generator (see
 //!   `bench.rs`).
+//! - `bench conformance`: time `alipayhk conformance` against the local simulator (see
+//!   `bench_conformance.rs`).
 //! - `spec-diff OLD [NEW]`: classify spec changes for client callers (see `spec_diff.rs`).
 //! - `doc-drift PAGE.txt...`: compare documentation pages with the spec (see `doc_drift.rs`).
 
 mod bench;
+mod bench_conformance;
 mod codegen;
 mod spec_tools;
 
@@ -26,6 +29,8 @@ commands:
                          (--check: fail with a diff if stale)
   bench codegen [--sizes 5,50,250,1000] [--skip-openapi-generator] [--skip-cargo-check]
                          time codegen on synthetic specs (see xtask/src/bench.rs)
+  bench conformance [--runs 3] [--release] [--generate 200]
+                         time alipayhk conformance against the local simulator
   spec-diff OLD [NEW]    classify spec changes for client callers (--format, --fail-on)
   doc-drift PAGE.txt...  compare documentation pages with the spec";
 
@@ -50,6 +55,9 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("codegen") => codegen::run(&args[1..]),
+        Some("bench") if args.get(1).map(String::as_str) == Some("conformance") => {
+            bench_conformance::run(&args[2..])
+        }
         Some("bench") => bench::run(&args[1..]),
         Some("spec-diff") => spec_tools::spec_diff(&args[1..]),
         Some("doc-drift") => spec_tools::doc_drift(&args[1..]),

@@ -15,6 +15,10 @@ struct ReportPage<'a> {
     passed: usize,
     failed: usize,
     skipped: usize,
+    /// Failures that rest on an assumption.
+    not_held: usize,
+    /// What the run could not prove, and why.
+    unproven: Vec<String>,
     cases: Vec<CaseView>,
 }
 
@@ -24,6 +28,10 @@ struct CaseView {
     status: &'static str,
     reason: String,
     problems: Vec<String>,
+    /// For a failure resting on an assumption: the assumption.
+    assumption: String,
+    /// For a failure: the `alipayhk call` command.
+    reproduction: String,
     exchanges: Vec<ExchangeView>,
 }
 
@@ -48,6 +56,8 @@ pub fn render(outcome: &SuiteOutcome) -> Result<String, ReportError> {
         passed,
         failed,
         skipped,
+        not_held: outcome.assumptions_not_held(),
+        unproven: super::summary::unproven_lines(outcome),
         cases,
     };
     page.render()
@@ -57,6 +67,9 @@ pub fn render(outcome: &SuiteOutcome) -> Result<String, ReportError> {
 fn case_view(o: &CaseOutcome) -> CaseView {
     let (status, reason, problems) = match &o.verdict {
         Verdict::Pass => ("pass", String::new(), Vec::new()),
+        Verdict::Fail(_) if o.case.assumption.is_some() => {
+            ("fail", String::new(), fail_problems(o))
+        }
         Verdict::Fail(p) => ("fail", String::new(), p.clone()),
         Verdict::Skipped(r) => ("skipped", r.clone(), Vec::new()),
     };
@@ -65,6 +78,12 @@ fn case_view(o: &CaseOutcome) -> CaseView {
         status,
         reason,
         problems,
+        assumption: if matches!(o.verdict, Verdict::Fail(_)) {
+            o.case.assumption.clone().unwrap_or_default()
+        } else {
+            String::new()
+        },
+        reproduction: o.reproduction.clone().unwrap_or_default(),
         exchanges: o
             .exchanges
             .iter()
@@ -73,5 +92,12 @@ fn case_view(o: &CaseOutcome) -> CaseView {
                 text: e.render(Redaction::None),
             })
             .collect(),
+    }
+}
+
+fn fail_problems(o: &CaseOutcome) -> Vec<String> {
+    match &o.verdict {
+        Verdict::Fail(p) => p.clone(),
+        _ => Vec::new(),
     }
 }

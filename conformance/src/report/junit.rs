@@ -62,6 +62,13 @@ fn write_case(out: &mut String, o: &CaseOutcome) {
             );
         }
         Verdict::Fail(problems) => {
+            let mut head = problems.join("\n");
+            if let Some(note) = &o.case.assumption {
+                head = format!("assumption not held (not on the pages): {note}\n{head}");
+            }
+            if let Some(repro) = &o.reproduction {
+                head.push_str(&format!("\n\nreproduce:\n{repro}"));
+            }
             let exchanges: String = o
                 .exchanges
                 .iter()
@@ -71,7 +78,7 @@ fn write_case(out: &mut String, o: &CaseOutcome) {
                 out,
                 "{open}>\n      <failure message=\"{}\">{}</failure>\n    </testcase>",
                 escape(&problems.join("; ")),
-                escape(&format!("{}\n\n{exchanges}", problems.join("\n")))
+                escape(&format!("{head}\n\n{exchanges}"))
             );
         }
     }

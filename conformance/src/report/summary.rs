@@ -10,7 +10,7 @@ pub fn render(outcome: &SuiteOutcome) -> String {
         .map(|o| {
             let (result, reason) = match &o.verdict {
                 Verdict::Pass => ("pass", String::new()),
-                Verdict::Fail(problems) => ("FAIL", problems.join("; ")),
+                Verdict::Fail(problems) => (o.fail_label(), problems.join("; ")),
                 Verdict::Skipped(reason) => ("skipped", reason.clone()),
             };
             [
@@ -45,10 +45,48 @@ pub fn render(outcome: &SuiteOutcome) -> String {
         out.push_str(line.trim_end());
         out.push('\n');
     }
+    let failures: Vec<_> = outcome
+        .outcomes
+        .iter()
+        .filter(|o| o.reproduction.is_some())
+        .collect();
+    if !failures.is_empty() {
+        out.push_str("\nReproduce a failure (the case's request, sent again):\n");
+        for o in failures {
+            if let Some(repro) = &o.reproduction {
+                out.push_str(&format!("  {}:\n    {repro}\n", o.case.id()));
+            }
+        }
+    }
+    let unproven = unproven_lines(outcome);
+    if !unproven.is_empty() {
+        out.push_str("\nNot proven on this server:\n");
+        for line in unproven {
+            out.push_str(&format!("  - {line}\n"));
+        }
+    }
     let (passed, failed, skipped) = outcome.counts();
+    let not_held = outcome.assumptions_not_held();
+    let split = if not_held > 0 {
+        format!(
+            " ({} against the pages' facts, {not_held} assumption not held)",
+            failed - not_held
+        )
+    } else {
+        String::new()
+    };
     out.push_str(&format!(
-        "\n{} cases: {passed} passed, {failed} failed, {skipped} skipped\n",
+        "\n{} cases: {passed} passed, {failed} failed{split}, {skipped} skipped\n",
         outcome.outcomes.len()
     ));
     out
+}
+
+/// One line per reason the run left cases unproven: `<operations>: <reason>`.
+pub fn unproven_lines(outcome: &SuiteOutcome) -> Vec<String> {
+    outcome
+        .unproven()
+        .into_iter()
+        .map(|(reason, operations)| format!("{}: {reason}", operations.join(", ")))
+        .collect()
 }

@@ -89,7 +89,7 @@ fn an_added_code_adds_a_case() {
 }
 
 /// Every protocol defect the suite sends, one case each, in the order it sends them.
-const PROTOCOL_CASES: [&str; 15] = [
+const PROTOCOL_CASES: [&str; 22] = [
     "missing_client_id",
     "missing_request_time",
     "missing_signature",
@@ -101,6 +101,13 @@ const PROTOCOL_CASES: [&str; 15] = [
     "unknown_client_id",
     "wrong_key_version",
     "request_time_outside_window",
+    "request_time_in_future",
+    "request_time_without_offset",
+    "request_time_garbage",
+    "signature_unknown_algorithm",
+    "signature_without_signature_key",
+    "signature_key_version_not_a_number",
+    "signature_truncated",
     "wrong_content_type",
     "oversized_body",
     "garbled_encryption",
@@ -127,6 +134,26 @@ fn cases_per_operation() {
         if op.idempotency_key.is_some() {
             expected.extend(["idempotent_replay".into(), "inconsistent_replay".into()]);
         }
+        // One invalid request per rule of the request table, after both body cases.
+        let invalid: Vec<String> = alipayhk_conformance::derive::invalid_request_cases(op)
+            .into_iter()
+            .map(|c| c.name)
+            .collect();
+        assert_eq!(
+            invalid.first().map(String::as_str),
+            Some("invalid/body/not_json")
+        );
+        // One per breakable rule (an untyped value has no wrong type), the body's type
+        // giving both body cases.
+        let breakable = alipayhk_conformance::invalid::breaches(op.request_rules).len();
+        assert_eq!(invalid.len(), breakable, "{}: {invalid:?}", op.id);
+        assert!(breakable > op.request_rules.len() / 2, "{}", op.id);
+        expected.extend(invalid);
+        expected.extend(
+            alipayhk_conformance::derive::business_cases(op)
+                .into_iter()
+                .map(|c| c.name),
+        );
         let of_op: Vec<_> = cases.iter().filter(|c| c.operation == op.id).collect();
         let names: Vec<&str> = of_op.iter().map(|c| c.name.as_str()).collect();
         assert_eq!(names, expected, "{}", op.id);

@@ -2,6 +2,7 @@
 
 mod derive;
 mod doubles;
+mod fakes;
 mod reports;
 mod simulator;
 mod support;

@@ -28,10 +28,20 @@ async fn summary_lists_every_case_with_its_result_and_reason() {
         "{text}"
     );
     assert!(
-        text.contains("  skipped  needs the server's admin API"),
+        text.contains("  skipped  USER_NOT_EXIST cannot be provoked through the public API"),
         "{text}"
     );
     let (p, f, s) = outcome.counts();
+    assert!(
+        text.contains(
+            "Not proven on this server:\n  - inquireAPoint: USER_NOT_EXIST cannot be provoked"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("    alipayhk call inquireAPoint --base-url <URL>"),
+        "{text}"
+    );
     assert!(
         text.contains(&format!(
             "{} cases: {p} passed, {f} failed, {s} skipped",
@@ -51,10 +61,14 @@ async fn junit_counts_failures_and_skips_per_operation() {
     assert!(xml.contains("<testsuite name=\"issueAPoint\""), "{xml}");
     assert!(xml.contains("<testcase classname=\"issueAPoint\" name=\"success\">\n      <failure message=\"result code SUCCESS has resultStatus F, the spec documents S\">"), "{xml}");
     assert!(
-        xml.contains("<skipped message=\"needs the server&apos;s admin API"),
+        xml.contains("<skipped message=\"RISK_REJECT cannot be provoked through the public API"),
         "{xml}"
     );
     assert_eq!(xml.matches("<testcase ").count(), outcome.outcomes.len());
+    assert!(
+        xml.contains("reproduce:\nalipayhk call issueAPoint "),
+        "{xml}"
+    );
 }
 
 #[tokio::test]
@@ -71,6 +85,14 @@ async fn html_report_puts_failures_first_with_their_exchanges() {
         "request shown escaped"
     );
     assert!(html.contains("result code SUCCESS has resultStatus F, the spec documents S"));
+    assert!(
+        html.contains("<pre class=\"reproduction\">alipayhk call inquireAPoint --base-url"),
+        "every failure carries its reproduction"
+    );
+    assert!(
+        html.contains("<h2>Not proven on this server</h2>"),
+        "the summary of the skips"
+    );
     assert!(files.junit.exists());
     let _ = std::fs::remove_dir_all(&dir);
 }

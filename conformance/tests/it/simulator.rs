@@ -7,14 +7,20 @@ use std::path::{Path, PathBuf};
 use alipayhk_conformance::exchange::Redaction;
 use alipayhk_conformance::report::summary;
 use alipayhk_conformance::{
-    AdminClient, RunOptions, SpecTable, Target, Verdict, derive_cases, run_suite,
+    AdminClient, Generate, RunOptions, SpecTable, Target, TestUser, Verdict, derive_cases,
+    run_suite,
 };
 use alipayhk_simulator::config::{PartnerConfig, SimulatorConfig};
+use alipayhk_simulator::seed;
 use alipayhk_simulator::serve::{RunningSimulator, start};
 
 use crate::support::{CLIENT_ID, credentials, keys};
 
 const ADMIN_TOKEN: &str = "conformance-admin-token";
+/// The business sequences' user.
+const TEST_USER_ID: &str = "2160000000000027";
+/// Its access token.
+const TEST_USER_TOKEN: &str = "conformance-test-user-token";
 
 fn snapshot_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/it/snapshots")
@@ -59,7 +65,19 @@ async fn every_case_passes_against_the_simulator_and_matches_its_snapshot() {
         ),
     };
     let table = SpecTable::from_generated();
-    let outcome = run_suite(&target, &table, &RunOptions::default(), |_| {})
+    // A fixed test user, so the business sequences' snapshots do not change between runs.
+    let test_user = target
+        .admin
+        .as_ref()
+        .expect("admin")
+        .create_user(TEST_USER_ID, Some(TEST_USER_TOKEN))
+        .await
+        .expect("create the test user");
+    let options = RunOptions {
+        test_user,
+        ..RunOptions::default()
+    };
+    let outcome = run_suite(&target, &table, &options, |_| {})
         .await
         .expect("run");
 
@@ -117,4 +135,114 @@ fn every_case_has_a_snapshot_and_every_snapshot_a_case() {
         missing.is_empty(),
         "cases without a snapshot: {missing:?}; run the simulator test and review the new snapshots"
     );
+}
+
+/// Without `--admin-url`, given the demo user as the test user: everything the public API
+/// can provoke runs and passes, and every case still skipped names a code it cannot.
+#[tokio::test]
+async fn without_an_admin_api_only_codes_the_public_api_cannot_provoke_stay_unproven() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let simulator = start_simulator(dir.path()).await;
+    let target = Target {
+        base_url: format!("http://{}", simulator.api_address),
+        credentials: credentials(),
+        admin: None,
+    };
+    let options = RunOptions {
+        test_user: TestUser {
+            access_token: Some(seed::DEMO_ACCESS_TOKEN.to_owned()),
+            user_id: Some(seed::DEMO_USER_ID.to_owned()),
+        },
+        idempotency_suffix: "-no-admin".into(),
+        ..RunOptions::default()
+    };
+    let outcome = run_suite(&target, &SpecTable::from_generated(), &options, |_| {})
+        .await
+        .expect("run");
+    let mut skipped = Vec::new();
+    for o in &outcome.outcomes {
+        match &o.verdict {
+            Verdict::Pass => {}
+            Verdict::Fail(_) => panic!("{}", o.summary_line()),
+            Verdict::Skipped(reason) => {
+                assert!(
+                    reason.contains("cannot be provoked through the public API"),
+                    "{}: {reason}",
+                    o.case.id()
+                );
+                skipped.push(o.case.id());
+            }
+        }
+    }
+    // The illegal-parameter, inconsistent-replay and insufficient-points codes are proven
+    // through the public API instead of being scripted.
+    for proven in [
+        "inquireAPoint/code_PARAMETER_ILLEGAL",
+        "redeemAPoint/code_POINT_NOT_ENOUGH",
+        "redeemAPoint/code_REPEAT_REQ_INCONSISTENT",
+    ] {
+        assert!(
+            !outcome.outcomes.iter().any(|o| o.case.id() == proven),
+            "{proven} still listed"
+        );
+    }
+    assert!(
+        skipped.contains(&"redeemAPoint/code_RISK_REJECT".to_owned()),
+        "{skipped:?}"
+    );
+    // A selection without the proving cases says where the proof is.
+    let only = RunOptions {
+        only: Some("redeemAPoint/code_PARAM_ILLEGAL".into()),
+        ..options.clone()
+    };
+    let selected = run_suite(&target, &SpecTable::from_generated(), &only, |_| {})
+        .await
+        .expect("run");
+    let [single] = selected.outcomes.as_slice() else {
+        panic!("{:?}", selected.outcomes.len());
+    };
+    assert!(
+        matches!(&single.verdict, Verdict::Skipped(r) if r.contains("is proven through the public API by redeemAPoint/invalid/body/not_json")),
+        "{}",
+        single.summary_line()
+    );
+    let text = summary::render(&outcome);
+    assert!(text.contains("Not proven on this server:\n"), "{text}");
+    assert!(
+        text.contains(
+            "\n  - issueAPoint, redeemAPoint: RISK_REJECT cannot be provoked through the public API"
+        ),
+        "{text}"
+    );
+    simulator.shutdown().await.expect("shutdown");
+}
+
+/// `--generate`: valid requests from the schemas get documented codes, mutants get the
+/// illegal code, against the simulator; the same seed sends the same requests.
+#[tokio::test]
+async fn generated_requests_pass_against_the_simulator() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let simulator = start_simulator(dir.path()).await;
+    let target = Target {
+        base_url: format!("http://{}", simulator.api_address),
+        credentials: credentials(),
+        admin: None,
+    };
+    let options = RunOptions {
+        only: Some("generated/".into()),
+        generate: Some(Generate { count: 30, seed: 7 }),
+        ..RunOptions::default()
+    };
+    let outcome = run_suite(&target, &SpecTable::from_generated(), &options, |_| {})
+        .await
+        .expect("run");
+    assert_eq!(
+        outcome.outcomes.len(),
+        10,
+        "valid and invalid per operation"
+    );
+    for o in &outcome.outcomes {
+        assert_eq!(o.verdict, Verdict::Pass, "{}", o.summary_line());
+    }
+    simulator.shutdown().await.expect("shutdown");
 }

@@ -257,9 +257,15 @@ fn answer(
 ) -> String {
     let json: serde_json::Value = serde_json::from_str(body).unwrap_or_default();
     let mut code = "SUCCESS";
+    if let Some(check) = op.validate_request
+        && check(body.as_bytes()).is_err()
+    {
+        code = op.illegal_code.as_str();
+    }
     if let Some(key) = op
         .idempotency_key
         .as_deref()
+        .filter(|_| code == "SUCCESS")
         .and_then(|k| json.get(k))
         .and_then(|v| v.as_str())
     {
@@ -345,6 +351,9 @@ pub fn small_table() -> SpecTable {
                 ],
                 example_request: serde_json::json!({"accessToken": "281001133486932346851012000aKLpNuDBB"}),
                 validate_response: None,
+                illegal_code: "PARAM_ILLEGAL".into(),
+                request_rules: &[],
+                validate_request: None,
             },
             OperationSpec {
                 id: "issueAPoint".into(),
@@ -364,6 +373,9 @@ pub fn small_table() -> SpecTable {
                     "benefitIssueDetail": {"benefitProductId": "POINT_CAMPAIGN_2024", "amount": 100}
                 }),
                 validate_response: None,
+                illegal_code: "PARAM_ILLEGAL".into(),
+                request_rules: &[],
+                validate_request: None,
             },
         ],
         common_codes: vec![

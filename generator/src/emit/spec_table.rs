@@ -6,7 +6,7 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use super::{ident, status_tokens};
-use crate::ir::Api;
+use crate::ir::{Access, Api, Condition, Constraints, Effect, Limit, ModelKind, TypeRef};
 
 pub fn emit(api: &Api) -> TokenStream {
     let paths = api.operations.iter().map(|op| {
@@ -33,6 +33,7 @@ pub fn emit(api: &Api) -> TokenStream {
         });
         let request_example = json(&op.request_example);
         let response_example = json(&op.response_example);
+        let request_rules = request_rules(api, &op.request_type).into_iter().map(|r| r.tokens());
         let request_type = format_ident!("{}", op.request_type);
         let response_type = format_ident!("{}", op.response_type);
         quote! {
@@ -47,6 +48,7 @@ pub fn emit(api: &Api) -> TokenStream {
                 result_codes: &[#(#codes)*],
                 request_example: #request_example,
                 response_example: #response_example,
+                request_rules: &[#(#request_rules)*],
                 check_request: check::<crate::models::#request_type>,
                 check_response: check::<crate::models::#response_type>,
                 undocumented_in_request: undocumented::<crate::models::#request_type>,
@@ -208,6 +210,9 @@ pub fn emit(api: &Api) -> TokenStream {
             pub request_example: &'static str,
             /// The spec's response example, as compact JSON (empty if none).
             pub response_example: &'static str,
+            /// Every rule the spec states on the request body, at any depth, in spec order:
+            /// the same constraints the request model's `validate()` checks, as data.
+            pub request_rules: &'static [RequestRule],
             /// Decodes a request body into its model and runs `validate()`.
             pub check_request: fn(&[u8]) -> Result<(), BodyProblem>,
             /// Decodes a response body into its model and runs `validate()`, so a tool can
@@ -246,6 +251,12 @@ pub fn emit(api: &Api) -> TokenStream {
         #(#checked_impls)*
 
         fn check<T: Checked>(body: &[u8]) -> Result<(), BodyProblem> {
+            // Every body is a JSON object; a struct's derived decoder would also take a JSON
+            // array of its values in field order.
+            let first = body.iter().find(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r'));
+            if first != Some(&b'{') {
+                return Err(BodyProblem::Undecodable("not a JSON object".to_string()));
+            }
             let model: T = serde_json::from_slice(body)
                 .map_err(|e| BodyProblem::Undecodable(e.to_string()))?;
             model.check_constraints().map_err(BodyProblem::Invalid)
@@ -300,6 +311,140 @@ pub fn emit(api: &Api) -> TokenStream {
             pub http_status: u16,
         }
 
+        /// One rule the spec states on a request body, where it applies, and whether it
+        /// rests on an `x-assumption`.
+        #[derive(Debug, Clone, Copy, PartialEq)]
+        pub struct RequestRule {
+            /// The JSON path of the value the rule is about: `""` is the body, `a.b` a
+            /// property, `[]` any item of an array and `*` any key of a map.
+            pub path: &'static str,
+            /// What the value must be.
+            pub rule: Rule,
+            /// The `x-assumption` the rule rests on (the nearest labelled ancestor's);
+            /// `None` when the rule is a fact of the documentation pages.
+            pub assumption: Option<&'static str>,
+        }
+
+        /// What a value must be.
+        #[derive(Debug, Clone, Copy, PartialEq)]
+        pub enum Rule {
+            /// Its JSON type; `null` is allowed too when `nullable`.
+            Type {
+                /// The JSON type.
+                ty: JsonType,
+                /// Whether `null` is allowed.
+                nullable: bool,
+            },
+            /// The property must be present.
+            Required,
+            /// A string of at least this many characters.
+            MinLength(u64),
+            /// A string of at most this many characters.
+            MaxLength(u64),
+            /// A string matching this regular expression.
+            Pattern(&'static str),
+            /// A string in this format (`date`, `date-time`, `byte`).
+            Format(&'static str),
+            /// A string, one of these values.
+            Enum(&'static [&'static str]),
+            /// A number at least (or, exclusive, above) this bound.
+            Minimum {
+                /// The bound.
+                value: Bound,
+                /// Whether the bound itself is refused.
+                exclusive: bool,
+            },
+            /// A number at most (or, exclusive, below) this bound.
+            Maximum {
+                /// The bound.
+                value: Bound,
+                /// Whether the bound itself is refused.
+                exclusive: bool,
+            },
+            /// A number that is a multiple of this.
+            MultipleOf(Bound),
+            /// An array of at least this many items.
+            MinItems(u64),
+            /// An array of at most this many items.
+            MaxItems(u64),
+            /// An array without duplicates.
+            UniqueItems,
+            /// `x-either-of` on the object: giving more than one of these properties is refused.
+            EitherOfBoth(&'static [&'static str]),
+            /// `x-either-of` on the object: giving none of these properties (or only empty
+            /// strings) is refused.
+            EitherOfNeither(&'static [&'static str]),
+            /// The object refuses keys it does not declare (`additionalProperties: false`).
+            NoOtherKeys,
+            /// An `x-conditions` rule on the object's properties.
+            Condition(ConditionRule),
+        }
+
+        /// A JSON type.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum JsonType {
+            /// A string.
+            String,
+            /// A whole number (64-bit).
+            Integer,
+            /// A whole number that fits 32 bits.
+            Integer32,
+            /// Any number.
+            Number,
+            /// `true` or `false`.
+            Boolean,
+            /// An object.
+            Object,
+            /// An array.
+            Array,
+            /// Anything (no type, or a union of types).
+            Any,
+        }
+
+        /// A numeric bound, as the schema wrote it.
+        #[derive(Debug, Clone, Copy, PartialEq)]
+        pub enum Bound {
+            /// On an integer.
+            Integer(i64),
+            /// On a number.
+            Number(f64),
+        }
+
+        /// One `x-conditions` rule: when the trigger holds, the effect applies.
+        #[derive(Debug, Clone, Copy, PartialEq)]
+        pub struct ConditionRule {
+            /// Alternatives of sibling values: an alternative holds when every named sibling
+            /// is present with one of its listed values.
+            pub alternatives: &'static [&'static [(&'static str, &'static [&'static str])]],
+            /// `unless`: the rule applies when no alternative holds (else when any does).
+            pub negated: bool,
+            /// What the rule requires.
+            pub effect: ConditionEffect,
+        }
+
+        /// What an `x-conditions` rule requires of one property.
+        #[derive(Debug, Clone, Copy, PartialEq)]
+        pub enum ConditionEffect {
+            /// The property must be present.
+            Required(&'static str),
+            /// The property must be absent.
+            Forbidden(&'static str),
+            /// The property's string (or each string of its array) must match.
+            Pattern {
+                /// The property.
+                property: &'static str,
+                /// The regular expression.
+                pattern: &'static str,
+            },
+            /// The property's string (or each string of its array) must be one of these.
+            Enum {
+                /// The property.
+                property: &'static str,
+                /// The values allowed.
+                values: &'static [&'static str],
+            },
+        }
+
         /// Every operation, in spec order.
         pub static OPERATIONS: &[OperationInfo] = &[#(#operations)*];
 
@@ -337,6 +482,298 @@ pub fn emit(api: &Api) -> TokenStream {
             }
         }
     }
+}
+
+/// One rule of a request body, before it becomes tokens.
+struct RuleRow {
+    path: String,
+    rule: TokenStream,
+    assumption: Option<String>,
+}
+
+impl RuleRow {
+    fn tokens(&self) -> TokenStream {
+        let path = &self.path;
+        let rule = &self.rule;
+        let assumption = option(self.assumption.as_deref());
+        quote! { RequestRule { path: #path, rule: #rule, assumption: #assumption }, }
+    }
+}
+
+/// Every rule on the request model `rust_name`, depth first in spec order, from the IR that
+/// `validate()` is emitted from. A model met again below itself (recursion) is not walked
+/// twice; a union's branches are not walked (its value is `Any`). A rule rests on the note
+/// of its nearest labelled path in [`Api::assumed_paths`], the table `validate()` marks its
+/// violations by; "only one" of an `x-either-of` on the rule's own note.
+fn request_rules(api: &Api, rust_name: &str) -> Vec<RuleRow> {
+    let assumed = api
+        .models
+        .iter()
+        .find(|m| m.rust_name == rust_name)
+        .map(|m| api.assumed_paths(m))
+        .unwrap_or_default();
+    let mut walk = RuleWalk {
+        api,
+        rows: Vec::new(),
+        open: Vec::new(),
+        assumed,
+    };
+    let ty = TypeRef::Model(rust_name.to_owned());
+    walk.value("", &ty, &EMPTY, false);
+    walk.rows
+}
+
+struct RuleWalk<'a> {
+    api: &'a Api,
+    rows: Vec<RuleRow>,
+    /// Models being walked (the current path's ancestors).
+    open: Vec<String>,
+    /// The request model's labelled paths and their notes.
+    assumed: Vec<(String, String)>,
+}
+
+impl<'a> RuleWalk<'a> {
+    /// Adds a rule at `path`, resting on `note` or else on the nearest labelled path.
+    fn push_noted(&mut self, path: &str, rule: TokenStream, note: Option<&str>) {
+        let assumption = note
+            .map(str::to_owned)
+            .or_else(|| nearest_note(&self.assumed, path));
+        self.rows.push(RuleRow {
+            path: path.to_owned(),
+            rule,
+            assumption,
+        });
+    }
+
+    fn push(&mut self, path: &str, rule: TokenStream) {
+        self.push_noted(path, rule, None);
+    }
+
+    /// The rules of a value at `path` of type `ty`.
+    fn value(&mut self, path: &str, ty: &TypeRef, constraints: &Constraints, nullable: bool) {
+        let json_type = self.json_type(ty);
+        self.push(
+            path,
+            quote! { Rule::Type { ty: JsonType::#json_type, nullable: #nullable } },
+        );
+        if let TypeRef::Enum(name) = ty
+            && let Some(e) = self.api.enums.iter().find(|e| e.rust_name == *name)
+        {
+            let values = e.values.iter().map(|v| &v.value);
+            self.push(path, quote! { Rule::Enum(&[#(#values),*]) });
+        }
+        self.constraints(path, constraints);
+        match ty {
+            TypeRef::Array(item) => {
+                let item_path = format!("{path}[]");
+                let none = &EMPTY;
+                let items = constraints.items.as_deref().unwrap_or(none);
+                self.value(&item_path, item, items, false);
+            }
+            TypeRef::Model(name) => self.model(path, name),
+            _ => {}
+        }
+    }
+
+    fn constraints(&mut self, path: &str, c: &Constraints) {
+        let mut rules = Vec::new();
+        if let Some(n) = c.min_length {
+            let n = n as u64;
+            rules.push(quote! { Rule::MinLength(#n) });
+        }
+        if let Some(n) = c.max_length {
+            let n = n as u64;
+            rules.push(quote! { Rule::MaxLength(#n) });
+        }
+        if let Some(p) = &c.pattern {
+            rules.push(quote! { Rule::Pattern(#p) });
+        }
+        if let Some(f) = c.format {
+            let name = f.name();
+            rules.push(quote! { Rule::Format(#name) });
+        }
+        if let Some(l) = &c.minimum {
+            let value = bound(l);
+            let exclusive = c.exclusive_minimum;
+            rules.push(quote! { Rule::Minimum { value: #value, exclusive: #exclusive } });
+        }
+        if let Some(l) = &c.maximum {
+            let value = bound(l);
+            let exclusive = c.exclusive_maximum;
+            rules.push(quote! { Rule::Maximum { value: #value, exclusive: #exclusive } });
+        }
+        if let Some(l) = &c.multiple_of {
+            let value = bound(l);
+            rules.push(quote! { Rule::MultipleOf(#value) });
+        }
+        if let Some(n) = c.min_items {
+            let n = n as u64;
+            rules.push(quote! { Rule::MinItems(#n) });
+        }
+        if let Some(n) = c.max_items {
+            let n = n as u64;
+            rules.push(quote! { Rule::MaxItems(#n) });
+        }
+        if c.unique_items {
+            rules.push(quote! { Rule::UniqueItems });
+        }
+        for rule in rules {
+            self.push(path, rule);
+        }
+    }
+
+    fn model(&mut self, path: &str, name: &str) {
+        if self.open.iter().any(|open| open == name) {
+            return;
+        }
+        let Some(model) = self.api.models.iter().find(|m| m.rust_name == name) else {
+            return;
+        };
+        self.open.push(name.to_owned());
+        match &model.kind {
+            ModelKind::Struct {
+                fields,
+                either_of,
+                either_of_assumption,
+                additional,
+                conditions,
+                ..
+            } => {
+                if model.forbids_other_keys() {
+                    self.push(path, quote! { Rule::NoOtherKeys });
+                }
+                if !either_of.is_empty() {
+                    self.push_noted(
+                        path,
+                        quote! { Rule::EitherOfBoth(&[#(#either_of),*]) },
+                        either_of_assumption.as_deref(),
+                    );
+                    self.push(path, quote! { Rule::EitherOfNeither(&[#(#either_of),*]) });
+                }
+                for condition in conditions {
+                    if let Some(rule) = condition_rule(condition) {
+                        self.push(path, rule);
+                    }
+                }
+                for field in fields {
+                    if field.access == Access::ReadOnly {
+                        continue; // a request never carries it
+                    }
+                    let field_path = child(path, &field.json_name);
+                    if field.required {
+                        self.push(&field_path, quote! { Rule::Required });
+                    }
+                    self.value(&field_path, &field.ty, &field.constraints, field.nullable);
+                }
+                if let Some(additional) = additional {
+                    let key_path = child(path, "*");
+                    self.value(&key_path, &additional.ty, &additional.constraints, false);
+                }
+            }
+            ModelKind::Map {
+                value,
+                value_constraints,
+            } => {
+                let key_path = child(path, "*");
+                self.value(&key_path, value, value_constraints, false);
+            }
+        }
+        self.open.pop();
+    }
+
+    fn json_type(&self, ty: &TypeRef) -> proc_macro2::Ident {
+        let name = match ty {
+            TypeRef::String | TypeRef::Enum(_) | TypeRef::ResultStatus => "String",
+            TypeRef::Integer => "Integer",
+            TypeRef::Integer32 => "Integer32",
+            TypeRef::Number | TypeRef::Float => "Number",
+            TypeRef::Boolean => "Boolean",
+            TypeRef::Any | TypeRef::Union(_) => "Any",
+            TypeRef::FreeForm => "Object",
+            TypeRef::Model(_) => "Object",
+            TypeRef::Array(_) => "Array",
+        };
+        format_ident!("{}", name)
+    }
+}
+
+static EMPTY: Constraints = Constraints {
+    min_length: None,
+    max_length: None,
+    pattern: None,
+    format: None,
+    minimum: None,
+    maximum: None,
+    exclusive_minimum: false,
+    exclusive_maximum: false,
+    multiple_of: None,
+    min_items: None,
+    max_items: None,
+    unique_items: false,
+    items: None,
+};
+
+/// The note of the nearest labelled ancestor of `path` (itself included): `a.b[].c` looks
+/// at `a.b[].c`, `a.b[]`, `a.b`, `a`, then `""`.
+fn nearest_note(assumed: &[(String, String)], path: &str) -> Option<String> {
+    let mut candidate = path;
+    loop {
+        if let Some((_, note)) = assumed.iter().find(|(p, _)| p == candidate) {
+            return Some(note.clone());
+        }
+        if candidate.is_empty() {
+            return None;
+        }
+        candidate = match candidate.strip_suffix("[]") {
+            Some(parent) => parent,
+            None => candidate.rfind('.').map_or("", |dot| &candidate[..dot]),
+        };
+    }
+}
+
+/// `parent.name`, or `name` at the root.
+fn child(parent: &str, name: &str) -> String {
+    if parent.is_empty() {
+        name.to_owned()
+    } else {
+        format!("{parent}.{name}")
+    }
+}
+
+fn bound(limit: &Limit) -> TokenStream {
+    match limit {
+        Limit::Integer(n) => quote! { Bound::Integer(#n) },
+        Limit::Number(n) => quote! { Bound::Number(#n) },
+    }
+}
+
+/// An `x-conditions` rule as data; a default has nothing to break (`None`).
+fn condition_rule(condition: &Condition) -> Option<TokenStream> {
+    let alternatives = condition.trigger.alternatives.iter().map(|alternative| {
+        let pairs = alternative.iter().map(|(sibling, values)| {
+            quote! { (#sibling, &[#(#values),*]) }
+        });
+        quote! { &[#(#pairs),*] }
+    });
+    let negated = condition.trigger.negated;
+    let effect = match &condition.effect {
+        Effect::Required(p) => quote! { ConditionEffect::Required(#p) },
+        Effect::Forbidden(p) => quote! { ConditionEffect::Forbidden(#p) },
+        Effect::Pattern { property, pattern } => {
+            quote! { ConditionEffect::Pattern { property: #property, pattern: #pattern } }
+        }
+        Effect::Enum { property, values } => {
+            quote! { ConditionEffect::Enum { property: #property, values: &[#(#values),*] } }
+        }
+        Effect::Default { .. } | Effect::Applies(_) => return None,
+    };
+    Some(quote! {
+        Rule::Condition(ConditionRule {
+            alternatives: &[#(#alternatives),*],
+            negated: #negated,
+            effect: #effect,
+        })
+    })
 }
 
 fn option(value: Option<&str>) -> TokenStream {

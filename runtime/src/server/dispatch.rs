@@ -158,6 +158,9 @@ where
 /// Decodes a request body; on failure, the detail of the `*_ILLEGAL` answer: where it
 /// failed, what was wrong, and the assumption the broken rule rests on, if any.
 fn decode<O: Operation>(body: &[u8]) -> Result<O::Request, String> {
+    if !is_json_object(body) {
+        return Err(NOT_AN_OBJECT.to_owned());
+    }
     let mut deserializer = serde_json::Deserializer::from_slice(body);
     let request = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
         let path = error.path().to_string();
@@ -176,9 +179,34 @@ fn answer(response: impl Serialize) -> Response {
     Json(response).into_response()
 }
 
+/// Why a body that is not a JSON object is refused.
+const NOT_AN_OBJECT: &str = "(body: not a JSON object)";
+
+/// Whether `body` starts (after JSON whitespace) as an object. Every request body of the
+/// spec is an object (the generator takes only a component schema, a struct or a map);
+/// serde's derived decoder of a struct would also take a JSON array of the values in
+/// field order, which no page documents.
+fn is_json_object(body: &[u8]) -> bool {
+    body.iter()
+        .find(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
+        .is_some_and(|b| *b == b'{')
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_an_object_is_a_request_body() {
+        assert!(is_json_object(b" \r\n\t{\"a\":1}"));
+        assert!(!is_json_object(b"[\"token\"]"), "an array of the values");
+        assert!(!is_json_object(b"\"x\""));
+        assert!(!is_json_object(b""));
+        assert!(
+            !is_json_object(b"\x0c{}"),
+            "form feed is not JSON whitespace"
+        );
+    }
 
     #[derive(Debug)]
     struct Outer(std::io::Error);
