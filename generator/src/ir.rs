@@ -23,6 +23,9 @@ pub struct Api {
     pub common_codes: Vec<CommonCode>,
     /// Every example the spec gives, with the type it must fit (checked by `examples::check`).
     pub examples: Vec<Example>,
+    /// What the generator accepts but does not check (a pattern the regex crate cannot
+    /// compile, a `not` that is not a plain enum), by pointer; `xtask codegen` prints them.
+    pub warnings: Vec<crate::error::SpecError>,
 }
 
 /// One example of the spec and the IR type it must fit.
@@ -342,6 +345,13 @@ pub struct Constraints {
     pub unique_items: bool,
     /// Constraints on every item of an array (nested arrays nest).
     pub items: Option<Box<Constraints>>,
+    /// `enum` on a number, integer or boolean: the values allowed (others decode, and fail
+    /// `validate()`, as an unlisted string enum value does).
+    pub values: Option<Vec<serde_json::Value>>,
+    /// `not: {enum: [...]}`: the values not allowed.
+    pub not_values: Option<Vec<serde_json::Value>>,
+    /// A pattern the regex crate cannot compile: documented, not checked.
+    pub unchecked_pattern: Option<String>,
 }
 
 /// A string format whose text `validate()` checks.
@@ -412,6 +422,17 @@ impl Constraints {
         }
         if self.unique_items {
             out.push("uniqueItems".to_string());
+        }
+        if let Some(values) = &self.values {
+            out.push(format!("one of {}", crate::rules::list(values)));
+        }
+        if let Some(values) = &self.not_values {
+            out.push(format!("not {}", crate::rules::list(values)));
+        }
+        if let Some(p) = &self.unchecked_pattern {
+            out.push(format!(
+                "pattern `{p}` (not checked: the regex crate cannot compile it)"
+            ));
         }
         if let Some(items) = &self.items {
             let inner = items.describe();

@@ -100,8 +100,11 @@ pub fn run(args: &[String]) -> Result<ExitCode, String> {
         let yaml = fs::read_to_string(spec_file)
             .map_err(|e| format!("cannot read {}: {e}", spec_file.display()))?;
         let started = Instant::now();
-        let files =
-            alipayhk_generator::generate(&yaml, spec).map_err(|e| format!("{spec}: {e}"))?;
+        let (files, warnings) = alipayhk_generator::generate_with_warnings(&yaml, spec)
+            .map_err(|e| format!("{spec}: {e}"))?;
+        for warning in &warnings {
+            eprintln!("warning: {spec}: {warning}");
+        }
         took += started.elapsed();
         count += files.len();
         let file_count = files.len();

@@ -4,11 +4,14 @@
 //!   any spec into any folder (see `codegen.rs`).
 //! - `bench codegen`: time codegen on synthetic specs next to openapi-generator (see
 //!   `bench.rs`).
+//! - `bench corpus --corpus DIR`: the generator on a sample of the APIs-guru corpus (see
+//!   `corpus.rs`).
 //! - `spec-diff OLD [NEW]`: classify spec changes for client callers (see `spec_diff.rs`).
 //! - `doc-drift PAGE.txt...`: compare documentation pages with the spec (see `doc_drift.rs`).
 
 mod bench;
 mod codegen;
+mod corpus;
 mod spec_tools;
 
 use std::process::ExitCode;
@@ -26,6 +29,8 @@ commands:
                          (--check: fail with a diff if stale)
   bench codegen [--sizes 5,50,250,1000] [--skip-openapi-generator] [--skip-cargo-check]
                          time codegen on synthetic specs (see xtask/src/bench.rs)
+  bench corpus --corpus DIR [--sample 120] [--stride 20] [--codegen-bin FILE] [--skip-compile]
+                         transplant real-world schemas, generate, compile (see xtask/src/corpus.rs)
   spec-diff OLD [NEW]    classify spec changes for client callers (--format, --fail-on)
   doc-drift PAGE.txt...  compare documentation pages with the spec";
 
@@ -50,6 +55,7 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("codegen") => codegen::run(&args[1..]),
+        Some("bench") if args.get(1).is_some_and(|a| a == "corpus") => corpus::run(&args[2..]),
         Some("bench") => bench::run(&args[1..]),
         Some("spec-diff") => spec_tools::spec_diff(&args[1..]),
         Some("doc-drift") => spec_tools::doc_drift(&args[1..]),
