@@ -20,6 +20,7 @@ pub mod extensions;
 pub mod ir;
 pub mod load;
 pub mod naming;
+pub mod normalize;
 pub mod resolve;
 pub mod rules;
 pub mod validate;
@@ -53,10 +54,21 @@ pub enum GenerateError {
     Docs(#[source] askama::Error),
 }
 
-/// Loads, checks and builds the IR of a spec (examples checked against it).
+/// Loads, checks and builds the IR of a spec (examples checked against it). Schemas are
+/// normalized first ([`normalize`]); errors and warnings name pointers as the spec is written.
 pub fn parse(yaml: &str) -> Result<ir::Api, SpecErrors> {
-    let spec = validate::check(load::load(yaml)?)?;
-    build::build(&spec)
+    let mut loaded = load::load(yaml)?;
+    let normalized = normalize::normalize(&mut loaded.tree);
+    let moved = &normalized.moved;
+    let restore = |errors: SpecErrors| SpecErrors(normalize::restore(errors.0, moved));
+    if normalized.changed {
+        loaded.document = load::document_from_tree(&loaded.tree)
+            .map_err(|e| restore(SpecErrors(vec![e])))?;
+    }
+    let spec = validate::check(loaded).map_err(restore)?;
+    let mut api = build::build(&spec).map_err(restore)?;
+    api.warnings = normalize::restore(std::mem::take(&mut api.warnings), moved);
+    Ok(api)
 }
 
 /// The spec's SHA-256, hex.
