@@ -62,8 +62,8 @@ pub fn parse(yaml: &str) -> Result<ir::Api, SpecErrors> {
     let moved = &normalized.moved;
     let restore = |errors: SpecErrors| SpecErrors(normalize::restore(errors.0, moved));
     if normalized.changed {
-        loaded.document = load::document_from_tree(&loaded.tree)
-            .map_err(|e| restore(SpecErrors(vec![e])))?;
+        loaded.document =
+            load::document_from_tree(&loaded.tree).map_err(|e| restore(SpecErrors(vec![e])))?;
     }
     let spec = validate::check(loaded).map_err(restore)?;
     let mut api = build::build(&spec).map_err(restore)?;

@@ -121,6 +121,8 @@ pub fn field_name(json_name: &str) -> String {
     match name.as_str() {
         "" => "field".to_string(),
         "self" | "crate" | "super" | "Self" | "_" => format!("{name}_"),
+        // `123` -> `field_123` (`_123` is a name clippy refuses).
+        _ if name.starts_with('_') => format!("field{name}"),
         _ => name,
     }
 }
@@ -236,6 +238,8 @@ impl Unique {
         if self.taken.insert(name.to_string()) {
             return name.to_string();
         }
+        // `self_` -> `self_2`, not `self__2` (not snake case).
+        let sep = if name.ends_with('_') { "" } else { sep };
         let mut n = 2usize;
         loop {
             let candidate = format!("{name}{sep}{n}");
@@ -399,6 +403,7 @@ mod tests {
         assert_eq!(field_name("self"), "self_");
         assert_eq!(field_name("type"), "type");
         assert_eq!(field_name("$"), "field");
+        assert_eq!(field_name("123"), "field_123");
         assert_eq!(field_name("名前"), "u540d_u524d");
         assert_ne!(field_name("名"), field_name("前"));
         assert_eq!(type_part("foo-bar"), "FooBar");
@@ -425,5 +430,7 @@ mod tests {
         assert_eq!(names.claim("AB", ""), "AB2");
         assert_eq!(names.claim("a_b", "_"), "a_b");
         assert_eq!(names.claim("a_b", "_"), "a_b_2");
+        assert_eq!(names.claim("self_", "_"), "self_");
+        assert_eq!(names.claim("self_", "_"), "self_2");
     }
 }

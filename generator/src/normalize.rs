@@ -3,7 +3,8 @@
 //!
 //! - Keywords that do not apply to the schema's `type` are dropped (`minimum` beside
 //!   `type: string` constrains nothing in JSON Schema), and so are `enum` values of another
-//!   type (no value of the type can equal them).
+//!   type (no value of the type can equal them), except that numbers and booleans listed
+//!   under `type: string` become their text (`enum: [1, 2]`, YAML's `[yes, no]`).
 //! - A schema without `type` whose keywords all belong to one type gets it (`properties` ->
 //!   `object`, `items` -> `array`, `maxLength` -> `string`, an enum of strings -> `string`).
 //! - `properties` / `required` / `type` (any keyword of a type) beside `allOf`: one more
@@ -211,7 +212,10 @@ impl State {
                 added.push(serde_json::json!({ "not": not }));
             }
             for i in 0..added.len() {
-                self.moved(child(&child(pointer, "allOf"), &(n + i).to_string()), pointer);
+                self.moved(
+                    child(&child(pointer, "allOf"), &(n + i).to_string()),
+                    pointer,
+                );
             }
             if let Some(Value::Array(parts)) = map.get_mut("allOf") {
                 parts.extend(added);
@@ -236,7 +240,10 @@ impl State {
         let mut shared: Vec<(Value, String)> = Vec::new();
         if let Some(Value::Array(parts)) = map.get("allOf") {
             for (i, part) in parts.iter().enumerate() {
-                shared.push((part.clone(), child(&child(pointer, "allOf"), &i.to_string())));
+                shared.push((
+                    part.clone(),
+                    child(&child(pointer, "allOf"), &i.to_string()),
+                ));
             }
         }
         if has_kind {
@@ -291,6 +298,7 @@ impl State {
         let Some(Value::String(ty)) = map.get("type") else {
             return;
         };
+        let ty = ty.clone();
         let applicable: &[&[&str]] = match ty.as_str() {
             "string" => &[STRING],
             "integer" | "number" => &[NUMBER],
@@ -319,6 +327,15 @@ impl State {
         let mut changed = map.len() != before;
         if let Some(Value::Array(values)) = map.get_mut("enum") {
             let count = values.len();
+            if ty == "string" {
+                // `enum: [1, 2]` or YAML's `[yes, no]` under `type: string` mean the text.
+                for value in values.iter_mut() {
+                    if value.is_number() || value.is_boolean() {
+                        *value = Value::String(value.to_string());
+                        changed = true;
+                    }
+                }
+            }
             values.retain(|v| v.is_null() || fits(v));
             changed |= values.len() != count;
             if values.is_empty() && count > 0 {
@@ -476,9 +493,15 @@ mod tests {
                 { "type": "object", "properties": { "kind": { "type": "string" } } },
             ] })
         );
-        assert_eq!(s["oneOf"][1]["allOf"][1]["properties"]["kind"], json!({ "type": "string" }));
         assert_eq!(
-            original("/components/schemas/S/oneOf/1/allOf/1/properties/kind", &moved),
+            s["oneOf"][1]["allOf"][1]["properties"]["kind"],
+            json!({ "type": "string" })
+        );
+        assert_eq!(
+            original(
+                "/components/schemas/S/oneOf/1/allOf/1/properties/kind",
+                &moved
+            ),
             "/components/schemas/S/properties/kind"
         );
         assert_eq!(
@@ -489,15 +512,27 @@ mod tests {
 
     #[test]
     fn a_type_beside_one_of_is_only_dropped() {
-        let (s, moved) = normalized(json!({ "type": "object", "oneOf": [{ "$ref": "#/components/schemas/A" }] }));
-        assert_eq!(s, json!({ "oneOf": [{ "$ref": "#/components/schemas/A" }] }));
+        let (s, moved) = normalized(
+            json!({ "type": "object", "oneOf": [{ "$ref": "#/components/schemas/A" }] }),
+        );
+        assert_eq!(
+            s,
+            json!({ "oneOf": [{ "$ref": "#/components/schemas/A" }] })
+        );
         assert!(moved.is_empty());
     }
 
     #[test]
     fn keywords_of_other_types_are_dropped_and_types_inferred() {
-        let (s, _) = normalized(json!({ "type": "string", "minimum": 1, "maxLength": 3, "enum": ["a", 1, null] }));
-        assert_eq!(s, json!({ "type": "string", "maxLength": 3, "enum": ["a", null] }));
+        let (s, _) = normalized(
+            json!({ "type": "string", "minimum": 1, "maxLength": 3, "enum": ["a", 1, true, null] }),
+        );
+        assert_eq!(
+            s,
+            json!({ "type": "string", "maxLength": 3, "enum": ["a", "1", "true", null] })
+        );
+        let (s, _) = normalized(json!({ "type": "integer", "enum": [1, "a", 2.5] }));
+        assert_eq!(s, json!({ "type": "integer", "enum": [1] }));
         let (s, _) = normalized(json!({ "properties": { "a": { "maxLength": 2 } } }));
         assert_eq!(
             s,
@@ -512,7 +547,10 @@ mod tests {
             s,
             json!({ "allOf": [{ "type": "string" }, { "not": { "enum": ["x"], "type": "string" } }] })
         );
-        assert_eq!(original("/components/schemas/S/allOf/1/not", &moved), "/components/schemas/S/not");
+        assert_eq!(
+            original("/components/schemas/S/allOf/1/not", &moved),
+            "/components/schemas/S/not"
+        );
     }
 
     #[test]
@@ -527,6 +565,9 @@ mod tests {
         let media = &tree["paths"]["/a"]["post"]["requestBody"]["content"]["application/json"];
         assert_eq!(media["schema"]["type"], "object");
         assert_eq!(media["example"], json!({ "properties": 1 }));
-        assert_eq!(tree["paths"]["/a"]["post"]["x-thing"], json!({ "properties": {} }));
+        assert_eq!(
+            tree["paths"]["/a"]["post"]["x-thing"],
+            json!({ "properties": {} })
+        );
     }
 }

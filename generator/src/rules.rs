@@ -159,6 +159,9 @@ impl Rule<'_> {
     }
 }
 
+/// How many compiled patterns [`compiled`] keeps.
+const MAX_CACHED_PATTERNS: usize = 4096;
+
 /// `pattern` compiled, once per process: a large spec meets the same pattern in many copies
 /// and examples, and compiling dominated generation time. Every caller shares the one
 /// `Regex` (a clone would start its own match cache). The cache is only looked up, never
@@ -173,6 +176,11 @@ pub fn compiled(pattern: &str) -> Result<Arc<regex::Regex>, regex::Error> {
         .unwrap_or_else(|poisoned| poisoned.into_inner());
     if let Some(known) = cache.get(pattern) {
         return known.clone();
+    }
+    // A long-lived process (a fuzzer, a server generating many specs) meets unboundedly many
+    // patterns: the cache starts over rather than grow without end.
+    if cache.len() >= MAX_CACHED_PATTERNS {
+        cache.clear();
     }
     let compiled = regex::Regex::new(pattern).map(Arc::new);
     cache.insert(pattern.to_string(), compiled.clone());

@@ -1,9 +1,11 @@
 //! `cargo xtask codegen [--check] [--spec FILE --out DIR]`: regenerate `generated/` from
 //! `spec/alipayhk.yaml`, or any spec of the family into any folder.
 //!
-//! Without `--spec`, two targets: the real crate (`generated/`) and the generator's feature
-//! fixture (`generated/tests/fixture/`, compiled as a test target of the generated crate so
-//! that the fixture's output must build and pass clippy, like the real output). With
+//! Without `--spec`, three targets: the real crate (`generated/`), the generator's feature
+//! fixture (`generated/tests/fixture/`) and its names fixture (`generated/tests/names/`:
+//! names no Rust item can take as written, and real-world schema shapes), both compiled as
+//! test targets of the generated crate so that their output must build and pass clippy, like
+//! the real output. With
 //! `--spec FILE --out DIR` (paths relative to the current directory), that one target; the
 //! headers name FILE as given, so the output depends only on the spec text and that name.
 //!
@@ -19,11 +21,15 @@ use std::time::{Duration, Instant};
 use alipayhk_generator::{GENERATOR_VERSION, GeneratedFile, Stamp};
 
 /// (spec, output folder), both relative to the repository root.
-const TARGETS: [(&str, &str); 2] = [
+const TARGETS: [(&str, &str); 3] = [
     ("spec/alipayhk.yaml", "generated"),
     (
         "generator/tests/fixtures/features.yaml",
         "generated/tests/fixture",
+    ),
+    (
+        "generator/tests/fixtures/names.yaml",
+        "generated/tests/names",
     ),
 ];
 

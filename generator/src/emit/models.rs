@@ -739,7 +739,14 @@ fn builder(
 
 fn setter(field: &Field) -> TokenStream {
     let name = ident(&field.rust_name);
-    let method = format_ident!("with_{}", field.rust_name.trim_start_matches("r#"));
+    // `_123` -> `with_123`, not `with__123` (not snake case).
+    let method = format_ident!(
+        "with_{}",
+        field
+            .rust_name
+            .trim_start_matches("r#")
+            .trim_start_matches('_')
+    );
     let (ty, value) = argument(field);
     let doc = format!(" Sets `{}`.", field.json_name);
     let doc = super::doc_literal(&doc);
