@@ -111,7 +111,11 @@ pub fn type_part(name: &str) -> String {
     let upper = upper_first(name);
     let is_ident = upper.starts_with(|c: char| c.is_ascii_uppercase())
         && upper.chars().all(|c| c.is_ascii_alphanumeric());
-    if is_ident { upper } else { pascal_case(name) }
+    match (is_ident, upper.as_str()) {
+        (true, "Self") => "SelfValue".to_string(),
+        (true, _) => upper,
+        (false, _) => pascal_case(name),
+    }
 }
 
 /// A struct field's name: `snake_case`, never empty, never a keyword that cannot be raw
