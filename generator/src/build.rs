@@ -82,7 +82,8 @@ pub fn build(spec: &ValidatedSpec) -> Result<Api, SpecErrors> {
     unify_result_status(&mut api);
     box_recursive_fields(&mut api)?;
     check_identifiers(&api)?;
-    crate::examples::check(&api)?;
+    let warnings = crate::examples::check(&api)?;
+    api.warnings.extend(warnings);
     Ok(api)
 }
 
@@ -546,6 +547,7 @@ impl<'a> Builder<'a> {
                     constraints,
                     nullable: schema.schema_data.nullable,
                     direction: None,
+                    documentation_only: true,
                 });
             }
         }
@@ -906,6 +908,7 @@ impl<'a> Builder<'a> {
                     constraints,
                     nullable: false,
                     direction: None,
+                    documentation_only: false,
                 });
             }
             _ => {}
@@ -999,6 +1002,7 @@ impl<'a> Builder<'a> {
                     constraints: field.constraints.clone(),
                     nullable: field.nullable,
                     direction: None,
+                    documentation_only: key == "example",
                 });
             }
         }
@@ -1746,6 +1750,7 @@ impl<'a> Builder<'a> {
                 constraints,
                 nullable: schema.schema_data.nullable,
                 direction: None,
+                documentation_only: false,
             });
         }
     }
@@ -1793,6 +1798,7 @@ impl<'a> Builder<'a> {
                         constraints: Constraints::default(),
                         nullable: false,
                         direction: Some(direction),
+                        documentation_only: false,
                     });
                 }
                 Some((model, media.example.clone()))

@@ -41,6 +41,11 @@ pub struct Example {
     /// `None` for schema, property, default and parameter examples (direction-free, like
     /// `validate()`).
     pub direction: Option<Direction>,
+    /// A schema's or property's `example`: documentation that nothing generated carries. One
+    /// that does not fit is a warning at its pointer (real-world specs often write `"2"` for
+    /// an integer); a body, parameter or `default` example that does not fit is an error
+    /// (the spec table, the simulator and `<field>_or_default()` use them).
+    pub documentation_only: bool,
 }
 
 /// Which side sends a body: a request must not carry `readOnly` properties, a response must

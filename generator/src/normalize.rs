@@ -325,6 +325,9 @@ impl State {
             !(of_other_type || (key == "format" && !has_format) || (key == "enum" && !has_enum))
         });
         let mut changed = map.len() != before;
+        if ty == "integer" {
+            changed |= integer_bounds(map);
+        }
         if let Some(Value::Array(values)) = map.get_mut("enum") {
             let count = values.len();
             if ty == "string" {
@@ -380,6 +383,49 @@ impl State {
             self.out.changed = true;
         }
     }
+}
+
+/// Integer bounds written as numbers no `i64` holds (`maximum: 9223372036854776000`, the
+/// float JSON gives for 2^63) or with a fraction: beyond the range, no bound; a fraction, the
+/// integer bound it means (`maximum: 1.5` -> `1`). A `multipleOf` with a fraction is dropped
+/// (no integer check can state it). Whether anything changed.
+fn integer_bounds(map: &mut Map<String, Value>) -> bool {
+    let mut changed = false;
+    for (key, up) in [("minimum", true), ("maximum", false)] {
+        let Some(Value::Number(n)) = map.get(key) else {
+            continue;
+        };
+        if n.is_i64() {
+            continue;
+        }
+        changed = true;
+        let Some(f) = n.as_f64() else {
+            map.remove(key);
+            continue;
+        };
+        let exclusive = if up {
+            "exclusiveMinimum"
+        } else {
+            "exclusiveMaximum"
+        };
+        let whole = if up { f.ceil() } else { f.floor() };
+        if whole >= 9.2e18 || whole <= -9.2e18 {
+            map.remove(key);
+            map.remove(exclusive);
+        } else {
+            if whole != f {
+                map.remove(exclusive);
+            }
+            map.insert(key.to_string(), Value::from(whole as i64));
+        }
+    }
+    if let Some(Value::Number(n)) = map.get("multipleOf")
+        && !n.is_i64()
+    {
+        map.remove("multipleOf");
+        changed = true;
+    }
+    changed
 }
 
 /// Removes and returns the keywords of a type.
@@ -533,6 +579,10 @@ mod tests {
         );
         let (s, _) = normalized(json!({ "type": "integer", "enum": [1, "a", 2.5] }));
         assert_eq!(s, json!({ "type": "integer", "enum": [1] }));
+        let (s, _) = normalized(
+            json!({ "type": "integer", "minimum": 0.5, "maximum": 9223372036854776000.0_f64 }),
+        );
+        assert_eq!(s, json!({ "type": "integer", "minimum": 1 }));
         let (s, _) = normalized(json!({ "properties": { "a": { "maxLength": 2 } } }));
         assert_eq!(
             s,

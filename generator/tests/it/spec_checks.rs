@@ -390,15 +390,35 @@ fn read_only_and_write_only_together_are_refused() {
 }
 
 #[test]
-fn an_enum_on_an_integer_is_checked_in_examples() {
-    let message = error_of(&broken(
+fn an_enum_on_an_integer_is_checked_in_examples_and_defaults() {
+    // A property's example is documentation: a warning. A default is code
+    // (`sold_num_or_default()`): an error.
+    let warnings = warnings_of(&broken(
         "        soldNum:\n          type: integer\n",
         "        soldNum:\n          type: integer\n          enum: [1, 2]\n          example: 3\n",
     ));
+    assert_eq!(
+        warnings,
+        [
+            "/components/schemas/PassExtInfo/properties/soldNum/example: example does not validate: 3 is not one of [1, 2]"
+        ]
+    );
+    let message = error_of(&broken(
+        "        soldNum:\n          type: integer\n",
+        "        soldNum:\n          type: integer\n          enum: [1, 2]\n          default: 3\n",
+    ));
     assert!(
-        message.contains("soldNum/example: example does not validate: 3 is not one of [1, 2]"),
+        message.contains("soldNum/default: example does not validate: 3 is not one of [1, 2]"),
         "{message}"
     );
+}
+
+/// Generates from `yaml` (which must be accepted) and returns its warnings.
+fn warnings_of(yaml: &str) -> Vec<String> {
+    match alipayhk_generator::generate_with_warnings(yaml, "spec.yaml") {
+        Ok((_, warnings)) => warnings.iter().map(ToString::to_string).collect(),
+        Err(e) => panic!("expected the spec to be accepted: {e}"),
+    }
 }
 
 #[test]
@@ -508,13 +528,14 @@ fn a_key_that_additional_properties_false_forbids_fails_the_example_in_validate_
     .expect("fixture is readable");
     let from = "      example: {color: red}\n";
     assert!(fixture.contains(from), "the fixture no longer has {from:?}");
-    let message =
-        error_of(&fixture.replacen(from, "      example: {color: red, colour: red}\n", 1));
+    // A schema's example is documentation: a warning at its pointer, in validate()'s words.
+    let warnings =
+        warnings_of(&fixture.replacen(from, "      example: {color: red, colour: red}\n", 1));
     assert!(
-        message.contains(
-            "/components/schemas/Filter/example/colour: example does not validate: is not a property of this object (additionalProperties: false)\n"
+        warnings.contains(
+            &"/components/schemas/Filter/example/colour: example does not validate: is not a property of this object (additionalProperties: false)".to_string()
         ),
-        "{message}"
+        "{warnings:?}"
     );
 }
 
