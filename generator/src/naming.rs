@@ -169,7 +169,7 @@ pub fn spelled(value: &str) -> String {
                 .unwrap_or(rest.len());
             let (run, after) = rest.split_at(end);
             if run.starts_with(|c: char| c.is_ascii_digit()) {
-                out.push_str(&pascal_case(run).trim_start_matches('V').to_string());
+                out.push_str(pascal_case(run).trim_start_matches('V'));
             } else {
                 out.push_str(&pascal_case(run));
             }

@@ -111,8 +111,9 @@ pub fn run(args: &[String]) -> Result<ExitCode, String> {
     let real: Value = serde_saphyr::from_str(&text).map_err(|e| format!("spec: {e}"))?;
     let specs = options.work.join("specs");
     let outputs = options.work.join("out");
+    // Outputs are kept between runs: codegen rewrites only files that changed, so `cargo
+    // check` of a later run (same target folder) checks only the outputs that changed.
     let _ = fs::remove_dir_all(&specs);
-    let _ = fs::remove_dir_all(&outputs);
     fs::create_dir_all(&specs).map_err(|e| e.to_string())?;
     fs::create_dir_all(&outputs).map_err(|e| e.to_string())?;
 
@@ -370,7 +371,6 @@ fn reason(problem: &str) -> String {
 /// `cargo check` of every accepted output: one workspace, one target folder.
 fn compile(root: &Path, work: &Path, documents: &mut [Document]) -> Result<(), String> {
     let check = work.join("check");
-    let _ = fs::remove_dir_all(&check);
     fs::create_dir_all(&check).map_err(|e| e.to_string())?;
     let mut members = Vec::new();
     for (i, doc) in documents.iter().enumerate() {
@@ -406,7 +406,7 @@ server = ["alipayhk-runtime/server"]
             work.join("out").join(&id).join("src/lib.rs").display(),
             root.join("runtime").display()
         );
-        fs::write(crate_dir.join("Cargo.toml"), manifest).map_err(|e| e.to_string())?;
+        write_if_changed(&crate_dir.join("Cargo.toml"), &manifest)?;
         members.push(format!("\"{id}\""));
     }
     if members.is_empty() {
@@ -416,7 +416,7 @@ server = ["alipayhk-runtime/server"]
         "[workspace]\nresolver = \"3\"\nmembers = [{}]\n\n[profile.dev]\ndebug = false\n",
         members.join(", ")
     );
-    fs::write(check.join("Cargo.toml"), workspace).map_err(|e| e.to_string())?;
+    write_if_changed(&check.join("Cargo.toml"), &workspace)?;
     let _ = fs::copy(root.join("Cargo.lock"), check.join("Cargo.lock"));
     eprintln!("corpus: cargo check of {} outputs", members.len());
     let output = Command::new("cargo")
@@ -459,6 +459,14 @@ server = ["alipayhk-runtime/server"]
         return Err("cargo check failed without a compiler error (see above)".into());
     }
     Ok(())
+}
+
+/// Writes `text` unless the file already holds it (cargo then sees nothing new).
+fn write_if_changed(path: &Path, text: &str) -> Result<(), String> {
+    if fs::read_to_string(path).is_ok_and(|old| old == text) {
+        return Ok(());
+    }
+    fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
 
 fn render(options: &Options, documents: &[Document]) -> String {
