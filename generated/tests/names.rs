@@ -172,3 +172,17 @@ fn an_array_of_itself_holds_json_values() {
     .expect("decodes");
     assert_eq!(response.list, Some(vec![json!([]), json!([[1]])]));
 }
+
+#[test]
+fn a_discriminator_picks_an_inline_branch_by_its_enum() {
+    let shape: Shape =
+        serde_json::from_value(json!({"kind": "square", "side": 2.0})).expect("decodes");
+    let Shape::Variant1(square) = &shape else {
+        panic!("{shape:?}");
+    };
+    assert_eq!(square.side, Some(2.0));
+    assert_eq!(shape.validate(), Ok(()));
+    let other: Shape = serde_json::from_value(json!({"kind": "hexagon"})).expect("decodes");
+    assert!(matches!(other, Shape::Unknown(_)), "{other:?}");
+    assert!(other.validate().is_err());
+}

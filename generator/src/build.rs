@@ -328,6 +328,26 @@ fn branch_reference(branch: &ReferenceOr<Schema>) -> Option<&str> {
     }
 }
 
+/// The values an inline object branch gives its discriminator property (`kind: {type:
+/// string, enum: [cat]}`).
+fn inline_tag_values(branch: &ReferenceOr<Schema>, property: &str) -> Option<Vec<String>> {
+    let ReferenceOr::Item(schema) = branch else {
+        return None;
+    };
+    let SchemaKind::Type(Type::Object(object)) = &schema.schema_kind else {
+        return None;
+    };
+    let ReferenceOr::Item(tag) = object.properties.get(property)? else {
+        return None;
+    };
+    match &tag.schema_kind {
+        SchemaKind::Type(Type::String(s)) if !s.enumeration.is_empty() => {
+            Some(s.enumeration.iter().flatten().cloned().collect())
+        }
+        _ => None,
+    }
+}
+
 /// The one `$ref` of `allOf: [$ref]`.
 fn nullable_reference(all_of: &[ReferenceOr<Schema>]) -> Option<&str> {
     match all_of {
@@ -1473,10 +1493,17 @@ impl<'a> Builder<'a> {
                             tag_values.push(target.to_string());
                         }
                     }
-                    None => self.errors.push(SpecError::new(
-                        &b_at,
-                        "a branch of a union with a discriminator must be a $ref to an object schema (or an allOf whose first part is one)",
-                    )),
+                    // An inline branch says its own values: its discriminator property's enum.
+                    None => match inline_tag_values(branch, &d.property_name) {
+                        Some(values) => tag_values = values,
+                        None => self.errors.push(SpecError::new(
+                            &b_at,
+                            format!(
+                                "a branch of a union with a discriminator must be a $ref to an object schema, an allOf whose first part is one, or an inline object whose property {} is an enum",
+                                d.property_name
+                            ),
+                        )),
+                    },
                 }
             }
             variants.push(UnionVariant {
