@@ -33,6 +33,7 @@ pub fn build(spec: &ValidatedSpec) -> Result<Api, SpecErrors> {
         inline_types: Default::default(),
         depth: 0,
         inlining: Vec::new(),
+        building: Vec::new(),
     };
     builder.name_components();
     builder.component_models();
@@ -274,6 +275,8 @@ struct Builder<'a> {
     /// The components `type_of` is expanding in place (aliases and arrays), to stop a
     /// component that contains itself without a struct in between.
     inlining: Vec<String>,
+    /// The inline structs being built (pointer, name), outermost first.
+    building: Vec<(String, String)>,
 }
 
 /// What a component schema becomes.
@@ -348,12 +351,33 @@ fn inline_tag_values(branch: &ReferenceOr<Schema>, property: &str) -> Option<Vec
     }
 }
 
-/// The one `$ref` of `allOf: [$ref]`.
-fn nullable_reference(all_of: &[ReferenceOr<Schema>]) -> Option<&str> {
-    match all_of {
-        [ReferenceOr::Reference { reference }] => Some(reference),
-        _ => None,
+/// The one `$ref` of `allOf: [$ref]`, also beside parts that add no type (`allOf: [$ref,
+/// {description: ...}]`, how real specs document a reused schema where it is used): its
+/// index and the reference.
+fn nullable_reference(all_of: &[ReferenceOr<Schema>]) -> Option<(usize, &str)> {
+    let mut found = None;
+    for (i, part) in all_of.iter().enumerate() {
+        match part {
+            ReferenceOr::Reference { reference } if found.is_none() => {
+                found = Some((i, reference.as_str()))
+            }
+            ReferenceOr::Item(schema) if matches!(&schema.schema_kind, SchemaKind::Any(any) if crate::all_of::is_empty_any(any)) =>
+                {}
+            _ => return None,
+        }
     }
+    found
+}
+
+/// The description an `allOf` part without a type gives (`allOf: [$ref, {description}]`).
+fn all_of_description(schema: &Schema) -> Option<String> {
+    let SchemaKind::AllOf { all_of } = &schema.schema_kind else {
+        return None;
+    };
+    all_of.iter().find_map(|part| match part {
+        ReferenceOr::Item(part) => part.schema_data.description.clone(),
+        ReferenceOr::Reference { .. } => None,
+    })
 }
 
 /// An object schema's parts, with `allOf` merged: properties in part order (a later part's
@@ -373,6 +397,11 @@ const MAX_ALL_OF_DEPTH: usize = 16;
 /// How deep schemas may nest inline (properties of items of properties ...): far beyond any
 /// real spec, and well within the stack.
 const MAX_TYPE_DEPTH: usize = 64;
+
+/// How many types (structs, unions, enums) a spec may expand to: the largest corpus document
+/// has a few thousand; the limit stops a spec whose inline objects repeat through `allOf`
+/// from growing memory without bound.
+const MAX_TYPES: usize = 50_000;
 
 /// Every Rust name in the IR is an identifier the emitter can print: a check that turns a
 /// naming bug into an error instead of a panic in the emitter.
@@ -994,7 +1023,10 @@ impl<'a> Builder<'a> {
                     None
                 });
         }
-        field.description = data.description.clone();
+        field.description = data
+            .description
+            .clone()
+            .or_else(|| all_of_description(schema));
         field.nullable = data.nullable;
         field.deprecated = data.deprecated;
         field.access = match (data.read_only, data.write_only) {
@@ -1317,20 +1349,35 @@ impl<'a> Builder<'a> {
                         if let Some(ty) = self.made(at, &nested_name) {
                             return ty;
                         }
+                        // The same inline object again inside itself (through an `allOf` of
+                        // a component that holds it): the struct being built, boxed later.
+                        if let Some((_, name)) = self.building.iter().find(|(b, _)| b == at) {
+                            return TypeRef::Model(name.clone());
+                        }
+                        if self.models.len() + self.unions.len() + self.enums.len() >= MAX_TYPES {
+                            self.errors.push(SpecError::new(
+                                at,
+                                format!("the schemas expand to more than {MAX_TYPES} Rust types (inline objects repeated through allOf?)"),
+                            ));
+                            return TypeRef::Any;
+                        }
                         let name = self.claim_type(&nested_name);
                         let ty = TypeRef::Model(name.clone());
                         self.remember(at, &nested_name, &ty);
+                        self.building.push((at.to_string(), name.clone()));
                         self.model(&name, &name, schema, at);
+                        self.building.pop();
                         ty
                     }
                     _ => match &schema.schema_kind {
                         SchemaKind::AllOf { all_of } if nullable_reference(all_of).is_some() => {
-                            let part = value_as_boxed(&all_of[0]);
+                            let index = nullable_reference(all_of).map_or(0, |(i, _)| i);
+                            let part = value_as_boxed(&all_of[index]);
                             self.type_of(
                                 part.as_ref(),
                                 owner,
                                 property,
-                                &child(&child(at, "allOf"), "0"),
+                                &child(&child(at, "allOf"), &index.to_string()),
                             )
                         }
                         SchemaKind::AllOf { all_of } => {
@@ -1344,10 +1391,15 @@ impl<'a> Builder<'a> {
                 if let Some(ty) = self.made(at, &nested_name) {
                     return ty;
                 }
+                if let Some((_, name)) = self.building.iter().find(|(b, _)| b == at) {
+                    return TypeRef::Union(name.clone());
+                }
                 let name = self.claim_type(&nested_name);
                 let ty = TypeRef::Union(name.clone());
                 self.remember(at, &nested_name, &ty);
+                self.building.push((at.to_string(), name.clone()));
                 self.union(&name, &name, schema, at);
+                self.building.pop();
                 ty
             }
             SchemaKind::Any(any)

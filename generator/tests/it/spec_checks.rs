@@ -648,3 +648,44 @@ fn an_allof_of_a_primitive_keeps_its_constraints_and_description() {
         "maxLength is checked"
     );
 }
+
+#[test]
+fn a_component_documented_where_it_is_used_is_the_component() {
+    // `allOf: [$ref, {description}]`: the component's own type, with the description.
+    let spec = with_schemas(
+        "",
+        "{allOf: [{$ref: \"#/components/schemas/Amount\"}, {description: \"The rating amount.\"}]}",
+    );
+    let files = alipayhk_generator::generate(&spec, "spec.yaml").unwrap_or_else(|e| panic!("{e}"));
+    let models = &files
+        .iter()
+        .find(|f| f.path == "src/models.rs")
+        .expect("models")
+        .contents;
+    let field = models
+        .find("pub rating: Option<Amount>")
+        .expect("the component's type");
+    assert!(models[..field].ends_with("/// The rating amount.\n    #[serde(rename = \"rating\", default, skip_serializing_if = \"Option::is_none\")]\n    "), "{}", &models[field - 200..field]);
+}
+
+#[test]
+fn inline_objects_repeated_through_allof_stay_finite() {
+    // Each `Node` property extends `Node` inline: the inner occurrence is the struct being
+    // built (boxed), not a new struct per level (which grew without bound).
+    let spec = with_schemas(
+        "    Node:\n      type: object\n      properties:\n        name: {type: string}\n        next: {allOf: [{$ref: \"#/components/schemas/Node\"}, {description: \"Next.\"}]}\n        more: {allOf: [{$ref: \"#/components/schemas/Node\"}, {type: object, properties: {z: {type: string}}}]}\n        other: {allOf: [{$ref: \"#/components/schemas/Node\"}, {type: object, properties: {y: {type: string}}}]}\n",
+        "{$ref: \"#/components/schemas/Node\"}",
+    );
+    let files = alipayhk_generator::generate(&spec, "spec.yaml").unwrap_or_else(|e| panic!("{e}"));
+    let models = &files
+        .iter()
+        .find(|f| f.path == "src/models.rs")
+        .expect("models")
+        .contents;
+    let structs = models.matches("pub struct Node").count();
+    assert!(structs <= 10, "{structs} Node structs");
+    assert!(
+        models.contains("pub next: Option<Box<Node>>"),
+        "recursion is boxed"
+    );
+}
