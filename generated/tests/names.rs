@@ -30,7 +30,7 @@ fn awkward_property_names_keep_their_json_names() {
     let wire = json!({
         "self": "a", "Self": "b", "crate": "c", "super": "d", "type": "e", "": "f", "$": "g",
         "123": 7, "+-": "h", "名前": "i", "é": "j", "a-b": "k", "a_b": "l", "ID": "m",
-        "Id": "n", "build": "o", "extra": "p", "kind": "<="
+        "Id": "n", "build": "o", "default": "q", "extra": "p", "kind": "<="
     });
     let request: NamesRequest = serde_json::from_value(wire.clone()).expect("decodes");
     assert_eq!(request.self_.as_deref(), Some("a"));
@@ -49,11 +49,16 @@ fn awkward_property_names_keep_their_json_names() {
     assert_eq!(request.id.as_deref(), Some("m"));
     assert_eq!(request.id_2.as_deref(), Some("n"));
     assert_eq!(request.build_2.as_deref(), Some("o"));
+    assert_eq!(request.default_2.as_deref(), Some("q"));
     assert_eq!(request.extra.as_deref(), Some("p"));
     assert_eq!(request.kind, Some(NamesRequestKind::Le));
     assert_eq!(serde_json::to_value(&request).expect("encodes"), wire);
-    // The builder's own `build` stays free beside the property `build`.
-    let built = NamesRequest::builder().build_2("o").build().expect("valid");
+    // The builder's own `build` and `default` stay free beside the properties of that name.
+    let built = NamesRequest::builder()
+        .build_2("o")
+        .default_2("q")
+        .build()
+        .expect("valid");
     assert_eq!(built.build_2.as_deref(), Some("o"));
 }
 

@@ -966,10 +966,12 @@ impl<'a> Builder<'a> {
 }
 
 /// Field names unique in their struct (`a-b` and `a_b` -> `a_b`, `a_b_2`), clear of the
-/// builder's own methods (`build`, and `extra` when the struct keeps other keys).
+/// builder's own methods (`build`, `default` as `builder()` calls it, and `extra` when the
+/// struct keeps other keys): the builder has one setter per field, named after it.
 fn unique_field_names(fields: &mut [Field], has_extra: bool) {
     let mut names = Unique::default();
     names.reserve("build");
+    names.reserve("default");
     if has_extra {
         names.reserve("extra");
     }
