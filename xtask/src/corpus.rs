@@ -352,13 +352,16 @@ fn reason(problem: &str) -> String {
     }
     // Rust and schema names: words with an inner capital.
     out.split(' ')
-        .map(|w| {
+        .map(|word| {
+            let w = word.trim_end_matches([',', '.', ';', ':', ')']);
+            let tail = &word[w.len()..];
             let inner_upper = w.chars().skip(1).any(|c| c.is_ascii_uppercase());
             let lower_first = w.starts_with(|c: char| c.is_ascii_lowercase());
             if inner_upper && !w.starts_with("allOf") && !w.starts_with("oneOf") {
-                if lower_first { "<name>" } else { "<Name>" }
+                let name = if lower_first { "<name>" } else { "<Name>" };
+                format!("{name}{tail}")
             } else {
-                w
+                word.to_string()
             }
         })
         .collect::<Vec<_>>()
@@ -597,7 +600,7 @@ mod tests {
             reason(
                 "/components/schemas/Foo/enum: enum value \"A-B\" gives the variant AB, which is already taken"
             ),
-            "enum value \"…\" gives the variant AB, which is already taken"
+            "enum value \"…\" gives the variant <Name>, which is already taken"
         );
         assert_eq!(
             reason("/components/schemas/x: the union FooBar contains 2 branches"),
