@@ -12,7 +12,7 @@
 set -uo pipefail
 cd "$(dirname "$0")"
 
-ALL_TARGETS=(signature_header encrypt_header request_time key_load request_models server_layer)
+ALL_TARGETS=(signature_header encrypt_header request_time key_load request_models server_layer generator_spec)
 
 seconds=""
 targets=()
@@ -106,12 +106,32 @@ seed_corpora() {
   seed key_load base64 'MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA'
   # server_layer: structured (arbitrary) input; the target builds spec examples itself.
   mkdir -p corpus/server_layer
+  # generator_spec: byte 0 = a whole spec (the real one, the feature fixture); byte 1 = a map
+  # of component schemas (the fixture's, as JSON).
+  mkdir -p corpus/generator_spec
+  [ -e corpus/generator_spec/seed-real ] || { printf '\x00'; cat ../spec/alipayhk.yaml; } >corpus/generator_spec/seed-real
+  [ -e corpus/generator_spec/seed-features ] ||
+    { printf '\x00'; cat ../generator/tests/fixtures/features.yaml; } >corpus/generator_spec/seed-features
+  [ -e corpus/generator_spec/seed-names ] ||
+    { printf '\x00'; cat ../generator/tests/fixtures/names.yaml; } >corpus/generator_spec/seed-names
+  if command -v python3 >/dev/null 2>&1 && [ ! -e corpus/generator_spec/seed-schemas ]; then
+    python3 - ../generator/tests/fixtures/features.yaml corpus/generator_spec/seed-schemas <<'PY' || true
+import json, sys
+try:
+    import yaml
+except ImportError:
+    sys.exit(0)
+spec = yaml.safe_load(open(sys.argv[1]))
+open(sys.argv[2], "wb").write(b"\x01" + json.dumps(spec["components"]["schemas"]).encode())
+PY
+  fi
 }
 
 dict_for() {
   case "$1" in
     signature_header | encrypt_header) echo "-dict=dict/headers.dict" ;;
     request_time) echo "-dict=dict/time.dict" ;;
+    generator_spec) echo "-dict=dict/schema.dict" ;;
   esac
 }
 

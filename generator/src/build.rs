@@ -10,7 +10,7 @@ use openapiv3::{
 use crate::error::{SpecError, SpecErrors, child};
 use crate::extensions::{self, CommonCodeEntry, ResultCodeEntry};
 use crate::ir::*;
-use crate::naming::{pascal_case, snake_case, type_name, upper_first};
+use crate::naming::{Unique, field_name, pascal_case, type_name, type_part, variant_name};
 use crate::resolve;
 use crate::validate::ValidatedSpec;
 
@@ -27,7 +27,15 @@ pub fn build(spec: &ValidatedSpec) -> Result<Api, SpecErrors> {
         examples: Vec::new(),
         example_pointers: Default::default(),
         errors: Vec::new(),
+        warnings: Vec::new(),
+        type_names: Unique::default(),
+        component_names: Default::default(),
+        inline_types: Default::default(),
+        depth: 0,
+        inlining: Vec::new(),
+        building: Vec::new(),
     };
+    builder.name_components();
     builder.component_models();
     let common_codes = builder.common_codes();
     let operations = builder.operations(&common_codes);
@@ -49,6 +57,7 @@ pub fn build(spec: &ValidatedSpec) -> Result<Api, SpecErrors> {
         aliases,
         examples,
         mut errors,
+        warnings,
         ..
     } = builder;
     errors.extend(check_discriminators(&models, &unions));
@@ -69,10 +78,13 @@ pub fn build(spec: &ValidatedSpec) -> Result<Api, SpecErrors> {
         aliases,
         common_codes,
         examples,
+        warnings,
     };
     unify_result_status(&mut api);
     box_recursive_fields(&mut api)?;
-    crate::examples::check(&api)?;
+    check_identifiers(&api)?;
+    let warnings = crate::examples::check(&api)?;
+    api.warnings.extend(warnings);
     Ok(api)
 }
 
@@ -249,6 +261,22 @@ struct Builder<'a> {
     /// Pointers of the examples recorded (a `$ref` part of an `allOf` is read twice).
     example_pointers: std::collections::HashSet<String>,
     errors: Vec<SpecError>,
+    /// What is accepted but not checked (a pattern the regex crate cannot compile, a `not`).
+    warnings: Vec<SpecError>,
+    /// The module's type names: components first (spec order), then nested types.
+    type_names: Unique,
+    /// Component schema name -> its Rust type name.
+    component_names: std::collections::HashMap<String, String>,
+    /// Nested types already made, by (pointer, wanted name): a schema reached twice the same
+    /// way (a `$ref` to an array of inline objects) is one type.
+    inline_types: std::collections::HashMap<(String, String), TypeRef>,
+    /// How deep `type_of` is nested now.
+    depth: usize,
+    /// The components `type_of` is expanding in place (aliases and arrays), to stop a
+    /// component that contains itself without a struct in between.
+    inlining: Vec<String>,
+    /// The inline structs being built (pointer, name), outermost first.
+    building: Vec<(String, String)>,
 }
 
 /// What a component schema becomes.
@@ -262,7 +290,13 @@ enum Shape {
     Inline,
 }
 
-fn shape(schema: &Schema) -> Shape {
+impl Builder<'_> {
+    fn shape(&self, schema: &Schema) -> Shape {
+        shape(self.doc, schema)
+    }
+}
+
+fn shape(doc: &OpenAPI, schema: &Schema) -> Shape {
     match &schema.schema_kind {
         SchemaKind::Type(Type::Object(o)) if !o.properties.is_empty() => Shape::Struct,
         SchemaKind::Type(Type::Object(o)) => match &o.additional_properties {
@@ -273,17 +307,77 @@ fn shape(schema: &Schema) -> Shape {
         SchemaKind::OneOf { .. } | SchemaKind::AnyOf { .. } => Shape::Union,
         // `allOf: [$ref]` (usually with `nullable`) is the referenced type itself.
         SchemaKind::AllOf { all_of } if nullable_reference(all_of).is_some() => Shape::Inline,
-        SchemaKind::AllOf { .. } => Shape::Struct,
+        // Primitive parts (`allOf: [$ref: a string, {description}]`): the primitive itself.
+        SchemaKind::AllOf { all_of } => match crate::all_of::classify(doc, all_of, "") {
+            crate::all_of::Parts::Objects => Shape::Struct,
+            _ => Shape::Inline,
+        },
         _ => Shape::Inline,
     }
 }
 
-/// The one `$ref` of `allOf: [$ref]`.
-fn nullable_reference(all_of: &[ReferenceOr<Schema>]) -> Option<&str> {
-    match all_of {
-        [ReferenceOr::Reference { reference }] => Some(reference),
+/// The component a union branch stands for: its `$ref`, or the first part's of an inline
+/// `allOf` (a branch that extends a component).
+fn branch_reference(branch: &ReferenceOr<Schema>) -> Option<&str> {
+    match branch {
+        ReferenceOr::Reference { reference } => Some(reference),
+        ReferenceOr::Item(schema) => match &schema.schema_kind {
+            SchemaKind::AllOf { all_of } => match all_of.first() {
+                Some(ReferenceOr::Reference { reference }) => Some(reference),
+                _ => None,
+            },
+            _ => None,
+        },
+    }
+}
+
+/// The values an inline object branch gives its discriminator property (`kind: {type:
+/// string, enum: [cat]}`).
+fn inline_tag_values(branch: &ReferenceOr<Schema>, property: &str) -> Option<Vec<String>> {
+    let ReferenceOr::Item(schema) = branch else {
+        return None;
+    };
+    let SchemaKind::Type(Type::Object(object)) = &schema.schema_kind else {
+        return None;
+    };
+    let ReferenceOr::Item(tag) = object.properties.get(property)? else {
+        return None;
+    };
+    match &tag.schema_kind {
+        SchemaKind::Type(Type::String(s)) if !s.enumeration.is_empty() => {
+            Some(s.enumeration.iter().flatten().cloned().collect())
+        }
         _ => None,
     }
+}
+
+/// The one `$ref` of `allOf: [$ref]`, also beside parts that add no type (`allOf: [$ref,
+/// {description: ...}]`, how real specs document a reused schema where it is used): its
+/// index and the reference.
+fn nullable_reference(all_of: &[ReferenceOr<Schema>]) -> Option<(usize, &str)> {
+    let mut found = None;
+    for (i, part) in all_of.iter().enumerate() {
+        match part {
+            ReferenceOr::Reference { reference } if found.is_none() => {
+                found = Some((i, reference.as_str()))
+            }
+            ReferenceOr::Item(schema) if matches!(&schema.schema_kind, SchemaKind::Any(any) if crate::all_of::is_empty_any(any)) =>
+                {}
+            _ => return None,
+        }
+    }
+    found
+}
+
+/// The description an `allOf` part without a type gives (`allOf: [$ref, {description}]`).
+fn all_of_description(schema: &Schema) -> Option<String> {
+    let SchemaKind::AllOf { all_of } = &schema.schema_kind else {
+        return None;
+    };
+    all_of.iter().find_map(|part| match part {
+        ReferenceOr::Item(part) => part.schema_data.description.clone(),
+        ReferenceOr::Reference { .. } => None,
+    })
 }
 
 /// An object schema's parts, with `allOf` merged: properties in part order (a later part's
@@ -299,6 +393,63 @@ struct Merged<'s> {
 
 /// How deep `allOf` parts may nest (a cycle of `allOf` references is refused, not followed).
 const MAX_ALL_OF_DEPTH: usize = 16;
+
+/// How deep schemas may nest inline (properties of items of properties ...): far beyond any
+/// real spec, and well within the stack.
+const MAX_TYPE_DEPTH: usize = 64;
+
+/// How many types (structs, unions, enums) a spec may expand to: the largest corpus document
+/// has a few thousand; the limit stops a spec whose inline objects repeat through `allOf`
+/// from growing memory without bound.
+const MAX_TYPES: usize = 50_000;
+
+/// Every Rust name in the IR is an identifier the emitter can print: a check that turns a
+/// naming bug into an error instead of a panic in the emitter.
+fn check_identifiers(api: &Api) -> Result<(), SpecErrors> {
+    use crate::naming::is_identifier;
+    let mut bad: Vec<(String, String)> = Vec::new();
+    let mut check = |name: &str, schema: &str| {
+        if !is_identifier(name) {
+            bad.push((name.to_string(), schema.to_string()));
+        }
+    };
+    for model in &api.models {
+        check(&model.rust_name, &model.schema_name);
+        if let ModelKind::Struct { fields, .. } = &model.kind {
+            for field in fields {
+                check(&field.rust_name, &model.schema_name);
+            }
+        }
+    }
+    for union in &api.unions {
+        check(&union.rust_name, &union.schema_name);
+        for variant in &union.variants {
+            check(&variant.name, &union.schema_name);
+        }
+    }
+    for e in &api.enums {
+        check(&e.rust_name, &e.origin);
+        for value in &e.values {
+            check(&value.variant, &e.origin);
+        }
+    }
+    for alias in &api.aliases {
+        check(&alias.rust_name, &alias.schema_name);
+    }
+    if bad.is_empty() {
+        return Ok(());
+    }
+    Err(SpecErrors(
+        bad.into_iter()
+            .map(|(name, schema)| {
+                SpecError::new(
+                    resolve::schema_pointer(&schema),
+                    format!("generator bug: {name:?} is not a Rust identifier"),
+                )
+            })
+            .collect(),
+    ))
+}
 
 impl<'a> Builder<'a> {
     fn note(&mut self, extensions: &extensions::Extensions, at: &str) -> Option<String> {
@@ -338,6 +489,58 @@ impl<'a> Builder<'a> {
         name
     }
 
+    /// Gives every component schema its Rust type name, unique in the module, before any
+    /// nested type takes one (so a component keeps its name). The per-operation result code
+    /// types are reserved too (the client and server glob-import both modules).
+    fn name_components(&mut self) {
+        for name in crate::naming::RESERVED_TYPES {
+            self.type_names.reserve(name);
+        }
+        for item in self.doc.paths.paths.values() {
+            if let ReferenceOr::Item(item) = item
+                && let Some(id) = item.post.as_ref().and_then(|op| op.operation_id.as_ref())
+            {
+                let stem = type_part(id);
+                self.type_names.reserve(&format!("{stem}ResultCode"));
+                self.type_names.reserve(&format!("{stem}Failure"));
+            }
+        }
+        let Some(components) = &self.doc.components else {
+            return;
+        };
+        for name in components.schemas.keys() {
+            let rust = self.claim_type(&type_name(name));
+            self.component_names.insert(name.clone(), rust);
+        }
+    }
+
+    /// A free type name (and its `<Name>Builder`) near `wanted`: `wanted`, `wanted2`, ...
+    fn claim_type(&mut self, wanted: &str) -> String {
+        let mut n = 1usize;
+        loop {
+            let candidate = if n == 1 {
+                wanted.to_string()
+            } else {
+                format!("{wanted}{n}")
+            };
+            let builder = format!("{candidate}Builder");
+            if !self.type_names.is_taken(&candidate) && !self.type_names.is_taken(&builder) {
+                self.type_names.reserve(&candidate);
+                self.type_names.reserve(&builder);
+                return candidate;
+            }
+            n += 1;
+        }
+    }
+
+    /// The Rust type name of a component schema.
+    fn component_type(&self, schema_name: &str) -> String {
+        self.component_names
+            .get(schema_name)
+            .cloned()
+            .unwrap_or_else(|| type_name(schema_name))
+    }
+
     fn component_models(&mut self) {
         let Some(components) = &self.doc.components else {
             return;
@@ -351,26 +554,28 @@ impl<'a> Builder<'a> {
                         reference: reference.clone(),
                     };
                     let target = self.type_of(Some(&boxed), name, "", &at);
+                    let rust_name = self.component_type(name);
                     self.aliases.push(Alias {
                         schema_name: name.clone(),
-                        rust_name: type_name(name),
+                        rust_name,
                         target,
                     });
                     continue;
                 }
             };
-            let ty = match shape(schema) {
+            let rust_name = self.component_type(name);
+            let ty = match self.shape(schema) {
                 Shape::Struct | Shape::Map => {
-                    self.model(name, &type_name(name), schema, &at);
-                    TypeRef::Model(type_name(name))
+                    self.model(name, &rust_name, schema, &at);
+                    TypeRef::Model(rust_name)
                 }
                 Shape::Enum => {
-                    self.open_enum(&type_name(name), name, schema, &at);
-                    TypeRef::Enum(type_name(name))
+                    self.open_enum(&rust_name, name, schema);
+                    TypeRef::Enum(rust_name)
                 }
                 Shape::Union => {
-                    self.union(name, &type_name(name), schema, &at);
-                    TypeRef::Union(type_name(name))
+                    self.union(name, &rust_name, schema, &at);
+                    TypeRef::Union(rust_name)
                 }
                 Shape::Inline if schema.schema_data.example.is_some() => {
                     self.inline_type(schema, name, "", &at)
@@ -391,6 +596,7 @@ impl<'a> Builder<'a> {
                     constraints,
                     nullable: schema.schema_data.nullable,
                     direction: None,
+                    documentation_only: true,
                 });
             }
         }
@@ -458,10 +664,17 @@ impl<'a> Builder<'a> {
                     merged.extensions.extend(inner.extensions);
                 }
             }
+            // A part without a type (a description, `nullable`) adds nothing to the struct; a
+            // `not` part is documented by the schema, not checked.
+            SchemaKind::Any(any) if crate::all_of::is_empty_any(any) => {}
+            SchemaKind::Not { .. } => self.warnings.push(SpecError::new(
+                child(at, "not"),
+                "`not` beside an object is documented only: validate() does not check it",
+            )),
             _ => {
                 self.errors.push(SpecError::new(
                     at,
-                    "an allOf part must be an object schema (type: object, or allOf)",
+                    "an allOf part must be an object schema (type: object, or allOf) when another part is one",
                 ));
                 return None;
             }
@@ -562,7 +775,7 @@ impl<'a> Builder<'a> {
             let has_extra = keeps_unknown_keys
                 || additional.is_some()
                 || matches!(merged.additional, Some(AdditionalProperties::Any(false)));
-            self.check_field_names(&fields, has_extra, at);
+            unique_field_names(&mut fields, has_extra);
             ModelKind::Struct {
                 fields,
                 keeps_unknown_keys,
@@ -753,28 +966,30 @@ impl<'a> Builder<'a> {
                     constraints,
                     nullable: false,
                     direction: None,
+                    documentation_only: false,
                 });
             }
             _ => {}
         }
     }
+}
 
-    fn check_field_names(&mut self, fields: &[Field], has_extra: bool, at: &str) {
-        let mut names: Vec<&str> = Vec::new();
-        if has_extra {
-            names.push("extra");
-        }
-        for field in fields {
-            if names.contains(&field.rust_name.as_str()) {
-                self.errors.push(SpecError::new(
-                    child(&child(at, "properties"), &field.json_name),
-                    format!("the Rust field name {} is already taken", field.rust_name),
-                ));
-            }
-            names.push(&field.rust_name);
-        }
+/// Field names unique in their struct (`a-b` and `a_b` -> `a_b`, `a_b_2`), clear of the
+/// builder's own methods (`build`, `default` as `builder()` calls it, and `extra` when the
+/// struct keeps other keys): the builder has one setter per field, named after it.
+fn unique_field_names(fields: &mut [Field], has_extra: bool) {
+    let mut names = Unique::default();
+    names.reserve("build");
+    names.reserve("default");
+    if has_extra {
+        names.reserve("extra");
     }
+    for field in fields {
+        field.rust_name = names.claim(&field.rust_name, "_");
+    }
+}
 
+impl<'a> Builder<'a> {
     fn field(
         &mut self,
         owner: &str,
@@ -786,7 +1001,7 @@ impl<'a> Builder<'a> {
         let ty = self.type_of(Some(property), owner, json_name, at);
         let mut field = Field {
             json_name: json_name.to_string(),
-            rust_name: snake_case(json_name),
+            rust_name: field_name(json_name),
             ty: ty.clone(),
             required,
             nullable: false,
@@ -819,7 +1034,10 @@ impl<'a> Builder<'a> {
                     None
                 });
         }
-        field.description = data.description.clone();
+        field.description = data
+            .description
+            .clone()
+            .or_else(|| all_of_description(schema));
         field.nullable = data.nullable;
         field.deprecated = data.deprecated;
         field.access = match (data.read_only, data.write_only) {
@@ -847,6 +1065,7 @@ impl<'a> Builder<'a> {
                     constraints: field.constraints.clone(),
                     nullable: field.nullable,
                     direction: None,
+                    documentation_only: key == "example",
                 });
             }
         }
@@ -854,19 +1073,36 @@ impl<'a> Builder<'a> {
     }
 
     fn constraints(&mut self, schema: &Schema, at: &str) -> Constraints {
+        self.constraints_within(schema, at, 0)
+    }
+
+    /// The constraints of `schema`; `depth` counts the array levels above it (a component
+    /// that is an array of itself stops where its type does).
+    fn constraints_within(&mut self, schema: &Schema, at: &str, depth: usize) -> Constraints {
         let mut c = Constraints::default();
         match &schema.schema_kind {
             SchemaKind::Type(Type::String(s)) => {
                 c.min_length = s.min_length;
                 c.max_length = s.max_length;
                 if let Some(pattern) = &s.pattern {
-                    if let Err(e) = crate::rules::compiled(pattern) {
-                        self.errors.push(SpecError::new(
-                            child(at, "pattern"),
-                            format!("not a valid regular expression for the regex crate: {e}"),
-                        ));
+                    match crate::rules::compiled(pattern) {
+                        Ok(_) => c.pattern = Some(pattern.clone()),
+                        Err(e) => {
+                            // ECMA-262 look-around and back-references: documented, not
+                            // checked (see ARCHITECTURE.md).
+                            let why = match e {
+                                regex::Error::Syntax(_) => {
+                                    "the regex crate cannot compile it (look-around and back-references are ECMA-262 only)"
+                                }
+                                _ => "the regex crate cannot compile it (too large)",
+                            };
+                            self.warnings.push(SpecError::new(
+                                child(at, "pattern"),
+                                format!("pattern {pattern:?} is documented only: {why}; validate() does not check it"),
+                            ));
+                            c.unchecked_pattern = Some(pattern.clone());
+                        }
                     }
-                    c.pattern = Some(pattern.clone());
                 }
                 c.format = match &s.format {
                     VariantOrUnknownOrEmpty::Item(StringFormat::Date) => Some(Format::Date),
@@ -878,10 +1114,19 @@ impl<'a> Builder<'a> {
             }
             SchemaKind::Type(Type::Integer(i)) => {
                 if !i.enumeration.is_empty() {
-                    self.errors.push(SpecError::new(
-                        child(at, "enum"),
-                        "enum on an integer is not supported (only string enums)",
-                    ));
+                    let int32 = matches!(
+                        i.format,
+                        VariantOrUnknownOrEmpty::Item(IntegerFormat::Int32)
+                    );
+                    // A value the Rust type cannot hold never decodes: not listed.
+                    c.values = Some(
+                        i.enumeration
+                            .iter()
+                            .flatten()
+                            .filter(|v| !int32 || i32::try_from(**v).is_ok())
+                            .map(|v| serde_json::Value::from(*v))
+                            .collect(),
+                    );
                 }
                 if i.multiple_of == Some(0) {
                     self.errors.push(SpecError::new(
@@ -897,10 +1142,14 @@ impl<'a> Builder<'a> {
             }
             SchemaKind::Type(Type::Number(n)) => {
                 if !n.enumeration.is_empty() {
-                    self.errors.push(SpecError::new(
-                        child(at, "enum"),
-                        "enum on a number is not supported (only string enums)",
-                    ));
+                    c.values = Some(
+                        n.enumeration
+                            .iter()
+                            .flatten()
+                            .filter(|v| v.is_finite())
+                            .map(|v| serde_json::Value::from(*v))
+                            .collect(),
+                    );
                 }
                 if n.multiple_of.is_some_and(|m| m <= 0.0) {
                     self.errors.push(SpecError::new(
@@ -918,25 +1167,73 @@ impl<'a> Builder<'a> {
                 c.min_items = a.min_items;
                 c.max_items = a.max_items;
                 c.unique_items = a.unique_items;
-                if let Some(items) = &a.items
+                if depth < MAX_TYPE_DEPTH
+                    && let Some(items) = &a.items
+                    && !self.is_inlining(items)
                     && let Ok(items_schema) = resolve::boxed_schema(self.doc, items, at)
-                    && matches!(shape(items_schema), Shape::Inline)
+                    && matches!(self.shape(items_schema), Shape::Inline)
                 {
-                    let nested = self.constraints(items_schema, &child(at, "items"));
+                    let followed = self.inlined_name(items);
+                    if let Some(name) = &followed {
+                        self.inlining.push(name.clone());
+                    }
+                    let nested =
+                        self.constraints_within(items_schema, &child(at, "items"), depth + 1);
+                    if followed.is_some() {
+                        self.inlining.pop();
+                    }
                     if !nested.is_empty() {
                         c.items = Some(Box::new(nested));
                     }
                 }
             }
             SchemaKind::Type(Type::Boolean(b)) if !b.enumeration.is_empty() => {
-                self.errors.push(SpecError::new(
-                    child(at, "enum"),
-                    "enum on a boolean is not supported (only string enums)",
-                ));
+                c.values = Some(
+                    b.enumeration
+                        .iter()
+                        .flatten()
+                        .map(|v| serde_json::Value::from(*v))
+                        .collect(),
+                );
+            }
+            SchemaKind::AllOf { all_of } if depth < MAX_TYPE_DEPTH => {
+                let doc = self.doc;
+                if let crate::all_of::Parts::Primitive(parts) =
+                    crate::all_of::classify(doc, all_of, at)
+                {
+                    c = match (parts.merged(), parts.typed.first()) {
+                        (Some(merged), _) => self.constraints_within(&merged, at, depth + 1),
+                        (None, Some((_, part, part_at))) => {
+                            self.constraints_within(part, part_at, depth + 1)
+                        }
+                        (None, None) => Constraints::default(),
+                    };
+                    if !parts.not_values.is_empty() {
+                        c.not_values = Some(parts.not_values);
+                    }
+                }
             }
             _ => {}
         }
         c
+    }
+
+    /// The component a `$ref` names (aliases followed).
+    fn inlined_name(&self, items: &ReferenceOr<Box<Schema>>) -> Option<String> {
+        match items {
+            ReferenceOr::Reference { reference } => {
+                let name = resolve::ref_name(reference, "#/components/schemas/")?;
+                Some(self.final_component(name).to_string())
+            }
+            ReferenceOr::Item(_) => None,
+        }
+    }
+
+    /// Whether `items` is a `$ref` to a component being expanded in place (by `type_of` or
+    /// by the constraints of its items).
+    fn is_inlining(&self, items: &ReferenceOr<Box<Schema>>) -> bool {
+        self.inlined_name(items)
+            .is_some_and(|name| self.inlining.contains(&name))
     }
 
     /// The Rust type of a (possibly referenced) schema. `owner` and `property` name inline
@@ -951,6 +1248,26 @@ impl<'a> Builder<'a> {
         let Some(schema) = schema else {
             return TypeRef::Any;
         };
+        if self.depth >= MAX_TYPE_DEPTH {
+            self.errors.push(SpecError::new(
+                at,
+                format!("schemas nest more than {MAX_TYPE_DEPTH} levels deep here"),
+            ));
+            return TypeRef::Any;
+        }
+        self.depth += 1;
+        let ty = self.type_of_schema(schema, owner, property, at);
+        self.depth -= 1;
+        ty
+    }
+
+    fn type_of_schema(
+        &mut self,
+        schema: &ReferenceOr<Box<Schema>>,
+        owner: &str,
+        property: &str,
+        at: &str,
+    ) -> TypeRef {
         match schema {
             ReferenceOr::Reference { reference } => {
                 let Ok(target) = resolve::boxed_schema(self.doc, schema, at) else {
@@ -963,12 +1280,19 @@ impl<'a> Builder<'a> {
                 let name =
                     resolve::ref_name(reference, "#/components/schemas/").unwrap_or_default();
                 let name = self.final_component(name);
-                match shape(target) {
-                    Shape::Struct | Shape::Map => TypeRef::Model(type_name(name)),
-                    Shape::Enum => TypeRef::Enum(type_name(name)),
-                    Shape::Union => TypeRef::Union(type_name(name)),
+                match self.shape(target) {
+                    Shape::Struct | Shape::Map => TypeRef::Model(self.component_type(name)),
+                    Shape::Enum => TypeRef::Enum(self.component_type(name)),
+                    Shape::Union => TypeRef::Union(self.component_type(name)),
+                    // A component that holds itself with no struct in between (`A: {type:
+                    // array, items: {$ref: A}}`) has no finite Rust type: its inner value is
+                    // kept as JSON.
+                    Shape::Inline if self.inlining.iter().any(|n| n == name) => TypeRef::Any,
                     Shape::Inline => {
-                        self.inline_type(target, name, "", &resolve::schema_pointer(name))
+                        self.inlining.push(name.to_string());
+                        let ty = self.inline_type(target, name, "", &resolve::schema_pointer(name));
+                        self.inlining.pop();
+                        ty
                     }
                 }
             }
@@ -976,13 +1300,40 @@ impl<'a> Builder<'a> {
         }
     }
 
+    /// A nested type made once per (pointer, wanted name): the type made before, if any.
+    fn made(&self, at: &str, wanted: &str) -> Option<TypeRef> {
+        self.inline_types
+            .get(&(at.to_string(), wanted.to_string()))
+            .cloned()
+    }
+
+    fn remember(&mut self, at: &str, wanted: &str, ty: &TypeRef) {
+        self.inline_types
+            .insert((at.to_string(), wanted.to_string()), ty.clone());
+    }
+
     fn inline_type(&mut self, schema: &Schema, owner: &str, property: &str, at: &str) -> TypeRef {
-        let nested_name = format!("{}{}", type_name(owner), upper_first(property));
+        let nested_name = format!("{}{}", type_name(owner), type_part(property));
         match &schema.schema_kind {
             SchemaKind::Type(Type::String(s)) if !s.enumeration.is_empty() => {
-                let name = format!("{owner}{}", upper_first(property));
-                self.open_enum(&name, &format!("{owner}.{property}"), schema, at);
-                TypeRef::Enum(name)
+                // An enum keeps its owner's spelling when it is an identifier (`Result` +
+                // `status` -> `ResultStatus`).
+                let owner_is_ident = owner.starts_with(|c: char| c.is_ascii_alphabetic())
+                    && owner.chars().all(|c| c.is_ascii_alphanumeric());
+                let stem = if owner_is_ident {
+                    owner.to_string()
+                } else {
+                    type_name(owner)
+                };
+                let wanted = format!("{stem}{}", type_part(property));
+                if let Some(ty) = self.made(at, &wanted) {
+                    return ty;
+                }
+                let name = self.claim_type(&wanted);
+                self.open_enum(&name, &format!("{owner}.{property}"), schema);
+                let ty = TypeRef::Enum(name);
+                self.remember(at, &wanted, &ty);
+                ty
             }
             SchemaKind::Type(Type::String(_)) => TypeRef::String,
             SchemaKind::Type(Type::Integer(i)) => match i.format {
@@ -1003,27 +1354,64 @@ impl<'a> Builder<'a> {
                 );
                 TypeRef::Array(Box::new(item))
             }
-            SchemaKind::Type(Type::Object(_)) | SchemaKind::AllOf { .. } => match shape(schema) {
-                Shape::Struct | Shape::Map => {
-                    self.model(&nested_name, &nested_name, schema, at);
-                    TypeRef::Model(nested_name)
-                }
-                _ => match &schema.schema_kind {
-                    SchemaKind::AllOf { all_of } => {
-                        let part = value_as_boxed(&all_of[0]);
-                        self.type_of(
-                            part.as_ref(),
-                            owner,
-                            property,
-                            &child(&child(at, "allOf"), "0"),
-                        )
+            SchemaKind::Type(Type::Object(_)) | SchemaKind::AllOf { .. } => {
+                match self.shape(schema) {
+                    Shape::Struct | Shape::Map => {
+                        if let Some(ty) = self.made(at, &nested_name) {
+                            return ty;
+                        }
+                        // The same inline object again inside itself (through an `allOf` of
+                        // a component that holds it): the struct being built, boxed later.
+                        if let Some((_, name)) = self.building.iter().find(|(b, _)| b == at) {
+                            return TypeRef::Model(name.clone());
+                        }
+                        if self.models.len() + self.unions.len() + self.enums.len() >= MAX_TYPES {
+                            self.errors.push(SpecError::new(
+                                at,
+                                format!("the schemas expand to more than {MAX_TYPES} Rust types (inline objects repeated through allOf?)"),
+                            ));
+                            return TypeRef::Any;
+                        }
+                        let name = self.claim_type(&nested_name);
+                        let ty = TypeRef::Model(name.clone());
+                        self.remember(at, &nested_name, &ty);
+                        self.building.push((at.to_string(), name.clone()));
+                        self.model(&name, &name, schema, at);
+                        self.building.pop();
+                        ty
                     }
-                    _ => TypeRef::FreeForm,
-                },
-            },
+                    _ => match &schema.schema_kind {
+                        SchemaKind::AllOf { all_of } if nullable_reference(all_of).is_some() => {
+                            let index = nullable_reference(all_of).map_or(0, |(i, _)| i);
+                            let part = value_as_boxed(&all_of[index]);
+                            self.type_of(
+                                part.as_ref(),
+                                owner,
+                                property,
+                                &child(&child(at, "allOf"), &index.to_string()),
+                            )
+                        }
+                        SchemaKind::AllOf { all_of } => {
+                            self.primitive_all_of(all_of, owner, property, at)
+                        }
+                        _ => TypeRef::FreeForm,
+                    },
+                }
+            }
             SchemaKind::OneOf { .. } | SchemaKind::AnyOf { .. } => {
-                self.union(&nested_name, &nested_name, schema, at);
-                TypeRef::Union(nested_name)
+                if let Some(ty) = self.made(at, &nested_name) {
+                    return ty;
+                }
+                if let Some((_, name)) = self.building.iter().find(|(b, _)| b == at) {
+                    return TypeRef::Union(name.clone());
+                }
+                let name = self.claim_type(&nested_name);
+                let ty = TypeRef::Union(name.clone());
+                self.remember(at, &nested_name, &ty);
+                self.building.push((at.to_string(), name.clone()));
+                self.union(&name, &name, schema, at);
+                self.building.pop();
+                ty
             }
             SchemaKind::Any(any)
                 if any.typ.is_none()
@@ -1038,19 +1426,54 @@ impl<'a> Builder<'a> {
                 TypeRef::Any
             }
             SchemaKind::Not { .. } => {
-                self.errors.push(SpecError::new(
+                self.warnings.push(SpecError::new(
                     child(at, "not"),
-                    "`not` is not supported: no Rust type says \"anything but this\"",
+                    "`not` alone: any JSON value, the `not` documented only (validate() does not check it)",
                 ));
                 TypeRef::Any
             }
             _ => {
                 self.errors.push(SpecError::new(
                     at,
-                    "unsupported schema: keywords of different types mixed in one schema (e.g. properties beside oneOf/allOf, or type with allOf); move them into an allOf part",
+                    "unsupported schema: keywords of different types mixed in one schema (e.g. an enum of numbers under type: string); give the schema one type",
                 ));
                 TypeRef::Any
             }
+        }
+    }
+
+    /// The type of an `allOf` that is not a struct: its one typed part's type, the merged
+    /// type of several parts of one primitive type, or any JSON value when no part has a type.
+    fn primitive_all_of(
+        &mut self,
+        all_of: &[ReferenceOr<Schema>],
+        owner: &str,
+        property: &str,
+        at: &str,
+    ) -> TypeRef {
+        let doc = self.doc;
+        match crate::all_of::classify(doc, all_of, at) {
+            crate::all_of::Parts::Primitive(parts) => {
+                for not_at in &parts.other_nots {
+                    self.warnings.push(SpecError::new(
+                        not_at,
+                        "`not` is documented only: validate() does not check it",
+                    ));
+                }
+                match (parts.merged(), parts.typed.first()) {
+                    (Some(merged), _) => self.inline_type(&merged, owner, property, at),
+                    (None, Some((part, _, part_at))) => {
+                        let part = value_as_boxed(part);
+                        self.type_of(part.as_ref(), owner, property, part_at)
+                    }
+                    (None, None) => TypeRef::Any,
+                }
+            }
+            crate::all_of::Parts::Mixed(why) => {
+                self.errors.push(SpecError::new(at, why));
+                TypeRef::Any
+            }
+            crate::all_of::Parts::Objects => TypeRef::Any,
         }
     }
 
@@ -1074,10 +1497,20 @@ impl<'a> Builder<'a> {
         });
         let discriminator = schema.schema_data.discriminator.as_ref();
         let mut variants: Vec<UnionVariant> = Vec::new();
+        let mut names = Unique::default();
+        names.reserve("Unknown");
         for (i, branch) in branches.iter().enumerate() {
             let b_at = child(&child(at, keyword), &i.to_string());
             let boxed = value_as_boxed(branch);
-            let ty = self.type_of(boxed.as_ref(), rust_name, &format!("Variant{i}"), &b_at);
+            // An inline branch that extends a component (`allOf: [$ref: Cat, ...]`, as shared
+            // properties become) is named after it.
+            let property = match branch_reference(branch) {
+                Some(reference) if matches!(branch, ReferenceOr::Item(_)) => type_part(
+                    resolve::ref_name(reference, "#/components/schemas/").unwrap_or_default(),
+                ),
+                _ => format!("Variant{i}"),
+            };
+            let ty = self.type_of(boxed.as_ref(), rust_name, &property, &b_at);
             let constraints = match (&ty, resolve::schema(self.doc, branch, &b_at)) {
                 (TypeRef::Model(_) | TypeRef::Enum(_) | TypeRef::Union(_), _) | (_, Err(_)) => {
                     Constraints::default()
@@ -1097,24 +1530,19 @@ impl<'a> Builder<'a> {
                 TypeRef::ResultStatus => "ResultStatus".into(),
                 TypeRef::Array(_) => "Array".into(),
                 TypeRef::FreeForm => "Object".into(),
-                TypeRef::Any => {
-                    self.errors.push(SpecError::new(
-                        &b_at,
-                        "a branch without a type matches every value; give it a type",
-                    ));
-                    "Any".into()
-                }
+                // A branch without a type: any JSON value.
+                TypeRef::Any => "Value".into(),
             };
-            if name == "Unknown" || variants.iter().any(|v| v.name == name) {
-                self.errors.push(SpecError::new(
-                    &b_at,
-                    format!("the branch gives the variant {name}, which is already taken"),
-                ));
-            }
+            let name = if name.is_empty() {
+                format!("Variant{i}")
+            } else {
+                name
+            };
+            let name = names.claim(&name, "");
             let mut tag_values = Vec::new();
             if let Some(d) = discriminator {
-                match branch {
-                    ReferenceOr::Reference { reference } => {
+                match branch_reference(branch) {
+                    Some(reference) => {
                         let target = resolve::ref_name(reference, "#/components/schemas/")
                             .unwrap_or_default();
                         tag_values = d
@@ -1128,10 +1556,17 @@ impl<'a> Builder<'a> {
                             tag_values.push(target.to_string());
                         }
                     }
-                    ReferenceOr::Item(_) => self.errors.push(SpecError::new(
-                        &b_at,
-                        "a branch of a union with a discriminator must be a $ref to an object schema",
-                    )),
+                    // An inline branch says its own values: its discriminator property's enum.
+                    None => match inline_tag_values(branch, &d.property_name) {
+                        Some(values) => tag_values = values,
+                        None => self.errors.push(SpecError::new(
+                            &b_at,
+                            format!(
+                                "a branch of a union with a discriminator must be a $ref to an object schema, an allOf whose first part is one, or an inline object whose property {} is an enum",
+                                d.property_name
+                            ),
+                        )),
+                    },
                 }
             }
             variants.push(UnionVariant {
@@ -1144,12 +1579,12 @@ impl<'a> Builder<'a> {
         let tag = discriminator.map(|d| d.property_name.clone());
         if let Some(d) = discriminator {
             for (value, to) in &d.mapping {
-                let known = branches.iter().any(|b| match b {
-                    ReferenceOr::Reference { reference } => {
+                let known = branches.iter().any(|b| match branch_reference(b) {
+                    Some(reference) => {
                         reference == to
                             || resolve::ref_name(reference, "#/components/schemas/") == Some(to)
                     }
-                    ReferenceOr::Item(_) => false,
+                    None => false,
                 });
                 if !known {
                     self.errors.push(SpecError::new(
@@ -1163,31 +1598,37 @@ impl<'a> Builder<'a> {
         self.unions[index].tag = tag;
     }
 
-    fn open_enum(&mut self, rust_name: &str, origin: &str, schema: &Schema, at: &str) {
+    fn open_enum(&mut self, rust_name: &str, origin: &str, schema: &Schema) {
         let SchemaKind::Type(Type::String(s)) = &schema.schema_kind else {
             return;
         };
         let mut values: Vec<EnumValue> = Vec::new();
+        // `Unknown` is the catch-all. A value whose name is taken (`UNKNOWN`, or `a-b` beside
+        // `a_b`) tries its symbols spelled (`-1` -> `Minus1` beside `1`), then `<Name>Value`,
+        // then a number: the same spec always gives the same names.
+        let mut variants = Unique::default();
+        variants.reserve("Unknown");
         for value in s.enumeration.iter().flatten() {
-            let variant = pascal_case(value);
-            if variant == "Unknown" || values.iter().any(|v| v.variant == variant) {
-                self.errors.push(SpecError::new(
-                    child(at, "enum"),
-                    format!(
-                        "enum value {value:?} gives the variant {variant}, which is already taken"
-                    ),
-                ));
+            if values.iter().any(|v| &v.value == value) {
+                continue;
             }
+            let wanted = variant_name(value);
+            let spelled = crate::naming::spelled(value);
+            let variant = if !variants.is_taken(&wanted) {
+                variants.claim(&wanted, "")
+            } else if !value.chars().all(char::is_alphanumeric)
+                && crate::naming::is_identifier(&spelled)
+                && spelled.starts_with(|c: char| c.is_ascii_uppercase())
+                && !variants.is_taken(&spelled)
+            {
+                variants.claim(&spelled, "")
+            } else {
+                variants.claim(&format!("{wanted}Value"), "")
+            };
             values.push(EnumValue {
                 value: value.clone(),
                 variant,
             });
-        }
-        if self.enums.iter().any(|e| e.rust_name == rust_name) {
-            self.errors.push(SpecError::new(
-                at,
-                format!("two enums are named {rust_name}"),
-            ));
         }
         self.enums.push(OpenEnum {
             rust_name: rust_name.to_string(),
@@ -1339,14 +1780,14 @@ impl<'a> Builder<'a> {
             }
         }
         Some(Operation {
-            method_name: snake_case(&id),
-            type_stem: upper_first(&id),
+            method_name: field_name(&id),
+            type_stem: type_part(&id),
             summary: op.summary.clone(),
             description: op.description.clone(),
             path: path.to_string(),
             request_type,
             response_type,
-            result_field_rust: snake_case(&result_field),
+            result_field_rust: field_name(&result_field),
             result_field,
             result_type,
             result_status_type,
@@ -1399,6 +1840,7 @@ impl<'a> Builder<'a> {
                 constraints,
                 nullable: schema.schema_data.nullable,
                 direction: None,
+                documentation_only: false,
             });
         }
     }
@@ -1446,6 +1888,7 @@ impl<'a> Builder<'a> {
                         constraints: Constraints::default(),
                         nullable: false,
                         direction: Some(direction),
+                        documentation_only: false,
                     });
                 }
                 Some((model, media.example.clone()))

@@ -13,9 +13,11 @@ use crate::ir::{
 use crate::rules;
 
 /// Checks every example the IR records; `Err` lists all problems, each at the example's
-/// pointer plus the pointer inside it.
-pub fn check(api: &Api) -> Result<(), SpecErrors> {
+/// pointer plus the pointer inside it. The problems of documentation-only examples (a
+/// schema's or property's `example`) are returned as warnings instead.
+pub fn check(api: &Api) -> Result<Vec<SpecError>, SpecErrors> {
     let mut errors = Vec::new();
+    let mut warnings = Vec::new();
     for example in &api.examples {
         let mut problems = Vec::new();
         let mut checker = Checker {
@@ -30,15 +32,20 @@ pub fn check(api: &Api) -> Result<(), SpecErrors> {
             &example.value,
             "",
         );
-        errors.extend(problems.into_iter().map(|(inner, problem)| {
+        let found = problems.into_iter().map(|(inner, problem)| {
             SpecError::new(
                 format!("{}{inner}", example.pointer),
                 format!("example does not validate: {problem}"),
             )
-        }));
+        });
+        if example.documentation_only {
+            warnings.extend(found);
+        } else {
+            errors.extend(found);
+        }
     }
     if errors.is_empty() {
-        Ok(())
+        Ok(warnings)
     } else {
         Err(SpecErrors(errors))
     }

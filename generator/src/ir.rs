@@ -23,6 +23,9 @@ pub struct Api {
     pub common_codes: Vec<CommonCode>,
     /// Every example the spec gives, with the type it must fit (checked by `examples::check`).
     pub examples: Vec<Example>,
+    /// What the generator accepts but does not check (a pattern the regex crate cannot
+    /// compile, a `not` that is not a plain enum), by pointer; `xtask codegen` prints them.
+    pub warnings: Vec<crate::error::SpecError>,
 }
 
 /// One example of the spec and the IR type it must fit.
@@ -38,6 +41,11 @@ pub struct Example {
     /// `None` for schema, property, default and parameter examples (direction-free, like
     /// `validate()`).
     pub direction: Option<Direction>,
+    /// A schema's or property's `example`: documentation that nothing generated carries. One
+    /// that does not fit is a warning at its pointer (real-world specs often write `"2"` for
+    /// an integer); a body, parameter or `default` example that does not fit is an error
+    /// (the spec table, the simulator and `<field>_or_default()` use them).
+    pub documentation_only: bool,
 }
 
 /// Which side sends a body: a request must not carry `readOnly` properties, a response must
@@ -348,6 +356,13 @@ pub struct Constraints {
     pub unique_items: bool,
     /// Constraints on every item of an array (nested arrays nest).
     pub items: Option<Box<Constraints>>,
+    /// `enum` on a number, integer or boolean: the values allowed (others decode, and fail
+    /// `validate()`, as an unlisted string enum value does).
+    pub values: Option<Vec<serde_json::Value>>,
+    /// `not: {enum: [...]}`: the values not allowed.
+    pub not_values: Option<Vec<serde_json::Value>>,
+    /// A pattern the regex crate cannot compile: documented, not checked.
+    pub unchecked_pattern: Option<String>,
 }
 
 /// A string format whose text `validate()` checks.
@@ -418,6 +433,17 @@ impl Constraints {
         }
         if self.unique_items {
             out.push("uniqueItems".to_string());
+        }
+        if let Some(values) = &self.values {
+            out.push(format!("one of {}", crate::rules::list(values)));
+        }
+        if let Some(values) = &self.not_values {
+            out.push(format!("not {}", crate::rules::list(values)));
+        }
+        if let Some(p) = &self.unchecked_pattern {
+            out.push(format!(
+                "pattern `{p}` (not checked: the regex crate cannot compile it)"
+            ));
         }
         if let Some(items) = &self.items {
             let inner = items.describe();

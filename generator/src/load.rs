@@ -128,6 +128,20 @@ fn json_tree(text: &str, origin: Origin) -> (Option<serde_json::Value>, Option<O
     })
 }
 
+/// The typed document of a JSON tree (after [`crate::normalize`] rewrote it); errors carry
+/// the pointer in the tree.
+pub fn document_from_tree(tree: &serde_json::Value) -> Result<OpenAPI, SpecError> {
+    match OpenAPI::deserialize(tree) {
+        Ok(document) => Ok(document),
+        Err(_) => serde_path_to_error::deserialize(tree).map_err(|error| {
+            SpecError::new(
+                pointer_of(error.path()),
+                format!("not a valid OpenAPI 3.0 document: {}", error.inner()),
+            )
+        }),
+    }
+}
+
 fn pointer_of(path: &serde_path_to_error::Path) -> String {
     use serde_path_to_error::Segment;
     let mut pointer = String::new();

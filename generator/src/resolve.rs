@@ -44,17 +44,27 @@ fn component_schema<'a>(
     reference: &str,
     at: &str,
 ) -> Result<&'a Schema, SpecError> {
-    let name = ref_name(reference, "#/components/schemas/")
-        .ok_or_else(|| missing(at, reference, "schema"))?;
-    let found = doc.components.as_ref().and_then(|c| c.schemas.get(name));
-    match found {
-        Some(ReferenceOr::Item(schema)) => Ok(schema),
-        // A schema that is itself a reference: follow it (the spec has none, but it is legal).
-        Some(ReferenceOr::Reference { reference: next }) if next != reference => {
-            component_schema(doc, next, &format!("/components/schemas/{name}"))
+    let schemas = doc.components.as_ref().map(|c| &c.schemas);
+    let mut reference = reference;
+    let mut at = at.to_string();
+    // A chain of aliases ends at a schema, or is a cycle (`A: {$ref: B}`, `B: {$ref: A}`):
+    // at most one hop per component.
+    for _ in 0..=schemas.map_or(0, |s| s.len()) {
+        let name = ref_name(reference, "#/components/schemas/")
+            .ok_or_else(|| missing(&at, reference, "schema"))?;
+        match schemas.and_then(|s| s.get(name)) {
+            Some(ReferenceOr::Item(schema)) => return Ok(schema),
+            Some(ReferenceOr::Reference { reference: next }) => {
+                at = format!("/components/schemas/{name}");
+                reference = next;
+            }
+            None => return Err(missing(&at, reference, "schema")),
         }
-        _ => Err(missing(at, reference, "schema")),
     }
+    Err(SpecError::new(
+        format!("{at}/$ref"),
+        format!("{reference:?} is part of a cycle of references that never reaches a schema"),
+    ))
 }
 
 pub fn parameter<'a>(

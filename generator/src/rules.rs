@@ -24,6 +24,10 @@ pub enum Rule<'a> {
     MaxItems(usize),
     MinItems(usize),
     UniqueItems,
+    /// `enum` on a number, integer or boolean.
+    OneOf(&'a [Value]),
+    /// `not: {enum: [...]}`.
+    NoneOf(&'a [Value]),
 }
 
 impl Format {
@@ -80,6 +84,8 @@ impl Constraints {
         if self.unique_items {
             rules.push(Rule::UniqueItems);
         }
+        rules.extend(self.values.as_deref().map(Rule::OneOf));
+        rules.extend(self.not_values.as_deref().map(Rule::NoneOf));
         rules
     }
 }
@@ -105,6 +111,11 @@ impl Rule<'_> {
             Rule::MaxItems(max) => format!("more than maxItems {max} items"),
             Rule::MinItems(min) => format!("fewer than minItems {min} items"),
             Rule::UniqueItems => "has duplicate items (uniqueItems)".to_string(),
+            Rule::OneOf(values) => not_one_of(actual, &list(values)),
+            Rule::NoneOf(values) => format!(
+                "{actual} is one of the values not allowed: {}",
+                list(values)
+            ),
         }
     }
 
@@ -142,9 +153,14 @@ impl Rule<'_> {
             Rule::UniqueItems => value
                 .as_array()
                 .is_none_or(|a| a.iter().enumerate().all(|(i, item)| !a[..i].contains(item))),
+            Rule::OneOf(values) => value.is_null() || values.iter().any(|v| same_value(v, value)),
+            Rule::NoneOf(values) => !values.iter().any(|v| same_value(v, value)),
         }
     }
 }
+
+/// How many compiled patterns [`compiled`] keeps.
+const MAX_CACHED_PATTERNS: usize = 4096;
 
 /// `pattern` compiled, once per process: a large spec meets the same pattern in many copies
 /// and examples, and compiling dominated generation time. Every caller shares the one
@@ -161,9 +177,32 @@ pub fn compiled(pattern: &str) -> Result<Arc<regex::Regex>, regex::Error> {
     if let Some(known) = cache.get(pattern) {
         return known.clone();
     }
+    // A long-lived process (a fuzzer, a server generating many specs) meets unboundedly many
+    // patterns: the cache starts over rather than grow without end.
+    if cache.len() >= MAX_CACHED_PATTERNS {
+        cache.clear();
+    }
     let compiled = regex::Regex::new(pattern).map(Arc::new);
     cache.insert(pattern.to_string(), compiled.clone());
     compiled
+}
+
+/// Values as an enum lists them: `[1, 2]`, `["a", "b"]`.
+pub fn list(values: &[Value]) -> String {
+    let items: Vec<String> = values.iter().map(Value::to_string).collect();
+    format!("[{}]", items.join(", "))
+}
+
+/// JSON equality with numbers compared by value (`1` and `1.0` are the same number), as the
+/// emitted check compares the decoded Rust values.
+pub fn same_value(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => match (x.as_i64(), y.as_i64()) {
+            (Some(x), Some(y)) => x == y,
+            _ => x.as_f64() == y.as_f64(),
+        },
+        _ => a == b,
+    }
 }
 
 /// `value` against a bound: integers as integers, anything else as floating point.

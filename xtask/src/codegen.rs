@@ -1,15 +1,16 @@
 //! `cargo xtask codegen [--check] [--spec FILE --out DIR [--crate-name NAME]]`: regenerate
 //! `generated/` from `spec/alipayhk.yaml`, or any spec of the family into a crate of its own.
 //!
-//! Without `--spec`, two targets: the real crate (`generated/`, its `Cargo.toml` and
+//! Without `--spec`, three targets: the real crate (`generated/`, its `Cargo.toml` and
 //! `README.md` included: the generator owns them, and `generated/dev-dependencies.toml` adds
-//! the repository's test dependencies) and the generator's feature fixture
-//! (`generated/tests/fixture/`, sources only, compiled as a test target of the generated
-//! crate so that the fixture's output must build and pass clippy, like the real output).
-//! With `--spec FILE --out DIR` (paths relative to the current directory), a complete crate
-//! named NAME (default: DIR's last component) that depends on `alipayhk-runtime` by version
-//! and builds on its own; the headers name FILE as given, so the output depends only on the
-//! spec text, that name and NAME.
+//! the repository's test dependencies), the generator's feature fixture
+//! (`generated/tests/fixture/`) and its names fixture (`generated/tests/names/`: names no
+//! Rust item can take as written, and real-world schema shapes), both sources only, compiled
+//! as test targets of the generated crate so that their output must build and pass clippy,
+//! like the real output. With `--spec FILE --out DIR` (paths relative to the current
+//! directory), a complete crate named NAME (default: DIR's last component) that depends on
+//! `alipayhk-runtime` by version and builds on its own; the headers name FILE as given, so
+//! the output depends only on the spec text, that name and NAME.
 //!
 //! Without `--check`, writes the files that changed (and removes generated files the generator
 //! no longer emits), then prints what changed and how long it took. With `--check`, writes
@@ -24,11 +25,16 @@ use alipayhk_generator::package::{CrateOptions, check_crate_name};
 use alipayhk_generator::{GENERATOR_VERSION, GeneratedFile, Stamp};
 
 /// (spec, output folder, whether it is a crate of its own), relative to the repository root.
-const TARGETS: [(&str, &str, bool); 2] = [
+const TARGETS: [(&str, &str, bool); 3] = [
     ("spec/alipayhk.yaml", "generated", true),
     (
         "generator/tests/fixtures/features.yaml",
         "generated/tests/fixture",
+        false,
+    ),
+    (
+        "generator/tests/fixtures/names.yaml",
+        "generated/tests/names",
         false,
     ),
 ];
@@ -165,11 +171,14 @@ pub fn run(args: &[String]) -> Result<ExitCode, String> {
         let yaml = fs::read_to_string(spec_file)
             .map_err(|e| format!("cannot read {}: {e}", spec_file.display()))?;
         let started = Instant::now();
-        let files = match &target.crate_options {
+        let (files, warnings) = match &target.crate_options {
             Some(options) => alipayhk_generator::generate_crate(&yaml, spec, options),
-            None => alipayhk_generator::generate(&yaml, spec),
+            None => alipayhk_generator::generate_with_warnings(&yaml, spec),
         }
         .map_err(|e| format!("{spec}: {e}"))?;
+        for warning in &warnings {
+            eprintln!("warning: {spec}: {warning}");
+        }
         took += started.elapsed();
         count += files.len();
         let file_count = files.len();

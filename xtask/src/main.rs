@@ -6,12 +6,15 @@
 //!   `bench.rs`).
 //! - `bench conformance`: time `alipayhk conformance` against the local simulator (see
 //!   `bench_conformance.rs`).
+//! - `bench corpus --corpus DIR`: the generator on a sample of the APIs-guru corpus (see
+//!   `corpus.rs`).
 //! - `spec-diff OLD [NEW]`: classify spec changes for client callers (see `spec_diff.rs`).
 //! - `doc-drift PAGE.txt...`: compare documentation pages with the spec (see `doc_drift.rs`).
 
 mod bench;
 mod bench_conformance;
 mod codegen;
+mod corpus;
 mod spec_tools;
 
 use std::process::ExitCode;
@@ -31,6 +34,8 @@ commands:
                          time codegen on synthetic specs (see xtask/src/bench.rs)
   bench conformance [--runs 3] [--release] [--generate 200]
                          time alipayhk conformance against the local simulator
+  bench corpus --corpus DIR [--sample 120] [--stride 20] [--codegen-bin FILE] [--skip-compile]
+                         transplant real-world schemas, generate, compile (see xtask/src/corpus.rs)
   spec-diff OLD [NEW]    classify spec changes for client callers (--format, --fail-on)
   doc-drift PAGE.txt...  compare documentation pages with the spec";
 
@@ -58,6 +63,7 @@ fn main() -> ExitCode {
         Some("bench") if args.get(1).map(String::as_str) == Some("conformance") => {
             bench_conformance::run(&args[2..])
         }
+        Some("bench") if args.get(1).is_some_and(|a| a == "corpus") => corpus::run(&args[2..]),
         Some("bench") => bench::run(&args[1..]),
         Some("spec-diff") => spec_tools::spec_diff(&args[1..]),
         Some("doc-drift") => spec_tools::doc_drift(&args[1..]),

@@ -128,8 +128,19 @@ impl Spacer {
     }
 }
 
-/// An identifier, raw (`r#type`) when it is a keyword.
+/// An identifier, raw (`r#type`) when it is a keyword. `build` gives only names that are
+/// identifiers (`naming::is_identifier`, checked on the IR); anything else becomes one here
+/// rather than a panic.
 pub fn ident(name: &str) -> Ident {
+    if !crate::naming::is_identifier(name) {
+        let fixed = crate::naming::field_name(name);
+        let fixed = if crate::naming::is_identifier(&fixed) {
+            fixed
+        } else {
+            "invalid_name".to_string()
+        };
+        return Ident::new(&fixed, Span::call_site());
+    }
     if is_keyword(name) {
         Ident::new_raw(name, Span::call_site())
     } else {

@@ -764,7 +764,14 @@ fn builder(
 
 fn setter(field: &Field) -> TokenStream {
     let name = ident(&field.rust_name);
-    let method = format_ident!("with_{}", field.rust_name.trim_start_matches("r#"));
+    // `_123` -> `with_123`, not `with__123` (not snake case).
+    let method = format_ident!(
+        "with_{}",
+        field
+            .rust_name
+            .trim_start_matches("r#")
+            .trim_start_matches('_')
+    );
     let (ty, value) = argument(field);
     let doc = format!(" Sets `{}`.", field.json_name);
     let doc = super::doc_literal(&doc);
@@ -1314,7 +1321,70 @@ fn value_checks(
         // Decoding already refused anything but S, F and U.
         TypeRef::Boolean | TypeRef::Any | TypeRef::FreeForm | TypeRef::ResultStatus => {}
     }
+    checks.extend(value_set_checks(ty, c, value_name, &path));
     quote! { #(#checks)* }
+}
+
+/// `enum` on a number, integer or boolean and `not: {enum: [...]}` on a scalar: the value
+/// must (not) be one of the listed literals.
+fn value_set_checks(
+    ty: &TypeRef,
+    c: &Constraints,
+    value_name: &str,
+    path: &TokenStream,
+) -> Vec<TokenStream> {
+    let value = proc_macro2::Ident::new(value_name, proc_macro2::Span::call_site());
+    let (probe, placeholder) = match ty {
+        TypeRef::String => (quote! { &#value.as_str() }, format!("{{{value_name}:?}}")),
+        TypeRef::Integer
+        | TypeRef::Integer32
+        | TypeRef::Number
+        | TypeRef::Float
+        | TypeRef::Boolean => (quote! { #value }, format!("{{{value_name}}}")),
+        _ => return Vec::new(),
+    };
+    let mut out = Vec::new();
+    for (values, allowed) in [(&c.values, true), (&c.not_values, false)] {
+        let Some(values) = values else { continue };
+        let literals: Vec<TokenStream> = values.iter().filter_map(|v| literal(ty, v)).collect();
+        let rule = if allowed {
+            Rule::OneOf(values)
+        } else {
+            Rule::NoneOf(values)
+        };
+        let problem = format_message(&rule.problem("\u{0}"), "\u{0}", &placeholder);
+        let test = if allowed {
+            quote! { ![#(#literals),*].contains(#probe) }
+        } else {
+            quote! { [#(#literals),*].contains(#probe) }
+        };
+        out.push(quote! {
+            if #test {
+                out.push(FieldViolation::new(#path, format!(#problem)));
+            }
+        });
+    }
+    out
+}
+
+/// A listed JSON value as a literal of the Rust type `ty` (`None` when it cannot be one).
+fn literal(ty: &TypeRef, value: &serde_json::Value) -> Option<TokenStream> {
+    match ty {
+        TypeRef::String => value.as_str().map(|s| quote! { #s }),
+        TypeRef::Integer | TypeRef::Integer32 => {
+            let n = Literal::i64_unsuffixed(value.as_i64()?);
+            Some(quote! { #n })
+        }
+        TypeRef::Number | TypeRef::Float => {
+            let n = Literal::f64_unsuffixed(value.as_f64().filter(|f| f.is_finite())?);
+            Some(quote! { #n })
+        }
+        TypeRef::Boolean => match value.as_bool()? {
+            true => Some(quote! { true }),
+            false => Some(quote! { false }),
+        },
+        _ => None,
+    }
 }
 
 fn limit(limit: Limit) -> Literal {

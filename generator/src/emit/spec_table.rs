@@ -711,6 +711,9 @@ static EMPTY: Constraints = Constraints {
     max_items: None,
     unique_items: false,
     items: None,
+    values: None,
+    not_values: None,
+    unchecked_pattern: None,
 };
 
 /// The note of the nearest labelled ancestor of `path` (itself included): `a.b[].c` looks

@@ -238,16 +238,32 @@ fn structural_error_names_the_pointer() {
 }
 
 #[test]
-fn unsupported_schema_is_an_error_not_a_panic() {
-    let message = error_of(&broken(
+fn a_not_is_documented_with_a_warning_not_refused() {
+    let spec = broken(
         "        rating:\n          description:",
         "        rating:\n          not: {type: string}\n          description:",
+    );
+    let (_, warnings) = alipayhk_generator::generate_with_warnings(&spec, "spec.yaml")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let warnings: Vec<String> = warnings.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        warnings,
+        [
+            "/components/schemas/PassExtInfo/properties/rating/not: `not` alone: any JSON value, the `not` documented only (validate() does not check it)"
+        ]
+    );
+}
+
+#[test]
+fn contradictory_schema_is_an_error_not_a_panic() {
+    let message = error_of(&broken(
+        "        rating:\n          description:",
+        "        rating:\n          allOf: [{type: string}, {type: integer}]\n          description:",
     ));
     assert!(
-        message.contains("/components/schemas/PassExtInfo/properties/rating/not"),
+        message.contains("/components/schemas/PassExtInfo/properties/rating: allOf has parts of different types (string, integer); no value is all of them"),
         "{message}"
     );
-    assert!(message.contains("`not` is not supported"), "{message}");
 }
 
 #[test]
@@ -293,8 +309,9 @@ fn mixed_keywords_are_refused_with_the_pointer() {
         "        rating:\n          description:",
         "        rating:\n          properties: {a: {type: string}}\n          oneOf: [{type: string}]\n          description:",
     ));
+    // The shared properties belong to the branch, which is a string: no value is both.
     assert!(
-        message.contains("/components/schemas/PassExtInfo/properties/rating: unsupported schema: keywords of different types mixed"),
+        message.contains("/components/schemas/PassExtInfo/properties/rating/oneOf/0: allOf has an object part and a string part; no value is both"),
         "{message}"
     );
 }
@@ -361,19 +378,47 @@ fn a_conditional_default_is_checked_like_an_example() {
 }
 
 #[test]
-fn enum_on_a_number_and_read_write_only_together_are_refused() {
+fn read_only_and_write_only_together_are_refused() {
     let message = error_of(&broken(
         "        soldNum:\n          type: integer\n",
-        "        soldNum:\n          type: integer\n          enum: [1, 2]\n          readOnly: true\n          writeOnly: true\n",
+        "        soldNum:\n          type: integer\n          readOnly: true\n          writeOnly: true\n",
     ));
-    assert!(
-        message.contains("soldNum/enum: enum on an integer is not supported"),
-        "{message}"
-    );
     assert!(
         message.contains("soldNum: a property cannot be both readOnly and writeOnly"),
         "{message}"
     );
+}
+
+#[test]
+fn an_enum_on_an_integer_is_checked_in_examples_and_defaults() {
+    // A property's example is documentation: a warning. A default is code
+    // (`sold_num_or_default()`): an error.
+    let warnings = warnings_of(&broken(
+        "        soldNum:\n          type: integer\n",
+        "        soldNum:\n          type: integer\n          enum: [1, 2]\n          example: 3\n",
+    ));
+    assert_eq!(
+        warnings,
+        [
+            "/components/schemas/PassExtInfo/properties/soldNum/example: example does not validate: 3 is not one of [1, 2]"
+        ]
+    );
+    let message = error_of(&broken(
+        "        soldNum:\n          type: integer\n",
+        "        soldNum:\n          type: integer\n          enum: [1, 2]\n          default: 3\n",
+    ));
+    assert!(
+        message.contains("soldNum/default: example does not validate: 3 is not one of [1, 2]"),
+        "{message}"
+    );
+}
+
+/// Generates from `yaml` (which must be accepted) and returns its warnings.
+fn warnings_of(yaml: &str) -> Vec<String> {
+    match alipayhk_generator::generate_with_warnings(yaml, "spec.yaml") {
+        Ok((_, warnings)) => warnings.iter().map(ToString::to_string).collect(),
+        Err(e) => panic!("expected the spec to be accepted: {e}"),
+    }
 }
 
 #[test]
@@ -483,12 +528,164 @@ fn a_key_that_additional_properties_false_forbids_fails_the_example_in_validate_
     .expect("fixture is readable");
     let from = "      example: {color: red}\n";
     assert!(fixture.contains(from), "the fixture no longer has {from:?}");
-    let message =
-        error_of(&fixture.replacen(from, "      example: {color: red, colour: red}\n", 1));
+    // A schema's example is documentation: a warning at its pointer, in validate()'s words.
+    let warnings =
+        warnings_of(&fixture.replacen(from, "      example: {color: red, colour: red}\n", 1));
     assert!(
-        message.contains(
-            "/components/schemas/Filter/example/colour: example does not validate: is not a property of this object (additionalProperties: false)\n"
+        warnings.contains(
+            &"/components/schemas/Filter/example/colour: example does not validate: is not a property of this object (additionalProperties: false)".to_string()
         ),
+        "{warnings:?}"
+    );
+}
+
+/// The real spec with `schemas` (YAML, indented as component schemas) added and the
+/// `rating` property of `PassExtInfo` replaced by `rating` (one YAML flow value).
+fn with_schemas(schemas: &str, rating: &str) -> String {
+    let spec = broken("  schemas:\n", &format!("  schemas:\n{schemas}"));
+    spec.replacen(
+        "        rating:\n          description: Rating, sent as a string or a number (e.g. \"5\" or 4.5).\n",
+        &format!("        rating: {rating}\n"),
+        1,
+    )
+}
+
+#[test]
+fn the_crashes_of_issue_28_work_or_are_errors() {
+    // Properties named `self` and with no letters: fields `self_` and `field`.
+    let spec = with_schemas(
+        "    Odd:\n      type: object\n      properties: {self: {type: string}, \"--\": {type: string}, \"\": {type: integer}}\n",
+        "{$ref: \"#/components/schemas/Odd\"}",
+    );
+    let files = alipayhk_generator::generate(&spec, "spec.yaml").unwrap_or_else(|e| panic!("{e}"));
+    let models = &files
+        .iter()
+        .find(|f| f.path == "src/models.rs")
+        .expect("models")
+        .contents;
+    for field in [
+        "pub self_: Option<String>",
+        "pub field: Option<String>",
+        "pub field_2: Option<i64>",
+    ] {
+        assert!(models.contains(field), "{field}");
+    }
+
+    // An array of itself (the stack overflow of an AWS spec): its items are JSON values.
+    let spec = with_schemas(
+        "    Nested:\n      type: array\n      items: {$ref: \"#/components/schemas/Nested\"}\n",
+        "{$ref: \"#/components/schemas/Nested\"}",
+    );
+    let files = alipayhk_generator::generate(&spec, "spec.yaml").unwrap_or_else(|e| panic!("{e}"));
+    let models = &files
+        .iter()
+        .find(|f| f.path == "src/models.rs")
+        .expect("models")
+        .contents;
+    assert!(models.contains("pub rating: Option<Vec<serde_json::Value>>"));
+
+    // Aliases in a cycle never reach a schema: refused at the pointer.
+    let message = error_of(&with_schemas(
+        "    A: {$ref: \"#/components/schemas/B\"}\n    B: {$ref: \"#/components/schemas/A\"}\n",
+        "{$ref: \"#/components/schemas/A\"}",
+    ));
+    assert!(
+        message.contains("is part of a cycle of references that never reaches a schema"),
         "{message}"
+    );
+}
+
+#[test]
+fn deep_schemas_are_refused_or_generated_never_a_stack_overflow() {
+    // Arrays of arrays, 100 deep, as JSON (the JSON parser's nesting limit is 128) and as
+    // YAML: refused with a reason or generated, on a thread with a small stack.
+    for depth in [30, 60, 100, 1000] {
+        let inner = format!(
+            "{}{{type: string}}{}",
+            "{type: array, items: ".repeat(depth),
+            "}".repeat(depth)
+        );
+        let spec = with_schemas("", &inner);
+        let outcome = std::thread::Builder::new()
+            .stack_size(2 << 20)
+            .spawn(move || {
+                alipayhk_generator::generate(&spec, "spec.yaml")
+                    .map(|_| ())
+                    .map_err(|e| e.to_string())
+            })
+            .expect("thread")
+            .join()
+            .expect("no panic, no overflow");
+        if let Err(message) = outcome {
+            assert!(message.contains("/"), "{message}");
+        }
+    }
+}
+
+#[test]
+fn an_allof_of_a_primitive_keeps_its_constraints_and_description() {
+    let spec = with_schemas(
+        "    Code: {type: string, pattern: \"^[A-Z]{2}$\"}\n",
+        "{allOf: [{$ref: \"#/components/schemas/Code\"}, {maxLength: 2}], description: \"Two letters.\"}",
+    );
+    let files = alipayhk_generator::generate(&spec, "spec.yaml").unwrap_or_else(|e| panic!("{e}"));
+    let models = &files
+        .iter()
+        .find(|f| f.path == "src/models.rs")
+        .expect("models")
+        .contents;
+    let field = models
+        .find("pub rating: Option<String>")
+        .expect("a string field");
+    let docs = &models[models[..field].rfind("pub struct").expect("struct")..field];
+    assert!(docs.contains("Two letters."), "{docs}");
+    assert!(
+        models.contains("PASS_EXT_INFO_RATING_PATTERN"),
+        "the pattern is checked"
+    );
+    assert!(
+        models.contains("self.rating") && models.contains("> 2"),
+        "maxLength is checked"
+    );
+}
+
+#[test]
+fn a_component_documented_where_it_is_used_is_the_component() {
+    // `allOf: [$ref, {description}]`: the component's own type, with the description.
+    let spec = with_schemas(
+        "",
+        "{allOf: [{$ref: \"#/components/schemas/Amount\"}, {description: \"The rating amount.\"}]}",
+    );
+    let files = alipayhk_generator::generate(&spec, "spec.yaml").unwrap_or_else(|e| panic!("{e}"));
+    let models = &files
+        .iter()
+        .find(|f| f.path == "src/models.rs")
+        .expect("models")
+        .contents;
+    let field = models
+        .find("pub rating: Option<Amount>")
+        .expect("the component's type");
+    assert!(models[..field].ends_with("/// The rating amount.\n    #[serde(rename = \"rating\", default, skip_serializing_if = \"Option::is_none\")]\n    "), "{}", &models[field - 200..field]);
+}
+
+#[test]
+fn inline_objects_repeated_through_allof_stay_finite() {
+    // Each `Node` property extends `Node` inline: the inner occurrence is the struct being
+    // built (boxed), not a new struct per level (which grew without bound).
+    let spec = with_schemas(
+        "    Node:\n      type: object\n      properties:\n        name: {type: string}\n        next: {allOf: [{$ref: \"#/components/schemas/Node\"}, {description: \"Next.\"}]}\n        more: {allOf: [{$ref: \"#/components/schemas/Node\"}, {type: object, properties: {z: {type: string}}}]}\n        other: {allOf: [{$ref: \"#/components/schemas/Node\"}, {type: object, properties: {y: {type: string}}}]}\n",
+        "{$ref: \"#/components/schemas/Node\"}",
+    );
+    let files = alipayhk_generator::generate(&spec, "spec.yaml").unwrap_or_else(|e| panic!("{e}"));
+    let models = &files
+        .iter()
+        .find(|f| f.path == "src/models.rs")
+        .expect("models")
+        .contents;
+    let structs = models.matches("pub struct Node").count();
+    assert!(structs <= 10, "{structs} Node structs");
+    assert!(
+        models.contains("pub next: Option<Box<Node>>"),
+        "recursion is boxed"
     );
 }
