@@ -637,7 +637,7 @@ impl<'a> Builder<'a> {
                             let Ok(s) = resolve::schema(self.doc, part, at) else {
                                 self.errors.push(SpecError::new(
                                     child(&child(at, "allOf"), &i.to_string()),
-                                    format!("{reference} does not resolve"),
+                                    resolve::unresolved(reference, "schema"),
                                 ));
                                 continue;
                             };
@@ -1264,7 +1264,7 @@ impl<'a> Builder<'a> {
                 let Ok(target) = resolve::boxed_schema(self.doc, schema, at) else {
                     self.errors.push(SpecError::new(
                         child(at, "$ref"),
-                        format!("{reference} does not resolve"),
+                        resolve::unresolved(reference, "schema"),
                     ));
                     return TypeRef::Any;
                 };

@@ -689,3 +689,15 @@ fn inline_objects_repeated_through_allof_stay_finite() {
         "recursion is boxed"
     );
 }
+
+#[test]
+fn a_reference_inside_another_schema_says_how_to_fix_it() {
+    let message = error_of(&with_schemas(
+        "",
+        "{$ref: \"#/components/schemas/Amount/properties/value\"}",
+    ));
+    assert!(
+        message.contains("/components/schemas/PassExtInfo/properties/rating/$ref: \"#/components/schemas/Amount/properties/value\" points inside another schema; only whole component schemas can be referenced"),
+        "{message}"
+    );
+}
