@@ -1125,11 +1125,29 @@ impl<'a> Builder<'a> {
                         "multipleOf must be greater than 0",
                     ));
                 }
-                c.minimum = i.minimum.map(Limit::Integer);
-                c.maximum = i.maximum.map(Limit::Integer);
-                c.exclusive_minimum = i.exclusive_minimum && i.minimum.is_some();
-                c.exclusive_maximum = i.exclusive_maximum && i.maximum.is_some();
-                c.multiple_of = i.multiple_of.filter(|m| *m > 0).map(Limit::Integer);
+                // Bounds the Rust type states by itself (`minimum: -2147483648` on an int32)
+                // or cannot state (beyond its range: the literal would not compile) are left
+                // to the type.
+                let (low, high) = match i.format {
+                    VariantOrUnknownOrEmpty::Item(IntegerFormat::Int32) => {
+                        (i64::from(i32::MIN), i64::from(i32::MAX))
+                    }
+                    _ => (i64::MIN, i64::MAX),
+                };
+                let minimum = i
+                    .minimum
+                    .filter(|m| (low..=high).contains(m) && (*m > low || i.exclusive_minimum));
+                let maximum = i
+                    .maximum
+                    .filter(|m| (low..=high).contains(m) && (*m < high || i.exclusive_maximum));
+                c.minimum = minimum.map(Limit::Integer);
+                c.maximum = maximum.map(Limit::Integer);
+                c.exclusive_minimum = i.exclusive_minimum && minimum.is_some();
+                c.exclusive_maximum = i.exclusive_maximum && maximum.is_some();
+                c.multiple_of = i
+                    .multiple_of
+                    .filter(|m| *m > 0 && *m <= high)
+                    .map(Limit::Integer);
             }
             SchemaKind::Type(Type::Number(n)) => {
                 if !n.enumeration.is_empty() {

@@ -701,3 +701,23 @@ fn a_reference_inside_another_schema_says_how_to_fix_it() {
         "{message}"
     );
 }
+
+#[test]
+fn integer_bounds_the_rust_type_states_or_cannot_hold_are_left_to_it() {
+    // An int32 bound beyond i32 would be a literal that does not compile; one at i32's own
+    // limit a comparison that is always false.
+    let spec = with_schemas(
+        "",
+        "{type: integer, format: int32, minimum: -2147483648, maximum: 5000000000, multipleOf: 6000000000}",
+    );
+    let files = alipayhk_generator::generate(&spec, "spec.yaml").unwrap_or_else(|e| panic!("{e}"));
+    let models = &files
+        .iter()
+        .find(|f| f.path == "src/models.rs")
+        .expect("models")
+        .contents;
+    assert!(models.contains("pub rating: Option<i32>"));
+    for literal in ["2147483648", "5000000000", "6000000000"] {
+        assert!(!models.contains(literal), "{literal} is in the output");
+    }
+}
