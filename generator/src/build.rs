@@ -1166,11 +1166,22 @@ impl<'a> Builder<'a> {
                         "multipleOf must be greater than 0",
                     ));
                 }
-                c.minimum = n.minimum.map(Limit::Number);
-                c.maximum = n.maximum.map(Limit::Number);
-                c.exclusive_minimum = n.exclusive_minimum && n.minimum.is_some();
-                c.exclusive_maximum = n.exclusive_maximum && n.maximum.is_some();
-                c.multiple_of = n.multiple_of.filter(|m| *m > 0.0).map(Limit::Number);
+                // An f32 cannot hold a bound beyond its range (the literal would not compile).
+                let limit = match n.format {
+                    VariantOrUnknownOrEmpty::Item(NumberFormat::Float) => f64::from(f32::MAX),
+                    _ => f64::MAX,
+                };
+                let fits = |m: &f64| m.is_finite() && m.abs() <= limit;
+                let minimum = n.minimum.filter(fits);
+                let maximum = n.maximum.filter(fits);
+                c.minimum = minimum.map(Limit::Number);
+                c.maximum = maximum.map(Limit::Number);
+                c.exclusive_minimum = n.exclusive_minimum && minimum.is_some();
+                c.exclusive_maximum = n.exclusive_maximum && maximum.is_some();
+                c.multiple_of = n
+                    .multiple_of
+                    .filter(|m| *m > 0.0 && fits(m))
+                    .map(Limit::Number);
             }
             SchemaKind::Type(Type::Array(a)) => {
                 c.min_items = a.min_items;

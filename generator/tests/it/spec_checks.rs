@@ -720,4 +720,16 @@ fn integer_bounds_the_rust_type_states_or_cannot_hold_are_left_to_it() {
     for literal in ["2147483648", "5000000000", "6000000000"] {
         assert!(!models.contains(literal), "{literal} is in the output");
     }
+    let spec = with_schemas("", "{type: number, format: float, maximum: 1.0e+300}");
+    let files = alipayhk_generator::generate(&spec, "spec.yaml").unwrap_or_else(|e| panic!("{e}"));
+    let models = &files
+        .iter()
+        .find(|f| f.path == "src/models.rs")
+        .expect("models")
+        .contents;
+    assert!(models.contains("pub rating: Option<f32>"));
+    assert!(
+        !models.contains("00000000000000000000"),
+        "an f32 bound beyond f32"
+    );
 }
