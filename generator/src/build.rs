@@ -1073,7 +1073,8 @@ impl<'a> Builder<'a> {
         let mut c = Constraints::default();
         match &schema.schema_kind {
             SchemaKind::Type(Type::String(s)) => {
-                c.min_length = s.min_length;
+                // A minimum of 0 is no constraint (and `len() < 0` a useless comparison).
+                c.min_length = s.min_length.filter(|n| *n > 0);
                 c.max_length = s.max_length;
                 if let Some(pattern) = &s.pattern {
                     match crate::rules::compiled(pattern) {
@@ -1184,7 +1185,7 @@ impl<'a> Builder<'a> {
                     .map(Limit::Number);
             }
             SchemaKind::Type(Type::Array(a)) => {
-                c.min_items = a.min_items;
+                c.min_items = a.min_items.filter(|n| *n > 0);
                 c.max_items = a.max_items;
                 c.unique_items = a.unique_items;
                 if depth < MAX_TYPE_DEPTH
