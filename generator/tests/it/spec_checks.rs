@@ -732,4 +732,20 @@ fn integer_bounds_the_rust_type_states_or_cannot_hold_are_left_to_it() {
         !models.contains("00000000000000000000"),
         "an f32 bound beyond f32"
     );
+    // A minimum length or item count of 0 is no constraint.
+    let spec = with_schemas(
+        "",
+        "{type: array, minItems: 0, items: {type: string, minLength: 0}}",
+    );
+    let files = alipayhk_generator::generate(&spec, "spec.yaml").unwrap_or_else(|e| panic!("{e}"));
+    let models = &files
+        .iter()
+        .find(|f| f.path == "src/models.rs")
+        .expect("models")
+        .contents;
+    assert!(models.contains("pub rating: Option<Vec<String>>"));
+    assert!(
+        !models.contains("< 0 {"),
+        "a comparison with 0 that is always false"
+    );
 }
