@@ -637,7 +637,7 @@ impl<'a> Builder<'a> {
                             let Ok(s) = resolve::schema(self.doc, part, at) else {
                                 self.errors.push(SpecError::new(
                                     child(&child(at, "allOf"), &i.to_string()),
-                                    format!("{reference} does not resolve"),
+                                    resolve::unresolved(reference, "schema"),
                                 ));
                                 continue;
                             };
@@ -1082,7 +1082,8 @@ impl<'a> Builder<'a> {
         let mut c = Constraints::default();
         match &schema.schema_kind {
             SchemaKind::Type(Type::String(s)) => {
-                c.min_length = s.min_length;
+                // A minimum of 0 is no constraint (and `len() < 0` a useless comparison).
+                c.min_length = s.min_length.filter(|n| *n > 0);
                 c.max_length = s.max_length;
                 if let Some(pattern) = &s.pattern {
                     match crate::rules::compiled(pattern) {
@@ -1134,11 +1135,29 @@ impl<'a> Builder<'a> {
                         "multipleOf must be greater than 0",
                     ));
                 }
-                c.minimum = i.minimum.map(Limit::Integer);
-                c.maximum = i.maximum.map(Limit::Integer);
-                c.exclusive_minimum = i.exclusive_minimum && i.minimum.is_some();
-                c.exclusive_maximum = i.exclusive_maximum && i.maximum.is_some();
-                c.multiple_of = i.multiple_of.filter(|m| *m > 0).map(Limit::Integer);
+                // Bounds the Rust type states by itself (`minimum: -2147483648` on an int32)
+                // or cannot state (beyond its range: the literal would not compile) are left
+                // to the type.
+                let (low, high) = match i.format {
+                    VariantOrUnknownOrEmpty::Item(IntegerFormat::Int32) => {
+                        (i64::from(i32::MIN), i64::from(i32::MAX))
+                    }
+                    _ => (i64::MIN, i64::MAX),
+                };
+                let minimum = i
+                    .minimum
+                    .filter(|m| (low..=high).contains(m) && (*m > low || i.exclusive_minimum));
+                let maximum = i
+                    .maximum
+                    .filter(|m| (low..=high).contains(m) && (*m < high || i.exclusive_maximum));
+                c.minimum = minimum.map(Limit::Integer);
+                c.maximum = maximum.map(Limit::Integer);
+                c.exclusive_minimum = i.exclusive_minimum && minimum.is_some();
+                c.exclusive_maximum = i.exclusive_maximum && maximum.is_some();
+                c.multiple_of = i
+                    .multiple_of
+                    .filter(|m| *m > 0 && *m <= high)
+                    .map(Limit::Integer);
             }
             SchemaKind::Type(Type::Number(n)) => {
                 if !n.enumeration.is_empty() {
@@ -1157,14 +1176,25 @@ impl<'a> Builder<'a> {
                         "multipleOf must be greater than 0",
                     ));
                 }
-                c.minimum = n.minimum.map(Limit::Number);
-                c.maximum = n.maximum.map(Limit::Number);
-                c.exclusive_minimum = n.exclusive_minimum && n.minimum.is_some();
-                c.exclusive_maximum = n.exclusive_maximum && n.maximum.is_some();
-                c.multiple_of = n.multiple_of.filter(|m| *m > 0.0).map(Limit::Number);
+                // An f32 cannot hold a bound beyond its range (the literal would not compile).
+                let limit = match n.format {
+                    VariantOrUnknownOrEmpty::Item(NumberFormat::Float) => f64::from(f32::MAX),
+                    _ => f64::MAX,
+                };
+                let fits = |m: &f64| m.is_finite() && m.abs() <= limit;
+                let minimum = n.minimum.filter(fits);
+                let maximum = n.maximum.filter(fits);
+                c.minimum = minimum.map(Limit::Number);
+                c.maximum = maximum.map(Limit::Number);
+                c.exclusive_minimum = n.exclusive_minimum && minimum.is_some();
+                c.exclusive_maximum = n.exclusive_maximum && maximum.is_some();
+                c.multiple_of = n
+                    .multiple_of
+                    .filter(|m| *m > 0.0 && fits(m))
+                    .map(Limit::Number);
             }
             SchemaKind::Type(Type::Array(a)) => {
-                c.min_items = a.min_items;
+                c.min_items = a.min_items.filter(|n| *n > 0);
                 c.max_items = a.max_items;
                 c.unique_items = a.unique_items;
                 if depth < MAX_TYPE_DEPTH
@@ -1273,7 +1303,7 @@ impl<'a> Builder<'a> {
                 let Ok(target) = resolve::boxed_schema(self.doc, schema, at) else {
                     self.errors.push(SpecError::new(
                         child(at, "$ref"),
-                        format!("{reference} does not resolve"),
+                        resolve::unresolved(reference, "schema"),
                     ));
                     return TypeRef::Any;
                 };

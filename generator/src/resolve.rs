@@ -11,10 +11,18 @@ pub fn ref_name<'a>(reference: &'a str, prefix: &str) -> Option<&'a str> {
 }
 
 fn missing(at: &str, reference: &str, what: &str) -> SpecError {
-    SpecError::new(
-        format!("{at}/$ref"),
-        format!("{reference:?} does not resolve to a {what}"),
-    )
+    SpecError::new(format!("{at}/$ref"), unresolved(reference, what))
+}
+
+/// Why `reference` does not resolve to a `what`; a reference into another component schema
+/// (`#/components/schemas/Disk/properties/id`) says how to fix it.
+pub fn unresolved(reference: &str, what: &str) -> String {
+    match ref_name(reference, "#/components/schemas/") {
+        Some(name) if name.contains('/') => format!(
+            "{reference:?} points inside another schema; only whole component schemas can be referenced (move that schema to components/schemas and refer to it there)"
+        ),
+        _ => format!("{reference:?} does not resolve to a {what}"),
+    }
 }
 
 pub fn schema<'a>(

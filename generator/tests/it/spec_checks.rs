@@ -689,3 +689,63 @@ fn inline_objects_repeated_through_allof_stay_finite() {
         "recursion is boxed"
     );
 }
+
+#[test]
+fn a_reference_inside_another_schema_says_how_to_fix_it() {
+    let message = error_of(&with_schemas(
+        "",
+        "{$ref: \"#/components/schemas/Amount/properties/value\"}",
+    ));
+    assert!(
+        message.contains("/components/schemas/PassExtInfo/properties/rating/$ref: \"#/components/schemas/Amount/properties/value\" points inside another schema; only whole component schemas can be referenced"),
+        "{message}"
+    );
+}
+
+#[test]
+fn integer_bounds_the_rust_type_states_or_cannot_hold_are_left_to_it() {
+    // An int32 bound beyond i32 would be a literal that does not compile; one at i32's own
+    // limit a comparison that is always false.
+    let spec = with_schemas(
+        "",
+        "{type: integer, format: int32, minimum: -2147483648, maximum: 5000000000, multipleOf: 6000000000}",
+    );
+    let files = alipayhk_generator::generate(&spec, "spec.yaml").unwrap_or_else(|e| panic!("{e}"));
+    let models = &files
+        .iter()
+        .find(|f| f.path == "src/models.rs")
+        .expect("models")
+        .contents;
+    assert!(models.contains("pub rating: Option<i32>"));
+    for literal in ["2147483648", "5000000000", "6000000000"] {
+        assert!(!models.contains(literal), "{literal} is in the output");
+    }
+    let spec = with_schemas("", "{type: number, format: float, maximum: 1.0e+300}");
+    let files = alipayhk_generator::generate(&spec, "spec.yaml").unwrap_or_else(|e| panic!("{e}"));
+    let models = &files
+        .iter()
+        .find(|f| f.path == "src/models.rs")
+        .expect("models")
+        .contents;
+    assert!(models.contains("pub rating: Option<f32>"));
+    assert!(
+        !models.contains("00000000000000000000"),
+        "an f32 bound beyond f32"
+    );
+    // A minimum length or item count of 0 is no constraint.
+    let spec = with_schemas(
+        "",
+        "{type: array, minItems: 0, items: {type: string, minLength: 0}}",
+    );
+    let files = alipayhk_generator::generate(&spec, "spec.yaml").unwrap_or_else(|e| panic!("{e}"));
+    let models = &files
+        .iter()
+        .find(|f| f.path == "src/models.rs")
+        .expect("models")
+        .contents;
+    assert!(models.contains("pub rating: Option<Vec<String>>"));
+    assert!(
+        !models.contains("< 0 {"),
+        "a comparison with 0 that is always false"
+    );
+}
