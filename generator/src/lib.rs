@@ -32,7 +32,7 @@ pub use error::{SpecError, SpecErrors};
 
 /// Recorded in every generated file, so `--check` can tell a generator change from a spec
 /// change. Bump the `+rN` suffix when the output of the generator changes.
-pub const GENERATOR_VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), "+r12");
+pub const GENERATOR_VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), "+r13");
 
 /// The command that regenerates the files, named in every header.
 pub const COMMAND: &str = "cargo xtask codegen";

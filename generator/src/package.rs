@@ -120,7 +120,7 @@ rust-version = "1.89"
 {license}readme = "README.md"
 keywords = ["alipayhk", "openapi", "api-client"]
 categories = ["api-bindings"]
-include = ["Cargo.toml", "README.md", "API.md", "LICENSE*", "src/**"]
+include = ["/Cargo.toml", "/README.md", "/API.md", "/LICENSE*", "/src/**"]
 
 [features]
 default = ["client", "server"]
