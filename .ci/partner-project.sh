@@ -5,6 +5,8 @@
 # starts `alipayhk serve` and runs the program against it.
 #
 #   .ci/partner-project.sh        (after `cargo package --workspace` and `cargo build -p alipayhk-cli`)
+#
+# ALIPAYHK_PACKAGE_DIR: where the .crate files are (default: the target folder's package/).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 target=${CARGO_TARGET_DIR:-$root/target}
@@ -18,7 +20,7 @@ cleanup() {
 trap cleanup EXIT
 
 for crate in alipayhk-runtime alipayhk-api; do
-  tar -xzf "$target/package/$crate-$version.crate" -C "$work"
+  tar -xzf "${ALIPAYHK_PACKAGE_DIR:-$target/package}/$crate-$version.crate" -C "$work"
 done
 mkdir -p "$work/partner/src"
 cp "$root/.ci/partner/main.rs" "$work/partner/src/main.rs"
