@@ -27,8 +27,6 @@ use std::time::Instant;
 
 use serde_json::Value;
 
-const USAGE: &str = "usage: cargo xtask bench codegen [--sizes 5,50,250,1000] [--runs 3] [--skip-openapi-generator] [--skip-cargo-check]";
-
 /// The row of the xtask binary run without cargo.
 const BINARY: &str = "xtask codegen (binary)";
 
@@ -40,44 +38,33 @@ struct Options {
     cargo_check: bool,
 }
 
-fn parse_args(args: &[String]) -> Result<Options, String> {
-    let mut rest = args.iter();
-    if rest.next().map(String::as_str) != Some("codegen") {
-        return Err(USAGE.to_string());
+/// `cargo xtask bench codegen`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Operations per synthetic spec (multiples of 5: the real spec has 5 operations)
+    #[arg(long, value_delimiter = ',', default_value = "5,50,250,1000")]
+    sizes: Vec<usize>,
+    /// Runs of each command; the median is kept
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u8).range(1..=20))]
+    runs: u8,
+    /// Leave out openapi-generator (it needs Java and PyPI)
+    #[arg(long)]
+    skip_openapi_generator: bool,
+    /// Leave out compiling the generated crates
+    #[arg(long)]
+    skip_cargo_check: bool,
+}
+
+fn options(args: &Args) -> Result<Options, String> {
+    if args.sizes.iter().any(|n| *n == 0 || n % 5 != 0) {
+        return Err("sizes are multiples of 5 (the real spec has 5 operations)".into());
     }
-    let mut options = Options {
-        sizes: vec![5, 50, 250, 1000],
-        runs: 3,
-        openapi_generator: true,
-        cargo_check: true,
-    };
-    while let Some(arg) = rest.next() {
-        match arg.as_str() {
-            "--sizes" => {
-                let list = rest.next().ok_or(USAGE)?;
-                options.sizes = list
-                    .split(',')
-                    .map(|n| n.trim().parse::<usize>())
-                    .collect::<Result<_, _>>()
-                    .map_err(|_| format!("--sizes takes numbers: {list}"))?;
-                if options.sizes.iter().any(|n| *n == 0 || n % 5 != 0) {
-                    return Err("sizes are multiples of 5 (the real spec has 5 operations)".into());
-                }
-            }
-            "--runs" => {
-                let runs = rest.next().ok_or(USAGE)?;
-                options.runs = runs
-                    .parse()
-                    .ok()
-                    .filter(|n| (1..=20).contains(n))
-                    .ok_or_else(|| format!("--runs takes a number from 1 to 20: {runs}"))?;
-            }
-            "--skip-openapi-generator" => options.openapi_generator = false,
-            "--skip-cargo-check" => options.cargo_check = false,
-            _ => return Err(USAGE.to_string()),
-        }
-    }
-    Ok(options)
+    Ok(Options {
+        sizes: args.sizes.clone(),
+        runs: usize::from(args.runs),
+        openapi_generator: !args.skip_openapi_generator,
+        cargo_check: !args.skip_cargo_check,
+    })
 }
 
 /// The real spec with its operations (and their schemas) copied `copies` times.
@@ -321,9 +308,9 @@ impl Row {
     }
 }
 
-pub fn run(args: &[String]) -> Result<ExitCode, String> {
-    let options = parse_args(args)?;
-    let root = crate::project_root();
+pub fn run(args: &Args) -> Result<ExitCode, String> {
+    let options = options(args)?;
+    let root = crate::project_root()?;
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| root.join("target"));
@@ -607,7 +594,8 @@ mod tests {
 
     #[test]
     fn multiplying_copies_operations_and_their_schemas() {
-        let text = fs::read_to_string(crate::project_root().join("spec/alipayhk.yaml")).unwrap();
+        let text =
+            fs::read_to_string(crate::project_root().unwrap().join("spec/alipayhk.yaml")).unwrap();
         let real: Value = serde_saphyr::from_str(&text).unwrap();
         let spec = multiply(&real, 3);
         assert_eq!(spec["paths"].as_object().unwrap().len(), 15);

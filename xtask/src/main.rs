@@ -1,4 +1,5 @@
-//! `cargo xtask <command>`: repository chores.
+//! `cargo xtask <command>`: repository chores. The commands are declared once, with clap
+//! (`cargo xtask help`, `cargo xtask <command> --help`):
 //!
 //! - `codegen [--check] [--spec FILE --out DIR]`: regenerate `generated/` from `spec/`, or
 //!   any spec into any folder (see `codegen.rs`).
@@ -18,26 +19,45 @@ mod corpus;
 mod spec_tools;
 
 use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
 pub use xtask::project_root;
 
 // See xtask/Cargo.toml: allocation is most of what large-spec generation does.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-const USAGE: &str = "usage: cargo xtask <command>
+/// Repository chores. Run from anywhere inside a checkout: the repository is the cargo
+/// workspace around the current directory.
+#[derive(Debug, Parser)]
+#[command(name = "cargo xtask", bin_name = "cargo xtask")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
 
-commands:
-  codegen [--check] [--spec FILE --out DIR]
-                         regenerate generated/ from spec/, or FILE into DIR
-                         (--check: fail with a diff if stale)
-  bench codegen [--sizes 5,50,250,1000] [--skip-openapi-generator] [--skip-cargo-check]
-                         time codegen on synthetic specs (see xtask/src/bench.rs)
-  bench conformance [--runs 3] [--release] [--generate 200]
-                         time alipayhk conformance against the local simulator
-  bench corpus --corpus DIR [--sample 120] [--stride 20] [--codegen-bin FILE] [--skip-compile]
-                         transplant real-world schemas, generate, compile (see xtask/src/corpus.rs)
-  spec-diff OLD [NEW]    classify spec changes for client callers (--format, --fail-on)
-  doc-drift PAGE.txt...  compare documentation pages with the spec";
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Regenerate generated/ from spec/, or any spec into a crate of its own
+    Codegen(codegen::Args),
+    /// Benchmarks: numbers as ratios within one run on this machine (never run in CI)
+    #[command(subcommand)]
+    Bench(Bench),
+    /// Classify spec changes for client callers
+    SpecDiff(spec_tools::SpecDiffArgs),
+    /// Compare documentation pages (saved as text) with the spec
+    DocDrift(spec_tools::DocDriftArgs),
+}
+
+#[derive(Debug, Subcommand)]
+enum Bench {
+    /// Time codegen on synthetic specs next to openapi-generator
+    Codegen(bench::Args),
+    /// Time `alipayhk conformance` against the local simulator
+    Conformance(bench_conformance::Args),
+    /// The generator on a sample of the APIs-guru corpus
+    Corpus(corpus::Args),
+}
 
 /// mimalloc's `mi_option_purge_delay`: how long freed memory waits before it is given back
 /// to the OS (milliseconds; -1: never). Its number in mimalloc's stable `mi_option_t`, which
@@ -57,17 +77,13 @@ fn main() -> ExitCode {
     // they are kept. A command lives for seconds, so it keeps them.
     // SAFETY: called before any other thread exists; the option is a plain integer.
     unsafe { mi_option_set(MI_OPTION_PURGE_DELAY, -1) };
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let result = match args.first().map(String::as_str) {
-        Some("codegen") => codegen::run(&args[1..]),
-        Some("bench") if args.get(1).map(String::as_str) == Some("conformance") => {
-            bench_conformance::run(&args[2..])
-        }
-        Some("bench") if args.get(1).is_some_and(|a| a == "corpus") => corpus::run(&args[2..]),
-        Some("bench") => bench::run(&args[1..]),
-        Some("spec-diff") => spec_tools::spec_diff(&args[1..]),
-        Some("doc-drift") => spec_tools::doc_drift(&args[1..]),
-        _ => Err(USAGE.to_string()),
+    let result = match Cli::parse().command {
+        Command::Codegen(args) => codegen::run(&args),
+        Command::Bench(Bench::Codegen(args)) => bench::run(&args),
+        Command::Bench(Bench::Conformance(args)) => bench_conformance::run(&args),
+        Command::Bench(Bench::Corpus(args)) => corpus::run(&args),
+        Command::SpecDiff(args) => spec_tools::spec_diff(&args),
+        Command::DocDrift(args) => spec_tools::doc_drift(&args),
     };
     match result {
         Ok(code) => code,

@@ -868,7 +868,7 @@ mod tests {
     use super::*;
 
     fn spec_path() -> std::path::PathBuf {
-        crate::project_root().join("spec/alipayhk.yaml")
+        crate::project_root().unwrap().join("spec/alipayhk.yaml")
     }
 
     #[test]

@@ -6,50 +6,34 @@ use xtask::spec_diff::{self, Format, Severity};
 use xtask::spec_facts::SpecFacts;
 use xtask::{doc_page, project_root, spec_source};
 
-const SPEC_DIFF_USAGE: &str = "usage: cargo xtask spec-diff OLD [NEW] [--format text|markdown|json] [--fail-on breaking|potentially-breaking|never]
-  OLD, NEW: a spec file, a git revision (its spec/alipayhk.yaml) or REV:path; NEW defaults to the working tree";
+/// `cargo xtask spec-diff`.
+#[derive(Debug, clap::Args)]
+pub struct SpecDiffArgs {
+    /// The old spec: a file, a git revision (its spec/alipayhk.yaml) or REV:path
+    old: String,
+    /// The new spec, as OLD (default: the working tree's spec/alipayhk.yaml)
+    new: Option<String>,
+    /// text, markdown or json
+    #[arg(long, default_value = "text", value_parser = |s: &str| s.parse::<Format>())]
+    format: Format,
+    /// Exit non-zero on a change of this severity or worse
+    #[arg(long, value_name = "SEVERITY", default_value = "never",
+          value_parser = ["breaking", "potentially-breaking", "never"])]
+    fail_on: String,
+}
 
-pub fn spec_diff(args: &[String]) -> Result<ExitCode, String> {
-    let mut sources = Vec::new();
-    let mut format = Format::Text;
-    let mut fail_on: Option<Severity> = None;
-    let mut args = args.iter();
-    while let Some(arg) = args.next() {
-        match arg.as_str() {
-            "--format" => {
-                let value = args.next().ok_or("--format needs a value")?;
-                format = value.parse()?;
-            }
-            "--fail-on" => {
-                fail_on = match args.next().map(String::as_str) {
-                    Some("breaking") => Some(Severity::Breaking),
-                    Some("potentially-breaking") => Some(Severity::PotentiallyBreaking),
-                    Some("never") => None,
-                    other => {
-                        return Err(format!(
-                            "--fail-on takes breaking, potentially-breaking or never, not {other:?}"
-                        ));
-                    }
-                }
-            }
-            "-h" | "--help" => {
-                println!("{SPEC_DIFF_USAGE}");
-                return Ok(ExitCode::SUCCESS);
-            }
-            flag if flag.starts_with("--") => {
-                return Err(format!("unknown flag {flag}\n{SPEC_DIFF_USAGE}"));
-            }
-            source => sources.push(source.to_string()),
-        }
-    }
-    let root = project_root();
-    let (old, new) = match sources.as_slice() {
-        [old] => (
-            old.clone(),
-            root.join(spec_source::SPEC_PATH).display().to_string(),
-        ),
-        [old, new] => (old.clone(), new.clone()),
-        _ => return Err(SPEC_DIFF_USAGE.to_string()),
+pub fn spec_diff(args: &SpecDiffArgs) -> Result<ExitCode, String> {
+    let fail_on = match args.fail_on.as_str() {
+        "breaking" => Some(Severity::Breaking),
+        "potentially-breaking" => Some(Severity::PotentiallyBreaking),
+        _ => None,
+    };
+    let format = args.format;
+    let root = project_root()?;
+    let old = args.old.clone();
+    let new = match &args.new {
+        Some(new) => new.clone(),
+        None => root.join(spec_source::SPEC_PATH).display().to_string(),
     };
     let load = |source: &str| -> Result<SpecFacts, String> {
         let text = spec_source::read(source, &root)?;
@@ -65,30 +49,32 @@ pub fn spec_diff(args: &[String]) -> Result<ExitCode, String> {
     })
 }
 
-pub fn doc_drift(args: &[String]) -> Result<ExitCode, String> {
-    let mut spec_path = project_root().join(spec_source::SPEC_PATH);
-    let mut pages = Vec::new();
-    let mut show_extracted = false;
-    let mut args = args.iter();
-    while let Some(arg) = args.next() {
-        match arg.as_str() {
-            "--spec" => spec_path = args.next().ok_or("--spec needs a file")?.into(),
-            "--show-extracted" => show_extracted = true,
-            flag if flag.starts_with("--") => return Err(format!("unknown flag {flag}")),
-            page => pages.push(page.to_string()),
-        }
-    }
-    if pages.is_empty() {
-        return Err(
-            "usage: cargo xtask doc-drift [--spec FILE] [--show-extracted] PAGE.txt...".to_string(),
-        );
-    }
+/// `cargo xtask doc-drift`.
+#[derive(Debug, clap::Args)]
+pub struct DocDriftArgs {
+    /// Documentation pages saved as text
+    #[arg(required = true, value_name = "PAGE.txt")]
+    pages: Vec<String>,
+    /// The spec to compare with (default: the checkout's spec/alipayhk.yaml)
+    #[arg(long, value_name = "FILE")]
+    spec: Option<std::path::PathBuf>,
+    /// Print the facts read from each page, as JSON
+    #[arg(long)]
+    show_extracted: bool,
+}
+
+pub fn doc_drift(args: &DocDriftArgs) -> Result<ExitCode, String> {
+    let spec_path = match &args.spec {
+        Some(spec) => spec.clone(),
+        None => project_root()?.join(spec_source::SPEC_PATH),
+    };
+    let (pages, show_extracted) = (&args.pages, args.show_extracted);
     let spec_text = std::fs::read_to_string(&spec_path)
         .map_err(|e| format!("cannot read {}: {e}", spec_path.display()))?;
     let spec = SpecFacts::from_yaml(&spec_text, &spec_path.display().to_string())
         .map_err(|e| e.to_string())?;
     let mut reports = Vec::new();
-    for page in &pages {
+    for page in pages {
         let text = std::fs::read_to_string(page).map_err(|e| format!("cannot read {page}: {e}"))?;
         let facts = doc_page::parse(&text);
         if show_extracted {

@@ -63,7 +63,8 @@ fn table_page_facts_are_extracted() {
 
 #[test]
 fn real_spec_loads_as_facts_and_knows_its_assumptions() {
-    let text = std::fs::read_to_string(xtask::project_root().join("spec/alipayhk.yaml")).unwrap();
+    let text =
+        std::fs::read_to_string(xtask::project_root().unwrap().join("spec/alipayhk.yaml")).unwrap();
     let spec = SpecFacts::from_yaml(&text, "spec/alipayhk.yaml").unwrap();
     // Every nested field is below what the pages show, so each must carry an assumption.
     for op in &spec.operations {
@@ -115,7 +116,8 @@ fn a_condition_that_differs_is_drift_both_ways() {
 
 #[test]
 fn the_real_query_template_page_states_every_spec_condition() {
-    let text = std::fs::read_to_string(xtask::project_root().join("spec/alipayhk.yaml")).unwrap();
+    let text =
+        std::fs::read_to_string(xtask::project_root().unwrap().join("spec/alipayhk.yaml")).unwrap();
     let spec = SpecFacts::from_yaml(&text, "spec/alipayhk.yaml").unwrap();
     let query = spec.operation("queryTemplate").expect("queryTemplate");
     assert_eq!(query.response_conditions.len(), 7);
@@ -128,7 +130,9 @@ fn the_real_query_template_page_states_every_spec_condition() {
     {
         op.response_conditions.retain(|c| c.path != "detailLink");
     }
-    let page_path = xtask::project_root().join("../shared/docs/seed/4-query-template.txt");
+    let page_path = xtask::project_root()
+        .unwrap()
+        .join("../shared/docs/seed/4-query-template.txt");
     let Ok(page) = std::fs::read_to_string(&page_path) else {
         // The seed pages live outside the repository; CI runs doc-drift on them.
         return;
@@ -220,11 +224,14 @@ fn either_rule_added_to_a_page_whose_spec_has_none_is_drift() {
 
 #[test]
 fn the_real_update_card_page_states_the_spec_x_either_of() {
-    let text = std::fs::read_to_string(xtask::project_root().join("spec/alipayhk.yaml")).unwrap();
+    let text =
+        std::fs::read_to_string(xtask::project_root().unwrap().join("spec/alipayhk.yaml")).unwrap();
     let spec: serde_json::Value = serde_saphyr::from_str(&text).unwrap();
     let facts = SpecFacts::from_value(&spec).unwrap();
     let fewer = SpecFacts::from_value(&without_either_of(spec)).unwrap();
-    let page_path = xtask::project_root().join("../shared/docs/seed/5-update-membership-card.txt");
+    let page_path = xtask::project_root()
+        .unwrap()
+        .join("../shared/docs/seed/5-update-membership-card.txt");
     let Ok(page) = std::fs::read_to_string(&page_path) else {
         // The seed pages live outside the repository; CI runs doc-drift on them.
         return;

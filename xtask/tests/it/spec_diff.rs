@@ -287,7 +287,7 @@ fn markdown_and_json_reports() {
 
 #[test]
 fn spec_source_reads_files_and_git_revisions() {
-    let root = xtask::project_root();
+    let root = xtask::project_root().unwrap();
     let from_file =
         xtask::spec_source::read(crate::fixture("base.yaml").to_str().unwrap(), &root).unwrap();
     assert!(from_file.contains("redeemThing"));

@@ -19,7 +19,7 @@ fn run(command: &mut Command) -> String {
 
 #[test]
 fn a_generated_crate_builds_outside_the_workspace() {
-    let root = xtask::project_root();
+    let root = xtask::project_root().unwrap();
     let scratch = std::env::temp_dir().join(format!("alipayhk-standalone-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&scratch);
     std::fs::create_dir_all(&scratch).expect("a scratch folder");
