@@ -14,7 +14,7 @@ README's rule itself for that one step.
 Usage: python check_with_alipay_sdk.py [DIR]   (DIR defaults to this file's folder)
 Prints one line per check and, at the end,
 "checked: signatures=N header_forms=N rsa_aes=N must_fail=N" and "P passed, F failed";
-exits 1 if anything failed. Run by runtime/tests/integration/docs_vectors.rs.
+exits 1 if anything failed. Run by runtime/tests/it/docs_vectors.rs.
 """
 
 import base64

@@ -3,6 +3,8 @@
 //! (keywords, empty, punctuation, non-ASCII, names equal after case folding) and the
 //! real-world schema shapes of issue 28. Like the real output it must compile and pass clippy;
 //! these tests check that the names still carry the JSON names and values they stand for.
+//! Its modules are mounted at this test crate's root so that `crate::models` resolves, which
+//! is why it is a test binary of its own (as `fixture.rs` is), apart from `it/`.
 
 #![allow(dead_code)]
 

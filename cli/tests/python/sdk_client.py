@@ -1,6 +1,6 @@
 """Alipay's own Python SDK as the reference client of `alipayhk serve --tls`.
 
-Drives every operation of the plan (written by cli/tests/python_sdk.rs from the spec)
+Drives every operation of the plan (written by cli/tests/it/python_sdk.rs from the spec)
 through the SDK's own `DefaultAlipayClient.execute`: its signing, its headers and its
 response verification, unchanged. Each operation's success, then each of its documented
 non-S codes (scripted through the simulator's admin API), must come back verified by the

@@ -1,5 +1,5 @@
 """A small AlipayHK stand-in that signs with Alipay's own SDK (`signature_tool`), for the
-generated Rust client to call (cli/tests/python_sdk.rs).
+generated Rust client to call (cli/tests/it/python_sdk.rs).
 
 Every request's signature is checked with the SDK's `verify` (the partner's public key);
 a request that does not verify gets HTTP 401. The answer is the plan's body for the path,

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Creates (or completes) the virtual environment with Alipay's Python SDK that
-# cli/tests/python_sdk.rs runs: setup-venv.sh VENV_DIR. Idempotent: a complete venv is
+# cli/tests/it/python_sdk.rs runs: setup-venv.sh VENV_DIR. Idempotent: a complete venv is
 # left as it is. Needs python3 with the venv module and PyPI.
 set -euo pipefail
 venv=${1:?usage: setup-venv.sh VENV_DIR}

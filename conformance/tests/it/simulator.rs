@@ -22,8 +22,14 @@ const TEST_USER_ID: &str = "2160000000000027";
 /// Its access token.
 const TEST_USER_TOKEN: &str = "conformance-test-user-token";
 
+/// In the checkout under test: CARGO_MANIFEST_DIR is read when the test runs (`cargo test`
+/// sets it), never baked in with `env!`. Two checkouts that share one CARGO_TARGET_DIR share
+/// this binary, and a baked-in path would compare against the other checkout's snapshots.
 fn snapshot_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/it/snapshots")
+    std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .expect("CARGO_MANIFEST_DIR is set (run the tests with `cargo test`)")
+        .join("tests/it/snapshots")
 }
 
 /// A fresh in-memory simulator that knows our partner key and signs with our server key.

@@ -1,5 +1,7 @@
 //! Tests of the generated crate (hand-written; `tests/` is not generator output).
-//! One binary, to keep link times down.
+//! One binary, to keep link times down. The generator's fixtures (`fixture.rs`, `names.rs`)
+//! are binaries of their own: each mounts a generated crate at its root, where that crate's
+//! code finds `crate::models`.
 
 mod examples;
 mod fidelity;

@@ -1,14 +1,12 @@
 //! `alipayhk serve` as a partner runs it: the banner, SIGTERM, state across SIGKILL, and
 //! configuration errors.
 
-mod support;
-
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::Path;
 use std::process::Command;
 
-use support::{DEMO_USER, Served, serve};
+use crate::support::{DEMO_USER, Served, serve};
 
 /// One admin request over a plain HTTP/1.1 connection; returns the response body.
 fn admin(served: &Served, data_dir: &Path, method: &str, path: &str, body: &str) -> String {

@@ -11,6 +11,9 @@
 //!   every decryption failure (no oracle).
 //! - `client_hostile`: the client against servers that answer badly on purpose (redirects,
 //!   oversize bodies, stale or misaddressed signed answers).
+//!
+//! Tests that need a program beyond Rust (openssl, Alipay's Python SDK) are
+//! `#[ignore = "needs …"]`: run them with `cargo test -- --include-ignored`, as CI does.
 
 mod client_hostile;
 mod docs_vectors;

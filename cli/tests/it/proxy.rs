@@ -2,14 +2,12 @@
 //! client: bytes pass unchanged, and every scripted deviation is reported on stderr and in
 //! the JSON lines file.
 
-mod support;
-
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 
-use support::{DEMO_USER, Served, admin, serve};
+use crate::support::{DEMO_USER, Served, admin, serve};
 
 const DEMO_TOKEN: &str = "281001133486932346851012000aKLpNuDBB";
 

@@ -1,10 +1,8 @@
 //! `alipayhk conformance` against `alipayhk serve`, both as a partner runs them.
 
-mod support;
-
 use std::process::Command;
 
-use support::serve;
+use crate::support::{self, serve};
 
 fn conformance(
     served: &support::Served,

@@ -4,35 +4,18 @@
 //! `UNKNOWN_EXCEPTION`, which the client reports as an unknown outcome. A request with a key
 //! that `additionalProperties: false` forbids is refused before the handler runs.
 
-#![allow(dead_code)]
-
-#[rustfmt::skip]
-#[path = "fixture/src/client.rs"]
-mod client;
-#[rustfmt::skip]
-#[path = "fixture/src/models.rs"]
-mod models;
-#[rustfmt::skip]
-#[path = "fixture/src/result_codes.rs"]
-mod result_codes;
-#[rustfmt::skip]
-#[path = "fixture/src/server.rs"]
-mod server;
-#[rustfmt::skip]
-#[path = "fixture/src/spec.rs"]
-mod spec;
-
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::models::*;
+use crate::result_codes::*;
+use crate::server::{AlipayHkApi, HandlerError, router};
+use crate::{client, spec};
 use alipayhk_runtime::client::{ClientConfig, Transport};
 use alipayhk_runtime::keys::PrivateKey;
 use alipayhk_runtime::outcome::{CallError, UnknownOutcome};
 use alipayhk_runtime::server::{CallerContext, InMemoryKeyStore, ServerConfig};
 use alipayhk_runtime::signature::KeySigner;
-use models::*;
-use result_codes::*;
-use server::{AlipayHkApi, HandlerError, router};
 
 const CLIENT_ID: &str = "TEST_CLIENT";
 const SECRET: &str = "s3cret-never-sent";

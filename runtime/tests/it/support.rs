@@ -1,4 +1,4 @@
-//! Shared helpers: paths to the committed openssl vectors.
+//! Shared helpers: the package's folder, and the committed openssl vectors in it.
 
 use std::path::PathBuf;
 
@@ -6,10 +6,18 @@ use alipayhk_runtime::ResultStatus;
 use alipayhk_runtime::keys::{PrivateKey, PublicKey};
 use alipayhk_runtime::server::{CommonCode, RejectReason, RejectionTable, Route, ServedApi};
 
+/// `runtime/` of the checkout under test. Read when the test runs (`cargo test` sets
+/// CARGO_MANIFEST_DIR for the test process), never baked in with `env!`: two checkouts that
+/// share one CARGO_TARGET_DIR share this binary, and a baked-in path would point into the
+/// checkout that built it first.
+pub fn manifest_dir() -> PathBuf {
+    std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .expect("CARGO_MANIFEST_DIR is set (run the tests with `cargo test`)")
+}
+
 pub fn vector_path(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/vectors")
-        .join(name)
+    manifest_dir().join("tests/vectors").join(name)
 }
 
 pub fn read_vector(name: &str) -> Vec<u8> {

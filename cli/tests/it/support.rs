@@ -1,10 +1,29 @@
-//! `alipayhk serve` as a child process, shared by the end-to-end tests.
-#![allow(dead_code)] // each test binary uses its own part
+//! Shared by the tests: `alipayhk serve` as a child process, the package's folder, and the
+//! check that a program a test needs is installed.
 
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+
+/// `cli/` of the checkout under test. Read when the test runs (`cargo test` sets
+/// CARGO_MANIFEST_DIR for the test process), never baked in with `env!`: two checkouts that
+/// share one CARGO_TARGET_DIR share this binary, and a baked-in path would point into the
+/// checkout that built it first.
+pub fn manifest_dir() -> PathBuf {
+    std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .expect("CARGO_MANIFEST_DIR is set (run the tests with `cargo test`)")
+}
+
+/// Fails the test, naming what is missing, when `program` does not run. Only `#[ignore]`d
+/// tests call it: they run when asked (`--include-ignored`, as CI does), and then a missing
+/// program is a failure, not a silent pass.
+pub fn require(program: &str, version_flag: &str) {
+    if let Err(e) = Command::new(program).arg(version_flag).output() {
+        panic!("this test needs `{program}` (.ci/run installs it): {e}");
+    }
+}
 
 pub const DEMO_USER: &str = "2160400000000135";
 
