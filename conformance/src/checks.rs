@@ -11,8 +11,8 @@ use std::sync::LazyLock;
 use std::time::Duration;
 
 use alipayhk_runtime::ResultStatus;
-use alipayhk_runtime::signature::{SignatureHeader, SignedContent, verify};
 use alipayhk_runtime::time::{TimeError, check_window};
+use alipayhk_runtime::{Head, HeadProblem, SignedHead};
 use regex::Regex;
 use time::OffsetDateTime;
 
@@ -132,32 +132,34 @@ fn check_signature(
     response: &WireResponse,
     problems: &mut Vec<String>,
 ) {
-    let Some(value) = response.header(SIGNATURE) else {
-        problems.push("Signature header is missing: the response is not signed".to_owned());
-        return;
+    let header = |name| {
+        response
+            .header(name)
+            .ok_or(HeadProblem::MissingHeader(name))
     };
-    let header = match SignatureHeader::parse(value) {
-        Ok(h) => h,
-        Err(e) => {
-            problems.push(format!("Signature header {value:?} is malformed: {e}"));
-            return;
+    let verified = SignedHead::read(Head::Response, header).and_then(|signed| {
+        signed.verify(
+            &creds.server_public_key,
+            &request.method,
+            &request.path,
+            &response.body,
+        )
+    });
+    match verified {
+        Ok(()) => {}
+        Err(HeadProblem::MissingHeader(SIGNATURE)) => {
+            problems.push("Signature header is missing: the response is not signed".to_owned())
         }
-    };
-    let client_id = response.header(CLIENT_ID).unwrap_or_default();
-    let time = response.header(RESPONSE_TIME).unwrap_or_default();
-    let content = SignedContent {
-        method: &request.method,
-        path: &request.path,
-        client_id,
-        time,
-        body: &response.body,
-    }
-    .to_bytes();
-    if let Err(e) = verify(&creds.server_public_key, &content, &header) {
-        problems.push(format!(
+        Err(HeadProblem::MalformedSignature(e)) => problems.push(format!(
+            "Signature header {:?} is malformed: {e}",
+            response.header(SIGNATURE).unwrap_or_default()
+        )),
+        // A missing `Response-Time` or `Client-Id` is a problem of its own check.
+        Err(HeadProblem::MissingHeader(_)) => {}
+        Err(e) => problems.push(format!(
             "Signature does not verify with the server public key over `POST {}\\n<Client-Id>.<Response-Time>.<body>`: {e}",
             request.path
-        ));
+        )),
     }
 }
 

@@ -15,6 +15,24 @@ pub type RequestValidator = fn(&[u8]) -> Result<(), alipayhk_api::spec::BodyProb
 
 pub use alipayhk_api::spec::RequestRule;
 
+/// What the spec documents for `code` in an answer of `operation`: the status and message
+/// of its own table's entry first, then of the gateway's common codes; `None` when neither
+/// lists it. With [`ResultStatus::decide`], the outcome `alipayhk call` and `proxy` read.
+pub fn documented_code(
+    operation: &alipayhk_api::spec::OperationInfo,
+    code: &str,
+) -> Option<(ResultStatus, &'static str)> {
+    operation
+        .code(code)
+        .map(|c| (c.status, c.message))
+        .or_else(|| {
+            alipayhk_api::spec::COMMON_RESULT_CODES
+                .iter()
+                .find(|c| c.code == code)
+                .map(|c| (c.status, c.message))
+        })
+}
+
 /// Everything the suite needs to know about the API.
 #[derive(Debug, Clone)]
 pub struct SpecTable {

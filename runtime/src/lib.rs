@@ -122,9 +122,11 @@ mod result_status;
 pub mod server;
 pub mod signature;
 mod signature_header;
+mod signed_head;
 pub mod time;
 pub mod validation;
 
 pub use rejection::{RejectReason, UnknownRejectReason};
 pub use result_code::ResultCode;
 pub use result_status::{InvalidResultStatus, ResultStatus};
+pub use signed_head::{Head, HeadProblem, SignedHead, check_signed_head};

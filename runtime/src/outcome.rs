@@ -409,18 +409,11 @@ pub fn read_result(body: &[u8], result_field: &str) -> Option<ResultView> {
     })
 }
 
-/// The status a result ends with. A documented code keeps its documented status (so Redeem's
-/// `UNKNOWN_EXCEPTION` stays `F`, as its page says); an undocumented code goes by its
-/// `resultStatus`. When `resultStatus` is missing or not `S`/`F`/`U` (the spec requires it),
-/// or contradicts the table (say `SUCCESS` with `F`), nobody can tell what happened: `U`.
+/// The code of a result and the status it ends with ([`ResultStatus::decide`] over the
+/// code's documented status).
 pub fn decide<C: ResultCode>(result: &ResultView) -> (C, ResultStatus) {
     let code = C::from(result.code.as_str());
-    let status = match (code.documented_status(), result.status) {
-        (_, None) => ResultStatus::Unknown,
-        (Some(documented), Some(wire)) if documented != wire => ResultStatus::Unknown,
-        (Some(documented), Some(_)) => documented,
-        (None, Some(wire)) => wire,
-    };
+    let status = ResultStatus::decide(code.documented_status(), result.status);
     (code, status)
 }
 
