@@ -8,13 +8,12 @@ use alipayhk_conformance::{
     CodeSpec, CommonCode, Credentials, OperationSpec, RunOptions, SpecTable, SuiteOutcome, Target,
     run_suite,
 };
-use alipayhk_runtime::ResultStatus;
 use alipayhk_runtime::keys::PrivateKey;
 use alipayhk_runtime::server::{
-    CallerContext, InMemoryKeyStore, RejectReason, RejectionTable, Route, ServedApi, ServerConfig,
-    SigningLayer,
+    CallerContext, InMemoryKeyStore, RejectionTable, Route, ServedApi, ServerConfig, SigningLayer,
 };
 use alipayhk_runtime::signature::KeySigner;
+use alipayhk_runtime::{RejectReason, ResultStatus};
 use axum::extract::Request;
 use axum::middleware::{self, Next};
 use axum::response::Response;

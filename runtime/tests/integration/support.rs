@@ -2,9 +2,10 @@
 
 use std::path::PathBuf;
 
+use alipayhk_runtime::RejectReason;
 use alipayhk_runtime::ResultStatus;
 use alipayhk_runtime::keys::{PrivateKey, PublicKey};
-use alipayhk_runtime::server::{CommonCode, RejectReason, RejectionTable, Route, ServedApi};
+use alipayhk_runtime::server::{CommonCode, RejectionTable, Route, ServedApi};
 
 pub fn vector_path(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

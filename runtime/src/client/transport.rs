@@ -1,37 +1,17 @@
-//! The client half: sign, (encrypt), send over HTTPS, verify, (decrypt).
-//!
-//! [`Transport`] knows nothing about operations: generated clients serialize a request
-//! once and hand the bytes to [`Transport::send`] with the operation path. The same bytes
-//! are signed and sent on every attempt (protocol.md §A1, §E).
-//!
-//! Anything that leaves the outcome in doubt is an error whose
-//! [`TransportError::outcome_unknown`] is `true`: a timeout after sending, a non-200
-//! status, a missing or invalid response signature, and also:
-//!
-//! - a redirect (any 3xx): redirects are never followed, so the signed body is never
-//!   re-sent to another host; the error names the refused `Location` (sanitised);
-//! - a body larger than [`ClientConfig::max_response_bytes`] (checked against
-//!   `Content-Length` up front and while reading, chunk by chunk);
-//! - a validly signed response whose `Client-Id` is not ours, or whose `Response-Time`
-//!   does not parse or lies outside [`ClientConfig::response_time_window`] of our clock
-//!   (a replayed old answer, say a `SUCCESS` for another `bizNo`).
-//!
-//! Treat those like a `U` result: retry with the same business id, or inquire. Never
-//! treat them as success.
+//! The transport: sign, (encrypt), send, verify, (decrypt), retry.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use http::{HeaderMap, HeaderValue};
 
-pub use crate::client_config_file::{ClientSettings, ConfigFileError};
 use crate::encryption::{self, EncryptHeader, EncryptionError};
 use crate::headers::{
     CLIENT_ID, CONTENT_TYPE, ENCRYPT, ENCRYPTED_CONTENT_TYPE, JSON_CONTENT_TYPE, REQUEST_TIME,
     SIGNATURE,
 };
 use crate::keys::{PrivateKey, PublicKey};
-use crate::outcome::ResponseMeta;
+use crate::response_meta::ResponseMeta;
 use crate::signature::{self, SignError, SignedContent, Signer, VerifyError};
 use crate::signed_head::{Head, HeadProblem, SignedHead};
 use crate::time::{DEFAULT_CLOCK_SKEW, TimeError, now_header_value};
