@@ -17,8 +17,9 @@ use regex::Regex;
 use time::OffsetDateTime;
 
 use crate::case::Expectation;
-use crate::spec::{OperationSpec, SpecTable};
+use crate::spec::SpecTable;
 use crate::wire::{Credentials, WireRequest, WireResponse, open_response};
+use alipayhk_api::spec::OperationInfo;
 
 /// The spec's `ResponseTime` header pattern (ISO-8601 with an offset).
 const RESPONSE_TIME_PATTERN: &str =
@@ -58,8 +59,8 @@ pub struct Checked {
 /// Runs every check on `response` to `request` for `operation`; `Response-Time` is judged
 /// against `clock`.
 pub fn check_response(
-    table: &SpecTable,
-    operation: &OperationSpec,
+    table: &SpecTable<'_>,
+    operation: &OperationInfo,
     creds: &Credentials,
     request: &WireRequest,
     response: &WireResponse,
@@ -220,8 +221,8 @@ fn plaintext_body(
 }
 
 fn check_body(
-    table: &SpecTable,
-    operation: &OperationSpec,
+    table: &SpecTable<'_>,
+    operation: &OperationInfo,
     plaintext: &[u8],
     expect: &Expectation,
     checked: &mut Checked,
@@ -248,9 +249,8 @@ fn check_body(
         problems.push(format!("`{field}.resultStatus` is missing or not a string"));
     }
     // The operation's schema applies when the answer is the operation's (not an unknown path's).
-    if let Some(validate) = operation.validate_response
-        && *field == operation.result_field
-        && let Err(e) = validate(plaintext)
+    if *field == operation.result_field
+        && let Err(e) = (operation.check_response)(plaintext)
     {
         problems.push(format!(
             "body does not match the {} response schema: {e}",
@@ -265,14 +265,14 @@ fn check_body(
 }
 
 fn check_code(
-    table: &SpecTable,
-    operation: &OperationSpec,
+    table: &SpecTable<'_>,
+    operation: &OperationInfo,
     code: &str,
     status: &str,
     expect: &Expectation,
     problems: &mut Vec<String>,
 ) {
-    match table.documented_status(operation, code) {
+    match table.documented(operation, code).map(|(status, _)| status) {
         None => problems.push(format!(
             "result code {code} is not documented for {} (neither x-result-codes nor x-common-result-codes)",
             operation.id
