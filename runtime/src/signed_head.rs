@@ -114,7 +114,7 @@ impl<'a> SignedHead<'a> {
     }
 
     /// What this head signs: `<method> <path>\n<Client-Id>.<time>.<body>`.
-    pub fn content(&self, method: &str, path: &str, body: &[u8]) -> Vec<u8> {
+    fn content(&self, method: &str, path: &str, body: &[u8]) -> Vec<u8> {
         SignedContent {
             method,
             path,
