@@ -4,9 +4,10 @@
 //! A head is checked in steps, each written once here: [`SignedHead::read`] (the three
 //! signing headers, the `Signature` parsed), [`SignedHead::verify`] (the signature over
 //! [`SignedContent`]) and [`SignedHead::check_time`] (the clock window).
-//! [`check_signed_head`] runs them all for a known key; the server runs them one by one,
-//! since it finds the caller's key from the head and checks the time before it reads a byte
-//! of the body. Every failure is a [`HeadProblem`] naming the step; each party words it its
+//! [`check_signed_head`] runs them all for a known key (the client's answers); the server
+//! runs them one by one, since it finds the caller's key from the head and checks the time
+//! before it reads a byte of the body; the proxy and the conformance suite read and verify,
+//! and report a stale time beside any other finding. Every failure is a [`HeadProblem`] naming the step; each party words it its
 //! own way (a rejection reason, a [`TransportError`](crate::client::TransportError), a
 //! finding).
 

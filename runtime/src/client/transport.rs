@@ -13,7 +13,7 @@ use crate::headers::{
 use crate::keys::{PrivateKey, PublicKey};
 use crate::response_meta::ResponseMeta;
 use crate::signature::{self, SignError, SignedContent, Signer, VerifyError};
-use crate::signed_head::{Head, HeadProblem, SignedHead};
+use crate::signed_head::{Head, HeadProblem, check_signed_head};
 use crate::time::{DEFAULT_CLOCK_SKEW, TimeError, now_header_value};
 
 /// Default [`ClientConfig::max_response_bytes`]: 4 MiB, far above any documented answer.
@@ -556,20 +556,23 @@ impl Transport {
         // The SDKs differ on whose Client-Id to use (protocol.md §A6): verify over the echoed
         // one, then require it to be ours, so a validly signed answer to another partner is
         // told apart from a forgery. The signature binds the time, but an old, validly
-        // signed answer can be replayed: the time window is checked last.
-        let signed = SignedHead::from_headers(Head::Response, headers).map_err(refused)?;
-        signed
-            .verify(&cfg.alipay_public_key, "POST", path, &raw)
-            .map_err(refused)?;
+        // signed answer can be replayed: the head check ends with the time window.
+        let signed = check_signed_head(
+            Head::Response,
+            headers,
+            &cfg.alipay_public_key,
+            "POST",
+            path,
+            &raw,
+            cfg.response_time_window,
+        )
+        .map_err(refused)?;
         if signed.client_id != cfg.client_id {
             return Err(TransportError::ClientIdMismatch {
                 expected: cfg.client_id.clone(),
                 received: sanitise(signed.client_id, MAX_SHOWN_CHARS),
             });
         }
-        signed
-            .check_time(::time::OffsetDateTime::now_utc(), cfg.response_time_window)
-            .map_err(refused)?;
         let body = match (headers.get(ENCRYPT), &cfg.encryption) {
             (Some(value), Some(enc)) if request_encrypted => {
                 let value = value.to_str().map_err(|_| {
