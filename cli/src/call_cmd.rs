@@ -14,7 +14,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use alipayhk_api::OperationId;
-use alipayhk_api::spec::{BodyProblem, COMMON_RESULT_CODES, OperationInfo};
+use alipayhk_api::spec::{BodyProblem, OperationInfo};
+use alipayhk_conformance::spec::documented_code;
 use alipayhk_runtime::ResultStatus;
 use alipayhk_runtime::client::{ClientConfig, ClientSettings, Transport};
 use alipayhk_runtime::encryption;
@@ -22,7 +23,7 @@ use alipayhk_runtime::headers::{
     CLIENT_ID, CONTENT_TYPE, ENCRYPT, ENCRYPTED_CONTENT_TYPE, JSON_CONTENT_TYPE, REQUEST_TIME,
     SIGNATURE,
 };
-use alipayhk_runtime::outcome::read_result;
+use alipayhk_runtime::outcome::{UnknownOutcome, read_result};
 use alipayhk_runtime::signature::{self, SignFuture, SignedContent, Signer};
 use alipayhk_runtime::time::now_header_value;
 use clap::Args;
@@ -246,34 +247,33 @@ fn report(
         print_tracer(tracer.as_deref());
         return Outcome::Unknown;
     };
-    let documented = info
-        .code(&result.code)
-        .map(|c| (c.status, c.message))
-        .or_else(|| {
-            COMMON_RESULT_CODES
-                .iter()
-                .find(|c| c.code == result.code)
-                .map(|c| (c.status, c.message))
-        });
-    // As the generated client decides: a documented code keeps its documented status; a
-    // status that contradicts the table, or is missing, is unknown.
-    let status = match (documented, result.status) {
-        (_, None) => ResultStatus::Unknown,
-        (Some((status, _)), Some(wire)) if status != wire => ResultStatus::Unknown,
-        (Some((status, _)), Some(_)) => status,
-        (None, Some(wire)) => wire,
-    };
+    let documented = documented_code(info, &result.code);
+    // The generated client's decision: the documented status, else the wire's; and a
+    // success whose body does not decode into the operation's model is no success.
+    let status = ResultStatus::decide(documented.map(|(status, _)| status), result.status);
     let message = documented
         .map(|(_, message)| message.to_string())
         .or(result.message.clone())
         .unwrap_or_default();
-    if status == ResultStatus::Success
-        && let Err(problem) = (info.check_response)(&response.body)
-    {
-        eprintln!(
-            "warning: the answer does not match the spec:\n{}",
-            describe(&problem)
-        );
+    if status == ResultStatus::Success {
+        match (info.check_response)(&response.body) {
+            Ok(()) => {}
+            Err(BodyProblem::Undecodable(problem)) => {
+                let unknown = UnknownOutcome::Undecodable { problem }.to_string();
+                eprintln!(
+                    "outcome: unknown: {}",
+                    unknown
+                        .strip_prefix("outcome unknown: ")
+                        .unwrap_or(&unknown)
+                );
+                print_tracer(tracer.as_deref());
+                return Outcome::Unknown;
+            }
+            Err(problem) => eprintln!(
+                "warning: the answer does not match the spec:\n{}",
+                describe(&problem)
+            ),
+        }
     }
     let undocumented = if documented.is_none() {
         " (not documented for this operation)"

@@ -19,15 +19,14 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use alipayhk_api::OperationId;
-use alipayhk_api::spec::{BodyProblem, COMMON_RESULT_CODES, OperationInfo};
-use alipayhk_runtime::headers::{
-    CLIENT_ID, CONTENT_TYPE, ENCRYPT, REQUEST_TIME, RESPONSE_TIME, SIGNATURE, TRACER_ID,
-};
+use alipayhk_api::spec::{BodyProblem, OperationInfo};
+use alipayhk_conformance::spec::documented_code;
+use alipayhk_runtime::headers::{CLIENT_ID, CONTENT_TYPE, ENCRYPT, SIGNATURE, TRACER_ID};
 use alipayhk_runtime::keys::PublicKey;
 use alipayhk_runtime::outcome::read_result;
 use alipayhk_runtime::server::ListenerLimits;
-use alipayhk_runtime::signature::{SignatureHeader, SignedContent, verify};
 use alipayhk_runtime::time::check_window;
+use alipayhk_runtime::{Head, HeadProblem, SignedHead};
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -316,34 +315,25 @@ fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 struct SignedBy<'a> {
     direction: &'static str,
     key: &'a PublicKey,
-    /// `Request-Time` or `Response-Time`.
-    time_header: &'static str,
+    /// A request's head or an answer's.
+    head: Head,
     window: Duration,
 }
 
-/// Checks shared by both directions: the signing headers, the signature, the time.
-fn check_signed(
-    by: SignedBy<'_>,
-    path: &str,
-    client_id: Option<&str>,
-    headers: &HeaderMap,
-    body: &[u8],
-) -> Vec<Deviation> {
+/// Checks shared by both directions: the signing headers, the signature, the time. Unlike
+/// a client or a server, the proxy stops at no problem: it reports every missing header and
+/// a stale time even when the signature cannot be checked.
+fn check_signed(by: SignedBy<'_>, path: &str, headers: &HeaderMap, body: &[u8]) -> Vec<Deviation> {
     let SignedBy {
         direction,
         key,
-        time_header,
+        head,
         window,
     } = by;
+    let time_header = head.time_header();
     let mut found = Vec::new();
-    let time = header(headers, time_header);
-    let signature = header(headers, SIGNATURE);
-    for (name, value) in [
-        (CLIENT_ID, client_id),
-        (time_header, time),
-        (SIGNATURE, signature),
-    ] {
-        if value.is_none() {
+    for name in [CLIENT_ID, time_header, SIGNATURE] {
+        if header(headers, name).is_none() {
             found.push(deviation(
                 direction,
                 "missing_header",
@@ -351,7 +341,7 @@ fn check_signed(
             ));
         }
     }
-    if let Some(time) = time
+    if let Some(time) = header(headers, time_header)
         && let Err(e) = check_window(time, time::OffsetDateTime::now_utc(), window)
     {
         found.push(deviation(
@@ -360,26 +350,17 @@ fn check_signed(
             format!("{time_header}: {e}"),
         ));
     }
-    if let (Some(client_id), Some(time), Some(signature)) = (client_id, time, signature) {
-        match SignatureHeader::parse(signature) {
-            Err(e) => found.push(deviation(
+    if !found.iter().any(|d| d.kind == "missing_header") {
+        let verified = SignedHead::from_headers(head, headers)
+            .and_then(|signed| signed.verify(key, "POST", path, body));
+        match verified {
+            Ok(()) => {}
+            Err(HeadProblem::MalformedSignature(e)) => found.push(deviation(
                 direction,
                 "malformed_signature",
                 format!("Signature header: {e}"),
             )),
-            Ok(signature) => {
-                let content = SignedContent {
-                    method: "POST",
-                    path,
-                    client_id,
-                    time,
-                    body,
-                }
-                .to_bytes();
-                if let Err(e) = verify(key, &content, &signature) {
-                    found.push(deviation(direction, "bad_signature", e.to_string()));
-                }
-            }
+            Err(e) => found.push(deviation(direction, "bad_signature", e.to_string())),
         }
     }
     found
@@ -402,10 +383,10 @@ fn check_request(
     let by = SignedBy {
         direction: "request",
         key: &proxy.partner_key,
-        time_header: REQUEST_TIME,
+        head: Head::Request,
         window: proxy.window,
     };
-    let mut found = check_signed(by, path, header(headers, CLIENT_ID), headers, body);
+    let mut found = check_signed(by, path, headers, body);
     if headers.contains_key(ENCRYPT) {
         // The body is ciphertext for the upstream's key: nothing to validate here.
         return found;
@@ -471,10 +452,10 @@ fn check_response(
     let by = SignedBy {
         direction: "response",
         key: &proxy.upstream_key,
-        time_header: RESPONSE_TIME,
+        head: Head::Response,
         window: proxy.window,
     };
-    found.extend(check_signed(by, path, client_id, headers, body));
+    found.extend(check_signed(by, path, headers, body));
     if status != 200 || headers.contains_key(ENCRYPT) {
         return found;
     }
@@ -529,12 +510,7 @@ fn code_deviations(info: &OperationInfo, body: &[u8]) -> Vec<Deviation> {
             format!("no {}.resultCode", info.result_field),
         )];
     };
-    let documented = info.code(&result.code).map(|c| c.status).or_else(|| {
-        COMMON_RESULT_CODES
-            .iter()
-            .find(|c| c.code == result.code)
-            .map(|c| c.status)
-    });
+    let documented = documented_code(info, &result.code).map(|(status, _)| status);
     let wire = result
         .status
         .map_or("missing".to_string(), |s| s.as_str().to_string());

@@ -11,14 +11,15 @@ use std::sync::LazyLock;
 use std::time::Duration;
 
 use alipayhk_runtime::ResultStatus;
-use alipayhk_runtime::signature::{SignatureHeader, SignedContent, verify};
 use alipayhk_runtime::time::{TimeError, check_window};
+use alipayhk_runtime::{Head, HeadProblem, SignedHead};
 use regex::Regex;
 use time::OffsetDateTime;
 
 use crate::case::Expectation;
-use crate::spec::{OperationSpec, SpecTable};
+use crate::spec::SpecTable;
 use crate::wire::{Credentials, WireRequest, WireResponse, open_response};
+use alipayhk_api::spec::OperationInfo;
 
 /// The spec's `ResponseTime` header pattern (ISO-8601 with an offset).
 const RESPONSE_TIME_PATTERN: &str =
@@ -58,8 +59,8 @@ pub struct Checked {
 /// Runs every check on `response` to `request` for `operation`; `Response-Time` is judged
 /// against `clock`.
 pub fn check_response(
-    table: &SpecTable,
-    operation: &OperationSpec,
+    table: &SpecTable<'_>,
+    operation: &OperationInfo,
     creds: &Credentials,
     request: &WireRequest,
     response: &WireResponse,
@@ -132,32 +133,34 @@ fn check_signature(
     response: &WireResponse,
     problems: &mut Vec<String>,
 ) {
-    let Some(value) = response.header(SIGNATURE) else {
-        problems.push("Signature header is missing: the response is not signed".to_owned());
-        return;
+    let header = |name| {
+        response
+            .header(name)
+            .ok_or(HeadProblem::MissingHeader(name))
     };
-    let header = match SignatureHeader::parse(value) {
-        Ok(h) => h,
-        Err(e) => {
-            problems.push(format!("Signature header {value:?} is malformed: {e}"));
-            return;
+    let verified = SignedHead::read(Head::Response, header).and_then(|signed| {
+        signed.verify(
+            &creds.server_public_key,
+            &request.method,
+            &request.path,
+            &response.body,
+        )
+    });
+    match verified {
+        Ok(()) => {}
+        Err(HeadProblem::MissingHeader(SIGNATURE)) => {
+            problems.push("Signature header is missing: the response is not signed".to_owned())
         }
-    };
-    let client_id = response.header(CLIENT_ID).unwrap_or_default();
-    let time = response.header(RESPONSE_TIME).unwrap_or_default();
-    let content = SignedContent {
-        method: &request.method,
-        path: &request.path,
-        client_id,
-        time,
-        body: &response.body,
-    }
-    .to_bytes();
-    if let Err(e) = verify(&creds.server_public_key, &content, &header) {
-        problems.push(format!(
+        Err(HeadProblem::MalformedSignature(e)) => problems.push(format!(
+            "Signature header {:?} is malformed: {e}",
+            response.header(SIGNATURE).unwrap_or_default()
+        )),
+        // A missing `Response-Time` or `Client-Id` is a problem of its own check.
+        Err(HeadProblem::MissingHeader(_)) => {}
+        Err(e) => problems.push(format!(
             "Signature does not verify with the server public key over `POST {}\\n<Client-Id>.<Response-Time>.<body>`: {e}",
             request.path
-        ));
+        )),
     }
 }
 
@@ -218,8 +221,8 @@ fn plaintext_body(
 }
 
 fn check_body(
-    table: &SpecTable,
-    operation: &OperationSpec,
+    table: &SpecTable<'_>,
+    operation: &OperationInfo,
     plaintext: &[u8],
     expect: &Expectation,
     checked: &mut Checked,
@@ -246,9 +249,8 @@ fn check_body(
         problems.push(format!("`{field}.resultStatus` is missing or not a string"));
     }
     // The operation's schema applies when the answer is the operation's (not an unknown path's).
-    if let Some(validate) = operation.validate_response
-        && *field == operation.result_field
-        && let Err(e) = validate(plaintext)
+    if *field == operation.result_field
+        && let Err(e) = (operation.check_response)(plaintext)
     {
         problems.push(format!(
             "body does not match the {} response schema: {e}",
@@ -263,14 +265,14 @@ fn check_body(
 }
 
 fn check_code(
-    table: &SpecTable,
-    operation: &OperationSpec,
+    table: &SpecTable<'_>,
+    operation: &OperationInfo,
     code: &str,
     status: &str,
     expect: &Expectation,
     problems: &mut Vec<String>,
 ) {
-    match table.documented_status(operation, code) {
+    match table.documented(operation, code).map(|(status, _)| status) {
         None => problems.push(format!(
             "result code {code} is not documented for {} (neither x-result-codes nor x-common-result-codes)",
             operation.id

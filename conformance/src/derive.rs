@@ -8,8 +8,9 @@ use crate::business::Sequence;
 use crate::case::{Case, CaseKind, Expectation};
 use crate::invalid::{breach_name, breaches};
 use crate::schema_walk::RequestSchema;
-use crate::spec::{CodeSpec, OperationSpec, SpecTable};
+use crate::spec::{SpecTable, example_request, illegal, success_code};
 use crate::wire::{SignatureDefect, SignedPart, Tamper, TimeDefect};
+use alipayhk_api::spec::{OperationInfo, ResultCodeInfo};
 
 /// The request headers every operation requires (the spec's `ClientId`, `RequestTime` and
 /// `Signature` parameters, `required: true`).
@@ -24,7 +25,7 @@ pub const INCONSISTENT_REPLAY_CODE: &str = "REPEAT_REQ_INCONSISTENT";
 pub const GATEWAY_RESULT_FIELD: &str = "result";
 
 /// Every case for every operation, in spec order.
-pub fn derive_cases(table: &SpecTable) -> Vec<Case> {
+pub fn derive_cases(table: &SpecTable<'_>) -> Vec<Case> {
     table
         .operations
         .iter()
@@ -33,17 +34,17 @@ pub fn derive_cases(table: &SpecTable) -> Vec<Case> {
 }
 
 /// The cases of one operation.
-pub fn operation_cases(table: &SpecTable, op: &OperationSpec) -> Vec<Case> {
+pub fn operation_cases(table: &SpecTable<'_>, op: &OperationInfo) -> Vec<Case> {
     let mut cases = vec![success_case(op, "success", CaseKind::Success)];
-    for code in &op.result_codes {
+    for code in op.result_codes {
         if code.status == ResultStatus::Success {
             continue; // the success path covers it with a real request
         }
         cases.push(Case {
-            operation: op.id.clone(),
+            operation: op.id.to_owned(),
             name: format!("code_{}", code.code),
             kind: CaseKind::ScriptedCode {
-                code: code.code.clone(),
+                code: code.code.to_owned(),
             },
             expect: documented(op, code),
             skip: None,
@@ -73,12 +74,13 @@ pub fn operation_cases(table: &SpecTable, op: &OperationSpec) -> Vec<Case> {
 
 /// One case per rule of the operation's request table, plus a body that is not JSON and
 /// one that is not an object; each expects the operation's `*_ILLEGAL` code.
-pub fn invalid_request_cases(op: &OperationSpec) -> Vec<Case> {
+pub fn invalid_request_cases(op: &OperationInfo) -> Vec<Case> {
     if op.request_rules.is_empty() {
         return Vec::new();
     }
-    let schema = RequestSchema::new(op.request_rules, &op.example_request);
-    let (expect, skip) = match op.illegal() {
+    let example = example_request(op);
+    let schema = RequestSchema::new(op.request_rules, &example);
+    let (expect, skip) = match illegal(op) {
         Some(code) => (documented(op, code), None),
         None => (
             placeholder_expectation(),
@@ -91,18 +93,12 @@ pub fn invalid_request_cases(op: &OperationSpec) -> Vec<Case> {
     let mut names: Vec<String> = Vec::new();
     let mut cases = Vec::new();
     for breach in breaches(op.request_rules) {
-        let mut name = format!(
-            "invalid/{}",
-            breach_name(&schema, &op.example_request, breach)
-        );
+        let mut name = format!("invalid/{}", breach_name(&schema, &example, breach));
         // Two rules of one kind at one path (an item pattern and its own) stay apart.
         let mut n = 1;
         while names.contains(&name) {
             n += 1;
-            name = format!(
-                "invalid/{}#{n}",
-                breach_name(&schema, &op.example_request, breach)
-            );
+            name = format!("invalid/{}#{n}", breach_name(&schema, &example, breach));
         }
         names.push(name.clone());
         let assumption = match breach {
@@ -114,7 +110,7 @@ pub fn invalid_request_cases(op: &OperationSpec) -> Vec<Case> {
             _ => None,
         };
         cases.push(Case {
-            operation: op.id.clone(),
+            operation: op.id.to_owned(),
             name,
             kind: CaseKind::InvalidRequest(breach),
             expect: expect.clone(),
@@ -126,12 +122,12 @@ pub fn invalid_request_cases(op: &OperationSpec) -> Vec<Case> {
 }
 
 /// The business sequences about this operation (see [`crate::business`]).
-pub fn business_cases(op: &OperationSpec) -> Vec<Case> {
+pub fn business_cases(op: &OperationInfo) -> Vec<Case> {
     Sequence::ALL
         .into_iter()
         .filter(|s| s.operation().as_str() == op.id)
         .map(|sequence| {
-            let (expect, skip) = match op.success_code() {
+            let (expect, skip) = match success_code(op) {
                 Some(code) => (documented(op, code), None),
                 None => (
                     placeholder_expectation(),
@@ -139,7 +135,7 @@ pub fn business_cases(op: &OperationSpec) -> Vec<Case> {
                 ),
             };
             Case {
-                operation: op.id.clone(),
+                operation: op.id.to_owned(),
                 name: sequence.name().to_owned(),
                 kind: CaseKind::Business(sequence),
                 expect,
@@ -180,8 +176,8 @@ pub fn protocol_tampers() -> Vec<Tamper> {
     tampers
 }
 
-fn success_case(op: &OperationSpec, name: &str, kind: CaseKind) -> Case {
-    let (expect, skip) = match op.success_code() {
+fn success_case(op: &OperationInfo, name: &str, kind: CaseKind) -> Case {
+    let (expect, skip) = match success_code(op) {
         Some(code) => (documented(op, code), None),
         None => (
             placeholder_expectation(),
@@ -189,7 +185,7 @@ fn success_case(op: &OperationSpec, name: &str, kind: CaseKind) -> Case {
         ),
     };
     Case {
-        operation: op.id.clone(),
+        operation: op.id.to_owned(),
         name: name.to_owned(),
         kind,
         expect,
@@ -198,7 +194,7 @@ fn success_case(op: &OperationSpec, name: &str, kind: CaseKind) -> Case {
     }
 }
 
-fn protocol_case(table: &SpecTable, op: &OperationSpec, tamper: Tamper) -> Case {
+fn protocol_case(table: &SpecTable<'_>, op: &OperationInfo, tamper: Tamper) -> Case {
     let reason = tamper.reject_reason();
     let (expect, skip) = match table.common_code_for(reason) {
         Some(common) => (
@@ -208,9 +204,9 @@ fn protocol_case(table: &SpecTable, op: &OperationSpec, tamper: Tamper) -> Case 
                     // The server cannot know the operation of a path it does not define.
                     GATEWAY_RESULT_FIELD.to_owned()
                 } else {
-                    op.result_field.clone()
+                    op.result_field.to_owned()
                 },
-                result_code: common.code.clone(),
+                result_code: common.code.to_owned(),
                 result_status: common.status,
             },
             None,
@@ -223,7 +219,7 @@ fn protocol_case(table: &SpecTable, op: &OperationSpec, tamper: Tamper) -> Case 
         ),
     };
     Case {
-        operation: op.id.clone(),
+        operation: op.id.to_owned(),
         name: tamper.case_name(),
         kind: CaseKind::Protocol(tamper),
         expect,
@@ -232,7 +228,7 @@ fn protocol_case(table: &SpecTable, op: &OperationSpec, tamper: Tamper) -> Case 
     }
 }
 
-fn inconsistent_replay_case(op: &OperationSpec) -> Case {
+fn inconsistent_replay_case(op: &OperationInfo) -> Case {
     let (expect, skip) = match op.code(INCONSISTENT_REPLAY_CODE) {
         Some(code) => (documented(op, code), None),
         None => (
@@ -244,7 +240,7 @@ fn inconsistent_replay_case(op: &OperationSpec) -> Case {
         ),
     };
     Case {
-        operation: op.id.clone(),
+        operation: op.id.to_owned(),
         name: "inconsistent_replay".to_owned(),
         kind: CaseKind::InconsistentReplay,
         expect,
@@ -254,11 +250,11 @@ fn inconsistent_replay_case(op: &OperationSpec) -> Case {
 }
 
 /// An HTTP 200 answer with one of the operation's documented codes, in its result field.
-fn documented(op: &OperationSpec, code: &CodeSpec) -> Expectation {
+fn documented(op: &OperationInfo, code: &ResultCodeInfo) -> Expectation {
     Expectation {
         http_status: 200,
-        result_field: op.result_field.clone(),
-        result_code: code.code.clone(),
+        result_field: op.result_field.to_owned(),
+        result_code: code.code.to_owned(),
         result_status: code.status,
     }
 }

@@ -11,7 +11,7 @@
 //! documented result code with its documented status.
 //!
 //! ```no_run
-//! # async fn example(target: alipayhk_conformance::Target, table: alipayhk_conformance::SpecTable)
+//! # async fn example(target: alipayhk_conformance::Target, table: alipayhk_conformance::SpecTable<'_>)
 //! # -> Result<(), Box<dyn std::error::Error>> {
 //! use alipayhk_conformance::{RunOptions, report, run_suite};
 //! let outcome = run_suite(&target, &table, &RunOptions::default(), |o| eprintln!("{}", o.summary_line())).await?;
@@ -22,7 +22,7 @@
 //!
 //! | module | what it does |
 //! |---|---|
-//! | [`spec`] | the suite's view of the spec: operations, result codes, common codes |
+//! | [`spec`] | the suite's view of the spec: the generated tables (operations, result codes, common codes), read directly |
 //! | [`case`] | a case: operation, name, what it sends, what must come back |
 //! | [`derive`](mod@derive) | cases from the spec table |
 //! | [`schema_walk`] | the request rules table: paths, valid values, a seeded generator |
@@ -59,5 +59,5 @@ pub use derive::derive_cases;
 pub use runner::{
     CaseOutcome, Generate, RunError, RunOptions, SuiteOutcome, Target, Verdict, run_suite,
 };
-pub use spec::{CodeSpec, CommonCode, OperationSpec, SpecTable};
+pub use spec::SpecTable;
 pub use wire::Credentials;

@@ -14,8 +14,9 @@ use crate::derive::derive_cases;
 use crate::exchange::{Exchange, Redaction};
 use crate::invalid::mutate;
 use crate::schema_walk::{RequestSchema, Rng};
-use crate::spec::{OperationSpec, SpecTable};
+use crate::spec::{SpecTable, example_request, illegal, success_code};
 use crate::wire::{Credentials, RequestPlan, Tamper, Wire, WireError, build_request};
+use alipayhk_api::spec::OperationInfo;
 
 /// Whitespace appended by the oversized-body case: 1 byte over the default 1 MiB limit
 /// of the runtime's server layer.
@@ -263,7 +264,7 @@ pub enum RunError {
 /// calling `progress` after each case.
 pub async fn run_suite(
     target: &Target,
-    table: &SpecTable,
+    table: &SpecTable<'_>,
     options: &RunOptions,
     mut progress: impl FnMut(&CaseOutcome),
 ) -> Result<SuiteOutcome, RunError> {
@@ -323,7 +324,7 @@ pub async fn run_suite(
 }
 
 /// Per operation with request rules: `generated/valid` and `generated/invalid`.
-fn generated_cases(table: &SpecTable, generate: Generate, only: Option<&str>) -> Vec<Case> {
+fn generated_cases(table: &SpecTable<'_>, generate: Generate, only: Option<&str>) -> Vec<Case> {
     let mut cases = Vec::new();
     for op in table
         .operations
@@ -334,16 +335,15 @@ fn generated_cases(table: &SpecTable, generate: Generate, only: Option<&str>) ->
             let code = if valid {
                 Some(crate::checks::ANY_DOCUMENTED_CODE.to_owned())
             } else {
-                op.illegal().map(|c| c.code.clone())
+                illegal(op).map(|c| c.code.to_owned())
             };
             let status = if valid {
                 alipayhk_runtime::ResultStatus::Unknown
             } else {
-                op.illegal()
-                    .map_or(alipayhk_runtime::ResultStatus::Failure, |c| c.status)
+                illegal(op).map_or(alipayhk_runtime::ResultStatus::Failure, |c| c.status)
             };
             let case = Case {
-                operation: op.id.clone(),
+                operation: op.id.to_owned(),
                 name: name.to_owned(),
                 kind: CaseKind::Generated {
                     valid,
@@ -352,7 +352,7 @@ fn generated_cases(table: &SpecTable, generate: Generate, only: Option<&str>) ->
                 },
                 expect: Expectation {
                     http_status: 200,
-                    result_field: op.result_field.clone(),
+                    result_field: op.result_field.to_owned(),
                     result_code: code.clone().unwrap_or_default(),
                     result_status: status,
                 },
@@ -425,7 +425,7 @@ fn without_publicly_proven_codes(
 
 struct CaseRunner<'a> {
     target: &'a Target,
-    table: &'a SpecTable,
+    table: &'a SpecTable<'a>,
     options: &'a RunOptions,
     wire: Wire,
     test_user: TestUser,
@@ -478,7 +478,7 @@ impl CaseRunner<'_> {
                     );
                     return skipped(case.clone(), reason);
                 };
-                if let Err(e) = admin.script_next(&op.id, code).await {
+                if let Err(e) = admin.script_next(op.id, code).await {
                     let problem = format!("could not script {code}: {e}");
                     return failed(case.clone(), vec![problem], exchanges);
                 }
@@ -505,7 +505,6 @@ impl CaseRunner<'_> {
                 // operation may already have used the same bizNo).
                 let biz_no = op
                     .idempotency_key
-                    .as_deref()
                     .and_then(|key| body.get(key))
                     .and_then(|v| v.as_str());
                 let ledger = match (&self.target.admin, biz_no) {
@@ -522,7 +521,7 @@ impl CaseRunner<'_> {
                     .await;
                 if let [first, replay] = exchanges.as_slice() {
                     problems.extend(compare_replay(first, replay));
-                    let succeeded = result_status(first, &op.result_field).as_deref() == Some("S");
+                    let succeeded = result_status(first, op.result_field).as_deref() == Some("S");
                     if let (Some((admin, biz_no)), Some(before), true) = (ledger, before, succeeded)
                     {
                         match admin.ledger_entries_for(biz_no).await {
@@ -543,7 +542,7 @@ impl CaseRunner<'_> {
                 self.call(op, plain("first call", &success), &mut exchanges)
                     .await;
                 let mut changed = body.clone();
-                if !change_amount(&mut changed, op.idempotency_key.as_deref()) {
+                if !change_amount(&mut changed, op.idempotency_key) {
                     problems.push("the example request has no integer field to change".to_owned());
                 } else {
                     let call = Call {
@@ -559,9 +558,7 @@ impl CaseRunner<'_> {
                 match mutate(&schema, &body, *breach, &mut rng) {
                     Err(reason) => return skipped(case.clone(), reason),
                     Ok(mutant) => {
-                        if let Some(check) = op.validate_request
-                            && check(&mutant.body).is_ok()
-                        {
+                        if (op.check_request)(&mutant.body).is_ok() {
                             let reason = format!(
                                 "the request built to break {} passes the spec's own validation; nothing to prove",
                                 mutant.name
@@ -636,7 +633,7 @@ impl CaseRunner<'_> {
             .operations
             .iter()
             .find(|op| exchange.request.path.ends_with(&op.path))
-            .map_or(outcome.case.operation.as_str(), |op| op.id.as_str());
+            .map_or(outcome.case.operation.as_str(), |op| op.id);
         let flags = if self.options.call_flags.is_empty() {
             PLACEHOLDER_CALL_FLAGS
         } else {
@@ -649,24 +646,19 @@ impl CaseRunner<'_> {
     /// the first that fails is shrunk, and only it is kept in `exchanges`.
     async fn generated(
         &self,
-        op: &OperationSpec,
+        op: &OperationInfo,
         valid: bool,
         count: u32,
         seed: u64,
         exchanges: &mut Vec<Exchange>,
     ) -> Vec<String> {
-        let Some(check) = op.validate_request else {
-            return vec![format!(
-                "{} has no request validation to build requests by",
-                op.id
-            )];
-        };
+        let check = op.check_request;
         let base = self
             .options
             .requests
-            .get(&op.id)
+            .get(op.id)
             .cloned()
-            .unwrap_or_else(|| op.example_request.clone());
+            .unwrap_or_else(|| example_request(op));
         let schema = RequestSchema::new(op.request_rules, &base);
         let breaches = crate::invalid::breaches(op.request_rules);
         // Each operation and kind has its own stream, so `--only` does not change the requests.
@@ -749,7 +741,7 @@ impl CaseRunner<'_> {
 
     async fn send_generated(
         &self,
-        op: &OperationSpec,
+        op: &OperationInfo,
         valid: bool,
         body: Vec<u8>,
         _key: &str,
@@ -757,14 +749,13 @@ impl CaseRunner<'_> {
     ) {
         let expect = Expectation {
             http_status: 200,
-            result_field: op.result_field.clone(),
+            result_field: op.result_field.to_owned(),
             result_code: if valid {
                 crate::checks::ANY_DOCUMENTED_CODE.to_owned()
             } else {
-                op.illegal_code.clone()
+                op.illegal_code.to_owned()
             },
-            result_status: op
-                .illegal()
+            result_status: illegal(op)
                 .map_or(alipayhk_runtime::ResultStatus::Failure, |c| c.status),
         };
         let null = serde_json::Value::Null;
@@ -811,8 +802,8 @@ impl CaseRunner<'_> {
         let expect = |code: &str| {
             op.code(code).map(|c| Expectation {
                 http_status: 200,
-                result_field: op.result_field.clone(),
-                result_code: c.code.clone(),
+                result_field: op.result_field.to_owned(),
+                result_code: c.code.to_owned(),
                 result_status: c.status,
             })
         };
@@ -914,7 +905,7 @@ impl CaseRunner<'_> {
 
     async fn balance(
         &self,
-        inquire: &OperationSpec,
+        inquire: &OperationInfo,
         bodies: &Bodies,
         label: &str,
         exchanges: &mut Vec<Exchange>,
@@ -935,7 +926,7 @@ impl CaseRunner<'_> {
 
     async fn expect_balance(
         &self,
-        inquire: &OperationSpec,
+        inquire: &OperationInfo,
         bodies: &Bodies,
         expected: i64,
         label: &str,
@@ -949,36 +940,36 @@ impl CaseRunner<'_> {
         }
     }
 
-    fn success_expectation(&self, op: &OperationSpec) -> Option<Expectation> {
-        op.success_code().map(|c| Expectation {
+    fn success_expectation(&self, op: &OperationInfo) -> Option<Expectation> {
+        success_code(op).map(|c| Expectation {
             http_status: 200,
-            result_field: op.result_field.clone(),
-            result_code: c.code.clone(),
+            result_field: op.result_field.to_owned(),
+            result_code: c.code.to_owned(),
             result_status: c.status,
         })
     }
 
     /// The spec example (or the body given in [`RunOptions::requests`]), with a per-case
     /// idempotency key so cases do not replay each other.
-    fn request_body(&self, op: &OperationSpec, case: &Case) -> serde_json::Value {
+    fn request_body(&self, op: &OperationInfo, case: &Case) -> serde_json::Value {
         let mut body = self
             .options
             .requests
-            .get(&op.id)
+            .get(op.id)
             .cloned()
-            .unwrap_or_else(|| op.example_request.clone());
+            .unwrap_or_else(|| example_request(op));
         if let (Some(key), Some(object)) = (&op.idempotency_key, body.as_object_mut()) {
             let value = idempotency_key(
                 &format!("CF-{}", case.name),
                 &self.options.idempotency_suffix,
             );
-            object.insert(key.clone(), serde_json::Value::String(value));
+            object.insert((*key).to_owned(), serde_json::Value::String(value));
         }
         body
     }
 
-    async fn call(&self, op: &OperationSpec, call: Call<'_>, exchanges: &mut Vec<Exchange>) {
-        let path = self.wire.path_for(&op.path);
+    async fn call(&self, op: &OperationInfo, call: Call<'_>, exchanges: &mut Vec<Exchange>) {
+        let path = self.wire.path_for(op.path);
         let plan = RequestPlan {
             path: &path,
             body: call
@@ -1054,10 +1045,10 @@ fn idempotency_key(name: &str, suffix: &str) -> String {
 }
 
 /// Sets the operation's idempotency key (when it has one) to `key`.
-fn set_idempotency_key(op: &OperationSpec, body: &mut serde_json::Value, key: &str) {
+fn set_idempotency_key(op: &OperationInfo, body: &mut serde_json::Value, key: &str) {
     if let (Some(name), Some(object)) = (&op.idempotency_key, body.as_object_mut()) {
         let key = idempotency_key(key, "");
-        object.insert(name.clone(), serde_json::Value::String(key));
+        object.insert((*name).to_owned(), serde_json::Value::String(key));
     }
 }
 

@@ -16,9 +16,24 @@
 //! | [`headers`] | the protocol's header names and content types, spelled once |
 //! | [`time`] | `Request-Time` formatting, parsing and the clock-skew window |
 //! | [`validation`] | what a model's `validate()` reports ([`ValidationErrors`](validation::ValidationErrors)) |
-//! | [`client`] | [`Transport`](client::Transport): sign, send with reqwest, verify, retry (feature `client`) |
+//! | [`client`] | [`Transport`](client::Transport): sign, send with reqwest, verify, retry; [`ClientSettings`](client::ClientSettings) from `client-config.toml` (feature `client`) |
 //! | [`outcome`] | typed call outcomes (`S` / `F` / `U`, invalid, [`NotSent`](outcome::NotSent)) for generated clients (feature `client`) |
-//! | [`server`] | [`SigningLayer`](server::SigningLayer) (a tower layer for an axum `Router`), [`dispatch`](server::dispatch), [`serve`](server::serve) (feature `server`) |
+//! | [`server`] | [`SigningLayer`](server::SigningLayer) (a tower layer for an axum `Router`), [`serve`](server::serve) (feature `server`) |
+//!
+//! At the root, what both sides share:
+//!
+//! | item | what it is |
+//! |---|---|
+//! | [`check_signed_head`], [`SignedHead`], [`Head`], [`HeadProblem`] | the one check of a signed head (headers, `Signature`, signed content, signature, time window) that the client, the server layer, `alipayhk proxy` and the conformance suite share, and which step failed |
+//! | [`ResultStatus`] | `S` / `F` / `U`, and [`ResultStatus::decide`]: the one rule from a documented status and the wire's to the outcome |
+//! | [`ResultCode`] | the trait generated result-code enums implement |
+//! | [`RejectReason`] | why the server layer refuses a request before its handler runs |
+//!
+//! Imports run one way: `client` and `server` build on `signature`, `encryption`, `time`
+//! and the shared head check; `outcome` builds on `client`; nothing imports back up.
+//! Glue that only generated code calls (`outcome::settle`, `server::dispatch`,
+//! `validation::field_path`, ...) is public so generated crates can reach it, but hidden
+//! from these docs: it is no API of its own.
 //!
 //! Features: `client` (reqwest, toml) and `server` (axum, tower, hyper), both on by default.
 //! A client-only build (`default-features = false, features = ["client"]`) has no axum.
@@ -68,6 +83,7 @@
 //! use axum::{Extension, Router, routing::post};
 //! use alipayhk_runtime::keys::PrivateKey;
 //! use alipayhk_runtime::signature::KeySigner;
+//! use alipayhk_runtime::RejectReason;
 //! use alipayhk_runtime::server::*;
 //!
 //! # fn build(code_for: impl FnMut(RejectReason) -> CommonCode, partner: alipayhk_runtime::keys::PublicKey)
@@ -108,23 +124,25 @@
 
 #[cfg(feature = "client")]
 pub mod client;
-#[cfg(feature = "client")]
-mod client_config_file;
 pub mod encryption;
 pub mod headers;
 pub mod keys;
 #[cfg(feature = "client")]
 pub mod outcome;
 mod rejection;
+#[cfg(feature = "client")]
+mod response_meta;
 mod result_code;
 mod result_status;
 #[cfg(feature = "server")]
 pub mod server;
 pub mod signature;
 mod signature_header;
+mod signed_head;
 pub mod time;
 pub mod validation;
 
 pub use rejection::{RejectReason, UnknownRejectReason};
 pub use result_code::ResultCode;
 pub use result_status::{InvalidResultStatus, ResultStatus};
+pub use signed_head::{Head, HeadProblem, SignedHead, check_signed_head};

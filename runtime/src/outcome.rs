@@ -13,55 +13,16 @@
 
 use std::fmt;
 
-use http::HeaderMap;
 use serde::de::DeserializeOwned;
 
+use crate::ResultCode;
 use crate::ResultStatus;
 use crate::client::{RawResponse, TransportError};
-pub use crate::result_code::ResultCode;
-pub use crate::validation::{FieldViolation, ValidationErrors, field_path, index_path};
-
-/// What a received answer said about itself: the headers AlipayHK support asks for.
-///
-/// Every outcome that got an HTTP answer carries one: a success ([`ResponseValue`]), a
-/// documented failure ([`CallError::Failed`]) and an unknown outcome after an answer came
-/// back ([`CallError::Unknown`], e.g. a `U` code, a 502 or a bad signature). When
-/// [`verified`](ResponseMeta::verified) is `false` the answer's signature was not (or could
-/// not be) checked, so its headers are as received, not proven.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct ResponseMeta {
-    /// HTTP status (200 for every business answer).
-    pub status: u16,
-    /// `Tracer-Id`: quote it to AlipayHK support.
-    pub tracer_id: Option<String>,
-    /// `Response-Time` exactly as received.
-    pub response_time: Option<String>,
-    /// `Client-Id` the answer carries.
-    pub client_id: Option<String>,
-    /// `true` when the answer's signature verified (and its `Client-Id` and
-    /// `Response-Time` were checked).
-    pub verified: bool,
-}
-
-impl ResponseMeta {
-    /// Reads the metadata headers of an answer with `status`.
-    pub fn from_headers(status: u16, headers: &HeaderMap, verified: bool) -> Self {
-        let header = |name: &str| {
-            headers
-                .get(name)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned)
-        };
-        ResponseMeta {
-            status,
-            tracer_id: header(crate::headers::TRACER_ID),
-            response_time: header(crate::headers::RESPONSE_TIME),
-            client_id: header(crate::headers::CLIENT_ID),
-            verified,
-        }
-    }
-}
+pub use crate::response_meta::ResponseMeta;
+// Generated clients name these through `outcome` (their bytes do not change); the
+// documented path is `validation`.
+#[doc(hidden)]
+pub use crate::validation::{FieldViolation, ValidationErrors};
 
 /// A successful (`S`) call: the typed response with its [`ResponseMeta`] and the
 /// idempotency key it was sent with. Derefs to the response.
@@ -372,6 +333,7 @@ impl fmt::Display for UnknownOutcome {
     }
 }
 
+#[doc(hidden)]
 /// A fresh idempotency key (`bizNo`) for a request whose caller gave none: 32 lowercase hex
 /// digits from 128 random bits, so two calls never share one.
 pub fn new_idempotency_key() -> Result<String, NotSent> {
@@ -409,27 +371,23 @@ pub fn read_result(body: &[u8], result_field: &str) -> Option<ResultView> {
     })
 }
 
-/// The status a result ends with. A documented code keeps its documented status (so Redeem's
-/// `UNKNOWN_EXCEPTION` stays `F`, as its page says); an undocumented code goes by its
-/// `resultStatus`. When `resultStatus` is missing or not `S`/`F`/`U` (the spec requires it),
-/// or contradicts the table (say `SUCCESS` with `F`), nobody can tell what happened: `U`.
+#[doc(hidden)]
+/// The code of a result and the status it ends with ([`ResultStatus::decide`] over the
+/// code's documented status).
 pub fn decide<C: ResultCode>(result: &ResultView) -> (C, ResultStatus) {
     let code = C::from(result.code.as_str());
-    let status = match (code.documented_status(), result.status) {
-        (_, None) => ResultStatus::Unknown,
-        (Some(documented), Some(wire)) if documented != wire => ResultStatus::Unknown,
-        (Some(documented), Some(_)) => documented,
-        (None, Some(wire)) => wire,
-    };
+    let status = ResultStatus::decide(code.documented_status(), result.status);
     (code, status)
 }
 
+#[doc(hidden)]
 /// `true` when the response is a `U` result (the transport's retry trigger).
 pub fn is_unknown_result<C: ResultCode>(body: &[u8], result_field: &str) -> bool {
     read_result(body, result_field)
         .is_some_and(|result| decide::<C>(&result).1 == ResultStatus::Unknown)
 }
 
+#[doc(hidden)]
 /// Turns a verified response into the call's outcome; `idempotency_key` is the key the
 /// request carried, returned with every outcome.
 pub fn settle<T: DeserializeOwned, C: ResultCode>(
@@ -484,6 +442,8 @@ pub fn settle<T: DeserializeOwned, C: ResultCode>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::validation::{field_path, index_path};
+    use http::HeaderMap;
 
     #[derive(Debug, PartialEq)]
     enum Code {

@@ -28,6 +28,24 @@ impl ResultStatus {
             ResultStatus::Unknown => "U",
         }
     }
+
+    /// The status a result ends with, from the status its code is documented with (`None`
+    /// for a code the operation and the gateway do not document) and the `resultStatus` on
+    /// the wire (`None` when missing or not `S`/`F`/`U`). A documented code keeps its
+    /// documented status (so Redeem's `UNKNOWN_EXCEPTION` stays `F`, as its page says); an
+    /// undocumented code goes by its `resultStatus`. When `resultStatus` is missing, or
+    /// contradicts the table (say `SUCCESS` with `F`), nobody can tell what happened: `U`.
+    ///
+    /// The one decision behind the generated client, `alipayhk call`, the proxy and the
+    /// conformance suite.
+    pub fn decide(documented: Option<ResultStatus>, wire: Option<ResultStatus>) -> ResultStatus {
+        match (documented, wire) {
+            (_, None) => ResultStatus::Unknown,
+            (Some(documented), Some(wire)) if documented != wire => ResultStatus::Unknown,
+            (Some(documented), Some(_)) => documented,
+            (None, Some(wire)) => wire,
+        }
+    }
 }
 
 impl fmt::Display for ResultStatus {

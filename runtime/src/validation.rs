@@ -81,11 +81,13 @@ impl fmt::Display for ValidationErrors {
 
 impl std::error::Error for ValidationErrors {}
 
+#[doc(hidden)]
 /// Where a model's constraints rest on an `x-assumption`: JSON paths (`a.b`, `items[].c`,
 /// `labels.*.name`: `[]` stands for any index, `*` for any map key) and the note. A path
 /// covers everything below it; the nearest labelled path wins. Generated per model.
 pub type Assumptions = &'static [(&'static str, &'static str)];
 
+#[doc(hidden)]
 /// The note of the nearest path in `table` at or above `path` (`benefitRedeemInfos[0].amount`),
 /// or `None` when the constraints there are the pages' facts.
 pub fn assumption_at(table: Assumptions, path: &str) -> Option<&'static str> {
@@ -100,6 +102,7 @@ pub fn assumption_at(table: Assumptions, path: &str) -> Option<&'static str> {
     best.map(|(_, note)| note)
 }
 
+#[doc(hidden)]
 /// Gives each violation of `violations` without a note the note of its nearest labelled
 /// path in `table`.
 pub fn mark_assumptions(violations: &mut [FieldViolation], table: Assumptions) {
@@ -142,6 +145,7 @@ fn covers(pattern: &str, path: &str) -> Option<usize> {
     matches.then_some(pattern.len() + 1)
 }
 
+#[doc(hidden)]
 /// `field_path("", "a") == "a"`, `field_path("a", "b") == "a.b"`.
 pub fn field_path(parent: &str, name: &str) -> String {
     if parent.is_empty() {
@@ -151,11 +155,13 @@ pub fn field_path(parent: &str, name: &str) -> String {
     }
 }
 
+#[doc(hidden)]
 /// `index_path("infos", 0) == "infos[0]"`.
 pub fn index_path(parent: &str, index: usize) -> String {
     format!("{parent}[{index}]")
 }
 
+#[doc(hidden)]
 /// The fields of `sent` that its model does not know: every member present (and not
 /// `null`) in `sent` but absent from `known`, by path (`a.b`, `items[0].c`), in the order
 /// `sent` has them. `known` is

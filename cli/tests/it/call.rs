@@ -271,3 +271,103 @@ fn settings_come_from_the_environment_and_flags_without_a_file() {
         "no key material in errors"
     );
 }
+
+/// A server of our own that signs, with a test key, a `SUCCESS` whose `balance` is the text
+/// `"1200"` where the spec says a number. Answers the base URL; stops when the runtime drops.
+fn serve_string_balance(
+    server_key: alipayhk_runtime::keys::PrivateKey,
+    partner: alipayhk_runtime::keys::PublicKey,
+) -> (tokio::runtime::Runtime, String) {
+    use alipayhk_runtime::server::{InMemoryKeyStore, ServerConfig, SigningLayer};
+    use alipayhk_runtime::signature::KeySigner;
+    use std::sync::Arc;
+
+    let info = alipayhk_api::OperationId::InquireAPoint.info();
+    let answer = info
+        .response_example
+        .replace(r#""balance":1200"#, r#""balance":"1200""#);
+    assert_ne!(
+        answer, info.response_example,
+        "the example carries a numeric balance"
+    );
+    let config = ServerConfig::new(
+        Arc::new(KeySigner::new(server_key, Some(1))),
+        Arc::new(InMemoryKeyStore::new().with_key("TEST-CLIENT", 1, partner)),
+    );
+    let app = axum::Router::new()
+        .route(
+            info.path,
+            axum::routing::post(move || {
+                let answer = answer.clone();
+                async move { ([("content-type", "application/json")], answer) }
+            }),
+        )
+        .layer(SigningLayer::new(alipayhk_api::spec::served_api(), config));
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let listener = runtime
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .expect("binds");
+    let url = format!("http://{}", listener.local_addr().expect("address"));
+    runtime.spawn(async move { axum::serve(listener, app).await });
+    (runtime, url)
+}
+
+#[test]
+fn a_success_that_does_not_decode_is_unknown_as_the_generated_client_says() {
+    use alipayhk_runtime::keys::PrivateKey;
+    use alipayhk_runtime::signature::KeySigner;
+    use std::sync::Arc;
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let server_key = PrivateKey::generate_rsa2048().expect("key");
+    let partner_key = PrivateKey::generate_rsa2048().expect("key");
+    let server_public = server_key.public_key();
+    let (runtime, url) = serve_string_balance(server_key, partner_key.public_key());
+
+    // The generated client: a verified SUCCESS whose body breaks the model is unknown.
+    let config = alipayhk_api::ClientConfig::new(
+        url.clone(),
+        "TEST-CLIENT",
+        Arc::new(KeySigner::new(partner_key.clone(), Some(1))),
+        server_public.clone(),
+    );
+    let client = alipayhk_api::Client::new(config).expect("client");
+    let request = alipayhk_api::models::InquireAPointRequest::new(DEMO_TOKEN);
+    let error = runtime
+        .block_on(client.inquire_a_point(&request))
+        .expect_err("not a success");
+    assert!(
+        matches!(
+            error.unknown_reason(),
+            Some(alipayhk_api::UnknownOutcome::Undecodable { .. })
+        ),
+        "{error}"
+    );
+
+    // `alipayhk call` decides the same: unknown (exit 3), never `S SUCCESS`.
+    let private = dir.path().join("partner-private.pem");
+    std::fs::write(&private, partner_key.to_pkcs8_pem().expect("pem")).expect("write");
+    let public = dir.path().join("server-public.pem");
+    std::fs::write(&public, server_public.to_spki_pem()).expect("write");
+    let body = format!(r#"{{"accessToken":"{DEMO_TOKEN}"}}"#);
+    let out = Command::new(env!("CARGO_BIN_EXE_alipayhk"))
+        .args(["call", "inquireAPoint", "--data", &body, "--base-url", &url])
+        .args(["--client-id", "TEST-CLIENT", "--key-version", "1"])
+        .arg("--private-key")
+        .arg(&private)
+        .arg("--alipay-public-key")
+        .arg(&public)
+        .env_remove("ALIPAYHK_BASE_URL")
+        .stdin(Stdio::null())
+        .output()
+        .expect("alipayhk call runs");
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(3), "{stdout}\n{stderr}");
+    assert!(!stderr.contains("outcome: S"), "{stderr}");
+    assert!(
+        stderr.contains("outcome: unknown: the verified response could not be decoded"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("invalid type: string \"1200\""), "{stderr}");
+    assert!(stdout.contains(r#""balance": "1200""#), "{stdout}");
+}

@@ -1,20 +1,16 @@
 //! Keys, a spec table and a correctly behaving double built on the runtime's SigningLayer.
 
 use std::collections::HashMap;
-use std::str::FromStr;
 use std::sync::{Arc, Mutex, OnceLock};
 
-use alipayhk_conformance::{
-    CodeSpec, CommonCode, Credentials, OperationSpec, RunOptions, SpecTable, SuiteOutcome, Target,
-    run_suite,
-};
-use alipayhk_runtime::ResultStatus;
+use alipayhk_api::spec::{CommonCodeInfo, OperationInfo, ResultCodeInfo};
+use alipayhk_conformance::{Credentials, RunOptions, SpecTable, SuiteOutcome, Target, run_suite};
 use alipayhk_runtime::keys::PrivateKey;
 use alipayhk_runtime::server::{
-    CallerContext, InMemoryKeyStore, RejectReason, RejectionTable, Route, ServedApi, ServerConfig,
-    SigningLayer,
+    CallerContext, InMemoryKeyStore, RejectionTable, Route, ServedApi, ServerConfig, SigningLayer,
 };
 use alipayhk_runtime::signature::KeySigner;
+use alipayhk_runtime::{RejectReason, ResultStatus};
 use axum::extract::Request;
 use axum::middleware::{self, Next};
 use axum::response::Response;
@@ -75,13 +71,13 @@ pub const FOREIGN_CLIENT_ID: &str = "SOMEONE-ELSE";
 pub type Ledger = Arc<Mutex<Vec<String>>>;
 
 /// Starts a double for `table` on 127.0.0.1 (port 0) and returns its base URL.
-pub async fn start_double(table: &SpecTable, defect: Defect) -> String {
+pub async fn start_double(table: &SpecTable<'_>, defect: Defect) -> String {
     start_double_with_ledger(table, defect, Ledger::default()).await
 }
 
 /// A double plus an admin API on its own port that serves `GET /admin/ledger` (entries with a
 /// `bizNo`) and accepts rules; returns (API base URL, admin base URL).
-pub async fn start_double_with_admin(table: &SpecTable, defect: Defect) -> (String, String) {
+pub async fn start_double_with_admin(table: &SpecTable<'_>, defect: Defect) -> (String, String) {
     let ledger = Ledger::default();
     let api = start_double_with_ledger(table, defect, ledger.clone()).await;
     let admin = Router::new()
@@ -111,16 +107,16 @@ pub async fn start_double_with_admin(table: &SpecTable, defect: Defect) -> (Stri
     (api, format!("http://{addr}"))
 }
 
-async fn start_double_with_ledger(table: &SpecTable, defect: Defect, ledger: Ledger) -> String {
+async fn start_double_with_ledger(table: &SpecTable<'_>, defect: Defect, ledger: Ledger) -> String {
     let k = keys();
     let rejections = RejectionTable::from_fn(|reason| {
         let c = table
             .common_codes
             .iter()
-            .find(|c| RejectReason::from_str(&c.reason) == Ok(reason))
+            .find(|c| c.reason == reason)
             .expect("the spec has a code for every reason");
         alipayhk_runtime::server::CommonCode {
-            code: c.code.clone(),
+            code: c.code.to_owned(),
             status: c.status,
             message: format!("{} (double)", c.code),
             http_status: c.http_status,
@@ -130,7 +126,7 @@ async fn start_double_with_ledger(table: &SpecTable, defect: Defect, ledger: Led
         routes: table
             .operations
             .iter()
-            .map(|op| Route::new(op.path.clone(), op.result_field.clone()))
+            .map(|op| Route::new(op.path, op.result_field))
             .collect(),
         rejections,
     };
@@ -141,13 +137,13 @@ async fn start_double_with_ledger(table: &SpecTable, defect: Defect, ledger: Led
     .with_decryption_key(k.server.clone());
 
     let mut app = Router::new();
-    for op in &table.operations {
-        let path = op.path.clone();
-        let op = Arc::new(op.clone());
+    for op in table.operations {
+        let path = op.path;
+        let op = Arc::new(*op);
         let seen: Arc<Mutex<HashMap<String, String>>> = Arc::default();
         let ledger = ledger.clone();
         app = app.route(
-            &path,
+            path,
             post(
                 move |Extension(_caller): Extension<CallerContext>, body: String| {
                     let op = op.clone();
@@ -249,7 +245,7 @@ async fn resign(req: Request, next: Next, defect: Defect, signer: &KeySigner) ->
 
 /// SUCCESS, or REPEAT_REQ_INCONSISTENT when an idempotency key comes back with a different body.
 fn answer(
-    op: &OperationSpec,
+    op: &OperationInfo,
     seen: &Mutex<HashMap<String, String>>,
     ledger: &Ledger,
     body: &str,
@@ -257,14 +253,11 @@ fn answer(
 ) -> String {
     let json: serde_json::Value = serde_json::from_str(body).unwrap_or_default();
     let mut code = "SUCCESS";
-    if let Some(check) = op.validate_request
-        && check(body.as_bytes()).is_err()
-    {
-        code = op.illegal_code.as_str();
+    if (op.check_request)(body.as_bytes()).is_err() {
+        code = op.illegal_code;
     }
     if let Some(key) = op
         .idempotency_key
-        .as_deref()
         .filter(|_| code == "SUCCESS")
         .and_then(|k| json.get(k))
         .and_then(|v| v.as_str())
@@ -293,13 +286,13 @@ fn answer(
         (Defect::SwappedStatus, ResultStatus::Success) => "F",
         (_, s) => s.as_str(),
     };
-    serde_json::json!({ op.result_field.clone(): { "resultCode": code, "resultStatus": status, "resultMessage": "double" } })
+    serde_json::json!({ op.result_field: { "resultCode": code, "resultStatus": status, "resultMessage": "double" } })
         .to_string()
 }
 
 /// Runs the suite against `base_url` without an admin API.
 pub async fn run_against(
-    table: &SpecTable,
+    table: &SpecTable<'_>,
     base_url: String,
     options: &RunOptions,
 ) -> SuiteOutcome {
@@ -308,7 +301,7 @@ pub async fn run_against(
 
 /// Runs the suite against `base_url`, with the admin API at `admin_url` if given.
 pub async fn run_with_admin(
-    table: &SpecTable,
+    table: &SpecTable<'_>,
     base_url: String,
     admin_url: Option<String>,
     options: &RunOptions,
@@ -326,68 +319,99 @@ pub async fn run_with_admin(
         .expect("run")
 }
 
-/// Two operations shaped like the spec's: one plain, one with an idempotency key.
-pub fn small_table() -> SpecTable {
-    let code = |c: &str, s: ResultStatus| CodeSpec {
-        code: c.to_owned(),
-        status: s,
-    };
-    let common = |c: &str, reason: &str| CommonCode {
-        code: c.to_owned(),
+/// Any body passes: the small table checks the result object only, no schema.
+fn any_body(_: &[u8]) -> Result<(), alipayhk_api::spec::BodyProblem> {
+    Ok(())
+}
+
+fn nothing_undocumented(_: &[u8]) -> Vec<String> {
+    Vec::new()
+}
+
+const fn code(code: &'static str, status: ResultStatus) -> ResultCodeInfo {
+    ResultCodeInfo {
+        code,
+        status,
+        message: "",
+        assumption: None,
+    }
+}
+
+const fn common(code: &'static str, reason: RejectReason) -> CommonCodeInfo {
+    CommonCodeInfo {
+        code,
         status: ResultStatus::Failure,
-        reason: reason.to_owned(),
+        message: "",
+        reason,
         http_status: 200,
-    };
+    }
+}
+
+static SMALL_OPERATIONS: [OperationInfo; 2] = [
+    OperationInfo {
+        id: "inquireAPoint",
+        summary: "Inquire A. Point",
+        path: "/api/open/v1/alipayhk/promotion/benefit/userPromoBenefitQuery",
+        result_field: "result",
+        idempotency_key: None,
+        illegal_code: "PARAM_ILLEGAL",
+        unknown_code: None,
+        result_codes: &[
+            code("SUCCESS", ResultStatus::Success),
+            code("USER_NOT_EXIST", ResultStatus::Failure),
+        ],
+        request_example: r#"{"accessToken":"281001133486932346851012000aKLpNuDBB"}"#,
+        response_example: "",
+        request_rules: &[],
+        check_request: any_body,
+        check_response: any_body,
+        undocumented_in_request: nothing_undocumented,
+        undocumented_in_response: nothing_undocumented,
+    },
+    OperationInfo {
+        id: "issueAPoint",
+        summary: "Issue A. Point",
+        path: "/api/open/alipay/v1/promotion/benefit/issue",
+        result_field: "result",
+        idempotency_key: Some("bizNo"),
+        illegal_code: "PARAM_ILLEGAL",
+        unknown_code: None,
+        result_codes: &[
+            code("SUCCESS", ResultStatus::Success),
+            code("RISK_REJECT", ResultStatus::Failure),
+            code("UNKNOWN_EXCEPTION", ResultStatus::Unknown),
+            code("REPEAT_REQ_INCONSISTENT", ResultStatus::Failure),
+        ],
+        request_example: r#"{"bizNo":"ISSUE-1","bizDate":1716360141000,"providerUserInfo":{"userId":"2160400000000135"},"benefitIssueMode":"BENEFIT_PRODUCT_ID","benefitIssueDetail":{"benefitProductId":"POINT_CAMPAIGN_2024","amount":100}}"#,
+        response_example: "",
+        request_rules: &[],
+        check_request: any_body,
+        check_response: any_body,
+        undocumented_in_request: nothing_undocumented,
+        undocumented_in_response: nothing_undocumented,
+    },
+];
+
+static SMALL_COMMON_CODES: [CommonCodeInfo; 9] = [
+    common("INVALID_HEADER", RejectReason::MissingHeader),
+    common("INVALID_SIGNATURE", RejectReason::InvalidSignature),
+    common("INVALID_CLIENT", RejectReason::UnknownClient),
+    common("KEY_NOT_FOUND", RejectReason::UnknownKeyVersion),
+    common("INVALID_REQUEST_TIME", RejectReason::RequestTimeOutOfWindow),
+    common(
+        "MEDIA_TYPE_NOT_ACCEPTABLE",
+        RejectReason::UnsupportedMediaType,
+    ),
+    common("REQUEST_TOO_LARGE", RejectReason::BodyTooLarge),
+    common("INVALID_ENCRYPTION", RejectReason::DecryptionFailed),
+    common("NO_INTERFACE_DEF", RejectReason::UnknownApi),
+];
+
+/// Two operations shaped like the spec's: one plain, one with an idempotency key; values of
+/// the generated table types, with the result object checked but no schema.
+pub fn small_table() -> SpecTable<'static> {
     SpecTable {
-        operations: vec![
-            OperationSpec {
-                id: "inquireAPoint".into(),
-                path: "/api/open/v1/alipayhk/promotion/benefit/userPromoBenefitQuery".into(),
-                result_field: "result".into(),
-                idempotency_key: None,
-                result_codes: vec![
-                    code("SUCCESS", ResultStatus::Success),
-                    code("USER_NOT_EXIST", ResultStatus::Failure),
-                ],
-                example_request: serde_json::json!({"accessToken": "281001133486932346851012000aKLpNuDBB"}),
-                validate_response: None,
-                illegal_code: "PARAM_ILLEGAL".into(),
-                request_rules: &[],
-                validate_request: None,
-            },
-            OperationSpec {
-                id: "issueAPoint".into(),
-                path: "/api/open/alipay/v1/promotion/benefit/issue".into(),
-                result_field: "result".into(),
-                idempotency_key: Some("bizNo".into()),
-                result_codes: vec![
-                    code("SUCCESS", ResultStatus::Success),
-                    code("RISK_REJECT", ResultStatus::Failure),
-                    code("UNKNOWN_EXCEPTION", ResultStatus::Unknown),
-                    code("REPEAT_REQ_INCONSISTENT", ResultStatus::Failure),
-                ],
-                example_request: serde_json::json!({
-                    "bizNo": "ISSUE-1", "bizDate": 1716360141000_i64,
-                    "providerUserInfo": {"userId": "2160400000000135"},
-                    "benefitIssueMode": "BENEFIT_PRODUCT_ID",
-                    "benefitIssueDetail": {"benefitProductId": "POINT_CAMPAIGN_2024", "amount": 100}
-                }),
-                validate_response: None,
-                illegal_code: "PARAM_ILLEGAL".into(),
-                request_rules: &[],
-                validate_request: None,
-            },
-        ],
-        common_codes: vec![
-            common("INVALID_HEADER", "missing_header"),
-            common("INVALID_SIGNATURE", "invalid_signature"),
-            common("INVALID_CLIENT", "unknown_client"),
-            common("KEY_NOT_FOUND", "unknown_key_version"),
-            common("INVALID_REQUEST_TIME", "request_time_out_of_window"),
-            common("MEDIA_TYPE_NOT_ACCEPTABLE", "unsupported_media_type"),
-            common("REQUEST_TOO_LARGE", "body_too_large"),
-            common("INVALID_ENCRYPTION", "decryption_failed"),
-            common("NO_INTERFACE_DEF", "unknown_api"),
-        ],
+        operations: &SMALL_OPERATIONS,
+        common_codes: &SMALL_COMMON_CODES,
     }
 }

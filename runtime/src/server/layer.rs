@@ -16,14 +16,16 @@ use tower::{Layer, Service};
 
 use crate::encryption::{self, EncryptHeader};
 use crate::headers::{
-    CLIENT_ID, CONTENT_TYPE, ENCRYPT, ENCRYPTED_CONTENT_TYPE, JSON_CONTENT_TYPE, REQUEST_TIME,
-    RESPONSE_TIME, SIGNATURE, TRACER_ID,
+    CLIENT_ID, CONTENT_TYPE, ENCRYPT, ENCRYPTED_CONTENT_TYPE, JSON_CONTENT_TYPE, RESPONSE_TIME,
+    SIGNATURE, TRACER_ID,
 };
 use crate::keys::PublicKey;
-use crate::signature::{self, SignatureHeader, SignedContent, VerifyError};
-use crate::time::{TimeError, check_window, now_header_value};
+use crate::signature::{self, SignedContent, VerifyError};
+use crate::signed_head::{Head, HeadProblem, SignedHead};
+use crate::time::now_header_value;
 
-use super::{CallerContext, DecryptedExchange, KeyLookup, RejectReason, ServedApi, ServerConfig};
+use super::{CallerContext, DecryptedExchange, KeyLookup, ServedApi, ServerConfig};
+use crate::RejectReason;
 
 /// Wraps an axum `Router` (or any `Service<Request<Body>>`) with AlipayHK request
 /// verification and response signing. See the [`server`](super) module docs.
@@ -173,12 +175,12 @@ async fn verify_request(
     };
     check_content_type(headers, encrypt_value.is_some())?;
 
-    let client_id = required(headers, CLIENT_ID)?.to_owned();
-    let request_time = required(headers, REQUEST_TIME)?.to_owned();
-    let signature = SignatureHeader::parse(required(headers, SIGNATURE)?)
-        .map_err(|e| reject(RejectReason::InvalidSignature, e.to_string()))?;
-
-    let key = match config.key_store.lookup(&client_id, signature.key_version) {
+    let signed = SignedHead::from_headers(Head::Request, headers).map_err(rejected)?;
+    let client_id = signed.client_id.to_owned();
+    let key = match config
+        .key_store
+        .lookup(&client_id, signed.signature.key_version)
+    {
         KeyLookup::Found(k) => k,
         KeyLookup::UnknownClient => {
             return Err(reject(
@@ -191,49 +193,29 @@ async fn verify_request(
                 RejectReason::UnknownKeyVersion,
                 format!(
                     "Client-Id {client_id} has no key with keyVersion {}",
-                    signature
+                    signed
+                        .signature
                         .key_version
                         .map_or_else(|| "(latest)".to_owned(), |v| v.to_string())
                 ),
             ));
         }
     };
-
-    check_window(
-        &request_time,
-        time::OffsetDateTime::now_utc(),
-        config.clock_skew,
-    )
-    .map_err(|e: TimeError| {
-        reject(
-            RejectReason::RequestTimeOutOfWindow,
-            format!("Request-Time: {e}"),
-        )
-    })?;
+    // The head is checked before a byte of the body is read.
+    signed
+        .check_time(time::OffsetDateTime::now_utc(), config.clock_skew)
+        .map_err(rejected)?;
+    let key_version = signed.signature.key_version;
 
     let raw = read_limited(body, declared_len, config).await?;
-    let content = SignedContent {
-        method: &exchange.method,
-        path: &exchange.path,
-        client_id: &client_id,
-        time: &request_time,
-        body: &raw,
-    }
-    .to_bytes();
-    signature::verify(&key, &content, &signature).map_err(|e| match e {
-        VerifyError::UnsupportedAlgorithm(_) => {
-            reject(RejectReason::InvalidSignature, e.to_string())
-        }
-        VerifyError::Mismatch => reject(
-            RejectReason::InvalidSignature,
-            "Signature does not match `POST <path>\\n<Client-Id>.<Request-Time>.<body>` under the registered key",
-        ),
-    })?;
+    signed
+        .verify(&key, &exchange.method, &exchange.path, &raw)
+        .map_err(rejected)?;
 
     let plaintext = match encrypt_value {
         Some(value) => {
             let plain = decrypt(config, value, &raw)?;
-            exchange.encrypt_for = Some((key, signature.key_version));
+            exchange.encrypt_for = Some((key, key_version));
             // The handler sees JSON, whatever travelled on the wire.
             parts.headers.insert(
                 header::CONTENT_TYPE,
@@ -248,7 +230,7 @@ async fn verify_request(
     parts.headers.remove(header::CONTENT_LENGTH);
     parts.extensions.insert(CallerContext {
         client_id: client_id.clone(),
-        key_version: signature.key_version,
+        key_version,
         tracer_id: exchange.tracer_id.clone(),
         encrypted: exchange.encrypt_for.is_some(),
     });
@@ -300,18 +282,22 @@ fn decrypt(config: &ServerConfig, header_value: &str, raw: &[u8]) -> Result<Vec<
     outcome.map_err(|detail| reject(RejectReason::DecryptionFailed, detail))
 }
 
-fn required<'a>(headers: &'a HeaderMap, name: &'static str) -> Result<&'a str, Rejection> {
-    match headers.get(name) {
-        None => Err(reject(
-            RejectReason::MissingHeader,
-            format!("{name} header is missing"),
-        )),
-        Some(v) => v.to_str().map_err(|_| {
-            reject(
-                RejectReason::MissingHeader,
-                format!("{name} header is not visible ASCII"),
-            )
-        }),
+/// A request head's problem as the rejection the caller is answered with.
+fn rejected(problem: HeadProblem) -> Rejection {
+    match problem {
+        HeadProblem::MissingHeader(_) | HeadProblem::UnreadableHeader(_) => {
+            reject(RejectReason::MissingHeader, problem.to_string())
+        }
+        HeadProblem::MalformedSignature(e) => reject(RejectReason::InvalidSignature, e.to_string()),
+        HeadProblem::Signature(VerifyError::Mismatch) => reject(
+            RejectReason::InvalidSignature,
+            "Signature does not match `POST <path>\\n<Client-Id>.<Request-Time>.<body>` under the registered key",
+        ),
+        HeadProblem::Signature(e) => reject(RejectReason::InvalidSignature, e.to_string()),
+        HeadProblem::Time(e) => reject(
+            RejectReason::RequestTimeOutOfWindow,
+            format!("Request-Time: {e}"),
+        ),
     }
 }
 

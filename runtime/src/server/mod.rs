@@ -13,7 +13,7 @@
 //! `POST <request path>\n<Client-Id>.<Response-Time>.<raw response body>`.
 //!
 //! A refused request never reaches the handler. It is answered with the code that the
-//! [`RejectionTable`] maps its [`RejectReason`] to, as
+//! [`RejectionTable`] maps its [`RejectReason`](crate::RejectReason) to, as
 //! `{"<result_field>":{"resultCode":..,"resultStatus":..,"resultMessage":..}}`, signed
 //! like any response and never encrypted. `resultMessage` is the documented message
 //! followed by a short detail naming the header or problem, except for decryption
@@ -26,7 +26,7 @@
 //! connection cap and deadlines for heads, bodies and idle connections; [`serve_tls`] the
 //! same over TLS (HTTP/1.1 or h2 by ALPN), configured by [`tls_server_config`].
 //!
-//! Generated servers route each operation through [`dispatch`]: decode, validate strictly
+//! Generated servers route each operation through `dispatch` (glue hidden from these docs): decode, validate strictly
 //! (`*_ILLEGAL`), call the handler, answer; a [`HandlerError`] is either a documented
 //! failure code or an internal error answered with `UNKNOWN_EXCEPTION`.
 
@@ -40,10 +40,12 @@ mod rejection_table;
 mod served_api;
 mod tls;
 
-pub use crate::rejection::{RejectReason, UnknownRejectReason};
 pub use config::{DEFAULT_MAX_BODY_BYTES, ServerConfig};
 pub use context::{CallerContext, DecryptedExchange};
-pub use dispatch::{HandlerError, Operation, dispatch};
+pub use dispatch::HandlerError;
+// Glue that only generated servers call.
+#[doc(hidden)]
+pub use dispatch::{Operation, dispatch};
 pub use keystore::{ClientKeyStore, InMemoryKeyStore, KeyLookup};
 pub use layer::{SigningLayer, SigningService};
 pub use listener::{ListenerLimits, MAX_H2_STREAMS, serve, serve_tls};

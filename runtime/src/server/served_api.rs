@@ -26,7 +26,7 @@ impl Route {
 /// The routes and rejection codes of one API.
 #[derive(Debug, Clone)]
 pub struct ServedApi {
-    /// The served paths; any other path is answered with [`UnknownApi`](super::RejectReason::UnknownApi).
+    /// The served paths; any other path is answered with [`UnknownApi`](crate::RejectReason::UnknownApi).
     pub routes: Vec<Route>,
     /// The code answered for each refusal.
     pub rejections: RejectionTable,

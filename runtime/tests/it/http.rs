@@ -5,12 +5,13 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use crate::support::served_api;
+use alipayhk_runtime::RejectReason;
 use alipayhk_runtime::client::{
     ClientConfig, EncryptionConfig, RawResponse, RetryPolicy, Transport, TransportError,
 };
 use alipayhk_runtime::keys::{PrivateKey, PublicKey};
 use alipayhk_runtime::server::{
-    CallerContext, DecryptedExchange, InMemoryKeyStore, RejectReason, ServerConfig, SigningLayer,
+    CallerContext, DecryptedExchange, InMemoryKeyStore, ServerConfig, SigningLayer,
 };
 use alipayhk_runtime::signature::{KeySigner, SignatureHeader, SignedContent, verify};
 use axum::extract::State;

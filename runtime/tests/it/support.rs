@@ -2,9 +2,10 @@
 
 use std::path::PathBuf;
 
+use alipayhk_runtime::RejectReason;
 use alipayhk_runtime::ResultStatus;
 use alipayhk_runtime::keys::{PrivateKey, PublicKey};
-use alipayhk_runtime::server::{CommonCode, RejectReason, RejectionTable, Route, ServedApi};
+use alipayhk_runtime::server::{CommonCode, RejectionTable, Route, ServedApi};
 
 /// `runtime/` of the checkout under test. Read when the test runs (`cargo test` sets
 /// CARGO_MANIFEST_DIR for the test process), never baked in with `env!`: two checkouts that

@@ -22,7 +22,7 @@ use std::sync::Arc;
 
 use serde::Deserialize;
 
-use crate::client::{ClientConfig, EncryptionConfig};
+use super::transport::{ClientConfig, EncryptionConfig};
 use crate::keys::{KeyError, PrivateKey, PublicKey};
 use crate::signature::KeySigner;
 

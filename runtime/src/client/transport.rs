@@ -1,39 +1,20 @@
-//! The client half: sign, (encrypt), send over HTTPS, verify, (decrypt).
-//!
-//! [`Transport`] knows nothing about operations: generated clients serialize a request
-//! once and hand the bytes to [`Transport::send`] with the operation path. The same bytes
-//! are signed and sent on every attempt (protocol.md §A1, §E).
-//!
-//! Anything that leaves the outcome in doubt is an error whose
-//! [`TransportError::outcome_unknown`] is `true`: a timeout after sending, a non-200
-//! status, a missing or invalid response signature, and also:
-//!
-//! - a redirect (any 3xx): redirects are never followed, so the signed body is never
-//!   re-sent to another host; the error names the refused `Location` (sanitised);
-//! - a body larger than [`ClientConfig::max_response_bytes`] (checked against
-//!   `Content-Length` up front and while reading, chunk by chunk);
-//! - a validly signed response whose `Client-Id` is not ours, or whose `Response-Time`
-//!   does not parse or lies outside [`ClientConfig::response_time_window`] of our clock
-//!   (a replayed old answer, say a `SUCCESS` for another `bizNo`).
-//!
-//! Treat those like a `U` result: retry with the same business id, or inquire. Never
-//! treat them as success.
+//! The transport: sign, (encrypt), send, verify, (decrypt), retry.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use http::{HeaderMap, HeaderValue};
 
-pub use crate::client_config_file::{ClientSettings, ConfigFileError};
 use crate::encryption::{self, EncryptHeader, EncryptionError};
 use crate::headers::{
     CLIENT_ID, CONTENT_TYPE, ENCRYPT, ENCRYPTED_CONTENT_TYPE, JSON_CONTENT_TYPE, REQUEST_TIME,
-    RESPONSE_TIME, SIGNATURE,
+    SIGNATURE,
 };
 use crate::keys::{PrivateKey, PublicKey};
-use crate::outcome::ResponseMeta;
-use crate::signature::{self, SignError, SignatureHeader, SignedContent, Signer, VerifyError};
-use crate::time::{DEFAULT_CLOCK_SKEW, TimeError, check_window, now_header_value};
+use crate::response_meta::ResponseMeta;
+use crate::signature::{self, SignError, SignedContent, Signer, VerifyError};
+use crate::signed_head::{Head, HeadProblem, check_signed_head};
+use crate::time::{DEFAULT_CLOCK_SKEW, TimeError, now_header_value};
 
 /// Default [`ClientConfig::max_response_bytes`]: 4 MiB, far above any documented answer.
 pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 4 * 1024 * 1024;
@@ -572,42 +553,26 @@ impl Transport {
     ) -> Result<Vec<u8>, TransportError> {
         debug_assert_eq!(status, 200);
         let cfg = &self.config;
-        let header = |name: &'static str| -> Result<&str, TransportError> {
-            headers
-                .get(name)
-                .and_then(|v| v.to_str().ok())
-                .ok_or(TransportError::MissingResponseHeader(name))
-        };
-        let sig = SignatureHeader::parse(header(SIGNATURE)?)
-            .map_err(|e| TransportError::MalformedResponseSignature(e.to_string()))?;
-        let response_time = header(RESPONSE_TIME)?;
         // The SDKs differ on whose Client-Id to use (protocol.md §A6): verify over the echoed
         // one, then require it to be ours, so a validly signed answer to another partner is
-        // told apart from a forgery.
-        let client_id = header(CLIENT_ID)?;
-        let content = SignedContent {
-            method: "POST",
+        // told apart from a forgery. The signature binds the time, but an old, validly
+        // signed answer can be replayed: the head check ends with the time window.
+        let signed = check_signed_head(
+            Head::Response,
+            headers,
+            &cfg.alipay_public_key,
+            "POST",
             path,
-            client_id,
-            time: response_time,
-            body: &raw,
-        }
-        .to_bytes();
-        signature::verify(&cfg.alipay_public_key, &content, &sig)
-            .map_err(TransportError::ResponseSignature)?;
-        if client_id != cfg.client_id {
-            return Err(TransportError::ClientIdMismatch {
-                expected: cfg.client_id.clone(),
-                received: sanitise(client_id, MAX_SHOWN_CHARS),
-            });
-        }
-        // The signature binds the time, but an old, validly signed answer can be replayed.
-        check_window(
-            response_time,
-            ::time::OffsetDateTime::now_utc(),
+            &raw,
             cfg.response_time_window,
         )
-        .map_err(TransportError::ResponseTime)?;
+        .map_err(refused)?;
+        if signed.client_id != cfg.client_id {
+            return Err(TransportError::ClientIdMismatch {
+                expected: cfg.client_id.clone(),
+                received: sanitise(signed.client_id, MAX_SHOWN_CHARS),
+            });
+        }
         let body = match (headers.get(ENCRYPT), &cfg.encryption) {
             (Some(value), Some(enc)) if request_encrypted => {
                 let value = value.to_str().map_err(|_| {
@@ -631,6 +596,20 @@ impl Transport {
             (None, _) => raw,
         };
         Ok(body)
+    }
+}
+
+/// A response head's problem in the client's words: every one leaves the outcome unknown.
+fn refused(problem: HeadProblem) -> TransportError {
+    match problem {
+        HeadProblem::MissingHeader(name) | HeadProblem::UnreadableHeader(name) => {
+            TransportError::MissingResponseHeader(name)
+        }
+        HeadProblem::MalformedSignature(e) => {
+            TransportError::MalformedResponseSignature(e.to_string())
+        }
+        HeadProblem::Signature(e) => TransportError::ResponseSignature(e),
+        HeadProblem::Time(e) => TransportError::ResponseTime(e),
     }
 }
 
