@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use alipayhk_api::CallError;
 use alipayhk_api::models::InquireAPointRequest;
-use alipayhk_simulator::seed::DEMO_ACCESS_TOKEN;
+use alipayhk_simulator::DEMO_ACCESS_TOKEN;
 
 use crate::support::TestServer;
 

@@ -9,9 +9,9 @@ use std::time::{Duration, Instant};
 
 use alipayhk_api::client::Client;
 use alipayhk_api::models::RedeemAPointRequest;
-use alipayhk_simulator::config::SimulatorConfig;
-use alipayhk_simulator::seed::{DEMO_ACCESS_TOKEN, DEMO_USER_ID, Fixtures};
-use alipayhk_simulator::store::PgStore;
+use alipayhk_simulator::PgStore;
+use alipayhk_simulator::SimulatorConfig;
+use alipayhk_simulator::{DEMO_ACCESS_TOKEN, DEMO_USER_ID, Fixtures};
 use reqwest::Method;
 use serde_json::json;
 
@@ -384,7 +384,7 @@ async fn the_database_password_is_never_shown() {
         database_url: Some(url.clone()),
         ..SimulatorConfig::default()
     };
-    let banner = alipayhk_simulator::serve::banner(&config, &server.running);
+    let banner = alipayhk_simulator::banner(&config, &server.running);
     assert!(
         banner.contains("PostgreSQL postgres://postgres:***@127.0.0.1"),
         "{banner}"

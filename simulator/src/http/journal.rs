@@ -33,9 +33,9 @@ use serde::Serialize;
 use serde_json::Value;
 use tokio::sync::broadcast;
 
-use crate::diagnosis::{self, Diagnosis};
-use crate::ledger::LedgerEntry;
-use crate::operations::Simulator;
+use super::diagnosis::{self, Diagnosis};
+use crate::core::Simulator;
+use crate::domain::ledger::LedgerEntry;
 
 /// Default number of entries kept.
 pub const DEFAULT_CAPACITY: usize = 1000;
@@ -380,7 +380,7 @@ impl Journal {
 #[derive(Clone)]
 pub struct Recorder {
     /// The journal written to.
-    pub simulator: Simulator,
+    pub journal: Arc<Journal>,
     /// The partners' keys, to diagnose signatures that do not verify.
     pub key_store: Arc<dyn ClientKeyStore>,
     /// The API's body limit: a longer body is passed on unread (the signing layer refuses it).
@@ -389,7 +389,7 @@ pub struct Recorder {
 
 /// Axum middleware (`from_fn_with_state`) around the signed API router.
 pub async fn record(State(recorder): State<Recorder>, request: Request, next: Next) -> Response {
-    let journal = recorder.simulator.journal().clone();
+    let journal = recorder.journal.clone();
     if !journal.enabled() {
         return next.run(request).await;
     }
@@ -577,41 +577,6 @@ fn shown_body(body: Option<&[u8]>, encrypted: bool) -> String {
             }
         }
     }
-}
-
-/// `text` with every token value found in the JSON `body` masked in place (the rest of the
-/// text, byte for byte as it was).
-pub fn mask_tokens_in_text(text: &str, body: &[u8]) -> String {
-    fn collect(value: &Value, found: &mut Vec<String>) {
-        match value {
-            Value::Object(map) => {
-                for (key, v) in map {
-                    match v {
-                        Value::String(s) if key.to_ascii_lowercase().contains("token") => {
-                            found.push(s.clone())
-                        }
-                        other => collect(other, found),
-                    }
-                }
-            }
-            Value::Array(items) => items.iter().for_each(|v| collect(v, found)),
-            _ => {}
-        }
-    }
-    let mut tokens = Vec::new();
-    if let Ok(value) = serde_json::from_slice::<Value>(body) {
-        collect(&value, &mut tokens);
-    }
-    let mut out = text.to_owned();
-    for token in tokens.iter().filter(|t| !t.is_empty()) {
-        let prefix: String = token.chars().take(4).collect();
-        let masked = format!(
-            "{prefix}... (redacted, {} characters)",
-            token.chars().count()
-        );
-        out = out.replace(token.as_str(), &masked);
-    }
-    out
 }
 
 /// Masks every string under a key that names a token (`accessToken`, ...), at any depth.

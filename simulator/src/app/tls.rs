@@ -17,8 +17,8 @@ use rcgen::{
     KeyUsagePurpose,
 };
 
-use crate::config::{SimulatorConfig, TlsMode};
-use crate::data_dir::{self, DataDirError};
+use super::config::{SimulatorConfig, TlsMode};
+use super::data_dir::{self, DataDirError};
 
 /// The names the generated server certificate is valid for.
 pub const CERTIFICATE_NAMES: [&str; 3] = ["127.0.0.1", "::1", "localhost"];
