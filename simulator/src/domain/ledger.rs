@@ -74,6 +74,20 @@ pub struct PostingSource<'a> {
     pub product_id: Option<&'a str>,
 }
 
+/// What one request moved, for the request journal: the entries `client_id` caused under
+/// `biz_no` between two instants (ms since the epoch, inclusive).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestEntries {
+    /// The partner's Client-Id.
+    pub client_id: String,
+    /// The request's bizNo.
+    pub biz_no: String,
+    /// When the request arrived.
+    pub from_ms: i64,
+    /// When it was answered.
+    pub to_ms: i64,
+}
+
 /// Why a posting was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PostingRefused {

@@ -35,7 +35,7 @@ use tokio::sync::broadcast;
 
 use super::diagnosis::{self, Diagnosis};
 use crate::core::Simulator;
-use crate::domain::ledger::LedgerEntry;
+use crate::domain::ledger::{LedgerEntry, RequestEntries};
 
 /// Default number of entries kept.
 pub const DEFAULT_CAPACITY: usize = 1000;
@@ -360,9 +360,15 @@ impl Journal {
         ) {
             let from_ms = (recorded.time.unix_timestamp_nanos() / 1_000_000) as i64;
             let to_ms = from_ms + recorded.latency.as_millis() as i64 + 1;
+            let request = RequestEntries {
+                client_id,
+                biz_no,
+                from_ms,
+                to_ms,
+            };
             entry.ledger_entries = simulator
                 .store()
-                .entries_between(from_ms, to_ms, client_id, biz_no)
+                .request_entries(request)
                 .await
                 .unwrap_or_default();
         }

@@ -21,7 +21,7 @@ use crate::domain::answers::{CardAnswer, IssueAnswer, RedeemAnswer};
 use crate::domain::budget::IssueBudget;
 use crate::domain::cards::{CardUpdate, MembershipCard, PassTemplate};
 use crate::domain::fixtures::{Fixtures, UserFixture};
-use crate::domain::ledger::{LedgerEntry, PostingRefused};
+use crate::domain::ledger::{LedgerEntry, PostingRefused, RequestEntries};
 use crate::domain::points::{IssueCall, RedeemCall};
 
 pub(crate) mod postgres;
@@ -30,6 +30,18 @@ pub(crate) mod sqlite;
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 use sqlite::queries as sql;
+
+/// The tables of the simulator's state, in both schemas (PostgreSQL adds the shared
+/// `scripted_rules`): what a reset empties.
+pub(crate) const STATE_TABLES: [&str; 7] = [
+    "users",
+    "access_tokens",
+    "point_ledger",
+    "issue_budgets",
+    "templates",
+    "membership_cards",
+    "idempotency_records",
+];
 
 /// What went wrong in the database.
 #[derive(Debug, thiserror::Error)]
@@ -360,26 +372,17 @@ impl Store {
         }
     }
 
-    /// The entries `client_id` caused under `biz_no` between two instants (ms since the
-    /// epoch, inclusive): what one request moved, for the request journal.
-    pub async fn entries_between(
+    /// What one request moved (see [`RequestEntries`]).
+    pub async fn request_entries(
         &self,
-        from_ms: i64,
-        to_ms: i64,
-        client_id: String,
-        biz_no: String,
+        request: RequestEntries,
     ) -> Result<Vec<LedgerEntry>, StoreError> {
         match self {
             Self::Sqlite(db) => {
-                db.read_async(move |db| {
-                    sql::PointLedger::new(db).entries_between(from_ms, to_ms, &client_id, &biz_no)
-                })
-                .await
-            }
-            Self::Postgres(pg) => {
-                pg.entries_between(from_ms, to_ms, &client_id, &biz_no)
+                db.read_async(move |db| sql::PointLedger::new(db).of_request(&request))
                     .await
             }
+            Self::Postgres(pg) => pg.request_entries(&request).await,
         }
     }
 

@@ -44,10 +44,12 @@ use crate::domain::budget::IssueBudget;
 use crate::domain::cards::{self, CardUpdate, MembershipCard, PassTemplate};
 use crate::domain::fixtures::{FixtureWrite, Fixtures, UserFixture};
 use crate::domain::idempotency::Replay;
-use crate::domain::ledger::{EntryKind, LedgerEntry, PostingRefused, PostingSource};
+use crate::domain::ledger::{
+    EntryKind, LedgerEntry, PostingRefused, PostingSource, RequestEntries,
+};
 use crate::domain::now_ms;
 use crate::domain::points::{self, IssueCall, IssuePlan, Recipient, RedeemCall};
-use crate::store::{CreatedUser, StoreError};
+use crate::store::{CreatedUser, STATE_TABLES, StoreError};
 
 /// Connections per instance: enough for the four reader-like lookups and the writes of
 /// a busy instance; PostgreSQL's default `max_connections` (100) fits several instances.
@@ -134,17 +136,6 @@ CREATE TABLE scripted_rules (
 
 /// The schema's versions in order: version `i + 1` is `MIGRATIONS[i]`. Append, never edit.
 pub const MIGRATIONS: &[&str] = &[SCHEMA_V1];
-
-const TABLES: [&str; 8] = [
-    "users",
-    "access_tokens",
-    "point_ledger",
-    "issue_budgets",
-    "templates",
-    "membership_cards",
-    "idempotency_records",
-    "scripted_rules",
-];
 
 /// A PostgreSQL database shared by simulator instances: cheap to clone.
 #[derive(Clone)]
@@ -934,13 +925,10 @@ impl PgStore {
         Ok(sum.map_or(0, |r| r.get(0)))
     }
 
-    /// See [`crate::store::Store::entries_between`].
-    pub async fn entries_between(
+    /// See [`crate::store::Store::request_entries`].
+    pub async fn request_entries(
         &self,
-        from_ms: i64,
-        to_ms: i64,
-        client_id: &str,
-        biz_no: &str,
+        r: &RequestEntries,
     ) -> Result<Vec<LedgerEntry>, StoreError> {
         let sql = format!(
             "SELECT {ENTRY_COLUMNS} FROM point_ledger
@@ -949,7 +937,7 @@ impl PgStore {
         Ok(rows(
             &self.client().await?,
             &sql,
-            &[&from_ms, &to_ms, &client_id, &biz_no],
+            &[&r.from_ms, &r.to_ms, &r.client_id, &r.biz_no],
         )
         .await?
         .iter()
@@ -981,7 +969,7 @@ impl PgStore {
             "membership_cards",
             "scripted_rules",
         ] {
-            debug_assert!(TABLES.contains(&table));
+            debug_assert!(STATE_TABLES.contains(&table) || table == "scripted_rules");
             tx.batch_execute(&format!("DELETE FROM {table}")).await?;
         }
         if let Some(fixtures) = fixtures {

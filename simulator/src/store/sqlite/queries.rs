@@ -15,10 +15,12 @@ use crate::domain::cards::{
 };
 use crate::domain::fixtures::{FixtureWrite, Fixtures, UserFixture};
 use crate::domain::idempotency::{IdempotencyKey, RecordedAnswer, Replay};
-use crate::domain::ledger::{self, EntryKind, LedgerEntry, PostingRefused, PostingSource};
+use crate::domain::ledger::{
+    self, EntryKind, LedgerEntry, PostingRefused, PostingSource, RequestEntries,
+};
 use crate::domain::now_ms;
 use crate::domain::points::{self, IssueCall, IssuePlan, Recipient, RedeemCall};
-use crate::store::{CreatedUser, StoreError};
+use crate::store::{CreatedUser, STATE_TABLES, StoreError};
 
 /// The user with this id.
 pub fn find_user(db: &Connection, user_id: &str) -> Result<Option<User>, StoreError> {
@@ -363,22 +365,20 @@ impl<'c> PointLedger<'c> {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    /// The entries `client_id` caused under `biz_no` between two instants (ms since the
-    /// epoch, inclusive): what one request moved, for the request journal.
-    pub fn entries_between(
-        &self,
-        from_ms: i64,
-        to_ms: i64,
-        client_id: &str,
-        biz_no: &str,
-    ) -> Result<Vec<LedgerEntry>, StoreError> {
+    /// See [`RequestEntries`].
+    pub fn of_request(&self, request: &RequestEntries) -> Result<Vec<LedgerEntry>, StoreError> {
         let mut statement = self.db.prepare_cached(
             "SELECT entry_id, user_id, delta, balance_after, kind, client_id, biz_no, product_id, created_at_ms
              FROM point_ledger WHERE client_id = ?3 AND biz_no = ?4 AND created_at_ms BETWEEN ?1 AND ?2
              ORDER BY entry_id",
         )?;
         let rows = statement.query_map(
-            rusqlite::params![from_ms, to_ms, client_id, biz_no],
+            params![
+                request.from_ms,
+                request.to_ms,
+                request.client_id,
+                request.biz_no
+            ],
             entry_row,
         )?;
         Ok(rows.collect::<Result<_, _>>()?)
@@ -581,20 +581,9 @@ pub fn update_card(db: &Connection, update: CardUpdate) -> Result<CardAnswer, St
     Ok(answer)
 }
 
-/// The tables, in the order `clear_tables` empties them.
-const TABLES: [&str; 7] = [
-    "users",
-    "access_tokens",
-    "point_ledger",
-    "issue_budgets",
-    "templates",
-    "membership_cards",
-    "idempotency_records",
-];
-
 /// Deletes every row of every table (the admin `reset`), inside the caller's transaction.
 pub fn clear_tables(db: &Connection) -> Result<(), StoreError> {
-    for table in TABLES {
+    for table in STATE_TABLES {
         db.execute(&format!("DELETE FROM {table}"), [])?;
     }
     Ok(())
