@@ -106,6 +106,12 @@ pub fn balance_after(balance: i64, delta: i64) -> Result<i64, PostingRefused> {
         .ok_or(PostingRefused::PointNotEnough)
 }
 
+/// The adjustment that takes a balance from `current` to `target` (the admin API's "set
+/// the balance"): `None` when there is nothing to post.
+pub fn adjustment(current: i64, target: i64) -> Option<i64> {
+    (current != target).then(|| target - current)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -118,6 +124,12 @@ mod tests {
             balance_after(i64::MAX, 1),
             Err(PostingRefused::PointNotEnough)
         );
+    }
+
+    #[test]
+    fn setting_the_same_balance_posts_nothing() {
+        assert_eq!(adjustment(7, 7), None);
+        assert_eq!(adjustment(7, 2), Some(-5));
     }
 
     #[test]

@@ -28,8 +28,7 @@ pub fn suite_database() -> Option<String> {
     if !crate::pg::suite_on_postgres() {
         return None;
     }
-    let cluster = crate::pg::shared()
-        .expect("ALIPAYHK_TEST_POSTGRES=1 needs PostgreSQL (initdb, pg_ctl) installed");
+    let cluster = crate::pg::required();
     Some(cluster.create_database())
 }
 

@@ -45,7 +45,7 @@ use crate::domain::cards::{self, CardUpdate, MembershipCard, PassTemplate};
 use crate::domain::fixtures::{FixtureWrite, Fixtures, UserFixture};
 use crate::domain::idempotency::Replay;
 use crate::domain::ledger::{
-    EntryKind, LedgerEntry, PostingRefused, PostingSource, RequestEntries,
+    self, EntryKind, LedgerEntry, PostingRefused, PostingSource, RequestEntries,
 };
 use crate::domain::now_ms;
 use crate::domain::points::{self, IssueCall, IssuePlan, Recipient, RedeemCall};
@@ -520,17 +520,11 @@ async fn set_balance(
     let Some(current) = current.map(|r| r.get::<_, i64>(0)) else {
         return Ok(Err(PostingRefused::NoSuchUser));
     };
-    if current == balance {
+    let Some(delta) = ledger::adjustment(current, balance) else {
         return Ok(Ok(balance));
-    }
-    post(
-        c,
-        user_id,
-        balance - current,
-        EntryKind::Adjustment,
-        &PostingSource::default(),
-    )
-    .await
+    };
+    let source = PostingSource::default();
+    post(c, user_id, delta, EntryKind::Adjustment, &source).await
 }
 
 async fn put_token(

@@ -344,15 +344,15 @@ impl<'c> PointLedger<'c> {
         let Some(user) = find_user(self.db, user_id)? else {
             return Ok(Err(PostingRefused::NoSuchUser));
         };
-        if user.balance == balance {
-            return Ok(Ok(balance));
+        match ledger::adjustment(user.balance, balance) {
+            None => Ok(Ok(balance)),
+            Some(delta) => self.post(
+                user_id,
+                delta,
+                EntryKind::Adjustment,
+                &PostingSource::default(),
+            ),
         }
-        self.post(
-            user_id,
-            balance - user.balance,
-            EntryKind::Adjustment,
-            &PostingSource::default(),
-        )
     }
 
     /// Entries in order, for one user or for all.
