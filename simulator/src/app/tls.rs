@@ -68,7 +68,7 @@ pub fn prepare(config: &SimulatorConfig) -> Result<Option<PreparedTls>, TlsError
     prepare_mode(&config.tls, &config.data_dir.join("tls"))
 }
 
-/// [`prepare`] for any listener (the CLI's proxy too): `mode`, with a generated CA and
+/// `prepare` for any listener (the CLI's proxy too): `mode`, with a generated CA and
 /// certificate kept in `generated_dir`.
 pub fn prepare_mode(mode: &TlsMode, generated_dir: &Path) -> Result<Option<PreparedTls>, TlsError> {
     let (cert, key, ca) = match mode {

@@ -15,7 +15,7 @@ use crate::store::{PgStore, Store, StoreError};
 ///
 /// On SQLite the list lives in this process. On PostgreSQL the `scripted_rules` table is the
 /// list, shared by every instance, and this is its cache: refreshed when any instance
-/// announces a change (`LISTEN`/`NOTIFY`) and every [`REFRESH`] anyway. Matching a call
+/// announces a change (`LISTEN`/`NOTIFY`) and every `REFRESH` (2 s) anyway. Matching a call
 /// reads the cache only, so a call that no rule names costs no database round trip; a
 /// match on a rule with `times` claims one of them in the database (a conditional
 /// `UPDATE`), so a rule for the next N calls fires N times over all instances. A rule
@@ -124,7 +124,11 @@ impl RuleBook {
 
     /// Finds the first answer rule for this call, uses up one of its times, and says what
     /// to do. Fault rules are not considered (see [`RuleBook::take_fault`]).
-    pub async fn take(&self, operation: OperationId, user_id: Option<&str>) -> Option<RuleAction> {
+    pub(crate) async fn take(
+        &self,
+        operation: OperationId,
+        user_id: Option<&str>,
+    ) -> Option<RuleAction> {
         let matches = |rule: &Rule| match rule {
             Rule::Answer(rule) => {
                 rule.operation == operation && matches_user(rule.user_id.as_deref(), user_id)
@@ -146,7 +150,7 @@ impl RuleBook {
 
     /// Whether fault rules for `operation` exist, and whether matching them needs the
     /// caller's user id (so the fault layer reads the body only when it must).
-    pub fn fault_interest(&self, operation: OperationId) -> FaultInterest {
+    pub(crate) fn fault_interest(&self, operation: OperationId) -> FaultInterest {
         let state = self.lock();
         let mut interest = FaultInterest::None;
         for rule in &state.rules {
@@ -163,7 +167,7 @@ impl RuleBook {
     }
 
     /// Finds the first fault rule for this call and uses up one of its times.
-    pub async fn take_fault(
+    pub(crate) async fn take_fault(
         &self,
         operation: OperationId,
         user_id: Option<&str>,

@@ -184,7 +184,7 @@ impl Fixtures {
 
     /// What applying the fixtures writes, in order: each store turns every write into one
     /// query of its own, inside one transaction.
-    pub fn writes(&self) -> Vec<FixtureWrite<'_>> {
+    pub(crate) fn writes(&self) -> Vec<FixtureWrite<'_>> {
         let mut writes = Vec::new();
         for user in &self.users {
             writes.push(FixtureWrite::User(user));

@@ -297,7 +297,7 @@ impl Journal {
     }
 
     /// Whether anything is recorded at all.
-    pub fn enabled(&self) -> bool {
+    pub(crate) fn enabled(&self) -> bool {
         self.capacity > 0
     }
 
@@ -319,7 +319,7 @@ impl Journal {
     }
 
     /// Matching entries, newest first (without ledger entries: see [`Journal::complete`]).
-    pub fn list(&self, filter: &JournalFilter) -> Vec<JournalEntry> {
+    pub(crate) fn list(&self, filter: &JournalFilter) -> Vec<JournalEntry> {
         let limit = filter.limit.unwrap_or(usize::MAX);
         let recorded: Vec<Arc<Recorded>> = self.lock().iter().rev().cloned().collect();
         recorded
@@ -331,7 +331,7 @@ impl Journal {
     }
 
     /// The exchange with this `Tracer-Id`.
-    pub fn get(&self, tracer_id: &str) -> Option<Arc<Recorded>> {
+    pub(crate) fn get(&self, tracer_id: &str) -> Option<Arc<Recorded>> {
         self.lock()
             .iter()
             .rev()
@@ -340,18 +340,18 @@ impl Journal {
     }
 
     /// Forgets every entry.
-    pub fn clear(&self) {
+    pub(crate) fn clear(&self) {
         self.lock().clear();
     }
 
     /// New exchanges as they are recorded (a slow subscriber skips what it missed).
-    pub fn subscribe(&self) -> broadcast::Receiver<Arc<Recorded>> {
+    pub(crate) fn subscribe(&self) -> broadcast::Receiver<Arc<Recorded>> {
         self.live.subscribe()
     }
 
     /// `entry` with the ledger entries its Issue or Redeem moved: this client's entries under
     /// the request's bizNo, posted while the request ran.
-    pub async fn complete(simulator: &Simulator, recorded: &Recorded) -> JournalEntry {
+    pub(crate) async fn complete(simulator: &Simulator, recorded: &Recorded) -> JournalEntry {
         let mut entry = recorded.entry();
         if let (Some(biz_no), Some(client_id), Verification::Ok) = (
             recorded.biz_no(),

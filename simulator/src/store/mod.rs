@@ -177,7 +177,7 @@ impl Store {
     }
 
     /// Applies an issue (idempotent by bizNo) in one transaction.
-    pub async fn issue(&self, call: IssueCall) -> Result<IssueAnswer, StoreError> {
+    pub(crate) async fn issue(&self, call: IssueCall) -> Result<IssueAnswer, StoreError> {
         match self {
             Self::Sqlite(db) => db.write_async(move |db| sql::issue(db, &call)).await,
             Self::Postgres(pg) => pg.issue(&call).await,
@@ -185,7 +185,7 @@ impl Store {
     }
 
     /// Applies a redeem (idempotent by bizNo) in one transaction.
-    pub async fn redeem(&self, call: RedeemCall) -> Result<RedeemAnswer, StoreError> {
+    pub(crate) async fn redeem(&self, call: RedeemCall) -> Result<RedeemAnswer, StoreError> {
         match self {
             Self::Sqlite(db) => db.write_async(move |db| sql::redeem(db, &call)).await,
             Self::Postgres(pg) => pg.redeem(&call).await,
@@ -193,7 +193,7 @@ impl Store {
     }
 
     /// Applies a card update in one transaction, on the card as it is then.
-    pub async fn update_card(&self, update: CardUpdate) -> Result<CardAnswer, StoreError> {
+    pub(crate) async fn update_card(&self, update: CardUpdate) -> Result<CardAnswer, StoreError> {
         match self {
             Self::Sqlite(db) => db.write_async(move |db| sql::update_card(db, update)).await,
             Self::Postgres(pg) => pg.update_card(update).await,
@@ -373,7 +373,7 @@ impl Store {
     }
 
     /// What one request moved (see [`RequestEntries`]).
-    pub async fn request_entries(
+    pub(crate) async fn request_entries(
         &self,
         request: RequestEntries,
     ) -> Result<Vec<LedgerEntry>, StoreError> {

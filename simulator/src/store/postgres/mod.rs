@@ -920,7 +920,7 @@ impl PgStore {
     }
 
     /// See [`crate::store::Store::request_entries`].
-    pub async fn request_entries(
+    pub(crate) async fn request_entries(
         &self,
         r: &RequestEntries,
     ) -> Result<Vec<LedgerEntry>, StoreError> {
@@ -976,7 +976,7 @@ impl PgStore {
 
     /// Redeem A. Point: claim the bizNo, post the debit, settle [`points::redeemed`]'s
     /// answer; one transaction.
-    pub async fn redeem(&self, call: &RedeemCall) -> Result<RedeemAnswer, StoreError> {
+    pub(crate) async fn redeem(&self, call: &RedeemCall) -> Result<RedeemAnswer, StoreError> {
         let mut c = self.client().await?;
         let tx = c.transaction().await?;
         let (operation, biz_no) = (OperationId::RedeemAPoint, &call.request.biz_no);
@@ -1012,7 +1012,7 @@ impl PgStore {
 
     /// Issue A. Point: claim the bizNo, read the facts (the budget row locked), apply
     /// [`points::decide_issue`]'s plan, settle the answer; one transaction.
-    pub async fn issue(&self, call: &IssueCall) -> Result<IssueAnswer, StoreError> {
+    pub(crate) async fn issue(&self, call: &IssueCall) -> Result<IssueAnswer, StoreError> {
         let mut c = self.client().await?;
         let tx = c.transaction().await?;
         let operation = OperationId::IssueAPoint;
@@ -1065,7 +1065,7 @@ impl PgStore {
     }
 
     /// Update Membership Card: the locked card, [`cards::decide_update`], the write.
-    pub async fn update_card(&self, update: CardUpdate) -> Result<CardAnswer, StoreError> {
+    pub(crate) async fn update_card(&self, update: CardUpdate) -> Result<CardAnswer, StoreError> {
         let mut c = self.client().await?;
         let tx = c.transaction().await?;
         let card = find_card(&tx, &update.pass_id, true).await?;
