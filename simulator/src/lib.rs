@@ -7,13 +7,13 @@
 //!
 //! The crate is layered; imports go one way only, from a layer to the ones below it:
 //!
-//! | layer     | what it holds                                                           | invariant |
-//! |-----------|-------------------------------------------------------------------------|-----------|
-//! | `app`     | configuration, data directory, TLS, start and serve; owns the journal   | the only layer that reads files, the environment or the clock of a process |
-//! | `http`    | the generated server trait on the core, faults, journal, admin, console | translates HTTP; decides nothing, holds no SQL |
-//! | `core`    | [`Simulator`]: the five operations, written once; the [`RuleBook`]       | decides in `domain`, applies via `store` |
-//! | `store`   | [`Store`]: [`SqliteStore`] and [`PgStore`], one method per query or plan | all the SQL, each query once per backend; no business rule |
-//! | `domain`  | users, budgets, cards, ledger, idempotency, rules, fixtures, answers     | knows nothing of SQL or HTTP |
+//! | layer    | what it holds                                                            | invariant |
+//! |----------|--------------------------------------------------------------------------|-----------|
+//! | `app`    | configuration, data directory, TLS, [`start`] and [`run`]; owns the journal and the state | the only layer that knows the process: listeners, signals, the data directory |
+//! | `http`   | the generated server trait on the core, faults, journal, admin, console  | translates between HTTP and the core; no SQL, no business rule |
+//! | `core`   | [`Simulator`]: the five operations, each written once; the [`RuleBook`]  | scripted rules first, then decide in `domain`, apply via `store` |
+//! | `store`  | [`Store`] over [`SqliteStore`] and [`PgStore`]: one method per query or plan | all the SQL, each query once per backend; no business rule |
+//! | `domain` | users, budgets, cards, ledger, idempotency, rules, fixtures, answers      | knows nothing of SQL or HTTP |
 //!
 //! # Using it from tests
 //!

@@ -172,7 +172,7 @@ pub fn prepare(config: &SimulatorConfig) -> Result<PreparedData, DataDirError> {
     }
 
     let (database, fresh_database) = if config.database_url.is_some() {
-        // PostgreSQL: the schema's creator seeds it (see `postgres.rs`).
+        // PostgreSQL: the schema's creator seeds it (see the PostgreSQL store).
         (None, false)
     } else if config.in_memory {
         (None, true)

@@ -19,7 +19,7 @@
 //!   only after `COMMIT` returned.
 //! - **Scripted rules are shared**: the `scripted_rules` table; a counted rule is claimed by
 //!   `UPDATE … SET times = times - 1 WHERE times > 0 RETURNING times`, so "the next 2 calls"
-//!   means 2 calls over all instances. Each instance caches the list (see `rules.rs`),
+//!   means 2 calls over all instances. Each instance caches the list (see the core's `RuleBook`),
 //!   refreshed on `LISTEN simulator_rules` notifications, so a call with no matching rule
 //!   costs no round trip.
 //!
