@@ -34,8 +34,7 @@ use axum::response::{IntoResponse, Response};
 use clap::Args;
 use serde_json::json;
 
-use alipayhk_simulator::config::TlsMode;
-use alipayhk_simulator::tls;
+use alipayhk_simulator::{TlsMode, prepare_tls};
 
 use crate::Outcome;
 use crate::error::CliError;
@@ -166,8 +165,8 @@ pub fn proxy(args: ProxyArgs) -> Result<Outcome, CliError> {
         _ if args.tls => TlsMode::Generated,
         _ => TlsMode::Off,
     };
-    let tls = tls::prepare_mode(&tls_mode, &args.tls_dir)
-        .map_err(|e| CliError::Refused(e.to_string()))?;
+    let tls =
+        prepare_tls(&tls_mode, &args.tls_dir).map_err(|e| CliError::Refused(e.to_string()))?;
     let state = Arc::new(Proxy {
         upstream: upstream.clone(),
         http,

@@ -1,9 +1,9 @@
 //! `alipayhk serve`: the AlipayHK simulator. Flags become a configuration; the
-//! simulator library (`alipayhk_simulator::serve`) does the rest.
+//! simulator library (`alipayhk_simulator::run`) does the rest.
 
 use std::path::PathBuf;
 
-use alipayhk_simulator::config::{ConfigFile, PartnerConfig, SimulatorConfig};
+use alipayhk_simulator::{ConfigFile, PartnerConfig, SimulatorConfig};
 
 use crate::Outcome;
 use crate::error::CliError;
@@ -89,7 +89,7 @@ pub fn serve(args: ServeArgs) -> Result<Outcome, CliError> {
     let runtime = tokio::runtime::Runtime::new()
         .map_err(|e| CliError::io("cannot start the async runtime", e))?;
     runtime
-        .block_on(alipayhk_simulator::serve::run(config))
+        .block_on(alipayhk_simulator::run(config))
         .map_err(|e| CliError::Refused(e.to_string()))?;
     Ok(Outcome::Success)
 }
@@ -133,7 +133,7 @@ struct ServeFlags {
 }
 
 fn config_from(flags: ServeFlags) -> Result<SimulatorConfig, CliError> {
-    let refused = |e: alipayhk_simulator::config::ConfigError| CliError::Refused(e.to_string());
+    let refused = |e: alipayhk_simulator::ConfigError| CliError::Refused(e.to_string());
     let base = match &flags.config {
         Some(path) => SimulatorConfig::from_file(path).map_err(refused)?,
         None => SimulatorConfig::default(),

@@ -22,10 +22,9 @@ use alipayhk_runtime::headers::{ENCRYPTED_CONTENT_TYPE, JSON_CONTENT_TYPE};
 use alipayhk_runtime::keys::{PrivateKey, PublicKey};
 use alipayhk_runtime::server::{InMemoryKeyStore, ServerConfig};
 use alipayhk_runtime::signature::{self, KeySigner, SignatureHeader, SignedContent};
-use alipayhk_simulator::data_dir::{DEMO_CLIENT_ID, DEMO_KEY_VERSION};
-use alipayhk_simulator::seed::Fixtures;
-use alipayhk_simulator::store::{SqliteStore, Store};
-use alipayhk_simulator::{api, Simulator};
+use alipayhk_simulator::{
+    api_router, Fixtures, Simulator, SqliteStore, Store, DEMO_CLIENT_ID, DEMO_KEY_VERSION,
+};
 use arbitrary::Arbitrary;
 use axum::body::Body;
 use http::{HeaderName, HeaderValue, Method, Request, Uri};
@@ -66,7 +65,7 @@ fn world() -> &'static World {
         let partner_key = PrivateKey::generate_rsa2048().expect("partner key");
         let store = SqliteStore::in_memory().expect("in-memory store");
         store
-            .write(|db| Fixtures::demo().apply(db))
+            .seed(&Fixtures::demo())
             .expect("demo data");
         let simulator = Simulator::new(Store::Sqlite(store), Fixtures::demo());
         let key_store = InMemoryKeyStore::new().with_key(
@@ -81,7 +80,7 @@ fn world() -> &'static World {
         let config = ServerConfig::new(signer, Arc::new(key_store))
             .with_decryption_key(simulator_key.clone())
             .with_max_body_bytes(MAX_BODY_BYTES);
-        let router = api::router(simulator, config);
+        let router = api_router(simulator, config);
         World {
             runtime,
             router,

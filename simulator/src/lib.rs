@@ -5,28 +5,15 @@
 //! budgets, templates and cards behave like the documented service and survive restarts;
 //! scripted rules make every other documented result code (and delays) reachable.
 //!
-//! Map of the crate, one concept per module:
+//! The crate is layered; imports go one way only, from a layer to the ones below it:
 //!
-//! | module          | what it holds                                                    |
-//! |-----------------|------------------------------------------------------------------|
-//! | [`store`]       | the database interface: units of work, two backends              |
-//! | [`sqlite`]      | the embedded SQLite backend: one writer, group commit             |
-//! | [`postgres`]    | the PostgreSQL backend: several instances on one database         |
-//! | [`accounts`]    | AlipayHK users and access tokens                                 |
-//! | [`ledger`]      | the append-only [`ledger::PointLedger`]                          |
-//! | [`budget`]      | issue budgets per campaign and the codes they produce            |
-//! | [`cards`]       | redeemable-card templates and membership cards                   |
-//! | [`idempotency`] | replay by (Client-Id, operation, bizNo)                          |
-//! | [`rules`]       | [`rules::ScriptedRule`]s: forced codes and delays; fault rules    |
-//! | [`faults`]      | the layer that injects transport faults around the signed API   |
-//! | [`operations`]  | [`Simulator`]: what each operation does to the state             |
-//! | [`seed`]        | fixtures and the demo data                                       |
-//! | [`admin`]       | the admin HTTP API (loopback, bearer token)                      |
-//! | [`api`]         | the generated server trait implemented on [`Simulator`]          |
-//! | [`config`]      | defaults, the TOML file, checks                                  |
-//! | [`data_dir`]    | keys, admin token and database file, created on first start     |
-//! | [`serve`]       | start, print, serve until SIGINT/SIGTERM, drain                  |
-//! | [`tls`]         | `serve --tls`: the local CA and server certificate               |
+//! | layer    | what it holds                                                            | invariant |
+//! |----------|--------------------------------------------------------------------------|-----------|
+//! | `app`    | configuration, data directory, TLS, [`start`] and [`run`]; owns the journal and the state | the only layer that knows the process: listeners, signals, the data directory |
+//! | `http`   | the generated server trait on the core, faults, journal, admin, console  | translates between HTTP and the core; no SQL, no business rule |
+//! | `core`   | [`Simulator`]: the five operations, each written once; the [`RuleBook`]  | scripted rules first, then decide in `domain`, apply via `store` |
+//! | `store`  | [`Store`] over [`SqliteStore`] and [`PgStore`]: one method per query or plan | all the SQL, each query once per backend; no business rule |
+//! | `domain` | users, budgets, cards, ledger, idempotency, rules, fixtures, answers      | knows nothing of SQL or HTTP |
 //!
 //! # Using it from tests
 //!
@@ -34,7 +21,7 @@
 //! it through the admin API, and call it with the generated client:
 //!
 //! ```no_run
-//! use alipayhk_simulator::config::SimulatorConfig;
+//! use alipayhk_simulator::SimulatorConfig;
 //!
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
 //! let config = SimulatorConfig {
@@ -45,7 +32,7 @@
 //!     admin_token: Some("a-test-admin-token-of-16+".into()),
 //!     ..SimulatorConfig::default()
 //! };
-//! let simulator = alipayhk_simulator::serve::start(config).await?;
+//! let simulator = alipayhk_simulator::start(config).await?;
 //! // Client: base URL http://{simulator.api_address}, Client-Id DEMO0000PARTNER0001, keys in
 //! // target/sim-data/keys/. Admin API: http://{simulator.admin_address}/admin/...
 //! // Script: POST /admin/rules {"operation":"redeemAPoint","code":"RISK_REJECT","times":1}
@@ -53,30 +40,44 @@
 //! # Ok(()) }
 //! ```
 //!
-//! `alipayhk serve` is [`serve::run`]: the same, plus a banner and SIGINT/SIGTERM handling.
+//! `alipayhk serve` is [`run`]: the same, plus a banner and SIGINT/SIGTERM handling.
 //! See `simulator/README.md` for the admin API, the configuration file and the behaviour of
 //! each operation.
 
-pub mod accounts;
-pub mod admin;
-pub mod api;
-pub mod budget;
-pub mod cards;
-pub mod config;
-pub mod console;
-pub mod data_dir;
-pub mod diagnosis;
-pub mod faults;
-pub mod idempotency;
-pub mod journal;
-pub mod ledger;
-pub mod operations;
-pub mod postgres;
-pub mod rules;
-pub mod seed;
-pub mod serve;
-pub mod sqlite;
-pub mod store;
-pub mod tls;
+mod app;
+mod core;
+mod domain;
+mod http;
+mod store;
 
-pub use operations::Simulator;
+pub use app::config::{
+    ConfigError, ConfigFile, DATABASE_URL_ENV, DEFAULT_ADMIN_LISTEN, DEFAULT_DATA_DIR,
+    DEFAULT_LISTEN, MIN_ADMIN_TOKEN_LEN, PartnerConfig, SimulatorConfig, TlsMode,
+};
+pub use app::data_dir::{
+    DEMO_CLIENT_ID, DEMO_KEY_VERSION, DataDirError, Partner, PreparedData, mode_open_to_others,
+    prepare as prepare_data_dir,
+};
+pub use app::serve::{RunningSimulator, ServeError, banner, run, start};
+pub use app::tls::{
+    CERTIFICATE_NAMES, GeneratedCertificates, PreparedTls, TlsError, generate as generate_tls,
+    prepare_mode as prepare_tls,
+};
+pub use core::{RuleBook, Simulator, SimulatorError};
+pub use domain::accounts::User;
+pub use domain::answers::{
+    Answer, CardAnswer, InquireAnswer, IssueAnswer, RedeemAnswer, TemplateAnswer,
+};
+pub use domain::budget::IssueBudget;
+pub use domain::cards::{CardStatus, CardUpdate, MembershipCard, PassTemplate};
+pub use domain::fixtures::{
+    DEMO_ACCESS_TOKEN, DEMO_EMPTY_USER_ID, DEMO_MERCHANT_ID, DEMO_PASS_ID, DEMO_PRODUCT_ID,
+    DEMO_TEMPLATE_CODE, DEMO_USER_ID, FixtureError, Fixtures, TokenFixture, UserFixture,
+};
+pub use domain::ledger::{EntryKind, LedgerEntry, PostingRefused};
+pub use domain::points::{IssueRequest, RedeemRequest};
+pub use domain::rules::{Fault, FaultRule, Rule, ScriptedRule};
+pub use http::admin::router as admin_router;
+pub use http::api::{SimulatorApi, router as api_router};
+pub use http::journal::{DEFAULT_CAPACITY as DEFAULT_JOURNAL_SIZE, Journal};
+pub use store::{CreatedUser, PgStore, SqliteStore, Store, StoreError};

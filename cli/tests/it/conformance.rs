@@ -197,11 +197,8 @@ fn a_test_user_and_generated_requests_without_an_admin_api() {
         .arg(data_dir.join("keys/demo-partner-private.pem"))
         .arg("--server-public-key")
         .arg(data_dir.join("keys/simulator-public.pem"))
-        .args([
-            "--test-user-token",
-            alipayhk_simulator::seed::DEMO_ACCESS_TOKEN,
-        ])
-        .args(["--test-user-id", alipayhk_simulator::seed::DEMO_USER_ID])
+        .args(["--test-user-token", alipayhk_simulator::DEMO_ACCESS_TOKEN])
+        .args(["--test-user-id", alipayhk_simulator::DEMO_USER_ID])
         .args(["--generate", "5", "--seed", "11", "--facts-only"])
         .arg("--report-dir")
         .arg(data_dir.join("report"))

@@ -10,9 +10,8 @@ use alipayhk_conformance::{
     AdminClient, Generate, RunOptions, SpecTable, Target, TestUser, Verdict, derive_cases,
     run_suite,
 };
-use alipayhk_simulator::config::{PartnerConfig, SimulatorConfig};
-use alipayhk_simulator::seed;
-use alipayhk_simulator::serve::{RunningSimulator, start};
+use alipayhk_simulator::{PartnerConfig, SimulatorConfig};
+use alipayhk_simulator::{RunningSimulator, start};
 
 use crate::support::{CLIENT_ID, credentials, keys};
 
@@ -156,8 +155,8 @@ async fn without_an_admin_api_only_codes_the_public_api_cannot_provoke_stay_unpr
     };
     let options = RunOptions {
         test_user: TestUser {
-            access_token: Some(seed::DEMO_ACCESS_TOKEN.to_owned()),
-            user_id: Some(seed::DEMO_USER_ID.to_owned()),
+            access_token: Some(alipayhk_simulator::DEMO_ACCESS_TOKEN.to_owned()),
+            user_id: Some(alipayhk_simulator::DEMO_USER_ID.to_owned()),
         },
         idempotency_suffix: "-no-admin".into(),
         ..RunOptions::default()

@@ -4,7 +4,7 @@ use alipayhk_api::models::QueryTemplateResponseType;
 use alipayhk_api::result_codes::{
     InquireAPointFailure, InquireAPointResultCode, QueryTemplateFailure, QueryTemplateResultCode,
 };
-use alipayhk_simulator::seed::{DEMO_ACCESS_TOKEN, DEMO_USER_ID};
+use alipayhk_simulator::{DEMO_ACCESS_TOKEN, DEMO_USER_ID};
 use reqwest::Method;
 use serde_json::json;
 

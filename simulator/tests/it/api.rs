@@ -10,7 +10,7 @@ use alipayhk_api::models::{
 };
 use alipayhk_api::spec;
 use alipayhk_runtime::outcome::{CallError, UnknownOutcome};
-use alipayhk_simulator::seed::{
+use alipayhk_simulator::{
     DEMO_ACCESS_TOKEN, DEMO_MERCHANT_ID, DEMO_PASS_ID, DEMO_PRODUCT_ID, DEMO_TEMPLATE_CODE,
     DEMO_USER_ID,
 };

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use alipayhk_api::client::Client;
 use alipayhk_api::models::{IssueAPointRequest, RedeemAPointRequest};
-use alipayhk_simulator::seed::{DEMO_PRODUCT_ID, DEMO_USER_ID};
+use alipayhk_simulator::{DEMO_PRODUCT_ID, DEMO_USER_ID};
 use reqwest::Method;
 use serde_json::json;
 

@@ -6,7 +6,7 @@ use std::time::Duration;
 use alipayhk_api::client::Client;
 use alipayhk_api::models::{InquireAPointRequest, RedeemAPointRequest};
 use alipayhk_runtime::outcome::CallError;
-use alipayhk_simulator::seed::{DEMO_ACCESS_TOKEN, DEMO_USER_ID};
+use alipayhk_simulator::{DEMO_ACCESS_TOKEN, DEMO_USER_ID};
 use reqwest::Method;
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};

@@ -4,10 +4,10 @@
 use std::time::Duration;
 
 use alipayhk_api::models::InquireAPointRequest;
-use alipayhk_simulator::config::SimulatorConfig;
-use alipayhk_simulator::data_dir::{self, DataDirError};
-use alipayhk_simulator::seed::DEMO_ACCESS_TOKEN;
-use alipayhk_simulator::serve::{self, ServeError};
+use alipayhk_simulator::DEMO_ACCESS_TOKEN;
+use alipayhk_simulator::SimulatorConfig;
+use alipayhk_simulator::{DataDirError, mode_open_to_others};
+use alipayhk_simulator::{ServeError, start};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::TcpStream;
 
@@ -101,7 +101,7 @@ async fn an_empty_or_short_admin_token_file_is_refused_at_start() {
             in_memory: true,
             ..SimulatorConfig::default()
         };
-        let error = serve::start(config)
+        let error = start(config)
             .await
             .expect_err("a weak admin token file must stop the start");
         assert!(
@@ -131,16 +131,16 @@ async fn secrets_and_the_database_are_readable_by_the_owner_only() {
         data_dir: dir.clone(),
         ..SimulatorConfig::default()
     };
-    let running = serve::start(config).await.unwrap();
+    let running = start(config).await.unwrap();
     // A write, so the WAL and shared-memory files exist.
     let client =
         alipayhk_api::client::Client::new(crate::support::client_config(&dir, running.api_address))
             .unwrap();
     client.inquire_a_point(&inquiry()).await.unwrap();
-    let alipayhk_simulator::store::Store::Sqlite(db) = running.simulator.store() else {
+    let alipayhk_simulator::Store::Sqlite(db) = running.simulator.store() else {
         panic!("a data directory without database_url is SQLite");
     };
-    db.write(|_db| Ok::<(), alipayhk_simulator::store::StoreError>(()))
+    db.write(|_db| Ok::<(), alipayhk_simulator::StoreError>(()))
         .unwrap();
     for name in [
         "admin-token",
@@ -169,7 +169,7 @@ async fn secrets_and_the_database_are_readable_by_the_owner_only() {
         data_dir: dir.clone(),
         ..SimulatorConfig::default()
     };
-    let running = serve::start(config).await.unwrap();
+    let running = start(config).await.unwrap();
     let mode = std::fs::metadata(dir.join("simulator.db"))
         .unwrap()
         .permissions()
@@ -187,9 +187,9 @@ fn a_world_readable_private_key_is_noticed() {
     let path = dir.join("key.pem");
     std::fs::write(&path, "x").unwrap();
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
-    assert_eq!(data_dir::mode_open_to_others(&path), Some(0o644));
+    assert_eq!(mode_open_to_others(&path), Some(0o644));
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
-    assert_eq!(data_dir::mode_open_to_others(&path), None);
+    assert_eq!(mode_open_to_others(&path), None);
     std::fs::remove_dir_all(&dir).unwrap();
 }
 

@@ -5,8 +5,8 @@ use std::time::Duration;
 use alipayhk_api::models::InquireAPointRequest;
 use alipayhk_runtime::keys::PrivateKey;
 use alipayhk_runtime::signature::{SignatureHeader, SignedContent};
-use alipayhk_simulator::data_dir::DEMO_CLIENT_ID;
-use alipayhk_simulator::seed::DEMO_ACCESS_TOKEN;
+use alipayhk_simulator::DEMO_ACCESS_TOKEN;
+use alipayhk_simulator::DEMO_CLIENT_ID;
 use reqwest::Method;
 use serde_json::Value;
 
@@ -278,7 +278,7 @@ async fn the_console_signs_in_with_a_strict_cookie_and_adds_rules() {
 #[tokio::test]
 async fn a_redeem_shows_the_points_it_moved_and_a_replay_none() {
     use alipayhk_api::models::RedeemAPointRequest;
-    use alipayhk_simulator::seed::DEMO_USER_ID;
+    use alipayhk_simulator::DEMO_USER_ID;
     let server = TestServer::start().await;
     let redeem: RedeemAPointRequest = serde_json::from_value(serde_json::json!({
         "benefitProductCode": "POINT", "bizNo": "JOURNAL-1", "bizdt": "1716360141000",
@@ -310,7 +310,7 @@ async fn a_redeem_shows_the_points_it_moved_and_a_replay_none() {
 #[tokio::test]
 async fn an_encrypted_exchange_shows_its_decrypted_bodies_masked() {
     use alipayhk_api::models::RedeemAPointRequest;
-    use alipayhk_simulator::seed::DEMO_USER_ID;
+    use alipayhk_simulator::DEMO_USER_ID;
     let server = TestServer::start().await;
     let client = server.encrypted_client();
 

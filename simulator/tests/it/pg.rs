@@ -5,8 +5,10 @@
 //! The server binaries are found on `PATH` or in `/usr/lib/postgresql/*/bin` (Debian's
 //! `postgresql` package). PostgreSQL refuses to run as root: when the tests run as root,
 //! the cluster belongs to the `postgres` system user and its commands run through
-//! `runuser`. Without PostgreSQL the tests that need it skip with a message, except under
-//! `CI=true`, where a missing server fails them (CI cannot pass by skipping).
+//! `runuser`. The tests that need a cluster of their own are
+//! `#[ignore = "needs PostgreSQL (initdb)"]`: a plain `cargo test` lists them as ignored,
+//! and `cargo test -- --include-ignored` runs them, where a missing server is a failure
+//! (never a silent pass).
 //!
 //! `ALIPAYHK_TEST_POSTGRES=1` runs the whole simulator suite on PostgreSQL: every
 //! simulator the support starts gets a fresh database on one shared cluster.
@@ -36,9 +38,18 @@ pub fn suite_on_postgres() -> bool {
     std::env::var("ALIPAYHK_TEST_POSTGRES").is_ok_and(|v| v == "1" || v == "true")
 }
 
-/// The cluster shared by this test process, started on first use; `None` (after printing
-/// why) when PostgreSQL is not installed and `CI` is not `true`.
-pub fn shared() -> Option<&'static Cluster> {
+/// The cluster shared by this test process, started on first use: a test that needs
+/// PostgreSQL fails here, saying why, when it is not installed.
+pub fn required() -> &'static Cluster {
+    shared().unwrap_or_else(|| panic!("{NOT_INSTALLED}"))
+}
+
+/// What a test that needs PostgreSQL says when it is not installed.
+const NOT_INSTALLED: &str = "needs PostgreSQL: no initdb on PATH or in /usr/lib/postgresql/*/bin (`apt-get install postgresql`)";
+
+/// The cluster shared by this test process, started on first use; `None` when PostgreSQL
+/// is not installed.
+fn shared() -> Option<&'static Cluster> {
     static CLUSTER: OnceLock<Option<Cluster>> = OnceLock::new();
     CLUSTER
         .get_or_init(|| {
@@ -132,16 +143,10 @@ fn free_port() -> u16 {
 }
 
 impl Cluster {
-    /// Starts a cluster, or says why it cannot and returns `None` (panics under `CI=true`).
+    /// Starts a cluster, or returns `None` when PostgreSQL is not installed (the bench
+    /// then says so and skips its PostgreSQL part).
     pub fn start() -> Option<Self> {
-        let Some(bin) = find_binaries() else {
-            let message = "PostgreSQL is not installed (no initdb on PATH or in /usr/lib/postgresql/*/bin): skipping the PostgreSQL tests; `apt-get install postgresql` runs them";
-            if std::env::var("CI").is_ok_and(|v| v == "true") {
-                panic!("{message} (CI=true: a missing server is a failure)");
-            }
-            eprintln!("{message}");
-            return None;
-        };
+        let bin = find_binaries()?;
         let run_as_postgres = unsafe { libc::geteuid() } == 0;
         let nanos = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)

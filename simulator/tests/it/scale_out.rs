@@ -9,9 +9,9 @@ use std::time::{Duration, Instant};
 
 use alipayhk_api::client::Client;
 use alipayhk_api::models::RedeemAPointRequest;
-use alipayhk_simulator::config::SimulatorConfig;
-use alipayhk_simulator::seed::{DEMO_ACCESS_TOKEN, DEMO_USER_ID, Fixtures};
-use alipayhk_simulator::store::PgStore;
+use alipayhk_simulator::PgStore;
+use alipayhk_simulator::SimulatorConfig;
+use alipayhk_simulator::{DEMO_ACCESS_TOKEN, DEMO_USER_ID, Fixtures};
 use reqwest::Method;
 use serde_json::json;
 
@@ -20,9 +20,9 @@ use crate::pg::{Cluster, PASSWORD};
 use crate::process::{SimulatorProcess, temp_dir};
 use crate::support::{TestServer, client_config, code_of};
 
-/// The shared cluster, or `None` (the test skips, having said why).
-fn cluster() -> Option<&'static Cluster> {
-    crate::pg::shared()
+/// The shared cluster (these tests are ignored by default; run without PostgreSQL, they fail).
+fn cluster() -> &'static Cluster {
+    crate::pg::required()
 }
 
 /// `n` simulator processes on one fresh database, sharing one data directory (keys and
@@ -75,8 +75,9 @@ fn demo_user_state(cluster: &Cluster, url: &str) -> (i64, i64, i64) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs PostgreSQL (initdb)"]
 async fn concurrent_redeems_over_three_instances_never_overdraw() {
-    let Some(cluster) = cluster() else { return };
+    let cluster = cluster();
     let (url, dir, servers) = instances(cluster, 3);
     set_balance(&servers[0], 1_000).await;
     let clients: Vec<Arc<Client>> = servers
@@ -121,8 +122,9 @@ async fn concurrent_redeems_over_three_instances_never_overdraw() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs PostgreSQL (initdb)"]
 async fn the_same_biz_no_at_two_instances_at_once_moves_points_once_and_answers_alike() {
-    let Some(cluster) = cluster() else { return };
+    let cluster = cluster();
     let (url, dir, servers) = instances(cluster, 2);
     set_balance(&servers[0], 1_000).await;
     let (a, b) = (
@@ -199,8 +201,9 @@ async fn drive(
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs PostgreSQL (initdb)"]
 async fn sigkill_of_one_instance_under_load_loses_nothing_and_the_others_keep_serving() {
-    let Some(cluster) = cluster() else { return };
+    let cluster = cluster();
     let (url, dir, mut servers) = instances(cluster, 3);
     set_balance(&servers[0], 1_000_000).await;
     let stop = Arc::new(AtomicBool::new(false));
@@ -272,8 +275,9 @@ async fn sigkill_of_one_instance_under_load_loses_nothing_and_the_others_keep_se
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs PostgreSQL (initdb)"]
 async fn a_rule_for_the_next_two_calls_fires_twice_over_all_instances() {
-    let Some(cluster) = cluster() else { return };
+    let cluster = cluster();
     let (_url, dir, servers) = instances(cluster, 3);
     let admins: Vec<_> = servers.iter().map(admin_of).collect();
     admins[0]
@@ -332,8 +336,9 @@ async fn a_rule_for_the_next_two_calls_fires_twice_over_all_instances() {
 }
 
 #[tokio::test]
+#[ignore = "needs PostgreSQL (initdb)"]
 async fn instances_starting_together_migrate_and_seed_once() {
-    let Some(cluster) = cluster() else { return };
+    let cluster = cluster();
     let url = cluster.create_database();
     let demo = Fixtures::demo();
     let starts = (0..3).map(|_| PgStore::connect(&url, &demo));
@@ -359,8 +364,9 @@ async fn instances_starting_together_migrate_and_seed_once() {
 }
 
 #[tokio::test]
+#[ignore = "needs PostgreSQL (initdb)"]
 async fn a_database_newer_than_the_simulator_is_refused() {
-    let Some(cluster) = cluster() else { return };
+    let cluster = cluster();
     let url = cluster.create_database();
     PgStore::connect(&url, &Fixtures::default()).await.unwrap();
     cluster.psql(&url, "INSERT INTO schema_migrations VALUES (99, 0)");
@@ -372,8 +378,9 @@ async fn a_database_newer_than_the_simulator_is_refused() {
 }
 
 #[tokio::test]
+#[ignore = "needs PostgreSQL (initdb)"]
 async fn the_database_password_is_never_shown() {
-    let Some(cluster) = cluster() else { return };
+    let cluster = cluster();
     let url = cluster.create_database();
     let server = TestServer::start_with(|config| {
         config.in_memory = false;
@@ -384,7 +391,7 @@ async fn the_database_password_is_never_shown() {
         database_url: Some(url.clone()),
         ..SimulatorConfig::default()
     };
-    let banner = alipayhk_simulator::serve::banner(&config, &server.running);
+    let banner = alipayhk_simulator::banner(&config, &server.running);
     assert!(
         banner.contains("PostgreSQL postgres://postgres:***@127.0.0.1"),
         "{banner}"

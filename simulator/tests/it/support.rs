@@ -1,10 +1,11 @@
 //! Shared helpers: start servers on port 0, talk to the admin API.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 
-use alipayhk_simulator::Simulator;
-use alipayhk_simulator::seed::Fixtures;
-use alipayhk_simulator::store::{PgStore, SqliteStore, Store};
+use alipayhk_simulator::Fixtures;
+use alipayhk_simulator::{DEFAULT_JOURNAL_SIZE, Journal, Simulator};
+use alipayhk_simulator::{PgStore, SqliteStore, Store};
 
 /// A fresh store with the demo data: in memory, or with `ALIPAYHK_TEST_POSTGRES=1` a fresh
 /// database on the shared test cluster.
@@ -18,7 +19,7 @@ pub async fn test_store() -> Store {
         return Store::Postgres(store);
     }
     let store = SqliteStore::in_memory().unwrap();
-    store.write(|db| Fixtures::demo().apply(db)).unwrap();
+    store.seed(&Fixtures::demo()).unwrap();
     Store::Sqlite(store)
 }
 
@@ -27,8 +28,7 @@ pub fn suite_database() -> Option<String> {
     if !crate::pg::suite_on_postgres() {
         return None;
     }
-    let cluster = crate::pg::shared()
-        .expect("ALIPAYHK_TEST_POSTGRES=1 needs PostgreSQL (initdb, pg_ctl) installed");
+    let cluster = crate::pg::required();
     Some(cluster.create_database())
 }
 
@@ -53,7 +53,8 @@ impl AdminServer {
     pub async fn start() -> Self {
         let store = test_store().await;
         let simulator = Simulator::new(store, Fixtures::demo());
-        let router = alipayhk_simulator::admin::router(simulator.clone(), ADMIN_TOKEN);
+        let journal = Arc::new(Journal::new(DEFAULT_JOURNAL_SIZE));
+        let router = alipayhk_simulator::admin_router(simulator.clone(), journal, ADMIN_TOKEN);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address = listener.local_addr().unwrap();
         tokio::spawn(async move { axum::serve(listener, router).await });
@@ -94,9 +95,9 @@ use std::sync::OnceLock;
 
 use alipayhk_api::client::Client;
 use alipayhk_runtime::client::ClientConfig;
-use alipayhk_simulator::config::SimulatorConfig;
-use alipayhk_simulator::data_dir::DEMO_CLIENT_ID;
-use alipayhk_simulator::serve::{self, RunningSimulator};
+use alipayhk_simulator::DEMO_CLIENT_ID;
+use alipayhk_simulator::SimulatorConfig;
+use alipayhk_simulator::{RunningSimulator, start};
 
 /// One data directory (real RSA keys, generated once) shared by the in-process servers.
 pub fn shared_data_dir() -> &'static PathBuf {
@@ -107,7 +108,7 @@ pub fn shared_data_dir() -> &'static PathBuf {
             data_dir: dir.clone(),
             ..SimulatorConfig::default()
         };
-        alipayhk_simulator::data_dir::prepare(&config).expect("keys are generated");
+        alipayhk_simulator::prepare_data_dir(&config).expect("keys are generated");
         dir
     })
 }
@@ -175,7 +176,7 @@ impl TestServer {
         }
         adjust(&mut config);
         let on_postgres = config.database_url.is_some();
-        let running = serve::start(config).await.expect("the simulator starts");
+        let running = start(config).await.expect("the simulator starts");
         assert_eq!(
             matches!(running.simulator.store(), Store::Postgres(_)),
             on_postgres,

@@ -5,8 +5,8 @@ use alipayhk_api::client::Client;
 use alipayhk_api::models::{InquireAPointRequest, RedeemAPointRequest};
 use alipayhk_runtime::client::ClientConfig;
 use alipayhk_runtime::outcome::CallError;
-use alipayhk_simulator::config::TlsMode;
-use alipayhk_simulator::seed::{DEMO_ACCESS_TOKEN, DEMO_USER_ID};
+use alipayhk_simulator::TlsMode;
+use alipayhk_simulator::{DEMO_ACCESS_TOKEN, DEMO_USER_ID};
 use serde_json::json;
 
 use crate::support::TestServer;
@@ -135,7 +135,7 @@ async fn a_client_without_the_ca_is_refused_before_sending() {
 #[tokio::test]
 async fn your_own_certificate_is_served() {
     let server = tls_server("tls-own", |dir| {
-        let made = alipayhk_simulator::tls::generate().unwrap();
+        let made = alipayhk_simulator::generate_tls().unwrap();
         std::fs::create_dir_all(dir).unwrap();
         std::fs::write(dir.join("own.pem"), &made.server_chain).unwrap();
         std::fs::write(dir.join("own-key.pem"), &made.server_key).unwrap();

@@ -11,12 +11,9 @@
 //! | total remaining < amount                | `TOTAL_BUDGET_NOT_ENOUGH`     |
 //! | current remaining < amount              | `CURRENT_BUDGET_NOT_ENOUGH`   |
 
-use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 
 use alipayhk_api::result_codes::IssueAPointFailure;
-
-use crate::store::StoreError;
 
 /// The budget of one issue campaign.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -60,64 +57,6 @@ impl IssueBudget {
         }
         None
     }
-}
-
-/// The budget of `product_id`.
-pub fn find_budget(db: &Connection, product_id: &str) -> Result<Option<IssueBudget>, StoreError> {
-    Ok(db
-        .prepare_cached(
-            "SELECT product_id, total_remaining, current_remaining, campaign_start_ms, campaign_end_ms, paused
-             FROM issue_budgets WHERE product_id = ?1",
-        )?
-        .query_row([product_id], budget_row)
-        .optional()?)
-}
-
-/// Every budget, by product id.
-pub fn list_budgets(db: &Connection) -> Result<Vec<IssueBudget>, StoreError> {
-    let mut statement = db.prepare_cached(
-        "SELECT product_id, total_remaining, current_remaining, campaign_start_ms, campaign_end_ms, paused
-         FROM issue_budgets ORDER BY product_id",
-    )?;
-    let rows = statement.query_map([], budget_row)?;
-    Ok(rows.collect::<Result<_, _>>()?)
-}
-
-fn budget_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<IssueBudget> {
-    Ok(IssueBudget {
-        product_id: row.get(0)?,
-        total_remaining: row.get(1)?,
-        current_remaining: row.get(2)?,
-        campaign_start_ms: row.get(3)?,
-        campaign_end_ms: row.get(4)?,
-        paused: row.get(5)?,
-    })
-}
-
-/// Creates or replaces a budget.
-pub fn put_budget(db: &Connection, budget: &IssueBudget) -> Result<(), StoreError> {
-    db.prepare_cached("INSERT OR REPLACE INTO issue_budgets
-         (product_id, total_remaining, current_remaining, campaign_start_ms, campaign_end_ms, paused)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?.execute(params![
-            budget.product_id,
-            budget.total_remaining,
-            budget.current_remaining,
-            budget.campaign_start_ms,
-            budget.campaign_end_ms,
-            budget.paused
-        ],
-    )?;
-    Ok(())
-}
-
-/// Takes `amount` from both the total and the current budget (after [`IssueBudget::refusal`]).
-pub fn consume(db: &Connection, product_id: &str, amount: i64) -> Result<(), StoreError> {
-    db.prepare_cached(
-        "UPDATE issue_budgets SET total_remaining = total_remaining - ?2,
-         current_remaining = current_remaining - ?2 WHERE product_id = ?1",
-    )?
-    .execute(params![product_id, amount])?;
-    Ok(())
 }
 
 #[cfg(test)]

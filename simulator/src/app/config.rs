@@ -37,6 +37,14 @@ use std::time::Duration;
 use alipayhk_runtime::server::ListenerLimits;
 use serde::Deserialize;
 
+/// The shortest admin token the simulator accepts, from a file or the configuration.
+pub const MIN_ADMIN_TOKEN_LEN: usize = 16;
+
+/// Whether `token` may guard the admin API: long enough, and no whitespace inside.
+pub fn is_acceptable_admin_token(token: &str) -> bool {
+    token.len() >= MIN_ADMIN_TOKEN_LEN && !token.chars().any(char::is_whitespace)
+}
+
 /// Where the AlipayHK API listens by default.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8480";
 /// Where the admin API listens by default.
@@ -180,7 +188,7 @@ impl std::fmt::Debug for ConfigFile {
                 &self
                     .database_url
                     .as_deref()
-                    .map(crate::postgres::redact_url),
+                    .map(crate::store::postgres::redact_url),
             )
             .field("clock_skew_seconds", &self.clock_skew_seconds)
             .field("max_body_bytes", &self.max_body_bytes)
@@ -220,7 +228,7 @@ impl std::fmt::Debug for SimulatorConfig {
                 &self
                     .database_url
                     .as_deref()
-                    .map(crate::postgres::redact_url),
+                    .map(crate::store::postgres::redact_url),
             )
             .field("clock_skew", &self.clock_skew)
             .field("limits", &self.limits)
@@ -246,7 +254,7 @@ impl Default for SimulatorConfig {
             clock_skew: Duration::from_secs(300),
             max_body_bytes: 1024 * 1024,
             limits: ListenerLimits::default(),
-            journal_size: crate::journal::DEFAULT_CAPACITY,
+            journal_size: crate::http::journal::DEFAULT_CAPACITY,
             print_requests: false,
             demo_data: true,
             fixtures: None,
@@ -417,12 +425,12 @@ impl SimulatorConfig {
     /// Refuses settings the simulator cannot start with.
     pub fn check(&self) -> Result<(), ConfigError> {
         if let Some(url) = &self.database_url {
-            if !crate::postgres::is_postgres_url(url) {
+            if !crate::store::postgres::is_postgres_url(url) {
                 return Err(ConfigError::Invalid {
                     key: "database_url",
                     detail: format!(
                         "`{}` is not a postgres:// URL; leave it out for the SQLite database in data_dir",
-                        crate::postgres::redact_url(url)
+                        crate::store::postgres::redact_url(url)
                     ),
                 });
             }
@@ -466,13 +474,13 @@ impl SimulatorConfig {
         if self
             .admin_token
             .as_ref()
-            .is_some_and(|t| !crate::data_dir::is_acceptable_admin_token(t))
+            .is_some_and(|t| !is_acceptable_admin_token(t))
         {
             return Err(ConfigError::Invalid {
                 key: "admin_token",
                 detail: format!(
                     "use at least {} characters without spaces, or leave it out to have one generated",
-                    crate::data_dir::MIN_ADMIN_TOKEN_LEN
+                    MIN_ADMIN_TOKEN_LEN
                 ),
             });
         }

@@ -14,12 +14,14 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-use crate::config::{ConfigError, SimulatorConfig};
-use crate::data_dir::{self, DataDirError, PreparedData};
-use crate::seed::{FixtureError, Fixtures};
+use super::config::{ConfigError, SimulatorConfig};
+use super::data_dir::{self, DataDirError, PreparedData};
+use super::tls::{self, PreparedTls, TlsError};
+use crate::core::Simulator;
+use crate::domain::fixtures::{DEMO_ACCESS_TOKEN, DEMO_USER_ID, FixtureError, Fixtures};
+use crate::http::journal::{self, Journal};
+use crate::http::{admin, api, faults};
 use crate::store::{PgStore, Store, StoreError};
-use crate::tls::{self, PreparedTls, TlsError};
-use crate::{Simulator, admin, api, faults, journal};
 
 /// Why the simulator could not start or stopped with an error.
 #[derive(Debug, thiserror::Error)]
@@ -135,10 +137,11 @@ pub async fn start(config: SimulatorConfig) -> Result<RunningSimulator, ServeErr
     if prepared.fresh_database
         && let Store::Sqlite(db) = &store
     {
-        let seed = fixtures.clone();
-        db.write(move |db| seed.apply(db))?;
+        db.seed(&fixtures)?;
     }
-    let simulator = Simulator::new(store, fixtures).with_journal_capacity(config.journal_size);
+    let simulator = Simulator::new(store, fixtures);
+    // The app owns the journal: the API's middleware writes it, the admin API reads it.
+    let journal = Arc::new(Journal::new(config.journal_size));
 
     let key_store = partner_keys(&prepared);
     let signer = Arc::new(KeySigner::new(
@@ -149,7 +152,7 @@ pub async fn start(config: SimulatorConfig) -> Result<RunningSimulator, ServeErr
     // The journal sits outside everything else: it records the wire as the partner saw it,
     // scripted transport faults included.
     let recorder = journal::Recorder {
-        simulator: simulator.clone(),
+        journal: journal.clone(),
         key_store: key_store.clone(),
         max_body_bytes: config.max_body_bytes,
     };
@@ -165,9 +168,9 @@ pub async fn start(config: SimulatorConfig) -> Result<RunningSimulator, ServeErr
         journal::record,
     ));
     if config.print_requests {
-        tokio::spawn(print_requests(simulator.journal().subscribe()));
+        tokio::spawn(print_requests(journal.subscribe()));
     }
-    let admin_router = admin::router(simulator.clone(), &prepared.admin_token);
+    let admin_router = admin::router(simulator.clone(), journal, &prepared.admin_token);
 
     let api_listener = bind(config.listen).await?;
     let admin_listener = bind(config.admin_listen).await?;
@@ -401,8 +404,7 @@ pub fn banner(config: &SimulatorConfig, running: &RunningSimulator) -> String {
         ));
         text.push_str(&format!(
             "\nDemo user {} has 1200 points; access token {}.\n",
-            crate::seed::DEMO_USER_ID,
-            crate::seed::DEMO_ACCESS_TOKEN
+            DEMO_USER_ID, DEMO_ACCESS_TOKEN
         ));
     }
     if let Some(ca) = running.tls.as_ref().and_then(|t| t.ca_certificate.as_ref()) {

@@ -1,6 +1,6 @@
 //! Transport faults: a layer around the signed API that breaks the wire on purpose.
 //!
-//! A [`FaultRule`](crate::rules::FaultRule) is matched here, outside the runtime's signing
+//! A [`FaultRule`](crate::domain::rules::FaultRule) is matched here, outside the runtime's signing
 //! layer, so a fault acts on exactly what a partner's client receives: the connection is
 //! closed without an answer (before or after the operation ran and committed), or the
 //! signed answer loses its body, its signature or its freshness, becomes a proxy's HTML
@@ -36,8 +36,8 @@ use axum::middleware::{self, Next};
 use axum::response::Response;
 use serde_json::Value;
 
-use crate::Simulator;
-use crate::rules::{Fault, FaultInterest};
+use crate::core::Simulator;
+use crate::domain::rules::{Fault, FaultInterest};
 
 /// How old a `stale_response_time` answer claims to be: far outside any client's window.
 const STALE_BY: time::Duration = time::Duration::hours(1);

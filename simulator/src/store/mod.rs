@@ -1,13 +1,13 @@
 //! The simulator's database, behind one interface with two backends.
 //!
-//! [`Store`] exposes the units of work the simulator needs (token checks, template
-//! lookups, admin changes, ledger reads, reset), each one transaction. The five
-//! operations' own units (issue, redeem, card update) live in `operations.rs`, written
-//! once per backend. Two backends:
+//! [`Store`] has one method per query or plan the simulator needs (token lookups, the
+//! plans of issue, redeem and card updates, admin changes, ledger reads, reset), each one
+//! transaction; what a plan does is decided in the domain, the SQL lives in the backend
+//! alone. Two backends:
 //!
-//! - [`SqliteStore`] (`sqlite.rs`), the embedded default: one file, one writer thread,
+//! - [`SqliteStore`] (`sqlite/`), the embedded default: one file, one writer thread,
 //!   group commit. One simulator process per file.
-//! - [`PgStore`] (`postgres.rs`), `serve --database-url postgres://…`: several simulator
+//! - [`PgStore`] (`postgres/`), `serve --database-url postgres://…`: several simulator
 //!   instances share one PostgreSQL database; the invariants (balance = sum of the ledger,
 //!   never negative; a bizNo moves points once; durable commit before the answer) are kept
 //!   by the database, not by a process.
@@ -16,14 +16,32 @@
 
 use std::sync::Arc;
 
-use crate::accounts::{self, TokenCheck, User};
-use crate::budget::{self, IssueBudget};
-use crate::cards::{self, MembershipCard, PassTemplate};
-use crate::ledger::{LedgerEntry, PointLedger, PostingRefused};
-use crate::seed::{Fixtures, UserFixture};
+use crate::domain::accounts::User;
+use crate::domain::answers::{CardAnswer, IssueAnswer, RedeemAnswer};
+use crate::domain::budget::IssueBudget;
+use crate::domain::cards::{CardUpdate, MembershipCard, PassTemplate};
+use crate::domain::fixtures::{Fixtures, UserFixture};
+use crate::domain::ledger::{LedgerEntry, PostingRefused, RequestEntries};
+use crate::domain::points::{IssueCall, RedeemCall};
 
-pub use crate::postgres::PgStore;
-pub use crate::sqlite::SqliteStore;
+pub(crate) mod postgres;
+pub(crate) mod sqlite;
+
+pub use postgres::PgStore;
+pub use sqlite::SqliteStore;
+use sqlite::queries as sql;
+
+/// The tables of the simulator's state, in both schemas (PostgreSQL adds the shared
+/// `scripted_rules`): what a reset empties.
+pub(crate) const STATE_TABLES: [&str; 7] = [
+    "users",
+    "access_tokens",
+    "point_ledger",
+    "issue_budgets",
+    "templates",
+    "membership_cards",
+    "idempotency_records",
+];
 
 /// What went wrong in the database.
 #[derive(Debug, thiserror::Error)]
@@ -54,7 +72,7 @@ pub enum StoreError {
     #[error("simulator database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
     /// A PostgreSQL query failed (the message never holds the database URL).
-    #[error("simulator database error (PostgreSQL): {}", crate::postgres::describe_error(.0))]
+    #[error("simulator database error (PostgreSQL): {}", postgres::describe_error(.0))]
     Postgres(#[from] tokio_postgres::Error),
     /// The PostgreSQL server could not be reached or refused the connection.
     #[error(
@@ -142,32 +160,50 @@ impl Store {
     /// The user id a token belongs to, whatever its state (for matching scripted rules).
     pub async fn token_owner(&self, token: String) -> Result<Option<String>, StoreError> {
         match self {
-            Self::Sqlite(db) => {
-                db.read_async(move |db| accounts::token_owner(db, &token))
-                    .await
-            }
+            Self::Sqlite(db) => db.read_async(move |db| sql::token_owner(db, &token)).await,
             Self::Postgres(pg) => pg.token_owner(&token).await,
         }
     }
 
-    /// Resolves `token` at time `now_ms`.
-    pub async fn check_token(&self, token: String, now_ms: i64) -> Result<TokenCheck, StoreError> {
+    /// The expiry of `token` and, if it still exists, its user (the domain resolves it).
+    pub async fn find_token(
+        &self,
+        token: String,
+    ) -> Result<Option<(i64, Option<User>)>, StoreError> {
         match self {
-            Self::Sqlite(db) => {
-                db.read_async(move |db| accounts::check_token(db, &token, now_ms))
-                    .await
-            }
-            Self::Postgres(pg) => pg.check_token(&token, now_ms).await,
+            Self::Sqlite(db) => db.read_async(move |db| sql::find_token(db, &token)).await,
+            Self::Postgres(pg) => pg.find_token(&token).await,
+        }
+    }
+
+    /// Applies an issue (idempotent by bizNo) in one transaction.
+    pub(crate) async fn issue(&self, call: IssueCall) -> Result<IssueAnswer, StoreError> {
+        match self {
+            Self::Sqlite(db) => db.write_async(move |db| sql::issue(db, &call)).await,
+            Self::Postgres(pg) => pg.issue(&call).await,
+        }
+    }
+
+    /// Applies a redeem (idempotent by bizNo) in one transaction.
+    pub(crate) async fn redeem(&self, call: RedeemCall) -> Result<RedeemAnswer, StoreError> {
+        match self {
+            Self::Sqlite(db) => db.write_async(move |db| sql::redeem(db, &call)).await,
+            Self::Postgres(pg) => pg.redeem(&call).await,
+        }
+    }
+
+    /// Applies a card update in one transaction, on the card as it is then.
+    pub(crate) async fn update_card(&self, update: CardUpdate) -> Result<CardAnswer, StoreError> {
+        match self {
+            Self::Sqlite(db) => db.write_async(move |db| sql::update_card(db, update)).await,
+            Self::Postgres(pg) => pg.update_card(update).await,
         }
     }
 
     /// The user with this id.
     pub async fn find_user(&self, user_id: String) -> Result<Option<User>, StoreError> {
         match self {
-            Self::Sqlite(db) => {
-                db.read_async(move |db| accounts::find_user(db, &user_id))
-                    .await
-            }
+            Self::Sqlite(db) => db.read_async(move |db| sql::find_user(db, &user_id)).await,
             Self::Postgres(pg) => pg.find_user(&user_id).await,
         }
     }
@@ -175,7 +211,7 @@ impl Store {
     /// Every user, ordered by id.
     pub async fn list_users(&self) -> Result<Vec<User>, StoreError> {
         match self {
-            Self::Sqlite(db) => db.read_async(accounts::list_users).await,
+            Self::Sqlite(db) => db.read_async(sql::list_users).await,
             Self::Postgres(pg) => pg.list_users().await,
         }
     }
@@ -184,25 +220,8 @@ impl Store {
     pub async fn create_user(&self, fixture: UserFixture) -> Result<CreatedUser, StoreError> {
         match self {
             Self::Sqlite(db) => {
-                db.write_async(move |db| {
-                    if accounts::find_user(db, &fixture.user_id)?.is_some() {
-                        return Ok(CreatedUser::Exists);
-                    }
-                    if !accounts::create_user(db, &fixture.user_id, fixture.open_id.as_deref())? {
-                        return Ok(CreatedUser::OpenIdTaken);
-                    }
-                    let user_id = fixture.user_id.clone();
-                    Fixtures {
-                        users: vec![fixture],
-                        ..Fixtures::default()
-                    }
-                    .apply(db)?;
-                    Ok(match accounts::find_user(db, &user_id)? {
-                        Some(user) => CreatedUser::Created(user),
-                        None => CreatedUser::Exists,
-                    })
-                })
-                .await
+                db.write_async(move |db| sql::create_user_from(db, fixture))
+                    .await
             }
             Self::Postgres(pg) => pg.create_user(fixture).await,
         }
@@ -212,7 +231,7 @@ impl Store {
     pub async fn delete_user(&self, user_id: String) -> Result<bool, StoreError> {
         match self {
             Self::Sqlite(db) => {
-                db.write_async(move |db| accounts::delete_user(db, &user_id))
+                db.write_async(move |db| sql::delete_user(db, &user_id))
                     .await
             }
             Self::Postgres(pg) => pg.delete_user(&user_id).await,
@@ -227,13 +246,8 @@ impl Store {
     ) -> Result<Result<User, PostingRefused>, StoreError> {
         match self {
             Self::Sqlite(db) => {
-                db.write_async(move |db| {
-                    if let Err(refused) = PointLedger::new(db).set_balance(&user_id, balance)? {
-                        return Ok(Err(refused));
-                    }
-                    Ok(accounts::find_user(db, &user_id)?.ok_or(PostingRefused::NoSuchUser))
-                })
-                .await
+                db.write_async(move |db| sql::set_balance(db, &user_id, balance))
+                    .await
             }
             Self::Postgres(pg) => pg.set_balance(&user_id, balance).await,
         }
@@ -248,7 +262,7 @@ impl Store {
     ) -> Result<(), StoreError> {
         match self {
             Self::Sqlite(db) => {
-                db.write_async(move |db| accounts::put_token(db, &token, &user_id, expires_at_ms))
+                db.write_async(move |db| sql::put_token(db, &token, &user_id, expires_at_ms))
                     .await
             }
             Self::Postgres(pg) => pg.put_token(&token, &user_id, expires_at_ms).await,
@@ -258,10 +272,7 @@ impl Store {
     /// Creates or replaces a budget.
     pub async fn put_budget(&self, budget: IssueBudget) -> Result<(), StoreError> {
         match self {
-            Self::Sqlite(db) => {
-                db.write_async(move |db| budget::put_budget(db, &budget))
-                    .await
-            }
+            Self::Sqlite(db) => db.write_async(move |db| sql::put_budget(db, &budget)).await,
             Self::Postgres(pg) => pg.put_budget(&budget).await,
         }
     }
@@ -270,7 +281,7 @@ impl Store {
     pub async fn find_budget(&self, product_id: String) -> Result<Option<IssueBudget>, StoreError> {
         match self {
             Self::Sqlite(db) => {
-                db.read_async(move |db| budget::find_budget(db, &product_id))
+                db.read_async(move |db| sql::find_budget(db, &product_id))
                     .await
             }
             Self::Postgres(pg) => pg.find_budget(&product_id).await,
@@ -280,7 +291,7 @@ impl Store {
     /// Every budget, by product id.
     pub async fn list_budgets(&self) -> Result<Vec<IssueBudget>, StoreError> {
         match self {
-            Self::Sqlite(db) => db.read_async(budget::list_budgets).await,
+            Self::Sqlite(db) => db.read_async(sql::list_budgets).await,
             Self::Postgres(pg) => pg.list_budgets().await,
         }
     }
@@ -289,7 +300,7 @@ impl Store {
     pub async fn put_template(&self, template: PassTemplate) -> Result<(), StoreError> {
         match self {
             Self::Sqlite(db) => {
-                db.write_async(move |db| cards::put_template(db, &template))
+                db.write_async(move |db| sql::put_template(db, &template))
                     .await
             }
             Self::Postgres(pg) => pg.put_template(&template).await,
@@ -299,10 +310,7 @@ impl Store {
     /// The template with this code.
     pub async fn find_template(&self, code: String) -> Result<Option<PassTemplate>, StoreError> {
         match self {
-            Self::Sqlite(db) => {
-                db.read_async(move |db| cards::find_template(db, &code))
-                    .await
-            }
+            Self::Sqlite(db) => db.read_async(move |db| sql::find_template(db, &code)).await,
             Self::Postgres(pg) => pg.find_template(&code).await,
         }
     }
@@ -310,7 +318,7 @@ impl Store {
     /// Every template's code and merchant, by code.
     pub async fn list_templates(&self) -> Result<Vec<(String, String)>, StoreError> {
         match self {
-            Self::Sqlite(db) => db.read_async(cards::list_templates).await,
+            Self::Sqlite(db) => db.read_async(sql::list_templates).await,
             Self::Postgres(pg) => pg.list_templates().await,
         }
     }
@@ -318,7 +326,7 @@ impl Store {
     /// Creates or replaces a card.
     pub async fn put_card(&self, card: MembershipCard) -> Result<(), StoreError> {
         match self {
-            Self::Sqlite(db) => db.write_async(move |db| cards::put_card(db, &card)).await,
+            Self::Sqlite(db) => db.write_async(move |db| sql::put_card(db, &card)).await,
             Self::Postgres(pg) => pg.put_card(&card).await,
         }
     }
@@ -326,10 +334,7 @@ impl Store {
     /// The card with this pass id.
     pub async fn find_card(&self, pass_id: String) -> Result<Option<MembershipCard>, StoreError> {
         match self {
-            Self::Sqlite(db) => {
-                db.read_async(move |db| cards::find_card(db, &pass_id))
-                    .await
-            }
+            Self::Sqlite(db) => db.read_async(move |db| sql::find_card(db, &pass_id)).await,
             Self::Postgres(pg) => pg.find_card(&pass_id).await,
         }
     }
@@ -337,7 +342,7 @@ impl Store {
     /// Every card, by pass id.
     pub async fn list_cards(&self) -> Result<Vec<MembershipCard>, StoreError> {
         match self {
-            Self::Sqlite(db) => db.read_async(cards::list_cards).await,
+            Self::Sqlite(db) => db.read_async(sql::list_cards).await,
             Self::Postgres(pg) => pg.list_cards().await,
         }
     }
@@ -349,7 +354,7 @@ impl Store {
     ) -> Result<Vec<LedgerEntry>, StoreError> {
         match self {
             Self::Sqlite(db) => {
-                db.read_async(move |db| PointLedger::new(db).entries(user_id.as_deref()))
+                db.read_async(move |db| sql::PointLedger::new(db).entries(user_id.as_deref()))
                     .await
             }
             Self::Postgres(pg) => pg.entries(user_id.as_deref()).await,
@@ -360,40 +365,34 @@ impl Store {
     pub async fn ledger_sum(&self, user_id: String) -> Result<i64, StoreError> {
         match self {
             Self::Sqlite(db) => {
-                db.read_async(move |db| PointLedger::new(db).sum(&user_id))
+                db.read_async(move |db| sql::PointLedger::new(db).sum(&user_id))
                     .await
             }
             Self::Postgres(pg) => pg.ledger_sum(&user_id).await,
         }
     }
 
-    /// The entries `client_id` caused under `biz_no` between two instants (ms since the
-    /// epoch, inclusive): what one request moved, for the request journal.
-    pub async fn entries_between(
+    /// What one request moved (see [`RequestEntries`]).
+    pub(crate) async fn request_entries(
         &self,
-        from_ms: i64,
-        to_ms: i64,
-        client_id: String,
-        biz_no: String,
+        request: RequestEntries,
     ) -> Result<Vec<LedgerEntry>, StoreError> {
         match self {
             Self::Sqlite(db) => {
-                db.read_async(move |db| {
-                    PointLedger::new(db).entries_between(from_ms, to_ms, &client_id, &biz_no)
-                })
-                .await
-            }
-            Self::Postgres(pg) => {
-                pg.entries_between(from_ms, to_ms, &client_id, &biz_no)
+                db.read_async(move |db| sql::PointLedger::new(db).of_request(&request))
                     .await
             }
+            Self::Postgres(pg) => pg.request_entries(&request).await,
         }
     }
 
     /// Writes fixtures into the database, in one transaction.
     pub async fn apply_fixtures(&self, fixtures: Arc<Fixtures>) -> Result<(), StoreError> {
         match self {
-            Self::Sqlite(db) => db.write_async(move |db| fixtures.apply(db)).await,
+            Self::Sqlite(db) => {
+                db.write_async(move |db| sql::apply_fixtures(db, &fixtures))
+                    .await
+            }
             Self::Postgres(pg) => pg.apply_fixtures(&fixtures).await,
         }
     }
@@ -403,9 +402,9 @@ impl Store {
         match self {
             Self::Sqlite(db) => {
                 db.write_async(move |db| {
-                    crate::sqlite::clear_tables(db)?;
+                    sql::clear_tables(db)?;
                     if let Some(fixtures) = fixtures {
-                        fixtures.apply(db)?;
+                        sql::apply_fixtures(db, &fixtures)?;
                     }
                     Ok(())
                 })
@@ -414,12 +413,4 @@ impl Store {
             Self::Postgres(pg) => pg.reset(fixtures.as_deref()).await,
         }
     }
-}
-
-/// Milliseconds since the Unix epoch, the unit of every date in these APIs.
-pub fn now_ms() -> i64 {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap_or_default();
-    i64::try_from(now.as_millis()).unwrap_or(i64::MAX)
 }

@@ -9,10 +9,6 @@
 //! accepts that cookie like the bearer token. The admin listener's loopback Host/Origin check
 //! runs before all of it.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
-
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -21,71 +17,16 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 use serde::Deserialize;
 
-use crate::accounts::User;
-use crate::admin::{AdminState, constant_time_eq};
-use crate::journal::{Journal, JournalEntry, JournalFilter, Verification};
-use crate::ledger::LedgerEntry;
-use crate::rules::{Rule, ScriptedRule};
-use crate::store::StoreError;
+use super::admin_state::{AdminState, COOKIE, SESSION_TTL, constant_time_eq};
+use super::journal::{Journal, JournalEntry, JournalFilter, Verification};
+use crate::domain::accounts::User;
+use crate::domain::cards::status_text;
+use crate::domain::ledger::LedgerEntry;
+use crate::domain::rules::{Rule, ScriptedRule, check_rule};
+use crate::store::{Store, StoreError};
 
-/// The session cookie's name.
-const COOKIE: &str = "alipayhk_console";
-/// How long a sign-in lasts.
-const SESSION_TTL: Duration = Duration::from_secs(12 * 60 * 60);
 /// Requests shown on the dashboard (the journal may hold more).
 const SHOWN_REQUESTS: usize = 200;
-
-/// Signed-in console sessions: random ids, each with its expiry.
-#[derive(Debug, Default)]
-pub struct Sessions {
-    ids: Mutex<HashMap<String, Instant>>,
-}
-
-impl Sessions {
-    /// A new session id (128 random bits, hex).
-    fn create(&self) -> Option<String> {
-        let mut bytes = [0u8; 16];
-        aws_lc_rs::rand::fill(&mut bytes).ok()?;
-        let id: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-        let mut ids = self.lock();
-        let now = Instant::now();
-        ids.retain(|_, expires| *expires > now);
-        ids.insert(id.clone(), now + SESSION_TTL);
-        Some(id)
-    }
-
-    /// Whether the request carries a live session cookie.
-    pub fn is_valid(&self, headers: &HeaderMap) -> bool {
-        session_id(headers).is_some_and(|id| {
-            self.lock()
-                .get(&id)
-                .is_some_and(|expires| *expires > Instant::now())
-        })
-    }
-
-    fn remove(&self, headers: &HeaderMap) {
-        if let Some(id) = session_id(headers) {
-            self.lock().remove(&id);
-        }
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Instant>> {
-        self.ids
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-}
-
-fn session_id(headers: &HeaderMap) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == COOKIE)
-        .map(|(_, value)| value.to_owned())
-}
 
 /// The console's routes (they check the session themselves: the sign-in page must not).
 pub(crate) fn router(state: AdminState) -> Router {
@@ -245,8 +186,7 @@ async fn dashboard(State(s): State<AdminState>, headers: HeaderMap) -> Response 
 
 async fn dashboard_page(s: &AdminState, error: Option<String>) -> Response {
     let requests = s
-        .simulator
-        .journal()
+        .journal
         .list(&JournalFilter {
             limit: Some(SHOWN_REQUESTS),
             ..JournalFilter::default()
@@ -286,8 +226,8 @@ async fn dashboard_page(s: &AdminState, error: Option<String>) -> Response {
             .collect(),
         error,
         instance: match s.simulator.store() {
-            crate::store::Store::Postgres(_) => Some(instance_name()),
-            crate::store::Store::Sqlite(_) => None,
+            Store::Postgres(_) => Some(instance_name()),
+            Store::Sqlite(_) => None,
         },
     })
 }
@@ -343,7 +283,7 @@ async fn request_detail(
     if !s.sessions.is_valid(&headers) {
         return Redirect::to("/").into_response();
     }
-    match s.simulator.journal().get(&tracer_id) {
+    match s.journal.get(&tracer_id) {
         Some(recorded) => {
             let entry = Journal::complete(&s.simulator, &recorded).await;
             render(RequestPage {
@@ -462,7 +402,7 @@ fn rule_from(form: RuleForm) -> Result<ScriptedRule, String> {
             .transpose()?,
         delay_ms: number("delayMs", form.delay_ms)?,
     };
-    crate::admin::check_rule(&rule)?;
+    check_rule(&rule)?;
     Ok(rule)
 }
 
@@ -523,7 +463,7 @@ async fn read_state(s: &AdminState) -> Result<State4, StoreError> {
                 .clone()
                 .or(card.open_id.clone())
                 .unwrap_or_default(),
-            status: crate::cards::status_text(card.status).to_string(),
+            status: status_text(card.status).to_string(),
             point: card.point.map_or_else(|| "-".into(), |p| p.to_string()),
             level: card.level.unwrap_or_else(|| "-".into()),
             pass_id: card.pass_id,

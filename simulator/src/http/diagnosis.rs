@@ -160,10 +160,7 @@ pub fn diagnose(head: &SignedHead, body: &[u8], keys: &dyn ClientKeyStore) -> Di
     }
     Diagnosis {
         // Exactly what was verified, but an access token in the body stays masked.
-        expected_content: crate::journal::mask_tokens_in_text(
-            &String::from_utf8_lossy(&expected),
-            body,
-        ),
+        expected_content: mask_tokens_in_text(&String::from_utf8_lossy(&expected), body),
         likely_mistake: found,
         tried,
     }
@@ -215,6 +212,41 @@ fn reserialized(body: &[u8]) -> Vec<(&'static str, Vec<u8>)> {
     );
     value.sort_all_objects();
     push("with its keys sorted", value.to_string().into_bytes());
+    out
+}
+
+/// `text` with every token value found in the JSON `body` masked in place (the rest of the
+/// text, byte for byte as it was).
+pub fn mask_tokens_in_text(text: &str, body: &[u8]) -> String {
+    fn collect(value: &Value, found: &mut Vec<String>) {
+        match value {
+            Value::Object(map) => {
+                for (key, v) in map {
+                    match v {
+                        Value::String(s) if key.to_ascii_lowercase().contains("token") => {
+                            found.push(s.clone())
+                        }
+                        other => collect(other, found),
+                    }
+                }
+            }
+            Value::Array(items) => items.iter().for_each(|v| collect(v, found)),
+            _ => {}
+        }
+    }
+    let mut tokens = Vec::new();
+    if let Ok(value) = serde_json::from_slice::<Value>(body) {
+        collect(&value, &mut tokens);
+    }
+    let mut out = text.to_owned();
+    for token in tokens.iter().filter(|t| !t.is_empty()) {
+        let prefix: String = token.chars().take(4).collect();
+        let masked = format!(
+            "{prefix}... (redacted, {} characters)",
+            token.chars().count()
+        );
+        out = out.replace(token.as_str(), &masked);
+    }
     out
 }
 

@@ -19,32 +19,31 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::accounts::{self, User};
-use crate::budget::IssueBudget;
-use crate::cards::{MembershipCard, PassTemplate};
-use crate::journal::{Journal, JournalEntry, JournalFilter};
-use crate::ledger::{LedgerEntry, PostingRefused};
-use crate::operations::{Simulator, SimulatorError};
-use crate::rules::{FaultRule, Rule, ScriptedRule};
-use crate::seed::{Fixtures, NEVER_MS, UserFixture};
-use crate::store::{CreatedUser, StoreError, now_ms};
+use std::sync::Arc;
 
-/// The admin API's shared state.
-#[derive(Clone)]
-pub(crate) struct AdminState {
-    pub(crate) simulator: Simulator,
-    pub(crate) token: std::sync::Arc<str>,
-    pub(crate) sessions: std::sync::Arc<crate::console::Sessions>,
-}
+use super::admin_state::{AdminState, constant_time_eq, random_hex};
+use super::console;
+use super::journal::{Journal, JournalEntry, JournalFilter};
+use crate::core::{Simulator, SimulatorError};
+use crate::domain::accounts::{self, User};
+use crate::domain::budget::IssueBudget;
+use crate::domain::cards::{self, MembershipCard, PassTemplate};
+use crate::domain::fixtures::{Fixtures, NEVER_MS, UserFixture};
+use crate::domain::ledger::{LedgerEntry, PostingRefused};
+use crate::domain::now_ms;
+use crate::domain::rules::{FaultRule, Rule, ScriptedRule, check_rule};
+use crate::store::{CreatedUser, StoreError};
 
-/// The admin router; `admin_token` is the bearer token every request must carry.
-pub fn router(simulator: Simulator, admin_token: &str) -> Router {
+/// The admin router (and the console under `/console`): `journal` is what the API's
+/// requests are recorded in, `admin_token` the bearer token every request must carry.
+pub fn router(simulator: Simulator, journal: Arc<Journal>, admin_token: &str) -> Router {
     let state = AdminState {
         simulator,
+        journal,
         token: admin_token.into(),
         sessions: Default::default(),
     };
-    let console = crate::console::router(state.clone());
+    let console = console::router(state.clone());
     Router::new()
         .route("/admin/users", get(list_users).post(create_user))
         .route("/admin/users/{user_id}", get(get_user).delete(delete_user))
@@ -227,16 +226,12 @@ async fn require_bearer(State(state): State<AdminState>, request: Request, next:
     }
 }
 
-pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
 /// `GET /admin/requests`: journal entries, newest first, filtered.
 async fn list_requests(
     State(s): State<AdminState>,
     Query(filter): Query<JournalFilter>,
 ) -> Json<Vec<JournalEntry>> {
-    Json(s.simulator.journal().list(&filter))
+    Json(s.journal.list(&filter))
 }
 
 /// `GET /admin/requests/{tracerId}`.
@@ -244,7 +239,7 @@ async fn get_request(
     State(s): State<AdminState>,
     Path(tracer_id): Path<String>,
 ) -> AdminResult<Json<JournalEntry>> {
-    let recorded = s.simulator.journal().get(&tracer_id).ok_or_else(|| {
+    let recorded = s.journal.get(&tracer_id).ok_or_else(|| {
         AdminError::new(
             StatusCode::NOT_FOUND,
             format!("no request with Tracer-Id {tracer_id} in the journal (it keeps the newest journal_size requests)"),
@@ -255,7 +250,7 @@ async fn get_request(
 
 /// `DELETE /admin/requests`.
 async fn clear_requests(State(s): State<AdminState>) -> StatusCode {
-    s.simulator.journal().clear();
+    s.journal.clear();
     StatusCode::NO_CONTENT
 }
 
@@ -265,7 +260,7 @@ async fn stream_requests(
     State(s): State<AdminState>,
     Query(filter): Query<JournalFilter>,
 ) -> Sse<impl futures_util::Stream<Item = Result<Event, std::convert::Infallible>>> {
-    let entries = s.simulator.journal().subscribe();
+    let entries = s.journal.subscribe();
     let stream =
         futures_util::stream::unfold((entries, filter), |(mut entries, filter)| async move {
             use tokio::sync::broadcast::error::RecvError;
@@ -418,7 +413,7 @@ async fn create_token(
 
 fn random_token() -> String {
     // Tokens are test data, not secrets: if the secure generator fails, time is unique enough.
-    crate::data_dir::random_hex(16).unwrap_or_else(|_| format!("t{}", now_ms()))
+    random_hex(16).unwrap_or_else(|| format!("t{}", now_ms()))
 }
 
 async fn put_budget(
@@ -451,7 +446,7 @@ async fn put_template(
             "templateCode must be 1 to 32 characters",
         ));
     }
-    crate::cards::check_template(&t).map_err(AdminError::bad_request)?;
+    cards::check_template(&t).map_err(AdminError::bad_request)?;
     s.simulator.store().put_template(t.clone()).await?;
     Ok(Json(t))
 }
@@ -520,17 +515,6 @@ async fn add_rule(
         StatusCode::CREATED,
         Json(Rule::Answer(s.simulator.rules().add(rule).await?)),
     ))
-}
-
-/// What a scripted answer must satisfy beyond its JSON shape (the admin API and the console).
-pub(crate) fn check_rule(rule: &ScriptedRule) -> Result<(), String> {
-    if rule.code.is_none() && rule.delay_ms.is_none() {
-        return Err("a rule needs a `code`, a `delayMs`, both, or a `fault`".into());
-    }
-    if rule.times == Some(0) {
-        return Err("`times` must be at least 1 (leave it out for a rule that stays)".into());
-    }
-    Ok(())
 }
 
 fn check_times(times: Option<u32>) -> AdminResult<()> {

@@ -1,7 +1,7 @@
 //! The generated server trait ([`AlipayHkApi`]) implemented on [`Simulator`].
 //!
 //! This module only translates: generated request models to the plain requests of
-//! [`crate::operations`], and a typed [`Answer`] back to the generated response model
+//! [`crate::core`], and a typed [`Answer`] back to the generated response model
 //! (`from_code` gives the status and message the spec documents for the code). Decoding, strict validation
 //! (`*_ILLEGAL`), signatures and gateway codes are the generated router's and the
 //! runtime's job.
@@ -23,9 +23,10 @@ use alipayhk_api::{OperationId, ResultStatus};
 use alipayhk_runtime::server::{CallerContext, ServerConfig};
 use serde_json::{Map, Value};
 
-use crate::operations::{
-    Answer, CardUpdate, IssueRequest, RedeemRequest, Simulator, SimulatorError,
-};
+use crate::core::{Simulator, SimulatorError};
+use crate::domain::answers::Answer;
+use crate::domain::cards::CardUpdate;
+use crate::domain::points::{IssueRequest, RedeemRequest};
 
 /// The signed AlipayHK API: the generated router over the simulator.
 pub fn router(simulator: Simulator, config: ServerConfig) -> axum::Router {

@@ -33,9 +33,9 @@ use serde::Serialize;
 use serde_json::Value;
 use tokio::sync::broadcast;
 
-use crate::diagnosis::{self, Diagnosis};
-use crate::ledger::LedgerEntry;
-use crate::operations::Simulator;
+use super::diagnosis::{self, Diagnosis};
+use crate::core::Simulator;
+use crate::domain::ledger::{LedgerEntry, RequestEntries};
 
 /// Default number of entries kept.
 pub const DEFAULT_CAPACITY: usize = 1000;
@@ -297,7 +297,7 @@ impl Journal {
     }
 
     /// Whether anything is recorded at all.
-    pub fn enabled(&self) -> bool {
+    pub(crate) fn enabled(&self) -> bool {
         self.capacity > 0
     }
 
@@ -319,7 +319,7 @@ impl Journal {
     }
 
     /// Matching entries, newest first (without ledger entries: see [`Journal::complete`]).
-    pub fn list(&self, filter: &JournalFilter) -> Vec<JournalEntry> {
+    pub(crate) fn list(&self, filter: &JournalFilter) -> Vec<JournalEntry> {
         let limit = filter.limit.unwrap_or(usize::MAX);
         let recorded: Vec<Arc<Recorded>> = self.lock().iter().rev().cloned().collect();
         recorded
@@ -331,7 +331,7 @@ impl Journal {
     }
 
     /// The exchange with this `Tracer-Id`.
-    pub fn get(&self, tracer_id: &str) -> Option<Arc<Recorded>> {
+    pub(crate) fn get(&self, tracer_id: &str) -> Option<Arc<Recorded>> {
         self.lock()
             .iter()
             .rev()
@@ -340,18 +340,18 @@ impl Journal {
     }
 
     /// Forgets every entry.
-    pub fn clear(&self) {
+    pub(crate) fn clear(&self) {
         self.lock().clear();
     }
 
     /// New exchanges as they are recorded (a slow subscriber skips what it missed).
-    pub fn subscribe(&self) -> broadcast::Receiver<Arc<Recorded>> {
+    pub(crate) fn subscribe(&self) -> broadcast::Receiver<Arc<Recorded>> {
         self.live.subscribe()
     }
 
     /// `entry` with the ledger entries its Issue or Redeem moved: this client's entries under
     /// the request's bizNo, posted while the request ran.
-    pub async fn complete(simulator: &Simulator, recorded: &Recorded) -> JournalEntry {
+    pub(crate) async fn complete(simulator: &Simulator, recorded: &Recorded) -> JournalEntry {
         let mut entry = recorded.entry();
         if let (Some(biz_no), Some(client_id), Verification::Ok) = (
             recorded.biz_no(),
@@ -360,9 +360,15 @@ impl Journal {
         ) {
             let from_ms = (recorded.time.unix_timestamp_nanos() / 1_000_000) as i64;
             let to_ms = from_ms + recorded.latency.as_millis() as i64 + 1;
+            let request = RequestEntries {
+                client_id,
+                biz_no,
+                from_ms,
+                to_ms,
+            };
             entry.ledger_entries = simulator
                 .store()
-                .entries_between(from_ms, to_ms, client_id, biz_no)
+                .request_entries(request)
                 .await
                 .unwrap_or_default();
         }
@@ -380,7 +386,7 @@ impl Journal {
 #[derive(Clone)]
 pub struct Recorder {
     /// The journal written to.
-    pub simulator: Simulator,
+    pub journal: Arc<Journal>,
     /// The partners' keys, to diagnose signatures that do not verify.
     pub key_store: Arc<dyn ClientKeyStore>,
     /// The API's body limit: a longer body is passed on unread (the signing layer refuses it).
@@ -389,7 +395,7 @@ pub struct Recorder {
 
 /// Axum middleware (`from_fn_with_state`) around the signed API router.
 pub async fn record(State(recorder): State<Recorder>, request: Request, next: Next) -> Response {
-    let journal = recorder.simulator.journal().clone();
+    let journal = recorder.journal.clone();
     if !journal.enabled() {
         return next.run(request).await;
     }
@@ -577,41 +583,6 @@ fn shown_body(body: Option<&[u8]>, encrypted: bool) -> String {
             }
         }
     }
-}
-
-/// `text` with every token value found in the JSON `body` masked in place (the rest of the
-/// text, byte for byte as it was).
-pub fn mask_tokens_in_text(text: &str, body: &[u8]) -> String {
-    fn collect(value: &Value, found: &mut Vec<String>) {
-        match value {
-            Value::Object(map) => {
-                for (key, v) in map {
-                    match v {
-                        Value::String(s) if key.to_ascii_lowercase().contains("token") => {
-                            found.push(s.clone())
-                        }
-                        other => collect(other, found),
-                    }
-                }
-            }
-            Value::Array(items) => items.iter().for_each(|v| collect(v, found)),
-            _ => {}
-        }
-    }
-    let mut tokens = Vec::new();
-    if let Ok(value) = serde_json::from_slice::<Value>(body) {
-        collect(&value, &mut tokens);
-    }
-    let mut out = text.to_owned();
-    for token in tokens.iter().filter(|t| !t.is_empty()) {
-        let prefix: String = token.chars().take(4).collect();
-        let masked = format!(
-            "{prefix}... (redacted, {} characters)",
-            token.chars().count()
-        );
-        out = out.replace(token.as_str(), &masked);
-    }
-    out
 }
 
 /// Masks every string under a key that names a token (`accessToken`, ...), at any depth.

@@ -6,15 +6,12 @@
 
 use std::path::Path;
 
-use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
-use crate::accounts;
-use crate::budget::{self, IssueBudget};
-use crate::cards::{self, CardStatus, MembershipCard, PassTemplate};
-use crate::ledger::PointLedger;
-use crate::store::StoreError;
+use super::accounts;
+use super::budget::IssueBudget;
+use super::cards::{self, CardStatus, MembershipCard, PassTemplate};
 
 /// The demo user with points and a valid token (from the spec's examples).
 pub const DEMO_USER_ID: &str = "2160400000000135";
@@ -103,6 +100,29 @@ pub enum FixtureError {
     },
 }
 
+/// One write of [`Fixtures::writes`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum FixtureWrite<'a> {
+    /// Create the user if missing, then set its balance (as one adjustment entry). Checked
+    /// non-negative, and the user exists: the posting cannot be refused.
+    User(&'a UserFixture),
+    /// Store (or replace) an access token.
+    Token {
+        /// The token.
+        token: &'a str,
+        /// Its user.
+        user_id: &'a str,
+        /// Its expiry.
+        expires_at_ms: i64,
+    },
+    /// Create or replace a budget.
+    Budget(&'a IssueBudget),
+    /// Create or replace a template.
+    Template(&'a PassTemplate),
+    /// Create or replace a card.
+    Card(&'a MembershipCard),
+}
+
 /// A token that never expires, in practice.
 pub const NEVER_MS: i64 = 4_102_444_800_000; // 2100-01-01
 
@@ -151,7 +171,7 @@ impl Fixtures {
             }
         }
         for template in &self.templates {
-            crate::cards::check_template(template)
+            cards::check_template(template)
                 .map_err(|detail| invalid(&template.template_code, &detail))?;
         }
         for b in &self.budgets {
@@ -162,32 +182,30 @@ impl Fixtures {
         Ok(())
     }
 
-    /// Writes the fixtures into the database (inside the caller's transaction).
-    pub fn apply(&self, db: &Connection) -> Result<(), StoreError> {
-        let ledger = PointLedger::new(db);
+    /// What applying the fixtures writes, in order: each store turns every write into one
+    /// query of its own, inside one transaction.
+    pub(crate) fn writes(&self) -> Vec<FixtureWrite<'_>> {
+        let mut writes = Vec::new();
         for user in &self.users {
-            accounts::create_user(db, &user.user_id, user.open_id.as_deref())?;
-            // Checked non-negative above, and the user exists: the posting cannot be refused.
-            let _ = ledger.set_balance(&user.user_id, user.balance)?;
-            for token in &user.access_tokens {
-                accounts::put_token(
-                    db,
-                    &token.token,
-                    &user.user_id,
-                    token.expires_at_ms.unwrap_or(NEVER_MS),
-                )?;
-            }
+            writes.push(FixtureWrite::User(user));
+            writes.extend(user.access_tokens.iter().map(|token| FixtureWrite::Token {
+                token: &token.token,
+                user_id: &user.user_id,
+                expires_at_ms: token.expires_at_ms.unwrap_or(NEVER_MS),
+            }));
         }
-        for b in &self.budgets {
-            budget::put_budget(db, b)?;
+        writes.extend(self.budgets.iter().map(FixtureWrite::Budget));
+        writes.extend(self.templates.iter().map(FixtureWrite::Template));
+        writes.extend(self.cards.iter().map(FixtureWrite::Card));
+        writes
+    }
+
+    /// The fixtures of one user (what the admin API's user creation applies).
+    pub fn of_user(user: UserFixture) -> Self {
+        Self {
+            users: vec![user],
+            ..Self::default()
         }
-        for template in &self.templates {
-            cards::put_template(db, template)?;
-        }
-        for card in &self.cards {
-            cards::put_card(db, card)?;
-        }
-        Ok(())
     }
 
     /// The demo data of a fresh data directory.
@@ -282,22 +300,22 @@ fn invalid(what: &str, detail: &str) -> FixtureError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sqlite::SqliteStore;
 
     #[test]
-    fn demo_fixtures_apply_and_keep_the_ledger_invariant() {
-        let store = SqliteStore::in_memory().unwrap();
+    fn demo_fixtures_are_valid_and_write_users_before_their_tokens() {
         let demo = Fixtures::demo();
         demo.check().unwrap();
-        store.write(move |db| demo.apply(db)).unwrap();
-        store
-            .write(|db| {
-                let user = accounts::find_user(db, DEMO_USER_ID)?.unwrap();
-                assert_eq!(user.balance, 1_200);
-                assert_eq!(PointLedger::new(db).sum(DEMO_USER_ID)?, 1_200);
-                Ok::<_, StoreError>(())
-            })
-            .unwrap();
+        let writes = demo.writes();
+        assert!(matches!(writes[0], FixtureWrite::User(u) if u.user_id == DEMO_USER_ID));
+        assert!(matches!(
+            writes[1],
+            FixtureWrite::Token {
+                token: DEMO_ACCESS_TOKEN,
+                expires_at_ms: NEVER_MS,
+                ..
+            }
+        ));
+        assert!(matches!(writes.last(), Some(FixtureWrite::Card(_))));
     }
 
     #[test]

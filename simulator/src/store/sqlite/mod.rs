@@ -21,7 +21,10 @@ use std::sync::{Arc, Mutex, TryLockError, mpsc};
 
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 
+use crate::domain::fixtures::Fixtures;
 use crate::store::StoreError;
+
+pub(crate) mod queries;
 
 /// The most jobs committed together.
 const MAX_BATCH: usize = 256;
@@ -125,16 +128,6 @@ fn migrate(connection: &Connection) -> Result<(), StoreError> {
     Ok(applied?)
 }
 
-const TABLES: [&str; 7] = [
-    "users",
-    "access_tokens",
-    "point_ledger",
-    "issue_budgets",
-    "templates",
-    "membership_cards",
-    "idempotency_records",
-];
-
 /// The SQLite database: cheap to clone; every clone feeds the one writer thread.
 #[derive(Clone)]
 pub struct SqliteStore {
@@ -192,6 +185,13 @@ impl SqliteStore {
         let connection = Connection::open_in_memory()?;
         migrate(&connection)?;
         Ok(Self::start_writer(connection))
+    }
+
+    /// Writes `fixtures` in one transaction (blocking: for tests and tools that set up
+    /// a database before serving it).
+    pub fn seed(&self, fixtures: &Fixtures) -> Result<(), StoreError> {
+        let fixtures = fixtures.clone();
+        self.write(move |db| queries::apply_fixtures(db, &fixtures))
     }
 
     fn start_writer(connection: Connection) -> Self {
@@ -358,14 +358,6 @@ fn run_batch(connection: &mut Connection, batch: Vec<Job>) {
     }
 }
 
-/// Deletes every row of every table (the admin `reset`), inside the caller's transaction.
-pub fn clear_tables(db: &Connection) -> Result<(), StoreError> {
-    for table in TABLES {
-        db.execute(&format!("DELETE FROM {table}"), [])?;
-    }
-    Ok(())
-}
-
 /// Creates the database file with mode 0600 if it is missing (SQLite gives its `-wal`
 /// and `-shm` files the database file's mode), and tightens files an older version
 /// created with the umask's mode.
@@ -410,7 +402,7 @@ fn make_private(path: &Path) -> Result<(), StoreError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::now_ms;
+    use crate::domain::now_ms;
 
     /// Reads answer while the writer is stuck in a transaction, and more reads at once than
     /// there are reader connections all complete (the rest wait on the blocking pool).

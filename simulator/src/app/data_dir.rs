@@ -19,19 +19,12 @@ use std::path::{Path, PathBuf};
 
 use alipayhk_runtime::keys::{KeyError, PrivateKey, PublicKey};
 
-use crate::config::SimulatorConfig;
+use super::config::{MIN_ADMIN_TOKEN_LEN, SimulatorConfig, TlsMode, is_acceptable_admin_token};
 
 /// The demo partner's Client-Id.
 pub const DEMO_CLIENT_ID: &str = "DEMO0000PARTNER0001";
 /// The keyVersion of every key the simulator generates.
 pub const DEMO_KEY_VERSION: u32 = 1;
-/// The shortest admin token the simulator accepts, from a file or the configuration.
-pub const MIN_ADMIN_TOKEN_LEN: usize = 16;
-
-/// Whether `token` may guard the admin API: long enough, and no whitespace inside.
-pub fn is_acceptable_admin_token(token: &str) -> bool {
-    token.len() >= MIN_ADMIN_TOKEN_LEN && !token.chars().any(char::is_whitespace)
-}
 
 /// A partner the simulator accepts.
 #[derive(Debug, Clone)]
@@ -179,7 +172,7 @@ pub fn prepare(config: &SimulatorConfig) -> Result<PreparedData, DataDirError> {
     }
 
     let (database, fresh_database) = if config.database_url.is_some() {
-        // PostgreSQL: the schema's creator seeds it (see `postgres.rs`).
+        // PostgreSQL: the schema's creator seeds it (see the PostgreSQL store).
         (None, false)
     } else if config.in_memory {
         (None, true)
@@ -209,12 +202,12 @@ pub fn client_config_text(
     tls_ca: Option<&Path>,
 ) -> String {
     let scheme = match config.tls {
-        crate::config::TlsMode::Off => "http",
+        TlsMode::Off => "http",
         _ => "https",
     };
     let root = match (tls_ca, &config.tls) {
         (Some(ca), _) => format!("root_certificate = \"{}\"\n", absolute(ca).display()),
-        (None, crate::config::TlsMode::Files { .. }) => {
+        (None, TlsMode::Files { .. }) => {
             "# root_certificate = \"the CA of your --tls-cert, if no system root trusts it\"\n"
                 .into()
         }

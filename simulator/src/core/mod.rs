@@ -1,138 +1,29 @@
-//! What the five operations do to the simulator's state, in plain Rust types.
+//! The five operations, written once: each consults the [`RuleBook`] (scripted answers
+//! and delays), checks its parameters and lets the store apply, in one transaction, what
+//! the domain decides.
 //!
-//! [`Simulator`] is the business core: `api.rs` translates the generated request and
-//! response models to and from the types here. Each call first consults the
-//! [`RuleBook`] (scripted answers and delays), then runs its state change in one
-//! database transaction on the blocking pool.
+//! [`Simulator`] is the business core: the HTTP layer translates the generated request
+//! and response models to and from the domain's types.
 
 use std::sync::Arc;
 
-use alipayhk_api::models::{
-    AccountBenefitModel, QueryTemplateResponse, RedeemAPointRequestBenefitProductCode,
-};
-use alipayhk_api::result_codes::{
-    InquireAPointFailure, InquireAPointResultCode, IssueAPointFailure, IssueAPointResultCode,
-    QueryTemplateFailure, QueryTemplateResultCode, RedeemAPointFailure, RedeemAPointResultCode,
-    UpdateMembershipCardFailure, UpdateMembershipCardResultCode,
-};
-use alipayhk_api::{OperationId, ResultStatus};
+use alipayhk_api::OperationId;
+use alipayhk_api::result_codes::{InquireAPointFailure, QueryTemplateFailure};
 use alipayhk_runtime::ResultCode;
-use rusqlite::Connection;
-use serde_json::{Map, Value};
 
-use crate::accounts::{self, TokenCheck};
-use crate::budget;
-use crate::cards::{self, CardStatus, MembershipCard};
-use crate::idempotency::{self, IdempotencyKey, RecordedAnswer, Replay};
-use crate::journal::Journal;
-use crate::ledger::{EntryKind, PointLedger, PostingRefused, PostingSource};
-use crate::rules::RuleBook;
-use crate::seed::Fixtures;
-use crate::store::{Store, StoreError, now_ms};
+use crate::domain::accounts::{self, TokenCheck};
+use crate::domain::answers::{
+    Answer, CardAnswer, InquireAnswer, IssueAnswer, RedeemAnswer, TemplateAnswer,
+};
+use crate::domain::cards::{self, CardUpdate};
+use crate::domain::fixtures::Fixtures;
+use crate::domain::now_ms;
+use crate::domain::points::{self, IssueRequest, RedeemRequest};
+use crate::store::{Store, StoreError};
 
-/// The answer of one operation, typed: `C` is the operation's generated result-code enum
-/// (`<Op>ResultCode`, so every code is one the spec names or a sealed unknown one) and `P`
-/// what a success carries besides the result object. `api.rs` turns it into the response
-/// model with the spec's status and message for the code.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Answer<C, P = ()> {
-    /// The result code.
-    pub code: C,
-    /// Status override from a scripted rule (otherwise the spec's status for the code).
-    pub status: Option<ResultStatus>,
-    /// Message override from a scripted rule (otherwise the spec's message).
-    pub message: Option<String>,
-    /// What a success carries, e.g. the balance.
-    pub payload: Option<P>,
-}
+pub(crate) mod rule_book;
 
-impl<C, P> Answer<C, P> {
-    /// An answer with just a code.
-    pub fn code(code: impl Into<C>) -> Self {
-        Self {
-            code: code.into(),
-            status: None,
-            message: None,
-            payload: None,
-        }
-    }
-
-    fn success(code: C, payload: P) -> Self {
-        Self {
-            payload: Some(payload),
-            ..Self::code(code)
-        }
-    }
-}
-
-/// Inquire A. Point's answer: the balance on success.
-pub type InquireAnswer = Answer<InquireAPointResultCode, AccountBenefitModel>;
-/// Issue A. Point's answer.
-pub type IssueAnswer = Answer<IssueAPointResultCode>;
-/// Redeem A. Point's answer.
-pub type RedeemAnswer = Answer<RedeemAPointResultCode>;
-/// Query Template's answer: the template (as the typed response) on success.
-pub type TemplateAnswer = Answer<QueryTemplateResultCode, QueryTemplateResponse>;
-/// Update Membership Card's answer.
-pub type CardAnswer = Answer<UpdateMembershipCardResultCode>;
-
-/// Issue A. Point, as the simulator reads it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct IssueRequest {
-    /// Idempotency key; without it every call issues again.
-    pub biz_no: Option<String>,
-    /// Must fall within the campaign period.
-    pub biz_date_ms: Option<i64>,
-    /// `providerUserInfo.userId`.
-    pub user_id: Option<String>,
-    /// `providerUserInfo.openId`.
-    pub open_id: Option<String>,
-    /// `benefitIssueDetail.benefitProductId`: the campaign.
-    pub product_id: Option<String>,
-    /// Points to issue.
-    pub amount: i64,
-    /// The whole request body as canonical JSON (keys sorted), so a replay that differs in
-    /// any parameter, including ones the simulator does not interpret, is inconsistent.
-    pub body: String,
-}
-
-/// Redeem A. Point, as the simulator reads it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RedeemRequest {
-    /// Idempotency key.
-    pub biz_no: String,
-    /// `ipRoleId`.
-    pub user_id: String,
-    /// `sceneCode`.
-    pub scene_code: String,
-    /// `bizdt`.
-    pub bizdt: String,
-    /// `benefitRedeemInfos[].amount`.
-    pub amounts: Vec<i64>,
-    /// The whole request body as canonical JSON (keys sorted); see [`IssueRequest::body`].
-    pub body: String,
-}
-
-/// Update Membership Card, as the simulator reads it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct CardUpdate {
-    /// `merchantId`: must own the card.
-    pub merchant_id: String,
-    /// `userId`: must hold the card when present.
-    pub user_id: Option<String>,
-    /// `openId`: must hold the card when present.
-    pub open_id: Option<String>,
-    /// `templateCode`: replaces the card's template when present.
-    pub template_code: Option<String>,
-    /// `passId`.
-    pub pass_id: String,
-    /// `status: CLOSED` (terminate) rather than `UPDATE`.
-    pub close: bool,
-    /// `endDate`.
-    pub end_date_ms: Option<i64>,
-    /// `dataInfo` (`point` and `level` are applied to the card).
-    pub data_info: Option<Map<String, Value>>,
-}
+pub use rule_book::RuleBook;
 
 /// A failure of the simulator itself (answered as `UNKNOWN_EXCEPTION` by the server).
 #[derive(Debug, thiserror::Error)]
@@ -152,7 +43,6 @@ pub struct Simulator {
     store: Store,
     rules: Arc<RuleBook>,
     fixtures: Arc<Fixtures>,
-    journal: Arc<Journal>,
 }
 
 impl Simulator {
@@ -162,19 +52,7 @@ impl Simulator {
             rules: Arc::new(RuleBook::for_store(&store)),
             store,
             fixtures: Arc::new(fixtures),
-            journal: Arc::new(Journal::new(crate::journal::DEFAULT_CAPACITY)),
         }
-    }
-
-    /// Keeps the newest `capacity` requests in the journal (0: none).
-    pub fn with_journal_capacity(mut self, capacity: usize) -> Self {
-        self.journal = Arc::new(Journal::new(capacity));
-        self
-    }
-
-    /// The request journal.
-    pub fn journal(&self) -> &Arc<Journal> {
-        &self.journal
     }
 
     /// The database.
@@ -229,19 +107,13 @@ impl Simulator {
         if access_token.trim().is_empty() {
             return Ok(Answer::code(InquireAPointFailure::ParameterIllegal));
         }
-        let check = self.store.check_token(access_token, now_ms()).await?;
-        Ok(match check {
-            TokenCheck::Valid(user) => Answer::success(
-                InquireAPointResultCode::Success,
-                AccountBenefitModel::new()
-                    .with_benefit_product_code(
-                        RedeemAPointRequestBenefitProductCode::Point.as_str(),
-                    )
-                    .with_balance(user.balance),
-            ),
-            TokenCheck::Invalid => Answer::code(InquireAPointFailure::AccesstokenValidateFailed),
-            TokenCheck::UserGone => Answer::code(InquireAPointFailure::UserNotExist),
-        })
+        let check = if accounts::is_well_formed_token(&access_token) {
+            let found = self.store.find_token(access_token).await?;
+            accounts::resolve_token(found, now_ms())
+        } else {
+            TokenCheck::Invalid
+        };
+        Ok(accounts::inquire_answer(check))
     }
 
     /// Issue A. Point: credits points from a campaign budget, idempotent by bizNo.
@@ -256,36 +128,10 @@ impl Simulator {
         {
             return Ok(answer);
         }
-        if request.amount < 1 || (request.user_id.is_none() && request.open_id.is_none()) {
-            return Ok(Answer::code(IssueAPointFailure::ParamIllegal));
+        match points::check_issue(client_id, request) {
+            Ok(call) => Ok(self.store.issue(call).await?),
+            Err(answer) => Ok(answer),
         }
-        let Some(product_id) = request.product_id.clone() else {
-            return Ok(Answer::code(IssueAPointFailure::ParamIllegal));
-        };
-        let fingerprint = format!(
-            "user={:?};openId={:?};product={product_id};amount={};bizDate={:?};body={}",
-            request.user_id, request.open_id, request.amount, request.biz_date_ms, request.body
-        );
-        let db = match &self.store {
-            Store::Postgres(pg) => {
-                return pg
-                    .issue(&client_id, &request, &product_id, &fingerprint)
-                    .await;
-            }
-            Store::Sqlite(db) => db,
-        };
-        db.write_async(move |db| {
-            idempotent(
-                db,
-                &client_id,
-                OperationId::IssueAPoint,
-                request.biz_no.as_deref(),
-                &fingerprint,
-                IssueAPointFailure::RepeatReqInconsistent,
-                |db| issue_points(db, &client_id, &request, &product_id),
-            )
-        })
-        .await
     }
 
     /// Redeem A. Point: debits points atomically, idempotent by bizNo.
@@ -300,69 +146,10 @@ impl Simulator {
         {
             return Ok(answer);
         }
-        let total = request
-            .amounts
-            .iter()
-            .try_fold(0_i64, |sum, a| sum.checked_add(*a));
-        let Some(total) = total.filter(|t| *t > 0 && request.amounts.iter().all(|a| *a > 0)) else {
-            return Ok(Answer::code(RedeemAPointFailure::ParamIllegal));
-        };
-        if request.biz_no.trim().is_empty() {
-            return Ok(Answer::code(RedeemAPointFailure::ParamIllegal));
+        match points::check_redeem(client_id, request) {
+            Ok(call) => Ok(self.store.redeem(call).await?),
+            Err(answer) => Ok(answer),
         }
-        let fingerprint = format!(
-            "user={};scene={};bizdt={};amounts={:?};body={}",
-            request.user_id, request.scene_code, request.bizdt, request.amounts, request.body
-        );
-        let db = match &self.store {
-            Store::Postgres(pg) => {
-                return pg
-                    .redeem(
-                        &client_id,
-                        &request.biz_no,
-                        &request.user_id,
-                        total,
-                        &fingerprint,
-                    )
-                    .await;
-            }
-            Store::Sqlite(db) => db,
-        };
-        db.write_async(move |db| {
-            idempotent(
-                db,
-                &client_id,
-                OperationId::RedeemAPoint,
-                Some(&request.biz_no),
-                &fingerprint,
-                RedeemAPointFailure::RepeatReqInconsistent,
-                |db| {
-                    let source = PostingSource {
-                        client_id: Some(&client_id),
-                        biz_no: Some(&request.biz_no),
-                        product_id: None,
-                    };
-                    Ok(
-                        match PointLedger::new(db).post(
-                            &request.user_id,
-                            -total,
-                            EntryKind::Redeem,
-                            &source,
-                        )? {
-                            Ok(_) => Answer::code(RedeemAPointResultCode::Success),
-                            // Assumption: an unknown ipRoleId is a parameter error (no documented code).
-                            Err(PostingRefused::NoSuchUser) => {
-                                Answer::code(RedeemAPointFailure::ParamIllegal)
-                            }
-                            Err(PostingRefused::PointNotEnough) => {
-                                Answer::code(RedeemAPointFailure::PointNotEnough)
-                            }
-                        },
-                    )
-                },
-            )
-        })
-        .await
     }
 
     /// Query Template: a seeded template of the merchant.
@@ -378,13 +165,7 @@ impl Simulator {
             return Ok(Answer::code(QueryTemplateFailure::ParamIllegal));
         }
         let template = self.store.find_template(template_code).await?;
-        Ok(match template.filter(|t| t.merchant_id == merchant_id) {
-            Some(template) => Answer::success(
-                QueryTemplateResultCode::Success,
-                cards::template_answer(&template).map_err(SimulatorError::Template)?,
-            ),
-            None => Answer::code(QueryTemplateFailure::PassTemplateNotExist),
-        })
+        cards::query_answer(template, &merchant_id).map_err(SimulatorError::Template)
     }
 
     /// Update Membership Card: `UPDATE` changes points/level/expiry, `CLOSED` terminates.
@@ -395,158 +176,36 @@ impl Simulator {
         {
             return Ok(answer);
         }
-        match &self.store {
-            Store::Sqlite(db) => db.write_async(move |db| update_card(db, update)).await,
-            Store::Postgres(pg) => pg.update_card(update).await,
-        }
+        Ok(self.store.update_card(update).await?)
     }
-}
-
-/// Runs `execute` unless (client, operation, bizNo) already has a final answer.
-/// `inconsistent` answers a repeat whose parameters differ.
-fn idempotent<C: ResultCode + std::fmt::Display>(
-    db: &Connection,
-    client_id: &str,
-    operation: OperationId,
-    biz_no: Option<&str>,
-    fingerprint: &str,
-    inconsistent: impl Into<C>,
-    execute: impl FnOnce(&Connection) -> Result<Answer<C>, SimulatorError>,
-) -> Result<Answer<C>, SimulatorError> {
-    let Some(biz_no) = biz_no else {
-        return execute(db);
-    };
-    let key = IdempotencyKey {
-        client_id,
-        operation: operation.as_str(),
-        biz_no,
-    };
-    match idempotency::lookup(db, &key, fingerprint)? {
-        Replay::Same(recorded) => return Ok(Answer::code(C::from(recorded.code.as_str()))),
-        Replay::Inconsistent => return Ok(Answer::code(inconsistent)),
-        Replay::FirstTime => {}
-    }
-    let answer = execute(db)?;
-    // Everything state produces is final (S or F); U answers only come from rules. Issue
-    // and Redeem answers carry nothing but their code, so the code is the whole record.
-    let recorded = RecordedAnswer {
-        code: answer.code.to_string(),
-        detail: None,
-    };
-    idempotency::record(db, &key, fingerprint, &recorded)?;
-    Ok(answer)
-}
-
-fn issue_points(
-    db: &Connection,
-    client_id: &str,
-    request: &IssueRequest,
-    product_id: &str,
-) -> Result<IssueAnswer, SimulatorError> {
-    let user = match (&request.user_id, &request.open_id) {
-        (Some(user_id), _) => accounts::find_user(db, user_id)?,
-        (None, Some(open_id)) => accounts::find_user_by_open_id(db, open_id)?,
-        (None, None) => None,
-    };
-    // Assumption: Issue documents no user code; an unknown user is a general business failure.
-    let Some(user) = user else {
-        return Ok(Answer::code(IssueAPointFailure::ProcessFail));
-    };
-    let Some(budget) = budget::find_budget(db, product_id)? else {
-        return Ok(Answer::code(IssueAPointFailure::NoBudgetRightNow));
-    };
-    if let Some(code) = budget.refusal(request.amount, request.biz_date_ms) {
-        return Ok(Answer::code(code));
-    }
-    let source = PostingSource {
-        client_id: Some(client_id),
-        biz_no: request.biz_no.as_deref(),
-        product_id: Some(product_id),
-    };
-    // Post first: a refused posting (a balance that would overflow) must not spend budget.
-    match PointLedger::new(db).post(&user.user_id, request.amount, EntryKind::Issue, &source)? {
-        Ok(_) => {
-            budget::consume(db, product_id, request.amount)?;
-            Ok(Answer::code(IssueAPointResultCode::Success))
-        }
-        Err(_) => Ok(Answer::code(IssueAPointFailure::ProcessFail)),
-    }
-}
-
-fn update_card(db: &Connection, update: CardUpdate) -> Result<CardAnswer, SimulatorError> {
-    let illegal = Ok(Answer::code(UpdateMembershipCardFailure::ParamIllegal));
-    let Some(card) = cards::find_card(db, &update.pass_id)? else {
-        return illegal;
-    };
-    let Some(card) = updated_card(card, update) else {
-        return illegal;
-    };
-    cards::put_card(db, &card)?;
-    Ok(Answer::code(UpdateMembershipCardResultCode::Success))
-}
-
-/// `card` after `update`, or `None` when the update is illegal for it (another merchant
-/// or holder, a closed card, a non-numeric point or non-text level). Both backends use it.
-pub(crate) fn updated_card(mut card: MembershipCard, update: CardUpdate) -> Option<MembershipCard> {
-    let illegal = None;
-    let holder_matches = update
-        .user_id
-        .as_ref()
-        .is_none_or(|u| card.user_id.as_ref() == Some(u))
-        && update
-            .open_id
-            .as_ref()
-            .is_none_or(|o| card.open_id.as_ref() == Some(o));
-    if card.merchant_id != update.merchant_id
-        || !holder_matches
-        || card.status == CardStatus::Closed
-    {
-        return illegal;
-    }
-    if update.close {
-        card.status = CardStatus::Closed;
-    } else {
-        if let Some(data_info) = update.data_info {
-            if let Some(point) = data_info.get("point") {
-                let Some(point) = point.as_i64() else {
-                    return illegal;
-                };
-                card.point = Some(point);
-            }
-            if let Some(level) = data_info.get("level") {
-                let Some(level) = level.as_str() else {
-                    return illegal;
-                };
-                card.level = Some(level.to_string());
-            }
-            card.data_info.extend(data_info);
-        }
-        if let Some(end_date_ms) = update.end_date_ms {
-            card.end_date_ms = Some(end_date_ms);
-        }
-        if let Some(template_code) = update.template_code {
-            card.template_code = Some(template_code);
-        }
-    }
-    Some(card)
 }
 
 #[cfg(test)]
 mod tests {
+    use alipayhk_api::result_codes::{
+        InquireAPointResultCode, IssueAPointFailure, IssueAPointResultCode,
+        QueryTemplateResultCode, RedeemAPointFailure, RedeemAPointResultCode,
+        UpdateMembershipCardFailure, UpdateMembershipCardResultCode,
+    };
+    use serde_json::Map;
+
     use super::*;
-    use crate::budget::IssueBudget;
-    use crate::rules::ScriptedRule;
-    use crate::seed::{
+    use crate::domain::budget::IssueBudget;
+    use crate::domain::cards::CardStatus;
+    use crate::domain::fixtures::{
         DEMO_ACCESS_TOKEN, DEMO_MERCHANT_ID, DEMO_PASS_ID, DEMO_PRODUCT_ID, DEMO_TEMPLATE_CODE,
         DEMO_USER_ID,
     };
-    use crate::sqlite::SqliteStore;
+    use crate::domain::ledger::EntryKind;
+    use crate::domain::rules::ScriptedRule;
+    use crate::store::SqliteStore;
+    use crate::store::sqlite::queries::{self as sql, PointLedger};
 
     const CLIENT: &str = "CLIENT";
 
     fn simulator() -> Simulator {
         let store = SqliteStore::in_memory().unwrap();
-        store.write(|db| Fixtures::demo().apply(db)).unwrap();
+        store.seed(&Fixtures::demo()).unwrap();
         Simulator::new(Store::Sqlite(store), Fixtures::demo())
     }
 
@@ -585,7 +244,7 @@ mod tests {
         let user_id = user_id.to_string();
         let (balance, sum) = db(sim)
             .write(move |db| {
-                let user = accounts::find_user(db, &user_id)?.unwrap();
+                let user = sql::find_user(db, &user_id)?.unwrap();
                 Ok::<_, StoreError>((user.balance, PointLedger::new(db).sum(&user_id)?))
             })
             .unwrap();
@@ -596,9 +255,9 @@ mod tests {
     fn set_budget(sim: &Simulator, change: impl FnOnce(&mut IssueBudget) + Send + 'static) {
         db(sim)
             .write(move |db| {
-                let mut b = budget::find_budget(db, DEMO_PRODUCT_ID)?.unwrap();
+                let mut b = sql::find_budget(db, DEMO_PRODUCT_ID)?.unwrap();
                 change(&mut b);
-                budget::put_budget(db, &b)
+                sql::put_budget(db, &b)
             })
             .unwrap();
     }
@@ -626,14 +285,14 @@ mod tests {
             InquireAPointResultCode::Failure(InquireAPointFailure::ParameterIllegal)
         );
         db(&sim)
-            .write(|db| accounts::put_token(db, "old", DEMO_USER_ID, 1))
+            .write(|db| sql::put_token(db, "old", DEMO_USER_ID, 1))
             .unwrap();
         assert_eq!(
             sim.inquire("old".into()).await.unwrap().code,
             InquireAPointResultCode::Failure(InquireAPointFailure::AccesstokenValidateFailed)
         );
         db(&sim)
-            .write(|db| accounts::delete_user(db, DEMO_USER_ID))
+            .write(|db| sql::delete_user(db, DEMO_USER_ID))
             .unwrap();
         assert_eq!(
             sim.inquire(DEMO_ACCESS_TOKEN.into()).await.unwrap().code,
@@ -653,7 +312,7 @@ mod tests {
         );
         assert_eq!(balance(&sim, DEMO_USER_ID), 1300);
         let b = db(&sim)
-            .write(|db| budget::find_budget(db, DEMO_PRODUCT_ID))
+            .write(|db| sql::find_budget(db, DEMO_PRODUCT_ID))
             .unwrap()
             .unwrap();
         assert_eq!((b.total_remaining, b.current_remaining), (999_900, 99_900));
@@ -876,7 +535,7 @@ mod tests {
             UpdateMembershipCardResultCode::Success
         );
         let card = db(&sim)
-            .write(|db| cards::find_card(db, DEMO_PASS_ID))
+            .write(|db| sql::find_card(db, DEMO_PASS_ID))
             .unwrap()
             .unwrap();
         assert_eq!(
@@ -888,7 +547,7 @@ mod tests {
             UpdateMembershipCardResultCode::Success
         );
         let card = db(&sim)
-            .write(|db| cards::find_card(db, DEMO_PASS_ID))
+            .write(|db| sql::find_card(db, DEMO_PASS_ID))
             .unwrap()
             .unwrap();
         assert_eq!(card.status, CardStatus::Closed);

@@ -17,8 +17,8 @@ use rcgen::{
     KeyUsagePurpose,
 };
 
-use crate::config::{SimulatorConfig, TlsMode};
-use crate::data_dir::{self, DataDirError};
+use super::config::{SimulatorConfig, TlsMode};
+use super::data_dir::{self, DataDirError};
 
 /// The names the generated server certificate is valid for.
 pub const CERTIFICATE_NAMES: [&str; 3] = ["127.0.0.1", "::1", "localhost"];
@@ -68,7 +68,7 @@ pub fn prepare(config: &SimulatorConfig) -> Result<Option<PreparedTls>, TlsError
     prepare_mode(&config.tls, &config.data_dir.join("tls"))
 }
 
-/// [`prepare`] for any listener (the CLI's proxy too): `mode`, with a generated CA and
+/// `prepare` for any listener (the CLI's proxy too): `mode`, with a generated CA and
 /// certificate kept in `generated_dir`.
 pub fn prepare_mode(mode: &TlsMode, generated_dir: &Path) -> Result<Option<PreparedTls>, TlsError> {
     let (cert, key, ca) = match mode {

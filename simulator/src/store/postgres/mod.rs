@@ -19,7 +19,7 @@
 //!   only after `COMMIT` returned.
 //! - **Scripted rules are shared**: the `scripted_rules` table; a counted rule is claimed by
 //!   `UPDATE … SET times = times - 1 WHERE times > 0 RETURNING times`, so "the next 2 calls"
-//!   means 2 calls over all instances. Each instance caches the list (see `rules.rs`),
+//!   means 2 calls over all instances. Each instance caches the list (see the core's `RuleBook`),
 //!   refreshed on `LISTEN simulator_rules` notifications, so a call with no matching rule
 //!   costs no round trip.
 //!
@@ -32,31 +32,31 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use alipayhk_api::OperationId;
-use alipayhk_api::result_codes::{
-    IssueAPointFailure, IssueAPointResultCode, RedeemAPointFailure, RedeemAPointResultCode,
-    UpdateMembershipCardFailure, UpdateMembershipCardResultCode,
-};
+use alipayhk_api::result_codes::{IssueAPointFailure, RedeemAPointFailure};
 use deadpool_postgres::{GenericClient, Manager, ManagerConfig, Pool, RecyclingMethod};
 use serde_json::Map;
 use tokio_postgres::types::ToSql;
 use tokio_postgres::{NoTls, Row};
 
-use crate::accounts::{self, TokenCheck, User};
-use crate::budget::IssueBudget;
-use crate::cards::{self, MembershipCard, PassTemplate};
-use crate::ledger::{EntryKind, LedgerEntry, PostingRefused, PostingSource};
-use crate::operations::{
-    Answer, CardAnswer, CardUpdate, IssueAnswer, IssueRequest, RedeemAnswer, SimulatorError,
+use crate::domain::accounts::User;
+use crate::domain::answers::{CardAnswer, IssueAnswer, RedeemAnswer, replayed};
+use crate::domain::budget::IssueBudget;
+use crate::domain::cards::{self, CardUpdate, MembershipCard, PassTemplate};
+use crate::domain::fixtures::{FixtureWrite, Fixtures, UserFixture};
+use crate::domain::idempotency::Replay;
+use crate::domain::ledger::{
+    self, EntryKind, LedgerEntry, PostingRefused, PostingSource, RequestEntries,
 };
-use crate::seed::{Fixtures, NEVER_MS, UserFixture};
-use crate::store::{CreatedUser, StoreError, now_ms};
+use crate::domain::now_ms;
+use crate::domain::points::{self, IssueCall, IssuePlan, Recipient, RedeemCall};
+use crate::store::{CreatedUser, STATE_TABLES, StoreError};
 
 /// Connections per instance: enough for the four reader-like lookups and the writes of
 /// a busy instance; PostgreSQL's default `max_connections` (100) fits several instances.
 const POOL_SIZE: usize = 16;
 
 /// The channel rule changes are announced on.
-pub(crate) const RULES_CHANNEL: &str = "simulator_rules";
+const RULES_CHANNEL: &str = "simulator_rules";
 
 /// The key of the advisory lock migrations run under (any constant; "ALIPAYHK").
 const MIGRATION_LOCK: i64 = 0x414c_4950_4159_484b;
@@ -136,17 +136,6 @@ CREATE TABLE scripted_rules (
 
 /// The schema's versions in order: version `i + 1` is `MIGRATIONS[i]`. Append, never edit.
 pub const MIGRATIONS: &[&str] = &[SCHEMA_V1];
-
-const TABLES: [&str; 8] = [
-    "users",
-    "access_tokens",
-    "point_ledger",
-    "issue_budgets",
-    "templates",
-    "membership_cards",
-    "idempotency_records",
-    "scripted_rules",
-];
 
 /// A PostgreSQL database shared by simulator instances: cheap to clone.
 #[derive(Clone)]
@@ -328,7 +317,7 @@ impl PgStore {
 
     /// A connection of its own that listens on `channel`: each notification (and the start
     /// of listening) sends a `()`; the receiver closes when the connection is lost.
-    pub(crate) async fn listen(
+    async fn listen(
         &self,
         channel: &str,
     ) -> Result<tokio::sync::mpsc::UnboundedReceiver<()>, StoreError> {
@@ -403,6 +392,7 @@ async fn exec(c: &impl GenericClient, sql: &str, params: Params<'_>) -> Result<u
 const USER_COLUMNS: &str = "user_id, open_id, balance";
 const BUDGET_COLUMNS: &str =
     "product_id, total_remaining, current_remaining, campaign_start_ms, campaign_end_ms, paused";
+const CARD_COLUMNS: &str = "pass_id, merchant_id, user_id, open_id, template_code, status, point, level, end_date_ms, data_info";
 const ENTRY_COLUMNS: &str =
     "entry_id, user_id, delta, balance_after, kind, client_id, biz_no, product_id, created_at_ms";
 
@@ -426,21 +416,22 @@ fn budget_of(row: &Row) -> IssueBudget {
 }
 
 fn card_of(row: &Row) -> Result<MembershipCard, StoreError> {
-    cards::with_data_info((
-        MembershipCard {
-            pass_id: row.get(0),
-            merchant_id: row.get(1),
-            user_id: row.get(2),
-            open_id: row.get(3),
-            template_code: row.get(4),
-            status: cards::parse_status(row.get(5)),
-            point: row.get(6),
-            level: row.get(7),
-            end_date_ms: row.get(8),
-            data_info: Map::new(),
+    let data_info: Option<String> = row.get(9);
+    Ok(MembershipCard {
+        pass_id: row.get(0),
+        merchant_id: row.get(1),
+        user_id: row.get(2),
+        open_id: row.get(3),
+        template_code: row.get(4),
+        status: cards::parse_status(row.get(5)),
+        point: row.get(6),
+        level: row.get(7),
+        end_date_ms: row.get(8),
+        data_info: match data_info {
+            Some(json) => serde_json::from_str(&json)?,
+            None => Map::new(),
         },
-        row.get(9),
-    ))
+    })
 }
 
 fn entry_of(row: &Row) -> LedgerEntry {
@@ -529,17 +520,11 @@ async fn set_balance(
     let Some(current) = current.map(|r| r.get::<_, i64>(0)) else {
         return Ok(Err(PostingRefused::NoSuchUser));
     };
-    if current == balance {
+    let Some(delta) = ledger::adjustment(current, balance) else {
         return Ok(Ok(balance));
-    }
-    post(
-        c,
-        user_id,
-        balance - current,
-        EntryKind::Adjustment,
-        &PostingSource::default(),
-    )
-    .await
+    };
+    let source = PostingSource::default();
+    post(c, user_id, delta, EntryKind::Adjustment, &source).await
 }
 
 async fn put_token(
@@ -627,7 +612,7 @@ async fn find_card(
 ) -> Result<Option<MembershipCard>, StoreError> {
     let sql = format!(
         "SELECT {} FROM membership_cards WHERE pass_id = $1{}",
-        cards::CARD_COLUMNS,
+        CARD_COLUMNS,
         if lock { " FOR UPDATE" } else { "" }
     );
     row(c, &sql, &[&pass_id])
@@ -649,58 +634,42 @@ async fn find_budget(
     Ok(row(c, &sql, &[&product_id]).await?.as_ref().map(budget_of))
 }
 
-/// [`Fixtures::apply`] for PostgreSQL, in the caller's transaction.
+/// Writes fixtures (see [`Fixtures::writes`]) in the caller's transaction.
 async fn apply_fixtures(c: &impl GenericClient, fixtures: &Fixtures) -> Result<(), StoreError> {
-    for user in &fixtures.users {
-        exec(
-            c,
-            "INSERT INTO users (user_id, open_id, balance) VALUES ($1, $2, 0) ON CONFLICT DO NOTHING",
-            &[&user.user_id, &user.open_id],
-        )
-        .await?;
-        // Checked non-negative, and the user exists: the posting cannot be refused.
-        let _ = set_balance(c, &user.user_id, user.balance).await?;
-        for token in &user.access_tokens {
-            put_token(
-                c,
-                &token.token,
-                &user.user_id,
-                token.expires_at_ms.unwrap_or(NEVER_MS),
-            )
-            .await?;
+    for write in fixtures.writes() {
+        match write {
+            FixtureWrite::User(user) => {
+                exec(
+                    c,
+                    "INSERT INTO users (user_id, open_id, balance) VALUES ($1, $2, 0) ON CONFLICT DO NOTHING",
+                    &[&user.user_id, &user.open_id],
+                )
+                .await?;
+                let _ = set_balance(c, &user.user_id, user.balance).await?;
+            }
+            FixtureWrite::Token {
+                token,
+                user_id,
+                expires_at_ms,
+            } => put_token(c, token, user_id, expires_at_ms).await?,
+            FixtureWrite::Budget(b) => put_budget(c, b).await?,
+            FixtureWrite::Template(t) => put_template(c, t).await?,
+            FixtureWrite::Card(card) => put_card(c, card).await?,
         }
-    }
-    for b in &fixtures.budgets {
-        put_budget(c, b).await?;
-    }
-    for template in &fixtures.templates {
-        put_template(c, template).await?;
-    }
-    for card in &fixtures.cards {
-        put_card(c, card).await?;
     }
     Ok(())
 }
 
-/// What the idempotency record of a key says, once this transaction holds the key.
-enum Claim {
-    /// This transaction inserted the record: execute, then [`settle`] it.
-    Ours,
-    /// A committed record with the same parameters: answer its code.
-    Replay(String),
-    /// A committed record with other parameters.
-    Inconsistent,
-}
-
-/// Claims (client, operation, bizNo): inserts an unanswered record, or, when one exists,
-/// waits for its transaction and reads what it committed.
+/// Claims (client, operation, bizNo): inserts an unanswered record (`FirstTime`: execute,
+/// then [`settle`] it), or, when one exists, waits for its transaction and reads what it
+/// committed.
 async fn claim(
     c: &impl GenericClient,
     client_id: &str,
     operation: OperationId,
     biz_no: &str,
     fingerprint: &str,
-) -> Result<Claim, StoreError> {
+) -> Result<Replay, StoreError> {
     let operation = operation.as_str();
     let inserted = exec(
         c,
@@ -710,7 +679,7 @@ async fn claim(
     )
     .await?;
     if inserted == 1 {
-        return Ok(Claim::Ours);
+        return Ok(Replay::FirstTime);
     }
     let recorded = row(
         c,
@@ -720,12 +689,10 @@ async fn claim(
     )
     .await?
     .ok_or_else(|| StoreError::Task("an idempotency record vanished".into()))?;
-    let (stored, code): (String, String) = (recorded.get(0), recorded.get(1));
-    Ok(if stored == fingerprint {
-        Claim::Replay(code)
-    } else {
-        Claim::Inconsistent
-    })
+    Ok(Replay::of(
+        Some((recorded.get(0), recorded.get(1), None)),
+        fingerprint,
+    ))
 }
 
 /// Writes the final answer into the record [`claim`] inserted.
@@ -759,34 +726,24 @@ impl PgStore {
         .map(|r| r.get(0)))
     }
 
-    /// See [`crate::store::Store::check_token`].
-    pub async fn check_token(&self, token: &str, now: i64) -> Result<TokenCheck, StoreError> {
-        if !accounts::is_well_formed_token(token) {
-            return Ok(TokenCheck::Invalid);
-        }
-        let c = self.client().await?;
+    /// See [`crate::store::Store::find_token`].
+    pub async fn find_token(&self, token: &str) -> Result<Option<(i64, Option<User>)>, StoreError> {
         // One round trip: the token and its user, if any.
         let found = row(
-            &c,
+            &self.client().await?,
             "SELECT t.expires_at_ms, u.user_id, u.open_id, u.balance
              FROM access_tokens t LEFT JOIN users u ON u.user_id = t.user_id WHERE t.token = $1",
             &[&token],
         )
         .await?;
-        let Some(found) = found else {
-            return Ok(TokenCheck::Invalid);
-        };
-        if found.get::<_, i64>(0) <= now {
-            return Ok(TokenCheck::Invalid);
-        }
-        Ok(match found.get::<_, Option<String>>(1) {
-            Some(user_id) => TokenCheck::Valid(User {
+        Ok(found.map(|found| {
+            let user = found.get::<_, Option<String>>(1).map(|user_id| User {
                 user_id,
                 open_id: found.get(2),
                 balance: found.get(3),
-            }),
-            None => TokenCheck::UserGone,
-        })
+            });
+            (found.get(0), user)
+        }))
     }
 
     /// See [`crate::store::Store::find_user`].
@@ -821,11 +778,7 @@ impl PgStore {
             return Ok(CreatedUser::OpenIdTaken);
         }
         let user_id = fixture.user_id.clone();
-        let fixtures = Fixtures {
-            users: vec![fixture],
-            ..Fixtures::default()
-        };
-        apply_fixtures(&tx, &fixtures).await?;
+        apply_fixtures(&tx, &Fixtures::of_user(fixture)).await?;
         let user = find_user(&tx, &user_id).await?;
         tx.commit().await?;
         Ok(user.map_or(CreatedUser::Exists, CreatedUser::Created))
@@ -934,7 +887,7 @@ impl PgStore {
     pub async fn list_cards(&self) -> Result<Vec<MembershipCard>, StoreError> {
         let sql = format!(
             "SELECT {} FROM membership_cards ORDER BY pass_id",
-            cards::CARD_COLUMNS
+            CARD_COLUMNS
         );
         rows(&self.client().await?, &sql, &[])
             .await?
@@ -966,13 +919,10 @@ impl PgStore {
         Ok(sum.map_or(0, |r| r.get(0)))
     }
 
-    /// See [`crate::store::Store::entries_between`].
-    pub async fn entries_between(
+    /// See [`crate::store::Store::request_entries`].
+    pub(crate) async fn request_entries(
         &self,
-        from_ms: i64,
-        to_ms: i64,
-        client_id: &str,
-        biz_no: &str,
+        r: &RequestEntries,
     ) -> Result<Vec<LedgerEntry>, StoreError> {
         let sql = format!(
             "SELECT {ENTRY_COLUMNS} FROM point_ledger
@@ -981,7 +931,7 @@ impl PgStore {
         Ok(rows(
             &self.client().await?,
             &sql,
-            &[&from_ms, &to_ms, &client_id, &biz_no],
+            &[&r.from_ms, &r.to_ms, &r.client_id, &r.biz_no],
         )
         .await?
         .iter()
@@ -1013,7 +963,7 @@ impl PgStore {
             "membership_cards",
             "scripted_rules",
         ] {
-            debug_assert!(TABLES.contains(&table));
+            debug_assert!(STATE_TABLES.contains(&table) || table == "scripted_rules");
             tx.batch_execute(&format!("DELETE FROM {table}")).await?;
         }
         if let Some(fixtures) = fixtures {
@@ -1024,131 +974,116 @@ impl PgStore {
         Ok(tx.commit().await?)
     }
 
-    /// Redeem A. Point's unit of work: `total` points off `user_id`, once per bizNo.
-    pub async fn redeem(
-        &self,
-        client_id: &str,
-        biz_no: &str,
-        user_id: &str,
-        total: i64,
-        fingerprint: &str,
-    ) -> Result<RedeemAnswer, SimulatorError> {
+    /// Redeem A. Point: claim the bizNo, post the debit, settle [`points::redeemed`]'s
+    /// answer; one transaction.
+    pub(crate) async fn redeem(&self, call: &RedeemCall) -> Result<RedeemAnswer, StoreError> {
         let mut c = self.client().await?;
-        let tx = c.transaction().await.map_err(StoreError::from)?;
-        let operation = OperationId::RedeemAPoint;
-        match claim(&tx, client_id, operation, biz_no, fingerprint).await? {
-            Claim::Replay(code) => {
-                return Ok(Answer::code(RedeemAPointResultCode::from(code.as_str())));
-            }
-            Claim::Inconsistent => {
-                return Ok(Answer::code(RedeemAPointFailure::RepeatReqInconsistent));
-            }
-            Claim::Ours => {}
+        let tx = c.transaction().await?;
+        let (operation, biz_no) = (OperationId::RedeemAPoint, &call.request.biz_no);
+        let replay = claim(&tx, &call.client_id, operation, biz_no, &call.fingerprint).await?;
+        if let Some(answer) = replayed(replay, RedeemAPointFailure::RepeatReqInconsistent) {
+            return Ok(answer);
         }
         let source = PostingSource {
-            client_id: Some(client_id),
+            client_id: Some(&call.client_id),
             biz_no: Some(biz_no),
             product_id: None,
         };
-        let answer: RedeemAnswer =
-            match post(&tx, user_id, -total, EntryKind::Redeem, &source).await? {
-                Ok(_) => Answer::code(RedeemAPointResultCode::Success),
-                // Assumption: an unknown ipRoleId is a parameter error (no documented code).
-                Err(PostingRefused::NoSuchUser) => Answer::code(RedeemAPointFailure::ParamIllegal),
-                Err(PostingRefused::PointNotEnough) => {
-                    Answer::code(RedeemAPointFailure::PointNotEnough)
-                }
-            };
-        settle(&tx, client_id, operation, biz_no, &answer.code.to_string()).await?;
-        tx.commit().await.map_err(StoreError::from)?;
+        let posted = post(
+            &tx,
+            &call.request.user_id,
+            -call.total,
+            EntryKind::Redeem,
+            &source,
+        )
+        .await?;
+        let answer = points::redeemed(posted);
+        settle(
+            &tx,
+            &call.client_id,
+            operation,
+            biz_no,
+            &answer.code.to_string(),
+        )
+        .await?;
+        tx.commit().await?;
         Ok(answer)
     }
 
-    /// Issue A. Point's unit of work: credit from a campaign budget, once per bizNo.
-    pub async fn issue(
-        &self,
-        client_id: &str,
-        request: &IssueRequest,
-        product_id: &str,
-        fingerprint: &str,
-    ) -> Result<IssueAnswer, SimulatorError> {
+    /// Issue A. Point: claim the bizNo, read the facts (the budget row locked), apply
+    /// [`points::decide_issue`]'s plan, settle the answer; one transaction.
+    pub(crate) async fn issue(&self, call: &IssueCall) -> Result<IssueAnswer, StoreError> {
         let mut c = self.client().await?;
-        let tx = c.transaction().await.map_err(StoreError::from)?;
+        let tx = c.transaction().await?;
         let operation = OperationId::IssueAPoint;
-        if let Some(biz_no) = &request.biz_no {
-            match claim(&tx, client_id, operation, biz_no, fingerprint).await? {
-                Claim::Replay(code) => {
-                    return Ok(Answer::code(IssueAPointResultCode::from(code.as_str())));
-                }
-                Claim::Inconsistent => {
-                    return Ok(Answer::code(IssueAPointFailure::RepeatReqInconsistent));
-                }
-                Claim::Ours => {}
+        let biz_no = call.request.biz_no.as_deref();
+        if let Some(biz_no) = biz_no {
+            let replay = claim(&tx, &call.client_id, operation, biz_no, &call.fingerprint).await?;
+            if let Some(answer) = replayed(replay, IssueAPointFailure::RepeatReqInconsistent) {
+                return Ok(answer);
             }
         }
-        let answer = issue_points(&tx, client_id, request, product_id).await?;
-        if let Some(biz_no) = &request.biz_no {
-            settle(&tx, client_id, operation, biz_no, &answer.code.to_string()).await?;
+        let user = match call.recipient() {
+            Some(Recipient::UserId(user_id)) => find_user(&tx, user_id).await?,
+            Some(Recipient::OpenId(open_id)) => find_user_by_open_id(&tx, open_id).await?,
+            None => None,
+        };
+        let budget = find_budget(&tx, &call.product_id, true).await?;
+        let answer = match points::decide_issue(call, user, budget) {
+            IssuePlan::Refuse(answer) => answer,
+            IssuePlan::Credit { user_id, amount } => {
+                let source = PostingSource {
+                    client_id: Some(&call.client_id),
+                    biz_no,
+                    product_id: Some(&call.product_id),
+                };
+                let posted = post(&tx, &user_id, amount, EntryKind::Issue, &source).await?;
+                if posted.is_ok() {
+                    exec(
+                        &tx,
+                        "UPDATE issue_budgets SET total_remaining = total_remaining - $2,
+                         current_remaining = current_remaining - $2 WHERE product_id = $1",
+                        &[&call.product_id, &amount],
+                    )
+                    .await?;
+                }
+                points::issued(posted)
+            }
+        };
+        if let Some(biz_no) = biz_no {
+            settle(
+                &tx,
+                &call.client_id,
+                operation,
+                biz_no,
+                &answer.code.to_string(),
+            )
+            .await?;
         }
-        tx.commit().await.map_err(StoreError::from)?;
+        tx.commit().await?;
         Ok(answer)
     }
 
-    /// Update Membership Card's unit of work, on the locked card row.
-    pub async fn update_card(&self, update: CardUpdate) -> Result<CardAnswer, SimulatorError> {
+    /// Update Membership Card: the locked card, [`cards::decide_update`], the write.
+    pub(crate) async fn update_card(&self, update: CardUpdate) -> Result<CardAnswer, StoreError> {
         let mut c = self.client().await?;
-        let tx = c.transaction().await.map_err(StoreError::from)?;
-        let Some(card) = find_card(&tx, &update.pass_id, true).await? else {
-            return Ok(Answer::code(UpdateMembershipCardFailure::ParamIllegal));
-        };
-        let Some(card) = crate::operations::updated_card(card, update) else {
-            return Ok(Answer::code(UpdateMembershipCardFailure::ParamIllegal));
-        };
-        put_card(&tx, &card).await?;
-        tx.commit().await.map_err(StoreError::from)?;
-        Ok(Answer::code(UpdateMembershipCardResultCode::Success))
+        let tx = c.transaction().await?;
+        let card = find_card(&tx, &update.pass_id, true).await?;
+        let (card, answer) = cards::decide_update(card, update);
+        if let Some(card) = card {
+            put_card(&tx, &card).await?;
+            tx.commit().await?;
+        }
+        Ok(answer)
     }
 }
 
-async fn issue_points(
-    c: &impl GenericClient,
-    client_id: &str,
-    request: &IssueRequest,
-    product_id: &str,
-) -> Result<IssueAnswer, SimulatorError> {
-    let user = match (&request.user_id, &request.open_id) {
-        (Some(user_id), _) => find_user(c, user_id).await?,
-        (None, Some(open_id)) => find_user_by_open_id(c, open_id).await?,
-        (None, None) => None,
-    };
-    // Assumption: Issue documents no user code; an unknown user is a general business failure.
-    let Some(user) = user else {
-        return Ok(Answer::code(IssueAPointFailure::ProcessFail));
-    };
-    let Some(budget) = find_budget(c, product_id, true).await? else {
-        return Ok(Answer::code(IssueAPointFailure::NoBudgetRightNow));
-    };
-    if let Some(code) = budget.refusal(request.amount, request.biz_date_ms) {
-        return Ok(Answer::code(code));
-    }
-    let source = PostingSource {
-        client_id: Some(client_id),
-        biz_no: request.biz_no.as_deref(),
-        product_id: Some(product_id),
-    };
-    // Post first: a refused posting (a balance that would overflow) must not spend budget.
-    match post(c, &user.user_id, request.amount, EntryKind::Issue, &source).await? {
-        Ok(_) => {
-            exec(
-                c,
-                "UPDATE issue_budgets SET total_remaining = total_remaining - $2,
-                 current_remaining = current_remaining - $2 WHERE product_id = $1",
-                &[&product_id, &request.amount],
-            )
-            .await?;
-            Ok(Answer::code(IssueAPointResultCode::Success))
-        }
-        Err(_) => Ok(Answer::code(IssueAPointFailure::ProcessFail)),
+impl PgStore {
+    /// A `()` for every announced change of the shared rules (see [`PgStore::listen`]).
+    pub(crate) async fn listen_rules(
+        &self,
+    ) -> Result<tokio::sync::mpsc::UnboundedReceiver<()>, StoreError> {
+        self.listen(RULES_CHANNEL).await
     }
 }
 
