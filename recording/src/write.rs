@@ -84,8 +84,10 @@ impl Recorder {
         })
     }
 
-    /// Records `exchange` when the filter keeps it: secrets replaced, one new file. Returns
-    /// the file written, relative to the folder.
+    /// Records `exchange` when the filter keeps it: secrets replaced (in the bodies, and
+    /// their values wherever a finding quotes them), one new file. Returns the file written,
+    /// relative to the folder. An exchange over [`LoadLimits::max_file_bytes`] (default) is
+    /// refused: [`load`] would refuse its file.
     pub fn record(&self, mut exchange: Exchange) -> Result<Option<PathBuf>, String> {
         if !self
             .options
@@ -101,7 +103,24 @@ impl Recorder {
         {
             secrets.extend(self.redactor.redact(body));
         }
+        // A finding may quote a body (a validation message), so it loses the values too.
+        for finding in &mut exchange.findings {
+            for secret in secrets.iter().filter(|s| !s.value.is_empty()) {
+                if finding.contains(&secret.value) {
+                    *finding = finding.replace(&secret.value, &secret.placeholder);
+                }
+            }
+        }
         let text = serde_saphyr::to_string(&exchange).map_err(|e| e.to_string())?;
+        // What the loader would refuse is not written: a recording always loads whole.
+        let limit = LoadLimits::default().max_file_bytes;
+        if text.len() as u64 > limit {
+            return Err(format!(
+                "the {} exchange is {} bytes as YAML, over the {limit} a recording's file may hold; not recorded",
+                exchange.operation,
+                text.len()
+            ));
+        }
         let mut state = self
             .state
             .lock()

@@ -2,6 +2,7 @@
 
 mod hostile;
 mod roundtrip;
+mod write_guards;
 
 use std::path::PathBuf;
 
