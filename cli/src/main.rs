@@ -14,6 +14,7 @@ mod conformance_cmd;
 mod error;
 mod keys_cmd;
 mod proxy_cmd;
+mod record;
 mod serve;
 mod signature_cmd;
 

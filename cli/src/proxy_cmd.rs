@@ -9,6 +9,9 @@
 //! another status, a status other than 200) is printed on stderr and appended as one JSON line to the report file: how a
 //! maintainer learns from real traffic that the documentation is out of date.
 //!
+//! With `--record DIR`, each exchange of a known operation is also written as one file
+//! (see `record`); a failure to record is reported and never stops the relay.
+//!
 //! The listener speaks plain HTTP, or HTTPS (`--tls`: a local CA of the proxy's own, made
 //! as `serve --tls` makes the simulator's; or `--tls-cert`/`--tls-key`).
 
@@ -16,7 +19,7 @@ use std::io::Write as _;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use alipayhk_api::OperationId;
 use alipayhk_api::spec::{BodyProblem, OperationInfo};
@@ -38,6 +41,7 @@ use alipayhk_simulator::{TlsMode, prepare_tls};
 
 use crate::Outcome;
 use crate::error::CliError;
+use crate::record::{RecordArgs, Recording, Seen};
 
 /// Flags of `alipayhk proxy`.
 #[derive(Debug, Args)]
@@ -82,6 +86,8 @@ pub struct ProxyArgs {
     /// The private key (PEM) of --tls-cert.
     #[arg(long, value_name = "FILE", requires = "tls_cert")]
     tls_key: Option<PathBuf>,
+    #[command(flatten)]
+    record: RecordArgs,
 }
 
 /// Largest answer relayed (the client's default cap).
@@ -109,6 +115,7 @@ struct Proxy {
     window: Duration,
     max_body_bytes: usize,
     report: Mutex<std::fs::File>,
+    recording: Option<Arc<Recording>>,
 }
 
 /// One way the traffic differs from the spec.
@@ -167,6 +174,8 @@ pub fn proxy(args: ProxyArgs) -> Result<Outcome, CliError> {
     };
     let tls =
         prepare_tls(&tls_mode, &args.tls_dir).map_err(|e| CliError::Refused(e.to_string()))?;
+    let recording = Recording::start(&args.record)?.map(Arc::new);
+    let recording_banner = recording.as_ref().map(|r| r.banner()).unwrap_or_default();
     let state = Arc::new(Proxy {
         upstream: upstream.clone(),
         http,
@@ -175,6 +184,7 @@ pub fn proxy(args: ProxyArgs) -> Result<Outcome, CliError> {
         window: Duration::from_secs(args.time_window_seconds),
         max_body_bytes: args.max_body_bytes,
         report: Mutex::new(report),
+        recording,
     });
     let runtime = tokio::runtime::Runtime::new()
         .map_err(|e| CliError::io("cannot start the async runtime", e))?;
@@ -197,7 +207,7 @@ pub fn proxy(args: ProxyArgs) -> Result<Outcome, CliError> {
         // Not println!: a closed stdout (a reader that went away) must not stop the proxy.
         let _ = writeln!(
             std::io::stdout(),
-            "alipayhk proxy\n  listening: {scheme}://{address}\n  upstream:  {upstream}\n  report:    {}\n{trust}Point your client's base URL at {scheme}://{address}. Press Ctrl-C to stop.",
+            "alipayhk proxy\n  listening: {scheme}://{address}\n  upstream:  {upstream}\n  report:    {}\n{recording_banner}{trust}Point your client's base URL at {scheme}://{address}. Press Ctrl-C to stop.",
             args.report.display()
         );
         let router = axum::Router::new().fallback(relay).with_state(state);
@@ -228,7 +238,8 @@ async fn relay(State(proxy): State<Arc<Proxy>>, request: Request) -> Response {
     };
     let path = parts.uri.path().to_string();
     let operation = OperationId::from_path(&path);
-    let mut found = check_request(&proxy, operation, &path, &parts.headers, &body);
+    let (mut found, request_verified) =
+        check_request(&proxy, operation, &path, &parts.headers, &body);
 
     let path_and_query = parts
         .uri
@@ -246,6 +257,8 @@ async fn relay(State(proxy): State<Arc<Proxy>>, request: Request) -> Response {
             upstream = upstream.header(name, value);
         }
     }
+    // The latency the recording holds: first byte sent to last byte read.
+    let started = Instant::now();
     let answer = match upstream.send().await {
         Ok(answer) => answer,
         Err(error) => {
@@ -273,8 +286,9 @@ async fn relay(State(proxy): State<Arc<Proxy>>, request: Request) -> Response {
                 .into_response();
         }
     };
+    let latency = started.elapsed();
     let client_id = header(&parts.headers, CLIENT_ID);
-    found.extend(check_response(
+    let (answer_found, answer_verified) = check_response(
         &proxy,
         operation,
         &path,
@@ -282,8 +296,37 @@ async fn relay(State(proxy): State<Arc<Proxy>>, request: Request) -> Response {
         status.as_u16(),
         &headers,
         &answer_body,
-    ));
+    );
+    found.extend(answer_found);
     report(&proxy, operation, header(&headers, TRACER_ID), &found);
+    if let Some(recording) = &proxy.recording {
+        match operation {
+            None => recording.unknown_path(&path),
+            Some(operation) => {
+                let seen = Seen {
+                    operation,
+                    path: path.clone(),
+                    client_id: client_id.map(str::to_string),
+                    request_encrypt: header(&parts.headers, ENCRYPT).map(str::to_string),
+                    request_body: body.clone(),
+                    http_status: status.as_u16(),
+                    tracer_id: header(&headers, TRACER_ID).map(str::to_string),
+                    answer_encrypt: header(&headers, ENCRYPT).map(str::to_string),
+                    answer_body: answer_body.clone(),
+                    latency,
+                    signatures: alipayhk_recording::Signatures {
+                        request: request_verified,
+                        response: answer_verified,
+                    },
+                    findings: found
+                        .iter()
+                        .map(|d| format!("{} {}: {}", d.direction, d.kind, d.detail))
+                        .collect(),
+                };
+                record(&proxy, recording.clone(), seen).await;
+            }
+        }
+    }
 
     let mut response = Response::new(Body::from(answer_body));
     *response.status_mut() = status;
@@ -293,6 +336,40 @@ async fn relay(State(proxy): State<Arc<Proxy>>, request: Request) -> Response {
         }
     }
     response
+}
+
+/// Records one exchange off the async threads, and before the answer is relayed, so a
+/// client that got its answer finds the file written. A failure is printed and counted in
+/// the report file; the answer is relayed all the same.
+async fn record(proxy: &Proxy, recording: Arc<Recording>, seen: Seen) {
+    let operation = seen.operation;
+    let tracer_id = seen.tracer_id.clone();
+    let written = {
+        let recording = recording.clone();
+        tokio::task::spawn_blocking(move || recording.record(seen)).await
+    };
+    let problem = match written {
+        Ok(Ok(_)) => return,
+        Ok(Err(problem)) => problem,
+        Err(e) => format!("the recording task failed: {e}"),
+    };
+    let failures = recording.failed();
+    eprintln!(
+        "proxy: recording failed ({failures} so far), the answer was relayed: {operation} (Tracer-Id {}): {problem}",
+        tracer_id.as_deref().unwrap_or("none")
+    );
+    let line = json!({
+        "time": alipayhk_runtime::time::now_header_value(),
+        "operation": operation.as_str(),
+        "direction": "recording",
+        "kind": "record_failed",
+        "detail": problem,
+        "tracerId": tracer_id,
+    });
+    let mut file = proxy.report.lock().unwrap_or_else(|e| e.into_inner());
+    if let Err(e) = writeln!(file, "{line}").and_then(|()| file.flush()) {
+        eprintln!("proxy: cannot write the report: {e}");
+    }
 }
 
 async fn read_capped(mut answer: reqwest::Response) -> Result<Bytes, String> {
@@ -321,8 +398,14 @@ struct SignedBy<'a> {
 
 /// Checks shared by both directions: the signing headers, the signature, the time. Unlike
 /// a client or a server, the proxy stops at no problem: it reports every missing header and
-/// a stale time even when the signature cannot be checked.
-fn check_signed(by: SignedBy<'_>, path: &str, headers: &HeaderMap, body: &[u8]) -> Vec<Deviation> {
+/// a stale time even when the signature cannot be checked. Also says whether the signature
+/// verified (a missing header: it did not).
+fn check_signed(
+    by: SignedBy<'_>,
+    path: &str,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> (Vec<Deviation>, bool) {
     let SignedBy {
         direction,
         key,
@@ -349,11 +432,12 @@ fn check_signed(by: SignedBy<'_>, path: &str, headers: &HeaderMap, body: &[u8]) 
             format!("{time_header}: {e}"),
         ));
     }
+    let mut verified = false;
     if !found.iter().any(|d| d.kind == "missing_header") {
-        let verified = SignedHead::from_headers(head, headers)
+        let checked = SignedHead::from_headers(head, headers)
             .and_then(|signed| signed.verify(key, "POST", path, body));
-        match verified {
-            Ok(()) => {}
+        match checked {
+            Ok(()) => verified = true,
             Err(HeadProblem::MalformedSignature(e)) => found.push(deviation(
                 direction,
                 "malformed_signature",
@@ -362,7 +446,7 @@ fn check_signed(by: SignedBy<'_>, path: &str, headers: &HeaderMap, body: &[u8]) 
             Err(e) => found.push(deviation(direction, "bad_signature", e.to_string())),
         }
     }
-    found
+    (found, verified)
 }
 
 fn check_request(
@@ -371,13 +455,14 @@ fn check_request(
     path: &str,
     headers: &HeaderMap,
     body: &[u8],
-) -> Vec<Deviation> {
+) -> (Vec<Deviation>, Option<bool>) {
     let Some(operation) = operation else {
-        return vec![deviation(
+        let unknown = deviation(
             "request",
             "unknown_path",
             format!("{path} is not an operation of the spec"),
-        )];
+        );
+        return (vec![unknown], None);
     };
     let by = SignedBy {
         direction: "request",
@@ -385,10 +470,10 @@ fn check_request(
         head: Head::Request,
         window: proxy.window,
     };
-    let mut found = check_signed(by, path, headers, body);
+    let (mut found, verified) = check_signed(by, path, headers, body);
     if headers.contains_key(ENCRYPT) {
         // The body is ciphertext for the upstream's key: nothing to validate here.
-        return found;
+        return (found, Some(verified));
     }
     let content_type = header(headers, CONTENT_TYPE).unwrap_or_default();
     if !content_type
@@ -407,7 +492,7 @@ fn check_request(
         "request",
         (info.undocumented_in_request)(body),
     ));
-    found
+    (found, Some(verified))
 }
 
 fn check_response(
@@ -418,9 +503,9 @@ fn check_response(
     status: u16,
     headers: &HeaderMap,
     body: &[u8],
-) -> Vec<Deviation> {
+) -> (Vec<Deviation>, Option<bool>) {
     let Some(operation) = operation else {
-        return Vec::new();
+        return (Vec::new(), None);
     };
     let info = operation.info();
     let mut found = Vec::new();
@@ -454,9 +539,10 @@ fn check_response(
         head: Head::Response,
         window: proxy.window,
     };
-    found.extend(check_signed(by, path, headers, body));
+    let (signed, verified) = check_signed(by, path, headers, body);
+    found.extend(signed);
     if status != 200 || headers.contains_key(ENCRYPT) {
-        return found;
+        return (found, Some(verified));
     }
     found.extend(body_deviations("response", (info.check_response)(body)));
     found.extend(field_deviations(
@@ -464,7 +550,7 @@ fn check_response(
         (info.undocumented_in_response)(body),
     ));
     found.extend(code_deviations(info, body));
-    found
+    (found, Some(verified))
 }
 
 /// Members the spec does not document: the first sign that the docs are behind.
