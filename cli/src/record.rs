@@ -262,9 +262,8 @@ impl Recording {
         if !self.plaintext {
             return None;
         }
-        let Some(key) = key else {
-            return None;
-        };
+        // Plaintext asked for, but not the key of this direction: the body stays out.
+        let key = key?;
         let opened = EncryptHeader::parse(header)
             .and_then(|header| encryption::open(key, &header, wire))
             .map_err(|e| e.to_string())

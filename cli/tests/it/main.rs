@@ -5,6 +5,7 @@
 //! - `tls`: `alipayhk serve --tls` and the banner's `curl` line.
 //! - `call`: `alipayhk call` against `alipayhk serve`, and its exit codes.
 //! - `proxy`: `alipayhk proxy` between `alipayhk call` and `alipayhk serve`.
+//! - `record`: `alipayhk proxy --record DIR`: the files, their redaction, the flags.
 //! - `conformance`: `alipayhk conformance` against `alipayhk serve`.
 //! - `python_sdk`: Alipay's own Python SDK against `alipayhk serve` and the generated client.
 //!
@@ -17,6 +18,7 @@ mod commands;
 mod conformance;
 mod proxy;
 mod python_sdk;
+mod record;
 mod serve_kill;
 mod support;
 mod tls;

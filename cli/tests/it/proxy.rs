@@ -11,12 +11,16 @@ use crate::support::{DEMO_USER, Served, admin, serve};
 
 const DEMO_TOKEN: &str = "281001133486932346851012000aKLpNuDBB";
 
-struct Proxy {
+pub(crate) struct Proxy {
     child: Child,
-    address: SocketAddr,
+    pub(crate) address: SocketAddr,
     /// `http` or `https`.
     scheme: String,
-    report: PathBuf,
+    pub(crate) report: PathBuf,
+    /// What the proxy printed on stderr.
+    pub(crate) stderr: PathBuf,
+    /// The banner.
+    pub(crate) banner: String,
     /// Kept open: a closed pipe would fail the proxy's writes to stdout.
     _stdout: std::io::Lines<BufReader<std::process::ChildStdout>>,
 }
@@ -32,8 +36,9 @@ fn start_proxy(served: &Served, data_dir: &Path) -> Proxy {
     start_proxy_with(served, data_dir, &[])
 }
 
-fn start_proxy_with(served: &Served, data_dir: &Path, extra: &[&str]) -> Proxy {
+pub(crate) fn start_proxy_with(served: &Served, data_dir: &Path, extra: &[&str]) -> Proxy {
     let report = data_dir.join("deviations.jsonl");
+    let stderr = data_dir.join("proxy-stderr.txt");
     let keys = data_dir.join("keys");
     let mut child = Command::new(env!("CARGO_BIN_EXE_alipayhk"))
         .args(["proxy", "--listen", "127.0.0.1:0"])
@@ -46,15 +51,18 @@ fn start_proxy_with(served: &Served, data_dir: &Path, extra: &[&str]) -> Proxy {
         .arg(&report)
         .args(extra)
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(std::fs::File::create(&stderr).expect("stderr file"))
         .spawn()
         .expect("alipayhk proxy starts");
     let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
     let mut address = None;
     let mut scheme = String::new();
+    let mut banner = String::new();
     // The banner ends with the Ctrl-C hint.
-    for _ in 0..20 {
+    for _ in 0..30 {
         let Some(Ok(line)) = lines.next() else { break };
+        banner.push_str(&line);
+        banner.push('\n');
         if let Some((found, rest)) = line
             .trim()
             .strip_prefix("listening: ")
@@ -72,11 +80,13 @@ fn start_proxy_with(served: &Served, data_dir: &Path, extra: &[&str]) -> Proxy {
         address: address.expect("the proxy prints where it listens"),
         scheme,
         report,
+        stderr,
+        banner,
         _stdout: lines,
     }
 }
 
-fn call_through(
+pub(crate) fn call_through(
     proxy: &Proxy,
     data_dir: &Path,
     operation: &str,
@@ -97,7 +107,7 @@ fn call_through(
 }
 
 /// The report's lines as JSON.
-fn deviations(proxy: &Proxy) -> Vec<serde_json::Value> {
+pub(crate) fn deviations(proxy: &Proxy) -> Vec<serde_json::Value> {
     std::fs::read_to_string(&proxy.report)
         .unwrap_or_default()
         .lines()
@@ -118,12 +128,12 @@ fn kinds(found: &[serde_json::Value]) -> Vec<String> {
         .collect()
 }
 
-fn rule(served: &Served, data_dir: &Path, rule: &str) {
+pub(crate) fn rule(served: &Served, data_dir: &Path, rule: &str) {
     let (status, body) = admin(served, data_dir, "POST", "/admin/rules", rule);
     assert_eq!(status, 201, "{body}");
 }
 
-fn redeem(biz_no: &str) -> String {
+pub(crate) fn redeem(biz_no: &str) -> String {
     format!(
         r#"{{"benefitProductCode":"POINT","bizNo":"{biz_no}","bizdt":"1716360141000","ipRoleId":"{DEMO_USER}","sceneCode":"OFFLINE_REDEEM","benefitRedeemInfos":[{{"amount":1}}]}}"#
     )
