@@ -366,9 +366,16 @@ async fn record(proxy: &Proxy, recording: Arc<Recording>, seen: Seen) {
         "detail": problem,
         "tracerId": tracer_id,
     });
+    append_report(proxy, &[line]);
+}
+
+/// Appends JSON lines to the report file; a failure is said on stderr and stops nothing.
+fn append_report(proxy: &Proxy, lines: &[serde_json::Value]) {
     let mut file = proxy.report.lock().unwrap_or_else(|e| e.into_inner());
-    if let Err(e) = writeln!(file, "{line}").and_then(|()| file.flush()) {
-        eprintln!("proxy: cannot write the report: {e}");
+    for line in lines {
+        if let Err(e) = writeln!(file, "{line}").and_then(|()| file.flush()) {
+            eprintln!("proxy: cannot write the report: {e}");
+        }
     }
 }
 
@@ -632,7 +639,7 @@ fn report(
     }
     let operation = operation.map_or("(unknown path)", |op| op.as_str());
     let time = alipayhk_runtime::time::now_header_value();
-    let mut file = proxy.report.lock().unwrap_or_else(|e| e.into_inner());
+    let mut lines = Vec::new();
     for d in found {
         eprintln!(
             "deviation: {operation} {} {}: {} (Tracer-Id {})",
@@ -649,10 +656,9 @@ fn report(
             "detail": d.detail,
             "tracerId": tracer_id,
         });
-        if let Err(e) = writeln!(file, "{line}").and_then(|()| file.flush()) {
-            eprintln!("proxy: cannot write the report: {e}");
-        }
+        lines.push(line);
     }
+    append_report(proxy, &lines);
 }
 
 #[cfg(test)]
