@@ -223,8 +223,9 @@ fn read_limited(path: &Path, max: u64) -> Result<String, String> {
     String::from_utf8(bytes).map_err(|_| "not UTF-8 text".into())
 }
 
-/// YAML within a budget that refuses anchors and aliases outright.
-fn parse<T: serde::de::DeserializeOwned>(
+/// YAML within a budget that refuses anchors and aliases outright (the writer checks its
+/// own files with it too).
+pub(crate) fn parse<T: serde::de::DeserializeOwned>(
     name: &str,
     text: &str,
     limits: LoadLimits,

@@ -86,8 +86,8 @@ impl Recorder {
 
     /// Records `exchange` when the filter keeps it: secrets replaced (in the bodies, and
     /// their values wherever a finding quotes them), one new file. Returns the file written,
-    /// relative to the folder. An exchange over [`LoadLimits::max_file_bytes`] (default) is
-    /// refused: [`load`] would refuse its file.
+    /// relative to the folder. An exchange that [`load`] would refuse with the default
+    /// [`LoadLimits`] (over its bytes or its YAML nodes) is not written: an error says why.
     pub fn record(&self, mut exchange: Exchange) -> Result<Option<PathBuf>, String> {
         if !self
             .options
@@ -113,12 +113,19 @@ impl Recorder {
         }
         let text = serde_saphyr::to_string(&exchange).map_err(|e| e.to_string())?;
         // What the loader would refuse is not written: a recording always loads whole.
-        let limit = LoadLimits::default().max_file_bytes;
-        if text.len() as u64 > limit {
+        let limits = LoadLimits::default();
+        if text.len() as u64 > limits.max_file_bytes {
             return Err(format!(
-                "the {} exchange is {} bytes as YAML, over the {limit} a recording's file may hold; not recorded",
+                "the {} exchange is {} bytes as YAML, over the {} a recording's file may hold; not recorded",
                 exchange.operation,
-                text.len()
+                text.len(),
+                limits.max_file_bytes
+            ));
+        }
+        if let Err(problem) = crate::load::parse::<Exchange>(&exchange.operation, &text, limits) {
+            return Err(format!(
+                "the loader would refuse this {} exchange ({problem}); not recorded",
+                exchange.operation
             ));
         }
         let mut state = self

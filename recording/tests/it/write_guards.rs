@@ -1,5 +1,5 @@
-//! What the recorder refuses to write: a secret quoted by a finding, a file the loader
-//! would refuse.
+//! What the recorder refuses to write (a secret quoted by a finding, a file the loader would
+//! refuse), and bodies a hostile upstream could send, written and loaded back unchanged.
 
 use std::collections::BTreeSet;
 
@@ -58,5 +58,58 @@ fn an_exchange_the_loader_would_refuse_is_not_written() {
         .unwrap()
         .unwrap();
     assert_eq!(file.to_str(), Some("inquireAPoint/0001-SUCCESS.yaml"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn bodies_as_a_hostile_upstream_might_send_them_load_back_unchanged() {
+    let dir = scratch("hostile-bodies");
+    let recorder = Recorder::create(&dir, options()).unwrap();
+    let body = json!({
+        "<<": {"merged": true},
+        "*alias": "&anchor",
+        "&anchor": "*alias",
+        "? key": "- item",
+        "!!binary": "!!str",
+        "multi\nline": "a\nb\r\nc\t\u{0}\u{7f}\u{2028}",
+        "null": "null",
+        "~": "~",
+        "yes": "no",
+        "0123": "0x1F",
+        "1e3": "1e3",
+        "": "",
+        " padded ": " padded ",
+        "#comment": "# not a comment",
+        "colon: in": "key: value",
+        "quote\"s": "'single' and \"double\"",
+        "big": u64::MAX,
+        "negative": i64::MIN,
+        "float": 0.1,
+        "nested": [[[{"a": [null, true, false, 1.5e300]}]]],
+        "emoji": "名前 🙂",
+        "%TAG": "---",
+        "...": "--- |\n  block",
+    });
+    let written = exchange("inquireAPoint", body.clone(), "SUCCESS");
+    recorder.record(written.clone()).unwrap().unwrap();
+    let recording = load(&dir, LoadLimits::default()).unwrap();
+    assert!(recording.refused.is_empty(), "{:?}", recording.refused);
+    assert_eq!(recording.exchanges[0].exchange, written);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn an_exchange_of_more_nodes_than_the_loader_reads_is_not_written() {
+    let dir = scratch("many-nodes");
+    let recorder = Recorder::create(&dir, options()).unwrap();
+    // Small in bytes (under the file limit), but more YAML nodes than a load accepts.
+    let many = json!(vec![1; 120_000]);
+    let result = recorder.record(exchange("inquireAPoint", many, "SUCCESS"));
+    assert!(
+        result.as_ref().is_err_and(|e| e.contains("not recorded")),
+        "{result:?}"
+    );
+    let recording = load(&dir, LoadLimits::default()).unwrap();
+    assert!(recording.refused.is_empty(), "{:?}", recording.refused);
     let _ = std::fs::remove_dir_all(&dir);
 }
