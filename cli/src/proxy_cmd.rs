@@ -307,11 +307,11 @@ async fn relay(State(proxy): State<Arc<Proxy>>, request: Request) -> Response {
                     operation,
                     path: path.clone(),
                     client_id: client_id.map(str::to_string),
-                    request_encrypt: header(&parts.headers, ENCRYPT).map(str::to_string),
+                    request_encrypt: raw_header(&parts.headers, ENCRYPT),
                     request_body: body.clone(),
                     http_status: status.as_u16(),
                     tracer_id: header(&headers, TRACER_ID).map(str::to_string),
-                    answer_encrypt: header(&headers, ENCRYPT).map(str::to_string),
+                    answer_encrypt: raw_header(&headers, ENCRYPT),
                     answer_body: answer_body.clone(),
                     latency,
                     signatures: alipayhk_recording::Signatures {
@@ -388,6 +388,14 @@ async fn read_capped(mut answer: reqwest::Response) -> Result<Bytes, String> {
         body.extend_from_slice(&chunk);
     }
     Ok(Bytes::from(body))
+}
+
+/// A header's value even when it is not text (an `Encrypt` header present marks the body
+/// encrypted, whatever its value).
+fn raw_header(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get(name)
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
 }
 
 fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
