@@ -280,11 +280,47 @@ impl Recording {
     }
 }
 
-/// Whether `file` would land inside `dir` (both taken from the current folder).
+/// Whether `file` would land inside `dir`: both made absolute, links resolved where the
+/// folders exist, `..` resolved by name where they do not yet.
 fn inside(file: &Path, dir: &Path) -> bool {
-    let absolute = |p: &Path| std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
-    let (file, dir) = (absolute(file), absolute(dir));
-    let canonical = |p: &Path| p.canonicalize().unwrap_or_else(|_| p.to_path_buf());
-    let parent = file.parent().map(canonical).unwrap_or_default();
-    parent.starts_with(canonical(&dir))
+    let resolved = |p: &Path| {
+        let absolute = std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
+        absolute.canonicalize().unwrap_or_else(|_| {
+            let mut plain = PathBuf::new();
+            for part in absolute.components() {
+                match part {
+                    std::path::Component::ParentDir => {
+                        plain.pop();
+                    }
+                    std::path::Component::CurDir => {}
+                    other => plain.push(other),
+                }
+            }
+            plain
+        })
+    };
+    let parent = match file.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    resolved(parent).starts_with(resolved(dir))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_secrets_file_inside_the_recording_is_spotted_however_it_is_spelled() {
+        let dir = Path::new("rec");
+        assert!(inside(Path::new("rec/secrets.tsv"), dir));
+        assert!(inside(Path::new("./rec/inquireAPoint/s.tsv"), dir));
+        assert!(inside(Path::new("rec/../rec/s.tsv"), dir));
+        assert!(inside(Path::new("other/../rec/s.tsv"), dir));
+        assert!(!inside(Path::new("rec/../s.tsv"), dir));
+        assert!(!inside(Path::new("secrets.tsv"), dir));
+        assert!(!inside(Path::new("recording-secrets.tsv"), dir));
+        assert!(!inside(Path::new("rec2/s.tsv"), dir));
+        assert!(inside(Path::new("secrets.tsv"), Path::new(".")));
+    }
 }
