@@ -184,7 +184,7 @@ pub fn proxy(args: ProxyArgs) -> Result<Outcome, CliError> {
         window: Duration::from_secs(args.time_window_seconds),
         max_body_bytes: args.max_body_bytes,
         report: Mutex::new(report),
-        recording,
+        recording: recording.clone(),
     });
     let runtime = tokio::runtime::Runtime::new()
         .map_err(|e| CliError::io("cannot start the async runtime", e))?;
@@ -224,6 +224,9 @@ pub fn proxy(args: ProxyArgs) -> Result<Outcome, CliError> {
         }
         .map_err(|e| CliError::io("the proxy stopped", e))
     })?;
+    if let Some(recording) = recording {
+        eprintln!("{}", recording.summary());
+    }
     Ok(Outcome::Success)
 }
 

@@ -69,6 +69,7 @@ pub struct Recording {
     upstream_key: Option<PrivateKey>,
     unknown_path_said: AtomicBool,
     failures: AtomicU64,
+    written: AtomicU64,
 }
 
 impl std::fmt::Debug for Recording {
@@ -155,6 +156,7 @@ impl Recording {
             upstream_key,
             unknown_path_said: AtomicBool::new(false),
             failures: AtomicU64::new(0),
+            written: AtomicU64::new(0),
         }))
     }
 
@@ -197,9 +199,27 @@ impl Recording {
         self.failures.fetch_add(1, Ordering::Relaxed) + 1
     }
 
+    /// What the recording holds when the proxy stops.
+    pub fn summary(&self) -> String {
+        format!(
+            "proxy: recorded {} exchange(s) into {}, {} failure(s)",
+            self.written.load(Ordering::Relaxed),
+            self.dir.display(),
+            self.failures.load(Ordering::Relaxed)
+        )
+    }
+
     /// Writes one exchange; returns the file written (none when the filter dropped it).
     /// Blocking: files, and RSA to open encrypted bodies.
     pub fn record(&self, seen: Seen) -> Result<Option<PathBuf>, String> {
+        let written = self.write(seen)?;
+        if written.is_some() {
+            self.written.fetch_add(1, Ordering::Relaxed);
+        }
+        Ok(written)
+    }
+
+    fn write(&self, seen: Seen) -> Result<Option<PathBuf>, String> {
         let info = seen.operation.info();
         let request_body = self.body(
             "request",

@@ -32,6 +32,16 @@ impl Drop for Proxy {
     }
 }
 
+impl Proxy {
+    /// Ctrl-C, as a user stops it; waits for the exit.
+    pub(crate) fn interrupt(&mut self) -> std::process::ExitStatus {
+        let pid = self.child.id().to_string();
+        let sent = Command::new("kill").args(["-INT", &pid]).status();
+        assert!(sent.expect("kill runs").success());
+        self.child.wait().expect("the proxy exits")
+    }
+}
+
 fn start_proxy(served: &Served, data_dir: &Path) -> Proxy {
     start_proxy_with(served, data_dir, &[])
 }

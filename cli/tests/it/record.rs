@@ -440,7 +440,7 @@ fn a_recording_that_fails_is_reported_and_the_answer_still_relayed() {
     let data_dir = dir.path().join("sim");
     let record = dir.path().join("recording");
     let served = serve(&data_dir);
-    let proxy = start_proxy_with(&served, &data_dir, &["--record", record.to_str().unwrap()]);
+    let mut proxy = start_proxy_with(&served, &data_dir, &["--record", record.to_str().unwrap()]);
     // The operation's folder cannot be made: a file is in its place.
     std::fs::write(record.join("inquireAPoint"), "in the way").unwrap();
     let inquiry = format!(r#"{{"accessToken":"{DEMO_ACCESS_TOKEN}"}}"#);
@@ -459,6 +459,16 @@ fn a_recording_that_fails_is_reported_and_the_answer_still_relayed() {
     let ok = call(&proxy, &data_dir, "redeemAPoint", &redeem("FAIL-1"), &[]);
     assert_eq!(ok.output.status.code(), Some(0), "{}", ok.stderr);
     assert!(record.join("redeemAPoint/0001-SUCCESS.yaml").exists());
+    // Ctrl-C: the proxy says what it recorded.
+    assert!(proxy.interrupt().success());
+    let stderr = std::fs::read_to_string(&proxy.stderr).unwrap();
+    assert!(
+        stderr.contains(&format!(
+            "proxy: recorded 1 exchange(s) into {}, 1 failure(s)",
+            record.display()
+        )),
+        "{stderr}"
+    );
 }
 
 #[test]
