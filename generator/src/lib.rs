@@ -2,7 +2,7 @@
 //!
 //! Stages, each a pure function: [`load::load`] (YAML -> `openapiv3::OpenAPI`),
 //! [`validate::check`] (references, headers, bodies, result codes -> a
-//! [`validate::ValidatedSpec`]), [`build::build`] (-> [`ir::Api`], whose examples
+//! [`validate::ValidatedSpec`]), [`lower::lower`] (-> [`ir::Api`], whose examples
 //! [`examples::check`] judges by the constraint [`rules`] the emitted `validate()` uses), then
 //! the emitters in [`emit`] (Rust, via `quote` and [`emit::print`]) and [`docs`] (the API
 //! reference, via `askama`). [`generate`] runs them all and returns file contents; only `xtask`
@@ -11,7 +11,6 @@
 //! Output is deterministic: spec order throughout, no hash-map iteration, no timestamps.
 
 pub mod all_of;
-pub mod build;
 pub mod docs;
 pub mod emit;
 pub mod error;
@@ -19,6 +18,7 @@ pub mod examples;
 pub mod extensions;
 pub mod ir;
 pub mod load;
+pub mod lower;
 pub mod naming;
 pub mod normalize;
 pub mod package;
@@ -67,7 +67,7 @@ pub fn parse(yaml: &str) -> Result<ir::Api, SpecErrors> {
             load::document_from_tree(&loaded.tree).map_err(|e| restore(SpecErrors(vec![e])))?;
     }
     let spec = validate::check(loaded).map_err(restore)?;
-    let mut api = build::build(&spec).map_err(restore)?;
+    let mut api = lower::lower(&spec).map_err(restore)?;
     api.warnings = normalize::restore(std::mem::take(&mut api.warnings), moved);
     Ok(api)
 }

@@ -121,7 +121,7 @@ impl Rule<'_> {
 
     /// Whether a JSON value satisfies the rule, as the emitted check decides it. A value of
     /// another JSON type than the rule is about is not this rule's concern (`true`), and
-    /// neither is a pattern that does not compile (`build` reports it).
+    /// neither is a pattern that does not compile (`lower` reports it).
     pub fn allows(&self, value: &Value) -> bool {
         match self {
             Rule::MaxLength(max) => value.as_str().is_none_or(|s| s.chars().count() <= *max),

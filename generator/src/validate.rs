@@ -1,7 +1,7 @@
 //! Stage 2: spec checks. Every `$ref` resolves, every operation carries the signing headers,
 //! JSON bodies and a well-formed result-code table, and the common codes cover every runtime
 //! rejection. Reports every problem found, each with its JSON pointer; a spec that passes is a
-//! [`ValidatedSpec`], the only input [`crate::build::build`] takes. (Examples are checked
+//! [`ValidatedSpec`], the only input [`crate::lower::lower`] takes. (Examples are checked
 //! later, against the IR: [`crate::examples`].)
 
 use openapiv3::{MediaType, OpenAPI, Operation, Parameter, ReferenceOr, Schema, SchemaKind, Type};

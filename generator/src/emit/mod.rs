@@ -128,7 +128,7 @@ impl Spacer {
     }
 }
 
-/// An identifier, raw (`r#type`) when it is a keyword. `build` gives only names that are
+/// An identifier, raw (`r#type`) when it is a keyword. `lower` gives only names that are
 /// identifiers (`naming::is_identifier`, checked on the IR); anything else becomes one here
 /// rather than a panic.
 pub fn ident(name: &str) -> Ident {

@@ -789,7 +789,7 @@ fn setter(field: &Field) -> TokenStream {
 }
 
 /// A Rust expression for a JSON default: a literal for scalars, enums and arrays of them;
-/// decoded from the spec's JSON text for objects, maps and unions (`build` checked that the
+/// decoded from the spec's JSON text for objects, maps and unions (`lower` checked that the
 /// default fits the type, like an example). `None` when the value does not fit the type.
 fn default_value(ty: &TypeRef, value: &serde_json::Value) -> Option<TokenStream> {
     Some(match (ty, value) {

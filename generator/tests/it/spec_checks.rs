@@ -7,7 +7,7 @@ use alipayhk_generator::{load, validate};
 fn real_spec_passes_every_check() {
     let spec = load::load(&crate::real_spec()).unwrap_or_else(|e| panic!("{e}"));
     let spec = validate::check(spec).unwrap_or_else(|e| panic!("{e}"));
-    let api = alipayhk_generator::build::build(&spec).unwrap_or_else(|e| panic!("{e}"));
+    let api = alipayhk_generator::lower::lower(&spec).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(api.operations.len(), 5);
 }
 
