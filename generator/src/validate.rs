@@ -20,7 +20,7 @@ pub const SIGNING_HEADERS: [(&str, bool); 4] = [
     ("Encrypt", false),
 ];
 
-/// A spec that passed [`check`]: references resolve and the structure is sound. Only this
+/// A spec that passed [`validate`]: references resolve and the structure is sound. Only this
 /// module can make one, so holding one is the proof that validation ran.
 #[derive(Debug, Clone)]
 pub struct ValidatedSpec(LoadedSpec);
@@ -38,7 +38,7 @@ impl ValidatedSpec {
 }
 
 /// Runs every check; `Err` lists all problems.
-pub fn check(spec: LoadedSpec) -> Result<ValidatedSpec, SpecErrors> {
+pub fn validate(spec: LoadedSpec) -> Result<ValidatedSpec, SpecErrors> {
     let mut errors = Vec::new();
     check_refs(&spec.tree, &spec.tree, "", &mut errors);
     if !errors.is_empty() {
