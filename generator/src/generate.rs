@@ -1,10 +1,19 @@
 //! The pipeline: spec text -> [`parse`] (load, normalize, validate, lower, examples checked)
 //! -> the emitters and the API reference, run on the machine's threads -> file contents.
 
-use crate::emit;
+use crate::docs::api_reference;
+use crate::emit::{
+    Piece, client, default_threads, lib_rs, models, piece, result_codes, rust_files, server,
+    spec_table,
+};
 use crate::error::{SpecError, SpecErrors};
+use crate::ir::Api;
+use crate::load::{document_from_tree, load};
+use crate::lower::lower;
+use crate::normalize;
 use crate::output::{COMMAND, GENERATOR_VERSION, GeneratedFile, Stamp, spec_sha256};
-use crate::{docs, ir, load, lower, normalize, package, validate};
+use crate::package::{CrateOptions, crate_files};
+use crate::validate::validate;
 
 /// Why generation failed.
 #[derive(Debug, thiserror::Error)]
@@ -19,17 +28,17 @@ pub enum GenerateError {
 
 /// Loads, checks and builds the IR of a spec (examples checked against it). Schemas are
 /// normalized first (`normalize`); errors and warnings name pointers as the spec is written.
-pub fn parse(yaml: &str) -> Result<ir::Api, SpecErrors> {
-    let mut loaded = load::load(yaml)?;
+pub fn parse(yaml: &str) -> Result<Api, SpecErrors> {
+    let mut loaded = load(yaml)?;
     let normalized = normalize::normalize(&mut loaded.tree);
     let moved = &normalized.moved;
     let restore = |errors: SpecErrors| SpecErrors(normalize::restore(errors.0, moved));
     if normalized.changed {
         loaded.document =
-            load::document_from_tree(&loaded.tree).map_err(|e| restore(SpecErrors(vec![e])))?;
+            document_from_tree(&loaded.tree).map_err(|e| restore(SpecErrors(vec![e])))?;
     }
-    let spec = validate::validate(loaded).map_err(restore)?;
-    let mut api = lower::lower(&spec).map_err(restore)?;
+    let spec = validate(loaded).map_err(restore)?;
+    let mut api = lower(&spec).map_err(restore)?;
     api.warnings = normalize::restore(std::mem::take(&mut api.warnings), moved);
     Ok(api)
 }
@@ -55,15 +64,15 @@ pub fn generate_with_warnings(
 pub fn generate_crate(
     yaml: &str,
     spec_path: &str,
-    options: &package::CrateOptions,
+    options: &CrateOptions,
 ) -> Result<(Vec<GeneratedFile>, Vec<SpecError>), GenerateError> {
     let (api, stamp) = parse_stamped(yaml)?;
     let (mut files, warnings) = generate_from(&api, &stamp, spec_path)?;
-    files.extend(package::crate_files(&api, spec_path, &stamp, options));
+    files.extend(crate_files(&api, spec_path, &stamp, options));
     Ok((files, warnings))
 }
 
-fn parse_stamped(yaml: &str) -> Result<(ir::Api, Stamp), GenerateError> {
+fn parse_stamped(yaml: &str) -> Result<(Api, Stamp), GenerateError> {
     // The examples are checked before anything is emitted: checked beside the emitters
     // instead, they saved no measurable time on two cores and raised the peak memory of
     // 1000 operations from about 245 to 355 MB.
@@ -76,7 +85,7 @@ fn parse_stamped(yaml: &str) -> Result<(ir::Api, Stamp), GenerateError> {
 }
 
 fn generate_from(
-    api: &ir::Api,
+    api: &Api,
     stamp: &Stamp,
     spec_path: &str,
 ) -> Result<(Vec<GeneratedFile>, Vec<SpecError>), GenerateError> {
@@ -87,8 +96,8 @@ fn generate_from(
     let md_header = format!("<!-- {do_not_edit} -->\n<!-- {} -->", stamp.line());
     // API.md is written beside the Rust files, on its own thread.
     let (code, reference) = std::thread::scope(|scope| {
-        let reference = scope.spawn(|| docs::api_reference(api, &md_header));
-        let code = emit::rust_files(&rust_header, rust, emit::default_threads());
+        let reference = scope.spawn(|| api_reference(api, &md_header));
+        let code = rust_files(&rust_header, rust, default_threads());
         (code, reference.join().expect("the API.md thread panicked"))
     });
     let mut files: Vec<GeneratedFile> = paths
@@ -112,30 +121,15 @@ fn generate_from(
 
 /// The Rust files of the generated crate (paths relative to its folder), each in pieces of
 /// whole items (models and result codes one per type or operation) that
-/// [`emit::rust_files`] prints on the machine's threads.
-pub fn rust_pieces<'a>(
-    api: &'a ir::Api,
-    stamp: &'a Stamp,
-) -> Vec<(&'static str, Vec<emit::Piece<'a>>)> {
+/// [`rust_files`] prints on the machine's threads.
+pub fn rust_pieces<'a>(api: &'a Api, stamp: &'a Stamp) -> Vec<(&'static str, Vec<Piece<'a>>)> {
     vec![
-        (
-            "src/lib.rs",
-            vec![emit::piece(move || emit::lib_rs::emit(api, stamp))],
-        ),
-        ("src/models.rs", emit::models::pieces(api)),
-        ("src/result_codes.rs", emit::result_codes::pieces(api)),
-        (
-            "src/client.rs",
-            vec![emit::piece(|| emit::client::emit(api))],
-        ),
-        (
-            "src/server.rs",
-            vec![emit::piece(|| emit::server::emit(api))],
-        ),
-        (
-            "src/spec.rs",
-            vec![emit::piece(|| emit::spec_table::emit(api))],
-        ),
+        ("src/lib.rs", vec![piece(move || lib_rs::emit(api, stamp))]),
+        ("src/models.rs", models::pieces(api)),
+        ("src/result_codes.rs", result_codes::pieces(api)),
+        ("src/client.rs", vec![piece(|| client::emit(api))]),
+        ("src/server.rs", vec![piece(|| server::emit(api))]),
+        ("src/spec.rs", vec![piece(|| spec_table::emit(api))]),
     ]
 }
 

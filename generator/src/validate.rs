@@ -1,8 +1,8 @@
 //! Stage 2: spec checks. Every `$ref` resolves, every operation carries the signing headers,
 //! JSON bodies and a well-formed result-code table, and the common codes cover every runtime
 //! rejection. Reports every problem found, each with its JSON pointer; a spec that passes is a
-//! [`ValidatedSpec`], the only input [`crate::lower::lower`] takes. (Examples are checked
-//! later, against the IR: [`crate::examples`].)
+//! [`ValidatedSpec`], the only input `lower` takes. (Examples are checked
+//! later, against the IR, by `examples`.)
 
 use openapiv3::{MediaType, OpenAPI, Operation, Parameter, ReferenceOr, Schema, SchemaKind, Type};
 use serde_json::Value;
