@@ -1,5 +1,10 @@
-//! `models.rs`: one struct per object schema, one open enum per string enum, each with
-//! `validate()`.
+//! `models.rs`: one struct per object schema, one open enum per string enum, one enum per
+//! union, each with `validate()`.
+//!
+//! [`pieces`] (here) cuts the file into whole items: [`structs`] (with their [`builders`],
+//! [`defaults`] and the [`checks`] and [`conditions`] of `validate()`), [`unions`], [`enums`]
+//! and aliases; [`direction`] adds the `readOnly` / `writeOnly` checks and [`types`] names the
+//! Rust type of an IR value.
 
 mod builders;
 mod checks;
