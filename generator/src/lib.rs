@@ -16,9 +16,10 @@
 //!   (`askama`); `package`: what makes the output a crate of its own;
 //! - `output`: the files and the stamp each records ([`Stamp`]).
 //!
-//! Helpers: `naming` (Rust names for any JSON name), `resolve` and `all_of` (reading
-//! references and `allOf` parts), `extensions` (the spec's `x-` keys), `error` (problems
-//! with their JSON pointers). `generate` joins the stages.
+//! Helpers: `naming` (Rust names for any JSON name), `markdown` (escaping for rustdoc and
+//! API.md), `resolve` and `all_of` (reading references and `allOf` parts), `extensions` (the
+//! spec's `x-` keys), `error` (problems with their JSON pointers). `generate` joins the
+//! stages.
 //!
 //! Output is deterministic: spec order throughout, no hash-map iteration, no timestamps.
 
@@ -32,6 +33,7 @@ mod generate;
 mod ir;
 mod load;
 mod lower;
+mod markdown;
 mod naming;
 mod normalize;
 mod output;
