@@ -173,28 +173,12 @@ fn string_checks(
 ) -> Vec<TokenStream> {
     let value = value_ident(value_name);
     let mut checks = Vec::new();
+    let length = quote! { #value.chars().count() };
     if let Some(max) = c.max_length {
-        let problem = Rule::MaxLength(max).problem("");
-        let max = Literal::usize_unsuffixed(max);
-        checks.push(quote! {
-            if #value.chars().count() > #max {
-                out.push(FieldViolation::new(#path, #problem));
-            }
-        });
+        checks.push(at_most(&length, Rule::MaxLength(max), max, path));
     }
     if let Some(min) = c.min_length {
-        let problem = Rule::MinLength(min).problem("");
-        let too_short = if min == 1 {
-            quote! { #value.is_empty() }
-        } else {
-            let min = Literal::usize_unsuffixed(min);
-            quote! { #value.chars().count() < #min }
-        };
-        checks.push(quote! {
-            if #too_short {
-                out.push(FieldViolation::new(#path, #problem));
-            }
-        });
+        checks.push(at_least(&value, &length, Rule::MinLength(min), min, path));
     }
     let regexes = [
         c.pattern
@@ -217,6 +201,40 @@ fn string_checks(
         });
     }
     checks
+}
+
+/// `maxLength` / `maxItems`: `count` above `max`.
+fn at_most(count: &TokenStream, rule: Rule, max: usize, path: &TokenStream) -> TokenStream {
+    let problem = rule.problem("");
+    let max = Literal::usize_unsuffixed(max);
+    quote! {
+        if #count > #max {
+            out.push(FieldViolation::new(#path, #problem));
+        }
+    }
+}
+
+/// `minLength` / `minItems`: `count` of `value` below `min` (a minimum of 1 reads as
+/// `is_empty()`).
+fn at_least(
+    value: &proc_macro2::Ident,
+    count: &TokenStream,
+    rule: Rule,
+    min: usize,
+    path: &TokenStream,
+) -> TokenStream {
+    let problem = rule.problem("");
+    let too_few = if min == 1 {
+        quote! { #value.is_empty() }
+    } else {
+        let min = Literal::usize_unsuffixed(min);
+        quote! { #count < #min }
+    };
+    quote! {
+        if #too_few {
+            out.push(FieldViolation::new(#path, #problem));
+        }
+    }
 }
 
 /// Bounds and `multipleOf` of a number; the messages name the value.
@@ -294,28 +312,12 @@ fn array_checks(
 ) -> Vec<TokenStream> {
     let value = value_ident(value_name);
     let mut checks = Vec::new();
+    let len = quote! { #value.len() };
     if let Some(max) = c.max_items {
-        let problem = Rule::MaxItems(max).problem("");
-        let max = Literal::usize_unsuffixed(max);
-        checks.push(quote! {
-            if #value.len() > #max {
-                out.push(FieldViolation::new(#path, #problem));
-            }
-        });
+        checks.push(at_most(&len, Rule::MaxItems(max), max, path));
     }
     if let Some(min) = c.min_items {
-        let problem = Rule::MinItems(min).problem("");
-        let too_few = if min == 1 {
-            quote! { #value.is_empty() }
-        } else {
-            let min = Literal::usize_unsuffixed(min);
-            quote! { #value.len() < #min }
-        };
-        checks.push(quote! {
-            if #too_few {
-                out.push(FieldViolation::new(#path, #problem));
-            }
-        });
+        checks.push(at_least(&value, &len, Rule::MinItems(min), min, path));
     }
     if c.unique_items {
         let problem = Rule::UniqueItems.problem("");
