@@ -2,7 +2,7 @@
 //! in a request example, no `writeOnly` one in a response example. The feature fixture's
 //! `getWidget` bodies hold `Catalog` (`id` readOnly, `secret` writeOnly) at depth.
 
-use alipayhk_generator::rules::{READ_ONLY_IN_REQUEST, WRITE_ONLY_IN_RESPONSE};
+use alipayhk_generator::{READ_ONLY_IN_REQUEST, WRITE_ONLY_IN_RESPONSE};
 
 const REQUEST_EXAMPLE: &str = "example: {widgetId: \"W-1\"}";
 const RESPONSE_EXAMPLE: &str = "resultInfo: {resultCode: PARAMETER_ILLEGAL, resultStatus: F}";
