@@ -337,6 +337,12 @@ pub struct Field {
     pub default: Option<serde_json::Value>,
     /// `x-unchecked`: a rule the page states that no generated code can check.
     pub unchecked: Option<String>,
+    /// `x-secret: true` or `writeOnly: true`: a value recordings must not hold
+    /// (`OperationInfo::secret_fields`).
+    pub secret: bool,
+    /// `x-volatile: true` or `format: date-time`: a request value that differs on every call,
+    /// never matched when a recording is replayed (`OperationInfo::volatile_fields`).
+    pub volatile: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]

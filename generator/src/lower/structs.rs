@@ -7,7 +7,9 @@ use super::lowering::{Lowering, MAX_ALL_OF_DEPTH};
 use super::types::value_as_boxed;
 use crate::error::{SpecError, child};
 use crate::extensions;
-use crate::ir::{Access, Additional, Constraints, Example, Field, Model, ModelKind, TypeRef};
+use crate::ir::{
+    Access, Additional, Constraints, Example, Field, Format, Model, ModelKind, TypeRef,
+};
 use crate::naming::{Unique, field_name};
 use crate::resolve;
 
@@ -276,6 +278,8 @@ impl<'a> Lowering<'a> {
             deprecated: false,
             default: None,
             unchecked: None,
+            secret: false,
+            volatile: false,
         };
         let schema = match resolve::boxed_schema(self.doc, property, at) {
             Ok(schema) => schema,
@@ -303,6 +307,17 @@ impl<'a> Lowering<'a> {
             .or_else(|| all_of_description(schema));
         field.nullable = data.nullable;
         field.deprecated = data.deprecated;
+        let flag = |name: &str, errors: &mut Vec<SpecError>| {
+            extensions::read::<bool>(&data.extensions, name, at)
+                .unwrap_or_else(|e| {
+                    errors.push(e);
+                    None
+                })
+                .unwrap_or(false)
+        };
+        field.secret = flag("x-secret", &mut self.errors) || data.write_only;
+        field.volatile = flag("x-volatile", &mut self.errors)
+            || field.constraints.format == Some(Format::DateTime);
         field.access = match (data.read_only, data.write_only) {
             (true, true) => {
                 self.errors.push(SpecError::new(
