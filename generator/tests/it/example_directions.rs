@@ -9,11 +9,7 @@ const RESPONSE_EXAMPLE: &str = "resultInfo: {resultCode: PARAMETER_ILLEGAL, resu
 const GET: &str = "/paths/~1api~1widgets~1get/post";
 
 fn fixture() -> String {
-    std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/fixtures/features.yaml"
-    ))
-    .expect("fixture is readable")
+    crate::read("tests/fixtures/features.yaml")
 }
 
 /// The fixture with `getWidget`'s request and response examples given extra properties.

@@ -13,11 +13,11 @@ fn generating_twice_gives_identical_bytes() {
 #[test]
 fn checked_in_generated_crate_is_up_to_date() {
     // The checked-in crate is the golden output; it also compiles and is tested on its own.
-    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../generated");
+    let root = crate::manifest_dir().join("../generated");
     for file in
         generate(&crate::real_spec(), "spec/alipayhk.yaml").unwrap_or_else(|e| panic!("{e}"))
     {
-        let on_disk = std::fs::read_to_string(format!("{root}/{}", file.path)).unwrap_or_default();
+        let on_disk = std::fs::read_to_string(root.join(&file.path)).unwrap_or_default();
         assert!(
             on_disk == file.contents,
             "generated/{} is stale: run `cargo xtask codegen` and commit",
@@ -53,11 +53,7 @@ fn every_file_starts_with_the_do_not_edit_line_and_stamp() {
 #[test]
 fn the_output_does_not_depend_on_the_number_of_threads() {
     use alipayhk_generator::{piece, rust_files, rust_pieces};
-    let spec = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/fixtures/features.yaml"
-    ))
-    .unwrap();
+    let spec = crate::read("tests/fixtures/features.yaml");
     let api = alipayhk_generator::parse(&spec).unwrap_or_else(|e| panic!("{e}"));
     let stamp = Stamp {
         spec_sha256: spec_sha256(&spec),
@@ -115,8 +111,7 @@ fn printed_files_lex_back_to_the_emitted_tokens() {
         }
     }
 
-    let fixture = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/features.yaml");
-    let fixture = std::fs::read_to_string(fixture).expect("the feature fixture is readable");
+    let fixture = crate::read("tests/fixtures/features.yaml");
     for (name, spec) in [
         ("real spec", crate::real_spec()),
         ("feature fixture", fixture),

@@ -93,11 +93,7 @@ fn invalid_example_names_the_field_inside_it() {
 
 #[test]
 fn example_problems_read_like_the_generated_validate() {
-    let fixture = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/fixtures/features.yaml"
-    ))
-    .expect("fixture is readable");
+    let fixture = crate::read("tests/fixtures/features.yaml");
     let files =
         alipayhk_generator::generate(&fixture, "features.yaml").unwrap_or_else(|e| panic!("{e}"));
     let models = &files
@@ -488,11 +484,7 @@ fn a_json_spec_loads_like_its_yaml_and_untrusted_json_keeps_the_budget() {
     );
     // The typed document, read from the JSON text beside the tree, is the one the tree gives,
     // here and for the feature fixture's every construct.
-    let fixture = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/fixtures/features.yaml"
-    ))
-    .expect("fixture is readable");
+    let fixture = crate::read("tests/fixtures/features.yaml");
     for text in [yaml.as_str(), fixture.as_str()] {
         let tree = load(text).unwrap_or_else(|e| panic!("{e}")).tree;
         let json = load(&serde_json::to_string(&tree).unwrap()).unwrap();
@@ -520,11 +512,7 @@ fn a_json_spec_loads_like_its_yaml_and_untrusted_json_keeps_the_budget() {
 
 #[test]
 fn a_key_that_additional_properties_false_forbids_fails_the_example_in_validate_words() {
-    let fixture = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/fixtures/features.yaml"
-    ))
-    .expect("fixture is readable");
+    let fixture = crate::read("tests/fixtures/features.yaml");
     let from = "      example: {color: red}\n";
     assert!(fixture.contains(from), "the fixture no longer has {from:?}");
     // A schema's example is documentation: a warning at its pointer, in validate()'s words.
