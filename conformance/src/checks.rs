@@ -115,7 +115,13 @@ pub fn check_message(
     let Some(plaintext) = plaintext_body(creds, request, response, rejection, problems) else {
         return checked;
     };
-    check_body(table, operation, &plaintext, &expect.result_field, &mut checked);
+    check_body(
+        table,
+        operation,
+        &plaintext,
+        &expect.result_field,
+        &mut checked,
+    );
     checked.plaintext = Some(plaintext);
     checked
 }

@@ -267,7 +267,11 @@ fn restore_secrets(value: &mut Value, secrets: &BTreeMap<String, String>, at: &s
                 *text = real.clone();
                 Vec::new()
             }
-            None => vec![if at.is_empty() { "/".into() } else { at.to_owned() }],
+            None => vec![if at.is_empty() {
+                "/".into()
+            } else {
+                at.to_owned()
+            }],
         },
         Value::Object(map) => map
             .iter_mut()
@@ -308,7 +312,11 @@ impl Recorded {
         }
         for (at, recorded, got) in [
             ("resultCode", &answer.result_code, &checked.result_code),
-            ("resultStatus", &answer.result_status, &checked.result_status),
+            (
+                "resultStatus",
+                &answer.result_status,
+                &checked.result_status,
+            ),
         ] {
             if recorded != got {
                 found.push(Difference {
