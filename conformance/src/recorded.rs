@@ -362,3 +362,117 @@ fn both_times(d: &Difference) -> bool {
     };
     is_time(&d.recorded) && is_time(&d.got)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn secrets_lines_parse_and_errors_name_the_line_not_the_value() {
+        let parsed = parse_secrets("secret:aa\ttoken-1\n\nsecret:bb\ttoken-2\r\n").expect("parses");
+        assert_eq!(parsed.get("secret:aa").map(String::as_str), Some("token-1"));
+        assert_eq!(parsed.get("secret:bb").map(String::as_str), Some("token-2"));
+        let error = parse_secrets("secret:aa\ttoken-1\nhunter2").expect_err("no tab");
+        assert!(error.starts_with("line 2 "), "{error}");
+        assert!(!error.contains("hunter2"), "{error}");
+        let error = parse_secrets("aa\thunter2").expect_err("no prefix");
+        assert!(
+            error.contains("line 1") && !error.contains("hunter2"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn placeholders_are_restored_and_the_missing_ones_named_by_pointer() {
+        let secrets = BTreeMap::from([("secret:aa".to_owned(), "real".to_owned())]);
+        let mut body = json!({"accessToken": "secret:aa", "list": [{"a/b": "secret:bb"}]});
+        let missing = restore_secrets(&mut body, &secrets, "");
+        assert_eq!(body["accessToken"], "real");
+        assert_eq!(missing, ["/list/0/a~1b"]);
+    }
+
+    fn recorded(answer: Value) -> Recorded {
+        Recorded {
+            file: "op/0001-SUCCESS.yaml".into(),
+            exchange: alipayhk_recording::Exchange {
+                format: alipayhk_recording::FORMAT.into(),
+                operation: "op".into(),
+                path: "/p".into(),
+                request: alipayhk_recording::Request {
+                    client_id: "C".into(),
+                    encrypted: false,
+                    body: Some(json!({})),
+                },
+                answer: alipayhk_recording::Answer {
+                    http_status: 200,
+                    result_code: Some("SUCCESS".into()),
+                    result_status: Some("S".into()),
+                    tracer_id: None,
+                    encrypted: false,
+                    body: Some(answer),
+                },
+                latency_ms: 0,
+                signatures: Default::default(),
+                findings: Vec::new(),
+            },
+            body: json!({}),
+            encrypt: false,
+            unsendable: None,
+            note: None,
+            ignored: BTreeSet::from([RESULT_MESSAGE.to_owned()]),
+            placeholder_key: vec![7; 32],
+            secret_fields: vec!["accessToken".into()],
+        }
+    }
+
+    fn checked(body: &Value, code: &str, status: &str) -> Checked {
+        Checked {
+            problems: Vec::new(),
+            plaintext: Some(body.to_string().into_bytes()),
+            result_code: Some(code.into()),
+            result_status: Some(status.into()),
+        }
+    }
+
+    #[test]
+    fn a_changed_code_is_named_once_and_messages_times_and_secrets_are_not_differences() {
+        let redactor = Redactor::new(&[7; 32], ["accessToken"]);
+        let recorded = recorded(json!({
+            "result": {"resultCode": "SUCCESS", "resultStatus": "S", "resultMessage": "Success"},
+            "issuedAt": "2024-05-22T06:42:21+08:00",
+            "accessToken": redactor.placeholder("real-token"),
+            "amount": 5,
+        }));
+        let got = json!({
+            "result": {"resultCode": "RISK_REJECT", "resultStatus": "F", "resultMessage": "No"},
+            "issuedAt": "2026-12-07T16:00:00Z",
+            "accessToken": "real-token",
+            "amount": 5,
+        });
+        let lines = recorded.compare("result", 200, &checked(&got, "RISK_REJECT", "F"));
+        assert_eq!(
+            lines,
+            [
+                r#"differs from the recording at resultCode: recorded "SUCCESS", got "RISK_REJECT""#,
+                r#"differs from the recording at resultStatus: recorded "S", got "F""#,
+            ]
+        );
+    }
+
+    #[test]
+    fn a_status_a_missing_field_and_a_time_become_a_string_are_differences() {
+        let recorded =
+            recorded(json!({"result": {}, "issuedAt": "2024-05-22T06:42:21Z", "gone": 1}));
+        let got = json!({"result": {}, "issuedAt": "soon"});
+        let lines = recorded.compare("result", 500, &checked(&got, "SUCCESS", "S"));
+        assert_eq!(
+            lines,
+            [
+                "differs from the recording at httpStatus: recorded 200, got 500",
+                "differs from the recording at /gone: recorded 1, got absent",
+                r#"differs from the recording at /issuedAt: recorded "2024-05-22T06:42:21Z", got "soon""#,
+            ]
+        );
+    }
+}

@@ -444,3 +444,85 @@ async fn a_request_holding_a_placeholder_without_its_secret_is_reported_and_not_
     );
     sim.shutdown().await.expect("shutdown");
 }
+
+#[tokio::test]
+async fn an_encrypted_recording_is_sent_encrypted_and_one_without_its_body_is_skipped() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let sim = start_simulator(dir.path()).await;
+    let recording = dir.path().join("recording");
+    let secrets = dir.path().join("secrets.tsv");
+    record(&sim, &recording, &secrets).await;
+    // The recorded queryTemplate exchange, as if it had gone encrypted: once recorded with
+    // --record-plaintext (bodies kept), once without (no bodies).
+    let loaded = load_recording(&recording).expect("load");
+    let query = loaded
+        .exchanges
+        .iter()
+        .find(|l| l.exchange.operation == "queryTemplate")
+        .expect("recorded")
+        .exchange
+        .clone();
+    let mut with_plaintext = query.clone();
+    with_plaintext.request.encrypted = true;
+    with_plaintext.answer.encrypted = true;
+    let mut without = with_plaintext.clone();
+    without.request.body = None;
+    without.answer.body = None;
+    let recorder = Recorder::create(&recording, RecordOptions::default()).expect("reopen");
+    for exchange in [with_plaintext, without] {
+        recorder.record(exchange).expect("record").expect("kept");
+    }
+
+    let outcome = diff(&sim, &recording, &with_secrets(&secrets)).await;
+
+    let case = |id: &str| {
+        outcome
+            .outcomes
+            .iter()
+            .find(|o| o.case.id() == id)
+            .unwrap_or_else(|| panic!("{id} ran"))
+    };
+    let encrypted = case("queryTemplate/0002-SUCCESS.yaml");
+    assert_eq!(
+        encrypted.verdict,
+        Verdict::Pass,
+        "{}",
+        encrypted.transcript(alipayhk_conformance::exchange::Redaction::None)
+    );
+    let sent = &encrypted.exchanges[0];
+    assert!(sent.request.plaintext.is_some(), "sent encrypted");
+    assert!(
+        sent.response
+            .as_ref()
+            .and_then(|r| r.header("Encrypt"))
+            .is_some(),
+        "answered encrypted"
+    );
+    let skipped = case("queryTemplate/0003-SUCCESS.yaml");
+    assert!(
+        matches!(&skipped.verdict, Verdict::Skipped(reason) if reason.contains("--record-plaintext")),
+        "{:?}",
+        skipped.verdict
+    );
+    assert!(skipped.exchanges.is_empty());
+
+    // --send-plain: the same exchange goes plain, and its label says so.
+    let plain = RecordingOptions {
+        encrypt: false,
+        ..with_secrets(&secrets)
+    };
+    let outcome = diff(&sim, &recording, &plain).await;
+    let sent_plain = outcome
+        .outcomes
+        .iter()
+        .find(|o| o.case.id() == "queryTemplate/0002-SUCCESS.yaml")
+        .expect("ran");
+    assert_eq!(sent_plain.verdict, Verdict::Pass);
+    assert!(sent_plain.exchanges[0].request.plaintext.is_none());
+    assert!(
+        sent_plain.exchanges[0].label.contains("sent plain"),
+        "{}",
+        sent_plain.exchanges[0].label
+    );
+    sim.shutdown().await.expect("shutdown");
+}
