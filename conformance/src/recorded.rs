@@ -14,7 +14,6 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use alipayhk_api::spec::OperationInfo;
 use alipayhk_recording::{Difference, LoadLimits, PLACEHOLDER_PREFIX, Redactor, differences};
 
 pub use alipayhk_recording::Recording;
@@ -76,16 +75,6 @@ pub struct Recorded {
     pub placeholder_key: Vec<u8>,
     /// The secret property names.
     pub secret_fields: Vec<String>,
-}
-
-// until the spec table has secret_fields/volatile_fields
-fn secret_fields(_op: &OperationInfo) -> Vec<&'static str> {
-    vec!["accessToken"]
-}
-
-// until the spec table has secret_fields/volatile_fields
-fn volatile_fields(op: &OperationInfo) -> Vec<&'static str> {
-    op.idempotency_key.into_iter().chain(["bizdt"]).collect()
 }
 
 /// Reads the recording in `dir` for a diff. Any refused file refuses the whole run (each is
@@ -238,7 +227,7 @@ pub fn recorded_cases(
             .then(|| "recorded encrypted, sent plain (--send-plain)".to_owned());
         let ignored = [RESULT_MESSAGE]
             .into_iter()
-            .chain(volatile_fields(op))
+            .chain(op.volatile_fields.iter().copied())
             .map(str::to_owned)
             .chain(options.ignore_fields.iter().cloned())
             .collect();
@@ -251,7 +240,7 @@ pub fn recorded_cases(
             note,
             ignored,
             placeholder_key: key.clone(),
-            secret_fields: secret_fields(op).into_iter().map(str::to_owned).collect(),
+            secret_fields: op.secret_fields.iter().map(|f| (*f).to_owned()).collect(),
         }));
         cases.push(case);
     }

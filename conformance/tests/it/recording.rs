@@ -1,7 +1,6 @@
 //! `--recording DIR` against the reference simulator over real HTTP: a recording made from
 //! the generated client's real answers, then diffed against the simulator it came from.
 
-use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -123,7 +122,12 @@ async fn record(sim: &RunningSimulator, dir: &Path, secrets: &Path) {
     let recorder = Recorder::create(
         dir,
         RecordOptions {
-            secret_fields: BTreeSet::from(["accessToken".to_owned()]),
+            // What the proxy redacts: the spec table's secret fields.
+            secret_fields: SpecTable::from_generated()
+                .operations
+                .iter()
+                .flat_map(|op| op.secret_fields.iter().map(|f| (*f).to_owned()))
+                .collect(),
             filter: Filter::default(),
             secrets_file: Some(secrets.to_path_buf()),
         },
