@@ -11,7 +11,6 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 use alipayhk_api::OperationId;
-use alipayhk_api::spec::OperationInfo;
 use alipayhk_recording::{
     Answer, Exchange, FORMAT, Filter, RecordOptions, Recorder, Request, Signatures,
 };
@@ -51,12 +50,6 @@ pub struct RecordArgs {
     /// AlipayHK's sandbox.
     #[arg(long, value_name = "FILE", requires = "record_plaintext")]
     upstream_private_key: Option<PathBuf>,
-}
-
-/// The properties whose values a recording never holds.
-// until the spec table has secret_fields/volatile_fields
-fn secret_fields(_operation: &OperationInfo) -> Vec<&'static str> {
-    vec!["accessToken"]
 }
 
 /// A recording under way: the writer, the keys that open bodies, and counters.
@@ -135,10 +128,12 @@ impl Recording {
         let key = |path: &Option<PathBuf>| path.as_ref().map(PrivateKey::from_file).transpose();
         let partner_key = key(&args.partner_private_key)?;
         let upstream_key = key(&args.upstream_private_key)?;
+        // The spec's secrets (`x-secret`, `writeOnly`) of every operation: a recorder's
+        // redaction is by property name, whatever the operation.
         let secret_fields = OperationId::ALL
             .iter()
-            .flat_map(|op| secret_fields(op.info()))
-            .map(str::to_string)
+            .flat_map(|op| op.info().secret_fields)
+            .map(|name| name.to_string())
             .collect();
         let options = RecordOptions {
             secret_fields,
