@@ -77,6 +77,21 @@ pub struct ServeArgs {
     /// The private key (PEM) of --tls-cert.
     #[arg(long, value_name = "FILE", requires = "tls_cert")]
     tls_key: Option<PathBuf>,
+    /// Answer requests that match a recording (a folder `alipayhk proxy --record` wrote) with
+    /// the recorded answer, signed afresh; a refused file stops the start.
+    #[arg(long, value_name = "DIR")]
+    replay: Option<PathBuf>,
+    /// While replaying, answer requests no recording matches with UNKNOWN_EXCEPTION (the
+    /// closest recording and the fields that differed go to the journal).
+    #[arg(long, requires = "replay")]
+    replay_strict: bool,
+    /// While replaying, a replayed S answer of issue/redeem posts its points to the ledger.
+    #[arg(long, requires = "replay")]
+    replay_stateful: bool,
+    /// One more request field left out of matching, as OPERATION.FIELD
+    /// (e.g. redeemAPoint.sceneCode); repeatable. bizNo and bizdt always are.
+    #[arg(long = "replay-volatile", value_name = "OPERATION.FIELD")]
+    replay_volatile: Vec<String>,
     /// Log filter, e.g. `info` or `alipayhk_simulator=debug`.
     #[arg(long, value_name = "FILTER", default_value = "info")]
     log: String,
@@ -120,6 +135,10 @@ impl ServeArgs {
                 tls: self.tls.then_some(true),
                 tls_cert: self.tls_cert.clone(),
                 tls_key: self.tls_key.clone(),
+                replay: self.replay.clone(),
+                replay_strict: self.replay_strict.then_some(true),
+                replay_stateful: self.replay_stateful.then_some(true),
+                replay_volatile: self.replay_volatile.clone(),
             },
             partners: self.partners.clone(),
         }
