@@ -659,6 +659,32 @@ mod tests {
     }
 
     #[test]
+    fn replay_options_need_a_recording_and_volatile_fields_name_an_operation() {
+        let merge = |text: &str| {
+            let file: ConfigFile = toml::from_str(text).unwrap();
+            SimulatorConfig::default().merge(file, Path::new("/etc/sim"))
+        };
+        let config = merge(
+            "replay = \"rec\"\nreplay_strict = true\nreplay_volatile = [\"redeemAPoint.sceneCode\"]",
+        )
+        .unwrap();
+        assert_eq!(config.replay, Some(PathBuf::from("/etc/sim/rec")));
+        config.check().unwrap();
+        let error = merge("replay_stateful = true")
+            .unwrap()
+            .check()
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("--replay DIR"), "{error}");
+        let error = merge("replay = \"rec\"\nreplay_volatile = [\"sceneCode\"]")
+            .unwrap()
+            .check()
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("OPERATION.FIELD"), "{error}");
+    }
+
+    #[test]
     fn unknown_key_is_a_clear_error() {
         let dir = std::env::temp_dir().join(format!("sim-config-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();

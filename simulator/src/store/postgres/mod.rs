@@ -807,9 +807,9 @@ impl PgStore {
         Ok(user.ok_or(PostingRefused::NoSuchUser))
     }
 
-    /// See [`crate::store::Store::post_replayed`]. The user's row is locked first, so two
-    /// replays of one bizNo for one user post once.
-    pub async fn post_replayed(
+    /// See `Store::post_replayed`. The user's row is locked first, so two replays of one
+    /// bizNo for one user post once.
+    pub(crate) async fn post_replayed(
         &self,
         posting: &ReplayedPosting,
     ) -> Result<ReplayedOutcome, StoreError> {
