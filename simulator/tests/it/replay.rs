@@ -15,6 +15,7 @@ use alipayhk_simulator::{
 use reqwest::Method;
 use serde_json::{Value, json};
 
+use crate::journal::console_page;
 use crate::process::temp_dir;
 use crate::support::{TestServer, code_of, shared_data_dir};
 
@@ -268,6 +269,21 @@ async fn strict_replay_answers_unknown_and_names_the_near_miss() {
     assert_eq!(differing[0]["at"], "/templateCode");
     assert_eq!(differing[0]["recorded"], DEMO_TEMPLATE_CODE);
     assert_eq!(differing[0]["got"], "99999");
+    // The console: the replay state on the dashboard, the near miss on the request's page.
+    let dashboard = console_page(&server, "/").await;
+    assert!(
+        dashboard.contains(&dir.display().to_string())
+            && dashboard.contains("4 recordings, strict"),
+        "{dashboard}"
+    );
+    let tracer = entry["tracerId"].as_str().unwrap();
+    let page = console_page(&server, &format!("/console/requests/{tracer}")).await;
+    assert!(
+        page.contains("id=\"near-miss\"")
+            && page.contains("queryTemplate/0001-SUCCESS.yaml")
+            && page.contains("<code>/templateCode</code>"),
+        "{page}"
+    );
     // A matching request is still replayed.
     let matched = client.redeem_a_point(&redeem("STRICT-1", 50)).await;
     assert_eq!(code_of(&matched), "POINT_NOT_ENOUGH");
