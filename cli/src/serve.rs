@@ -246,6 +246,45 @@ mod tests {
     }
 
     #[test]
+    fn replay_flags_become_the_replay_configuration() {
+        use clap::Parser;
+        #[derive(clap::Parser)]
+        struct Serve {
+            #[command(flatten)]
+            args: ServeArgs,
+        }
+        let parsed = Serve::try_parse_from([
+            "serve",
+            "--in-memory",
+            "--replay",
+            "rec",
+            "--replay-strict",
+            "--replay-stateful",
+            "--replay-volatile",
+            "redeemAPoint.sceneCode",
+            "--replay-volatile",
+            "issueAPoint.bizDate",
+        ])
+        .unwrap();
+        let config = config_from(parsed.args.clone_flags()).unwrap();
+        assert_eq!(config.replay, Some(PathBuf::from("./rec")));
+        assert!(config.replay_strict && config.replay_stateful);
+        assert_eq!(
+            config.replay_volatile,
+            ["redeemAPoint.sceneCode", "issueAPoint.bizDate"]
+        );
+        // The replay options mean nothing without a recording.
+        assert!(Serve::try_parse_from(["serve", "--replay-strict"]).is_err());
+        let bad =
+            Serve::try_parse_from(["serve", "--replay", "rec", "--replay-volatile", "x"]).unwrap();
+        let error = config_from(bad.args.clone_flags())
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(error.contains("OPERATION.FIELD"), "{error}");
+    }
+
+    #[test]
     fn database_url_flag_is_taken_and_checked_without_showing_the_password() {
         let flags = |url: &str| ServeFlags {
             config: None,
