@@ -195,10 +195,16 @@ pub fn load(dir: &Path, options: &ReplayOptions) -> Result<LoadedReplay, String>
     let mut recording = alipayhk_recording::load(dir, LoadLimits::default())
         .map_err(|e| format!("cannot replay {e}"))?;
     if !recording.refused.is_empty() {
-        let files: Vec<String> = recording.refused.iter().map(|r| r.to_string()).collect();
+        // The first few, each with its reason; the count says how many in all.
+        const SHOWN: usize = 10;
+        let refused = &recording.refused;
+        let mut files: Vec<String> = refused.iter().take(SHOWN).map(|r| r.to_string()).collect();
+        if refused.len() > SHOWN {
+            files.push(format!("and {} more", refused.len() - SHOWN));
+        }
         return Err(format!(
             "cannot replay {shown}: {} file(s) refused, nothing loaded: {}; fix or remove them",
-            files.len(),
+            refused.len(),
             files.join("; ")
         ));
     }
@@ -226,7 +232,8 @@ pub fn load(dir: &Path, options: &ReplayOptions) -> Result<LoadedReplay, String>
 }
 
 /// Loads `<recordings>/<name>` for the admin API: `name` must be one plain folder name
-/// (no `..`, no separator, not absolute), so the API reads nothing outside `recordings`.
+/// (no `..`, no separator, not absolute) and not a link, so the API reads nothing outside
+/// `recordings`.
 pub(crate) fn load_named(
     recordings: &Path,
     name: &str,
@@ -243,7 +250,15 @@ pub(crate) fn load_named(
             recordings.display()
         ));
     }
-    load(&recordings.join(name), options)
+    let dir = recordings.join(name);
+    // A link placed there could point anywhere: only a real folder is read.
+    if std::fs::symlink_metadata(&dir).is_ok_and(|meta| meta.file_type().is_symlink()) {
+        return Err(format!(
+            "recording {name:?} is a link; the admin API reads only folders inside {}",
+            recordings.display()
+        ));
+    }
+    load(&dir, options)
 }
 
 /// One finding of the load checks.

@@ -409,6 +409,25 @@ async fn the_admin_api_loads_from_the_data_directory_only() {
     let dir = shared_data_dir().join("recordings").join(&name);
     write_recording(&dir);
 
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(&dir, dir.with_file_name(format!("{name}-link"))).unwrap();
+    #[cfg(unix)]
+    {
+        let (status, error) = server
+            .admin
+            .call(
+                Method::POST,
+                "/admin/replay",
+                Some(json!({"recording": format!("{name}-link")})),
+            )
+            .await;
+        assert_eq!(status, 400, "{error}");
+        assert!(
+            error["error"].as_str().unwrap().contains("is a link"),
+            "{error}"
+        );
+        let _ = std::fs::remove_file(dir.with_file_name(format!("{name}-link")));
+    }
     for hostile in ["../x", "..", "/etc", "a/b"] {
         let (status, error) = server
             .admin
