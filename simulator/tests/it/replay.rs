@@ -483,3 +483,43 @@ async fn the_admin_api_loads_from_the_data_directory_only() {
     server.running.shutdown().await.unwrap();
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test]
+async fn a_field_declared_volatile_is_left_out_of_matching() {
+    let dir = recording("volatile");
+    let other_merchant = || -> QueryTemplateRequest {
+        serde_json::from_value(
+            json!({"merchantId": "2160120041119999", "templateCode": DEMO_TEMPLATE_CODE}),
+        )
+        .unwrap()
+    };
+    let strict = start(&dir, true, false).await;
+    let missed = strict.client().query_template(&other_merchant()).await;
+    assert_eq!(code_of(&missed), "UNKNOWN_EXCEPTION");
+    let entry = last_entry(&strict, OperationId::QueryTemplate).await;
+    assert_eq!(
+        entry["replay"]["differing"][0]["at"], "/merchantId",
+        "{entry}"
+    );
+    strict.running.shutdown().await.unwrap();
+
+    let volatile_dir = dir.clone();
+    let lenient = TestServer::start_with(move |config| {
+        config.replay = Some(volatile_dir);
+        config.replay_strict = true;
+        config.replay_volatile = vec!["queryTemplate.merchantId".into()];
+    })
+    .await;
+    let matched = lenient
+        .client()
+        .query_template(&other_merchant())
+        .await
+        .unwrap();
+    let payload = serde_json::to_value(matched.into_inner()).unwrap();
+    assert_eq!(
+        payload["localeInfo"]["en_US"]["name"],
+        RECORDED_TEMPLATE_NAME
+    );
+    lenient.running.shutdown().await.unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+}
