@@ -3,8 +3,10 @@
 //! This module only translates: generated request models to the plain requests of
 //! [`crate::core`], and a typed [`Answer`] back to the generated response model
 //! (`from_code` gives the status and message the spec documents for the code). Decoding, strict validation
-//! (`*_ILLEGAL`), signatures and gateway codes are the generated router's and the
-//! runtime's job.
+//! (`*_ILLEGAL`), signatures and gateway codes are the runtime's job (its `dispatch`, driven by
+//! the generated per-operation contracts, and its signing layer); [`signed_router`] wires them
+//! as the generated router does, with the replay middleware between the layer and the
+//! operations.
 
 use std::fmt::Display;
 use std::sync::Arc;
