@@ -4,9 +4,11 @@
 use std::path::PathBuf;
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use alipayhk_conformance::recorded::{Recording, load_recording, read_secrets};
 use alipayhk_conformance::report::{self, summary};
 use alipayhk_conformance::{
-    AdminClient, Credentials, RunOptions, SpecTable, Target, TestUser, run_suite,
+    AdminClient, Credentials, RecordingOptions, RunOptions, SpecTable, Target, TestUser,
+    recorded_cases, run_cases, run_suite,
 };
 use alipayhk_runtime::keys::{PrivateKey, PublicKey};
 use clap::Args;
@@ -73,6 +75,22 @@ pub struct ConformanceArgs {
     /// The seed of --generate (printed; the same seed sends the same requests).
     #[arg(long, value_name = "SEED")]
     seed: Option<u64>,
+    /// Diff the server against a recording (`alipayhk proxy --record DIR`): every recorded
+    /// request is re-signed and sent (fresh bizNo), and the answer compared with the
+    /// recorded one, instead of the spec's cases.
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["list", "generate", "requests", "facts_only", "test_user_token"])]
+    recording: Option<PathBuf>,
+    /// The `placeholder<TAB>value` lines `alipayhk proxy --record-secrets` wrote: restores
+    /// the secrets (access tokens) the recording holds as placeholders.
+    #[arg(long, value_name = "FILE", requires = "recording")]
+    recording_secrets: Option<PathBuf>,
+    /// An answer property (at any depth) not compared with the recording, e.g. a field
+    /// your server fills differently on purpose. Repeatable.
+    #[arg(long, value_name = "NAME", requires = "recording")]
+    ignore_field: Vec<String>,
+    /// Send recorded encrypted requests plain (for a server that does not decrypt).
+    #[arg(long, requires = "recording")]
+    send_plain: bool,
 }
 
 // Hand-written so the admin token never reaches logs or panic messages.
@@ -105,6 +123,10 @@ impl std::fmt::Debug for ConformanceArgs {
             .field("facts_only", &self.facts_only)
             .field("generate", &self.generate)
             .field("seed", &self.seed)
+            .field("recording", &self.recording)
+            .field("recording_secrets", &self.recording_secrets)
+            .field("ignore_field", &self.ignore_field)
+            .field("send_plain", &self.send_plain)
             .finish()
     }
 }
@@ -120,6 +142,16 @@ pub fn conformance(args: ConformanceArgs) -> Result<Outcome, CliError> {
             args.facts_only,
         );
     }
+    // A recording is read (and refused) before anything is sent.
+    let recorded = match &args.recording {
+        Some(dir) => Some(read_recording(
+            dir,
+            args.recording_secrets.as_deref(),
+            &args.ignore_field,
+            args.send_plain,
+        )?),
+        None => None,
+    };
     let requests = match &args.requests {
         Some(path) => read_requests(path)?,
         None => Default::default(),
@@ -192,11 +224,26 @@ pub fn conformance(args: ConformanceArgs) -> Result<Outcome, CliError> {
         .enable_all()
         .build()
         .map_err(|e| CliError::io("start the async runtime", e))?;
-    let outcome = runtime
-        .block_on(run_suite(&target, &table, &options, |o| {
-            eprintln!("{}", o.summary_line())
-        }))
-        .map_err(|e| CliError::Refused(e.to_string()))?;
+    let progress = |o: &alipayhk_conformance::CaseOutcome| eprintln!("{}", o.summary_line());
+    let outcome = match recorded {
+        Some((dir, recording, recording_options)) => {
+            println!(
+                "diffing {} against the recording {} ({} exchanges)",
+                target.base_url,
+                dir.display(),
+                recording.exchanges.len()
+            );
+            let cases = recorded_cases(
+                &recording,
+                &table,
+                &recording_options,
+                &options.idempotency_suffix,
+            );
+            runtime.block_on(run_cases(&target, &table, &options, cases, progress))
+        }
+        None => runtime.block_on(run_suite(&target, &table, &options, progress)),
+    }
+    .map_err(|e| CliError::Refused(e.to_string()))?;
     print!("\n{}", summary::render(&outcome));
     let files = report::write_reports(&outcome, &args.report_dir)
         .map_err(|e| CliError::Refused(e.to_string()))?;
@@ -210,6 +257,26 @@ pub fn conformance(args: ConformanceArgs) -> Result<Outcome, CliError> {
     } else {
         Outcome::Success
     })
+}
+
+/// `--recording DIR` and its flags: the loaded recording and how to turn it into cases.
+fn read_recording(
+    dir: &std::path::Path,
+    secrets: Option<&std::path::Path>,
+    ignore_fields: &[String],
+    send_plain: bool,
+) -> Result<(PathBuf, Recording, RecordingOptions), CliError> {
+    let recording = load_recording(dir).map_err(CliError::Refused)?;
+    let secrets = match secrets {
+        Some(path) => read_secrets(path).map_err(CliError::Refused)?,
+        None => Default::default(),
+    };
+    let options = RecordingOptions {
+        secrets,
+        ignore_fields: ignore_fields.iter().cloned().collect(),
+        encrypt: !send_plain,
+    };
+    Ok((dir.to_path_buf(), recording, options))
 }
 
 /// `word`, single-quoted for a POSIX shell when it holds anything but plain characters.

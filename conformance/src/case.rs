@@ -56,6 +56,9 @@ pub enum CaseKind {
     },
     /// A business rule over the public API, with the test user.
     Business(crate::business::Sequence),
+    /// `--recording DIR`: a recorded request sent again, its answer compared with the
+    /// recorded one.
+    Recorded(Box<crate::recorded::Recorded>),
 }
 
 /// What the response must say.

@@ -28,6 +28,7 @@
 //! | [`schema_walk`] | the request rules table: paths, valid values, a seeded generator |
 //! | [`invalid`] | requests that break one rule each |
 //! | [`business`] | business-rule sequences with a test user |
+//! | [`recorded`] | cases from a recording (`--recording DIR`): re-sent and compared |
 //! | [`shrink`] | smaller versions of a failing generated request |
 //! | [`wire`] | builds and sends requests, correct or deliberately broken |
 //! | [`checks`] | the checks every response must pass |
@@ -45,6 +46,7 @@ pub mod checks;
 pub mod derive;
 pub mod exchange;
 pub mod invalid;
+pub mod recorded;
 pub mod report;
 pub mod runner;
 pub mod schema_walk;
@@ -56,8 +58,10 @@ pub use admin::AdminClient;
 pub use business::TestUser;
 pub use case::{Case, CaseKind, Expectation};
 pub use derive::derive_cases;
+pub use recorded::{RecordingOptions, recorded_cases};
 pub use runner::{
-    CaseOutcome, Generate, RunError, RunOptions, SuiteOutcome, Target, Verdict, run_suite,
+    CaseOutcome, Generate, RunError, RunOptions, SuiteOutcome, Target, Verdict, run_cases,
+    run_suite,
 };
 pub use spec::SpecTable;
 pub use wire::Credentials;

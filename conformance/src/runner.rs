@@ -9,10 +9,11 @@ use time::OffsetDateTime;
 use crate::admin::AdminClient;
 use crate::business::{self, Bodies, Sequence, TestUser};
 use crate::case::{Case, CaseKind, Expectation};
-use crate::checks::{ClockWindow, check_response};
+use crate::checks::{ClockWindow, check_message, check_response};
 use crate::derive::derive_cases;
 use crate::exchange::{Exchange, Redaction};
 use crate::invalid::mutate;
+use crate::recorded::Recorded;
 use crate::schema_walk::{RequestSchema, Rng};
 use crate::spec::{SpecTable, example_request, illegal, success_code};
 use crate::wire::{Credentials, RequestPlan, Tamper, Wire, WireError, build_request};
@@ -266,7 +267,7 @@ pub async fn run_suite(
     target: &Target,
     table: &SpecTable<'_>,
     options: &RunOptions,
-    mut progress: impl FnMut(&CaseOutcome),
+    progress: impl FnMut(&CaseOutcome),
 ) -> Result<SuiteOutcome, RunError> {
     let wire = Wire::new(&target.base_url)?;
     let all = derive_cases(table);
@@ -311,16 +312,41 @@ pub async fn run_suite(
         test_user,
         test_user_error,
     };
-    let mut outcomes = Vec::with_capacity(cases.len());
-    for case in cases {
-        let outcome = runner.run(case).await;
-        progress(&outcome);
-        outcomes.push(outcome);
+    Ok(runner.run_all(cases, progress).await)
+}
+
+/// Runs `cases` as given (e.g. [`recorded_cases`](crate::recorded_cases) of a recording),
+/// filtered by `options.only`, in order, against `target`, calling `progress` after each.
+pub async fn run_cases(
+    target: &Target,
+    table: &SpecTable<'_>,
+    options: &RunOptions,
+    cases: Vec<Case>,
+    progress: impl FnMut(&CaseOutcome),
+) -> Result<SuiteOutcome, RunError> {
+    let cases: Vec<Case> = cases
+        .into_iter()
+        .filter(|c| {
+            options
+                .only
+                .as_ref()
+                .is_none_or(|p| c.id().contains(p.as_str()))
+        })
+        .collect();
+    if cases.is_empty() {
+        return Err(RunError::NothingSelected(
+            options.only.clone().unwrap_or_default(),
+        ));
     }
-    Ok(SuiteOutcome {
-        base_url: target.base_url.clone(),
-        outcomes,
-    })
+    let runner = CaseRunner {
+        target,
+        table,
+        options,
+        wire: Wire::new(&target.base_url)?,
+        test_user: options.test_user.clone(),
+        test_user_error: None,
+    };
+    Ok(runner.run_all(cases, progress).await)
 }
 
 /// Per operation with request rules: `generated/valid` and `generated/invalid`.
@@ -442,9 +468,28 @@ struct Call<'a> {
     tamper: Option<&'a Tamper>,
     encrypt: bool,
     expect: &'a Expectation,
+    /// A recorded answer to compare with instead of `expect`'s code and status.
+    compare: Option<&'a Recorded>,
 }
 
 impl CaseRunner<'_> {
+    async fn run_all(
+        &self,
+        cases: Vec<Case>,
+        mut progress: impl FnMut(&CaseOutcome),
+    ) -> SuiteOutcome {
+        let mut outcomes = Vec::with_capacity(cases.len());
+        for case in cases {
+            let outcome = self.run(case).await;
+            progress(&outcome);
+            outcomes.push(outcome);
+        }
+        SuiteOutcome {
+            base_url: self.target.base_url.clone(),
+            outcomes,
+        }
+    }
+
     async fn run(&self, case: Case) -> CaseOutcome {
         if let Some(reason) = &case.skip {
             return skipped(case.clone(), reason.clone());
@@ -465,6 +510,7 @@ impl CaseRunner<'_> {
             tamper: None,
             encrypt: false,
             expect,
+            compare: None,
         };
         match &case.kind {
             CaseKind::Success => {
@@ -578,6 +624,20 @@ impl CaseRunner<'_> {
                     self.generated(op, *valid, *count, *seed, &mut exchanges)
                         .await,
                 );
+            }
+            CaseKind::Recorded(recorded) => {
+                if let Some(reason) = &recorded.unsendable {
+                    return failed(case.clone(), vec![reason.clone()], Vec::new());
+                }
+                let label = recorded.label();
+                let call = Call {
+                    label: &label,
+                    body: &recorded.body,
+                    encrypt: recorded.encrypt,
+                    compare: Some(recorded),
+                    ..plain("request", &case.expect)
+                };
+                self.call(op, call, &mut exchanges).await
             }
             CaseKind::Business(sequence) => {
                 if let Some(error) = &self.test_user_error {
@@ -770,6 +830,7 @@ impl CaseRunner<'_> {
             tamper: None,
             encrypt: false,
             expect: &expect,
+            compare: None,
         };
         self.call(op, call, exchanges).await;
     }
@@ -843,6 +904,7 @@ impl CaseRunner<'_> {
             encrypt: false,
             expect,
             raw: None,
+            compare: None,
         };
         self.call(op, call(first_label, &body, &first_expect), exchanges)
             .await;
@@ -919,6 +981,7 @@ impl CaseRunner<'_> {
             encrypt: false,
             expect: &expect,
             raw: None,
+            compare: None,
         };
         self.call(inquire, call, exchanges).await;
         exchanges.last().and_then(business::balance)
@@ -1015,15 +1078,32 @@ impl CaseRunner<'_> {
                     now: OffsetDateTime::now_utc(),
                     window: self.options.response_time_window,
                 };
-                let checked = check_response(
-                    self.table,
-                    op,
-                    creds,
-                    &exchange.request,
-                    &response,
-                    call.expect,
-                    clock,
-                );
+                let checked = match call.compare {
+                    None => check_response(
+                        self.table,
+                        op,
+                        creds,
+                        &exchange.request,
+                        &response,
+                        call.expect,
+                        clock,
+                    ),
+                    Some(recorded) => {
+                        let mut checked = check_message(
+                            self.table,
+                            op,
+                            creds,
+                            &exchange.request,
+                            &response,
+                            call.expect,
+                            clock,
+                        );
+                        let differing =
+                            recorded.compare(op.result_field, response.status, &checked);
+                        checked.problems.extend(differing);
+                        checked
+                    }
+                };
                 exchange.problems = checked.problems;
                 if response.header(ENCRYPT).is_some() {
                     exchange.response_plaintext = checked.plaintext;
@@ -1037,7 +1117,7 @@ impl CaseRunner<'_> {
 
 /// `name` + `suffix`, at most [`MAX_IDEMPOTENCY_KEY_LEN`] characters: the name is cut, the
 /// run's suffix kept (two runs must not share keys).
-fn idempotency_key(name: &str, suffix: &str) -> String {
+pub(crate) fn idempotency_key(name: &str, suffix: &str) -> String {
     let room = MAX_IDEMPOTENCY_KEY_LEN.saturating_sub(suffix.chars().count());
     let mut key: String = name.chars().take(room).collect();
     key.push_str(suffix);

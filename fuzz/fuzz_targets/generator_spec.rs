@@ -18,7 +18,7 @@ use serde_json::Value;
 /// The real spec as a JSON tree.
 static BASE: LazyLock<Value> = LazyLock::new(|| {
     let yaml = include_str!("../../spec/alipayhk.yaml");
-    alipayhk_generator::load::load(yaml)
+    alipayhk_generator::load(yaml)
         .expect("the real spec loads")
         .tree
 });

@@ -64,9 +64,7 @@ fn world() -> &'static World {
         let simulator_key = PrivateKey::generate_rsa2048().expect("simulator key");
         let partner_key = PrivateKey::generate_rsa2048().expect("partner key");
         let store = SqliteStore::in_memory().expect("in-memory store");
-        store
-            .seed(&Fixtures::demo())
-            .expect("demo data");
+        store.seed(&Fixtures::demo()).expect("demo data");
         let simulator = Simulator::new(Store::Sqlite(store), Fixtures::demo());
         let key_store = InMemoryKeyStore::new().with_key(
             DEMO_CLIENT_ID,

@@ -1,4 +1,4 @@
-//! What the parts of an `allOf` are: objects (merged into one struct by `build`), or
+//! What the parts of an `allOf` are: objects (merged into one struct by `lower`), or
 //! primitives of one type (the type itself, with the parts' constraints merged), and what a
 //! part adds without a type (a description, `nullable`, a `not`).
 
@@ -203,7 +203,7 @@ pub fn classify<'a>(doc: &'a OpenAPI, all_of: &'a [ReferenceOr<Schema>], at: &st
                 }
             };
             let Ok(schema) = resolve::schema(doc, part, &parts_at) else {
-                // `build` reports the reference.
+                // `lower` reports the reference.
                 continue;
             };
             match kind(schema) {

@@ -433,7 +433,7 @@ fn cell(text: &str) -> String {
 
 /// Angle brackets outside code spans would be read as HTML (`<br>` in a description).
 fn html_escape(text: &str) -> String {
-    crate::emit::rustdoc_escape(text)
+    crate::markdown::rustdoc_escape(text)
 }
 
 /// The note column of a result code: its assumption, and the unknown-exception quirk.

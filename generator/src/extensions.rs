@@ -103,7 +103,9 @@ pub struct ConditionEntry {
     pub enumeration: indexmap::IndexMap<String, Vec<String>>,
     #[serde(default)]
     pub default: indexmap::IndexMap<String, serde_json::Value>,
-    /// Where the rule comes from (a page), for readers; not emitted.
+    /// Where the rule comes from (a page), for readers; not emitted. Declared so that
+    /// `deny_unknown_fields` accepts it, never read.
+    #[allow(dead_code)]
     pub source: Option<String>,
 }
 

@@ -337,6 +337,12 @@ pub struct Field {
     pub default: Option<serde_json::Value>,
     /// `x-unchecked`: a rule the page states that no generated code can check.
     pub unchecked: Option<String>,
+    /// `x-secret: true` or `writeOnly: true`: a value recordings must not hold
+    /// (`OperationInfo::secret_fields`).
+    pub secret: bool,
+    /// `x-volatile: true` or `format: date-time`: a request value that differs on every call,
+    /// never matched when a recording is replayed (`OperationInfo::volatile_fields`).
+    pub volatile: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -389,69 +395,6 @@ impl Format {
 impl Constraints {
     pub fn is_empty(&self) -> bool {
         *self == Constraints::default()
-    }
-
-    /// Human-readable list for rustdoc and the API reference, e.g. `maxLength 32, minimum 1`.
-    pub fn describe(&self) -> Vec<String> {
-        let mut out = Vec::new();
-        if let Some(n) = self.min_length {
-            out.push(format!("minLength {n}"));
-        }
-        if let Some(n) = self.max_length {
-            out.push(format!("maxLength {n}"));
-        }
-        if let Some(p) = &self.pattern {
-            out.push(format!("pattern `{p}`"));
-        }
-        if let Some(f) = self.format {
-            out.push(format!("format {}", f.name()));
-        }
-        if let Some(l) = &self.minimum {
-            let name = if self.exclusive_minimum {
-                "exclusiveMinimum"
-            } else {
-                "minimum"
-            };
-            out.push(format!("{name} {l}"));
-        }
-        if let Some(l) = &self.maximum {
-            let name = if self.exclusive_maximum {
-                "exclusiveMaximum"
-            } else {
-                "maximum"
-            };
-            out.push(format!("{name} {l}"));
-        }
-        if let Some(l) = &self.multiple_of {
-            out.push(format!("multipleOf {l}"));
-        }
-        if let Some(n) = self.min_items {
-            out.push(format!("minItems {n}"));
-        }
-        if let Some(n) = self.max_items {
-            out.push(format!("maxItems {n}"));
-        }
-        if self.unique_items {
-            out.push("uniqueItems".to_string());
-        }
-        if let Some(values) = &self.values {
-            out.push(format!("one of {}", crate::rules::list(values)));
-        }
-        if let Some(values) = &self.not_values {
-            out.push(format!("not {}", crate::rules::list(values)));
-        }
-        if let Some(p) = &self.unchecked_pattern {
-            out.push(format!(
-                "pattern `{p}` (not checked: the regex crate cannot compile it)"
-            ));
-        }
-        if let Some(items) = &self.items {
-            let inner = items.describe();
-            if !inner.is_empty() {
-                out.push(format!("items: {}", inner.join(", ")));
-            }
-        }
-        out
     }
 }
 

@@ -1,5 +1,5 @@
 //! Stage 1b: schemas as real specs write them, rewritten into the form `openapiv3` types and
-//! `build` reads: one kind of keyword per schema. On the JSON tree, before the typed parse.
+//! `lower` reads: one kind of keyword per schema. On the JSON tree, before the typed parse.
 //!
 //! - Keywords that do not apply to the schema's `type` are dropped (`minimum` beside
 //!   `type: string` constrains nothing in JSON Schema), and so are `enum` values of another

@@ -4,7 +4,7 @@
 //! calls. A generated crate builds on its own, outside any workspace.
 
 use crate::ir::Api;
-use crate::{COMMAND, GeneratedFile, Stamp};
+use crate::output::{COMMAND, GeneratedFile, Stamp};
 
 /// The version of `alipayhk-runtime` generated code is written against: the generator and
 /// the runtime are released together.

@@ -1,7 +1,8 @@
 //! The constraint rules, once: what each constraint the IR carries allows, and how its
 //! violation reads. The emitted `validate()` (`emit::models`) takes its messages from here and
 //! the example check (`examples`) evaluates the same rules, so a spec example and a generated
-//! model are judged alike and in the same words.
+//! model are judged alike and in the same words. How a set of constraints is listed in
+//! rustdoc and API.md ([`Constraints::describe`]) is worded here too; the IR stays plain data.
 
 use std::sync::Arc;
 
@@ -88,6 +89,69 @@ impl Constraints {
         rules.extend(self.not_values.as_deref().map(Rule::NoneOf));
         rules
     }
+
+    /// Human-readable list for rustdoc and the API reference, e.g. `maxLength 32, minimum 1`.
+    pub fn describe(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if let Some(n) = self.min_length {
+            out.push(format!("minLength {n}"));
+        }
+        if let Some(n) = self.max_length {
+            out.push(format!("maxLength {n}"));
+        }
+        if let Some(p) = &self.pattern {
+            out.push(format!("pattern `{p}`"));
+        }
+        if let Some(f) = self.format {
+            out.push(format!("format {}", f.name()));
+        }
+        if let Some(l) = &self.minimum {
+            let name = if self.exclusive_minimum {
+                "exclusiveMinimum"
+            } else {
+                "minimum"
+            };
+            out.push(format!("{name} {l}"));
+        }
+        if let Some(l) = &self.maximum {
+            let name = if self.exclusive_maximum {
+                "exclusiveMaximum"
+            } else {
+                "maximum"
+            };
+            out.push(format!("{name} {l}"));
+        }
+        if let Some(l) = &self.multiple_of {
+            out.push(format!("multipleOf {l}"));
+        }
+        if let Some(n) = self.min_items {
+            out.push(format!("minItems {n}"));
+        }
+        if let Some(n) = self.max_items {
+            out.push(format!("maxItems {n}"));
+        }
+        if self.unique_items {
+            out.push("uniqueItems".to_string());
+        }
+        if let Some(values) = &self.values {
+            out.push(format!("one of {}", list(values)));
+        }
+        if let Some(values) = &self.not_values {
+            out.push(format!("not {}", list(values)));
+        }
+        if let Some(p) = &self.unchecked_pattern {
+            out.push(format!(
+                "pattern `{p}` (not checked: the regex crate cannot compile it)"
+            ));
+        }
+        if let Some(items) = &self.items {
+            let inner = items.describe();
+            if !inner.is_empty() {
+                out.push(format!("items: {}", inner.join(", ")));
+            }
+        }
+        out
+    }
 }
 
 impl Rule<'_> {
@@ -121,7 +185,7 @@ impl Rule<'_> {
 
     /// Whether a JSON value satisfies the rule, as the emitted check decides it. A value of
     /// another JSON type than the rule is about is not this rule's concern (`true`), and
-    /// neither is a pattern that does not compile (`build` reports it).
+    /// neither is a pattern that does not compile (`lower` reports it).
     pub fn allows(&self, value: &Value) -> bool {
         match self {
             Rule::MaxLength(max) => value.as_str().is_none_or(|s| s.chars().count() <= *max),

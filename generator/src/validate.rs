@@ -1,8 +1,8 @@
 //! Stage 2: spec checks. Every `$ref` resolves, every operation carries the signing headers,
 //! JSON bodies and a well-formed result-code table, and the common codes cover every runtime
 //! rejection. Reports every problem found, each with its JSON pointer; a spec that passes is a
-//! [`ValidatedSpec`], the only input [`crate::build::build`] takes. (Examples are checked
-//! later, against the IR: [`crate::examples`].)
+//! [`ValidatedSpec`], the only input `lower` takes. (Examples are checked
+//! later, against the IR, by `examples`.)
 
 use openapiv3::{MediaType, OpenAPI, Operation, Parameter, ReferenceOr, Schema, SchemaKind, Type};
 use serde_json::Value;
@@ -20,7 +20,7 @@ pub const SIGNING_HEADERS: [(&str, bool); 4] = [
     ("Encrypt", false),
 ];
 
-/// A spec that passed [`check`]: references resolve and the structure is sound. Only this
+/// A spec that passed [`validate`]: references resolve and the structure is sound. Only this
 /// module can make one, so holding one is the proof that validation ran.
 #[derive(Debug, Clone)]
 pub struct ValidatedSpec(LoadedSpec);
@@ -38,7 +38,7 @@ impl ValidatedSpec {
 }
 
 /// Runs every check; `Err` lists all problems.
-pub fn check(spec: LoadedSpec) -> Result<ValidatedSpec, SpecErrors> {
+pub fn validate(spec: LoadedSpec) -> Result<ValidatedSpec, SpecErrors> {
     let mut errors = Vec::new();
     check_refs(&spec.tree, &spec.tree, "", &mut errors);
     if !errors.is_empty() {

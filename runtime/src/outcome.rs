@@ -15,10 +15,10 @@ use std::fmt;
 
 use serde::de::DeserializeOwned;
 
-use crate::ResultCode;
-use crate::ResultStatus;
 use crate::client::{RawResponse, TransportError};
 pub use crate::response_meta::ResponseMeta;
+use crate::result_code::ResultCode;
+use crate::result_status::ResultStatus;
 // Generated clients name these through `outcome` (their bytes do not change); the
 // documented path is `validation`.
 #[doc(hidden)]

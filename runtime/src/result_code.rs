@@ -1,6 +1,6 @@
 //! The trait generated result-code enums implement.
 
-use crate::ResultStatus;
+use crate::result_status::ResultStatus;
 
 /// A generated result-code enum (`<Op>ResultCode`).
 pub trait ResultCode: for<'a> From<&'a str> {

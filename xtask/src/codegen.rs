@@ -21,8 +21,7 @@ use std::path::Path;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use alipayhk_generator::package::{CrateOptions, check_crate_name};
-use alipayhk_generator::{GENERATOR_VERSION, GeneratedFile, Stamp};
+use alipayhk_generator::{CrateOptions, GENERATOR_VERSION, GeneratedFile, Stamp, check_crate_name};
 
 /// (spec, output folder, whether it is a crate of its own), relative to the repository root.
 const TARGETS: [(&str, &str, bool); 3] = [
@@ -124,7 +123,7 @@ pub fn run(args: &Args) -> Result<ExitCode, String> {
                     out_dir: root.join(out),
                     crate_options: is_crate.then(|| CrateOptions {
                         name: "alipayhk-api".to_string(),
-                        version: alipayhk_generator::package::RUNTIME_VERSION.to_string(),
+                        version: alipayhk_generator::RUNTIME_VERSION.to_string(),
                         runtime_path: Some("../runtime".to_string()),
                         license: Some("MIT OR Apache-2.0".to_string()),
                         manifest_tail: Some(tail.clone()),

@@ -226,8 +226,7 @@ impl SpecFacts {
     /// Parses YAML (or JSON) spec text. `origin` names the source in errors.
     pub fn from_yaml(text: &str, origin: &str) -> Result<SpecFacts, FactsError> {
         // A spec in the repository or one the user names: the local-file budget.
-        let options =
-            alipayhk_generator::load::yaml_options(alipayhk_generator::load::Origin::LocalFile);
+        let options = alipayhk_generator::yaml_options(alipayhk_generator::Origin::LocalFile);
         let root: Value = serde_saphyr::from_str_with_options(text, options)
             .map_err(|e| error("", format!("{origin} is not valid YAML: {e}")))?;
         SpecFacts::from_value(&root)

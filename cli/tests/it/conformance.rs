@@ -226,3 +226,136 @@ fn a_test_user_and_generated_requests_without_an_admin_api() {
         "an assumption ran: {stdout}"
     );
 }
+
+/// The demo template (seeded by `alipayhk serve`).
+const TEMPLATE_QUERY: &str =
+    r#"{"merchantId":"2160120041113167","templateCode":"82022031000135000000000000624234"}"#;
+
+/// One recorded queryTemplate exchange in the recording format (JSON is YAML too).
+fn recorded_query_template(answer: &serde_json::Value) -> String {
+    let result = &answer["result"];
+    serde_json::json!({
+        "format": "alipayhk-recording/1",
+        "operation": "queryTemplate",
+        "path": "/api/open/alipay/v1/ipass/template/manage/detail",
+        "request": {
+            "clientId": "DEMO0000PARTNER0001",
+            "body": serde_json::from_str::<serde_json::Value>(TEMPLATE_QUERY).expect("JSON"),
+        },
+        "answer": {
+            "httpStatus": 200,
+            "resultCode": result["resultCode"],
+            "resultStatus": result["resultStatus"],
+            "tracerId": null,
+            "body": answer,
+        },
+        "latencyMs": 3,
+        "signatures": {"request": true, "response": true},
+    })
+    .to_string()
+}
+
+#[test]
+fn a_recording_is_diffed_end_to_end_with_a_junit_report_naming_each_file() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data_dir = dir.path().join("sim");
+    let served = serve(&data_dir);
+    let keys = data_dir.join("keys");
+    // The real answer, through `alipayhk call`.
+    let call = Command::new(env!("CARGO_BIN_EXE_alipayhk"))
+        .args(["call", "queryTemplate", "--data", TEMPLATE_QUERY])
+        .args(["--base-url", &format!("http://{}", served.api)])
+        .args(["--client-id", "DEMO0000PARTNER0001"])
+        .arg("--private-key")
+        .arg(keys.join("demo-partner-private.pem"))
+        .arg("--alipay-public-key")
+        .arg(keys.join("simulator-public.pem"))
+        .env_remove("ALIPAYHK_BASE_URL")
+        .output()
+        .expect("alipayhk call runs");
+    assert!(call.status.success(), "{call:?}");
+    let answer: serde_json::Value =
+        serde_json::from_slice(&call.stdout).expect("the answer body as JSON");
+    assert_eq!(answer["result"]["resultCode"], "SUCCESS", "{answer}");
+
+    // A recording: the answer as it came, and one whose image the server no longer sends.
+    let recording = dir.path().join("recording");
+    std::fs::create_dir_all(recording.join("queryTemplate")).expect("folder");
+    std::fs::write(
+        recording.join("recording.yaml"),
+        format!(
+            "format: alipayhk-recording/1\nplaceholderKey: {}\n",
+            "ab".repeat(32)
+        ),
+    )
+    .expect("manifest");
+    std::fs::write(
+        recording.join("queryTemplate/0001-SUCCESS.yaml"),
+        recorded_query_template(&answer),
+    )
+    .expect("exchange 1");
+    let mut older = answer.clone();
+    older["imageUrl"] = "https://example.com/images/recorded.png".into();
+    std::fs::write(
+        recording.join("queryTemplate/0002-SUCCESS.yaml"),
+        recorded_query_template(&older),
+    )
+    .expect("exchange 2");
+
+    let diff = |report_dir: &std::path::Path| {
+        Command::new(env!("CARGO_BIN_EXE_alipayhk"))
+            .arg("conformance")
+            .arg("--recording")
+            .arg(&recording)
+            .args(["--base-url", &format!("http://{}", served.api)])
+            .args(["--client-id", "DEMO0000PARTNER0001"])
+            .arg("--private-key")
+            .arg(keys.join("demo-partner-private.pem"))
+            .arg("--server-public-key")
+            .arg(keys.join("simulator-public.pem"))
+            .arg("--report-dir")
+            .arg(report_dir)
+            .output()
+            .expect("alipayhk conformance runs")
+    };
+    let report_dir = dir.path().join("report");
+    let output = diff(&report_dir);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "a difference fails the run:\n{stdout}"
+    );
+    assert!(
+        stdout.contains("2 cases: 1 passed, 1 failed, 0 skipped"),
+        "{stdout}"
+    );
+    let junit = std::fs::read_to_string(report_dir.join("junit.xml")).expect("junit.xml");
+    assert!(
+        junit.contains(r#"name="0001-SUCCESS.yaml" file="queryTemplate/0001-SUCCESS.yaml"/>"#),
+        "{junit}"
+    );
+    assert!(
+        junit.contains(r#"file="queryTemplate/0002-SUCCESS.yaml">"#)
+            && junit.contains(
+                "differs from the recording at /imageUrl: recorded &quot;https://example.com/images/recorded.png&quot;"
+            ),
+        "{junit}"
+    );
+
+    // A file that is not a recording's refuses the whole run, named; nothing is sent.
+    std::fs::write(
+        recording.join("queryTemplate/0003-SUCCESS.yaml"),
+        "format: [",
+    )
+    .expect("bad");
+    let refused_report = dir.path().join("refused-report");
+    let output = diff(&refused_report);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("queryTemplate/0003-SUCCESS.yaml") && stderr.contains("nothing was run"),
+        "{stderr}"
+    );
+    assert!(!refused_report.exists(), "no report: nothing ran");
+}

@@ -45,11 +45,19 @@ pub fn render(outcome: &SuiteOutcome) -> String {
 }
 
 fn write_case(out: &mut String, o: &CaseOutcome) {
-    let open = format!(
+    let mut open = format!(
         "    <testcase classname=\"{}\" name=\"{}\"",
         escape(&o.case.operation),
         escape(&o.case.name)
     );
+    // A case from a recording names its file (relative to the recording folder).
+    if let crate::case::CaseKind::Recorded(recorded) = &o.case.kind {
+        let _ = write!(
+            open,
+            " file=\"{}\"",
+            escape(&recorded.file.display().to_string())
+        );
+    }
     match &o.verdict {
         Verdict::Pass => {
             let _ = writeln!(out, "{open}/>");

@@ -3,6 +3,7 @@
 mod derive;
 mod doubles;
 mod fakes;
+mod recording;
 mod reports;
 mod simulator;
 mod support;

@@ -15,7 +15,7 @@ use alipayhk_simulator::{RunningSimulator, start};
 
 use crate::support::{CLIENT_ID, credentials, keys};
 
-const ADMIN_TOKEN: &str = "conformance-admin-token";
+pub(crate) const ADMIN_TOKEN: &str = "conformance-admin-token";
 /// The business sequences' user.
 const TEST_USER_ID: &str = "2160000000000027";
 /// Its access token.
@@ -32,7 +32,7 @@ fn snapshot_dir() -> PathBuf {
 }
 
 /// A fresh in-memory simulator that knows our partner key and signs with our server key.
-async fn start_simulator(dir: &Path) -> RunningSimulator {
+pub(crate) async fn start_simulator(dir: &Path) -> RunningSimulator {
     let k = keys();
     let partner_public = dir.join("partner_public.pem");
     let simulator_private = dir.join("simulator_private.pem");

@@ -4,8 +4,8 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::inner_doc_lines;
-use crate::Stamp;
 use crate::ir::{Api, ModelKind, Operation, Status, TypeRef};
+use crate::output::Stamp;
 
 pub fn emit(api: &Api, stamp: &Stamp) -> TokenStream {
     let (spec_sha256, generator_version, spec_version) =

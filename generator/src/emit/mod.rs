@@ -13,6 +13,7 @@ pub mod spec_table;
 use proc_macro2::{Ident, Literal, Span, TokenStream};
 use quote::quote;
 
+use crate::markdown::{contains_any, rustdoc_escape};
 use crate::naming::is_keyword;
 
 /// A piece of a Rust file: emits whole top-level items when called. A piece is a function,
@@ -128,7 +129,7 @@ impl Spacer {
     }
 }
 
-/// An identifier, raw (`r#type`) when it is a keyword. `build` gives only names that are
+/// An identifier, raw (`r#type`) when it is a keyword. `lower` gives only names that are
 /// identifiers (`naming::is_identifier`, checked on the IR); anything else becomes one here
 /// rather than a panic.
 pub fn ident(name: &str) -> Ident {
@@ -209,31 +210,6 @@ fn doc_text(paragraphs: &[String]) -> Vec<String> {
             }
         })
         .collect()
-}
-
-/// Escapes text for rustdoc markdown: angle brackets outside code spans would be HTML.
-pub fn rustdoc_escape(text: &str) -> String {
-    if !contains_any(text, b"<>") {
-        return text.to_string();
-    }
-    text.split('`')
-        .enumerate()
-        .map(|(i, part)| {
-            if i % 2 == 0 {
-                part.replace('<', "&lt;").replace('>', "&gt;")
-            } else {
-                part.to_string()
-            }
-        })
-        .collect::<Vec<_>>()
-        .join("`")
-}
-
-/// Whether `text` holds any of the ASCII bytes `set`: a byte scan, where a `str` search for a
-/// set of chars decodes every char (a tenth of the doc-text cost on a large spec).
-pub fn contains_any(text: &str, set: &[u8]) -> bool {
-    debug_assert!(set.is_ascii());
-    text.bytes().any(|b| set.contains(&b))
 }
 
 /// The paragraphs documenting a schema item: description, assumption, constraints.

@@ -837,7 +837,7 @@ fn doc_text<'s>(body: &[Tok], src: &'s str) -> Option<Cow<'s, str>> {
         return None;
     }
     let text = unescape(literal)?;
-    (!super::contains_any(&text, b"\n\r")).then_some(text)
+    (!crate::markdown::contains_any(&text, b"\n\r")).then_some(text)
 }
 
 /// The value of a string literal: raw, or plain with the escapes `quote` writes.

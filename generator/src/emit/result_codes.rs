@@ -4,12 +4,9 @@
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use super::{Piece, doc_lines, ident, piece, rustdoc_escape, status_tokens};
+use super::{Piece, doc_lines, ident, piece, status_tokens};
 use crate::ir::{Api, Model, ModelKind, Operation, Status, TypeRef};
-
-pub fn emit(api: &Api) -> TokenStream {
-    pieces(api).iter().map(|p| p()).collect()
-}
+use crate::markdown::rustdoc_escape;
 
 /// The file in pieces of whole items (the shared part, then one piece per operation), each
 /// parsed and printed on its own (see `models::pieces`).

@@ -6,7 +6,7 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use super::{ident, status_tokens};
-use crate::ir::{Access, Api, Condition, Constraints, Effect, Limit, ModelKind, TypeRef};
+use crate::ir::{Access, Api, Condition, Constraints, Effect, Field, Limit, ModelKind, TypeRef};
 
 pub fn emit(api: &Api) -> TokenStream {
     let paths = api.operations.iter().map(|op| {
@@ -36,6 +36,18 @@ pub fn emit(api: &Api) -> TokenStream {
         let request_rules = request_rules(api, &op.request_type).into_iter().map(|r| r.tokens());
         let request_type = format_ident!("{}", op.request_type);
         let response_type = format_ident!("{}", op.response_type);
+        let mut secret_fields = field_names(api, &op.request_type, |f| f.secret);
+        for name in field_names(api, &op.response_type, |f| f.secret) {
+            if !secret_fields.contains(&name) {
+                secret_fields.push(name);
+            }
+        }
+        let mut volatile_fields: Vec<String> = op.idempotency_key.iter().cloned().collect();
+        for name in field_names(api, &op.request_type, |f| f.volatile) {
+            if !volatile_fields.contains(&name) {
+                volatile_fields.push(name);
+            }
+        }
         quote! {
             OperationInfo {
                 id: #id,
@@ -49,6 +61,8 @@ pub fn emit(api: &Api) -> TokenStream {
                 request_example: #request_example,
                 response_example: #response_example,
                 request_rules: &[#(#request_rules)*],
+                secret_fields: &[#(#secret_fields),*],
+                volatile_fields: &[#(#volatile_fields),*],
                 check_request: check::<crate::models::#request_type>,
                 check_response: check::<crate::models::#response_type>,
                 undocumented_in_request: undocumented::<crate::models::#request_type>,
@@ -213,6 +227,14 @@ pub fn emit(api: &Api) -> TokenStream {
             /// Every rule the spec states on the request body, at any depth, in spec order:
             /// the same constraints the request model's `validate()` checks, as data.
             pub request_rules: &'static [RequestRule],
+            /// The properties whose values are secrets (`x-secret` or `writeOnly` in the
+            /// spec), in the request or the answer at any depth: what a recording replaces
+            /// by placeholders.
+            pub secret_fields: &'static [&'static str],
+            /// The request properties that differ on every call (the idempotency key,
+            /// `x-volatile`, `format: date-time`), at any depth: never matched when a
+            /// recording is replayed or compared.
+            pub volatile_fields: &'static [&'static str],
             /// Decodes a request body into its model and runs `validate()`.
             pub check_request: fn(&[u8]) -> Result<(), BodyProblem>,
             /// Decodes a response body into its model and runs `validate()`, so a tool can
@@ -718,6 +740,61 @@ static EMPTY: Constraints = Constraints {
 
 /// The note of the nearest labelled ancestor of `path` (itself included): `a.b[].c` looks
 /// at `a.b[].c`, `a.b[]`, `a.b`, `a`, then `""`.
+/// The JSON names of the properties `pick` chooses in the model `rust_name` and every type
+/// it reaches (fields, array items, map values, union branches), each once, in spec order.
+fn field_names(api: &Api, rust_name: &str, pick: fn(&Field) -> bool) -> Vec<String> {
+    fn visit(
+        api: &Api,
+        ty: &TypeRef,
+        pick: fn(&Field) -> bool,
+        seen: &mut Vec<String>,
+        out: &mut Vec<String>,
+    ) {
+        let name = match ty {
+            TypeRef::Array(item) => return visit(api, item, pick, seen, out),
+            TypeRef::Model(name) | TypeRef::Union(name) => name,
+            _ => return,
+        };
+        if seen.contains(name) {
+            return; // a recursive type: each model is read once
+        }
+        seen.push(name.clone());
+        if let Some(union) = api.unions.iter().find(|u| &u.rust_name == name) {
+            for variant in &union.variants {
+                visit(api, &variant.ty, pick, seen, out);
+            }
+        }
+        let Some(model) = api.models.iter().find(|m| &m.rust_name == name) else {
+            return;
+        };
+        match &model.kind {
+            ModelKind::Struct {
+                fields, additional, ..
+            } => {
+                for field in fields {
+                    if pick(field) && !out.contains(&field.json_name) {
+                        out.push(field.json_name.clone());
+                    }
+                    visit(api, &field.ty, pick, seen, out);
+                }
+                if let Some(additional) = additional {
+                    visit(api, &additional.ty, pick, seen, out);
+                }
+            }
+            ModelKind::Map { value, .. } => visit(api, value, pick, seen, out),
+        }
+    }
+    let mut out = Vec::new();
+    visit(
+        api,
+        &TypeRef::Model(rust_name.to_string()),
+        pick,
+        &mut Vec::new(),
+        &mut out,
+    );
+    out
+}
+
 fn nearest_note(assumed: &[(String, String)], path: &str) -> Option<String> {
     let mut candidate = path;
     loop {

@@ -2,18 +2,14 @@
 //! in a request example, no `writeOnly` one in a response example. The feature fixture's
 //! `getWidget` bodies hold `Catalog` (`id` readOnly, `secret` writeOnly) at depth.
 
-use alipayhk_generator::rules::{READ_ONLY_IN_REQUEST, WRITE_ONLY_IN_RESPONSE};
+use alipayhk_generator::{READ_ONLY_IN_REQUEST, WRITE_ONLY_IN_RESPONSE};
 
 const REQUEST_EXAMPLE: &str = "example: {widgetId: \"W-1\"}";
 const RESPONSE_EXAMPLE: &str = "resultInfo: {resultCode: PARAMETER_ILLEGAL, resultStatus: F}";
 const GET: &str = "/paths/~1api~1widgets~1get/post";
 
 fn fixture() -> String {
-    std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/fixtures/features.yaml"
-    ))
-    .expect("fixture is readable")
+    crate::read("tests/fixtures/features.yaml")
 }
 
 /// The fixture with `getWidget`'s request and response examples given extra properties.

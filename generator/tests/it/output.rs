@@ -13,11 +13,11 @@ fn generating_twice_gives_identical_bytes() {
 #[test]
 fn checked_in_generated_crate_is_up_to_date() {
     // The checked-in crate is the golden output; it also compiles and is tested on its own.
-    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../generated");
+    let root = crate::manifest_dir().join("../generated");
     for file in
         generate(&crate::real_spec(), "spec/alipayhk.yaml").unwrap_or_else(|e| panic!("{e}"))
     {
-        let on_disk = std::fs::read_to_string(format!("{root}/{}", file.path)).unwrap_or_default();
+        let on_disk = std::fs::read_to_string(root.join(&file.path)).unwrap_or_default();
         assert!(
             on_disk == file.contents,
             "generated/{} is stale: run `cargo xtask codegen` and commit",
@@ -52,30 +52,31 @@ fn every_file_starts_with_the_do_not_edit_line_and_stamp() {
 
 #[test]
 fn the_output_does_not_depend_on_the_number_of_threads() {
-    use alipayhk_generator::emit;
-    let spec = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/fixtures/features.yaml"
-    ))
-    .unwrap();
+    use alipayhk_generator::{piece, rust_files, rust_pieces};
+    let spec = crate::read("tests/fixtures/features.yaml");
     let api = alipayhk_generator::parse(&spec).unwrap_or_else(|e| panic!("{e}"));
-    let files = || {
-        vec![
-            ("src/models.rs", emit::models::pieces(&api)),
-            ("src/result_codes.rs", emit::result_codes::pieces(&api)),
-        ]
+    let stamp = Stamp {
+        spec_sha256: spec_sha256(&spec),
+        generator_version: GENERATOR_VERSION.to_string(),
     };
-    let one = emit::rust_files("// header\n", files(), 1);
+    let one = rust_files("// header\n", rust_pieces(&api, &stamp), 1);
     for threads in [2, 3, 16] {
-        assert_eq!(emit::rust_files("// header\n", files(), threads), one);
+        assert_eq!(
+            rust_files("// header\n", rust_pieces(&api, &stamp), threads),
+            one
+        );
     }
-    // The same text as the whole file's stream printed at once.
-    let whole = emit::rust_files(
-        "// header\n",
-        vec![("f", vec![emit::piece(|| emit::models::emit(&api))])],
-        1,
-    );
-    assert_eq!(whole[0], one[0]);
+    // The same text as each file's stream printed at once.
+    let whole = rust_pieces(&api, &stamp)
+        .into_iter()
+        .map(|(path, pieces)| {
+            (
+                path,
+                vec![piece(move || pieces.iter().map(|p| p()).collect())],
+            )
+        })
+        .collect();
+    assert_eq!(rust_files("// header\n", whole, 1), one);
 }
 
 /// The printer changes layout only: every generated Rust file lexes back to exactly the
@@ -101,7 +102,7 @@ fn printed_files_lex_back_to_the_emitted_tokens() {
                 TokenTree::Punct(p) => out.push(format!("punct {}", p.as_char())),
                 TokenTree::Literal(l) => {
                     let text = l.to_string();
-                    out.push(match alipayhk_generator::emit::print::unescape(&text) {
+                    out.push(match alipayhk_generator::unescape(&text) {
                         Some(value) => format!("string {value:?}"),
                         None => format!("literal {text}"),
                     });
@@ -110,8 +111,7 @@ fn printed_files_lex_back_to_the_emitted_tokens() {
         }
     }
 
-    let fixture = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/features.yaml");
-    let fixture = std::fs::read_to_string(fixture).expect("the feature fixture is readable");
+    let fixture = crate::read("tests/fixtures/features.yaml");
     for (name, spec) in [
         ("real spec", crate::real_spec()),
         ("feature fixture", fixture),

@@ -4,8 +4,7 @@
 use alipayhk_generator::generate;
 
 fn fixture(name: &str) -> String {
-    let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
-    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+    crate::read(&format!("tests/fixtures/{name}"))
 }
 
 fn snapshot_all(prefix: &str, yaml: &str, spec_path: &str) {

@@ -1,13 +1,13 @@
 //! The spec loads, every `$ref` resolves, every example validates, every operation has the
 //! signing headers and a well-formed result-code table; broken specs fail with a pointer.
 
-use alipayhk_generator::{load, validate};
+use alipayhk_generator::{Origin, SIGNING_HEADERS, load, load_from, validate};
 
 #[test]
 fn real_spec_passes_every_check() {
-    let spec = load::load(&crate::real_spec()).unwrap_or_else(|e| panic!("{e}"));
-    let spec = validate::check(spec).unwrap_or_else(|e| panic!("{e}"));
-    let api = alipayhk_generator::build::build(&spec).unwrap_or_else(|e| panic!("{e}"));
+    let spec = load(&crate::real_spec()).unwrap_or_else(|e| panic!("{e}"));
+    let spec = validate(spec).unwrap_or_else(|e| panic!("{e}"));
+    let api = alipayhk_generator::lower(&spec).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(api.operations.len(), 5);
 }
 
@@ -43,7 +43,7 @@ fn the_response_header_alias_loads() {
             "Encrypt"
         ]
     );
-    let spec = load::load(&crate::real_spec()).unwrap_or_else(|e| panic!("{e}"));
+    let spec = load(&crate::real_spec()).unwrap_or_else(|e| panic!("{e}"));
     let aliased = spec
         .tree
         .pointer("/components/responses/RedeemAPointResponse/headers/Signature/$ref");
@@ -61,7 +61,7 @@ fn signing_headers_are_required_and_encrypt_optional() {
         .iter()
         .map(|h| (h.name.as_str(), h.required))
         .collect();
-    assert_eq!(headers, validate::SIGNING_HEADERS);
+    assert_eq!(headers, SIGNING_HEADERS);
 }
 
 #[test]
@@ -93,11 +93,7 @@ fn invalid_example_names_the_field_inside_it() {
 
 #[test]
 fn example_problems_read_like_the_generated_validate() {
-    let fixture = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/fixtures/features.yaml"
-    ))
-    .expect("fixture is readable");
+    let fixture = crate::read("tests/fixtures/features.yaml");
     let files =
         alipayhk_generator::generate(&fixture, "features.yaml").unwrap_or_else(|e| panic!("{e}"));
     let models = &files
@@ -449,7 +445,7 @@ fn a_component_alias_is_a_type_alias() {
         .expect("alias");
     assert_eq!(
         alias.target,
-        alipayhk_generator::ir::TypeRef::Model("Button".into())
+        alipayhk_generator::TypeRef::Model("Button".into())
     );
 }
 
@@ -463,24 +459,23 @@ fn a_large_local_spec_loads_and_untrusted_text_keeps_the_budget() {
             "    Big:\n      type: array\n      items: {{type: integer}}\n      example: [{big_example}]\n    Button:\n"
         ),
     );
-    let loaded = load::load(&spec).unwrap_or_else(|e| panic!("{e}"));
+    let loaded = load(&spec).unwrap_or_else(|e| panic!("{e}"));
     assert!(
         loaded
             .tree
             .pointer("/components/schemas/Big/example/259999")
             .is_some()
     );
-    let refused =
-        load::load_from(&spec, load::Origin::Untrusted).expect_err("over the default budget");
+    let refused = load_from(&spec, Origin::Untrusted).expect_err("over the default budget");
     assert!(refused.to_string().contains("not valid YAML"), "{refused}");
 }
 
 #[test]
 fn a_json_spec_loads_like_its_yaml_and_untrusted_json_keeps_the_budget() {
     let yaml = crate::real_spec();
-    let yaml_tree = load::load(&yaml).unwrap_or_else(|e| panic!("{e}")).tree;
+    let yaml_tree = load(&yaml).unwrap_or_else(|e| panic!("{e}")).tree;
     let json = serde_json::to_string_pretty(&yaml_tree).unwrap();
-    let json_loaded = load::load(&json).unwrap_or_else(|e| panic!("{e}"));
+    let json_loaded = load(&json).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(json_loaded.tree, yaml_tree);
     // Same IR and same output (headers aside, which name the spec's hash).
     assert_eq!(
@@ -489,14 +484,10 @@ fn a_json_spec_loads_like_its_yaml_and_untrusted_json_keeps_the_budget() {
     );
     // The typed document, read from the JSON text beside the tree, is the one the tree gives,
     // here and for the feature fixture's every construct.
-    let fixture = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/fixtures/features.yaml"
-    ))
-    .expect("fixture is readable");
+    let fixture = crate::read("tests/fixtures/features.yaml");
     for text in [yaml.as_str(), fixture.as_str()] {
-        let tree = load::load(text).unwrap_or_else(|e| panic!("{e}")).tree;
-        let json = load::load(&serde_json::to_string(&tree).unwrap()).unwrap();
+        let tree = load(text).unwrap_or_else(|e| panic!("{e}")).tree;
+        let json = load(&serde_json::to_string(&tree).unwrap()).unwrap();
         assert_eq!(
             json.document,
             <openapiv3::OpenAPI as serde::Deserialize>::deserialize(&json.tree).unwrap()
@@ -504,7 +495,7 @@ fn a_json_spec_loads_like_its_yaml_and_untrusted_json_keeps_the_budget() {
     }
     // Valid JSON that is not an OpenAPI document is reported with the pointer of the problem.
     let wrong =
-        load::load(r#"{"openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "paths": []}"#)
+        load(r#"{"openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "paths": []}"#)
             .expect_err("paths is not a map");
     assert!(wrong.to_string().contains("/paths"), "{wrong}");
     // Untrusted JSON goes through the YAML parser and its budget.
@@ -512,20 +503,16 @@ fn a_json_spec_loads_like_its_yaml_and_untrusted_json_keeps_the_budget() {
         "{{\"openapi\": \"3.0.3\", \"x\": [{}]}}",
         vec!["0"; 260_000].join(",")
     );
-    let refused = load::load_from(&big, load::Origin::Untrusted).expect_err("over the budget");
+    let refused = load_from(&big, Origin::Untrusted).expect_err("over the budget");
     assert!(refused.to_string().contains("not valid YAML"), "{refused}");
     // Broken JSON is reported by the YAML parser, with its line and column.
-    let broken = load::load("{\"openapi\": \"3.0.3\",\n  \"info\": [}").expect_err("broken");
+    let broken = load("{\"openapi\": \"3.0.3\",\n  \"info\": [}").expect_err("broken");
     assert!(broken.to_string().contains("not valid YAML"), "{broken}");
 }
 
 #[test]
 fn a_key_that_additional_properties_false_forbids_fails_the_example_in_validate_words() {
-    let fixture = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/fixtures/features.yaml"
-    ))
-    .expect("fixture is readable");
+    let fixture = crate::read("tests/fixtures/features.yaml");
     let from = "      example: {color: red}\n";
     assert!(fixture.contains(from), "the fixture no longer has {from:?}");
     // A schema's example is documentation: a warning at its pointer, in validate()'s words.

@@ -25,7 +25,7 @@ use crate::signed_head::{Head, HeadProblem, SignedHead};
 use crate::time::now_header_value;
 
 use super::{CallerContext, DecryptedExchange, KeyLookup, ServedApi, ServerConfig};
-use crate::RejectReason;
+use crate::rejection::RejectReason;
 
 /// Wraps an axum `Router` (or any `Service<Request<Body>>`) with AlipayHK request
 /// verification and response signing. See the [`server`](super) module docs.

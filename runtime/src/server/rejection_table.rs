@@ -1,6 +1,7 @@
 //! The table that maps each [`RejectReason`] to the documented gateway code the layer answers.
 
-use crate::{RejectReason, ResultStatus};
+use crate::rejection::RejectReason;
+use crate::result_status::ResultStatus;
 
 /// One documented gateway result code: what the layer answers for one [`RejectReason`].
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -19,8 +19,17 @@ use alipayhk_simulator::DEMO_ACCESS_TOKEN;
 
 use crate::support::TestServer;
 
+/// This crate's folder, from the test process's `CARGO_MANIFEST_DIR` (set by `cargo test`),
+/// not the compile-time one: a test binary built in another checkout that shares this
+/// `CARGO_TARGET_DIR` must use this checkout's files.
+fn manifest_dir() -> PathBuf {
+    std::env::var_os("CARGO_MANIFEST_DIR")
+        .expect("run by cargo test")
+        .into()
+}
+
 fn browser_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser")
+    manifest_dir().join("tests/browser")
 }
 
 /// Why the browser test cannot run here, if it cannot.
@@ -56,7 +65,7 @@ async fn the_console_in_a_browser() {
     let failed_tracer = crate::journal::call_signed_without_offset(&server).await;
 
     let shots = if std::env::var_os("UPDATE_SCREENSHOTS").is_some() {
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs")
+        manifest_dir().join("../docs")
     } else {
         let dir = crate::process::temp_dir("console-shots");
         std::fs::create_dir_all(&dir).unwrap();
