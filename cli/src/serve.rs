@@ -89,7 +89,7 @@ pub struct ServeArgs {
     #[arg(long, requires = "replay")]
     replay_stateful: bool,
     /// One more request field left out of matching, as OPERATION.FIELD
-    /// (e.g. redeemAPoint.sceneCode); repeatable. bizNo and bizdt always are.
+    /// (e.g. redeemAPoint.sceneCode); repeatable. The spec's volatile fields (bizNo, bizdt) always are.
     #[arg(long = "replay-volatile", value_name = "OPERATION.FIELD")]
     replay_volatile: Vec<String>,
     /// Log filter, e.g. `info` or `alipayhk_simulator=debug`.

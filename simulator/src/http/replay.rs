@@ -50,18 +50,6 @@ pub struct ReplayOptions {
     pub volatile: Vec<String>,
 }
 
-/// The property names whose values are secrets in any operation (compared by placeholder).
-// until the spec table has secret_fields/volatile_fields
-fn secret_fields(_op: &OperationInfo) -> Vec<&'static str> {
-    vec!["accessToken"]
-}
-
-/// The request fields that differ on every call: the idempotency key and `bizdt`.
-// until the spec table has secret_fields/volatile_fields
-fn volatile_fields(op: &OperationInfo) -> Vec<&'static str> {
-    op.idempotency_key.into_iter().chain(["bizdt"]).collect()
-}
-
 /// `OPERATION.FIELD` of `--replay-volatile`, checked against the spec's operations.
 pub(crate) fn parse_volatile(text: &str) -> Result<(OperationId, String), String> {
     let (operation, field) = text.split_once('.').ok_or_else(|| {
@@ -181,12 +169,14 @@ pub fn load(dir: &Path, options: &ReplayOptions) -> Result<LoadedReplay, String>
     let shown = dir.display();
     let mut volatile = Volatile::default();
     let mut secrets = BTreeSet::new();
+    // The spec's facts: each operation's volatile request fields (the idempotency key,
+    // `x-volatile`, date-times), and the secrets of any operation (compared by placeholder).
     for op in OperationId::ALL {
         let info = op.info();
-        for field in volatile_fields(info) {
+        for field in info.volatile_fields {
             volatile.insert(info.id, field);
         }
-        secrets.extend(secret_fields(info));
+        secrets.extend(info.secret_fields.iter().copied());
     }
     for text in &options.volatile {
         let (op, field) = parse_volatile(text)?;
