@@ -77,6 +77,21 @@ pub struct ServeArgs {
     /// The private key (PEM) of --tls-cert.
     #[arg(long, value_name = "FILE", requires = "tls_cert")]
     tls_key: Option<PathBuf>,
+    /// Answer requests that match a recording (a folder `alipayhk proxy --record` wrote) with
+    /// the recorded answer, signed afresh; a refused file stops the start.
+    #[arg(long, value_name = "DIR")]
+    replay: Option<PathBuf>,
+    /// While replaying, answer requests no recording matches with UNKNOWN_EXCEPTION (the
+    /// closest recording and the fields that differed go to the journal).
+    #[arg(long, requires = "replay")]
+    replay_strict: bool,
+    /// While replaying, a replayed S answer of issue/redeem posts its points to the ledger.
+    #[arg(long, requires = "replay")]
+    replay_stateful: bool,
+    /// One more request field left out of matching, as OPERATION.FIELD
+    /// (e.g. redeemAPoint.sceneCode); repeatable. The spec's volatile fields (bizNo, bizdt) always are.
+    #[arg(long = "replay-volatile", value_name = "OPERATION.FIELD")]
+    replay_volatile: Vec<String>,
     /// Log filter, e.g. `info` or `alipayhk_simulator=debug`.
     #[arg(long, value_name = "FILTER", default_value = "info")]
     log: String,
@@ -120,6 +135,10 @@ impl ServeArgs {
                 tls: self.tls.then_some(true),
                 tls_cert: self.tls_cert.clone(),
                 tls_key: self.tls_key.clone(),
+                replay: self.replay.clone(),
+                replay_strict: self.replay_strict.then_some(true),
+                replay_stateful: self.replay_stateful.then_some(true),
+                replay_volatile: self.replay_volatile.clone(),
             },
             partners: self.partners.clone(),
         }
@@ -224,6 +243,45 @@ mod tests {
             .unwrap()
             .to_string();
         assert!(error.contains("loopback"), "{error}");
+    }
+
+    #[test]
+    fn replay_flags_become_the_replay_configuration() {
+        use clap::Parser;
+        #[derive(clap::Parser)]
+        struct Serve {
+            #[command(flatten)]
+            args: ServeArgs,
+        }
+        let parsed = Serve::try_parse_from([
+            "serve",
+            "--in-memory",
+            "--replay",
+            "rec",
+            "--replay-strict",
+            "--replay-stateful",
+            "--replay-volatile",
+            "redeemAPoint.sceneCode",
+            "--replay-volatile",
+            "issueAPoint.bizDate",
+        ])
+        .unwrap();
+        let config = config_from(parsed.args.clone_flags()).unwrap();
+        assert_eq!(config.replay, Some(PathBuf::from("./rec")));
+        assert!(config.replay_strict && config.replay_stateful);
+        assert_eq!(
+            config.replay_volatile,
+            ["redeemAPoint.sceneCode", "issueAPoint.bizDate"]
+        );
+        // The replay options mean nothing without a recording.
+        assert!(Serve::try_parse_from(["serve", "--replay-strict"]).is_err());
+        let bad =
+            Serve::try_parse_from(["serve", "--replay", "rec", "--replay-volatile", "x"]).unwrap();
+        let error = config_from(bad.args.clone_flags())
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(error.contains("OPERATION.FIELD"), "{error}");
     }
 
     #[test]

@@ -10,10 +10,10 @@
 //! | layer    | what it holds                                                            | invariant |
 //! |----------|--------------------------------------------------------------------------|-----------|
 //! | `app`    | configuration, data directory, TLS, [`start`] and [`run`]; owns the journal and the state | the only layer that knows the process: listeners, signals, the data directory |
-//! | `http`   | the generated server trait on the core, faults, journal, admin, console  | translates between HTTP and the core; no SQL, no business rule |
+//! | `http`   | the generated server trait on the core, replay, faults, journal, admin, console | translates between HTTP and the core; no SQL, no business rule |
 //! | `core`   | [`Simulator`]: the five operations, each written once; the [`RuleBook`]  | scripted rules first, then decide in `domain`, apply via `store` |
 //! | `store`  | [`Store`] over [`SqliteStore`] and [`PgStore`]: one method per query or plan | all the SQL, each query once per backend; no business rule |
-//! | `domain` | users, budgets, cards, ledger, idempotency, rules, fixtures, answers      | knows nothing of SQL or HTTP |
+//! | `domain` | users, budgets, cards, ledger, idempotency, rules, fixtures, answers, replayed postings | knows nothing of SQL or HTTP |
 //!
 //! # Using it from tests
 //!

@@ -21,6 +21,10 @@
 //! tls = true                        # HTTPS on `listen`: a local CA and certificate in data_dir/tls
 //! tls_cert = "cert.pem"             # or your own certificate chain (PEM) ...
 //! tls_key = "key.pem"               # ... and its private key (both imply tls)
+//! replay = "recordings/sandbox"     # answer matching requests from this recording
+//! replay_strict = false             # unmatched requests get UNKNOWN_EXCEPTION
+//! replay_stateful = false           # replayed S answers of issue/redeem post their points
+//! replay_volatile = ["redeemAPoint.sceneCode"]  # more fields left out of matching
 //!
 //! [[partners]]
 //! client_id = "MY_CLIENT_ID"
@@ -118,6 +122,15 @@ pub struct ConfigFile {
     pub tls_cert: Option<PathBuf>,
     /// Private key (PEM) of `tls_cert`.
     pub tls_key: Option<PathBuf>,
+    /// A recording folder to answer matching requests from.
+    pub replay: Option<PathBuf>,
+    /// Unmatched requests get `UNKNOWN_EXCEPTION` while replaying.
+    pub replay_strict: Option<bool>,
+    /// Replayed `S` answers of Issue and Redeem post their points.
+    pub replay_stateful: Option<bool>,
+    /// More volatile request fields, each `OPERATION.FIELD`.
+    #[serde(default)]
+    pub replay_volatile: Vec<String>,
 }
 
 /// How the AlipayHK API is served.
@@ -173,6 +186,15 @@ pub struct SimulatorConfig {
     pub partners: Vec<PartnerConfig>,
     /// Plain HTTP or TLS for the AlipayHK API (the admin API is always plain, on loopback).
     pub tls: TlsMode,
+    /// A recording folder to answer matching requests from (`serve --replay DIR`).
+    pub replay: Option<PathBuf>,
+    /// While replaying, unmatched requests get `UNKNOWN_EXCEPTION` (`--replay-strict`).
+    pub replay_strict: bool,
+    /// Replayed `S` answers of Issue and Redeem post their points (`--replay-stateful`).
+    pub replay_stateful: bool,
+    /// More volatile request fields, `OPERATION.FIELD` (`--replay-volatile`), also used for
+    /// recordings loaded through the admin API.
+    pub replay_volatile: Vec<String>,
 }
 
 // Hand-written so the admin token never reaches logs.
@@ -212,6 +234,10 @@ impl std::fmt::Debug for ConfigFile {
             .field("tls", &self.tls)
             .field("tls_cert", &self.tls_cert)
             .field("tls_key", &self.tls_key)
+            .field("replay", &self.replay)
+            .field("replay_strict", &self.replay_strict)
+            .field("replay_stateful", &self.replay_stateful)
+            .field("replay_volatile", &self.replay_volatile)
             .finish()
     }
 }
@@ -235,6 +261,7 @@ impl std::fmt::Debug for SimulatorConfig {
             .field("demo_data", &self.demo_data)
             .field("partners", &self.partners)
             .field("tls", &self.tls)
+            .field("replay", &self.replay)
             .field(
                 "admin_token",
                 &self.admin_token.as_ref().map(|_| "<redacted>"),
@@ -262,6 +289,10 @@ impl Default for SimulatorConfig {
             admin_token: None,
             partners: Vec::new(),
             tls: TlsMode::Off,
+            replay: None,
+            replay_strict: false,
+            replay_stateful: false,
+            replay_volatile: Vec::new(),
         }
     }
 }
@@ -402,6 +433,16 @@ impl SimulatorConfig {
             Some(false) => self.tls = TlsMode::Off,
             _ => {}
         }
+        if let Some(dir) = file.replay {
+            self.replay = Some(resolve(dir));
+        }
+        if let Some(strict) = file.replay_strict {
+            self.replay_strict = strict;
+        }
+        if let Some(stateful) = file.replay_stateful {
+            self.replay_stateful = stateful;
+        }
+        self.replay_volatile.extend(file.replay_volatile);
         for mut partner in file.partners {
             partner.public_key = resolve(partner.public_key);
             self.partners.push(partner);
@@ -483,6 +524,18 @@ impl SimulatorConfig {
                     MIN_ADMIN_TOKEN_LEN
                 ),
             });
+        }
+        if self.replay.is_none() && (self.replay_strict || self.replay_stateful) {
+            return Err(ConfigError::Invalid {
+                key: "replay_strict",
+                detail: "--replay-strict and --replay-stateful apply to a recording: give --replay DIR too (or POST /admin/replay {\"strict\": true, ...})".into(),
+            });
+        }
+        for text in &self.replay_volatile {
+            crate::http::replay::parse_volatile(text).map_err(|detail| ConfigError::Invalid {
+                key: "replay_volatile",
+                detail,
+            })?;
         }
         if let Some(p) = self.partners.iter().find(|p| p.client_id.trim().is_empty()) {
             return Err(ConfigError::Invalid {
@@ -603,6 +656,32 @@ mod tests {
             ..config
         };
         assert!(both.check().is_err());
+    }
+
+    #[test]
+    fn replay_options_need_a_recording_and_volatile_fields_name_an_operation() {
+        let merge = |text: &str| {
+            let file: ConfigFile = toml::from_str(text).unwrap();
+            SimulatorConfig::default().merge(file, Path::new("/etc/sim"))
+        };
+        let config = merge(
+            "replay = \"rec\"\nreplay_strict = true\nreplay_volatile = [\"redeemAPoint.sceneCode\"]",
+        )
+        .unwrap();
+        assert_eq!(config.replay, Some(PathBuf::from("/etc/sim/rec")));
+        config.check().unwrap();
+        let error = merge("replay_stateful = true")
+            .unwrap()
+            .check()
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("--replay DIR"), "{error}");
+        let error = merge("replay = \"rec\"\nreplay_volatile = [\"sceneCode\"]")
+            .unwrap()
+            .check()
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("OPERATION.FIELD"), "{error}");
     }
 
     #[test]

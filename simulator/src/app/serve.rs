@@ -20,6 +20,7 @@ use super::tls::{self, PreparedTls, TlsError};
 use crate::core::Simulator;
 use crate::domain::fixtures::{DEMO_ACCESS_TOKEN, DEMO_USER_ID, FixtureError, Fixtures};
 use crate::http::journal::{self, Journal};
+use crate::http::replay::{self, ReplayControl, ReplayOptions, Replayer};
 use crate::http::{admin, api, faults};
 use crate::store::{PgStore, Store, StoreError};
 
@@ -58,6 +59,9 @@ pub enum ServeError {
     /// TLS could not be set up.
     #[error(transparent)]
     Tls(#[from] TlsError),
+    /// The recording to replay could not be loaded whole (names each refused file).
+    #[error("{0}")]
+    Replay(String),
 }
 
 /// A started simulator.
@@ -72,6 +76,7 @@ pub struct RunningSimulator {
     pub data: PreparedData,
     /// The API's TLS setup, when it serves HTTPS.
     pub tls: Option<PreparedTls>,
+    replay: Replayer,
     shutdown: watch::Sender<bool>,
     servers: Vec<JoinHandle<std::io::Result<()>>>,
 }
@@ -156,8 +161,27 @@ pub async fn start(config: SimulatorConfig) -> Result<RunningSimulator, ServeErr
         key_store: key_store.clone(),
         max_body_bytes: config.max_body_bytes,
     };
+    let replayer = Replayer::new(simulator.clone());
+    if let Some(dir) = &config.replay {
+        let dir = dir.clone();
+        let options = ReplayOptions {
+            strict: config.replay_strict,
+            stateful: config.replay_stateful,
+            volatile: config.replay_volatile.clone(),
+        };
+        let loaded = tokio::task::spawn_blocking(move || replay::load(&dir, &options))
+            .await
+            .map_err(|e| ServeError::Task(e.to_string()))?
+            .map_err(ServeError::Replay)?;
+        tracing::info!(
+            recording = %loaded.source,
+            warnings = loaded.warnings.len(),
+            "replaying"
+        );
+        replayer.set(Some(loaded));
+    }
     let api_router = faults::layer(
-        api::router(simulator.clone(), server_config),
+        api::signed_router(simulator.clone(), server_config, replayer.clone()),
         simulator.clone(),
         signer,
         key_store,
@@ -170,7 +194,17 @@ pub async fn start(config: SimulatorConfig) -> Result<RunningSimulator, ServeErr
     if config.print_requests {
         tokio::spawn(print_requests(journal.subscribe()));
     }
-    let admin_router = admin::router(simulator.clone(), journal, &prepared.admin_token);
+    let replay_control = ReplayControl {
+        replayer: replayer.clone(),
+        recordings: Some(config.data_dir.join(replay::RECORDINGS_FOLDER)),
+        volatile: config.replay_volatile.clone(),
+    };
+    let admin_router = admin::router_with_replay(
+        simulator.clone(),
+        journal,
+        &prepared.admin_token,
+        replay_control,
+    );
 
     let api_listener = bind(config.listen).await?;
     let admin_listener = bind(config.admin_listen).await?;
@@ -223,6 +257,7 @@ pub async fn start(config: SimulatorConfig) -> Result<RunningSimulator, ServeErr
         simulator,
         data: prepared,
         tls,
+        replay: replayer,
         shutdown,
         servers,
     })
@@ -379,6 +414,16 @@ pub fn banner(config: &SimulatorConfig, running: &RunningSimulator) -> String {
         )),
         (_, Some(path)) => text.push_str(&format!("  database:              {}\n", path.display())),
         (_, None) => text.push_str("  database:              in memory (state is lost on exit)\n"),
+    }
+    let replay = running.replay.status();
+    if let Some(source) = &replay.source {
+        text.push_str(&format!(
+            "  replaying:             {source} ({} recordings{}{}, {} warnings)\n",
+            replay.count,
+            if replay.strict { ", strict" } else { "" },
+            if replay.stateful { ", stateful" } else { "" },
+            replay.warnings.len(),
+        ));
     }
     text.push_str(&format!(
         "  simulator public key:  {}\n",

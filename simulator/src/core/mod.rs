@@ -19,6 +19,7 @@ use crate::domain::cards::{self, CardUpdate};
 use crate::domain::fixtures::Fixtures;
 use crate::domain::now_ms;
 use crate::domain::points::{self, IssueRequest, RedeemRequest};
+use crate::domain::replayed::{self, ReplayedOutcome};
 use crate::store::{Store, StoreError};
 
 pub(crate) mod rule_book;
@@ -150,6 +151,28 @@ impl Simulator {
             Ok(call) => Ok(self.store.redeem(call).await?),
             Err(answer) => Ok(answer),
         }
+    }
+
+    /// `--replay-stateful`: the effect of a replayed answer on the ledger (decided in
+    /// [`crate::domain::replayed`]); `None` when the answer moves no points.
+    pub(crate) async fn apply_replayed(
+        &self,
+        operation: OperationId,
+        recorded_request: &serde_json::Value,
+        recorded_answer: &serde_json::Value,
+        live_request: &serde_json::Value,
+        client_id: &str,
+    ) -> Result<Option<ReplayedOutcome>, SimulatorError> {
+        let Some(posting) = replayed::posting(
+            operation,
+            recorded_request,
+            recorded_answer,
+            live_request,
+            client_id,
+        ) else {
+            return Ok(None);
+        };
+        Ok(Some(self.store.post_replayed(posting).await?))
     }
 
     /// Query Template: a seeded template of the merchant.

@@ -1,6 +1,6 @@
 //! What the simulator knows and decides, in plain Rust types: users, budgets, cards, the
-//! ledger's rule, idempotency, scripted rules, fixtures and the answers of the five
-//! operations. Pure: no database, no HTTP. The stores read facts and apply the plans
+//! ledger's rule, idempotency, scripted rules, fixtures, the answers of the five
+//! operations and what a replayed answer posts. Pure: no database, no HTTP. The stores read facts and apply the plans
 //! decided here.
 
 pub mod accounts;
@@ -11,6 +11,7 @@ pub mod fixtures;
 pub mod idempotency;
 pub mod ledger;
 pub mod points;
+pub mod replayed;
 pub mod rules;
 
 /// Milliseconds since the Unix epoch, the unit of every date in these APIs.

@@ -24,6 +24,7 @@ use std::sync::Arc;
 use super::admin_state::{AdminState, constant_time_eq, random_hex};
 use super::console;
 use super::journal::{Journal, JournalEntry, JournalFilter};
+use super::replay::{self, ReplayControl, ReplayOptions, ReplayStatus, Replayer};
 use crate::core::{Simulator, SimulatorError};
 use crate::domain::accounts::{self, User};
 use crate::domain::budget::IssueBudget;
@@ -37,11 +38,27 @@ use crate::store::{CreatedUser, StoreError};
 /// The admin router (and the console under `/console`): `journal` is what the API's
 /// requests are recorded in, `admin_token` the bearer token every request must carry.
 pub fn router(simulator: Simulator, journal: Arc<Journal>, admin_token: &str) -> Router {
+    let replay = ReplayControl {
+        replayer: Replayer::new(simulator.clone()),
+        recordings: None,
+        volatile: Vec::new(),
+    };
+    router_with_replay(simulator, journal, admin_token, replay)
+}
+
+/// [`router`], with `replay` the recording the API answers from (`/admin/replay`).
+pub(crate) fn router_with_replay(
+    simulator: Simulator,
+    journal: Arc<Journal>,
+    admin_token: &str,
+    replay: ReplayControl,
+) -> Router {
     let state = AdminState {
         simulator,
         journal,
         token: admin_token.into(),
         sessions: Default::default(),
+        replay,
     };
     let console = console::router(state.clone());
     Router::new()
@@ -63,6 +80,10 @@ pub fn router(simulator: Simulator, journal: Arc<Journal>, admin_token: &str) ->
         .route("/admin/ledger", get(read_ledger))
         .route("/admin/fixtures", post(apply_fixtures))
         .route("/admin/reset", post(reset))
+        .route(
+            "/admin/replay",
+            get(replay_status).post(load_replay).delete(stop_replay),
+        )
         .route("/admin/requests", get(list_requests).delete(clear_requests))
         .route("/admin/requests/stream", get(stream_requests))
         .route("/admin/requests/{tracer_id}", get(get_request))
@@ -224,6 +245,55 @@ async fn require_bearer(State(state): State<AdminState>, request: Request, next:
         )
         .into_response()
     }
+}
+
+/// `GET /admin/replay`: the recording in use, if any.
+async fn replay_status(State(s): State<AdminState>) -> Json<ReplayStatus> {
+    Json(s.replay.replayer.status())
+}
+
+/// The body of `POST /admin/replay`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LoadReplay {
+    /// A folder directly inside `<data-dir>/recordings`.
+    recording: String,
+    #[serde(default)]
+    strict: bool,
+    #[serde(default)]
+    stateful: bool,
+}
+
+/// `POST /admin/replay`: loads `<data-dir>/recordings/NAME` in place of what was loaded.
+async fn load_replay(
+    State(s): State<AdminState>,
+    Body(body): Body<LoadReplay>,
+) -> AdminResult<Json<ReplayStatus>> {
+    let Some(recordings) = s.replay.recordings.clone() else {
+        return Err(AdminError::new(
+            StatusCode::CONFLICT,
+            "this admin API has no data directory to load recordings from; start the simulator with `alipayhk serve`",
+        ));
+    };
+    let options = ReplayOptions {
+        strict: body.strict,
+        stateful: body.stateful,
+        volatile: s.replay.volatile.clone(),
+    };
+    let loaded = tokio::task::spawn_blocking(move || {
+        replay::load_named(&recordings, &body.recording, &options)
+    })
+    .await
+    .map_err(|e| AdminError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?
+    .map_err(AdminError::bad_request)?;
+    s.replay.replayer.set(Some(loaded));
+    Ok(Json(s.replay.replayer.status()))
+}
+
+/// `DELETE /admin/replay`: stops replaying; every request runs normally again.
+async fn stop_replay(State(s): State<AdminState>) -> StatusCode {
+    s.replay.replayer.set(None);
+    StatusCode::NO_CONTENT
 }
 
 /// `GET /admin/requests`: journal entries, newest first, filtered.

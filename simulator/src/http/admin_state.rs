@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use axum::http::{HeaderMap, header};
 
 use super::journal::Journal;
+use super::replay::ReplayControl;
 use crate::core::Simulator;
 
 /// The admin API's (and the console's) shared state.
@@ -17,6 +18,7 @@ pub(crate) struct AdminState {
     pub(crate) journal: Arc<Journal>,
     pub(crate) token: Arc<str>,
     pub(crate) sessions: Arc<Sessions>,
+    pub(crate) replay: ReplayControl,
 }
 
 /// The session cookie's name.

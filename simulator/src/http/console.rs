@@ -1,6 +1,7 @@
 //! The web console on the admin listener: sign in with the admin token, then watch requests
 //! arrive, read each one's detail and signature diagnosis, look at users and their ledger,
-//! budgets, templates and cards, and add or remove scripted rules.
+//! budgets, templates and cards, add or remove scripted rules, and see which recording is
+//! replayed and each request's replay outcome (the file, or the near miss).
 //!
 //! Server-rendered (askama, `simulator/templates/console/`) with a little plain JavaScript
 //! for the live list (an `EventSource` on `/admin/requests/stream`); nothing is loaded from
@@ -19,6 +20,7 @@ use serde::Deserialize;
 
 use super::admin_state::{AdminState, COOKIE, SESSION_TTL, constant_time_eq};
 use super::journal::{Journal, JournalEntry, JournalFilter, Verification};
+use super::replay::{ReplayNote, ReplayStatus};
 use crate::domain::accounts::User;
 use crate::domain::cards::status_text;
 use crate::domain::ledger::LedgerEntry;
@@ -61,6 +63,8 @@ struct Dashboard {
     /// Which instance this is, when several share one PostgreSQL database (the journal is
     /// per instance; state and rules are shared).
     instance: Option<String>,
+    /// The recording in use, if any.
+    replay: ReplayStatus,
 }
 
 /// One line of the request list.
@@ -73,6 +77,8 @@ struct RequestRow {
     result_status: String,
     rejected: Option<String>,
     latency_ms: String,
+    /// What the replay did with it (the file replayed, or the near miss).
+    replay: Option<String>,
 }
 
 impl RequestRow {
@@ -91,6 +97,7 @@ impl RequestRow {
                 Verification::Rejected { reason } => Some(reason.clone()),
             },
             latency_ms: format!("{:.1}", entry.latency_ms),
+            replay: entry.replay.as_ref().map(ReplayNote::summary),
         }
     }
 }
@@ -154,6 +161,8 @@ struct RequestPage {
     row: RequestRow,
     entry: JournalEntry,
     ledger: Vec<LedgerEntry>,
+    /// A near miss's differing fields: where, recorded, got.
+    near_miss: Vec<(String, String, String)>,
 }
 
 #[derive(Template)]
@@ -229,6 +238,7 @@ async fn dashboard_page(s: &AdminState, error: Option<String>) -> Response {
             Store::Postgres(_) => Some(instance_name()),
             Store::Sqlite(_) => None,
         },
+        replay: s.replay.replayer.status(),
     })
 }
 
@@ -286,9 +296,22 @@ async fn request_detail(
     match s.journal.get(&tracer_id) {
         Some(recorded) => {
             let entry = Journal::complete(&s.simulator, &recorded).await;
+            let near_miss = match &entry.replay {
+                Some(ReplayNote::NearMiss { differing, .. }) => differing
+                    .iter()
+                    .map(|d| {
+                        let show = |v: &Option<serde_json::Value>| {
+                            v.as_ref().map_or_else(|| "absent".into(), |v| v.to_string())
+                        };
+                        (d.at.clone(), show(&d.recorded), show(&d.got))
+                    })
+                    .collect(),
+                _ => Vec::new(),
+            };
             render(RequestPage {
                 row: RequestRow::from(&entry),
                 ledger: entry.ledger_entries.clone(),
+                near_miss,
                 entry,
             })
         }

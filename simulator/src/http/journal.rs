@@ -10,7 +10,9 @@
 //! (the runtime's [`DecryptedExchange`] extension), masked the same way; the result code
 //! and ledger entries of an encrypted exchange come from that plaintext. When a request's signature does not verify, the entry says what
 //! the simulator expected to be signed and which common mistake, if any, explains the
-//! signature the partner sent ([`crate::diagnosis`]).
+//! signature the partner sent ([`crate::diagnosis`]). While a recording is replayed, the
+//! entry names the file that answered, or the near miss (the replay middleware's
+//! `ReplayNote` response extension).
 //!
 //! Recording is cheap on purpose (it runs for every request): the ring keeps the raw parts
 //! (`Recorded`: header maps and body bytes, shared, not copied), and the redacted
@@ -34,6 +36,7 @@ use serde_json::Value;
 use tokio::sync::broadcast;
 
 use super::diagnosis::{self, Diagnosis};
+use super::replay::ReplayNote;
 use crate::core::Simulator;
 use crate::domain::ledger::{LedgerEntry, RequestEntries};
 
@@ -78,6 +81,9 @@ pub struct JournalEntry {
     /// For a signature that did not verify: what was expected, and the likely mistake.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub diagnosis: Option<Diagnosis>,
+    /// While a recording is replayed: the file that answered, or the near miss.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub replay: Option<ReplayNote>,
 }
 
 /// The outcome of the gateway checks.
@@ -158,6 +164,8 @@ pub struct Recorded {
     diagnosis: Option<Diagnosis>,
     /// The plaintext of an encrypted exchange, from the signing layer.
     plaintext: Option<DecryptedExchange>,
+    /// What the replay did (a response extension of the replay middleware).
+    replay: Option<ReplayNote>,
 }
 
 impl Recorded {
@@ -243,6 +251,7 @@ impl Recorded {
                     .map(|p| shown_body(Some(&p.response), false)),
             },
             diagnosis: self.diagnosis.clone(),
+            replay: self.replay.clone(),
         }
     }
 
@@ -450,6 +459,7 @@ pub async fn record(State(recorder): State<Recorder>, request: Request, next: Ne
             .extensions
             .get::<DecryptedExchange>()
             .cloned(),
+        replay: response_parts.extensions.get::<ReplayNote>().cloned(),
     };
     // Only a refused signature costs more than keeping the parts: diagnose it now, while
     // the keys it was checked against are the current ones.
@@ -484,8 +494,13 @@ pub fn one_line(entry: &JournalEntry) -> String {
         Verification::Ok => String::new(),
         Verification::Rejected { reason } => format!(" rejected: {reason}"),
     };
+    let replay = entry
+        .replay
+        .as_ref()
+        .map(|note| format!(" ({})", note.summary()))
+        .unwrap_or_default();
     format!(
-        "{} {operation} {} ({}){outcome} {:.1} ms client {} tracer {}",
+        "{} {operation} {} ({}){outcome} {:.1} ms client {} tracer {}{replay}",
         entry.time,
         entry.result_code.as_deref().unwrap_or("-"),
         entry.result_status.as_deref().unwrap_or("-"),
@@ -626,6 +641,7 @@ mod tests {
             latency: std::time::Duration::from_millis(1),
             diagnosis: None,
             plaintext: None,
+            replay: None,
         }
     }
 

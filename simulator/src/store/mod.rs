@@ -23,6 +23,7 @@ use crate::domain::cards::{CardUpdate, MembershipCard, PassTemplate};
 use crate::domain::fixtures::{Fixtures, UserFixture};
 use crate::domain::ledger::{LedgerEntry, PostingRefused, RequestEntries};
 use crate::domain::points::{IssueCall, RedeemCall};
+use crate::domain::replayed::{ReplayedOutcome, ReplayedPosting};
 
 pub(crate) mod postgres;
 pub(crate) mod sqlite;
@@ -197,6 +198,21 @@ impl Store {
         match self {
             Self::Sqlite(db) => db.write_async(move |db| sql::update_card(db, update)).await,
             Self::Postgres(pg) => pg.update_card(update).await,
+        }
+    }
+
+    /// Posts what a replayed answer moved (`serve --replay-stateful`), once per client and
+    /// bizNo, through the ledger's rule, in one transaction.
+    pub(crate) async fn post_replayed(
+        &self,
+        posting: ReplayedPosting,
+    ) -> Result<ReplayedOutcome, StoreError> {
+        match self {
+            Self::Sqlite(db) => {
+                db.write_async(move |db| sql::post_replayed(db, &posting))
+                    .await
+            }
+            Self::Postgres(pg) => pg.post_replayed(&posting).await,
         }
     }
 

@@ -368,7 +368,7 @@ async fn an_encrypted_exchange_shows_its_decrypted_bodies_masked() {
 }
 
 /// A console page, fetched with a fresh session.
-async fn console_page(server: &TestServer, path: &str) -> String {
+pub async fn console_page(server: &TestServer, path: &str) -> String {
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()

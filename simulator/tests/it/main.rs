@@ -9,6 +9,7 @@ mod hardening;
 mod journal;
 mod pg;
 mod process;
+mod replay;
 mod scale_out;
 mod support;
 mod tls;

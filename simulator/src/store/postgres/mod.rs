@@ -49,6 +49,7 @@ use crate::domain::ledger::{
 };
 use crate::domain::now_ms;
 use crate::domain::points::{self, IssueCall, IssuePlan, Recipient, RedeemCall};
+use crate::domain::replayed::{ReplayedOutcome, ReplayedPosting};
 use crate::store::{CreatedUser, STATE_TABLES, StoreError};
 
 /// Connections per instance: enough for the four reader-like lookups and the writes of
@@ -804,6 +805,48 @@ impl PgStore {
         let user = find_user(&tx, user_id).await?;
         tx.commit().await?;
         Ok(user.ok_or(PostingRefused::NoSuchUser))
+    }
+
+    /// See `Store::post_replayed`. The user's row is locked first, so two replays of one
+    /// bizNo for one user post once.
+    pub(crate) async fn post_replayed(
+        &self,
+        posting: &ReplayedPosting,
+    ) -> Result<ReplayedOutcome, StoreError> {
+        let mut c = self.client().await?;
+        let tx = c.transaction().await?;
+        let user = row(
+            &tx,
+            "SELECT 1 FROM users WHERE user_id = $1 FOR UPDATE",
+            &[&posting.user_id],
+        )
+        .await?;
+        if user.is_none() {
+            return Ok(ReplayedOutcome::Refused(PostingRefused::NoSuchUser));
+        }
+        if let Some(biz_no) = &posting.biz_no {
+            let posted = row(
+                &tx,
+                "SELECT 1 FROM point_ledger WHERE user_id = $1 AND client_id = $2 AND biz_no = $3 LIMIT 1",
+                &[&posting.user_id, &posting.client_id, biz_no],
+            )
+            .await?;
+            if posted.is_some() {
+                return Ok(ReplayedOutcome::AlreadyPosted);
+            }
+        }
+        let source = PostingSource {
+            client_id: Some(&posting.client_id),
+            biz_no: posting.biz_no.as_deref(),
+            product_id: posting.product_id.as_deref(),
+        };
+        let outcome =
+            match post(&tx, &posting.user_id, posting.delta, posting.kind, &source).await? {
+                Ok(balance) => ReplayedOutcome::Posted(balance),
+                Err(refused) => return Ok(ReplayedOutcome::Refused(refused)),
+            };
+        tx.commit().await?;
+        Ok(outcome)
     }
 
     /// See [`crate::store::Store::put_token`].

@@ -20,6 +20,7 @@ use crate::domain::ledger::{
 };
 use crate::domain::now_ms;
 use crate::domain::points::{self, IssueCall, IssuePlan, Recipient, RedeemCall};
+use crate::domain::replayed::{ReplayedOutcome, ReplayedPosting};
 use crate::store::{CreatedUser, STATE_TABLES, StoreError};
 
 /// The user with this id.
@@ -482,6 +483,37 @@ pub fn set_balance(
         return Ok(Err(refused));
     }
     Ok(find_user(db, user_id)?.ok_or(PostingRefused::NoSuchUser))
+}
+
+/// Posts a replayed answer's points (see [`crate::domain::replayed`]), once per client and
+/// bizNo.
+pub fn post_replayed(
+    db: &Connection,
+    posting: &ReplayedPosting,
+) -> Result<ReplayedOutcome, StoreError> {
+    if let Some(biz_no) = &posting.biz_no {
+        let posted: bool = db
+            .prepare_cached(
+                "SELECT EXISTS(SELECT 1 FROM point_ledger WHERE user_id = ?1 AND client_id = ?2 AND biz_no = ?3)",
+            )?
+            .query_row(params![posting.user_id, posting.client_id, biz_no], |row| {
+                row.get(0)
+            })?;
+        if posted {
+            return Ok(ReplayedOutcome::AlreadyPosted);
+        }
+    }
+    let source = PostingSource {
+        client_id: Some(&posting.client_id),
+        biz_no: posting.biz_no.as_deref(),
+        product_id: posting.product_id.as_deref(),
+    };
+    Ok(
+        match PointLedger::new(db).post(&posting.user_id, posting.delta, posting.kind, &source)? {
+            Ok(balance) => ReplayedOutcome::Posted(balance),
+            Err(refused) => ReplayedOutcome::Refused(refused),
+        },
+    )
 }
 
 /// The idempotency key of (client, operation, bizNo).
