@@ -6,7 +6,7 @@ use sha2::{Digest, Sha256};
 
 /// Recorded in every generated file, so `--check` can tell a generator change from a spec
 /// change. Bump the `+rN` suffix when the output of the generator changes.
-pub const GENERATOR_VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), "+r14");
+pub const GENERATOR_VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), "+r15");
 
 /// The command that regenerates the files, named in every header.
 pub(crate) const COMMAND: &str = "cargo xtask codegen";

@@ -1,5 +1,5 @@
-//! `server.rs`: the `AlipayHkApi` trait (one method per operation) and `router`, which
-//! routes each operation through the runtime's one `dispatch`; each operation only declares
+//! `server.rs`: the `AlipayHkApi` trait (one method per operation), `router`, and `routes`
+//! (the same without the signing layer), which route each operation through the runtime's one `dispatch`; each operation only declares
 //! its `Operation` contract (models and stock answers).
 
 use std::collections::BTreeSet;
@@ -58,12 +58,19 @@ pub fn emit(api: &Api) -> TokenStream {
         /// spec's routes and gateway codes ([`spec::served_api`]) with `config`'s keys and
         /// limits.
         pub fn router<A: AlipayHkApi>(api: Arc<A>, config: ServerConfig) -> Router {
+            routes(api).layer(SigningLayer::new(spec::served_api(), config))
+        }
+
+        /// Every operation's route without the [`SigningLayer`]: what [`router`] wraps, for
+        /// a server that puts middleware of its own between the layer and the handlers (it
+        /// sees verified, decrypted requests, and what it answers is signed). Serve it only
+        /// inside the layer: the handlers take the caller the layer verified.
+        pub fn routes<A: AlipayHkApi>(api: Arc<A>) -> Router {
             Router::new()
                 #(#routes)*
                 // Unknown paths must reach the layer, which answers `UnknownApi`.
                 .fallback(|| async { "" })
                 .with_state(api)
-                .layer(SigningLayer::new(spec::served_api(), config))
         }
 
         /// Each operation's contract with the runtime [`dispatch`]: its models and its

@@ -4,9 +4,9 @@
 //! [`crate::core`], and a typed [`Answer`] back to the generated response model
 //! (`from_code` gives the status and message the spec documents for the code). Decoding, strict validation
 //! (`*_ILLEGAL`), signatures and gateway codes are the runtime's job (its `dispatch`, driven by
-//! the generated per-operation contracts, and its signing layer); [`signed_router`] wires them
-//! as the generated router does, with the replay middleware between the layer and the
-//! operations.
+//! the generated per-operation contracts, and its signing layer); [`signed_router`] wraps the
+//! generated `routes` as the generated `router` does, with the replay middleware between the
+//! layer and the operations.
 
 use std::fmt::Display;
 use std::sync::Arc;
@@ -20,14 +20,10 @@ use alipayhk_api::result_codes::{
     InquireAPointFailure, IssueAPointFailure, QueryTemplateFailure, RedeemAPointFailure,
     UpdateMembershipCardFailure,
 };
-use alipayhk_api::server::{AlipayHkApi, HandlerError, operations};
-use alipayhk_api::spec::{self, paths};
+use alipayhk_api::server::{self, AlipayHkApi, HandlerError};
+use alipayhk_api::spec;
 use alipayhk_api::{OperationId, ResultStatus};
-use alipayhk_runtime::server::{CallerContext, ServerConfig, SigningLayer, dispatch};
-use axum::body::Bytes;
-use axum::extract::{Extension, State};
-use axum::response::Response;
-use axum::routing::post;
+use alipayhk_runtime::server::{CallerContext, ServerConfig, SigningLayer};
 use serde_json::{Map, Value};
 
 use super::replay::{self, Replayer};
@@ -44,80 +40,20 @@ pub fn router(simulator: Simulator, config: ServerConfig) -> axum::Router {
 }
 
 /// The signed API with `replayer`'s middleware between the signing layer and the
-/// operations: it sees requests verified and decrypted, and the layer signs (and, for an
-/// encrypted request, encrypts) whatever it answers, a replayed answer included.
-///
-/// The generated `router` puts the layer directly around its handlers, so this builds the
-/// same routes from the generated per-operation contracts (`server::operations`) and the
-/// runtime's `dispatch`, exactly as the generated router does, with the middleware inside.
+/// operations (the generated `routes`, which `router` wraps in the layer): it sees requests
+/// verified and decrypted, and the layer signs (and, for an encrypted request, encrypts)
+/// whatever it answers, a replayed answer included.
 pub(crate) fn signed_router(
     simulator: Simulator,
     config: ServerConfig,
     replayer: Replayer,
 ) -> axum::Router {
-    axum::Router::new()
-        .route(paths::INQUIRE_A_POINT, post(inquire_a_point))
-        .route(paths::ISSUE_A_POINT, post(issue_a_point))
-        .route(paths::REDEEM_A_POINT, post(redeem_a_point))
-        .route(paths::QUERY_TEMPLATE, post(query_template))
-        .route(paths::UPDATE_MEMBERSHIP_CARD, post(update_membership_card))
-        // Unknown paths still pass through the layer, which answers them `unknown_api`.
-        .fallback(|| async { "" })
-        .with_state(Arc::new(SimulatorApi { simulator }))
+    server::routes(Arc::new(SimulatorApi { simulator }))
         .layer(axum::middleware::from_fn_with_state(
             replayer,
             replay::answer,
         ))
         .layer(SigningLayer::new(spec::served_api(), config))
-}
-
-type Api = State<Arc<SimulatorApi>>;
-
-async fn inquire_a_point(
-    State(api): Api,
-    Extension(ctx): Extension<CallerContext>,
-    body: Bytes,
-) -> Response {
-    dispatch::<operations::InquireAPoint, _, _>(&body, |request| api.inquire_a_point(ctx, request))
-        .await
-}
-
-async fn issue_a_point(
-    State(api): Api,
-    Extension(ctx): Extension<CallerContext>,
-    body: Bytes,
-) -> Response {
-    dispatch::<operations::IssueAPoint, _, _>(&body, |request| api.issue_a_point(ctx, request))
-        .await
-}
-
-async fn redeem_a_point(
-    State(api): Api,
-    Extension(ctx): Extension<CallerContext>,
-    body: Bytes,
-) -> Response {
-    dispatch::<operations::RedeemAPoint, _, _>(&body, |request| api.redeem_a_point(ctx, request))
-        .await
-}
-
-async fn query_template(
-    State(api): Api,
-    Extension(ctx): Extension<CallerContext>,
-    body: Bytes,
-) -> Response {
-    dispatch::<operations::QueryTemplate, _, _>(&body, |request| api.query_template(ctx, request))
-        .await
-}
-
-async fn update_membership_card(
-    State(api): Api,
-    Extension(ctx): Extension<CallerContext>,
-    body: Bytes,
-) -> Response {
-    dispatch::<operations::UpdateMembershipCard, _, _>(&body, |request| {
-        api.update_membership_card(ctx, request)
-    })
-    .await
 }
 
 /// The simulator behind the generated trait.
