@@ -6,6 +6,8 @@
 //! - `call`: `alipayhk call` against `alipayhk serve`, and its exit codes.
 //! - `proxy`: `alipayhk proxy` between `alipayhk call` and `alipayhk serve`.
 //! - `record`: `alipayhk proxy --record DIR`: the files, their redaction, the flags.
+//! - `record_replay`: a recording through the proxy replayed by a second `alipayhk serve
+//!   --replay`, to the generated client and Alipay's Python SDK.
 //! - `conformance`: `alipayhk conformance` against `alipayhk serve`.
 //! - `python_sdk`: Alipay's own Python SDK against `alipayhk serve` and the generated client.
 //!
@@ -19,6 +21,7 @@ mod conformance;
 mod proxy;
 mod python_sdk;
 mod record;
+mod record_replay;
 mod serve_kill;
 mod support;
 mod tls;

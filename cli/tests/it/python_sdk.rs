@@ -31,12 +31,12 @@ use crate::support;
 const NEEDS: &str =
     "this test needs Alipay's Python SDK (python3 with venv, and PyPI; .ci/run installs it)";
 
-fn python_dir() -> PathBuf {
+pub(crate) fn python_dir() -> PathBuf {
     support::manifest_dir().join("tests/python")
 }
 
 /// The venv's python, set up if missing; fails the test when it cannot be.
-fn sdk_python() -> PathBuf {
+pub(crate) fn sdk_python() -> PathBuf {
     let venv = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("python-sdk-venv");
     let setup = Command::new("bash")
         .arg(python_dir().join("setup-venv.sh"))
