@@ -28,8 +28,8 @@ use alipayhk_runtime::signature::{self, SignFuture, SignedContent, Signer};
 use alipayhk_runtime::time::now_header_value;
 use clap::Args;
 
-use crate::Outcome;
 use crate::error::CliError;
+use crate::outcome::Outcome;
 
 /// Flags of `alipayhk call`.
 #[derive(Debug, Args)]

@@ -13,8 +13,8 @@ use alipayhk_conformance::{
 use alipayhk_runtime::keys::{PrivateKey, PublicKey};
 use clap::Args;
 
-use crate::Outcome;
 use crate::error::CliError;
+use crate::outcome::Outcome;
 
 /// Flags of `alipayhk conformance`.
 #[derive(Args)]

@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 use alipayhk_runtime::keys::PrivateKey;
 use clap::Args;
 
-use crate::Outcome;
 use crate::error::CliError;
+use crate::outcome::Outcome;
 
 /// Flags of `alipayhk keygen`.
 #[derive(Debug, Args)]

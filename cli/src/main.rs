@@ -13,12 +13,14 @@ mod call_cmd;
 mod conformance_cmd;
 mod error;
 mod keys_cmd;
+mod outcome;
 mod proxy_cmd;
 mod record;
 mod serve;
 mod signature_cmd;
 
 use error::CliError;
+use outcome::Outcome;
 
 /// What `alipayhk --version` prints: the toolkit's version, and the spec and generator its
 /// API tables were generated from: `0.1.0 (spec 2024.05.0 sha256 9eda…, generator 0.1.0+r10)`.
@@ -61,18 +63,6 @@ enum Command {
     Conformance(conformance_cmd::ConformanceArgs),
 }
 
-/// What a command reports when it did not fail outright.
-pub enum Outcome {
-    /// Everything checked out.
-    Success,
-    /// The command ran but its check failed (exit code 1).
-    CheckFailed,
-    /// A call was sent but its outcome is unknown (exit code 3).
-    Unknown,
-    /// The command refused and already said why (exit code 2).
-    Refused,
-}
-
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result: Result<Outcome, CliError> = match cli.command {
@@ -85,10 +75,7 @@ fn main() -> ExitCode {
         Command::Proxy(args) => proxy_cmd::proxy(args),
     };
     match result {
-        Ok(Outcome::Success) => ExitCode::SUCCESS,
-        Ok(Outcome::CheckFailed) => ExitCode::from(1),
-        Ok(Outcome::Unknown) => ExitCode::from(3),
-        Ok(Outcome::Refused) => ExitCode::from(2),
+        Ok(outcome) => outcome.exit_code(),
         Err(e) => {
             eprintln!("error: {e}");
             ExitCode::from(2)

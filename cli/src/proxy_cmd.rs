@@ -39,8 +39,8 @@ use serde_json::json;
 
 use alipayhk_simulator::{TlsMode, prepare_tls};
 
-use crate::Outcome;
 use crate::error::CliError;
+use crate::outcome::Outcome;
 use crate::record::{RecordArgs, Recording, Seen};
 
 /// Flags of `alipayhk proxy`.

@@ -5,8 +5,8 @@ use std::path::PathBuf;
 
 use alipayhk_simulator::{ConfigFile, PartnerConfig, SimulatorConfig};
 
-use crate::Outcome;
 use crate::error::CliError;
+use crate::outcome::Outcome;
 
 /// Flags of `alipayhk serve` (each overrides the configuration file).
 #[derive(Debug, clap::Args)]

@@ -11,8 +11,8 @@ use aws_lc_rs::digest::{SHA256, digest};
 use clap::Args;
 use num_bigint::BigUint;
 
-use crate::Outcome;
 use crate::error::CliError;
+use crate::outcome::Outcome;
 
 /// Flags of `alipayhk sign`.
 #[derive(Debug, Args)]

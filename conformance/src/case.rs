@@ -1,6 +1,10 @@
 //! A conformance case: one thing the server must do, on one operation.
 
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+
 use alipayhk_runtime::ResultStatus;
+use serde_json::Value;
 
 use crate::invalid::Breach;
 use crate::wire::Tamper;
@@ -58,7 +62,7 @@ pub enum CaseKind {
     Business(crate::business::Sequence),
     /// `--recording DIR`: a recorded request sent again, its answer compared with the
     /// recorded one.
-    Recorded(Box<crate::recorded::Recorded>),
+    Recorded(Box<Recorded>),
 }
 
 /// What the response must say.
@@ -102,4 +106,41 @@ impl Case {
     pub fn needs_admin(&self) -> bool {
         matches!(self.kind, CaseKind::ScriptedCode { .. })
     }
+}
+
+/// A case built from one recorded exchange: what to send and what to compare with.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Recorded {
+    /// The file, relative to the recording folder.
+    pub file: PathBuf,
+    /// The exchange as recorded.
+    pub exchange: alipayhk_recording::Exchange,
+    /// The body to send: the recorded one, secrets restored, idempotency key fresh.
+    pub body: Value,
+    /// Whether to send it encrypted.
+    pub encrypt: bool,
+    /// Why it cannot be sent (a secret placeholder no secrets file restores).
+    pub unsendable: Option<String>,
+    /// What the exchange's label says besides the file (e.g. sent plain though recorded
+    /// encrypted).
+    pub note: Option<String>,
+    /// The answer properties not compared.
+    pub ignored: BTreeSet<String>,
+    /// The recording's placeholder key and the secret property names: a received secret
+    /// is compared by its placeholder.
+    pub placeholder_key: Vec<u8>,
+    /// The secret property names.
+    pub secret_fields: Vec<String>,
+}
+
+/// The idempotency keys (`bizNo`) are at most this long (protocol.md §E1).
+const MAX_IDEMPOTENCY_KEY_LEN: usize = 64;
+
+/// `name` + `suffix`, at most [`MAX_IDEMPOTENCY_KEY_LEN`] characters: the name is cut, the
+/// run's suffix kept (two runs must not share keys).
+pub(crate) fn idempotency_key(name: &str, suffix: &str) -> String {
+    let room = MAX_IDEMPOTENCY_KEY_LEN.saturating_sub(suffix.chars().count());
+    let mut key: String = name.chars().take(room).collect();
+    key.push_str(suffix);
+    key.chars().take(MAX_IDEMPOTENCY_KEY_LEN).collect()
 }

@@ -12,7 +12,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use alipayhk_recording::{Difference, LoadLimits, PLACEHOLDER_PREFIX, Redactor, differences};
 
@@ -20,7 +20,7 @@ pub use alipayhk_recording::Recording;
 use alipayhk_runtime::ResultStatus;
 use serde_json::Value;
 
-use crate::case::{Case, CaseKind, Expectation};
+use crate::case::{Case, CaseKind, Expectation, Recorded, idempotency_key};
 use crate::checks::Checked;
 use crate::spec::SpecTable;
 
@@ -50,31 +50,6 @@ impl Default for RecordingOptions {
             encrypt: true,
         }
     }
-}
-
-/// A case built from one recorded exchange: what to send and what to compare with.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Recorded {
-    /// The file, relative to the recording folder.
-    pub file: PathBuf,
-    /// The exchange as recorded.
-    pub exchange: alipayhk_recording::Exchange,
-    /// The body to send: the recorded one, secrets restored, idempotency key fresh.
-    pub body: Value,
-    /// Whether to send it encrypted.
-    pub encrypt: bool,
-    /// Why it cannot be sent (a secret placeholder no secrets file restores).
-    pub unsendable: Option<String>,
-    /// What the exchange's label says besides the file (e.g. sent plain though recorded
-    /// encrypted).
-    pub note: Option<String>,
-    /// The answer properties not compared.
-    pub ignored: BTreeSet<String>,
-    /// The recording's placeholder key and the secret property names: a received secret
-    /// is compared by its placeholder.
-    pub placeholder_key: Vec<u8>,
-    /// The secret property names.
-    pub secret_fields: Vec<String>,
 }
 
 /// Reads the recording in `dir` for a diff. Any refused file refuses the whole run (each is
@@ -218,7 +193,7 @@ pub fn recorded_cases(
             let next = fresh_keys.len() + 1;
             let fresh = fresh_keys
                 .entry(old.clone())
-                .or_insert_with(|| crate::runner::idempotency_key(&format!("RD-{next}"), suffix))
+                .or_insert_with(|| idempotency_key(&format!("RD-{next}"), suffix))
                 .clone();
             object.insert(name.to_owned(), Value::String(fresh));
         }

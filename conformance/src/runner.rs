@@ -9,11 +9,11 @@ use time::OffsetDateTime;
 use crate::admin::AdminClient;
 use crate::business::{self, Bodies, Sequence, TestUser};
 use crate::case::{Case, CaseKind, Expectation};
+use crate::case::{Recorded, idempotency_key};
 use crate::checks::{ClockWindow, check_message, check_response};
 use crate::derive::derive_cases;
 use crate::exchange::{Exchange, Redaction};
 use crate::invalid::mutate;
-use crate::recorded::Recorded;
 use crate::schema_walk::{RequestSchema, Rng};
 use crate::spec::{SpecTable, example_request, illegal, success_code};
 use crate::wire::{Credentials, RequestPlan, Tamper, Wire, WireError, build_request};
@@ -22,9 +22,6 @@ use alipayhk_api::spec::OperationInfo;
 /// Whitespace appended by the oversized-body case: 1 byte over the default 1 MiB limit
 /// of the runtime's server layer.
 pub const DEFAULT_OVERSIZE_BY: usize = 1024 * 1024 + 1;
-
-/// The idempotency keys (`bizNo`) are at most this long (protocol.md §E1).
-const MAX_IDEMPOTENCY_KEY_LEN: usize = 64;
 
 /// The server under test.
 #[derive(Debug, Clone)]
@@ -1113,15 +1110,6 @@ impl CaseRunner<'_> {
         }
         exchanges.push(exchange);
     }
-}
-
-/// `name` + `suffix`, at most [`MAX_IDEMPOTENCY_KEY_LEN`] characters: the name is cut, the
-/// run's suffix kept (two runs must not share keys).
-pub(crate) fn idempotency_key(name: &str, suffix: &str) -> String {
-    let room = MAX_IDEMPOTENCY_KEY_LEN.saturating_sub(suffix.chars().count());
-    let mut key: String = name.chars().take(room).collect();
-    key.push_str(suffix);
-    key.chars().take(MAX_IDEMPOTENCY_KEY_LEN).collect()
 }
 
 /// Sets the operation's idempotency key (when it has one) to `key`.

@@ -10,8 +10,8 @@ use std::fs;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
+use crate::exchange::{Exchange, FORMAT};
 use crate::manifest::{MANIFEST_FILE, Manifest};
-use crate::{Exchange, FORMAT};
 
 /// Bounds on what a load reads.
 #[derive(Debug, Clone, Copy)]

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::FORMAT;
+use crate::exchange::FORMAT;
 
 /// The manifest's file name, at the top of a recording folder.
 pub const MANIFEST_FILE: &str = "recording.yaml";

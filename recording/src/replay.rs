@@ -5,7 +5,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
-use crate::{Difference, Loaded, Recording, Redactor, differences};
+use crate::diff::{Difference, differences};
+use crate::load::{Loaded, Recording};
+use crate::redact::Redactor;
 
 /// Per operation, the request properties that differ on every call and are not matched
 /// (`bizNo`, `bizdt`, times). A name counts at any depth of the body.

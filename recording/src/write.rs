@@ -6,8 +6,11 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
+use crate::exchange::Exchange;
+use crate::filter::Filter;
+use crate::load::{LoadLimits, load};
 use crate::manifest::{MANIFEST_FILE, Manifest};
-use crate::{Exchange, Filter, LoadLimits, Redactor, load};
+use crate::redact::Redactor;
 
 /// How a recording is made.
 #[derive(Debug, Clone, Default)]
