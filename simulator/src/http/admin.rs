@@ -24,7 +24,7 @@ use std::sync::Arc;
 use super::admin_state::{AdminState, constant_time_eq, random_hex};
 use super::console;
 use super::journal::{Journal, JournalEntry, JournalFilter};
-use super::replay::{self, ReplayControl, ReplayOptions, ReplayStatus, Replayer};
+use super::replay::{ReplayControl, ReplayStatus, Replayer};
 use crate::core::{Simulator, SimulatorError};
 use crate::domain::accounts::{self, User};
 use crate::domain::budget::IssueBudget;
@@ -269,30 +269,16 @@ async fn load_replay(
     State(s): State<AdminState>,
     Body(body): Body<LoadReplay>,
 ) -> AdminResult<Json<ReplayStatus>> {
-    let Some(recordings) = s.replay.recordings.clone() else {
-        return Err(AdminError::new(
-            StatusCode::CONFLICT,
-            "this admin API has no data directory to load recordings from; start the simulator with `alipayhk serve`",
-        ));
-    };
-    let options = ReplayOptions {
-        strict: body.strict,
-        stateful: body.stateful,
-        volatile: s.replay.volatile.clone(),
-    };
-    let loaded = tokio::task::spawn_blocking(move || {
-        replay::load_named(&recordings, &body.recording, &options)
-    })
-    .await
-    .map_err(|e| AdminError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?
-    .map_err(AdminError::bad_request)?;
-    s.replay.replayer.set(Some(loaded));
-    Ok(Json(s.replay.replayer.status()))
+    s.replay
+        .load(body.recording, body.strict, body.stateful)
+        .await
+        .map(Json)
+        .map_err(|(status, message)| AdminError::new(status, message))
 }
 
 /// `DELETE /admin/replay`: stops replaying; every request runs normally again.
 async fn stop_replay(State(s): State<AdminState>) -> StatusCode {
-    s.replay.replayer.set(None);
+    s.replay.stop();
     StatusCode::NO_CONTENT
 }
 

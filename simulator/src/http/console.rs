@@ -40,6 +40,8 @@ pub(crate) fn router(state: AdminState) -> Router {
         .route("/console/users/{user_id}", get(user_detail))
         .route("/console/rules", post(add_rule))
         .route("/console/rules/{rule_id}/delete", post(remove_rule))
+        .route("/console/replay", post(load_replay))
+        .route("/console/replay/stop", post(stop_replay))
         .with_state(state)
 }
 
@@ -441,6 +443,51 @@ async fn remove_rule(
         tracing::error!(error = %e, "console could not remove a rule");
     }
     Redirect::to("/#rules").into_response()
+}
+
+/// The replay form: a folder of the data directory's `recordings/`, and two check boxes
+/// (a box sends `on` when ticked, nothing otherwise).
+#[derive(Deserialize)]
+struct ReplayForm {
+    recording: String,
+    #[serde(default)]
+    strict: Option<String>,
+    #[serde(default)]
+    stateful: Option<String>,
+}
+
+/// `POST /console/replay`: what `POST /admin/replay` does, from the dashboard.
+async fn load_replay(
+    State(s): State<AdminState>,
+    headers: HeaderMap,
+    Form(form): Form<ReplayForm>,
+) -> Response {
+    if !s.sessions.is_valid(&headers) {
+        return Redirect::to("/").into_response();
+    }
+    let loaded = s
+        .replay
+        .load(
+            form.recording.trim().to_owned(),
+            form.strict.is_some(),
+            form.stateful.is_some(),
+        )
+        .await;
+    match loaded {
+        Ok(_) => Redirect::to("/#replay").into_response(),
+        Err((status, problem)) => {
+            let page = dashboard_page(&s, Some(format!("no recording loaded: {problem}"))).await;
+            (status, page).into_response()
+        }
+    }
+}
+
+/// `POST /console/replay/stop`: what `DELETE /admin/replay` does, from the dashboard.
+async fn stop_replay(State(s): State<AdminState>, headers: HeaderMap) -> Response {
+    if s.sessions.is_valid(&headers) {
+        s.replay.stop();
+    }
+    Redirect::to("/#replay").into_response()
 }
 
 /// This process, as an instance behind a load balancer: host name and process id.

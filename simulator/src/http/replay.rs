@@ -409,6 +409,41 @@ pub(crate) struct ReplayControl {
     pub(crate) volatile: Vec<String>,
 }
 
+impl ReplayControl {
+    /// Loads `<recordings>/<name>` in place of what was loaded (a load that fails keeps
+    /// it): what `POST /admin/replay` and the console's form do. The error carries the HTTP
+    /// status to answer.
+    pub(crate) async fn load(
+        &self,
+        name: String,
+        strict: bool,
+        stateful: bool,
+    ) -> Result<ReplayStatus, (StatusCode, String)> {
+        let Some(recordings) = self.recordings.clone() else {
+            return Err((
+                StatusCode::CONFLICT,
+                "this admin API has no data directory to load recordings from; start the simulator with `alipayhk serve`".into(),
+            ));
+        };
+        let options = ReplayOptions {
+            strict,
+            stateful,
+            volatile: self.volatile.clone(),
+        };
+        let loaded = tokio::task::spawn_blocking(move || load_named(&recordings, &name, &options))
+            .await
+            .map_err(|e| (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?
+            .map_err(|e| (StatusCode::BAD_REQUEST, e))?;
+        self.replayer.set(Some(loaded));
+        Ok(self.replayer.status())
+    }
+
+    /// Stops replaying: every request runs normally again.
+    pub(crate) fn stop(&self) {
+        self.replayer.set(None);
+    }
+}
+
 /// Axum middleware (`from_fn_with_state`) between the signing layer and the operations.
 pub(crate) async fn answer(
     State(replayer): State<Replayer>,

@@ -523,3 +523,98 @@ async fn a_field_declared_volatile_is_left_out_of_matching() {
     lenient.running.shutdown().await.unwrap();
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test]
+async fn the_console_loads_and_stops_a_recording() {
+    let server = TestServer::start().await;
+    let name = format!(
+        "console-{}-{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
+    );
+    let dir = shared_data_dir().join("recordings").join(&name);
+    write_recording(&dir);
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let base = &server.admin.base;
+    let signed_in = http
+        .post(format!("{base}/console/login"))
+        .form(&[("token", server.admin.token.as_str())])
+        .send()
+        .await
+        .unwrap();
+    let cookie = signed_in.headers()["set-cookie"].to_str().unwrap();
+    let session = cookie.split(';').next().unwrap().to_owned();
+    let post = |path: &str, form: Vec<(&'static str, String)>| {
+        http.post(format!("{base}{path}"))
+            .header("Cookie", session.clone())
+            .form(&form)
+            .send()
+    };
+
+    // A name that leaves recordings/ is refused on the page, and nothing is loaded.
+    let refused = post("/console/replay", vec![("recording", "../x".into())])
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 400);
+    assert!(
+        refused
+            .text()
+            .await
+            .unwrap()
+            .contains("not one folder name")
+    );
+    let (_, state) = server.admin.call(Method::GET, "/admin/replay", None).await;
+    assert_eq!(state["loaded"], false, "{state}");
+
+    let loaded = post(
+        "/console/replay",
+        vec![("recording", name.clone()), ("strict", "on".into())],
+    )
+    .await
+    .unwrap();
+    assert_eq!(loaded.status(), 303);
+    let (_, state) = server.admin.call(Method::GET, "/admin/replay", None).await;
+    assert_eq!(
+        (state["loaded"].as_bool(), state["strict"].as_bool()),
+        (Some(true), Some(true)),
+        "{state}"
+    );
+    assert_eq!(state["stateful"], false, "{state}");
+    let dashboard = console_page(&server, "/").await;
+    assert!(dashboard.contains("Replaying <code>"), "{dashboard}");
+    let replayed = server
+        .client()
+        .inquire_a_point(&InquireAPointRequest::new(DEMO_ACCESS_TOKEN))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        replayed.account_benefit_model.unwrap().balance,
+        Some(RECORDED_BALANCE)
+    );
+
+    let stopped = post("/console/replay/stop", Vec::new()).await.unwrap();
+    assert_eq!(stopped.status(), 303);
+    let (_, state) = server.admin.call(Method::GET, "/admin/replay", None).await;
+    assert_eq!(state["loaded"], false, "{state}");
+
+    // Without a session, the forms do nothing.
+    let anonymous = http
+        .post(format!("{base}/console/replay"))
+        .form(&[("recording", name.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anonymous.status(), 303);
+    let (_, state) = server.admin.call(Method::GET, "/admin/replay", None).await;
+    assert_eq!(state["loaded"], false, "{state}");
+
+    server.running.shutdown().await.unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+}
