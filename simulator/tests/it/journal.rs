@@ -367,21 +367,27 @@ async fn an_encrypted_exchange_shows_its_decrypted_bodies_masked() {
     assert_eq!(listed.as_array().unwrap().len(), 1, "{listed}");
 }
 
-/// A console page, fetched with a fresh session.
-pub async fn console_page(server: &TestServer, path: &str) -> String {
+/// A console session: a client that follows no redirect, and the session cookie to send.
+pub async fn console_session(server: &TestServer) -> (reqwest::Client, String) {
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
-    let base = &server.admin.base;
     let signed_in = http
-        .post(format!("{base}/console/login"))
+        .post(format!("{}/console/login", server.admin.base))
         .form(&[("token", server.admin.token.as_str())])
         .send()
         .await
         .unwrap();
     let cookie = signed_in.headers()["set-cookie"].to_str().unwrap();
     let session = cookie.split(';').next().unwrap().to_owned();
+    (http, session)
+}
+
+/// A console page, fetched with a fresh session.
+pub async fn console_page(server: &TestServer, path: &str) -> String {
+    let (http, session) = console_session(server).await;
+    let base = &server.admin.base;
     let page = http
         .get(format!("{base}{path}"))
         .header("Cookie", session)

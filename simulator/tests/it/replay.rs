@@ -15,7 +15,7 @@ use alipayhk_simulator::{
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::journal::console_page;
+use crate::journal::{console_page, console_session};
 use crate::process::temp_dir;
 use crate::support::{TestServer, code_of, shared_data_dir};
 
@@ -398,14 +398,7 @@ async fn an_answer_that_breaks_the_spec_loads_with_a_warning_and_replays_as_reco
 #[tokio::test]
 async fn the_admin_api_loads_from_the_data_directory_only() {
     let server = TestServer::start().await;
-    let name = format!(
-        "admin-{}-{}",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos()
-    );
+    let name = unique_name("admin");
     let dir = shared_data_dir().join("recordings").join(&name);
     write_recording(&dir);
 
@@ -527,29 +520,11 @@ async fn a_field_declared_volatile_is_left_out_of_matching() {
 #[tokio::test]
 async fn the_console_loads_and_stops_a_recording() {
     let server = TestServer::start().await;
-    let name = format!(
-        "console-{}-{}",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos()
-    );
+    let name = unique_name("console");
     let dir = shared_data_dir().join("recordings").join(&name);
     write_recording(&dir);
-    let http = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
+    let (http, session) = console_session(&server).await;
     let base = &server.admin.base;
-    let signed_in = http
-        .post(format!("{base}/console/login"))
-        .form(&[("token", server.admin.token.as_str())])
-        .send()
-        .await
-        .unwrap();
-    let cookie = signed_in.headers()["set-cookie"].to_str().unwrap();
-    let session = cookie.split(';').next().unwrap().to_owned();
     let post = |path: &str, form: Vec<(&'static str, String)>| {
         http.post(format!("{base}{path}"))
             .header("Cookie", session.clone())
@@ -617,4 +592,13 @@ async fn the_console_loads_and_stops_a_recording() {
 
     server.running.shutdown().await.unwrap();
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A folder name under the shared data directory's `recordings/` that no other run uses.
+fn unique_name(prefix: &str) -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    format!("{prefix}-{}-{nanos}", std::process::id())
 }
