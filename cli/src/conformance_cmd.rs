@@ -4,12 +4,13 @@
 use std::path::PathBuf;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use alipayhk_conformance::recorded::{Recording, load_recording, read_secrets};
+use alipayhk_conformance::recorded::{Recording, load_recording};
 use alipayhk_conformance::report::{self, summary};
 use alipayhk_conformance::{
     AdminClient, Credentials, RecordingOptions, RunOptions, SpecTable, Target, TestUser,
     recorded_cases, run_cases, run_suite,
 };
+use alipayhk_recording::read_secrets;
 use alipayhk_runtime::keys::{PrivateKey, PublicKey};
 use clap::Args;
 

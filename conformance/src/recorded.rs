@@ -11,7 +11,6 @@
 //! every check of a conformance case as well (signature, times, schema, documented code).
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::Read;
 use std::path::Path;
 
 use alipayhk_recording::{Difference, LoadLimits, PLACEHOLDER_PREFIX, Redactor, differences};
@@ -26,9 +25,6 @@ use crate::spec::SpecTable;
 
 /// The answer property that is never compared by default: its wording is for people.
 pub const RESULT_MESSAGE: &str = "resultMessage";
-
-/// The largest `--recording-secrets` file read, in bytes.
-pub const MAX_SECRETS_BYTES: usize = 1 << 20;
 
 /// How a recording is turned into cases.
 #[derive(Debug, Clone)]
@@ -77,52 +73,6 @@ pub fn load_recording(dir: &Path) -> Result<Recording, String> {
         ));
     }
     Ok(recording)
-}
-
-/// Reads a `--recording-secrets` file (at most [`MAX_SECRETS_BYTES`]); see [`parse_secrets`].
-pub fn read_secrets(path: &Path) -> Result<BTreeMap<String, String>, String> {
-    let shown = path.display();
-    let file = std::fs::File::open(path).map_err(|e| format!("cannot read {shown}: {e}"))?;
-    let mut bytes = Vec::new();
-    file.take(MAX_SECRETS_BYTES as u64 + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| format!("cannot read {shown}: {e}"))?;
-    if bytes.len() > MAX_SECRETS_BYTES {
-        return Err(format!(
-            "{shown} is over {MAX_SECRETS_BYTES} bytes: not a secrets file"
-        ));
-    }
-    let text = String::from_utf8(bytes).map_err(|_| format!("{shown} is not UTF-8 text"))?;
-    parse_secrets(&text).map_err(|e| format!("{shown}: {e}"))
-}
-
-/// Parses `--recording-secrets` text: `placeholder<TAB>value` lines (what `alipayhk proxy
-/// --record-secrets` writes); blank lines are skipped. An error names the line, never the
-/// value.
-pub fn parse_secrets(text: &str) -> Result<BTreeMap<String, String>, String> {
-    let mut secrets = BTreeMap::new();
-    for (i, line) in text.lines().enumerate() {
-        let line = line.trim_end_matches('\r');
-        if line.trim().is_empty() {
-            continue;
-        }
-        let n = i + 1;
-        let Some((placeholder, value)) = line.split_once('\t') else {
-            return Err(format!(
-                "line {n} is not `placeholder<TAB>value` (the lines `alipayhk proxy --record-secrets` writes)"
-            ));
-        };
-        if !placeholder.starts_with(PLACEHOLDER_PREFIX) {
-            return Err(format!(
-                "line {n}: the placeholder does not start with {PLACEHOLDER_PREFIX:?}"
-            ));
-        }
-        if value.is_empty() {
-            return Err(format!("line {n}: the value is empty"));
-        }
-        secrets.insert(placeholder.to_owned(), value.to_owned());
-    }
-    Ok(secrets)
 }
 
 /// One case per exchange of `recording`, in file order. `suffix` is appended to every fresh
@@ -331,21 +281,6 @@ fn both_times(d: &Difference) -> bool {
 mod tests {
     use super::*;
     use serde_json::json;
-
-    #[test]
-    fn secrets_lines_parse_and_errors_name_the_line_not_the_value() {
-        let parsed = parse_secrets("secret:aa\ttoken-1\n\nsecret:bb\ttoken-2\r\n").expect("parses");
-        assert_eq!(parsed.get("secret:aa").map(String::as_str), Some("token-1"));
-        assert_eq!(parsed.get("secret:bb").map(String::as_str), Some("token-2"));
-        let error = parse_secrets("secret:aa\ttoken-1\nhunter2").expect_err("no tab");
-        assert!(error.starts_with("line 2 "), "{error}");
-        assert!(!error.contains("hunter2"), "{error}");
-        let error = parse_secrets("aa\thunter2").expect_err("no prefix");
-        assert!(
-            error.contains("line 1") && !error.contains("hunter2"),
-            "{error}"
-        );
-    }
 
     #[test]
     fn placeholders_are_restored_and_the_missing_ones_named_by_pointer() {

@@ -16,6 +16,7 @@
 //! | `write` | [`Recorder`]: one new file per kept exchange |
 //! | `load` | [`load`]: a folder read with every file hostile until checked |
 //! | `diff` | [`differences`]: where two bodies differ, volatile fields left out |
+//! | `secrets` | [`read_secrets`]: the `placeholder<TAB>value` file kept apart from a recording |
 //! | `replay` | [`ReplaySet`]: the recording that answers a request, or the near miss |
 //!
 //! It knows nothing of HTTP, signatures or the spec: callers give it bodies, the secret
@@ -30,6 +31,7 @@ mod load;
 mod manifest;
 mod redact;
 mod replay;
+mod secrets;
 mod write;
 
 pub use diff::{Difference, differences};
@@ -39,4 +41,5 @@ pub use load::{LoadError, LoadLimits, Loaded, Recording, Refused, load};
 pub use manifest::{MANIFEST_FILE, Manifest};
 pub use redact::{PLACEHOLDER_PREFIX, Redactor, Secret};
 pub use replay::{Found, ReplaySet, Volatile};
+pub use secrets::{MAX_SECRETS_BYTES, parse_secrets, read_secrets};
 pub use write::{RecordOptions, Recorder};

@@ -11,6 +11,7 @@ use crate::filter::Filter;
 use crate::load::{LoadLimits, load};
 use crate::manifest::{MANIFEST_FILE, Manifest};
 use crate::redact::Redactor;
+use crate::secrets::secret_line;
 
 /// How a recording is made.
 #[derive(Debug, Clone, Default)]
@@ -141,10 +142,7 @@ impl Recorder {
                 .filter(|s| !state.written.contains(&s.placeholder))
                 .collect();
             if !fresh.is_empty() {
-                let lines: String = fresh
-                    .iter()
-                    .map(|s| format!("{}\t{}\n", s.placeholder, s.value))
-                    .collect();
+                let lines: String = fresh.iter().map(|s| secret_line(s)).collect();
                 append_private(path, lines.as_bytes())?;
                 state
                     .written

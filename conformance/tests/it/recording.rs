@@ -9,12 +9,13 @@ use alipayhk_api::models::{
     InquireAPointRequest, IssueAPointRequest, QueryTemplateRequest, RedeemAPointRequest,
     UpdateMembershipCardRequest,
 };
-use alipayhk_conformance::recorded::{load_recording, read_secrets};
+use alipayhk_conformance::recorded::load_recording;
 use alipayhk_conformance::report::{junit, summary};
 use alipayhk_conformance::{
     AdminClient, CaseKind, RecordingOptions, RunOptions, SpecTable, SuiteOutcome, Target, Verdict,
     recorded_cases, run_cases,
 };
+use alipayhk_recording::read_secrets;
 use alipayhk_recording::{
     Answer, Exchange, FORMAT, Filter, PLACEHOLDER_PREFIX, RecordOptions, Recorder, Request,
     Signatures,
